@@ -1,0 +1,40 @@
+# The targets CI runs: .ci/run calls `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: install test lint fmt typecheck pytest bench demo clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+lint: install
+	$(BIN)/ruff format --check flickr_async tests bench
+	$(BIN)/ruff check flickr_async tests bench
+
+fmt: install
+	$(BIN)/ruff format flickr_async tests bench
+	$(BIN)/ruff check --fix flickr_async tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: install
+	$(PY) -m bench
+
+demo: install
+	$(PY) -m tests.fakeflickr.demo
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,99 @@
+"""One exception tree; each class knows its exit code and whether a retry may help."""
+
+from __future__ import annotations
+
+# Exit codes (documented in README):
+EXIT_OK = 0
+EXIT_INCOMPLETE = 1  # some items failed, or the listing came back short
+EXIT_USAGE = 2  # usage or configuration error
+EXIT_AUTH = 3  # authentication error
+EXIT_LOCKED = 4  # another run holds the lock on OUT
+
+
+class FlickrAsyncError(Exception):
+    """Base of every error the tool raises on purpose. `str()` is a one-line user message."""
+
+    exit_code = EXIT_INCOMPLETE
+
+
+class ConfigError(FlickrAsyncError):
+    """Missing or invalid settings (API key, paths, options)."""
+
+    exit_code = EXIT_USAGE
+
+
+class LockHeldError(FlickrAsyncError):
+    """Another flickr-async run holds the lock on this output folder."""
+
+    exit_code = EXIT_LOCKED
+
+
+class StorageError(FlickrAsyncError):
+    """The output folder cannot be written (disk full, permissions, corrupt state)."""
+
+    exit_code = EXIT_INCOMPLETE
+
+
+class TransientError(FlickrAsyncError):
+    """A failure a later attempt may not see: the one retry policy retries these only.
+
+    `retry_after` is the server's Retry-After in seconds, when it sent one.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimitedError(TransientError):
+    """HTTP 429 (Flickr answers it with a tiny HTML body, sometimes with Retry-After)."""
+
+
+class NetworkError(TransientError):
+    """Connection refused/reset, timeout, truncated body, HTTP 5xx, unparsable body."""
+
+
+class APIError(FlickrAsyncError):
+    """Flickr answered stat=fail with a code that retrying will not fix."""
+
+    def __init__(self, code: int, message: str, method: str = "") -> None:
+        where = f"{method}: " if method else ""
+        super().__init__(f"{where}Flickr error {code}: {message}")
+        self.code = code
+        self.flickr_message = message
+        self.method = method
+
+
+class TransientAPIError(TransientError):
+    """stat=fail 0/105/106/201 or "service not currently available": retry later."""
+
+    def __init__(self, code: int, message: str, method: str = "") -> None:
+        where = f"{method}: " if method else ""
+        super().__init__(f"{where}Flickr error {code} (temporary): {message}")
+        self.code = code
+        self.method = method
+
+
+class NotFoundError(APIError):
+    """Code 1 (and 2 for getExif/geo): the item is gone or not visible to this token."""
+
+
+class CredentialsError(FlickrAsyncError):
+    """No usable credentials (no key, no token file, a refused OAuth step)."""
+
+    exit_code = EXIT_AUTH
+
+
+class AuthError(APIError):
+    """Bad key, signature, token or permissions (codes 95-100): fix credentials, do not retry."""
+
+    exit_code = EXIT_AUTH
+
+
+class DownloadError(FlickrAsyncError):
+    """A file could not be fetched for a reason a retry in this run will not fix (403/404...)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when the one retry policy should try again."""
+    return isinstance(exc, TransientError)

@@ -1,0 +1,444 @@
+"""Frozen dataclasses parsed once from Flickr's JSON; nothing past this module sees raw dicts.
+
+Flickr's JSON is loose: the same field may be an int or a string ("total":"3" vs 3), text
+may be a plain string or {"_content": ...}, and absent values come as "", 0 or not at all.
+The `_int`/`_text`/... helpers absorb that here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+Media = Literal["photo", "video"]
+JSON = Mapping[str, Any]
+
+# Sizes that the listing can carry as url_<suffix> extras, largest first; used when the
+# original is not offered (downloads disabled, free accounts capped at 1024 px).
+FALLBACK_SIZE_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("6k", "X-Large 6K"),
+    ("5k", "X-Large 5K"),
+    ("4k", "X-Large 4K"),
+    ("3k", "X-Large 3K"),
+    ("k", "Large 2048"),
+    ("h", "Large 1600"),
+    ("l", "Large"),
+    ("c", "Medium 800"),
+    ("z", "Medium 640"),
+    ("m", "Small"),
+)
+
+LISTING_EXTRAS: tuple[str, ...] = (
+    "description",
+    "license",
+    "date_upload",
+    "date_taken",
+    "original_format",
+    "last_update",
+    "geo",
+    "tags",
+    "machine_tags",
+    "o_dims",
+    "views",
+    "media",
+    "path_alias",
+    "count_comments",
+    "url_o",
+    *(f"url_{suffix}" for suffix, _ in FALLBACK_SIZE_SUFFIXES),
+)
+
+
+# --- lenient field readers -------------------------------------------------------------
+
+
+def text(value: Any) -> str:
+    """A Flickr text field: plain string, {"_content": ...}, number or absent."""
+    if isinstance(value, Mapping):
+        value = value.get("_content", "")
+    if value is None:
+        return ""
+    return str(value)
+
+
+def to_int(value: Any, default: int = 0) -> int:
+    """Numbers arrive as ints, floats or strings ("3", "", "1.0")."""
+    if isinstance(value, Mapping):
+        value = value.get("_content")
+    if value is None or isinstance(value, bool):
+        return default if value is None else int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(float(str(value).strip()))
+    except ValueError:
+        return default
+
+
+def to_opt_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Mapping):
+        return to_opt_int(value.get("_content"))
+    try:
+        return int(float(str(value).strip()))
+    except ValueError:
+        return None
+
+
+def to_float(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def to_bool(value: Any) -> bool:
+    return to_int(value) != 0
+
+
+# --- dataclasses -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    public: bool
+    friends: bool
+    family: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Geo:
+    latitude: float
+    longitude: float
+    accuracy: int | None
+    # Place names from getInfo: locality, county, region, country, neighbourhood.
+    places: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: str
+    author: str
+    author_name: str
+    x: int
+    y: int
+    w: int
+    h: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    id: str
+    author: str
+    author_name: str
+    date: int
+    text: str
+    permalink: str
+
+
+@dataclass(frozen=True, slots=True)
+class Album:
+    id: str
+    title: str
+    description: str
+    date_create: int
+    date_update: int
+    count: int  # photos + videos, as getList reports them (informational only)
+    primary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    label: str
+    width: int | None
+    height: int | None
+    source: str
+    media: str
+
+    @property
+    def area(self) -> int:
+        return (self.width or 0) * (self.height or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """One photo or video, as the listing (extras) and optionally getInfo describe it."""
+
+    id: str
+    title: str
+    description: str
+    media: Media
+    owner: str
+    secret: str
+    server: str
+    original_secret: str | None
+    original_format: str | None
+    url_o: str | None
+    width_o: int | None
+    height_o: int | None
+    best_url: str | None  # largest non-original size the listing offered
+    best_label: str | None
+    date_taken: str | None  # "YYYY-MM-DD HH:MM:SS", owner's local time, no zone
+    date_taken_granularity: int
+    date_taken_unknown: bool
+    date_posted: int
+    date_updated: int
+    tags: tuple[str, ...]
+    machine_tags: tuple[str, ...]
+    geo: Geo | None
+    visibility: Visibility
+    license: str
+    views: int | None
+    count_comments: int | None
+    path_alias: str | None = None
+    # Filled by getInfo (metadata "full"); None means "not asked".
+    rotation: int | None = None
+    safety_level: int | None = None
+    page_url: str | None = None
+    notes: tuple[Note, ...] = ()
+    has_people: bool | None = None
+    owner_name: str | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return self.media == "video"
+
+    @property
+    def original_key(self) -> str:
+        """Changes exactly when Flickr's original file changes (replaced upload)."""
+        return f"{self.original_secret or ''}:{self.width_o or ''}x{self.height_o or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a Flickr list: the items plus the paging numbers as Flickr claims them."""
+
+    page: int
+    pages: int
+    per_page: int
+    total: int
+    items: Sequence[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    nsid: str
+    username: str
+    fullname: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    nsid: str
+    username: str
+    photo_count: int
+    is_pro: bool
+
+
+# --- parsers ---------------------------------------------------------------------------
+
+
+def _split_tags(value: Any) -> tuple[str, ...]:
+    return tuple(t for t in text(value).split() if t)
+
+
+def _visibility(d: JSON) -> Visibility:
+    return Visibility(
+        public=to_bool(d.get("ispublic")),
+        friends=to_bool(d.get("isfriend")),
+        family=to_bool(d.get("isfamily")),
+    )
+
+
+def _geo(d: JSON) -> Geo | None:
+    lat, lon = to_float(d.get("latitude")), to_float(d.get("longitude"))
+    if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
+        return None
+    accuracy = to_opt_int(d.get("accuracy"))
+    # Accuracy 0 means "no geo" in practice; Flickr reports 0,0 for untagged photos too.
+    if accuracy == 0:
+        accuracy = None
+    places = {
+        level: text(d[level])
+        for level in ("neighbourhood", "locality", "county", "region", "country")
+        if isinstance(d.get(level), Mapping | str) and text(d[level])
+    }
+    return Geo(latitude=lat, longitude=lon, accuracy=accuracy, places=places)
+
+
+def _date_taken(value: Any) -> str | None:
+    raw = text(value).strip()
+    # Some videos report "0000-00-00 00:00:00": there is no date.
+    if not raw or raw.startswith("0000-"):
+        return None
+    return raw
+
+
+def _media(value: Any) -> Media:
+    return "video" if text(value) == "video" else "photo"
+
+
+def _best_fallback(d: JSON) -> tuple[str | None, str | None]:
+    for suffix, label in FALLBACK_SIZE_SUFFIXES:
+        url = text(d.get(f"url_{suffix}"))
+        if url:
+            return url, label
+    return None, None
+
+
+def photo_from_listing(d: JSON) -> Photo:
+    """A photos.search / photosets.getPhotos / recentlyUpdated item with LISTING_EXTRAS."""
+    best_url, best_label = _best_fallback(d)
+    return Photo(
+        id=text(d.get("id")),
+        title=text(d.get("title")),
+        description=text(d.get("description")),
+        media=_media(d.get("media")),
+        owner=text(d.get("owner")),
+        secret=text(d.get("secret")),
+        server=text(d.get("server")),
+        original_secret=text(d.get("originalsecret")) or None,
+        original_format=text(d.get("originalformat")) or None,
+        url_o=text(d.get("url_o")) or None,
+        width_o=to_opt_int(d.get("width_o", d.get("o_width"))),
+        height_o=to_opt_int(d.get("height_o", d.get("o_height"))),
+        best_url=best_url,
+        best_label=best_label,
+        date_taken=_date_taken(d.get("datetaken")),
+        date_taken_granularity=to_int(d.get("datetakengranularity")),
+        date_taken_unknown=to_bool(d.get("datetakenunknown")),
+        date_posted=to_int(d.get("dateupload")),
+        date_updated=to_int(d.get("lastupdate")),
+        tags=_split_tags(d.get("tags")),
+        machine_tags=_split_tags(d.get("machine_tags")),
+        geo=_geo(d),
+        visibility=_visibility(d),
+        license=text(d.get("license")),
+        views=to_opt_int(d.get("views")),
+        count_comments=to_opt_int(d.get("count_comments")),
+        path_alias=text(d.get("pathalias")) or None,
+    )
+
+
+def photo_with_info(photo: Photo, info: JSON) -> Photo:
+    """Enrich a listed photo with flickr.photos.getInfo's `photo` object."""
+    dates = info.get("dates") or {}
+    tag_items = (info.get("tags") or {}).get("tag") or []
+    tags = tuple(
+        text(t.get("raw")) or text(t) for t in tag_items if not to_bool(t.get("machine_tag"))
+    )
+    machine = tuple(
+        text(t.get("raw")) or text(t) for t in tag_items if to_bool(t.get("machine_tag"))
+    )
+    urls = (info.get("urls") or {}).get("url") or []
+    page_url = next((text(u) for u in urls if text(u.get("type")) == "photopage"), None)
+    location = info.get("location")
+    notes = tuple(
+        Note(
+            id=text(n.get("id")),
+            author=text(n.get("author")),
+            author_name=text(n.get("authorname")),
+            x=to_int(n.get("x")),
+            y=to_int(n.get("y")),
+            w=to_int(n.get("w")),
+            h=to_int(n.get("h")),
+            text=text(n),
+        )
+        for n in ((info.get("notes") or {}).get("note") or [])
+    )
+    owner = info.get("owner") or {}
+    return replace(
+        photo,
+        title=text(info.get("title")),
+        description=text(info.get("description")),
+        media=_media(info.get("media", photo.media)),
+        original_secret=text(info.get("originalsecret")) or photo.original_secret,
+        original_format=text(info.get("originalformat")) or photo.original_format,
+        date_taken=_date_taken(dates.get("taken")) if "taken" in dates else photo.date_taken,
+        date_taken_granularity=to_int(dates.get("takengranularity"), photo.date_taken_granularity),
+        date_taken_unknown=to_bool(dates.get("takenunknown", photo.date_taken_unknown)),
+        date_posted=to_int(dates.get("posted"), photo.date_posted),
+        date_updated=to_int(dates.get("lastupdate"), photo.date_updated),
+        tags=tags if tag_items or "tags" in info else photo.tags,
+        machine_tags=machine if tag_items or "tags" in info else photo.machine_tags,
+        geo=_geo(location) if isinstance(location, Mapping) else photo.geo,
+        visibility=_visibility(info["visibility"]) if "visibility" in info else photo.visibility,
+        license=text(info.get("license", photo.license)),
+        views=to_opt_int(info.get("views", photo.views)),
+        count_comments=to_opt_int(info.get("comments", photo.count_comments)),
+        rotation=to_int(info.get("rotation")),
+        safety_level=to_opt_int(info.get("safety_level")),
+        page_url=page_url,
+        notes=notes,
+        has_people=to_bool((info.get("people") or {}).get("haspeople")),
+        owner_name=text(owner.get("username")) or None,
+        path_alias=text(owner.get("path_alias")) or photo.path_alias,
+    )
+
+
+def album_from_json(d: JSON) -> Album:
+    """A flickr.photosets.getList item."""
+    return Album(
+        id=text(d.get("id")),
+        title=text(d.get("title")),
+        description=text(d.get("description")),
+        date_create=to_int(d.get("date_create")),
+        date_update=to_int(d.get("date_update")),
+        count=to_int(d.get("photos")) + to_int(d.get("videos")),
+        primary=text(d.get("primary")),
+    )
+
+
+def comment_from_json(d: JSON) -> Comment:
+    return Comment(
+        id=text(d.get("id")),
+        author=text(d.get("author")),
+        author_name=text(d.get("authorname")) or text(d.get("realname")),
+        date=to_int(d.get("datecreate")),
+        text=text(d),
+        permalink=text(d.get("permalink")),
+    )
+
+
+def size_from_json(d: JSON) -> Size:
+    return Size(
+        label=text(d.get("label")),
+        width=to_opt_int(d.get("width")),
+        height=to_opt_int(d.get("height")),
+        source=text(d.get("source")),
+        media=text(d.get("media")) or "photo",
+    )
+
+
+def page_from_json(container: JSON, item_key: str) -> Page:
+    """Paging numbers of a list container ("photos", "photoset", "photosets"...)."""
+    items = container.get(item_key) or []
+    if isinstance(items, Mapping):  # a single element may come unwrapped
+        items = [items]
+    per_page = to_int(container.get("perpage", container.get("per_page")), len(items))
+    return Page(
+        page=to_int(container.get("page"), 1),
+        pages=to_int(container.get("pages"), 1),
+        per_page=per_page,
+        total=to_int(container.get("total"), len(items)),
+        items=list(items),
+    )
+
+
+# --- pipeline messages -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadRecord:
+    """What a worker fetched: a finished `.part` file and the facts about its bytes."""
+
+    url: str  # the URL asked for (not the signed CDN redirect target)
+    bytes: int
+    sha256: str  # of the bytes exactly as served
+    original: bool  # False: the best rendition Flickr offered instead of the original
+    size_label: str  # "Original", "Video Original", "Large 2048", "1080p", ...
+    ext: str  # lower-case, no dot: "jpg", "png", "mov", "mp4"

@@ -1,0 +1,125 @@
+"""Frozen Settings: the only place environment variables and defaults are read."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from flickr_async import __version__
+from flickr_async.errors import ConfigError
+
+DEFAULT_API_BASE = "https://www.flickr.com/services"
+
+ENV_API_KEY = "FLICKR_API_KEY"
+ENV_API_SECRET = "FLICKR_API_SECRET"
+ENV_OAUTH_TOKEN = "FLICKR_OAUTH_TOKEN"
+ENV_OAUTH_TOKEN_SECRET = "FLICKR_OAUTH_TOKEN_SECRET"
+ENV_API_BASE = "FLICKR_API_BASE"
+ENV_TOKEN_FILE = "FLICKR_TOKEN_FILE"
+
+Layout = Literal["albums", "flat"]
+MetadataLevel = Literal["full", "basic"]
+
+
+def default_token_file(environ: Mapping[str, str]) -> Path:
+    """`$XDG_CONFIG_HOME/flickr-async/token.json` (XDG default `~/.config`)."""
+    config_home = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config_home) / "flickr-async" / "token.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs, resolved once: flag > environment > token file > default."""
+
+    api_key: str = ""
+    api_secret: str = field(default="", repr=False)
+    oauth_token: str = field(default="", repr=False)
+    oauth_token_secret: str = field(default="", repr=False)
+    token_file: Path = Path("token.json")
+    api_base: str = DEFAULT_API_BASE
+    out: Path | None = None
+    concurrency: int = 8
+    layout: Layout = "albums"
+    api_rate: float = 1.0  # API calls per second, all stages together (Flickr: 3,600/hour/key)
+    api_burst: int = 1
+    metadata: MetadataLevel = "full"
+    exif: bool = True
+    dry_run: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    report_file: Path | None = None
+    retry_attempts: int = 6
+    retry_max_wait: float = 60.0  # seconds, one wait
+    request_timeout: float = 60.0  # seconds without a byte before a request is abandoned
+    user_agent: str = f"flickr-async/{__version__} (+https://github.com/flickr-async)"
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.api_base.rstrip('/')}/rest/"
+
+    def oauth_url(self, step: str) -> str:
+        """`request_token`, `authorize` or `access_token`."""
+        return f"{self.api_base.rstrip('/')}/oauth/{step}"
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.oauth_token and self.oauth_token_secret)
+
+    def require_key(self) -> None:
+        if not self.api_key or not self.api_secret:
+            raise ConfigError(
+                f"no Flickr API key: pass --api-key/--api-secret or set {ENV_API_KEY} and "
+                f"{ENV_API_SECRET} (get one at https://www.flickr.com/services/apps/create/)"
+            )
+
+    def validate(self) -> None:
+        if self.concurrency < 1 or self.concurrency > 64:
+            raise ConfigError("--concurrency must be between 1 and 64")
+        if not self.api_rate > 0:
+            raise ConfigError("--api-rate must be a positive number of calls per second")
+        if self.layout not in ("albums", "flat"):
+            raise ConfigError("--layout must be 'albums' or 'flat'")
+        if self.metadata not in ("full", "basic"):
+            raise ConfigError("--metadata must be 'full' or 'basic'")
+        if not self.api_base.startswith(("http://", "https://")):
+            raise ConfigError("--api-base must be an http(s) URL")
+
+
+def build_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    api_key: str | None = None,
+    api_secret: str | None = None,
+    token_file: Path | None = None,
+    api_base: str | None = None,
+    **options: object,
+) -> Settings:
+    """Resolve flags (None = not given) against the environment and the saved token file."""
+    from flickr_async.auth import load_token  # auth imports settings; keep the cycle lazy
+
+    env = os.environ if environ is None else environ
+    token_path = token_file or (
+        Path(env[ENV_TOKEN_FILE]) if env.get(ENV_TOKEN_FILE) else default_token_file(env)
+    )
+    saved = load_token(token_path)
+    key = api_key or env.get(ENV_API_KEY) or (saved.api_key if saved else "")
+    secret = api_secret or env.get(ENV_API_SECRET) or (saved.api_secret if saved else "")
+    token = env.get(ENV_OAUTH_TOKEN) or ""
+    token_secret = env.get(ENV_OAUTH_TOKEN_SECRET) or ""
+    # A token belongs to the key it was issued for: use the saved one only with that key.
+    if not token and saved and (not saved.api_key or saved.api_key == key):
+        token, token_secret = saved.oauth_token, saved.oauth_token_secret
+    settings = Settings(
+        api_key=key,
+        api_secret=secret,
+        oauth_token=token,
+        oauth_token_secret=token_secret,
+        token_file=token_path,
+        api_base=api_base or env.get(ENV_API_BASE) or DEFAULT_API_BASE,
+        **{k: v for k, v in options.items() if v is not None},  # type: ignore[arg-type]
+    )
+    settings.validate()
+    return settings
