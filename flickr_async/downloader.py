@@ -1,0 +1,251 @@
+"""Downloader.run(): a worker that streams one original at a time into a resumable .part file."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiofiles
+import aiohttp
+
+from flickr_async import layout
+from flickr_async.api import FlickrAPI
+from flickr_async.errors import (
+    DownloadError,
+    FlickrAsyncError,
+    NetworkError,
+    RateLimitedError,
+    StorageError,
+)
+from flickr_async.jobs import Downloaded, Failed, Job, Message, Stats, WorkerExit
+from flickr_async.models import DownloadRecord, Photo, Size
+from flickr_async.retry import RetryPolicy
+from flickr_async.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 18  # 256 KiB: large enough for throughput, small enough to keep memory flat
+HASH_BLOCK = 1 << 20
+
+# Newer Flickr responses label video renditions 1080p/720p/... often without dimensions;
+# rank by label when the area is unknown. "Video Player" is a useless SWF wrapper.
+VIDEO_LABEL_RANK = {
+    "Video Original": 100,
+    "4K": 90,
+    "2160p": 90,
+    "1440p": 85,
+    "1080p": 80,
+    "HD MP4": 75,
+    "720p": 70,
+    "Site MP4": 60,
+    "360p": 50,
+    "288p": 40,
+    "Mobile MP4": 30,
+}
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    url: str
+    original: bool
+    label: str
+
+
+def choose_photo_size(sizes: list[Size]) -> Source | None:
+    photos = [s for s in sizes if s.media != "video" and s.source]
+    if not photos:
+        return None
+    original = next((s for s in photos if s.label == "Original"), None)
+    if original is not None:
+        return Source(original.source, True, "Original")
+    best = max(photos, key=lambda s: s.area)
+    return Source(best.source, False, best.label)
+
+
+def choose_video_size(sizes: list[Size]) -> Source | None:
+    """The Video Original when offered, else the best rendition; never the poster image."""
+    videos = [s for s in sizes if s.media == "video" and s.source and s.label != "Video Player"]
+    if not videos:
+        return None
+    best = max(videos, key=lambda s: (VIDEO_LABEL_RANK.get(s.label, 10), s.area))
+    return Source(best.source, best.label == "Video Original", best.label)
+
+
+class Downloader:
+    """One of N workers: take a job, pick the right URL, stream it to disk, report."""
+
+    def __init__(
+        self,
+        *,
+        api: FlickrAPI,
+        session: aiohttp.ClientSession,
+        retry: RetryPolicy,
+        settings: Settings,
+        jobs: asyncio.Queue[Job | None],
+        results: asyncio.Queue[Message],
+        stats: Stats,
+        parts_dir: Path,
+    ) -> None:
+        self.api = api
+        self.session = session
+        self.retry = retry
+        self.settings = settings
+        self.jobs = jobs
+        self.results = results
+        self.stats = stats
+        self.parts_dir = parts_dir
+
+    async def run(self) -> None:
+        while (job := await self.jobs.get()) is not None:
+            message: Message
+            try:
+                message = await self.fetch(job.photo)
+            except StorageError:
+                raise  # a full disk stops the run: every other item would fail the same way
+            except FlickrAsyncError as exc:
+                log.warning("photo %s: download failed: %s", job.photo.id, exc)
+                message = Failed(job.photo.id, "download", str(exc))
+            await self.results.put(message)
+        await self.results.put(WorkerExit("download"))
+
+    async def choose_source(self, photo: Photo) -> Source:
+        if photo.is_video:
+            # url_o of a video is its poster frame: the video itself is only in getSizes.
+            source = choose_video_size(await self.api.photos_get_sizes(photo.id))
+        elif photo.url_o:
+            source = Source(photo.url_o, True, "Original")
+        elif photo.best_url:
+            source = Source(photo.best_url, False, photo.best_label or "Large")
+        else:
+            source = choose_photo_size(await self.api.photos_get_sizes(photo.id))
+        if source is None:
+            raise DownloadError(f"Flickr offers no downloadable file for {photo.media} {photo.id}")
+        return source
+
+    async def fetch(self, photo: Photo) -> Downloaded:
+        source = await self.choose_source(photo)
+        key = hashlib.sha1(source.url.encode(), usedforsecurity=False).hexdigest()[:12]
+        part = self.parts_dir / f"{photo.id}-{key}.part"
+        size, digest, headers = await self.retry.run(
+            lambda: self._stream(source.url, part), what=f"download of {photo.id}"
+        )
+        ext = layout.extension_for(
+            photo,
+            final_url=headers.get("final_url"),
+            content_disposition=headers.get("content_disposition"),
+            content_type=headers.get("content_type"),
+        )
+        record = DownloadRecord(
+            url=source.url,
+            bytes=size,
+            sha256=digest,
+            original=source.original,
+            size_label=source.label,
+            ext=ext,
+        )
+        self.stats.downloaded += 1
+        if not source.original:
+            self.stats.not_original.append(photo.id)
+        return Downloaded(photo.id, record, part)
+
+    async def _stream(self, url: str, part: Path) -> tuple[int, str, dict[str, str]]:
+        """One attempt: resume from the .part's length, append, hash, check the length."""
+        offset = await asyncio.to_thread(_size_or_zero, part)
+        headers = {"User-Agent": self.settings.user_agent}
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
+        try:
+            async with self.session.get(url, headers=headers, allow_redirects=True) as resp:
+                info = {
+                    "final_url": str(resp.url),
+                    "content_disposition": resp.headers.get("Content-Disposition", ""),
+                    "content_type": resp.headers.get("Content-Type", ""),
+                }
+                if resp.status == 416 and offset:
+                    return await self._finish_416(resp, part, offset, info)
+                _raise_for_status(resp)
+                if resp.status == 206 and _range_start(resp) == offset:
+                    expected = offset + (resp.content_length or 0)
+                    mode = "ab"
+                else:  # 200: the server ignored Range; start over
+                    offset, mode = 0, "wb"
+                    expected = resp.content_length or 0
+                hasher = await asyncio.to_thread(_hash_prefix, part, offset)
+                written = offset
+                async with aiofiles.open(part, mode) as fh:
+                    async for chunk in resp.content.iter_chunked(CHUNK):
+                        await fh.write(chunk)
+                        hasher.update(chunk)
+                        written += len(chunk)
+                        self.stats.bytes_downloaded += len(chunk)
+        except OSError as exc:
+            if exc.errno in DISK_ERRNOS:
+                raise StorageError(f"cannot write {part}: {exc.strerror}") from exc
+            raise NetworkError(f"connection failed: {exc}") from exc
+        except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
+            raise NetworkError(f"download interrupted after {part.name}: {exc}") from exc
+        except TimeoutError as exc:
+            raise NetworkError("download timed out") from exc
+        if resp.content_length is not None and written != expected:
+            raise NetworkError(f"truncated body: got {written} of {expected} bytes")
+        return written, hasher.hexdigest(), info
+
+    async def _finish_416(
+        self, resp: aiohttp.ClientResponse, part: Path, offset: int, info: dict[str, str]
+    ) -> tuple[int, str, dict[str, str]]:
+        """Range past the end: the .part is already whole if its size is the file's size."""
+        match = re.match(r"bytes \*/(\d+)", resp.headers.get("Content-Range", ""))
+        if match and int(match.group(1)) == offset:
+            hasher = await asyncio.to_thread(_hash_prefix, part, offset)
+            return offset, hasher.hexdigest(), info
+        await asyncio.to_thread(part.unlink, missing_ok=True)
+        raise NetworkError("partial file does not match the server's; starting over")
+
+
+def _raise_for_status(resp: aiohttp.ClientResponse) -> None:
+    status = resp.status
+    if status in (200, 206):
+        return
+    if status == 429:
+        retry_after = resp.headers.get("Retry-After", "")
+        raise RateLimitedError(
+            "the file server is throttling (HTTP 429)",
+            retry_after=float(retry_after) if retry_after.isdigit() else None,
+        )
+    # The CDN answers intermittent 403s on originals that a later retry fetches fine.
+    if status >= 500 or status in (403, 408):
+        raise NetworkError(f"HTTP {status} from the file server")
+    raise DownloadError(f"HTTP {status} from the file server")
+
+
+def _range_start(resp: aiohttp.ClientResponse) -> int | None:
+    match = re.match(r"bytes (\d+)-", resp.headers.get("Content-Range", ""))
+    return int(match.group(1)) if match else None
+
+
+def _size_or_zero(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _hash_prefix(part: Path, length: int) -> hashlib._Hash:
+    """A sha256 primed with the first `length` bytes already on disk (resume)."""
+    hasher = hashlib.sha256()
+    if length:
+        with part.open("rb") as fh:
+            remaining = length
+            while remaining:
+                block = fh.read(min(HASH_BLOCK, remaining))
+                if not block:
+                    break
+                hasher.update(block)
+                remaining -= len(block)
+    return hasher

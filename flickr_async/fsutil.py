@@ -1,0 +1,160 @@
+"""Atomic file operations: nothing appears under a final name until it is whole."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import logging
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from flickr_async import exif
+from flickr_async.errors import StorageError
+from flickr_async.models import Photo
+
+log = logging.getLogger(__name__)
+
+COPY_BLOCK = 1 << 20
+MAX_JPEG_HEADER = 16 << 20  # past this many bytes without SOS, leave the file as it is
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+def raise_if_disk_problem(exc: OSError, what: Path) -> None:
+    """A full or read-only disk stops the run with one clear line; other errors are per item."""
+    if exc.errno in DISK_ERRNOS:
+        raise StorageError(f"cannot write {what}: {exc.strerror}") from exc
+
+
+class Scratch:
+    """A folder on the same filesystem as OUT for files being built (so renames are atomic)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, hint: str) -> Path:
+        return self.root / f"{uuid.uuid4().hex[:12]}-{hint}"
+
+    def clear(self) -> None:
+        for leftover in self.root.iterdir():
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def write_atomic(dest: Path, data: bytes, scratch: Scratch) -> None:
+    tmp = scratch.path(dest.name)
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def place_link(src: Path, dest: Path, scratch: Scratch) -> None:
+    """Make `dest` the same file as `src`: a hard link, or a copy where links are impossible."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        if os.path.samefile(src, dest):
+            return
+    tmp = scratch.path(dest.name)
+    try:
+        try:
+            os.link(src, tmp)
+        except OSError as exc:  # EXDEV, EPERM, filesystems without links (exFAT)
+            if exc.errno in DISK_ERRNOS:
+                raise
+            shutil.copy2(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def move_into_place(src: Path, dest: Path) -> None:
+    """Rename src to dest, even when dest is already a hard link to the same file.
+
+    rename(2) does nothing when both names are links to one inode, so drop dest first then.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        if os.path.samefile(src, dest):
+            src.unlink()
+            return
+    os.replace(src, dest)
+
+
+def remove_quietly(path: Path, *, stop_at: Path) -> None:
+    """Unlink a file we own and prune the folders it leaves empty (never `stop_at` itself)."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    parent = path.parent
+    while parent != stop_at and stop_at in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent
+
+
+def set_mtime(path: Path, photo: Photo) -> None:
+    """mtime = date taken (owner's local time, read as this machine's local time)."""
+    stamp: float = float(photo.date_posted or time.time())
+    if photo.date_taken and not photo.date_taken_unknown:
+        with contextlib.suppress(ValueError, OverflowError):
+            stamp = time.mktime(time.strptime(photo.date_taken, "%Y-%m-%d %H:%M:%S"))
+    os.utime(path, (stamp, stamp))
+
+
+def sha256_file(path: Path) -> tuple[int, str]:
+    hasher = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while block := fh.read(COPY_BLOCK):
+            hasher.update(block)
+            size += len(block)
+    return size, hasher.hexdigest()
+
+
+def embed_into(src: Path, dest: Path, photo: Photo) -> tuple[int, str, dict[str, str]]:
+    """Stream src to dest with Flickr's metadata in the JPEG header; image data untouched.
+
+    Only the header (up to SOS) is held in memory, so a 300 MB panorama costs kilobytes.
+    Returns (size, sha256, camera values our tags replaced). A header exif cannot parse is
+    copied unchanged: a file is never lost to its metadata.
+    """
+    hasher = hashlib.sha256()
+    size = 0
+    replaced: dict[str, str] = {}
+    with src.open("rb") as fin, dest.open("wb") as fout:
+        prefix = fin.read(1 << 16)
+        header_end = None
+        try:
+            while (header_end := exif.header_length(prefix)) is None:
+                more = fin.read(1 << 16)
+                if not more or len(prefix) > MAX_JPEG_HEADER:
+                    break
+                prefix += more
+        except ValueError as exc:
+            log.warning("photo %s: JPEG header not understood (%s); left as served", photo.id, exc)
+            header_end = None
+        head = prefix
+        if header_end is not None:
+            try:
+                new_header, replaced = exif.embed(prefix[:header_end], photo)
+                head = new_header + prefix[header_end:]
+            except ValueError as exc:
+                log.warning("photo %s: EXIF not embedded: %s", photo.id, exc)
+        for block in (head, *iter(lambda: fin.read(COPY_BLOCK), b"")):
+            fout.write(block)
+            hasher.update(block)
+            size += len(block)
+        fout.flush()
+        os.fsync(fout.fileno())
+    return size, hasher.hexdigest(), replaced

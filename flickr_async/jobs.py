@@ -1,0 +1,121 @@
+"""The plain messages stages pass through queues, and the run's live statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flickr_async.models import Album, Comment, DownloadRecord, Photo
+from flickr_async.state import StoredPhoto
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One photo the writer must (re)finalise, and which inputs it must wait for."""
+
+    photo: Photo
+    album_ids: tuple[str, ...]  # albums holding it, in the user's album order
+    download: bool  # fetch the file (new, failed before, or the original was replaced)
+    metadata: bool  # fetch getInfo/comments before writing the sidecar
+    stored: StoredPhoto | None  # what the archive held before this run
+    reason: str  # "new", "retry", "replaced", "changed", "albums", "repair"
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    photo_id: str
+    record: DownloadRecord
+    part: Path  # the finished .part file, owned by the writer from now on
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    photo_id: str
+    photo: Photo  # enriched by getInfo when metadata is "full"
+    comments: tuple[Comment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    photo_id: str
+    stage: str  # "download" or "metadata"
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumPlan:
+    """Sent before any photo: every album in order and the folder it lives in."""
+
+    albums: tuple[Album, ...]
+    folders: dict[str, str]
+    photo_ids: dict[str, tuple[str, ...]]  # album id -> photo ids in album order
+
+
+@dataclass(frozen=True, slots=True)
+class ListingDone:
+    """Sent after the last job: what the listing saw, and whether it can be trusted."""
+
+    gone: tuple[str, ...]  # archived photos the listing no longer shows (complete listings only)
+    complete: bool  # the union matched the account's own count: deletions may be inferred
+    account_count: int | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerExit:
+    stage: str
+
+
+Message = Job | Downloaded | Described | Failed | ListingDone | WorkerExit
+
+
+@dataclass
+class Stats:
+    """Live counters every stage updates and the CLI reads for progress and the summary."""
+
+    listed: int = 0
+    jobs: int = 0
+    unchanged: int = 0
+    downloaded: int = 0
+    updated: int = 0  # sidecar/EXIF/links rewritten without a new download
+    replaced: int = 0
+    failed: int = 0
+    finished: int = 0  # jobs the writer has closed, successfully or not
+    bytes_downloaded: int = 0
+    not_original: list[str] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    deleted_on_flickr: int = 0
+    account_count: int | None = None
+    listing_complete: bool = True
+    listing_problem: str | None = None
+    api_calls: Counter[str] = field(default_factory=Counter)
+    dry_run_actions: list[dict[str, Any]] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.listing_complete
+
+    def summary(self, result: str) -> dict[str, Any]:
+        """The run's outcome as JSON-ready data (state's run log, --report, the CLI summary)."""
+        return {
+            "result": result,
+            "listed": self.listed,
+            "account_count": self.account_count,
+            "listing_complete": self.listing_complete,
+            "listing_problem": self.listing_problem,
+            "downloaded": self.downloaded,
+            "updated": self.updated,
+            "replaced": self.replaced,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "failures": dict(self.failures),
+            "not_original": list(self.not_original),
+            "deleted_on_flickr": self.deleted_on_flickr,
+            "bytes_downloaded": self.bytes_downloaded,
+            "api_calls": sum(self.api_calls.values()),
+            "api_calls_by_method": dict(sorted(self.api_calls.items())),
+            "elapsed_seconds": round(self.elapsed, 3),
+        }

@@ -1,0 +1,54 @@
+"""MetadataFetcher.run(): getInfo and comments at the API's pace, beside the downloads."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from flickr_async.api import FlickrAPI
+from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
+from flickr_async.jobs import Described, Failed, Job, Message, WorkerExit
+from flickr_async.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class MetadataFetcher:
+    """One of a few API workers. The shared token bucket, not the worker count, sets the pace;
+    several workers only hide each call's latency."""
+
+    def __init__(
+        self,
+        *,
+        api: FlickrAPI,
+        settings: Settings,
+        jobs: asyncio.Queue[Job | None],
+        results: asyncio.Queue[Message],
+    ) -> None:
+        self.api = api
+        self.settings = settings
+        self.jobs = jobs
+        self.results = results
+
+    async def run(self) -> None:
+        while (job := await self.jobs.get()) is not None:
+            message: Message
+            try:
+                message = await self.describe(job)
+            except (AuthError, StorageError):
+                raise
+            except FlickrAsyncError as exc:
+                log.warning("photo %s: metadata failed: %s", job.photo.id, exc)
+                message = Failed(job.photo.id, "metadata", str(exc))
+            await self.results.put(message)
+        await self.results.put(WorkerExit("metadata"))
+
+    async def describe(self, job: Job) -> Described:
+        photo = job.photo
+        if self.settings.metadata == "full":
+            photo = await self.api.photos_get_info(photo)
+        comments = ()
+        # Skip the call when Flickr says there are none (most photos): it saves the budget.
+        if photo.count_comments is None or photo.count_comments > 0:
+            comments = tuple(await self.api.photos_comments_get_list(photo.id))
+        return Described(photo.id, photo, comments)

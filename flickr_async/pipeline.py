@@ -1,0 +1,168 @@
+"""run_backup(settings) -> Stats: wires the queues and stages in one TaskGroup."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+
+from flickr_async import layout
+from flickr_async.api import FlickrAPI
+from flickr_async.downloader import Downloader
+from flickr_async.errors import CredentialsError
+from flickr_async.fsutil import Scratch
+from flickr_async.jobs import Job, Message, Stats
+from flickr_async.metadata import MetadataFetcher
+from flickr_async.producer import Producer
+from flickr_async.ratelimit import TokenBucket
+from flickr_async.retry import RetryPolicy
+from flickr_async.settings import Settings
+from flickr_async.state import RunLock, State
+from flickr_async.writer import Writer
+
+log = logging.getLogger(__name__)
+
+METADATA_WORKERS = 4  # the token bucket sets the pace; a few workers hide call latency
+# How far downloads may run ahead of metadata calls (jobs, not bytes): big enough that
+# neither stage idles while the other works, small enough to keep memory flat.
+METADATA_WINDOW = 1000
+
+
+@contextlib.asynccontextmanager
+async def open_api(settings: Settings) -> AsyncIterator[tuple[FlickrAPI, aiohttp.ClientSession]]:
+    """An HTTP session and the API client sharing it, with the one budget and retry policy."""
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=settings.request_timeout)
+    connector = aiohttp.TCPConnector(limit=settings.concurrency + METADATA_WORKERS + 2)
+    async with aiohttp.ClientSession(
+        timeout=timeout, connector=connector, headers={"User-Agent": settings.user_agent}
+    ) as session:
+        limiter = TokenBucket(settings.api_rate, settings.api_burst)
+        retry = RetryPolicy(attempts=settings.retry_attempts, max_wait=settings.retry_max_wait)
+        yield FlickrAPI(settings, session, limiter, retry), session
+
+
+def require_credentials(settings: Settings) -> None:
+    settings.require_key()
+    if not settings.has_token:
+        raise CredentialsError(
+            f"no access token: run `flickr-async auth` first (looked in {settings.token_file})"
+        )
+
+
+async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
+    """Back up the account into settings.out. Returns the run's statistics (stats.ok = exit 0)."""
+    assert settings.out is not None
+    require_credentials(settings)
+    stats = stats or Stats()
+    out = settings.out
+    if settings.dry_run:
+        await _dry_run(settings, stats)
+        return stats
+    out.mkdir(parents=True, exist_ok=True)
+    with RunLock(out):
+        state = State.open(out)
+        run_id = state.start_run()
+        started = time.monotonic()
+        result = "failed"
+        try:
+            async with open_api(settings) as (api, session):
+                stats.api_calls = api.calls
+                await _run_stages(settings, api, session, state, stats)
+            result = "complete" if stats.ok else "incomplete"
+        finally:
+            stats.elapsed = time.monotonic() - started
+            state.finish_run(run_id, result, stats.summary(result))
+            state.close()
+    return stats
+
+
+async def _run_stages(
+    settings: Settings,
+    api: FlickrAPI,
+    session: aiohttp.ClientSession,
+    state: State,
+    stats: Stats,
+) -> None:
+    assert settings.out is not None
+    user = await api.test_login()  # a bad token fails here, before anything else happens
+    base = settings.out / layout.STATE_DIR
+    parts_dir = base / "parts"
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Scratch(base / "tmp")
+    scratch.clear()  # leftovers of a killed run: never under a final name, safe to drop
+
+    downloads: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=settings.concurrency * 4)
+    metadata: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=METADATA_WINDOW)
+    results: asyncio.Queue[Message] = asyncio.Queue(maxsize=METADATA_WINDOW)
+    producer = Producer(
+        api=api,
+        state=state,
+        settings=settings,
+        user_nsid=user.nsid,
+        stats=stats,
+        downloads=downloads,
+        metadata=metadata,
+        results=results,
+        download_workers=settings.concurrency,
+        metadata_workers=METADATA_WORKERS,
+    )
+    writer = Writer(
+        settings=settings,
+        state=state,
+        results=results,
+        stats=stats,
+        workers=settings.concurrency + METADATA_WORKERS,
+        scratch=scratch,
+    )
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(producer.run(), name="producer")
+        for n in range(settings.concurrency):
+            worker = Downloader(
+                api=api,
+                session=session,
+                retry=api.retry,
+                settings=settings,
+                jobs=downloads,
+                results=results,
+                stats=stats,
+                parts_dir=parts_dir,
+            )
+            tg.create_task(worker.run(), name=f"downloader-{n}")
+        for n in range(METADATA_WORKERS):
+            fetcher = MetadataFetcher(api=api, settings=settings, jobs=metadata, results=results)
+            tg.create_task(fetcher.run(), name=f"metadata-{n}")
+        tg.create_task(writer.run(), name="writer")
+
+
+async def _dry_run(settings: Settings, stats: Stats) -> None:
+    """List and diff only: nothing is downloaded and nothing under OUT is written."""
+    assert settings.out is not None
+    state_file = settings.out / layout.STATE_DIR / "state.sqlite3"
+    state = State(state_file if state_file.exists() else Path(":memory:"))
+    started = time.monotonic()
+    try:
+        async with open_api(settings) as (api, _session):
+            stats.api_calls = api.calls
+            user = await api.test_login()
+            unused: asyncio.Queue[Job | None] = asyncio.Queue()
+            producer = Producer(
+                api=api,
+                state=state,
+                settings=settings,
+                user_nsid=user.nsid,
+                stats=stats,
+                downloads=unused,
+                metadata=unused,
+                results=asyncio.Queue(),
+                download_workers=0,
+                metadata_workers=0,
+            )
+            await producer.run()
+    finally:
+        stats.elapsed = time.monotonic() - started
+        state.close()

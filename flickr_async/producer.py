@@ -1,0 +1,232 @@
+"""Producer.run(): list albums and the photostream, diff against state, enqueue jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from flickr_async import layout
+from flickr_async.api import FlickrAPI
+from flickr_async.errors import AuthError
+from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
+from flickr_async.listing import Photostream
+from flickr_async.models import Album, Photo
+from flickr_async.settings import Settings
+from flickr_async.state import State, StoredPhoto
+
+log = logging.getLogger(__name__)
+
+# Album listings only need ids; asking for no extras keeps those pages small.
+ALBUM_MEMBER_EXTRAS: tuple[str, ...] = ("media",)
+
+
+class Producer:
+    """Decides what this run must do and feeds the stages; never touches the disk itself."""
+
+    def __init__(
+        self,
+        *,
+        api: FlickrAPI,
+        state: State,
+        settings: Settings,
+        user_nsid: str,
+        stats: Stats,
+        downloads: asyncio.Queue[Job | None],
+        metadata: asyncio.Queue[Job | None],
+        results: asyncio.Queue[Message],
+        download_workers: int,
+        metadata_workers: int,
+    ) -> None:
+        self.api = api
+        self.state = state
+        self.settings = settings
+        self.user_nsid = user_nsid
+        self.stats = stats
+        self.downloads = downloads
+        self.metadata = metadata
+        self.results = results
+        self.download_workers = download_workers
+        self.metadata_workers = metadata_workers
+        self.out = settings.out or Path(".")
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            # Whatever happened, let the workers drain and stop.
+            for _ in range(self.download_workers):
+                await self.downloads.put(None)
+            for _ in range(self.metadata_workers):
+                await self.metadata.put(None)
+
+    async def _run(self) -> None:
+        plan = await self._plan_albums()
+        if not self.settings.dry_run:
+            await self.results.put(plan)
+        photo_albums = _albums_by_photo(plan)
+        titles = {a.id: a.title for a in plan.albums}
+
+        account = await self.api.people_get_info(self.user_nsid)
+        self.stats.account_count = account.photo_count
+        stream = Photostream(self.api)
+        problem: str | None = None
+        try:
+            async for batch in stream.pages():
+                self.stats.listed += len(batch)
+                await self._enqueue_batch(batch, photo_albums, titles, plan.folders)
+        except AuthError:
+            raise
+        except Exception as exc:  # a listing that broke off: keep what we have, prune nothing
+            problem = f"listing the photostream failed: {exc}"
+            log.error(problem)
+        problem = problem or stream.problem
+        if problem is None and len(stream.seen) < account.photo_count:
+            problem = (
+                f"Flickr listed {len(stream.seen)} of the account's {account.photo_count} "
+                "photos; the missing ones could not be listed"
+            )
+        complete = problem is None
+        self.stats.listing_complete = complete
+        self.stats.listing_problem = problem
+        # Never infer a deletion from a listing that may be partial.
+        gone = await asyncio.to_thread(self._gone, stream.seen) if complete else []
+        self.stats.deleted_on_flickr = len(gone)
+        if self.settings.dry_run:
+            self.stats.dry_run_actions.extend({"id": pid, "action": "deleted"} for pid in gone)
+        else:
+            await self.results.put(
+                ListingDone(
+                    gone=tuple(gone),
+                    complete=complete,
+                    account_count=account.photo_count,
+                    problem=problem,
+                )
+            )
+
+    # --- albums ------------------------------------------------------------------------
+
+    async def _plan_albums(self) -> AlbumPlan:
+        stored = await asyncio.to_thread(self.state.albums)
+        albums: list[Album] = []
+        async for page in self.api.paginate(
+            lambda n: self.api.photosets_get_list(page=n, per_page=500)
+        ):
+            albums.extend(page.items)
+        members: dict[str, tuple[str, ...]] = {}
+        for album in albums:
+            known = stored.get(album.id)
+            if known is not None and known.date_update == album.date_update:
+                members[album.id] = known.photo_ids  # unchanged: no call needed
+                continue
+            ids: list[str] = []
+            async for page in self.api.paginate(
+                lambda n, a=album.id: self.api.photosets_get_photos(
+                    a, page=n, per_page=500, extras=ALBUM_MEMBER_EXTRAS
+                )
+            ):
+                ids.extend(p.id for p in page.items)
+            members[album.id] = tuple(dict.fromkeys(ids))
+        folders = layout.assign_album_folders(albums, {a.id: a.folder for a in stored.values()})
+        return AlbumPlan(albums=tuple(albums), folders=folders, photo_ids=members)
+
+    # --- photos ------------------------------------------------------------------------
+
+    async def _enqueue_batch(
+        self,
+        batch: Sequence[Photo],
+        photo_albums: dict[str, tuple[str, ...]],
+        titles: dict[str, str],
+        folders: dict[str, str],
+    ) -> None:
+        stored = await asyncio.to_thread(self._lookup, [p.id for p in batch])
+        for photo in batch:
+            album_ids = photo_albums.get(photo.id, ())
+            job = self._decide(photo, stored.get(photo.id), album_ids, titles, folders)
+            if job is None:
+                self.stats.unchanged += 1
+                continue
+            await self._submit(job)
+
+    def _lookup(self, ids: Sequence[str]) -> dict[str, tuple[StoredPhoto, bool]]:
+        """Stored rows for a page of ids, and whether each one's file is still on disk."""
+        found: dict[str, tuple[StoredPhoto, bool]] = {}
+        for pid in ids:
+            row = self.state.photo(pid)
+            if row is not None:
+                on_disk = row.path is not None and (self.out / row.path).is_file()
+                found[pid] = (row, on_disk)
+        return found
+
+    def _decide(
+        self,
+        photo: Photo,
+        stored_entry: tuple[StoredPhoto, bool] | None,
+        album_ids: tuple[str, ...],
+        titles: dict[str, str],
+        folders: dict[str, str],
+    ) -> Job | None:
+        stored, on_disk = stored_entry if stored_entry else (None, False)
+        wants_meta = self._needs_metadata(photo)
+
+        def job(reason: str, *, download: bool, metadata: bool) -> Job:
+            return Job(photo, album_ids, download, metadata, stored, reason)
+
+        if stored is None:
+            return job("new", download=True, metadata=wants_meta)
+        if not stored.is_done or stored.path is None:
+            return job("retry", download=True, metadata=wants_meta)
+        if not on_disk:
+            return job("missing", download=True, metadata=wants_meta)
+        if photo.original_secret and stored.original_key != photo.original_key:
+            return job("replaced", download=True, metadata=wants_meta)
+        if stored.last_update != photo.date_updated:
+            return job("changed", download=False, metadata=wants_meta)
+        albums_now = tuple((a, titles.get(a, "")) for a in album_ids)
+        ext = Path(stored.path).suffix.lstrip(".")
+        path, links = layout.photo_paths(photo.id, ext, album_ids, folders, self.settings.layout)
+        if (
+            stored.deleted_on_flickr is not None
+            or albums_now != stored.albums
+            or str(path) != stored.path
+            or tuple(sorted(map(str, links))) != tuple(sorted(stored.links))
+        ):
+            return job("albums", download=False, metadata=False)
+        return None
+
+    def _needs_metadata(self, photo: Photo) -> bool:
+        if self.settings.metadata == "full":
+            return True
+        # basic: the listing's extras suffice, but comments need their own call.
+        return photo.count_comments is None or photo.count_comments > 0
+
+    async def _submit(self, job: Job) -> None:
+        self.stats.jobs += 1
+        if self.settings.dry_run:
+            self.stats.dry_run_actions.append(
+                {"id": job.photo.id, "action": job.reason, "download": job.download}
+            )
+            return
+        await self.results.put(job)  # the writer learns what to expect before any result
+        if job.download:
+            await self.downloads.put(job)
+        if job.metadata:
+            await self.metadata.put(job)
+
+    def _gone(self, seen: set[str]) -> list[str]:
+        """Photos in the archive that a complete listing no longer shows."""
+        return [
+            row.id
+            for row in self.state.iter_photos()
+            if row.id not in seen and row.is_done and row.deleted_on_flickr is None
+        ]
+
+
+def _albums_by_photo(plan: AlbumPlan) -> dict[str, tuple[str, ...]]:
+    """photo id -> the albums holding it, in the user's album order."""
+    result: dict[str, list[str]] = {}
+    for album in plan.albums:
+        for pid in plan.photo_ids.get(album.id, ()):
+            result.setdefault(pid, []).append(album.id)
+    return {pid: tuple(ids) for pid, ids in result.items()}

@@ -1,0 +1,125 @@
+"""Terminal rendering for the CLI: a rich progress bar on a TTY, periodic plain lines otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from flickr_async.jobs import Stats
+
+PLAIN_INTERVAL = 10.0  # seconds between status lines when stderr is not a terminal
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def status_line(stats: Stats, elapsed: float) -> str:
+    rate = stats.bytes_downloaded / elapsed if elapsed > 0 else 0.0
+    return (
+        f"listed {stats.listed}, done {stats.finished}/{stats.jobs}, failed {stats.failed}, "
+        f"{human_bytes(stats.bytes_downloaded)} at {human_bytes(rate)}/s, "
+        f"{sum(stats.api_calls.values())} API calls"
+    )
+
+
+@contextlib.asynccontextmanager
+async def show_progress(stats: Stats, console: Console, *, quiet: bool) -> AsyncIterator[None]:
+    """Render `stats` while the body runs; nothing at all when quiet."""
+    if quiet:
+        yield
+        return
+    task = asyncio.create_task(
+        _rich_loop(stats, console) if console.is_terminal else _plain_loop(stats, console)
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _rich_loop(stats: Stats, console: Console) -> None:
+    started = time.monotonic()
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[bytes]} · {task.fields[rate]}/s · {task.fields[api]} API calls"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("backing up", total=None, bytes="0 B", rate="0 B", api=0)
+        try:
+            while True:
+                elapsed = max(time.monotonic() - started, 1e-6)
+                progress.update(
+                    task,
+                    description="listing" if stats.jobs == 0 else "backing up",
+                    total=stats.jobs or None,
+                    completed=stats.finished,
+                    bytes=human_bytes(stats.bytes_downloaded),
+                    rate=human_bytes(stats.bytes_downloaded / elapsed),
+                    api=sum(stats.api_calls.values()),
+                )
+                await asyncio.sleep(0.2)
+        except asyncio.CancelledError:
+            return
+
+
+async def _plain_loop(stats: Stats, console: Console) -> None:
+    started = time.monotonic()
+    try:
+        while True:
+            await asyncio.sleep(PLAIN_INTERVAL)
+            console.print(status_line(stats, time.monotonic() - started), highlight=False)
+    except asyncio.CancelledError:
+        return
+
+
+def summary_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The end-of-run summary, a few plain lines."""
+    lines = [
+        f"{summary['result']}: {summary['downloaded']} downloaded, {summary['updated']} updated, "
+        f"{summary['unchanged']} unchanged, {summary['failed']} failed "
+        f"({human_bytes(summary['bytes_downloaded'])}, {summary['api_calls']} API calls, "
+        f"{summary['elapsed_seconds']:.1f} s)",
+    ]
+    if summary.get("account_count") is not None:
+        lines.append(f"listed {summary['listed']} of {summary['account_count']} photos on Flickr")
+    if summary.get("listing_problem"):
+        lines.append(f"INCOMPLETE LISTING: {summary['listing_problem']}")
+    if summary.get("replaced"):
+        lines.append(f"{summary['replaced']} originals replaced on Flickr (old copies kept)")
+    if summary.get("deleted_on_flickr"):
+        lines.append(f"{summary['deleted_on_flickr']} photos deleted on Flickr (kept on disk)")
+    not_original = summary.get("not_original") or []
+    if not_original:
+        shown = ", ".join(not_original[:10]) + (" …" if len(not_original) > 10 else "")
+        lines.append(f"{len(not_original)} saved without their original (best size): {shown}")
+    for photo_id, error in list((summary.get("failures") or {}).items())[:20]:
+        lines.append(f"failed {photo_id}: {error}")
+    return lines

@@ -1,0 +1,407 @@
+"""SQLite state and the run lock under OUT/.flickr-async/: what is stored where, and why."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from flickr_async.errors import LockHeldError, StorageError
+from flickr_async.layout import STATE_DIR
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS photos (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,              -- 'done' or 'failed'
+    error TEXT,                        -- last failure, for 'failed'
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_update INTEGER NOT NULL DEFAULT 0,   -- Flickr lastupdate the files reflect
+    original_key TEXT NOT NULL DEFAULT '',    -- originalsecret:WxH of the stored original
+    media TEXT NOT NULL DEFAULT 'photo',
+    path TEXT,                         -- primary file, relative to OUT
+    links TEXT NOT NULL DEFAULT '[]',  -- JSON list of other paths hard-linked to it
+    albums TEXT NOT NULL DEFAULT '[]', -- JSON [[id, title], ...] as written in the sidecar
+    bytes INTEGER,                     -- the file on disk (after EXIF embedding)
+    sha256 TEXT,
+    served_url TEXT, served_bytes INTEGER, served_sha256 TEXT,  -- as Flickr served it
+    original INTEGER, size_label TEXT,
+    date_taken TEXT,
+    deleted_on_flickr TEXT,            -- ISO date the sync noticed it gone; NULL while on Flickr
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS albums (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    date_update INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    photo_ids TEXT NOT NULL DEFAULT '[]'   -- JSON list in album order, as last listed
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started REAL NOT NULL,
+    finished REAL,
+    result TEXT,
+    summary TEXT
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPhoto:
+    """One row of `photos`: what this archive holds for a Flickr id."""
+
+    id: str
+    status: str
+    error: str | None
+    attempts: int
+    last_update: int
+    original_key: str
+    media: str
+    path: str | None
+    links: tuple[str, ...]
+    albums: tuple[tuple[str, str], ...]
+    bytes: int | None
+    sha256: str | None
+    served_url: str | None
+    served_bytes: int | None
+    served_sha256: str | None
+    original: bool | None
+    size_label: str | None
+    date_taken: str | None
+    deleted_on_flickr: str | None
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == "done"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlbum:
+    id: str
+    title: str
+    folder: str
+    date_update: int
+    position: int
+    photo_ids: tuple[str, ...]
+
+
+def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
+    return StoredPhoto(
+        id=row["id"],
+        status=row["status"],
+        error=row["error"],
+        attempts=row["attempts"],
+        last_update=row["last_update"],
+        original_key=row["original_key"],
+        media=row["media"],
+        path=row["path"],
+        links=tuple(json.loads(row["links"])),
+        albums=tuple((str(a), str(t)) for a, t in json.loads(row["albums"])),
+        bytes=row["bytes"],
+        sha256=row["sha256"],
+        served_url=row["served_url"],
+        served_bytes=row["served_bytes"],
+        served_sha256=row["served_sha256"],
+        original=None if row["original"] is None else bool(row["original"]),
+        size_label=row["size_label"],
+        date_taken=row["date_taken"],
+        deleted_on_flickr=row["deleted_on_flickr"],
+    )
+
+
+class State:
+    """The archive's memory. Synchronous and thread-safe; async stages call it via to_thread.
+
+    Every write commits at once (WAL, synchronous=NORMAL): a kill -9 loses at most the item
+    being finalised, whose file was renamed into place before its row was written.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"state database {path} is unusable: {exc}") from exc
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, out: Path) -> State:
+        (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        return cls(out / STATE_DIR / "state.sqlite3")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise StorageError(f"cannot write state database: {exc}") from exc
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # --- meta --------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_meta(self, values: Mapping[str, str]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO meta(key, value) VALUES(?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
+
+    # --- photos ------------------------------------------------------------------------
+
+    def photo(self, photo_id: str) -> StoredPhoto | None:
+        rows = self._query("SELECT * FROM photos WHERE id = ?", (photo_id,))
+        return _photo_from_row(rows[0]) if rows else None
+
+    def photos(self) -> list[StoredPhoto]:
+        return [_photo_from_row(r) for r in self._query("SELECT * FROM photos ORDER BY id")]
+
+    def iter_photos(self, batch: int = 2000) -> Iterator[StoredPhoto]:
+        """All rows in id order without holding them all in memory."""
+        last = ""
+        while True:
+            rows = self._query(
+                "SELECT * FROM photos WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield _photo_from_row(row)
+            last = rows[-1]["id"]
+
+    def record_done(
+        self,
+        *,
+        photo_id: str,
+        last_update: int,
+        original_key: str,
+        media: str,
+        path: str,
+        links: Sequence[str],
+        albums: Sequence[tuple[str, str]],
+        size: int,
+        sha256: str,
+        served_url: str | None,
+        served_bytes: int | None,
+        served_sha256: str | None,
+        original: bool | None,
+        size_label: str | None,
+        date_taken: str | None,
+        deleted_on_flickr: str | None = None,
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                """INSERT INTO photos(id, status, error, attempts, last_update, original_key,
+                       media, path, links, albums, bytes, sha256, served_url, served_bytes,
+                       served_sha256, original, size_label, date_taken, deleted_on_flickr,
+                       updated_at)
+                   VALUES(?, 'done', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(id) DO UPDATE SET status='done', error=NULL, attempts=0,
+                       last_update=excluded.last_update, original_key=excluded.original_key,
+                       media=excluded.media, path=excluded.path, links=excluded.links,
+                       albums=excluded.albums, bytes=excluded.bytes, sha256=excluded.sha256,
+                       served_url=excluded.served_url, served_bytes=excluded.served_bytes,
+                       served_sha256=excluded.served_sha256, original=excluded.original,
+                       size_label=excluded.size_label, date_taken=excluded.date_taken,
+                       deleted_on_flickr=excluded.deleted_on_flickr,
+                       updated_at=excluded.updated_at""",
+                (
+                    photo_id,
+                    last_update,
+                    original_key,
+                    media,
+                    path,
+                    json.dumps(list(links)),
+                    json.dumps([list(a) for a in albums]),
+                    size,
+                    sha256,
+                    served_url,
+                    served_bytes,
+                    served_sha256,
+                    None if original is None else int(original),
+                    size_label,
+                    date_taken,
+                    deleted_on_flickr,
+                    int(time.time()),
+                ),
+            )
+
+    def record_failed(self, photo_id: str, error: str, *, media: str = "photo") -> None:
+        """A failed item keeps whatever good copy it had; the next run tries it again."""
+        with self._tx() as db:
+            db.execute(
+                """INSERT INTO photos(id, status, error, attempts, media, updated_at)
+                   VALUES(?, 'failed', ?, 1, ?, ?)
+                   ON CONFLICT(id) DO UPDATE SET
+                       status = CASE WHEN photos.path IS NULL THEN 'failed' ELSE photos.status END,
+                       error = excluded.error, attempts = photos.attempts + 1,
+                       updated_at = excluded.updated_at""",
+                (photo_id, error, media, int(time.time())),
+            )
+
+    def mark_deleted(self, photo_ids: Sequence[str], date: str) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE photos SET deleted_on_flickr = ? "
+                "WHERE id = ? AND deleted_on_flickr IS NULL",
+                [(date, pid) for pid in photo_ids],
+            )
+
+    def mark_for_repair(self, photo_ids: Sequence[str]) -> None:
+        """Broken on disk: the next backup run fetches these again."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE photos SET status = 'failed', error = 'needs repair' WHERE id = ?",
+                [(pid,) for pid in photo_ids],
+            )
+
+    def set_integrity(self, photo_id: str, *, size: int, sha256: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE photos SET bytes = ?, sha256 = ? WHERE id = ?", (size, sha256, photo_id)
+            )
+
+    def counts(self) -> dict[str, int]:
+        rows = self._query(
+            """SELECT
+                 SUM(status = 'done' AND deleted_on_flickr IS NULL) AS done,
+                 SUM(status = 'failed') AS failed,
+                 SUM(deleted_on_flickr IS NOT NULL) AS deleted,
+                 SUM(status = 'done' AND original = 0) AS not_original,
+                 SUM(status = 'done' AND media = 'video') AS videos,
+                 COALESCE(SUM(bytes), 0) AS bytes
+               FROM photos"""
+        )
+        return {k: int(rows[0][k] or 0) for k in rows[0].keys()}  # noqa: SIM118
+
+    # --- albums ------------------------------------------------------------------------
+
+    def albums(self) -> dict[str, StoredAlbum]:
+        return {
+            r["id"]: StoredAlbum(
+                id=r["id"],
+                title=r["title"],
+                folder=r["folder"],
+                date_update=r["date_update"],
+                position=r["position"],
+                photo_ids=tuple(json.loads(r["photo_ids"])),
+            )
+            for r in self._query("SELECT * FROM albums ORDER BY position")
+        }
+
+    def replace_albums(self, albums: Sequence[StoredAlbum]) -> None:
+        """The album list as of this run's listing (an album gone from Flickr is dropped)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM albums")
+            db.executemany(
+                "INSERT INTO albums(id, title, folder, date_update, position, photo_ids) "
+                "VALUES(?, ?, ?, ?, ?, ?)",
+                [
+                    (a.id, a.title, a.folder, a.date_update, a.position, json.dumps(a.photo_ids))
+                    for a in albums
+                ],
+            )
+
+    # --- runs --------------------------------------------------------------------------
+
+    def start_run(self) -> int:
+        with self._tx() as db:
+            cur = db.execute("INSERT INTO runs(started) VALUES(?)", (time.time(),))
+            return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, result: str, summary: Mapping[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE runs SET finished = ?, result = ?, summary = ? WHERE id = ?",
+                (time.time(), result, json.dumps(summary), run_id),
+            )
+
+    def last_run(self) -> dict[str, Any] | None:
+        rows = self._query("SELECT * FROM runs WHERE finished IS NOT NULL ORDER BY id DESC LIMIT 1")
+        if not rows:
+            return None
+        row = rows[0]
+        return {
+            "started": row["started"],
+            "finished": row["finished"],
+            "result": row["result"],
+            "summary": json.loads(row["summary"] or "{}"),
+        }
+
+
+class RunLock:
+    """An exclusive flock on OUT/.flickr-async/lock: one run per archive.
+
+    The kernel drops the lock when the process dies, so a kill -9 never leaves it stale.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / STATE_DIR / "lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StorageError(f"cannot create {self.path}: {exc.strerror}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise LockHeldError(
+                f"another flickr-async run (pid {holder}) is using {self.path.parent.parent}; "
+                "wait for it to finish"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,330 @@
+"""Writer.run(): the single owner of final names and of state — EXIF, sidecar, rename, links."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from flickr_async import exif, layout, sidecar
+from flickr_async.errors import StorageError
+from flickr_async.fsutil import (
+    Scratch,
+    embed_into,
+    move_into_place,
+    place_link,
+    raise_if_disk_problem,
+    remove_quietly,
+    set_mtime,
+    write_atomic,
+)
+from flickr_async.jobs import (
+    AlbumPlan,
+    Described,
+    Downloaded,
+    Failed,
+    Job,
+    ListingDone,
+    Message,
+    Stats,
+    WorkerExit,
+)
+from flickr_async.models import Album, DownloadRecord
+from flickr_async.settings import Settings
+from flickr_async.state import State, StoredAlbum
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Pending:
+    job: Job
+    download: Downloaded | None = None
+    described: Described | None = None
+    failures: list[str] = field(default_factory=list)
+    waiting: int = 0
+
+    @property
+    def ready(self) -> bool:
+        return self.waiting == 0
+
+
+class Writer:
+    """Joins each job's download and metadata, then makes it final in one thread-side step."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        state: State,
+        results: asyncio.Queue[Message],
+        stats: Stats,
+        workers: int,
+        scratch: Scratch,
+    ) -> None:
+        assert settings.out is not None
+        self.settings = settings
+        self.out = settings.out
+        self.state = state
+        self.results = results
+        self.stats = stats
+        self.workers = workers
+        self.scratch = scratch
+        self.replaced_dir = self.out / layout.STATE_DIR / "replaced"
+        self.albums: dict[str, Album] = {}
+        self.folders: dict[str, str] = {}
+        self.today = dt.date.today().isoformat()
+
+    async def run(self) -> None:
+        pending: dict[str, _Pending] = {}
+        exits = 0
+        listing: ListingDone | None = None
+        while exits < self.workers or listing is None or pending:
+            message = await self.results.get()
+            if isinstance(message, AlbumPlan):
+                await asyncio.to_thread(self._apply_albums, message)
+                continue
+            if isinstance(message, WorkerExit):
+                exits += 1
+                if exits == self.workers and pending:
+                    # Every worker has stopped; whatever is still waiting cannot complete.
+                    for item in list(pending.values()):
+                        item.failures.append("interrupted before its inputs arrived")
+                        item.waiting = 0
+                        await self._close(item)
+                    pending.clear()
+                continue
+            if isinstance(message, ListingDone):
+                listing = message
+                continue
+            item = self._absorb(message, pending)
+            if item is not None and item.ready:
+                del pending[item.job.photo.id]
+                await self._close(item)
+        if listing.gone:
+            await asyncio.to_thread(self._mark_deleted, listing.gone)
+        self.scratch.clear()
+
+    def _absorb(self, message: Message, pending: dict[str, _Pending]) -> _Pending | None:
+        if isinstance(message, Job):
+            item = _Pending(message, waiting=int(message.download) + int(message.metadata))
+            pending[message.photo.id] = item
+            return item
+        assert isinstance(message, Downloaded | Described | Failed)
+        item = pending.get(message.photo_id)
+        if item is None:
+            log.error("result for unknown photo %s dropped", message.photo_id)
+            return None
+        item.waiting -= 1
+        if isinstance(message, Downloaded):
+            item.download = message
+        elif isinstance(message, Described):
+            item.described = message
+        else:
+            item.failures.append(f"{message.stage}: {message.error}")
+        return item
+
+    async def _close(self, item: _Pending) -> None:
+        photo_id = item.job.photo.id
+        if not item.failures:
+            try:
+                await asyncio.to_thread(self._finalise, item)
+                self.stats.finished += 1
+                return
+            except StorageError:
+                raise
+            except OSError as exc:
+                raise_if_disk_problem(exc, self.out)
+                item.failures.append(f"write: {exc}")
+        # A finished .part stays where it is: the next run resumes it at no cost.
+        error = "; ".join(item.failures)
+        self.stats.failed += 1
+        self.stats.finished += 1
+        self.stats.failures[photo_id] = error
+        log.error("photo %s failed: %s", photo_id, error)
+        await asyncio.to_thread(
+            self.state.record_failed, photo_id, error, media=item.job.photo.media
+        )
+
+    # --- albums ------------------------------------------------------------------------
+
+    def _apply_albums(self, plan: AlbumPlan) -> None:
+        self.albums = {a.id: a for a in plan.albums}
+        self.folders = dict(plan.folders)
+        self.state.replace_albums(
+            [
+                StoredAlbum(
+                    id=a.id,
+                    title=a.title,
+                    folder=plan.folders[a.id],
+                    date_update=a.date_update,
+                    position=position,
+                    photo_ids=plan.photo_ids.get(a.id, ()),
+                )
+                for position, a in enumerate(plan.albums)
+            ]
+        )
+
+    # --- one photo ---------------------------------------------------------------------
+
+    def _finalise(self, item: _Pending) -> None:
+        job = item.job
+        old = job.stored
+        photo = item.described.photo if item.described else job.photo
+        downloaded = item.download
+        old_path = self.out / old.path if old and old.path else None
+
+        ext = downloaded.record.ext if downloaded else PurePosixPath(old.path or "").suffix[1:]
+        primary_rel, link_rels = layout.photo_paths(
+            photo.id, ext, job.album_ids, self.folders, self.settings.layout
+        )
+        primary = self.out / primary_rel
+        old_sidecar = _read_sidecar(old_path) if old_path else None
+
+        # 1. The file's new content, built under scratch (never under a final name).
+        source: Path | None
+        if downloaded:
+            source = downloaded.part
+        elif job.reason in ("changed", "repair") and old_path and old_path.exists():
+            source = old_path  # metadata moved on: re-embed it in the file we have
+        else:
+            source = None
+        replaced: dict[str, str] = dict((old_sidecar or {}).get("exif_replaced") or {})
+        built: Path | None = None
+        size, digest = (old.bytes or 0, old.sha256 or "") if old else (0, "")
+        if source is not None and self.settings.exif and _is_jpeg(source):
+            built = self.scratch.path(primary.name)
+            size, digest, new_replaced = embed_into(source, built, photo)
+            # The camera's own values, captured the first time we overwrote them, win.
+            replaced = {**new_replaced, **replaced} if not downloaded else new_replaced
+        elif downloaded:
+            built = downloaded.part
+            size, digest = downloaded.record.bytes, downloaded.record.sha256
+
+        # 2. A replaced original is kept, not overwritten.
+        if downloaded and job.reason == "replaced" and old_path and old_path.exists():
+            keep = self.replaced_dir / photo.id / f"{self.today}-{old_path.name}"
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old_path, keep)
+
+        # 3. Into place: atomic rename, then the sidecar, then the album links.
+        if built is not None:
+            primary.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(built, primary)
+        elif old_path is not None and old_path != primary:
+            move_into_place(old_path, primary)
+        set_mtime(primary, photo)
+
+        record = downloaded.record if downloaded else _stored_record(old)
+        albums = [self.albums[a] for a in job.album_ids if a in self.albums]
+        if source is None and old_sidecar is not None and not item.described:
+            doc = dict(old_sidecar)  # albums changed only: patch what we wrote before
+            doc["albums"] = [{"id": a.id, "title": a.title} for a in albums]
+            doc["deleted_on_flickr"] = None
+        else:
+            comments = item.described.comments if item.described else ()
+            doc = sidecar.build(
+                photo,
+                comments=comments,
+                albums=albums,
+                download=record,
+                exif_replaced=replaced,
+            )
+        primary_json = _sidecar_path(primary)
+        write_atomic(primary_json, sidecar.dumps(doc), self.scratch)
+        for rel in link_rels:
+            place_link(primary, self.out / rel, self.scratch)
+            place_link(primary_json, _sidecar_path(self.out / rel), self.scratch)
+
+        # 4. Whatever this photo had elsewhere before and no longer has.
+        keep_paths = {primary_rel, *link_rels}
+        for stale in _old_paths(old):
+            if stale not in keep_paths:
+                remove_quietly(self.out / stale, stop_at=self.out)
+                remove_quietly(_sidecar_path(self.out / stale), stop_at=self.out)
+        if downloaded:
+            downloaded.part.unlink(missing_ok=True)
+
+        # 5. Only now, with everything on disk, does state say so.
+        self.state.record_done(
+            photo_id=photo.id,
+            last_update=photo.date_updated,
+            original_key=photo.original_key if downloaded or not old else old.original_key,
+            media=photo.media,
+            path=str(primary_rel),
+            links=[str(p) for p in link_rels],
+            albums=[(a.id, a.title) for a in albums],
+            size=size,
+            sha256=digest,
+            served_url=record.url if record else None,
+            served_bytes=record.bytes if record else None,
+            served_sha256=record.sha256 if record else None,
+            original=record.original if record else None,
+            size_label=record.size_label if record else None,
+            date_taken=photo.date_taken,
+        )
+        if downloaded:
+            if job.reason == "replaced":
+                self.stats.replaced += 1
+        else:
+            self.stats.updated += 1
+
+    # --- deletions ---------------------------------------------------------------------
+
+    def _mark_deleted(self, photo_ids: tuple[str, ...]) -> None:
+        """Gone from Flickr: keep every byte, say so in the sidecar and the state."""
+        for photo_id in photo_ids:
+            row = self.state.photo(photo_id)
+            if row is None or row.path is None:
+                continue
+            primary = self.out / row.path
+            doc = _read_sidecar(primary)
+            if doc is not None:
+                doc["deleted_on_flickr"] = self.today
+                write_atomic(_sidecar_path(primary), sidecar.dumps(doc), self.scratch)
+                for rel in row.links:
+                    with contextlib.suppress(FileNotFoundError):
+                        place_link(
+                            _sidecar_path(primary), _sidecar_path(self.out / rel), self.scratch
+                        )
+        self.state.mark_deleted(list(photo_ids), self.today)
+
+
+def _sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def _read_sidecar(path: Path) -> dict[str, Any] | None:
+    try:
+        return sidecar.loads(_sidecar_path(path).read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_jpeg(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return exif.is_jpeg(fh.read(4))
+
+
+def _old_paths(old: Any) -> list[PurePosixPath]:
+    if old is None or old.path is None:
+        return []
+    return [PurePosixPath(old.path), *(PurePosixPath(p) for p in old.links)]
+
+
+def _stored_record(old: Any) -> DownloadRecord | None:
+    if old is None or old.served_url is None:
+        return None
+    return DownloadRecord(
+        url=old.served_url,
+        bytes=old.served_bytes or 0,
+        sha256=old.served_sha256 or "",
+        original=bool(old.original),
+        size_label=old.size_label or "",
+        ext=PurePosixPath(old.path or "").suffix[1:],
+    )
