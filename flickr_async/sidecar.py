@@ -1,0 +1,136 @@
+"""Pure: a Photo with its comments, albums and download as the JSON sidecar (stable keys)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flickr_async.models import Album, Comment, DownloadRecord, Geo, Note, Photo
+
+SCHEMA_VERSION = 1
+PLACE_LEVELS = ("neighbourhood", "locality", "county", "region", "country")
+
+
+def photo_page_url(photo: Photo) -> str:
+    """getInfo's photopage URL, else the canonical one (path alias when the owner set one)."""
+    if photo.page_url:
+        return photo.page_url
+    return f"https://www.flickr.com/photos/{photo.path_alias or photo.owner}/{photo.id}/"
+
+
+def _geo(geo: Geo | None) -> dict[str, Any] | None:
+    if geo is None:
+        return None
+    doc: dict[str, Any] = {
+        "latitude": float(geo.latitude),
+        "longitude": float(geo.longitude),
+        "accuracy": geo.accuracy,
+    }
+    doc.update({level: geo.places[level] for level in PLACE_LEVELS if geo.places.get(level)})
+    return doc
+
+
+def _comment(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "author": comment.author,
+        "author_name": comment.author_name,
+        "date": comment.date,
+        "text": comment.text,
+        "permalink": comment.permalink,
+    }
+
+
+def _note(note: Note) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "author": note.author,
+        "author_name": note.author_name,
+        "x": note.x,
+        "y": note.y,
+        "w": note.w,
+        "h": note.h,
+        "text": note.text,
+    }
+
+
+def _download(download: DownloadRecord | None) -> dict[str, Any] | None:
+    if download is None:
+        return None
+    return {
+        "url": download.url,
+        "bytes": download.bytes,
+        "sha256": download.sha256,
+        "original": download.original,
+        "size_label": download.size_label,
+    }
+
+
+def build(
+    photo: Photo,
+    *,
+    comments: Sequence[Comment],
+    albums: Sequence[Album],
+    download: DownloadRecord | None,
+    deleted_on_flickr: str | None = None,
+    exif_replaced: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The sidecar document; `dumps` keeps this key order."""
+    doc: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "id": photo.id,
+        "title": photo.title,
+        "description": photo.description,  # Flickr's HTML fragment, as-is
+        "tags": list(photo.tags),
+        "machine_tags": list(photo.machine_tags),
+        "media": photo.media,
+        "original_format": photo.original_format,
+        # Owner's local time with no zone (Flickr's own format): stored verbatim.
+        "date_taken": photo.date_taken,
+        "date_taken_granularity": photo.date_taken_granularity,
+        "date_taken_unknown": photo.date_taken_unknown,
+        "date_posted": photo.date_posted,
+        "date_updated": photo.date_updated,
+        "geo": _geo(photo.geo),
+        "comments": [_comment(c) for c in comments],
+        "albums": [{"id": a.id, "title": a.title} for a in albums],
+        "visibility": {
+            "public": photo.visibility.public,
+            "friends": photo.visibility.friends,
+            "family": photo.visibility.family,
+        },
+        "license": photo.license,
+        "views": photo.views,
+        "url": photo_page_url(photo),
+        "rotation": photo.rotation,
+        "safety_level": photo.safety_level,
+        "notes": [_note(n) for n in photo.notes],
+        "has_people": photo.has_people,
+        "owner": {"nsid": photo.owner, "username": photo.owner_name},
+        "download": _download(download),
+    }
+    if exif_replaced:
+        doc["exif_replaced"] = {key: exif_replaced[key] for key in sorted(exif_replaced)}
+    doc["deleted_on_flickr"] = deleted_on_flickr
+    return doc
+
+
+def dumps(doc: Mapping[str, Any]) -> bytes:
+    """UTF-8 JSON, indent 2, key order as built, trailing newline."""
+    text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False)
+    return text.encode("utf-8") + b"\n"
+
+
+def loads(data: bytes) -> dict[str, Any]:
+    """Parse a sidecar; ValueError for anything that is not one (bad UTF-8, JSON or shape)."""
+    doc = json.loads(data.decode("utf-8"))  # UnicodeDecodeError and JSONDecodeError: ValueError
+    if not isinstance(doc, dict):
+        raise ValueError("a sidecar must be a JSON object")
+    schema = doc.get("schema")
+    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
+        raise ValueError("not a flickr-async sidecar: missing or invalid 'schema'")
+    photo_id = doc.get("id")
+    if not isinstance(photo_id, str) or not photo_id:
+        raise ValueError("not a flickr-async sidecar: missing or invalid 'id'")
+    return doc
