@@ -1,0 +1,52 @@
+"""State shared by the fake's request handlers, and the small types they pass around."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakeflickr.content import ContentCache
+from tests.fakeflickr.credentials import Credentials, TokenRecord
+from tests.fakeflickr.faults import Counters, Faults
+from tests.fakeflickr.library import Library
+
+JSONDict = dict[str, Any]
+
+
+class ApiFail(Exception):
+    """A Flickr stat=fail answer (always HTTP 200)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a REST call is from: the owner (signed with an access token) or anybody."""
+
+    token: TokenRecord | None = None
+
+    @property
+    def is_owner(self) -> bool:
+        return self.token is not None
+
+
+@dataclass
+class ServerContext:
+    library: Library
+    credentials: Credentials
+    faults: Faults
+    counters: Counters
+    content: ContentCache
+    search_cap: int = 4000  # photos.search returns at most this many distinct results
+    auto_approve: bool = True
+    origin: str = ""  # "http://127.0.0.1:PORT", known once the socket is bound
+    cdn_key: str = field(default_factory=lambda: secrets.token_hex(8))  # signs video CDN URLs
+    listing_cache: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
+
+    @property
+    def api_key(self) -> str:
+        return self.credentials.api_key

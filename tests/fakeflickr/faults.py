@@ -1,0 +1,238 @@
+"""Fault knobs (what goes wrong next) and counters (what the client did); both thread-safe.
+
+Most knobs arm "the next N matching requests"; `times=None` means until `clear()`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+STAT_MESSAGES = {
+    105: "Service currently unavailable",
+    106: "Write operation failed",
+    201: "Sorry, the Flickr API service is not currently available.",
+    0: "Sorry, the Flickr API service is not currently available.",
+}
+TOO_MANY = "You have sent too many requests in a given amount of time."
+
+
+@dataclass(slots=True)
+class ApiFault:
+    kind: Literal["http", "stat", "rate"]
+    status: int = 200
+    code: int = 0
+    message: str = ""
+    method: str | None = None
+    retry_after: float | None = None
+    remaining: int | None = 1
+
+
+@dataclass(slots=True)
+class FileFault:
+    kind: Literal["status", "reset", "truncate"]
+    photo_id: str
+    status: int = 0
+    remaining: int | None = 1
+
+
+@dataclass(slots=True)
+class PhotoMethodFault:
+    method: str
+    photo_id: str
+    code: int
+    remaining: int | None
+
+
+def _take(items: list[ApiFault] | list[FileFault] | list[PhotoMethodFault], index: int) -> None:
+    item = items[index]
+    if item.remaining is not None:
+        item.remaining -= 1
+        if item.remaining <= 0:
+            del items[index]
+
+
+class Faults:
+    """Arm failures from the test thread; the server thread consumes them."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._api: list[ApiFault] = []
+            self._files: list[FileFault] = []
+            self._photo_methods: list[PhotoMethodFault] = []
+            self._rate: tuple[int, float] | None = None
+            self._calls: deque[float] = deque()
+            self._short: tuple[int, int] = (0, 0)
+            self.file_bandwidth: float | None = None  # bytes/s per connection
+            self.file_latency: float = 0.0  # seconds before the first byte of a file
+            self.no_range: bool = False  # ignore Range: answer 200 with the whole file
+
+    # --- arming (test side) -------------------------------------------------------------
+
+    def fail_api(self, status: int = 500, times: int | None = 1, method: str | None = None) -> None:
+        """Next REST/OAuth calls (optionally of one method) get an HTML error page."""
+        with self._lock:
+            self._api.append(ApiFault("http", status=status, method=method, remaining=times))
+
+    def rate_limit(self, times: int | None = 1, retry_after: float | None = None) -> None:
+        """Next calls get HTTP 429 with Flickr's tiny HTML body (+ Retry-After when given)."""
+        with self._lock:
+            self._api.insert(0, ApiFault("rate", 429, retry_after=retry_after, remaining=times))
+
+    def stat_fail(
+        self,
+        code: int = 105,
+        times: int | None = 1,
+        method: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Next calls answer HTTP 200 stat=fail with this code (201: "not currently available")."""
+        text = message or STAT_MESSAGES.get(code, "Injected failure")
+        with self._lock:
+            self._api.append(
+                ApiFault("stat", code=code, message=text, method=method, remaining=times)
+            )
+
+    def fail_method_for_photo(
+        self, method: str, photo_id: str | int, code: int = 1, times: int | None = None
+    ) -> None:
+        with self._lock:
+            self._photo_methods.append(PhotoMethodFault(method, str(photo_id), code, times))
+
+    def api_rate_limit(self, calls: int | None, per_seconds: float = 1.0) -> None:
+        """Beyond `calls` per sliding `per_seconds` window, answer 429 (None switches it off)."""
+        with self._lock:
+            self._rate = None if calls is None else (calls, per_seconds)
+            self._calls.clear()
+
+    def fail_file(self, photo_id: str | int, status: int = 404, times: int | None = None) -> None:
+        with self._lock:
+            self._files.append(FileFault("status", str(photo_id), status, times))
+
+    def reset_file(self, photo_id: str | int, times: int | None = 1) -> None:
+        """The connection drops (reset) after some bytes of the body."""
+        with self._lock:
+            self._files.append(FileFault("reset", str(photo_id), remaining=times))
+
+    def truncate_file(self, photo_id: str | int, times: int | None = 1) -> None:
+        """Full Content-Length announced, half the bytes sent, then the connection closes."""
+        with self._lock:
+            self._files.append(FileFault("truncate", str(photo_id), remaining=times))
+
+    def short_pages(self, times: int = 1, drop: int = 3) -> None:
+        """Next listing pages miss `drop` items, non-final pages too (real Flickr does this)."""
+        with self._lock:
+            self._short = (times, drop)
+
+    # --- consuming (server side) --------------------------------------------------------
+
+    def take_api_fault(self, method: str) -> ApiFault | None:
+        with self._lock:
+            if self._rate is not None:
+                calls, window = self._rate
+                now = self._clock()
+                while self._calls and self._calls[0] <= now - window:
+                    self._calls.popleft()
+                if len(self._calls) >= calls:
+                    return ApiFault("rate", 429, remaining=None)
+                self._calls.append(now)
+            for index, fault in enumerate(self._api):
+                if fault.method is None or fault.method == method:
+                    _take(self._api, index)
+                    return fault
+            return None
+
+    def take_photo_method_fault(self, method: str, photo_id: str) -> int | None:
+        with self._lock:
+            for index, fault in enumerate(self._photo_methods):
+                if fault.method == method and fault.photo_id == photo_id:
+                    _take(self._photo_methods, index)
+                    return fault.code
+            return None
+
+    def take_file_fault(self, photo_id: str) -> FileFault | None:
+        with self._lock:
+            for index, fault in enumerate(self._files):
+                if fault.photo_id == photo_id:
+                    _take(self._files, index)
+                    return fault
+            return None
+
+    def take_short_page(self) -> int:
+        with self._lock:
+            times, drop = self._short
+            if times <= 0:
+                return 0
+            self._short = (times - 1, drop)
+            return drop
+
+
+class Counters:
+    """What reached the server. Read the properties; `reset()` between phases of a test."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._api: Counter[str] = Counter()
+            self._files: Counter[str] = Counter()
+            self._bytes: Counter[str] = Counter()
+            self._peak = self._in_flight
+
+    @property
+    def api_calls(self) -> Counter[str]:
+        """REST calls by method name (OAuth endpoints as "oauth.request_token", ...)."""
+        with self._lock:
+            return Counter(self._api)
+
+    @property
+    def total_api_calls(self) -> int:
+        with self._lock:
+            return sum(self._api.values())
+
+    @property
+    def file_requests(self) -> Counter[str]:
+        """File requests (static files and video CDN) by photo id."""
+        with self._lock:
+            return Counter(self._files)
+
+    @property
+    def bytes_served(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self._bytes)
+
+    @property
+    def max_concurrent_files(self) -> int:
+        """Peak number of file responses in flight at once: the concurrency spy."""
+        with self._lock:
+            return self._peak
+
+    def count_api(self, method: str) -> None:
+        with self._lock:
+            self._api[method] += 1
+
+    def file_started(self, photo_id: str) -> None:
+        with self._lock:
+            self._files[photo_id] += 1
+            self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
+
+    def file_finished(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def add_bytes(self, photo_id: str, count: int) -> None:
+        with self._lock:
+            self._bytes[photo_id] += count

@@ -1,0 +1,345 @@
+"""generate_library(): a deterministic account full of Flickr's awkward cases; 100k in seconds."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from tests.fakeflickr.library import Clock, Library
+from tests.fakeflickr.model import (
+    FakeAlbum,
+    FakeComment,
+    FakeExif,
+    FakeGeo,
+    FakeNote,
+    FakeOwner,
+    FakePhoto,
+    FakePlace,
+    FakeVideo,
+)
+
+EPOCH = 1_262_304_000  # 2010-01-01 UTC: uploads start here ...
+SPAN = 14 * 365 * 86_400  # ... and spread over 14 years, whatever the count
+FIRST_ID = 52_000_000_000
+
+HOSTILE_TITLES = (
+    "",
+    "T" * 150 + " très long ✨ " + "x" * 160,
+    "../../etc/passwd",
+    "He said \"cheese\" / and 'left'",
+    "Sunset 🌅 über Zürich — 日本語",
+    "a/b\\c:d*e?f<g>h|i",
+    "..",
+    "   ",
+    "CON",
+    "<b>html</b> &amp; entities",
+)
+HOSTILE_ALBUM_TITLES = (
+    "Holidays",
+    "../etc",
+    "Holidays",
+    "a/b",
+    "🌅 Sunsets ☀️",
+    "Ä" * 300,
+    "CON",
+    "   ",
+    ".",
+    "Family",
+)
+WORDS = (
+    "sunset", "beach", "Zürich", "café", "mountain", "night", "snow", "street", "portrait",
+    "dog", "cat", "river", "東京", "fête", "bridge", "forest", "train", "market", "rain", "sky",
+)  # fmt: skip
+RAW_TAGS = (
+    "Sunset", "New York", "café", "2019", 'with "quotes"', "Zürich", "b&w", "NYC", "🌅",
+    "long_exposure", "Hello World", "x/y",
+)  # fmt: skip
+MACHINE_TAGS = ("geo:lat=47.37", "upcoming:event=12345", "dc:subject=Old Town", "exif:iso=200")
+CAMERAS = (
+    ("Canon", "Canon EOS 5D Mark III"),
+    ("SONY", "NEX-6"),
+    ("Apple", "iPhone 12 Pro"),
+    ("FUJIFILM", "X-T3"),
+    ("NIKON CORPORATION", "NIKON D750"),
+)
+PLACES = (
+    FakePlace("Zürich", "Zürich", "Zurich", "Switzerland", "Qkzn.aVTU7Ji6Q", "784794"),
+    FakePlace("Abbey Dore", "Herefordshire", "England", "United Kingdom", "ml2ZwFFTUb8", "10567"),
+    FakePlace("Kyoto", "Kyoto", "Kyoto Prefecture", "Japan", "d0KwZBpYVs0", "15015372"),
+    FakePlace("Brooklyn", "Kings", "New York", "United States", "3o0bYv.dBp8", "2459115", "DUMBO"),
+)
+COMMENTERS = ("Ännchen", "bob", "🤖 robot", "Zoë O'Brien")
+LONG_EDGES = (1024, 1600, 2048, 2048, 2400, 3000, 3000, 4000)
+
+
+def _secret(rnd: random.Random) -> str:
+    return f"{rnd.getrandbits(40):010x}"
+
+
+def _taken(rnd: random.Random, upload: int) -> tuple[str, int, bool]:
+    """(datetaken, granularity, takenunknown); unknown means "the upload time"."""
+    roll = rnd.random()
+    if roll < 0.03:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(upload)), 0, True
+    when = time.gmtime(upload - rnd.randrange(1, 400 * 86_400))
+    if roll < 0.06:
+        return time.strftime("%Y-%m-01 00:00:00", when), 4, False
+    if roll < 0.08:
+        return time.strftime("%Y-01-01 00:00:00", when), 6, False
+    if roll < 0.09:
+        return time.strftime("%Y-01-01 00:00:00", when), 8, False
+    return time.strftime("%Y-%m-%d %H:%M:%S", when), 0, False
+
+
+def _title(rnd: random.Random, index: int) -> str:
+    if index < len(HOSTILE_TITLES):
+        return HOSTILE_TITLES[index]
+    if rnd.random() < 0.04:
+        return rnd.choice(HOSTILE_TITLES)
+    return f"{rnd.choice(WORDS)} {rnd.choice(WORDS)} #{index}"
+
+
+def _description(rnd: random.Random, title: str) -> str:
+    roll = rnd.random()
+    if roll < 0.4:
+        return ""
+    if roll < 0.5:
+        return 'Taken with <a href="https://example.com/x?a=1&amp;b=2">a friend</a> ☕\nline 2'
+    return f"About {title!r}: {rnd.choice(WORDS)}."
+
+
+def _visibility(rnd: random.Random, index: int) -> tuple[bool, bool, bool]:
+    # The first five cover every privacy class, even in a tiny library.
+    if index < 5:
+        return ((True, False, False), (False, False, False), (False, True, False),
+                (False, False, True), (False, True, True))[index]  # fmt: skip
+    roll = rnd.random()
+    if roll < 0.6:
+        return True, False, False
+    if roll < 0.75:
+        return False, False, False
+    if roll < 0.85:
+        return False, True, False
+    if roll < 0.93:
+        return False, False, True
+    return False, True, True
+
+
+def _geo(rnd: random.Random) -> FakeGeo:
+    place = rnd.choice(PLACES)
+    # Some geotagged photos report accuracy 0: Flickr's way of saying "no real location".
+    accuracy = 0 if rnd.random() < 0.15 else rnd.randint(1, 16)
+    return FakeGeo(
+        latitude=round(rnd.uniform(-60, 70), 6),
+        longitude=round(rnd.uniform(-170, 170), 6),
+        accuracy=accuracy,
+        context=rnd.choice((0, 0, 1, 2)),
+        place=place,
+        is_public=rnd.random() < 0.8,
+    )
+
+
+def _comments(rnd: random.Random, photo_id: str, upload: int) -> list[FakeComment]:
+    return [
+        FakeComment(
+            id=f"99887766-{photo_id}-72157{rnd.getrandbits(40)}",
+            author=f"{rnd.randint(10_000, 99_999_999)}@N0{rnd.randint(0, 9)}",
+            authorname=rnd.choice(COMMENTERS),
+            datecreate=upload + rnd.randrange(60, 10**7),
+            text=rnd.choice(("Nice!", 'Wow <a href="https://x.example/">link</a> 😍', "Ça va?")),
+        )
+        for _ in range(rnd.randint(1, 4))
+    ]
+
+
+def _notes(rnd: random.Random, owner: FakeOwner, photo_id: str) -> list[FakeNote]:
+    return [
+        FakeNote(
+            id=f"72157{rnd.getrandbits(36)}",
+            author=owner.nsid,
+            authorname=owner.username,
+            x=rnd.randrange(300),
+            y=rnd.randrange(200),
+            w=rnd.randint(20, 150),
+            h=rnd.randint(20, 150),
+            text=rnd.choice(("that's me", "Note with <i>markup</i>", "🐈 here")),
+        )
+        for _ in range(rnd.randint(1, 2))
+    ]
+
+
+def _photo(
+    rnd: random.Random, index: int, photo_id: str, upload: int, owner: FakeOwner, pro: bool
+) -> FakePhoto:
+    """Traits are forced for the first few indices so a 40-photo library has every trap."""
+    taken, granularity, unknown = _taken(rnd, upload)
+    public, friend, family = _visibility(rnd, index)
+    # A rare 6144 px original gives the 5k/6k sizes a reason to exist (big images are slow).
+    edge = 6144 if index == 10 or rnd.random() < 0.005 else rnd.choice(LONG_EDGES)
+    short = round(edge * rnd.choice((0.5625, 0.666, 0.75)))
+    width, height = (edge, short) if rnd.random() < 0.7 else (short, edge)
+    fmt = "png" if index == 6 or rnd.random() < 0.02 else "gif" if index == 7 else "jpg"
+    if fmt != "jpg":
+        width, height = min(width, 1200), min(height, 1200)
+    has_exif = fmt == "jpg" and (index in (0, 1) or (index > 9 and rnd.random() < 0.6))
+    make, model = rnd.choice(CAMERAS)
+    tags = rnd.sample(RAW_TAGS, rnd.randint(0, 4))
+    if index == 3 or rnd.random() < 0.1:
+        tags.append(rnd.choice(MACHINE_TAGS))
+    title = _title(rnd, index)
+    photo = FakePhoto(
+        id=photo_id,
+        secret=_secret(rnd),
+        server=str(rnd.randint(1000, 65535)),
+        farm=66,
+        title=title,
+        description=_description(rnd, title),
+        dateupload=upload,
+        lastupdate=upload + (rnd.randrange(1, 10**6) if rnd.random() < 0.3 else 0),
+        datetaken=taken,
+        takengranularity=granularity,
+        takenunknown=unknown,
+        width=width,
+        height=height,
+        originalsecret=_secret(rnd),
+        big_secret=_secret(rnd),
+        originalformat=fmt,
+        tags=tags,
+        license=rnd.choice((0, 0, 0, 1, 4, 9)),
+        ispublic=public,
+        isfriend=friend,
+        isfamily=family,
+        # A few restricted (adult) photos: listings hide them unless safe_search=3.
+        safety_level=2 if index == 8 or rnd.random() < 0.02 else rnd.choice((0, 0, 0, 1)),
+        views=rnd.randrange(5000),
+        rotation=90 if index == 9 else (rnd.choice((90, 180, 270)) if rnd.random() < 0.05 else 0),
+        can_download=not (index == 5 or rnd.random() < 0.02),
+        haspeople=rnd.random() < 0.1,
+        exif_hidden=index == 1 or rnd.random() < 0.03,
+    )
+    if index in (2, 4) or rnd.random() < 0.3:
+        photo.geo = _geo(rnd)
+    if index in (0, 2) or rnd.random() < 0.15:
+        photo.comments = _comments(rnd, photo_id, upload)
+    if index == 4 or rnd.random() < 0.05:
+        photo.notes = _notes(rnd, owner, photo_id)
+    if has_exif:
+        # The camera clock disagrees with Flickr's date taken (edited, or another zone).
+        photo.exif = FakeExif(make, model, f"{int(taken[:4]) - 1}:06:15 12:34:56")
+    return photo
+
+
+def _video(rnd: random.Random, vindex: int, photo: FakePhoto, huge: bool) -> None:
+    """Turn a generated photo into a video: poster dims, a container, maybe no original."""
+    photo.media = "video"
+    photo.originalformat = "jpg"  # the `_o` file of a video is its poster frame
+    photo.width, photo.height = rnd.choice(((1280, 720), (1920, 1080), (640, 360)))
+    photo.rotation = 0
+    photo.exif = None
+    photo.can_download = True
+    photo.video = FakeVideo(
+        duration=rnd.randint(2, 300),
+        container="mov" if vindex == 0 or huge else rnd.choice(("mov", "mp4", "m4v")),
+        has_original=huge or vindex != 1,
+        label_style="modern" if vindex % 2 else "classic",
+    )
+
+
+def _albums(
+    rnd: random.Random, photos: list[FakePhoto], count: int, owner_stamp: int
+) -> list[FakeAlbum]:
+    if not photos or count <= 0:
+        return []
+    ids = [p.id for p in photos]
+    # Roughly one photo in ten belongs to no album (getNotInSet has something to find).
+    eligible = [pid for i, pid in enumerate(ids) if i % 10 != 9] or ids
+    videos = [p.id for p in photos if p.is_video]
+    upload_of = {p.id: p.dateupload for p in photos}
+    albums: list[FakeAlbum] = []
+    for a in range(count):
+        size = rnd.randint(1, max(1, min(len(eligible), 1200 if a else 700, len(ids) // 3 + 2)))
+        members = rnd.sample(eligible, min(size, len(eligible)))
+        if a == 0 and videos and videos[0] not in members:
+            members.append(videos[0])
+        if a == 1 and albums:
+            members.append(albums[0].photo_ids[0])  # a photo in two albums, at least
+            members = list(dict.fromkeys(members))
+        if a == 2 and len(eligible) >= 600:
+            members = list(dict.fromkeys(members + eligible[:600]))  # an album over 500
+        title = (
+            HOSTILE_ALBUM_TITLES[a]
+            if a < len(HOSTILE_ALBUM_TITLES)
+            else f"Album {a} {rnd.choice(WORDS)}"
+        )
+        first = min(upload_of[m] for m in members)
+        created = first + rnd.randrange(1, 86_400)
+        albums.append(
+            FakeAlbum(
+                id=str(72157700000000000 + a * 1000 + rnd.randrange(1000)),
+                title=title,
+                description=rnd.choice(("", "An album — with «quotes»", "<i>html</i>")),
+                photo_ids=members,
+                primary=rnd.choice(members),
+                date_create=created,
+                date_update=max(created, min(owner_stamp, created + rnd.randrange(10**7))),
+                count_views=rnd.randrange(1000),
+            )
+        )
+    return albums
+
+
+def generate_library(
+    seed: int = 1,
+    photos: int = 40,
+    videos: int = 4,
+    albums: int = 6,
+    *,
+    pro: bool = True,
+    file_size: int | None = None,
+    huge_video_size: int = 0,
+    owner: FakeOwner | None = None,
+    clock: Clock = time.time,
+    progress: Callable[[int], None] | None = None,
+) -> Library:
+    """A deterministic account: `photos` stills + `videos` videos in `albums` albums.
+
+    `file_size` forces every original (photo and video) to that many bytes (benchmarks);
+    `huge_video_size` makes the first video's original that big, streamed, never in memory.
+    """
+    rnd = random.Random(seed)
+    owner = owner or FakeOwner()
+    total = photos + videos
+    video_slots = set(rnd.sample(range(total), videos)) if videos else set()
+    avg_gap = max(2, SPAN // max(total, 1))
+    upload = EPOCH + rnd.randrange(86_400)
+    photo_id = FIRST_ID + rnd.randrange(1000)
+    items: list[FakePhoto] = []
+    still_index = vindex = 0
+    for i in range(total):
+        # Several uploads share a second (batch uploads): tie-breaks must be stable.
+        upload += 0 if rnd.random() < 0.1 else rnd.randint(1, 2 * avg_gap)
+        photo_id += rnd.randint(1, 9)
+        if i in video_slots:
+            photo = _photo(rnd, 10 + vindex, str(photo_id), upload, owner, pro)
+            _video(rnd, vindex, photo, huge=bool(huge_video_size) and vindex == 0)
+            vindex += 1
+        else:
+            photo = _photo(rnd, still_index, str(photo_id), upload, owner, pro)
+            still_index += 1
+        photo.file_size = file_size
+        items.append(photo)
+        if progress and i % 10_000 == 0:
+            progress(i)
+    last = max((p.lastupdate for p in items), default=EPOCH)
+    huge_id = next((p.id for p in items if p.is_video), None) if huge_video_size else None
+    return Library(
+        seed=seed,
+        owner=owner,
+        pro=pro,
+        clock=clock,
+        photos=items,
+        albums=_albums(rnd, items, albums, last),
+        huge_video_id=huge_id,
+        huge_video_size=huge_video_size,
+    )

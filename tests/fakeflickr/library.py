@@ -1,0 +1,308 @@
+"""The fake account: photos and albums in Flickr's order, plus thread-safe admin hooks.
+
+Every hook takes the lock the server thread also takes, and bumps `lastupdate` (photos) or
+`date_update` (albums) like Flickr. `tick()` makes those stamps strictly increase even
+within one second, from an injectable clock.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import fields
+from typing import Any
+
+from tests.fakeflickr.model import FakeAlbum, FakeComment, FakeGeo, FakeOwner, FakePhoto, FakePlace
+
+Clock = Callable[[], float]
+
+
+class Library:
+    """One Flickr account. Read it through the helpers; change it through the hooks."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        owner: FakeOwner | None = None,
+        pro: bool = True,
+        clock: Clock = time.time,
+        photos: Iterable[FakePhoto] = (),
+        albums: Iterable[FakeAlbum] = (),
+        huge_video_id: str | None = None,
+        huge_video_size: int = 0,
+    ) -> None:
+        self.seed = seed
+        self.owner = owner or FakeOwner()
+        self.pro = pro
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.version = 0  # bumped by every change; the server caches listings per version
+        self.huge_video_id = huge_video_id
+        self.huge_video_size = huge_video_size
+        self._photos: list[FakePhoto] = list(photos)  # upload order
+        self._by_id = {p.id: p for p in self._photos}
+        self._albums: list[FakeAlbum] = list(albums)  # the user's custom order
+        self._rng = random.Random(f"admin-{seed}")
+        stamps = [p.lastupdate for p in self._photos] + [a.date_update for a in self._albums]
+        self._last_tick = max(stamps, default=0)
+
+    # --- queries ------------------------------------------------------------------------
+
+    def photo(self, photo_id: str | int) -> FakePhoto:
+        """The photo with this id; KeyError when there is none (deleted)."""
+        with self.lock:
+            return self._by_id[str(photo_id)]
+
+    def find(self, photo_id: str | int) -> FakePhoto | None:
+        with self.lock:
+            return self._by_id.get(str(photo_id))
+
+    @property
+    def photos(self) -> list[FakePhoto]:
+        """All photos and videos, oldest upload first."""
+        with self.lock:
+            return list(self._photos)
+
+    @property
+    def albums(self) -> list[FakeAlbum]:
+        """Albums in the owner's custom order (what photosets.getList returns)."""
+        with self.lock:
+            return list(self._albums)
+
+    def album(self, album_id: str | int) -> FakeAlbum:
+        with self.lock:
+            for album in self._albums:
+                if album.id == str(album_id):
+                    return album
+            raise KeyError(str(album_id))
+
+    def albums_of(self, photo_id: str | int) -> list[FakeAlbum]:
+        with self.lock:
+            return [a for a in self._albums if str(photo_id) in a.photo_ids]
+
+    def ids_in_albums(self) -> set[str]:
+        with self.lock:
+            return {pid for a in self._albums for pid in a.photo_ids}
+
+    def __len__(self) -> int:
+        return len(self._photos)
+
+    # --- clock --------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """A Unix time for a change: now, but always after the previous change."""
+        with self.lock:
+            self._last_tick = max(int(self.clock()), self._last_tick + 1)
+            self.version += 1
+            return self._last_tick
+
+    def _secret(self) -> str:
+        return f"{self._rng.getrandbits(40):010x}"
+
+    def _touch(self, photo: FakePhoto) -> None:
+        photo.lastupdate = self.tick()
+
+    def _touch_album(self, album: FakeAlbum) -> None:
+        album.date_update = self.tick()
+
+    # --- photo hooks --------------------------------------------------------------------
+
+    def add_photo(self, **fields_: Any) -> FakePhoto:
+        """Upload a photo now. Any FakePhoto field may be given; the rest get defaults."""
+        with self.lock:
+            now = self.tick()
+            last_id = max((int(p.id) for p in self._photos), default=52_000_000_000)
+            defaults: dict[str, Any] = {
+                "id": str(last_id + 1 + self._rng.randrange(10)),
+                "secret": self._secret(),
+                "server": str(self._rng.randint(1000, 65535)),
+                "farm": 66,
+                "title": "",
+                "description": "",
+                "dateupload": now,
+                "lastupdate": now,
+                "datetaken": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now)),
+                "width": 1600,
+                "height": 1200,
+                "originalsecret": self._secret(),
+                "big_secret": self._secret(),
+            }
+            known = {f.name for f in fields(FakePhoto)}
+            unknown = set(fields_) - known
+            if unknown:
+                raise TypeError(f"unknown FakePhoto fields: {sorted(unknown)}")
+            photo = FakePhoto(**{**defaults, **fields_})
+            if photo.id in self._by_id:
+                raise ValueError(f"photo {photo.id} exists")
+            self._photos.append(photo)
+            self._by_id[photo.id] = photo
+            return photo
+
+    def edit_photo(
+        self,
+        photo_id: str | int,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        tags: list[str] | None = None,
+    ) -> FakePhoto:
+        with self.lock:
+            photo = self.photo(photo_id)
+            if title is not None:
+                photo.title = title
+            if description is not None:
+                photo.description = description
+            if tags is not None:
+                photo.tags = list(tags)
+            self._touch(photo)
+            return photo
+
+    def delete_photo(self, photo_id: str | int) -> None:
+        """Delete a photo; it leaves its albums (bumped); emptied albums vanish, as on Flickr."""
+        with self.lock:
+            photo = self._by_id.pop(str(photo_id))
+            self._photos.remove(photo)
+            for album in self.albums_of(photo.id):
+                self._remove_member(album, photo.id)
+            self.version += 1
+
+    def add_comment(
+        self, photo_id: str | int, text: str, *, author_name: str = "A Commenter"
+    ) -> FakeComment:
+        with self.lock:
+            photo = self.photo(photo_id)
+            when = self.tick()
+            comment = FakeComment(
+                id=f"{self.owner.nsid.split('@')[0]}-{photo.id}-72157{self._rng.getrandbits(40)}",
+                author="11223344@N01",
+                authorname=author_name,
+                datecreate=when,
+                text=text,
+            )
+            photo.comments.append(comment)
+            photo.lastupdate = when
+            return comment
+
+    def replace_original(self, photo_id: str | int) -> FakePhoto:
+        """Replace the uploaded file: new bytes, new originalsecret, new dimensions."""
+        with self.lock:
+            photo = self.photo(photo_id)
+            photo.version += 1
+            photo.originalsecret = self._secret()
+            photo.big_secret = self._secret()
+            photo.width, photo.height = photo.width + 16 * (1 + photo.version % 3), photo.height + 8
+            self._touch(photo)
+            return photo
+
+    def set_geo(
+        self,
+        photo_id: str | int,
+        latitude: float | None,
+        longitude: float | None = None,
+        *,
+        accuracy: int = 16,
+        place: FakePlace | None = None,
+    ) -> FakePhoto:
+        """Set (or with latitude=None remove) the location."""
+        with self.lock:
+            photo = self.photo(photo_id)
+            if latitude is None or longitude is None:
+                photo.geo = None
+            else:
+                photo.geo = FakeGeo(latitude, longitude, accuracy, place=place)
+            self._touch(photo)
+            return photo
+
+    def set_visibility(
+        self,
+        photo_id: str | int,
+        *,
+        public: bool | None = None,
+        friends: bool | None = None,
+        family: bool | None = None,
+        safety_level: int | None = None,
+        can_download: bool | None = None,
+    ) -> FakePhoto:
+        with self.lock:
+            photo = self.photo(photo_id)
+            if public is not None:
+                photo.ispublic = public
+            if friends is not None:
+                photo.isfriend = friends
+            if family is not None:
+                photo.isfamily = family
+            if safety_level is not None:
+                photo.safety_level = safety_level
+            if can_download is not None:
+                photo.can_download = can_download
+            self._touch(photo)
+            return photo
+
+    # --- album hooks --------------------------------------------------------------------
+
+    def create_album(
+        self, title: str, photo_ids: Iterable[str | int], *, description: str = ""
+    ) -> FakeAlbum:
+        """New albums go first in the owner's order, like on Flickr."""
+        with self.lock:
+            ids = [str(i) for i in photo_ids]
+            if not ids:
+                raise ValueError("Flickr albums need at least one photo")
+            for pid in ids:
+                self.photo(pid)
+            now = self.tick()
+            last = max((int(a.id) for a in self._albums), default=72157700000000000)
+            album = FakeAlbum(
+                id=str(last + 1 + self._rng.randrange(1000)),
+                title=title,
+                description=description,
+                photo_ids=ids,
+                primary=ids[0],
+                date_create=now,
+                date_update=now,
+            )
+            self._albums.insert(0, album)
+            return album
+
+    def rename_album(
+        self, album_id: str | int, title: str, *, description: str | None = None
+    ) -> FakeAlbum:
+        with self.lock:
+            album = self.album(album_id)
+            album.title = title
+            if description is not None:
+                album.description = description
+            self._touch_album(album)
+            return album
+
+    def delete_album(self, album_id: str | int) -> None:
+        with self.lock:
+            self._albums.remove(self.album(album_id))
+            self.version += 1
+
+    def add_to_album(self, album_id: str | int, photo_id: str | int) -> FakeAlbum:
+        with self.lock:
+            album = self.album(album_id)
+            photo = self.photo(photo_id)
+            if photo.id not in album.photo_ids:
+                album.photo_ids.append(photo.id)
+            self._touch_album(album)
+            return album
+
+    def remove_from_album(self, album_id: str | int, photo_id: str | int) -> None:
+        with self.lock:
+            self._remove_member(self.album(album_id), str(photo_id))
+
+    def _remove_member(self, album: FakeAlbum, photo_id: str) -> None:
+        album.photo_ids.remove(photo_id)
+        if not album.photo_ids:
+            # Flickr deletes an album when its last photo leaves it.
+            self._albums.remove(album)
+            self.version += 1
+            return
+        if album.primary == photo_id:
+            album.primary = album.photo_ids[0]
+        self._touch_album(album)

@@ -1,0 +1,173 @@
+"""The fake account's data: slotted, mutable records guarded by the Library's lock."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from typing import Literal
+
+VideoLabelStyle = Literal["classic", "modern"]
+
+
+@dataclass(slots=True, frozen=True)
+class FakeOwner:
+    nsid: str = "99887766@N04"
+    username: str = "fake-owner"
+    realname: str = "Fake Ówner"
+    path_alias: str = "fakeowner"
+    location: str = "Zürich, CH"
+    iconserver: str = "7420"
+    iconfarm: int = 8
+
+
+@dataclass(slots=True, frozen=True)
+class FakePlace:
+    """Reverse-geocoded names as getInfo's `location` reports them."""
+
+    locality: str
+    county: str
+    region: str
+    country: str
+    place_id: str
+    woeid: str
+    neighbourhood: str = ""
+
+
+@dataclass(slots=True)
+class FakeGeo:
+    latitude: float
+    longitude: float
+    accuracy: int  # 1 (world) .. 16 (street); 0 means "no real location" on Flickr
+    context: int = 0  # 0 not defined, 1 indoors, 2 outdoors
+    place: FakePlace | None = None
+    is_public: bool = True
+
+
+@dataclass(slots=True)
+class FakeComment:
+    id: str
+    author: str
+    authorname: str
+    datecreate: int
+    text: str  # an HTML fragment, like Flickr's
+
+
+@dataclass(slots=True)
+class FakeNote:
+    id: str
+    author: str
+    authorname: str
+    x: int
+    y: int
+    w: int
+    h: int
+    text: str
+
+
+@dataclass(slots=True)
+class FakeExif:
+    """Camera EXIF embedded in the original (and reported by getExif unless hidden)."""
+
+    make: str
+    model: str
+    datetime_original: str  # "YYYY:MM:DD HH:MM:SS"; differs from Flickr's date taken on purpose
+    fnumber: tuple[int, int] = (28, 10)
+    exposure: tuple[int, int] = (1, 250)
+    iso: int = 200
+
+
+@dataclass(slots=True)
+class FakeVideo:
+    duration: int  # seconds
+    container: str  # real extension of the original: "mov", "mp4", "avi", ...
+    has_original: bool = True  # False: no "Video Original" even for a Pro owner
+    label_style: VideoLabelStyle = "classic"  # Site/Mobile/HD MP4 vs 1080p/720p/360p
+
+
+@dataclass(slots=True)
+class FakePhoto:
+    """One photo or video. Fields use Flickr's vocabulary; the REST layer renders them."""
+
+    id: str
+    secret: str
+    server: str
+    farm: int
+    title: str
+    description: str
+    dateupload: int
+    lastupdate: int
+    datetaken: str  # "YYYY-MM-DD HH:MM:SS", owner's local time
+    width: int  # of the original file, before rotation
+    height: int
+    originalsecret: str
+    big_secret: str  # sizes h and above have their own secret on Flickr
+    originalformat: str = "jpg"  # a video's "original" in the photo sense is its JPEG poster
+    media: Literal["photo", "video"] = "photo"
+    tags: list[str] = field(default_factory=list)  # raw, as typed; machine tags included
+    license: int = 0
+    takengranularity: int = 0
+    takenunknown: bool = False
+    ispublic: bool = True
+    isfriend: bool = False
+    isfamily: bool = False
+    safety_level: int = 0
+    views: int = 0
+    rotation: int = 0
+    can_download: bool = True
+    geo: FakeGeo | None = None
+    comments: list[FakeComment] = field(default_factory=list)
+    notes: list[FakeNote] = field(default_factory=list)
+    haspeople: bool = False
+    exif: FakeExif | None = None
+    exif_hidden: bool = False
+    video: FakeVideo | None = None
+    version: int = 0  # bumped by replace_original: new bytes
+    file_size: int | None = None  # forced size of the original file (benchmarks)
+
+    @property
+    def is_video(self) -> bool:
+        return self.media == "video"
+
+    @property
+    def privacy(self) -> int:
+        """Flickr's privacy_filter class: 1 public, 2 friends, 3 family, 4 both, 5 private."""
+        if self.ispublic:
+            return 1
+        if self.isfriend and self.isfamily:
+            return 4
+        if self.isfriend:
+            return 2
+        if self.isfamily:
+            return 3
+        return 5
+
+
+@dataclass(slots=True)
+class FakeAlbum:
+    id: str
+    title: str
+    description: str
+    photo_ids: list[str]  # album order
+    primary: str
+    date_create: int
+    date_update: int
+    count_views: int = 0
+
+
+_DROPPED = frozenset(string.whitespace + string.punctuation)
+_MACHINE_TAG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)=(.+)$")
+
+
+def is_machine_tag(raw: str) -> bool:
+    return _MACHINE_TAG.match(raw.strip()) is not None
+
+
+def clean_tag(raw: str) -> str:
+    """Flickr's normalised tag: lower-case, spaces and punctuation dropped (namespace kept)."""
+    match = _MACHINE_TAG.match(raw.strip())
+    if match:
+        ns, pred, value = match.groups()
+        value = re.sub(r'[\s"]', "", value.lower())
+        return f"{ns.lower()}:{pred.lower()}={value}"
+    return "".join(ch for ch in raw.lower() if ch not in _DROPPED)
