@@ -29,11 +29,23 @@ class Reply:
         return self.body.decode()
 
 
-def fetch(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
-    """GET (or POST with data); HTTP errors come back as replies, redirects are followed."""
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def fetch(
+    url: str,
+    *,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    follow: bool = True,
+) -> Reply:
+    """GET (or POST with data); HTTP errors come back as replies; `follow` redirects or not."""
     request = urllib.request.Request(url, data=data, headers=headers or {})
+    opener = urllib.request.build_opener() if follow else urllib.request.build_opener(_NoRedirect)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with opener.open(request, timeout=30) as response:
             return Reply(response.status, dict(response.headers), response.read(), response.url)
     except urllib.error.HTTPError as exc:
         return Reply(exc.code, dict(exc.headers), exc.read(), url)

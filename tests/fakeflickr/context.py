@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
+
 from tests.fakeflickr.content import ContentCache
 from tests.fakeflickr.credentials import Credentials, TokenRecord
 from tests.fakeflickr.faults import Counters, Faults
@@ -50,3 +52,6 @@ class ServerContext:
     @property
     def api_key(self) -> str:
         return self.credentials.api_key
+
+
+CTX = web.AppKey("ctx", ServerContext)

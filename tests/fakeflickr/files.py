@@ -15,7 +15,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from tests.fakeflickr.content import Blob, BytesBlob, make_original, make_rendition, make_video
-from tests.fakeflickr.context import ServerContext
+from tests.fakeflickr.context import CTX, ServerContext
 from tests.fakeflickr.model import FakePhoto
 from tests.fakeflickr.sizes import (
     BY_SUFFIX,
@@ -122,7 +122,7 @@ def _not_found() -> web.Response:
 
 
 async def handle_static(request: web.Request) -> web.StreamResponse:
-    ctx: ServerContext = request.app["ctx"]
+    ctx = request.app[CTX]
     target = _static_target(ctx, request.match_info["server"], request.match_info["name"])
     if target is None:
         return _not_found()
@@ -138,7 +138,7 @@ async def handle_static(request: web.Request) -> web.StreamResponse:
 
 async def handle_play(request: web.Request) -> web.StreamResponse:
     """`/play/<label>/<secret>/` answers 302 to a signed CDN URL carrying the real extension."""
-    ctx: ServerContext = request.app["ctx"]
+    ctx = request.app[CTX]
     play, secret = request.match_info["play"], request.match_info["secret"]
     lib = ctx.library
     with lib.lock:
@@ -152,7 +152,7 @@ async def handle_play(request: web.Request) -> web.StreamResponse:
 
 
 async def handle_cdn(request: web.Request) -> web.StreamResponse:
-    ctx: ServerContext = request.app["ctx"]
+    ctx = request.app[CTX]
     name = request.match_info["name"]
     match = CDN_NAME.match(name)
     if not match or not hmac.compare_digest(

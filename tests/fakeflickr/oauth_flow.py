@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from tests.fakeflickr import oauth
-from tests.fakeflickr.context import ServerContext
+from tests.fakeflickr.context import CTX, ServerContext
 from tests.fakeflickr.credentials import TokenKind, TokenRecord
 from tests.fakeflickr.rest import html_error
 from tests.fakeflickr.rest_auth import request_params, request_url
@@ -68,7 +68,7 @@ async def _verified(
 
 
 async def handle_request_token(request: web.Request) -> web.Response:
-    ctx: ServerContext = request.app["ctx"]
+    ctx = request.app[CTX]
     if (faulted := _faulted(ctx, "request_token")) is not None:
         return faulted
     try:
@@ -90,7 +90,7 @@ async def handle_request_token(request: web.Request) -> web.Response:
 
 async def handle_authorize(request: web.Request) -> web.Response:
     """The page the user would see in a browser; auto_approve clicks "OK, I'll authorize it"."""
-    ctx: ServerContext = request.app["ctx"]
+    ctx = request.app[CTX]
     token = request.query.get("oauth_token", "")
     record = ctx.credentials.get(token, "request")
     if record is None:
@@ -115,7 +115,7 @@ async def handle_authorize(request: web.Request) -> web.Response:
 
 
 async def handle_access_token(request: web.Request) -> web.Response:
-    ctx: ServerContext = request.app["ctx"]
+    ctx = request.app[CTX]
     if (faulted := _faulted(ctx, "access_token")) is not None:
         return faulted
     try:

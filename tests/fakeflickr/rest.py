@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakeflickr import rest_lists, rest_photo
-from tests.fakeflickr.context import ApiFail, Caller, JSONDict, ServerContext
+from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, ServerContext
 from tests.fakeflickr.faults import TOO_MANY, ApiFault
 from tests.fakeflickr.rest_auth import authenticate, request_params
 
@@ -84,7 +84,7 @@ def call(ctx: ServerContext, caller: Caller, method: str, params: Mapping[str, s
 
 
 async def handle_rest(request: web.Request) -> web.Response:
-    ctx: ServerContext = request.app["ctx"]
+    ctx = request.app[CTX]
     pairs, header = await request_params(request)
     params: dict[str, Any] = dict(pairs)
     method = params.get("method", "")

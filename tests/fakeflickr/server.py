@@ -13,7 +13,7 @@ from aiohttp import web
 
 from tests.fakeflickr import files, oauth_flow, rest
 from tests.fakeflickr.content import ContentCache
-from tests.fakeflickr.context import ServerContext
+from tests.fakeflickr.context import CTX, ServerContext
 from tests.fakeflickr.credentials import DEFAULT_VERIFIER, Credentials
 from tests.fakeflickr.faults import Counters, Faults
 from tests.fakeflickr.library import Library
@@ -25,7 +25,7 @@ HOST = "127.0.0.1"  # never bind anything else: this is a test double
 
 def build_app(ctx: ServerContext) -> web.Application:
     app = web.Application()
-    app["ctx"] = ctx
+    app[CTX] = ctx
     for path in ("/services/rest/", "/services/rest"):
         app.router.add_get(path, rest.handle_rest)
         app.router.add_post(path, rest.handle_rest)
