@@ -5,8 +5,10 @@ one and copies everything from the SOS marker on unchanged, so image data is nev
 
 Camera EXIF is never rebuilt from scratch: the old TIFF block is kept byte for byte (same byte
 order, MakerNote at the same offset, because Canon-style MakerNotes hold offsets relative to the
-TIFF header) and fresh IFD0/Exif/GPS directories are appended after it. Only the directories we
-wrote on an earlier run are cut off again, which keeps re-embedding idempotent.
+TIFF header) and fresh IFD0/Exif/GPS directories are appended after it. A short footer after
+them (unreferenced bytes, which EXIF readers ignore) records where our block starts and which
+tags we wrote, so a later run cuts our old block off instead of stacking a new one (idempotent),
+never reports our own earlier values as camera values, and removes values Flickr no longer has.
 """
 
 from __future__ import annotations
@@ -185,6 +187,7 @@ class _Tiff:
     removable: list[Range] = field(default_factory=list)  # old IFD0/Exif/GPS + their values
     fixed: list[Range] = field(default_factory=list)  # MakerNote, Interop, SubIFDs: never move
     thumbnail: list[Range] = field(default_factory=list)  # IFD1 + its values + the JPEG
+    ours: frozenset[tuple[str, int]] = frozenset()  # (IFD, tag) written by an earlier embed
 
 
 def _u16(t: bytes, e: str, at: int) -> int:
@@ -245,6 +248,42 @@ def _value_range(entry: _Entry) -> list[Range]:
     return [(entry.offset, entry.offset + len(entry.data))]
 
 
+FOOTER_MAGIC = b"flickr-async\x00"
+_IFD_NAMES = ("0th", "Exif", "GPS")
+
+
+def _footer(start: int, written: dict[str, set[int]]) -> bytes:
+    """`flickr-async\\0start=N;0th=270,40091;Exif=...;GPS=...` + its own length (u16 BE)."""
+    parts = [f"start={start}"]
+    parts += [f"{ifd}={','.join(str(tag) for tag in sorted(written[ifd]))}" for ifd in _IFD_NAMES]
+    body = FOOTER_MAGIC + ";".join(parts).encode("ascii")
+    return body + struct.pack(">H", len(body) + 2)
+
+
+def _read_footer(t: bytes, ifd0_at: int) -> tuple[int, frozenset[tuple[str, int]]] | None:
+    """(start of our block, tags we wrote) when `t` ends with our footer; None otherwise."""
+    if len(t) < 2:
+        return None
+    size = struct.unpack(">H", t[-2:])[0]
+    body = t[-size:-2] if 2 + len(FOOTER_MAGIC) <= size <= len(t) else b""
+    if not body.startswith(FOOTER_MAGIC):
+        return None
+    try:
+        fields = dict(
+            part.split("=", 1) for part in body[len(FOOTER_MAGIC) :].decode("ascii").split(";")
+        )
+        start = int(fields["start"])
+        ours = frozenset(
+            (ifd, int(tag)) for ifd in _IFD_NAMES for tag in fields[ifd].split(",") if tag
+        )
+    except (ValueError, KeyError):
+        return None
+    # Another tool rewrote the EXIF after us: the footer no longer describes the block.
+    if start != ifd0_at or not 8 <= start <= len(t) - size:
+        return None
+    return start, ours
+
+
 def _parse_tiff(t: bytes) -> _Tiff:
     if t[:4] == b"II*\x00":
         e = "<"
@@ -252,8 +291,13 @@ def _parse_tiff(t: bytes) -> _Tiff:
         e = ">"
     else:
         raise _BadExif("no TIFF header")
-    ifd0, next_ifd, ranges = _read_ifd(t, e, _u32(t, e, 4), with_next=True)
+    ifd0_at = _u32(t, e, 4)
+    ifd0, next_ifd, ranges = _read_ifd(t, e, ifd0_at, with_next=True)
     tiff = _Tiff(t, e, ifd0, [], [], next_ifd, removable=ranges)
+    footer = _read_footer(t, ifd0_at)
+    if footer is not None:
+        block_start, tiff.ours = footer
+        tiff.removable.append((block_start, len(t)))
     exif_at = _pointer(ifd0, TAG_EXIF_IFD, e)
     if exif_at is not None:
         tiff.exif, _, ranges = _read_ifd(t, e, exif_at, with_next=False)
@@ -289,17 +333,17 @@ def _parse_tiff(t: bytes) -> _Tiff:
 
 def _cut_point(t: bytes, removable: list[Range], fixed: list[Range]) -> int:
     """Start of the longest tail made only of bytes we may drop (never below a fixed range)."""
+    spans = []
+    for start, end in removable:
+        # Values are word-aligned: a zero pad byte after an odd-length value is ours too.
+        if end % 2 and end < len(t) and t[end] == 0:
+            end += 1
+        spans.append((start, end))
     pos = len(t)
-    moved = True
-    while moved:
-        moved = False
-        for start, end in removable:
-            # Values are word-aligned: a zero pad byte after an odd-length value is ours too.
-            if end % 2 and end < len(t) and t[end] == 0:
-                end += 1
-            if start < pos <= end:
-                pos = start
-                moved = True
+    for start, end in sorted(spans, key=lambda span: span[1], reverse=True):
+        if end < pos:
+            break  # a gap: the bytes between are not ours to drop
+        pos = min(pos, start)
     return max([pos, 8, *(end for _, end in fixed)])
 
 
@@ -421,25 +465,41 @@ def _replaced_gps(old: dict[int, _Entry], new: dict[int, _Value], e: str) -> dic
 
 
 def _merge(
-    ifd: str, old: list[_Entry], new: dict[int, _Value], replaced: dict[str, str]
-) -> tuple[list[_Entry], bool]:
-    """Old entries with ours laid over them, sorted by tag as TIFF requires."""
+    ifd: str,
+    old: list[_Entry],
+    new: dict[int, _Value],
+    ours: frozenset[tuple[str, int]],
+    replaced: dict[str, str],
+) -> tuple[list[_Entry], bool, set[int]]:
+    """Old entries with ours laid over them, sorted by tag as TIFF requires.
+
+    Returns the entries, whether anything changed and the tags that are now ours.
+    """
     merged = {entry.tag: entry for entry in old}
     changed = False
+    written: set[int] = set()
+    for tag in list(merged):
+        if (ifd, tag) in ours and tag not in new:  # Flickr no longer has it (title cleared...)
+            del merged[tag]
+            changed = True
     for tag, value in new.items():
         current = merged.get(tag)
+        mine = (ifd, tag) in ours
         if current is not None and (current.type, current.data) == (value.type, value.data):
-            continue
-        if ifd == "Exif" and tag == TAG_DATE_TIME_DIGITIZED and current is not None:
+            if mine:
+                written.add(tag)
+            continue  # equal camera values (Flickr often read the date from EXIF) stay theirs
+        if ifd == "Exif" and tag == TAG_DATE_TIME_DIGITIZED and current is not None and not mine:
             continue  # only filled in when the camera did not record it
         name = _TAG_NAMES.get((ifd, tag))
-        if current is not None and name is not None:
+        if current is not None and name is not None and not mine:
             before = _old_text(ifd, current)
             if before.strip():
                 replaced[name] = before
         merged[tag] = _Entry(tag, value.type, value.count, value.data, None)
         changed = True
-    return [merged[tag] for tag in sorted(merged)], changed
+        written.add(tag)
+    return [merged[tag] for tag in sorted(merged)], changed, written
 
 
 def _keep_or_move(entries: list[_Entry], cut: int) -> list[_Entry]:
@@ -477,7 +537,10 @@ def _pointer_entry(tag: int, offset: int, e: str) -> _Entry:
 
 
 def _assemble(
-    tiff: _Tiff, ifd0: list[_Entry], exif: list[_Entry], gps: list[_Entry], drop_thumbnail: bool
+    tiff: _Tiff,
+    entries: dict[str, list[_Entry]],
+    written: dict[str, set[int]],
+    drop_thumbnail: bool,
 ) -> bytes:
     e, t = tiff.endian, tiff.data
     removable = tiff.removable + (tiff.thumbnail if drop_thumbnail else [])
@@ -486,7 +549,7 @@ def _assemble(
     base = bytearray(t[:cut])
     if len(base) % 2:
         base += b"\x00"
-    ifd0, exif, gps = (_keep_or_move(entries, cut) for entries in (ifd0, exif, gps))
+    ifd0, exif, gps = (_keep_or_move(entries[name], cut) for name in _IFD_NAMES)
     next_ifd = 0 if drop_thumbnail else tiff.next_ifd
     ifd0 = [x for x in ifd0 if x.tag not in (TAG_EXIF_IFD, TAG_GPS_IFD)]
 
@@ -505,33 +568,36 @@ def _assemble(
     gps_bytes = _ifd_bytes(gps, gps_at, e, 0) if gps else b""
     struct.pack_into(e + "I", base, 4, ifd0_at)
     ifd0_bytes = _ifd_bytes(with_pointers(exif_at, gps_at), ifd0_at, e, next_ifd)
-    return bytes(base) + ifd0_bytes + exif_bytes + gps_bytes
+    footer = _footer(ifd0_at, written)
+    return bytes(base) + ifd0_bytes + exif_bytes + gps_bytes + footer
 
 
 def _fits(tiff_block: bytes) -> bool:
     return 2 + len(EXIF_MAGIC) + len(tiff_block) <= MAX_SEGMENT_LENGTH
 
 
-def _rewrite(old: bytes | None, photo: Photo) -> tuple[bytes | None, dict[str, str]]:
+def _rewrite(tiff: _Tiff, photo: Photo) -> tuple[bytes | None, dict[str, str]]:
     """New TIFF block (None: nothing to change) and the camera values we overwrote."""
-    tiff = (
-        _parse_tiff(old)
-        if old is not None
-        else _Tiff(b"II*\x00\x00\x00\x00\x00", "<", [], [], [], 0)
-    )
     e = tiff.endian
     wanted = _wanted(photo, e)
     replaced: dict[str, str] = {}
-    ifd0, changed0 = _merge("0th", tiff.ifd0, wanted["0th"], replaced)
-    exif, changed1 = _merge("Exif", tiff.exif, wanted["Exif"], replaced)
-    gps_old = {entry.tag: entry for entry in tiff.gps}
-    gps, changed2 = _merge("GPS", tiff.gps, wanted["GPS"], {})
-    if not (changed0 or changed1 or changed2):
+    entries: dict[str, list[_Entry]] = {}
+    written: dict[str, set[int]] = {}
+    changed = False
+    for name, old_entries in zip(_IFD_NAMES, (tiff.ifd0, tiff.exif, tiff.gps), strict=True):
+        report = replaced if name != "GPS" else {}  # GPS is reported below, in degrees
+        entries[name], ifd_changed, written[name] = _merge(
+            name, old_entries, wanted[name], tiff.ours, report
+        )
+        changed = changed or ifd_changed
+    if not changed:
         return None, {}
-    replaced.update(_replaced_gps(gps_old, wanted["GPS"], e))
-    block = _assemble(tiff, ifd0, exif, gps, drop_thumbnail=False)
+    if ("GPS", TAG_GPS_LAT) not in tiff.ours:
+        gps_old = {entry.tag: entry for entry in tiff.gps}
+        replaced.update(_replaced_gps(gps_old, wanted["GPS"], e))
+    block = _assemble(tiff, entries, written, drop_thumbnail=False)
     if not _fits(block) and tiff.thumbnail:
-        block = _assemble(tiff, ifd0, exif, gps, drop_thumbnail=True)
+        block = _assemble(tiff, entries, written, drop_thumbnail=True)
         replaced["_thumbnail"] = "dropped: the EXIF segment would exceed 64 KiB"
     if not _fits(block):
         raise ValueError(f"EXIF would need {len(block) + 8} bytes, over the 64 KiB segment limit")
@@ -551,15 +617,16 @@ def embed(header: bytes, photo: Photo) -> tuple[bytes, dict[str, str]]:
     segments = _segments(header)
     index = next((i for i, s in enumerate(segments) if _is_exif(s)), None)
     old = segments[index].payload[len(EXIF_MAGIC) :] if index is not None else None
-    if old is not None:
+    if old is None:
+        tiff = _Tiff(b"II*\x00\x00\x00\x00\x00", "<", [], [], [], 0)
+    else:
+        # Our bounds-checked walk first: piexif trusts counts and can allocate gigabytes.
         try:
+            tiff = _parse_tiff(old)
             piexif.load(EXIF_MAGIC + old)
-        except Exception as exc:  # piexif fails in many ways (struct, Index, Value errors)
+        except Exception as exc:  # _BadExif, or piexif's struct/Index/Value errors
             return header, {"_error": f"existing EXIF not parsable, left untouched: {exc!r}"}
-    try:
-        block, replaced = _rewrite(old, photo)
-    except _BadExif as exc:
-        return header, {"_error": f"existing EXIF not parsable, left untouched: {exc}"}
+    block, replaced = _rewrite(tiff, photo)
     if block is None:
         return header, replaced
     payload = EXIF_MAGIC + block

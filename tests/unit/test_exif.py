@@ -412,6 +412,38 @@ def test_a_changed_title_on_a_jpeg_without_camera_exif_does_not_grow_the_file() 
     assert twice == exif.embed_jpeg(make_jpeg(), renamed)
 
 
+def test_our_previous_title_is_not_reported_as_a_camera_value() -> None:
+    once = exif.embed_jpeg(make_jpeg(), make_photo())
+    assert exif.embed(split(once)[0], make_photo(title="Renamed"))[1] == {}
+
+
+def test_a_title_cleared_on_flickr_removes_the_title_we_wrote() -> None:
+    once = exif.embed_jpeg(make_jpeg(), make_photo())
+    zeroth = piexif.load(exif.embed_jpeg(once, make_photo(title="")))["0th"]
+    assert piexif.ImageIFD.XPTitle not in zeroth
+    assert piexif.ImageIFD.ImageDescription not in zeroth
+
+
+def test_geo_removed_on_flickr_removes_our_gps_but_keeps_the_cameras_altitude() -> None:
+    camera_gps = piexif.dump({"GPS": {piexif.GPSIFD.GPSAltitude: (123, 1)}})
+    once = exif.embed_jpeg(make_jpeg(camera_gps), make_photo())
+    gps = piexif.load(exif.embed_jpeg(once, make_photo(geo=None)))["GPS"]
+    assert gps == {piexif.GPSIFD.GPSAltitude: (123, 1)}
+
+
+def test_date_time_digitized_we_filled_in_follows_a_corrected_date() -> None:
+    once = exif.embed_jpeg(make_jpeg(), make_photo())
+    again = exif.embed_jpeg(once, make_photo(date_taken="2017-01-02 03:04:05"))
+    assert piexif.load(again)["Exif"][piexif.ExifIFD.DateTimeDigitized] == b"2017:01:02 03:04:05"
+
+
+def test_a_camera_date_equal_to_flickrs_stays_the_cameras_and_is_reported_when_changed() -> None:
+    data = camera_jpeg({piexif.ExifIFD.DateTimeOriginal: b"2016:03:17 16:25:15"})
+    once = exif.embed_jpeg(data, make_photo())
+    _, replaced = exif.embed(split(once)[0], make_photo(date_taken="2017-01-02 03:04:05"))
+    assert replaced == {"DateTimeOriginal": "2016:03:17 16:25:15"}
+
+
 # --- limits and bad input -----------------------------------------------------------------------
 
 
@@ -428,6 +460,15 @@ def test_exif_pointing_outside_its_segment_is_left_untouched() -> None:
     broken = header[:2] + segment(0xE1, b"Exif\x00\x00" + tiff) + header[2:]
     new_header, replaced = exif.embed(broken, make_photo())
     assert new_header == broken and "_error" in replaced
+
+
+def test_a_huge_value_count_is_refused_before_piexif_tries_to_allocate_it() -> None:
+    # Regression: piexif builds a struct format of `count` characters for BYTE values.
+    entry = struct.pack("<HHII", piexif.ImageIFD.XPTitle, 1, 0x7FFFFFFF, 26)
+    tiff = b"II*\x00\x08\x00\x00\x00" + struct.pack("<H", 1) + entry + bytes(4) + bytes(8)
+    header, _ = split(make_jpeg())
+    broken = header[:2] + segment(0xE1, b"Exif\x00\x00" + tiff) + header[2:]
+    assert "_error" in exif.embed(broken, make_photo())[1]
 
 
 def test_the_thumbnail_is_dropped_when_the_exif_would_exceed_64_kib() -> None:
