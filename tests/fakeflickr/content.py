@@ -163,7 +163,7 @@ def pad_jpeg(data: bytes, size: int, rnd: random.Random) -> bytes:
     pattern = rnd.randbytes(65533)
     segments = []
     while missing > 0:
-        seg = min(missing, 65539)
+        seg = min(missing, 65537)  # FF EF + a 2-byte length (max 65535, itself included)
         if 0 < missing - seg < 4:
             seg -= 4
         segments.append(b"\xff\xef" + struct.pack(">H", seg - 2) + pattern[: seg - 4])

@@ -1,0 +1,188 @@
+"""Each fault knob does what it says, and the counters see what the client did."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+
+import pytest
+
+from tests.fakeflickr import FakeFlickr, FakePhoto, Library
+from tests.fakeflickr.client import SignedClient, fetch
+from tests.fakeflickr.faults import TOO_MANY
+from tests.fakeflickr.oauth import sign_params
+
+
+def original_url(client: SignedClient, photo: FakePhoto) -> str:
+    sizes = client.call("flickr.photos.getSizes", photo_id=photo.id)["sizes"]["size"]
+    return next(s["source"] for s in sizes if s["label"] == "Original")
+
+
+def rest_reply(client: SignedClient, method: str = "flickr.test.login") -> tuple[int, str]:
+    url = f"{client.base_url}/rest/"
+    params = {"method": method, "format": "json", "nojsoncallback": "1"}
+    reply = client.send(url, client.signed(url, params))
+    return reply.status, reply.text
+
+
+@pytest.fixture
+def photo(library: Library) -> FakePhoto:
+    return next(p for p in library.photos if p.can_download and not p.is_video)
+
+
+def test_fail_api_answers_an_html_error_page_once(
+    fake: FakeFlickr, owner_client: SignedClient
+) -> None:
+    fake.faults.fail_api(status=503)
+    status, body = rest_reply(owner_client)
+    assert status == 503 and body.startswith("<html>")
+    assert rest_reply(owner_client)[0] == 200
+
+
+def test_fail_api_for_one_method_leaves_other_methods_alone(
+    fake: FakeFlickr, owner_client: SignedClient
+) -> None:
+    fake.faults.fail_api(status=500, method="flickr.photos.getInfo")
+    assert rest_reply(owner_client)[0] == 200
+    assert rest_reply(owner_client, "flickr.photos.getInfo")[0] == 500
+
+
+def test_rate_limit_answers_429_with_flickrs_html_and_retry_after(
+    fake: FakeFlickr, owner_client: SignedClient
+) -> None:
+    fake.faults.rate_limit(retry_after=7)
+    url = f"{owner_client.base_url}/rest/"
+    reply = owner_client.send(url, owner_client.signed(url, {"method": "flickr.test.login"}))
+    assert reply.status == 429 and TOO_MANY in reply.text
+    assert reply.headers["Retry-After"] == "7"
+
+
+def test_rate_limit_also_hits_the_oauth_endpoints(fake: FakeFlickr) -> None:
+    fake.faults.rate_limit()
+    url = f"{fake.base_url}/oauth/request_token"
+    pairs = sign_params(
+        "GET", url, {"oauth_callback": "oob"}, consumer_key=fake.api_key,
+        consumer_secret=fake.api_secret,
+    )  # fmt: skip
+    assert SignedClient(fake.base_url, fake.api_key, fake.api_secret).send(url, pairs).status == 429
+
+
+def test_stat_fail_201_is_the_not_currently_available_message(
+    fake: FakeFlickr, owner_client: SignedClient
+) -> None:
+    fake.faults.stat_fail(code=201, times=2)
+    replies = [owner_client.call("flickr.test.login") for _ in range(3)]
+    assert [r["stat"] for r in replies] == ["fail", "fail", "ok"]
+    assert replies[0] == {
+        "stat": "fail",
+        "code": 201,
+        "message": "Sorry, the Flickr API service is not currently available.",
+    }
+
+
+def test_fail_method_for_photo_fails_only_that_photo(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    one, other = library.photos[0], library.photos[1]
+    fake.faults.fail_method_for_photo("flickr.photos.getInfo", one.id, code=1)
+    assert owner_client.call("flickr.photos.getInfo", photo_id=one.id)["code"] == 1
+    assert owner_client.call("flickr.photos.getInfo", photo_id=other.id)["stat"] == "ok"
+    assert owner_client.call("flickr.photos.getInfo", photo_id=one.id)["code"] == 1  # permanent
+
+
+def test_api_rate_limit_answers_429_beyond_the_quota(
+    fake: FakeFlickr, owner_client: SignedClient
+) -> None:
+    fake.faults.api_rate_limit(2, per_seconds=3600)
+    statuses = [rest_reply(owner_client)[0] for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_reset_file_drops_the_connection_mid_body_once(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    url = original_url(owner_client, photo)
+    fake.faults.reset_file(photo.id)
+    with pytest.raises((http.client.IncompleteRead, ConnectionError)):
+        fetch(url)
+    assert fetch(url).body == fake.original_bytes(photo.id)
+
+
+def test_truncate_file_sends_half_the_announced_bytes(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    url = original_url(owner_client, photo)
+    fake.faults.truncate_file(photo.id)
+    with pytest.raises(http.client.IncompleteRead) as caught:
+        fetch(url)
+    size = len(fake.original_bytes(photo.id))
+    assert len(caught.value.partial) == size // 2
+    assert caught.value.expected == size - size // 2
+
+
+def test_fail_file_without_times_lasts_until_cleared(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    url = original_url(owner_client, photo)
+    fake.faults.fail_file(photo.id, status=403)
+    assert [fetch(url).status for _ in range(2)] == [403, 403]
+    fake.faults.clear()
+    assert fetch(url).status == 200
+
+
+def test_no_range_answers_200_with_the_whole_file(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    fake.faults.no_range = True
+    reply = fetch(original_url(owner_client, photo), headers={"Range": "bytes=10-"})
+    assert reply.status == 200 and reply.body == fake.original_bytes(photo.id)
+
+
+def test_throttled_and_delayed_files_still_arrive_whole(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    fake.faults.file_bandwidth = 50_000_000
+    fake.faults.file_latency = 0.01
+    assert fetch(original_url(owner_client, photo)).body == fake.original_bytes(photo.id)
+
+
+# --- counters ---------------------------------------------------------------------------
+
+
+def test_counters_count_api_calls_by_method(fake: FakeFlickr, owner_client: SignedClient) -> None:
+    owner_client.call("flickr.test.login")
+    owner_client.call("flickr.test.login")
+    owner_client.call("flickr.photos.search", user_id="me")
+    assert fake.counters.api_calls == {"flickr.test.login": 2, "flickr.photos.search": 1}
+    assert fake.counters.total_api_calls == 3
+
+
+def test_counters_count_file_requests_and_bytes_by_photo(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    url = original_url(owner_client, photo)
+    fetch(url)
+    fetch(url, headers={"Range": "bytes=5-"})
+    size = len(fake.original_bytes(photo.id))
+    assert fake.counters.file_requests[photo.id] == 2
+    assert fake.counters.bytes_served[photo.id] == 2 * size - 5
+
+
+def test_counters_reset_forgets_everything(fake: FakeFlickr, owner_client: SignedClient) -> None:
+    owner_client.call("flickr.test.login")
+    fake.counters.reset()
+    assert fake.counters.total_api_calls == 0 and not fake.counters.api_calls
+
+
+def test_max_concurrent_files_records_the_peak_of_parallel_downloads(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    photos = [p for p in library.photos if p.can_download and not p.is_video][:4]
+    urls = [original_url(owner_client, p) for p in photos]
+    fake.faults.file_latency = 0.3  # holds every response open so the four overlap
+    threads = [threading.Thread(target=fetch, args=(u,)) for u in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert fake.counters.max_concurrent_files == 4
