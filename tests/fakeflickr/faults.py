@@ -223,11 +223,13 @@ class Counters:
         with self._lock:
             self._api[method] += 1
 
-    def file_started(self, photo_id: str) -> None:
+    def file_slot(self, photo_id: str) -> FileSlot:
+        """Count a file request and hold one in-flight place until `release()`."""
         with self._lock:
             self._files[photo_id] += 1
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
+        return FileSlot(self, photo_id)
 
     def file_finished(self) -> None:
         with self._lock:
@@ -236,3 +238,17 @@ class Counters:
     def add_bytes(self, photo_id: str, count: int) -> None:
         with self._lock:
             self._bytes[photo_id] += count
+
+
+class FileSlot:
+    """One file response in flight. Release it *before* the last bytes go out: a client that
+    has its whole file may start the next one at once, and must not look concurrent."""
+
+    def __init__(self, counters: Counters, photo_id: str) -> None:
+        self._counters: Counters | None = counters
+        self.photo_id = photo_id
+
+    def release(self) -> None:
+        if self._counters is not None:
+            self._counters.file_finished()
+            self._counters = None

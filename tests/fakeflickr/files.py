@@ -16,6 +16,7 @@ from aiohttp import web
 
 from tests.fakeflickr.content import Blob, BytesBlob, make_original, make_rendition, make_video
 from tests.fakeflickr.context import CTX, ServerContext
+from tests.fakeflickr.faults import FileSlot
 from tests.fakeflickr.model import FakePhoto
 from tests.fakeflickr.sizes import (
     BY_SUFFIX,
@@ -195,8 +196,7 @@ async def serve(
     content_type: str,
     headers: dict[str, str] | None = None,
 ) -> web.StreamResponse:
-    counters = ctx.counters
-    counters.file_started(photo_id)
+    slot = ctx.counters.file_slot(photo_id)
     try:
         fault = ctx.faults.take_file_fault(photo_id)
         if fault is not None and fault.kind == "status":
@@ -219,13 +219,15 @@ async def serve(
         response.headers["Accept-Ranges"] = "bytes"
         if span:
             response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        if end == start:
+            slot.release()
         await response.prepare(request)
         await _stream(
-            request, ctx, response, blob, start, end, photo_id, fault.kind if fault else None
+            request, ctx, response, blob, (start, end), slot, fault.kind if fault else None
         )
         return response
     finally:
-        counters.file_finished()
+        slot.release()
 
 
 async def _stream(
@@ -233,21 +235,23 @@ async def _stream(
     ctx: ServerContext,
     response: web.StreamResponse,
     blob: Blob,
-    start: int,
-    end: int,
-    photo_id: str,
+    span: tuple[int, int],
+    slot: FileSlot,
     fault: str | None,
 ) -> None:
     bandwidth = ctx.faults.file_bandwidth
     chunk = max(1024, min(64 * 1024, int(bandwidth / 20))) if bandwidth else 64 * 1024
+    start, end = span
     length = end - start
     # reset: drop the connection after a third; truncate: send half, then close cleanly.
     stop_after = {"reset": max(1, length // 3), "truncate": length // 2}.get(fault or "", length)
     sent = 0
     for piece in blob.chunks(start, start + stop_after, chunk):
-        await response.write(piece)
         sent += len(piece)
-        ctx.counters.add_bytes(photo_id, len(piece))
+        if sent >= length:
+            slot.release()  # before the last bytes, so counters are right when they arrive
+        ctx.counters.add_bytes(slot.photo_id, len(piece))
+        await response.write(piece)
         if bandwidth:
             await asyncio.sleep(len(piece) / bandwidth)
     if fault in ("reset", "truncate") and request.transport is not None:

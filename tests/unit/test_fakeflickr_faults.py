@@ -186,3 +186,15 @@ def test_max_concurrent_files_records_the_peak_of_parallel_downloads(
     for thread in threads:
         thread.join()
     assert fake.counters.max_concurrent_files == 4
+
+
+def test_sequential_downloads_never_look_concurrent(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    # Regression: the slot used to be released after the last bytes went out, so a client
+    # starting its next download at once was seen as two in flight.
+    photos = [p for p in library.photos if p.can_download and not p.is_video][:6]
+    urls = [original_url(owner_client, p) for p in photos]
+    for url in urls * 3:
+        fetch(url)
+    assert fake.counters.max_concurrent_files == 1
