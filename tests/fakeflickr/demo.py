@@ -1,0 +1,68 @@
+"""`make demo`: back up a generated account from the local fake Flickr into ./demo-out.
+
+Runs the real CLI (`python -m flickr_async backup`) in a subprocess against the fake, with
+the credentials passed through the environment, then prints what the fake saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.fakeflickr.generator import generate_library
+from tests.fakeflickr.server import FakeFlickr, running_fake
+
+
+def cli_env(fake: FakeFlickr, token_file: Path) -> dict[str, str]:
+    """The variables settings.py reads; the token file points away from the user's own."""
+    token, secret = fake.issue_access_token()
+    return {
+        **os.environ,
+        "FLICKR_API_KEY": fake.api_key,
+        "FLICKR_API_SECRET": fake.api_secret,
+        "FLICKR_OAUTH_TOKEN": token,
+        "FLICKR_OAUTH_TOKEN_SECRET": secret,
+        "FLICKR_API_BASE": fake.base_url,
+        "FLICKR_TOKEN_FILE": str(token_file),
+    }
+
+
+def backup_command(out: Path, env: dict[str, str]) -> list[str]:
+    """`backup --out OUT` or `backup OUT`, whichever the CLI's --help shows."""
+    base = [sys.executable, "-m", "flickr_async", "backup"]
+    usage = subprocess.run([*base, "--help"], capture_output=True, text=True, env=env).stdout
+    return [*base, "--out", str(out)] if "--out" in usage else [*base, str(out)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.fakeflickr.demo", description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("demo-out"))
+    parser.add_argument("--photos", type=int, default=40)
+    parser.add_argument("--videos", type=int, default=4)
+    parser.add_argument("--albums", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("cli_args", nargs="*", help="extra arguments for `backup`")
+    args = parser.parse_args(argv)
+    library = generate_library(args.seed, args.photos, args.videos, args.albums)
+    with running_fake(library) as fake, tempfile.TemporaryDirectory() as tmp:
+        env = cli_env(fake, Path(tmp) / "token.json")
+        command = backup_command(args.out, env) + args.cli_args
+        print(f"fake Flickr at {fake.base_url}: {len(library.photos)} items, "
+              f"{len(library.albums)} albums", flush=True)  # fmt: skip
+        print("$ " + " ".join(command[1:]), flush=True)
+        code = subprocess.run(command, env=env).returncode
+        counters = fake.counters
+        files = sum(1 for p in args.out.rglob("*") if p.is_file()) if args.out.exists() else 0
+        print(f"exit code {code}; {counters.total_api_calls} API calls, "
+              f"{sum(counters.file_requests.values())} file requests, "
+              f"{sum(counters.bytes_served.values())} bytes served; "
+              f"{files} files under {args.out}/")  # fmt: skip
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
