@@ -10,6 +10,8 @@ import asyncio
 import hashlib
 import hmac
 import re
+import socket
+import struct
 from collections.abc import Callable
 
 from aiohttp import web
@@ -254,10 +256,14 @@ async def _stream(
         await response.write(piece)
         if bandwidth:
             await asyncio.sleep(len(piece) / bandwidth)
-    if fault in ("reset", "truncate") and request.transport is not None:
-        if fault == "reset":
-            request.transport.abort()
-        else:
-            request.transport.close()
-        raise ConnectionResetError(f"fault injected: {fault} after {sent} bytes")
-    await response.write_eof()
+    transport = request.transport
+    if fault == "reset" and transport is not None:
+        # SO_LINGER 0 makes close() send an RST: the client sees "connection reset by peer".
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    elif fault == "truncate" and transport is not None:
+        transport.close()  # flushes what was written, then FIN: a short body, no error
+    else:
+        await response.write_eof()
