@@ -1,0 +1,84 @@
+"""The photostream listing walks upload-date windows past the 4,000-result cap."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from flickr_async.listing import Photostream
+from flickr_async.models import Page
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    date_posted: int
+
+
+@dataclass
+class CappedSearch:
+    """photos.search as Flickr behaves: sorted, inclusive bounds, results capped per query."""
+
+    items: list[Item]
+    cap: int = 4000
+    short_once: set[int] = field(default_factory=set)  # pages that come back short once
+    calls: int = 0
+
+    async def photos_search(self, **kw: Any) -> Page:
+        self.calls += 1
+        assert kw["sort"] == "date-posted-asc"
+        lo = int(kw["min_upload_date"])
+        per_page, page = int(kw["per_page"]), int(kw["page"])
+        matching = sorted(
+            (i for i in self.items if i.date_posted >= lo), key=lambda i: (i.date_posted, i.id)
+        )
+        total = len(matching)
+        pages = max(1, math.ceil(total / per_page))
+        capped_page = (page - 1) % (self.cap // per_page) + 1  # past the cap: repeats
+        chunk = matching[(capped_page - 1) * per_page : capped_page * per_page]
+        if page in self.short_once:
+            self.short_once.discard(page)
+            chunk = chunk[3:]
+        return Page(page=page, pages=pages, per_page=per_page, total=total, items=chunk)
+
+
+def library(n: int, *, per_second: int = 3) -> list[Item]:
+    return [Item(id=str(10_000 + i), date_posted=1_000_000 + i // per_second) for i in range(n)]
+
+
+async def collect(stream: Photostream) -> list[str]:
+    return [p.id async for batch in stream.pages() for p in batch]
+
+
+async def test_an_account_past_the_cap_is_listed_whole_and_once() -> None:
+    items = library(4500)
+    api = CappedSearch(items)
+    ids = await collect(Photostream(api))  # type: ignore[arg-type]
+    assert sorted(ids) == sorted(i.id for i in items)
+    assert len(ids) == len(set(ids))
+
+
+async def test_listing_costs_about_one_call_per_500_photos() -> None:
+    for n in (300, 4500, 20_000):
+        api = CappedSearch(library(n))
+        await collect(Photostream(api))  # type: ignore[arg-type]
+        assert api.calls <= math.ceil(n / 500) + 1, (n, api.calls)
+
+
+async def test_a_short_non_final_page_is_asked_for_again() -> None:
+    items = library(1500)
+    api = CappedSearch(items, short_once={2})
+    stream = Photostream(api)  # type: ignore[arg-type]
+    ids = await collect(stream)
+    assert sorted(ids) == sorted(i.id for i in items)
+    assert stream.problem is None
+
+
+async def test_more_photos_in_one_second_than_the_cap_is_reported_not_looped() -> None:
+    items = [Item(id=str(i), date_posted=5) for i in range(60)]
+    api = CappedSearch(items, cap=20)
+    stream = Photostream(api, per_page=10, cap=20)  # type: ignore[arg-type]
+    ids = await collect(stream)
+    assert len(ids) == 20
+    assert stream.problem is not None and "same second" in stream.problem

@@ -1,0 +1,84 @@
+"""State records items only as told, survives reopening, and the lock admits one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flickr_async.errors import LockHeldError
+from flickr_async.state import RunLock, State
+
+
+def record(state: State, photo_id: str = "1", **overrides: object) -> None:
+    fields: dict[str, object] = dict(
+        photo_id=photo_id,
+        last_update=10,
+        original_key="s:1x1",
+        media="photo",
+        path=f"Unsorted/{photo_id}.jpg",
+        links=["A/1.jpg"],
+        albums=[("a1", "A")],
+        size=3,
+        sha256="abc",
+        served_url="http://x/1.jpg",
+        served_bytes=3,
+        served_sha256="abc",
+        original=True,
+        size_label="Original",
+        date_taken="2020-01-01 00:00:00",
+    )
+    fields.update(overrides)
+    state.record_done(**fields)  # type: ignore[arg-type]
+
+
+def test_a_recorded_photo_reads_back_after_reopening(tmp_path: Path) -> None:
+    state = State.open(tmp_path)
+    record(state)
+    state.close()
+    row = State.open(tmp_path).photo("1")
+    assert row is not None and row.is_done
+    assert row.links == ("A/1.jpg",) and row.albums == (("a1", "A"),)
+
+
+def test_a_failure_never_erases_a_good_copy(tmp_path: Path) -> None:
+    state = State.open(tmp_path)
+    record(state)
+    state.record_failed("1", "HTTP 500")
+    row = state.photo("1")
+    assert row is not None and row.is_done and row.error == "HTTP 500"
+
+
+def test_a_failed_new_photo_is_pending_for_the_next_run(tmp_path: Path) -> None:
+    state = State.open(tmp_path)
+    state.record_failed("2", "HTTP 404")
+    row = state.photo("2")
+    assert row is not None and not row.is_done and row.attempts == 1
+
+
+def test_marking_for_repair_makes_a_done_photo_pending(tmp_path: Path) -> None:
+    state = State.open(tmp_path)
+    record(state)
+    state.mark_for_repair(["1"])
+    row = state.photo("1")
+    assert row is not None and not row.is_done
+
+
+def test_iter_photos_visits_every_row_in_batches(tmp_path: Path) -> None:
+    state = State.open(tmp_path)
+    for n in range(25):
+        record(state, photo_id=f"{n:03d}")
+    assert [r.id for r in state.iter_photos(batch=7)] == [f"{n:03d}" for n in range(25)]
+
+
+def test_a_second_run_on_the_same_folder_is_refused(tmp_path: Path) -> None:
+    with RunLock(tmp_path), pytest.raises(LockHeldError) as err, RunLock(tmp_path):
+        pass
+    assert err.value.exit_code == 4
+
+
+def test_the_lock_is_free_again_after_a_run(tmp_path: Path) -> None:
+    with RunLock(tmp_path):
+        pass
+    with RunLock(tmp_path):
+        pass
