@@ -170,15 +170,13 @@ class Downloader:
                 if resp.status == 416 and offset:
                     return await self._finish_416(resp, part, offset, info)
                 _raise_for_status(resp)
-                if resp.status == 206 and _range_start(resp) == offset:
-                    expected = offset + (resp.content_length or 0)
-                    mode = "ab"
-                else:  # 200: the server ignored Range; start over
-                    offset, mode = 0, "wb"
-                    expected = resp.content_length or 0
+                resumed = resp.status == 206 and _range_start(resp) == offset
+                if not resumed:  # 200: the server ignored Range; start over
+                    offset = 0
+                expected = offset + (resp.content_length or 0)
                 hasher = await asyncio.to_thread(_hash_prefix, part, offset)
                 written = offset
-                async with aiofiles.open(part, mode) as fh:
+                async with aiofiles.open(part, "ab" if resumed else "wb") as fh:
                     async for chunk in resp.content.iter_chunked(CHUNK):
                         await fh.write(chunk)
                         hasher.update(chunk)

@@ -68,7 +68,7 @@ class WorkerExit:
     stage: str
 
 
-Message = Job | Downloaded | Described | Failed | ListingDone | WorkerExit
+Message = AlbumPlan | Job | Downloaded | Described | Failed | ListingDone | WorkerExit
 
 
 @dataclass

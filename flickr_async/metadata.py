@@ -8,6 +8,7 @@ import logging
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
 from flickr_async.jobs import Described, Failed, Job, Message, WorkerExit
+from flickr_async.models import Comment
 from flickr_async.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class MetadataFetcher:
         photo = job.photo
         if self.settings.metadata == "full":
             photo = await self.api.photos_get_info(photo)
-        comments = ()
+        comments: tuple[Comment, ...] = ()
         # Skip the call when Flickr says there are none (most photos): it saves the budget.
         if photo.count_comments is None or photo.count_comments > 0:
             comments = tuple(await self.api.photos_comments_get_list(photo.id))

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
-
 from flickr_async import layout
-from flickr_async.api import FlickrAPI
+from flickr_async.api import FlickrAPI, open_api
 from flickr_async.downloader import Downloader
 from flickr_async.errors import CredentialsError
 from flickr_async.fsutil import Scratch
 from flickr_async.jobs import Job, Message, Stats
 from flickr_async.metadata import MetadataFetcher
 from flickr_async.producer import Producer
-from flickr_async.ratelimit import TokenBucket
-from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
 from flickr_async.state import RunLock, State
 from flickr_async.writer import Writer
@@ -31,19 +25,6 @@ METADATA_WORKERS = 4  # the token bucket sets the pace; a few workers hide call 
 # How far downloads may run ahead of metadata calls (jobs, not bytes): big enough that
 # neither stage idles while the other works, small enough to keep memory flat.
 METADATA_WINDOW = 1000
-
-
-@contextlib.asynccontextmanager
-async def open_api(settings: Settings) -> AsyncIterator[tuple[FlickrAPI, aiohttp.ClientSession]]:
-    """An HTTP session and the API client sharing it, with the one budget and retry policy."""
-    timeout = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=settings.request_timeout)
-    connector = aiohttp.TCPConnector(limit=settings.concurrency + METADATA_WORKERS + 2)
-    async with aiohttp.ClientSession(
-        timeout=timeout, connector=connector, headers={"User-Agent": settings.user_agent}
-    ) as session:
-        limiter = TokenBucket(settings.api_rate, settings.api_burst)
-        retry = RetryPolicy(attempts=settings.retry_attempts, max_wait=settings.retry_max_wait)
-        yield FlickrAPI(settings, session, limiter, retry), session
 
 
 def require_credentials(settings: Settings) -> None:
@@ -70,9 +51,9 @@ async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
         started = time.monotonic()
         result = "failed"
         try:
-            async with open_api(settings) as (api, session):
+            async with open_api(settings) as api:
                 stats.api_calls = api.calls
-                await _run_stages(settings, api, session, state, stats)
+                await _run_stages(settings, api, state, stats)
             result = "complete" if stats.ok else "incomplete"
         finally:
             stats.elapsed = time.monotonic() - started
@@ -81,13 +62,7 @@ async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
     return stats
 
 
-async def _run_stages(
-    settings: Settings,
-    api: FlickrAPI,
-    session: aiohttp.ClientSession,
-    state: State,
-    stats: Stats,
-) -> None:
+async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: Stats) -> None:
     assert settings.out is not None
     user = await api.test_login()  # a bad token fails here, before anything else happens
     base = settings.out / layout.STATE_DIR
@@ -124,7 +99,7 @@ async def _run_stages(
         for n in range(settings.concurrency):
             worker = Downloader(
                 api=api,
-                session=session,
+                session=api.session,
                 retry=api.retry,
                 settings=settings,
                 jobs=downloads,
@@ -146,7 +121,7 @@ async def _dry_run(settings: Settings, stats: Stats) -> None:
     state = State(state_file if state_file.exists() else Path(":memory:"))
     started = time.monotonic()
     try:
-        async with open_api(settings) as (api, _session):
+        async with open_api(settings) as api:
             stats.api_calls = api.calls
             user = await api.test_login()
             unused: asyncio.Queue[Job | None] = asyncio.Queue()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 
 from flickr_async import layout
@@ -12,7 +12,7 @@ from flickr_async.api import FlickrAPI
 from flickr_async.errors import AuthError
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
 from flickr_async.listing import Photostream
-from flickr_async.models import Album, Photo
+from flickr_async.models import Album, Page, Photo
 from flickr_async.settings import Settings
 from flickr_async.state import State, StoredPhoto
 
@@ -120,16 +120,20 @@ class Producer:
             if known is not None and known.date_update == album.date_update:
                 members[album.id] = known.photo_ids  # unchanged: no call needed
                 continue
-            ids: list[str] = []
-            async for page in self.api.paginate(
-                lambda n, a=album.id: self.api.photosets_get_photos(
-                    a, page=n, per_page=500, extras=ALBUM_MEMBER_EXTRAS
-                )
-            ):
-                ids.extend(p.id for p in page.items)
-            members[album.id] = tuple(dict.fromkeys(ids))
+            members[album.id] = await self._album_members(album.id)
         folders = layout.assign_album_folders(albums, {a.id: a.folder for a in stored.values()})
         return AlbumPlan(albums=tuple(albums), folders=folders, photo_ids=members)
+
+    async def _album_members(self, album_id: str) -> tuple[str, ...]:
+        def fetch(n: int) -> Awaitable[Page]:
+            return self.api.photosets_get_photos(
+                album_id, page=n, per_page=500, extras=ALBUM_MEMBER_EXTRAS
+            )
+
+        ids: list[str] = []
+        async for page in self.api.paginate(fetch):
+            ids.extend(p.id for p in page.items)
+        return tuple(dict.fromkeys(ids))
 
     # --- photos ------------------------------------------------------------------------
 

@@ -102,19 +102,19 @@ class Writer:
             if isinstance(message, ListingDone):
                 listing = message
                 continue
-            item = self._absorb(message, pending)
-            if item is not None and item.ready:
-                del pending[item.job.photo.id]
-                await self._close(item)
+            absorbed = self._absorb(message, pending)
+            if absorbed is not None and absorbed.ready:
+                del pending[absorbed.job.photo.id]
+                await self._close(absorbed)
         if listing.gone:
             await asyncio.to_thread(self._mark_deleted, listing.gone)
         self.scratch.clear()
 
     def _absorb(self, message: Message, pending: dict[str, _Pending]) -> _Pending | None:
         if isinstance(message, Job):
-            item = _Pending(message, waiting=int(message.download) + int(message.metadata))
-            pending[message.photo.id] = item
-            return item
+            fresh = _Pending(message, waiting=int(message.download) + int(message.metadata))
+            pending[message.photo.id] = fresh
+            return fresh
         assert isinstance(message, Downloaded | Described | Failed)
         item = pending.get(message.photo_id)
         if item is None:
@@ -179,7 +179,11 @@ class Writer:
         downloaded = item.download
         old_path = self.out / old.path if old and old.path else None
 
-        ext = downloaded.record.ext if downloaded else PurePosixPath(old.path or "").suffix[1:]
+        if downloaded:
+            ext = downloaded.record.ext
+        else:
+            assert old is not None and old.path is not None  # no download: we have a file
+            ext = PurePosixPath(old.path).suffix[1:]
         primary_rel, link_rels = layout.photo_paths(
             photo.id, ext, job.album_ids, self.folders, self.settings.layout
         )

@@ -1,0 +1,20 @@
+"""End-to-end fixtures: the real CLI's environment pointed at the fake Flickr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.helpers import cli_env
+from tests.fakeflickr import FakeFlickr
+
+
+@pytest.fixture
+def env(fake: FakeFlickr, tmp_path: Path) -> dict[str, str]:
+    return cli_env(fake, tmp_path / "home")
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "out"

@@ -1,0 +1,89 @@
+"""Run the real CLI against the fake Flickr, in-process or as a subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from flickr_async.cli import app
+from tests.fakeflickr import FakeFlickr
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = ["--api-rate", "1000", "--max-retry-wait", "0.05"]
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def cli_env(fake: FakeFlickr, home: Path) -> dict[str, str]:
+    token, secret = fake.issue_access_token()
+    return {
+        "FLICKR_API_KEY": fake.api_key,
+        "FLICKR_API_SECRET": fake.api_secret,
+        "FLICKR_OAUTH_TOKEN": token,
+        "FLICKR_OAUTH_TOKEN_SECRET": secret,
+        "FLICKR_API_BASE": fake.base_url,
+        "FLICKR_TOKEN_FILE": str(home / "token.json"),
+        "XDG_CONFIG_HOME": str(home),
+    }
+
+
+def run_cli(env: dict[str, str], *args: str) -> Run:
+    """The CLI in this process (fast); the fake keeps serving from its own thread."""
+    result = CliRunner().invoke(app, list(args), env=env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def spawn_cli(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    """`python -m flickr_async ...` as its own process (for kill -9 and lock tests)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flickr_async", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sidecar(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.with_name(path.name + ".json").read_text("utf-8"))
+    return data
+
+
+def media_files(out: Path) -> list[Path]:
+    """Every photo/video file in the archive (not sidecars, not tool state)."""
+    return sorted(
+        p
+        for p in out.rglob("*")
+        if p.is_file() and p.suffix != ".json" and ".flickr-async" not in p.parts
+    )
+
+
+def jpeg_scan(data: bytes) -> bytes:
+    """The entropy-coded image data: from the SOS marker to the end."""
+    i = 2
+    while i < len(data):
+        marker = data[i + 1]
+        if marker == 0xDA:
+            return data[i:]
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        i += 2 + length
+    raise ValueError("no SOS")
