@@ -1,0 +1,439 @@
+"""FlickrAPI: one method per Flickr method, all through one signed, rate-limited, retried call()."""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import aiohttp
+from authlib.oauth1 import ClientAuth
+from yarl import URL
+
+from flickr_async.errors import (
+    APIError,
+    AuthError,
+    NetworkError,
+    NotFoundError,
+    RateLimitedError,
+    TransientAPIError,
+)
+from flickr_async.models import (
+    LISTING_EXTRAS,
+    AccountInfo,
+    Comment,
+    Page,
+    Photo,
+    Size,
+    User,
+    album_from_json,
+    comment_from_json,
+    page_from_json,
+    photo_from_listing,
+    photo_with_info,
+    size_from_json,
+    text,
+    to_bool,
+    to_int,
+)
+from flickr_async.ratelimit import TokenBucket
+from flickr_async.retry import RetryPolicy
+from flickr_async.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_PER_PAGE = 500  # Flickr's maximum for every listing method
+MAX_PAGES = 10_000  # Flickr clamps `page` here: asking page 20000 returns page 10000 again
+AUTH_CODES = range(95, 101)  # 95 SSL, 96/97 signature, 98 token, 99 permissions, 100 key
+TRANSIENT_CODES = frozenset({0, 105, 106, 201})
+UNAVAILABLE_TEXT = "not currently available"
+JSONP_PREFIX = "jsonFlickrApi("
+_QUERY_IN_TEXT = re.compile(r"\?[^\s'\"]*")
+
+Params = Mapping[str, str | int]
+
+
+def client_session(settings: Settings) -> aiohttp.ClientSession:
+    """An aiohttp session with our User-Agent and a stall timeout (no overall deadline)."""
+    timeout = aiohttp.ClientTimeout(
+        total=None, sock_connect=settings.request_timeout, sock_read=settings.request_timeout
+    )
+    return aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": settings.user_agent})
+
+
+@asynccontextmanager
+async def open_api(
+    settings: Settings,
+    *,
+    limiter: TokenBucket | None = None,
+    retry: RetryPolicy | None = None,
+) -> AsyncIterator[FlickrAPI]:
+    """A FlickrAPI on its own session, limited to settings.api_rate, with the settings' retries."""
+    async with client_session(settings) as session:
+        yield FlickrAPI(
+            settings,
+            session,
+            limiter or TokenBucket(settings.api_rate, settings.api_burst),
+            retry,
+        )
+
+
+def sign_request(settings: Settings, method: str, url: str) -> dict[str, str]:
+    """OAuth 1.0a HMAC-SHA1 `Authorization` header for a request without a body.
+
+    With no access token the request is signed with the consumer key alone (public data only).
+    """
+    auth = ClientAuth(
+        settings.api_key,
+        settings.api_secret,
+        token=settings.oauth_token or None,
+        token_secret=settings.oauth_token_secret or None,
+    )
+    _, headers, _ = auth.prepare(method, url, {}, b"")
+    return {"Authorization": str(headers["Authorization"])}
+
+
+def encode_query(params: Iterable[tuple[str, str]]) -> str:
+    """RFC 3986 percent-encoding (spaces as %20, commas encoded), as OAuth signs it."""
+    return urlencode(sorted(params), quote_via=quote)
+
+
+def scrub(message: str) -> str:
+    """Drop query strings from an error text: URLs in aiohttp errors carry our parameters."""
+    return _QUERY_IN_TEXT.sub("?…", message)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or nonsense."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def decode_body(method: str, status: int, body: bytes) -> dict[str, Any]:
+    """JSON (or JSONP) of a REST answer whose HTTP status was not an error."""
+    raw = body.decode("utf-8", errors="replace").strip()
+    # `format=json` without `nojsoncallback=1` (or a proxy dropping it) gives JSONP.
+    if raw.startswith(JSONP_PREFIX) and raw.endswith(")"):
+        raw = raw[len(JSONP_PREFIX) : -1]
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise NetworkError(
+            f"{method}: unparsable response (HTTP {status}, {len(body)} bytes)"
+        ) from exc
+    if not isinstance(data, dict) or data.get("stat") not in ("ok", "fail"):
+        raise NetworkError(f"{method}: malformed response (HTTP {status})")
+    return data
+
+
+def raise_for_stat(method: str, data: Mapping[str, Any]) -> None:
+    """Turn `stat=fail` into the typed error its code calls for."""
+    if data.get("stat") == "ok":
+        return
+    code = to_int(data.get("code"), -1)
+    message = text(data.get("message")) or "no message"
+    if code in AUTH_CODES:
+        raise AuthError(code, message, method)
+    # Flickr answers outages with 0, 201 or other codes and this text: always worth a retry.
+    if UNAVAILABLE_TEXT in message.lower() or code in TRANSIENT_CODES:
+        raise TransientAPIError(code, message, method)
+    if code == 1:
+        raise NotFoundError(code, message, method)
+    raise APIError(code, message, method)
+
+
+def join_extras(extras: Iterable[str]) -> str:
+    return ",".join(e for e in extras if e)
+
+
+def clamp_per_page(per_page: int) -> int:
+    return max(1, min(MAX_PER_PAGE, per_page))
+
+
+def _mapping(data: Mapping[str, Any], key: str, method: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, Mapping):
+        raise NetworkError(f"{method}: malformed response (no {key!r})")
+    return value
+
+
+def _listing(page: Page, parse: Callable[[Mapping[str, Any]], Any]) -> Page:
+    return replace(page, items=[parse(item) for item in page.items if isinstance(item, Mapping)])
+
+
+class FlickrAPI:
+    """Flickr's REST methods; each HTTP attempt takes a limiter token and is freshly signed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session: aiohttp.ClientSession,
+        limiter: TokenBucket,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.session = session
+        self.limiter = limiter
+        self.retry = retry or RetryPolicy(
+            attempts=settings.retry_attempts, max_wait=settings.retry_max_wait
+        )
+        self.calls: collections.Counter[str] = collections.Counter()
+
+    # --- the one call path ---------------------------------------------------------------
+
+    async def call(self, method: str, **params: str | int) -> dict[str, Any]:
+        """Call `method` with `params`; the decoded `stat=ok` JSON or a typed error."""
+        query = [(k, str(v)) for k, v in params.items()]
+        query += [("method", method), ("format", "json"), ("nojsoncallback", "1")]
+        return await self.retry.run(lambda: self._call_once(method, query), what=method)
+
+    async def _call_once(self, method: str, query: list[tuple[str, str]]) -> dict[str, Any]:
+        url = f"{self.settings.rest_url}?{encode_query(query)}"
+        async with self.limiter:
+            self.calls[method] += 1
+            log.debug("GET %s %s", method, {k: v for k, v in query if k != "method"})
+            # Signed per attempt: Flickr rejects a replayed nonce.
+            headers = sign_request(self.settings, "GET", url)
+            try:
+                async with self.session.get(URL(url, encoded=True), headers=headers) as resp:
+                    status = resp.status
+                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                    body = await resp.read()
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                detail = scrub(str(exc)) or type(exc).__name__
+                raise NetworkError(f"{method}: {detail}") from exc
+        return self._parse(method, status, retry_after, body)
+
+    def _parse(
+        self, method: str, status: int, retry_after: float | None, body: bytes
+    ) -> dict[str, Any]:
+        if status == 429:
+            # Flickr throttles the whole key with a tiny HTML body; hold every caller back.
+            if retry_after:
+                self.limiter.pause(retry_after)
+            raise RateLimitedError(
+                f"{method}: rate limited by Flickr (HTTP 429)", retry_after=retry_after
+            )
+        if status >= 500:
+            raise NetworkError(f"{method}: HTTP {status} from Flickr", retry_after=retry_after)
+        try:
+            data = decode_body(method, status, body)
+        except NetworkError:
+            if 400 <= status < 500:
+                # A 404 HTML page (wrong --api-base) will not get better on a retry.
+                raise APIError(status, f"unexpected HTTP {status} response", method) from None
+            raise
+        raise_for_stat(method, data)
+        return data
+
+    async def paginate(
+        self, fetch: Callable[[int], Awaitable[Page]], *, start: int = 1
+    ) -> AsyncIterator[Page]:
+        """Every page from `start` until Flickr's own `pages` or an empty page.
+
+        Knows nothing of the 4,000-result cap (the producer slices around it); it only makes
+        sure a lying `pages` cannot keep it going forever.
+        """
+        number = max(1, start)
+        while True:
+            page = await fetch(number)
+            yield page
+            if not page.items or page.page >= page.pages or number >= MAX_PAGES:
+                return
+            if page.page < number:
+                # Flickr clamped the page number: it is repeating itself, not progressing.
+                log.warning(
+                    "asked for page %d, Flickr answered page %d; stopping", number, page.page
+                )
+                return
+            number += 1
+
+    # --- auth / account --------------------------------------------------------------------
+
+    async def test_login(self) -> User:
+        data = await self.call("flickr.test.login")
+        user = _mapping(data, "user", "flickr.test.login")
+        return User(
+            nsid=text(user.get("id") or user.get("nsid")), username=text(user.get("username"))
+        )
+
+    async def auth_oauth_check_token(self) -> tuple[User, str]:
+        """(user, perms) of the access token the calls are signed with."""
+        data = await self.call("flickr.auth.oauth.checkToken")
+        oauth = data.get("oauth", data)  # the real answer wraps it in "oauth"
+        user = _mapping(oauth, "user", "flickr.auth.oauth.checkToken")
+        return (
+            User(
+                nsid=text(user.get("nsid")),
+                username=text(user.get("username")),
+                fullname=text(user.get("fullname")),
+            ),
+            text(oauth.get("perms")),
+        )
+
+    async def people_get_info(self, user_id: str) -> AccountInfo:
+        data = await self.call("flickr.people.getInfo", user_id=user_id)
+        person = _mapping(data, "person", "flickr.people.getInfo")
+        photos = person.get("photos") or {}
+        return AccountInfo(
+            nsid=text(person.get("nsid") or person.get("id")),
+            username=text(person.get("username")),
+            photo_count=to_int(photos.get("count") if isinstance(photos, Mapping) else None),
+            is_pro=to_bool(person.get("ispro")),
+        )
+
+    # --- listings --------------------------------------------------------------------------
+
+    def _listing_params(
+        self, page: int, per_page: int, extras: Iterable[str] | None, filters: Params
+    ) -> dict[str, str | int]:
+        params: dict[str, str | int] = {"page": max(1, page), "per_page": clamp_per_page(per_page)}
+        if extras:
+            params["extras"] = join_extras(extras)
+        if self.settings.has_token:
+            # Without safe_search=3 restricted photos vanish from the owner's own listings.
+            params["safe_search"] = 3
+        params.update(filters)
+        return params
+
+    async def _photo_page(self, method: str, container: str, params: Params) -> Page:
+        data = await self.call(method, **params)
+        return _listing(
+            page_from_json(_mapping(data, container, method), "photo"), photo_from_listing
+        )
+
+    async def photos_search(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+        extras: Iterable[str] = LISTING_EXTRAS,
+        **filters: str | int,
+    ) -> Page:
+        """Items: Photo. `user_id` defaults to "me" (a parameterless search is refused)."""
+        params = {"user_id": "me", **self._listing_params(page, per_page, extras, filters)}
+        return await self._photo_page("flickr.photos.search", "photos", params)
+
+    async def people_get_photos(
+        self,
+        *,
+        user_id: str = "me",
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+        extras: Iterable[str] = LISTING_EXTRAS,
+        **filters: str | int,
+    ) -> Page:
+        params = {"user_id": user_id, **self._listing_params(page, per_page, extras, filters)}
+        return await self._photo_page("flickr.people.getPhotos", "photos", params)
+
+    async def photos_get_not_in_set(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+        extras: Iterable[str] = LISTING_EXTRAS,
+        **filters: str | int,
+    ) -> Page:
+        params = self._listing_params(page, per_page, extras, filters)
+        return await self._photo_page("flickr.photos.getNotInSet", "photos", params)
+
+    async def photos_recently_updated(
+        self,
+        *,
+        min_date: int,
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+        extras: Iterable[str] = LISTING_EXTRAS,
+    ) -> Page:
+        params = self._listing_params(page, per_page, extras, {"min_date": min_date})
+        return await self._photo_page("flickr.photos.recentlyUpdated", "photos", params)
+
+    async def photosets_get_list(self, *, page: int = 1, per_page: int = MAX_PER_PAGE) -> Page:
+        """Items: Album, in the owner's order. Always paginate: only 500 come back per call."""
+        method = "flickr.photosets.getList"
+        data = await self.call(method, page=max(1, page), per_page=clamp_per_page(per_page))
+        container = _mapping(data, "photosets", method)
+        return _listing(page_from_json(container, "photoset"), album_from_json)
+
+    async def photosets_get_photos(
+        self,
+        photoset_id: str,
+        *,
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+        extras: Iterable[str] = LISTING_EXTRAS,
+    ) -> Page:
+        """Items: Photo, in album order."""
+        params = self._listing_params(page, per_page, extras, {"photoset_id": photoset_id})
+        return await self._photo_page("flickr.photosets.getPhotos", "photoset", params)
+
+    # --- per photo -------------------------------------------------------------------------
+
+    async def photos_get_info(self, photo: Photo) -> Photo:
+        method = "flickr.photos.getInfo"
+        data = await self.call(method, photo_id=photo.id)
+        return photo_with_info(photo, _mapping(data, "photo", method))
+
+    async def photos_comments_get_list(self, photo_id: str) -> list[Comment]:
+        method = "flickr.photos.comments.getList"
+        data = await self.call(method, photo_id=photo_id)
+        # The `comment` key is absent when there are none.
+        items = _mapping(data, "comments", method).get("comment") or []
+        if isinstance(items, Mapping):
+            items = [items]
+        return [comment_from_json(c) for c in items if isinstance(c, Mapping)]
+
+    async def photos_get_exif(self, photo_id: str, secret: str) -> dict[str, str] | None:
+        """{"<tagspace>:<tag>": clean-or-raw value}; None when the owner hides EXIF (code 2)."""
+        method = "flickr.photos.getExif"
+        try:
+            data = await self.call(method, photo_id=photo_id, secret=secret)
+        except APIError as exc:
+            if exc.code == 2:
+                return None
+            raise
+        exif: dict[str, str] = {}
+        for item in _mapping(data, "photo", method).get("exif") or []:
+            if not isinstance(item, Mapping):
+                continue
+            key = f"{text(item.get('tagspace'))}:{text(item.get('tag'))}"
+            exif[key] = text(item.get("clean")) or text(item.get("raw"))
+        return exif
+
+    async def photos_get_sizes(self, photo_id: str) -> list[Size]:
+        method = "flickr.photos.getSizes"
+        data = await self.call(method, photo_id=photo_id)
+        items = _mapping(data, "sizes", method).get("size") or []
+        return [size_from_json(s) for s in items if isinstance(s, Mapping)]
+
+    async def photos_get_counts(self, *, dates: Sequence[int]) -> list[tuple[int, int, int]]:
+        """(count, from, to) per bucket between consecutive `dates` (Unix seconds)."""
+        method = "flickr.photos.getCounts"
+        data = await self.call(method, dates=",".join(str(d) for d in sorted(dates)))
+        items = _mapping(data, "photocounts", method).get("photocount") or []
+        if isinstance(items, Mapping):
+            items = [items]
+        return [
+            (to_int(b.get("count")), to_int(b.get("fromdate")), to_int(b.get("todate")))
+            for b in items
+            if isinstance(b, Mapping)
+        ]
