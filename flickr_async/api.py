@@ -161,7 +161,10 @@ def raise_for_stat(method: str, data: Mapping[str, Any]) -> None:
     raise APIError(code, message, method)
 
 
-def join_extras(extras: Iterable[str]) -> str:
+def join_extras(extras: Iterable[str] | str) -> str:
+    """Flickr wants one comma-separated string; accept that string too."""
+    if isinstance(extras, str):
+        return extras
     return ",".join(e for e in extras if e)
 
 
