@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import math
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -45,7 +46,7 @@ from flickr_async.models import (
     to_int,
 )
 from flickr_async.ratelimit import TokenBucket
-from flickr_async.retry import RetryPolicy
+from flickr_async.retry import MAX_RETRY_AFTER, RetryPolicy
 from flickr_async.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -116,9 +117,11 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(value.strip())
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -232,7 +235,7 @@ class FlickrAPI:
         if status == 429:
             # Flickr throttles the whole key with a tiny HTML body; hold every caller back.
             if retry_after:
-                self.limiter.pause(retry_after)
+                self.limiter.pause(min(retry_after, MAX_RETRY_AFTER))
             raise RateLimitedError(
                 f"{method}: rate limited by Flickr (HTTP 429)", retry_after=retry_after
             )

@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from flickr_async.api import FlickrAPI
+from flickr_async.api import FlickrAPI, parse_retry_after
 from flickr_async.errors import (
     APIError,
     AuthError,
@@ -537,3 +537,16 @@ async def test_paginate_stops_when_flickr_clamps_the_page_number(rig: Rig) -> No
     fetch, asked = pages_fetcher(1_000_000, clamp_at=3)
     _ = [page async for page in rig.api.paginate(fetch)]
     assert asked == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"), [("12", 12.0), ("-3", 0.0), ("inf", None), ("soon", None), (None, None)]
+)
+def test_retry_after_is_read_as_finite_seconds_or_ignored(
+    header: str | None, seconds: float | None
+) -> None:
+    assert parse_retry_after(header) == seconds
+
+
+def test_retry_after_may_be_an_http_date() -> None:
+    assert parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT") == 0.0  # long past: no wait
