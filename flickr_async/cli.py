@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import sys
+import time
 import traceback
 import webbrowser
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.console import Console
 from typer.core import TyperGroup
 
 from flickr_async import auth as oauth
 from flickr_async.api import FlickrAPI, client_session, open_api
-from flickr_async.errors import EXIT_INCOMPLETE, CredentialsError, FlickrAsyncError
+from flickr_async.errors import EXIT_INCOMPLETE, ConfigError, CredentialsError, FlickrAsyncError
+from flickr_async.jobs import Stats
+from flickr_async.layout import STATE_DIR
 from flickr_async.models import User
+from flickr_async.pipeline import run_backup
+from flickr_async.progress import human_bytes, show_progress, summary_lines
 from flickr_async.ratelimit import TokenBucket
 from flickr_async.settings import (
     ENV_API_BASE,
@@ -29,6 +39,8 @@ from flickr_async.settings import (
     Settings,
     build_settings,
 )
+from flickr_async.state import State
+from flickr_async.verify import verify_archive
 
 T = TypeVar("T")
 
@@ -90,23 +102,33 @@ def main() -> None:
 # --- logging and the async runner ------------------------------------------------------
 
 
-def configure_logging(verbose: bool) -> None:
-    """Root logger to stderr, one plain line per record: DEBUG with --verbose, else WARNING."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format=LOG_FORMAT,
-        stream=sys.stderr,
-        force=True,  # replace handlers bound to an earlier sys.stderr (tests swap it)
-    )
+class _ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The terminal's log handler (a run's log file is a separate handler)."""
 
 
-def run_async(coro_factory: Callable[[], Coroutine[Any, Any, T]], *, verbose: bool) -> T:
+def configure_logging(verbose: bool, quiet: bool = False) -> None:
+    """Log records to stderr, one plain line each: DEBUG with --verbose, only errors with
+    --quiet, else warnings. The root level stays at INFO so a run's log file gets INFO."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, _ConsoleHandler):
+            root.removeHandler(handler)
+    console = _ConsoleHandler(sys.stderr)  # bound now: tests swap sys.stderr per run
+    console.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    console.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(console)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def run_async(
+    coro_factory: Callable[[], Coroutine[Any, Any, T]], *, verbose: bool, quiet: bool = False
+) -> T:
     """Run one command's coroutine in a fresh event loop and return its result.
 
     Errors propagate: FlickrAsyncGroup turns them into a line and an exit code. A command
     returning an exit code ends with `raise typer.Exit(run_async(...))`.
     """
-    configure_logging(verbose)
+    configure_logging(verbose, quiet)
     return asyncio.run(coro_factory())
 
 
@@ -220,6 +242,7 @@ def auth(
         token_file=token_file,
         api_base=api_base,
         verbose=verbose,
+        use_saved_token=False,  # it is about to be replaced, and may be the damaged one
     )
     settings.require_key()
     request_token, request_secret = run_async(lambda: _request_token(settings), verbose=verbose)
@@ -313,3 +336,333 @@ def whoami(
 async def _check_token(settings: Settings) -> tuple[User, str]:
     async with open_api(settings) as api:
         return await api.auth_oauth_check_token()
+
+
+# --- backup -------------------------------------------------------------------------------
+
+
+OutArgument = Annotated[
+    Path,
+    typer.Argument(
+        help="The archive folder. Created if missing; state lives in OUT/.flickr-async/.",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print nothing unless something failed (for cron)."),
+]
+
+
+@app.command()
+def backup(
+    out: OutArgument,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", "-c", min=1, max=64, help="Files downloaded at the same time."
+        ),
+    ] = 8,
+    layout_: Annotated[
+        str,
+        typer.Option(
+            "--layout",
+            help=(
+                "albums: OUT/<album>/<id>.<ext>, photos in several albums hard-linked, the "
+                "rest in OUT/Unsorted/. flat: OUT/<id>.<ext>."
+            ),
+        ),
+    ] = "albums",
+    api_rate: Annotated[
+        float,
+        typer.Option(
+            "--api-rate",
+            help=(
+                "API calls per second, all stages together. Flickr allows 3,600 per hour "
+                "per key, shared by everyone using the key. File downloads do not count."
+            ),
+        ),
+    ] = 1.0,
+    metadata: Annotated[
+        str,
+        typer.Option(
+            "--metadata",
+            help=(
+                "full: one getInfo call per new or changed photo (raw tags, notes, place "
+                "names, rotation...); basic: the listing's fields only. Comments are "
+                "fetched in both, only for photos that have some."
+            ),
+        ),
+    ] = "full",
+    exif: Annotated[
+        bool,
+        typer.Option(
+            "--exif/--no-exif",
+            help="Embed title, description, tags, date taken and geo in JPEGs' EXIF. "
+            "--no-exif keeps every file byte-identical to what Flickr served.",
+        ),
+    ] = True,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="List what would be downloaded or updated; write nothing."),
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write the run's summary as JSON to this file (also when the run fails).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    max_retry_wait: Annotated[
+        float,
+        typer.Option(
+            "--max-retry-wait",
+            min=0.0,
+            help="Longest single wait, in seconds, before retrying a failed request.",
+        ),
+    ] = 60.0,
+    quiet: QuietOption = False,
+    api_key: ApiKeyOption = None,
+    api_secret: ApiSecretOption = None,
+    token_file: TokenFileOption = None,
+    api_base: ApiBaseOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Back up every photo and video with its metadata into OUT; rerun to sync changes.
+
+    Exit status: 0 complete, 1 some items failed or the listing was incomplete, 2 usage or
+    configuration error, 3 authentication error, 4 another run holds the lock on OUT.
+    """
+    settings = settings_from_options(
+        api_key=api_key,
+        api_secret=api_secret,
+        token_file=token_file,
+        api_base=api_base,
+        verbose=verbose,
+        out=out,
+        concurrency=concurrency,
+        layout=layout_,
+        api_rate=api_rate,
+        metadata=metadata,
+        exif=exif,
+        dry_run=dry_run,
+        quiet=quiet,
+        report_file=report,
+        retry_max_wait=max_retry_wait,
+    )
+    stats = Stats()
+    raise typer.Exit(_run_and_report(settings, stats))
+
+
+def _run_and_report(settings: Settings, stats: Stats) -> int:
+    """Run the backup with progress, then the summary, the report file and the exit code."""
+    console = Console(stderr=True)
+    log_file = None if settings.dry_run else _start_log_file(settings)
+
+    async def go() -> None:
+        async with show_progress(stats, console, quiet=settings.quiet):
+            await run_backup(settings, stats)
+
+    try:
+        run_async(go, verbose=settings.verbose, quiet=settings.quiet)
+    except BaseException as exc:
+        if settings.report_file:
+            _write_report(settings.report_file, {**stats.summary("failed"), "error": str(exc)})
+        raise
+    finally:
+        if log_file is not None:
+            logging.getLogger().removeHandler(log_file)
+            log_file.close()
+    result = "complete" if stats.ok else "incomplete"
+    summary = stats.summary(result)
+    if settings.report_file:
+        _write_report(settings.report_file, summary)
+    if settings.dry_run:
+        _print_dry_run(stats, quiet=settings.quiet)
+    elif not settings.quiet or not stats.ok:
+        for line in summary_lines(summary):
+            typer.echo(line)
+    return 0 if stats.ok else EXIT_INCOMPLETE
+
+
+def _start_log_file(settings: Settings) -> logging.Handler | None:
+    """OUT/.flickr-async/logs/<time>.log, INFO and up, for every run."""
+    assert settings.out is not None
+    logs = settings.out / STATE_DIR / "logs"
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(
+            logs / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log", encoding="utf-8"
+        )
+    except OSError:
+        return None  # the run itself reports an unwritable OUT properly
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s " + LOG_FORMAT))
+    logging.getLogger().addHandler(handler)
+    return handler
+
+
+def _write_report(path: Path, summary: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    except OSError as exc:
+        typer.echo(f"error: cannot write report {path}: {exc.strerror}", err=True)
+
+
+def _print_dry_run(stats: Stats, *, quiet: bool) -> None:
+    counts = Counter(str(action["action"]) for action in stats.dry_run_actions)
+    if quiet and not counts:
+        return
+    for action in stats.dry_run_actions:
+        typer.echo(f"would {_DRY_RUN_VERBS.get(str(action['action']), 'update')}: {action['id']}")
+    listed = f"listed {stats.listed} of {stats.account_count} photos"
+    plan = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to do"
+    typer.echo(f"dry run: {listed}; {plan}; {stats.unchanged} unchanged")
+
+
+_DRY_RUN_VERBS = {
+    "new": "download",
+    "retry": "download (failed before)",
+    "missing": "download (missing on disk)",
+    "replaced": "download (original replaced on Flickr)",
+    "changed": "update metadata",
+    "albums": "update album links",
+    "deleted": "mark deleted on Flickr",
+}
+
+
+# --- verify and status --------------------------------------------------------------------
+
+
+@app.command()
+def verify(
+    out: OutArgument,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Fetch everything found missing or corrupt again (needs the Flickr token).",
+        ),
+    ] = False,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="Check sizes only, not SHA-256 (reads no file contents)."),
+    ] = False,
+    quiet: QuietOption = False,
+    api_key: ApiKeyOption = None,
+    api_secret: ApiSecretOption = None,
+    token_file: TokenFileOption = None,
+    api_base: ApiBaseOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Check that every archived file, sidecar and album link is present and intact.
+
+    Exit status: 0 intact (or fully repaired), 1 problems remain.
+    """
+    state = _open_existing_state(out)
+    try:
+        problems = list(verify_archive(out, state, checksums=not quick))
+        if repair and problems:
+            state.mark_for_repair(sorted({p.photo_id for p in problems}))
+    finally:
+        state.close()
+    for problem in problems:
+        typer.echo(str(problem))
+    if not problems:
+        if not quiet:
+            typer.echo("archive intact")
+        raise typer.Exit(0)
+    typer.echo(f"{len(problems)} problems in {len({p.photo_id for p in problems})} items")
+    if not repair:
+        raise typer.Exit(EXIT_INCOMPLETE)
+    settings = settings_from_options(
+        api_key=api_key,
+        api_secret=api_secret,
+        token_file=token_file,
+        api_base=api_base,
+        verbose=verbose,
+        out=out,
+        quiet=quiet,
+    )
+    code = _run_and_report(settings, Stats())
+    state = _open_existing_state(out)
+    try:
+        remaining = list(verify_archive(out, state, checksums=not quick))
+    finally:
+        state.close()
+    for problem in remaining:
+        typer.echo(f"still broken: {problem}")
+    if not remaining and not quiet:
+        typer.echo("repaired: archive intact")
+    raise typer.Exit(EXIT_INCOMPLETE if remaining else code)
+
+
+@app.command()
+def status(
+    out: OutArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """What the archive holds next to the account's last-known totals; no network needed."""
+    state = _open_existing_state(out)
+    try:
+        counts = state.counts()
+        last = state.last_run()
+        failed = [(row.id, row.error or "") for row in state.iter_photos() if not row.is_done]
+        not_original = [
+            row.id for row in state.iter_photos() if row.is_done and row.original is False
+        ]
+    finally:
+        state.close()
+    summary = (last or {}).get("summary", {})
+    info = {
+        "archived": counts["done"],
+        "videos": counts["videos"],
+        "bytes": counts["bytes"],
+        "account_count": summary.get("account_count"),
+        "pending_or_failed": dict(failed),
+        "not_original": not_original,
+        "deleted_on_flickr": counts["deleted"],
+        "last_run": None
+        if last is None
+        else {
+            "finished": _iso(last["finished"]),
+            "result": last["result"],
+            "listing_problem": summary.get("listing_problem"),
+        },
+    }
+    if as_json:
+        typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    total = info["account_count"]
+    typer.echo(
+        f"archived: {counts['done']} items ({counts['videos']} videos, "
+        f"{human_bytes(counts['bytes'])})"
+        + (f" of {total} on Flickr at the last run" if total is not None else "")
+    )
+    if last is None:
+        typer.echo("last run: never finished")
+    else:
+        typer.echo(f"last run: {_iso(last['finished'])}, {last['result']}")
+        if summary.get("listing_problem"):
+            typer.echo(f"  listing problem: {summary['listing_problem']}")
+    typer.echo(f"pending or failed: {len(failed)}")
+    for photo_id, error in failed[:20]:
+        typer.echo(f"  {photo_id}: {error}")
+    typer.echo(f"saved without original: {len(not_original)}")
+    typer.echo(f"deleted on Flickr (kept): {counts['deleted']}")
+
+
+def _open_existing_state(out: Path) -> State:
+    path = out / STATE_DIR / "state.sqlite3"
+    if not path.is_file():
+        raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")
+    return State(path)
+
+
+def _iso(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp).isoformat(timespec="seconds")

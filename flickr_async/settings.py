@@ -95,16 +95,25 @@ def build_settings(
     api_secret: str | None = None,
     token_file: Path | None = None,
     api_base: str | None = None,
+    use_saved_token: bool = True,
     **options: object,
 ) -> Settings:
-    """Resolve flags (None = not given) against the environment and the saved token file."""
+    """Resolve flags (None = not given) against the environment and the saved token file.
+
+    `use_saved_token=False` (for `auth`, which replaces the file) tolerates a damaged file.
+    """
     from flickr_async.auth import load_token  # auth imports settings; keep the cycle lazy
 
     env = os.environ if environ is None else environ
     token_path = token_file or (
         Path(env[ENV_TOKEN_FILE]) if env.get(ENV_TOKEN_FILE) else default_token_file(env)
     )
-    saved = load_token(token_path)
+    try:
+        saved = load_token(token_path)
+    except ConfigError:
+        if use_saved_token:
+            raise
+        saved = None
     key = api_key or env.get(ENV_API_KEY) or (saved.api_key if saved else "")
     secret = api_secret or env.get(ENV_API_SECRET) or (saved.api_secret if saved else "")
     token = env.get(ENV_OAUTH_TOKEN) or ""

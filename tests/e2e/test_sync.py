@@ -1,0 +1,163 @@
+"""Incremental sync: running `backup OUT` again reflects exactly what changed on Flickr."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import piexif
+import pytest
+
+from flickr_async.state import State
+from tests.e2e.helpers import FAST, media_files, run_cli, sidecar
+from tests.fakeflickr import FakeFlickr, Library
+
+
+def backup(env: dict[str, str], out: Path, *extra: str) -> int:
+    return run_cli(env, "backup", str(out), *FAST, *extra).code
+
+
+def paths_of(out: Path, photo_id: str) -> list[Path]:
+    return [p for p in media_files(out) if p.stem == photo_id]
+
+
+def still(library: Library, *, in_album: bool | None = None, skip: int = 0) -> str:
+    """A downloadable JPEG (optionally in/out of albums)."""
+    found = [
+        p.id
+        for p in library.photos
+        if not p.is_video
+        and p.can_download
+        and p.originalformat == "jpg"
+        and (in_album is None or bool(library.albums_of(p.id)) == in_album)
+    ]
+    return found[skip]
+
+
+@pytest.fixture
+def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
+    assert backup(env, out) == 0
+    fake.counters.reset()
+    return out
+
+
+def test_a_rerun_with_no_changes_costs_only_listing_calls_and_rewrites_nothing(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in synced.rglob("*.json")}
+    assert backup(env, synced) == 0
+    bound = math.ceil(len(library.photos) / 500) + math.ceil(len(library.albums) / 500) + 3
+    calls = fake.counters.api_calls
+    assert fake.counters.total_api_calls <= bound, dict(calls)
+    assert calls["flickr.photos.getInfo"] == calls["flickr.photosets.getPhotos"] == 0
+    assert sum(fake.counters.file_requests.values()) == 0
+    after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in synced.rglob("*.json")}
+    assert after == before
+
+
+def test_a_new_photo_is_downloaded(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    photo = library.add_photo(title="fresh upload", tags=["new"])
+    assert backup(env, synced) == 0
+    [path] = paths_of(synced, photo.id)
+    assert path.parent.name == "Unsorted"
+    assert sidecar(path)["title"] == "fresh upload"
+    assert set(fake.counters.file_requests) == {photo.id}
+
+
+def test_an_edit_rewrites_sidecar_and_exif_without_downloading_again(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = still(library, in_album=True)
+    library.edit_photo(target, title="Renamed ✨", tags=["alpha", "Beta Gamma"])
+    library.add_comment(target, "lovely <b>light</b>")
+    assert backup(env, synced) == 0
+    assert fake.counters.file_requests[target] == 0
+    paths = paths_of(synced, target)
+    assert len({os.stat(p).st_ino for p in paths}) == 1, "album copies went out of step"
+    for path in paths:
+        doc = sidecar(path)
+        assert doc["title"] == "Renamed ✨"
+        assert doc["tags"] == ["alpha", "Beta Gamma"]
+        assert doc["comments"][-1]["text"] == "lovely <b>light</b>"
+        exif = piexif.load(str(path))
+        title = bytes(exif["0th"][piexif.ImageIFD.XPTitle]).decode("utf-16-le").rstrip("\0")
+        assert title == "Renamed ✨"
+
+
+def test_a_photo_deleted_on_flickr_stays_on_disk_and_is_marked(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = still(library, in_album=False)
+    [path] = paths_of(synced, target)
+    content = path.read_bytes()
+    library.delete_photo(target)
+    result = run_cli(env, "backup", str(synced), *FAST)
+    assert result.code == 0
+    assert path.read_bytes() == content
+    assert sidecar(path)["deleted_on_flickr"] is not None
+    assert "deleted on Flickr" in result.stdout + result.stderr
+
+
+def test_moving_a_photo_between_albums_moves_its_links(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    album = library.albums[-1]
+    target = next(pid for pid in library.albums[0].photo_ids if pid not in album.photo_ids)
+    library.add_to_album(album.id, target)
+    assert backup(env, synced) == 0
+    folders = {p.parent for p in paths_of(synced, target)}
+    assert len(folders) == len(library.albums_of(target))
+    assert {a["id"] for a in sidecar(next(iter(paths_of(synced, target))))["albums"]} == {
+        a.id for a in library.albums_of(target)
+    }
+    assert fake.counters.file_requests[target] == 0
+
+
+def test_a_photo_removed_from_its_last_album_moves_to_unsorted(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = next(
+        pid
+        for album in library.albums
+        for pid in album.photo_ids
+        if len(library.albums_of(pid)) == 1 and len(album.photo_ids) > 1
+    )
+    [album] = library.albums_of(target)
+    library.remove_from_album(album.id, target)
+    assert backup(env, synced) == 0
+    [path] = paths_of(synced, target)
+    assert path.parent.name == "Unsorted"
+    assert sidecar(path)["albums"] == []
+
+
+def test_renaming_an_album_moves_its_folder(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    album = next(a for a in library.albums if a.title == "Holidays")
+    state = State(synced / ".flickr-async" / "state.sqlite3")
+    old_folder = state.albums()[album.id].folder
+    state.close()
+    library.rename_album(album.id, "Summer 2024")
+    assert backup(env, synced) == 0
+    for pid in album.photo_ids:
+        assert "Summer 2024" in {p.parent.name for p in paths_of(synced, pid)}
+        assert old_folder not in {p.parent.name for p in paths_of(synced, pid)}
+    assert not (synced / old_folder).exists()
+    assert sum(fake.counters.file_requests.values()) == 0
+
+
+def test_a_replaced_original_is_downloaded_and_the_old_one_kept(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = still(library, skip=3)
+    old = paths_of(synced, target)[0].read_bytes()
+    library.replace_original(target)
+    assert backup(env, synced) == 0
+    new = paths_of(synced, target)[0].read_bytes()
+    assert new != old
+    kept = list((synced / ".flickr-async" / "replaced" / target).iterdir())
+    assert [p.read_bytes() for p in kept] == [old]
+    assert fake.counters.file_requests[target] == 1
