@@ -355,54 +355,74 @@ QuietOption = Annotated[
 ]
 
 
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option("--concurrency", "-c", min=1, max=64, help="Files downloaded at the same time."),
+]
+ApiRateOption = Annotated[
+    float,
+    typer.Option(
+        "--api-rate",
+        help=(
+            "API calls per second, all stages together. Flickr allows 3,600 per hour per key, "
+            "shared by everyone using the key. File downloads do not count."
+        ),
+    ),
+]
+MaxRetryWaitOption = Annotated[
+    float,
+    typer.Option(
+        "--max-retry-wait",
+        min=0.0,
+        help="Longest single wait, in seconds, before retrying a failed request.",
+    ),
+]
+LayoutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--layout",
+        help=(
+            "albums: OUT/<album>/<id>.<ext>, photos in several albums hard-linked, the rest "
+            "in OUT/Unsorted/. flat: OUT/<id>.<ext>. Default: what this archive used last, "
+            "else albums."
+        ),
+        show_default=False,
+    ),
+]
+MetadataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--metadata",
+        help=(
+            "full: one getInfo call per new or changed photo (raw tags, notes, place names, "
+            "rotation...); basic: the listing's fields only. Comments are fetched in both, "
+            "only for photos that have some. Default: what this archive used last, else full."
+        ),
+        show_default=False,
+    ),
+]
+ExifOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--exif/--no-exif",
+        help=(
+            "Embed title, description, tags, date taken and geo in JPEGs' EXIF; --no-exif "
+            "keeps every file byte-identical to what Flickr served. Default: what this "
+            "archive used last, else --exif."
+        ),
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def backup(
     out: OutArgument,
-    concurrency: Annotated[
-        int,
-        typer.Option(
-            "--concurrency", "-c", min=1, max=64, help="Files downloaded at the same time."
-        ),
-    ] = 8,
-    layout_: Annotated[
-        str,
-        typer.Option(
-            "--layout",
-            help=(
-                "albums: OUT/<album>/<id>.<ext>, photos in several albums hard-linked, the "
-                "rest in OUT/Unsorted/. flat: OUT/<id>.<ext>."
-            ),
-        ),
-    ] = "albums",
-    api_rate: Annotated[
-        float,
-        typer.Option(
-            "--api-rate",
-            help=(
-                "API calls per second, all stages together. Flickr allows 3,600 per hour "
-                "per key, shared by everyone using the key. File downloads do not count."
-            ),
-        ),
-    ] = 1.0,
-    metadata: Annotated[
-        str,
-        typer.Option(
-            "--metadata",
-            help=(
-                "full: one getInfo call per new or changed photo (raw tags, notes, place "
-                "names, rotation...); basic: the listing's fields only. Comments are "
-                "fetched in both, only for photos that have some."
-            ),
-        ),
-    ] = "full",
-    exif: Annotated[
-        bool,
-        typer.Option(
-            "--exif/--no-exif",
-            help="Embed title, description, tags, date taken and geo in JPEGs' EXIF. "
-            "--no-exif keeps every file byte-identical to what Flickr served.",
-        ),
-    ] = True,
+    concurrency: ConcurrencyOption = 8,
+    layout_: LayoutOption = None,
+    api_rate: ApiRateOption = 1.0,
+    metadata: MetadataOption = None,
+    exif: ExifOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="List what would be downloaded or updated; write nothing."),
@@ -416,14 +436,7 @@ def backup(
             show_default=False,
         ),
     ] = None,
-    max_retry_wait: Annotated[
-        float,
-        typer.Option(
-            "--max-retry-wait",
-            min=0.0,
-            help="Longest single wait, in seconds, before retrying a failed request.",
-        ),
-    ] = 60.0,
+    max_retry_wait: MaxRetryWaitOption = 60.0,
     quiet: QuietOption = False,
     api_key: ApiKeyOption = None,
     api_secret: ApiSecretOption = None,
@@ -444,17 +457,27 @@ def backup(
         verbose=verbose,
         out=out,
         concurrency=concurrency,
-        layout=layout_,
         api_rate=api_rate,
-        metadata=metadata,
-        exif=exif,
         dry_run=dry_run,
         quiet=quiet,
         report_file=report,
         retry_max_wait=max_retry_wait,
+        **_remembered(out, layout=layout_, metadata=metadata, exif=exif),
     )
-    stats = Stats()
-    raise typer.Exit(_run_and_report(settings, stats))
+    raise typer.Exit(_run_and_report(settings, Stats()))
+
+
+def _remembered(out: Path, **given: object) -> dict[str, object]:
+    """Options not given on the command line come from the archive's last run."""
+    path = out / STATE_DIR / "state.sqlite3"
+    if not path.is_file() or all(v is not None for v in given.values()):
+        return given
+    state = State(path)
+    try:
+        saved = json.loads(state.get_meta("options") or "{}")
+    finally:
+        state.close()
+    return {k: saved.get(k) if v is None else v for k, v in given.items()}
 
 
 def _run_and_report(settings: Settings, stats: Stats) -> int:
@@ -552,6 +575,9 @@ def verify(
         bool,
         typer.Option("--quick", help="Check sizes only, not SHA-256 (reads no file contents)."),
     ] = False,
+    concurrency: ConcurrencyOption = 8,
+    api_rate: ApiRateOption = 1.0,
+    max_retry_wait: MaxRetryWaitOption = 60.0,
     quiet: QuietOption = False,
     api_key: ApiKeyOption = None,
     api_secret: ApiSecretOption = None,
@@ -587,6 +613,10 @@ def verify(
         verbose=verbose,
         out=out,
         quiet=quiet,
+        concurrency=concurrency,
+        api_rate=api_rate,
+        retry_max_wait=max_retry_wait,
+        **_remembered(out, layout=None, metadata=None, exif=None),
     )
     code = _run_and_report(settings, Stats())
     state = _open_existing_state(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from pathlib import Path
@@ -21,6 +22,8 @@ from flickr_async.writer import Writer
 
 log = logging.getLogger(__name__)
 
+# Options an archive keeps from run to run unless given again (see cli.backup).
+REMEMBERED = ("layout", "metadata", "exif")
 METADATA_WORKERS = 4  # the token bucket sets the pace; a few workers hide call latency
 # How far downloads may run ahead of metadata calls (jobs, not bytes): big enough that
 # neither stage idles while the other works, small enough to keep memory flat.
@@ -48,6 +51,7 @@ async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
     with RunLock(out):
         state = State.open(out)
         run_id = state.start_run()
+        state.set_meta({"options": json.dumps({k: getattr(settings, k) for k in REMEMBERED})})
         started = time.monotonic()
         result = "failed"
         try:

@@ -161,3 +161,14 @@ def test_a_replaced_original_is_downloaded_and_the_old_one_kept(
     kept = list((synced / ".flickr-async" / "replaced" / target).iterdir())
     assert [p.read_bytes() for p in kept] == [old]
     assert fake.counters.file_requests[target] == 1
+
+
+def test_an_archive_keeps_its_layout_when_a_rerun_does_not_name_one(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    assert backup(env, out, "--layout", "flat") == 0
+    library.add_photo(title="later")
+    assert backup(env, out) == 0
+    folders = [p.name for p in out.iterdir() if p.is_dir()]
+    assert folders == [".flickr-async"]
+    assert len(media_files(out)) == len(library.photos)

@@ -1,0 +1,154 @@
+"""Cron ergonomics and the archive tools: verify, repair, status, dry run, report, quiet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.helpers import FAST, media_files, run_cli
+from tests.fakeflickr import FakeFlickr, Library
+
+
+@pytest.fixture
+def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    fake.counters.reset()
+    return out
+
+
+def test_verify_says_an_untouched_archive_is_intact(env: dict[str, str], synced: Path) -> None:
+    result = run_cli(env, "verify", str(synced))
+    assert result.code == 0
+    assert "archive intact" in result.stdout
+
+
+def test_verify_finds_a_truncated_file_and_a_deleted_one(env: dict[str, str], synced: Path) -> None:
+    files = [p for p in media_files(synced) if p.stat().st_nlink == 1]
+    truncated, deleted = files[0], files[1]
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    deleted.unlink()
+    result = run_cli(env, "verify", str(synced))
+    assert result.code == 1
+    assert f"size: {truncated.relative_to(synced)}" in result.stdout
+    assert f"missing: {deleted.relative_to(synced)}" in result.stdout
+
+
+def test_verify_repair_fetches_broken_files_again(
+    fake: FakeFlickr, env: dict[str, str], synced: Path
+) -> None:
+    files = [p for p in media_files(synced) if p.stat().st_nlink == 1]
+    truncated, deleted = files[0], files[1]
+    good = truncated.read_bytes()
+    truncated.write_bytes(good[:100])
+    deleted.unlink()
+    result = run_cli(env, "verify", str(synced), "--repair", *FAST)
+    assert result.code == 0, result.stdout + result.stderr
+    assert truncated.read_bytes() == good
+    assert deleted.exists()
+    assert set(fake.counters.file_requests) == {truncated.stem, deleted.stem}
+    assert run_cli(env, "verify", str(synced)).code == 0
+
+
+def test_verify_notices_a_flipped_byte_with_checksums(env: dict[str, str], synced: Path) -> None:
+    victim = media_files(synced)[0]
+    data = bytearray(victim.read_bytes())
+    data[-10] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    result = run_cli(env, "verify", str(synced))
+    assert result.code == 1 and "checksum" in result.stdout
+    assert run_cli(env, "verify", str(synced), "--quick").code == 0
+
+
+def test_status_reports_counts_last_run_and_not_original_items(
+    library: Library, env: dict[str, str], synced: Path
+) -> None:
+    result = run_cli(env, "status", str(synced), "--json")
+    assert result.code == 0
+    info = json.loads(result.stdout)
+    assert info["archived"] == len(library.photos)
+    assert info["account_count"] == len(library.photos)
+    assert info["last_run"]["result"] == "complete"
+    assert info["pending_or_failed"] == {}
+    assert len(info["not_original"]) >= 1
+    text = run_cli(env, "status", str(synced)).stdout
+    assert f"archived: {len(library.photos)} items" in text
+
+
+def test_status_of_a_folder_that_is_no_archive_is_one_line_exit_2(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_cli(env, "status", str(tmp_path))
+    assert result.code == 2
+    assert result.stderr.count("\n") == 1 and "not a flickr-async archive" in result.stderr
+
+
+def test_dry_run_lists_what_would_happen_and_writes_nothing(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    result = run_cli(env, "backup", str(out), *FAST, "--dry-run")
+    assert result.code == 0
+    assert not out.exists()
+    assert result.stdout.count("would download") == len(library.photos)
+    assert sum(fake.counters.file_requests.values()) == 0
+
+
+def test_dry_run_after_a_change_names_only_the_change(
+    library: Library, env: dict[str, str], synced: Path
+) -> None:
+    photo = library.add_photo(title="new")
+    result = run_cli(env, "backup", str(synced), *FAST, "--dry-run")
+    assert result.code == 0
+    assert [line for line in result.stdout.splitlines() if line.startswith("would")] == [
+        f"would download: {photo.id}"
+    ]
+
+
+def test_quiet_prints_nothing_when_all_is_well(
+    library: Library, env: dict[str, str], synced: Path
+) -> None:
+    library.add_photo(title="new")
+    result = run_cli(env, "backup", str(synced), *FAST, "--quiet")
+    assert result.code == 0
+    assert result.stdout == "" and result.stderr == ""
+
+
+def test_quiet_still_reports_failures(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    photo = library.add_photo(title="doomed")
+    fake.faults.fail_file(photo.id, status=404)
+    result = run_cli(env, "backup", str(synced), *FAST, "--quiet")
+    assert result.code == 1
+    assert photo.id in result.stdout + result.stderr
+
+
+def test_report_file_holds_the_runs_summary(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    assert run_cli(env, "backup", str(out), *FAST, "--report", str(report)).code == 0
+    summary = json.loads(report.read_text())
+    assert summary["result"] == "complete"
+    assert summary["downloaded"] == len(library.photos)
+    assert summary["api_calls"] == fake.counters.total_api_calls
+    assert summary["bytes_downloaded"] == sum(fake.counters.bytes_served.values())
+
+
+def test_a_revoked_token_fails_fast_with_exit_3(
+    fake: FakeFlickr, env: dict[str, str], out: Path
+) -> None:
+    fake.revoke_token(env["FLICKR_OAUTH_TOKEN"])
+    result = run_cli(env, "backup", str(out), *FAST)
+    assert result.code == 3
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert env["FLICKR_OAUTH_TOKEN_SECRET"] not in result.stdout + result.stderr
+    assert sum(fake.counters.file_requests.values()) == 0
+
+
+def test_no_token_at_all_is_an_authentication_error(env: dict[str, str], out: Path) -> None:
+    env = {k: v for k, v in env.items() if not k.startswith("FLICKR_OAUTH")}
+    result = run_cli(env, "backup", str(out), *FAST)
+    assert result.code == 3
+    assert "flickr-async auth" in result.stderr
