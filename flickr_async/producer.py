@@ -52,14 +52,13 @@ class Producer:
         self.out = settings.out or Path(".")
 
     async def run(self) -> None:
-        try:
-            await self._run()
-        finally:
-            # Whatever happened, let the workers drain and stop.
-            for _ in range(self.download_workers):
-                await self.downloads.put(None)
-            for _ in range(self.metadata_workers):
-                await self.metadata.put(None)
+        await self._run()
+        # Only on success: after a failure or Ctrl-C the TaskGroup cancels the workers, and a
+        # put into a full queue nobody drains any more would hang the shutdown.
+        for _ in range(self.download_workers):
+            await self.downloads.put(None)
+        for _ in range(self.metadata_workers):
+            await self.metadata.put(None)
 
     async def _run(self) -> None:
         plan = await self._plan_albums()

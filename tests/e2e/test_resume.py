@@ -89,3 +89,23 @@ def test_a_second_run_on_the_same_archive_is_refused_with_exit_4(
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+
+
+def test_ctrl_c_stops_cleanly_with_one_line_and_a_rerun_completes(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    fake.faults.file_bandwidth = 400_000
+    proc = spawn_cli(env, "backup", str(out), *FAST, "--concurrency", "2", "--quiet")
+    try:
+        wait_for(lambda: len(done_rows(out)) >= 2, "two finished photos")
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=DEADLINE)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert stderr.decode().strip() == "interrupted"
+    assert not list((out / ".flickr-async" / "tmp").iterdir())
+    fake.faults.clear()
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    assert set(done_rows(out)) == {p.id for p in library.photos}
