@@ -119,11 +119,12 @@ class Filters:
 def select(
     ctx: ServerContext, filters: Filters, sort: str, source: Sequence[FakePhoto] | None = None
 ) -> list[FakePhoto]:
-    """Filtered and sorted photos; cached per library version (100k-photo paging stays fast)."""
+    """Filtered and sorted photos (of `source`, else the account); the account's are cached
+    per library version, so paging through 100k photos does not re-sort for every page."""
     lib = ctx.library
     with lib.lock:
-        key = (lib.version, filters, sort, None if source is None else id(source))
-        cached = ctx.listing_cache.get(key)
+        key = (lib.version, filters, sort)
+        cached = ctx.listing_cache.get(key) if source is None else None
         if cached is not None:
             return cached
         in_sets = lib.ids_in_albums() if filters.not_in_set else set()

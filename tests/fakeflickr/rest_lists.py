@@ -24,7 +24,7 @@ Params = Mapping[str, str]
 PARAMETERLESS = (
     "Parameterless searches have been disabled. Please use flickr.photos.getRecent instead."
 )
-FILTER_PARAMS = ("min_upload_date", "max_upload_date", "min_taken_date", "max_taken_date", "tags")
+FILTER_PARAMS = ("min_upload_date", "max_upload_date", "min_taken_date", "max_taken_date")
 
 
 def _check_user(ctx: ServerContext, caller: Caller, user_id: str) -> None:

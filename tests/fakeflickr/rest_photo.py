@@ -291,7 +291,8 @@ def photos_get_sizes(ctx: ServerContext, caller: Caller, params: Params) -> JSON
 def people_get_info(ctx: ServerContext, caller: Caller, params: Params) -> JSONDict:
     lib = ctx.library
     owner = lib.owner
-    if params.get("user_id") not in (owner.nsid, "me" if caller.is_owner else None):
+    accepted = {owner.nsid, owner.path_alias} | ({"me"} if caller.is_owner else set())
+    if params.get("user_id", "") not in accepted:
         raise ApiFail(1, "User not found")
     with lib.lock:
         photos = lib.photos

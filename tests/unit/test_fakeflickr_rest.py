@@ -416,3 +416,8 @@ def test_get_counts_buckets_uploads_between_dates(
 def test_owner_only_methods_refuse_anonymous_callers(fake: FakeFlickr, method: str) -> None:
     client = SignedClient(fake.base_url, fake.api_key, fake.api_secret)
     assert client.anonymous(method, min_date="0")["code"] == 99
+
+
+def test_people_get_info_without_a_user_id_is_code_1(fake: FakeFlickr) -> None:
+    client = SignedClient(fake.base_url, fake.api_key, fake.api_secret)
+    assert client.anonymous("flickr.people.getInfo")["code"] == 1
