@@ -130,8 +130,7 @@ class Downloader:
 
     async def fetch(self, photo: Photo) -> Downloaded:
         source = await self.choose_source(photo)
-        key = hashlib.sha1(source.url.encode(), usedforsecurity=False).hexdigest()[:12]
-        part = self.parts_dir / f"{photo.id}-{key}.part"
+        part = part_path(self.parts_dir, photo.id, source.url)
         size, digest, headers = await self.retry.run(
             lambda: self._stream(source.url, part), what=f"download of {photo.id}"
         )
@@ -204,6 +203,12 @@ class Downloader:
             return offset, hasher.hexdigest(), info
         await asyncio.to_thread(part.unlink, missing_ok=True)
         raise NetworkError("partial file does not match the server's; starting over")
+
+
+def part_path(parts_dir: Path, photo_id: str, url: str) -> Path:
+    """One .part per photo and source: a replaced original never resumes the old file."""
+    key = hashlib.sha1(url.encode(), usedforsecurity=False).hexdigest()[:12]
+    return parts_dir / f"{photo_id}-{key}.part"
 
 
 def _raise_for_status(resp: aiohttp.ClientResponse) -> None:

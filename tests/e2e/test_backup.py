@@ -231,17 +231,6 @@ def test_a_second_run_with_nothing_changed_downloads_nothing(
     assert {p: p.stat().st_mtime_ns for p in media_files(out)} == before
 
 
-def test_an_interrupted_download_resumes_where_it_stopped(
-    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
-) -> None:
-    victim = next(p for p in library.photos if not p.is_video and p.can_download)
-    fake.faults.truncate_file(victim.id, times=1)
-    assert backup(env, out) == 0
-    size = len(fake.original_bytes(victim.id))
-    assert fake.counters.file_requests[victim.id] == 2
-    assert fake.counters.bytes_served[victim.id] == size  # the rest, not all again
-
-
 def test_a_download_kept_when_metadata_failed_is_not_fetched_again(
     fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
 ) -> None:

@@ -1,0 +1,129 @@
+"""The download worker against the fake Flickr: resume, restart, failures, sources."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from flickr_async.api import FlickrAPI, open_api
+from flickr_async.downloader import Downloader, part_path
+from flickr_async.errors import NetworkError
+from flickr_async.jobs import Stats
+from flickr_async.models import Photo
+from flickr_async.retry import RetryPolicy
+from flickr_async.settings import Settings
+from tests.fakeflickr import FakeFlickr, Library, generate_library
+
+
+@dataclass
+class Rig:
+    fake: FakeFlickr
+    api: FlickrAPI
+    worker: Downloader
+    photos: dict[str, Photo]
+    parts: Path
+
+
+@pytest.fixture
+def small_library() -> Library:
+    return generate_library(seed=3, photos=12, videos=2, albums=1)
+
+
+@pytest.fixture
+async def rig(small_library: Library, tmp_path: Path) -> AsyncIterator[Rig]:
+    async with FakeFlickr(small_library).serve() as fake:
+        token, secret = fake.issue_access_token()
+        settings = Settings(
+            api_key=fake.api_key,
+            api_secret=fake.api_secret,
+            oauth_token=token,
+            oauth_token_secret=secret,
+            api_base=fake.base_url,
+            api_rate=1000,
+        )
+
+        async def no_sleep(_: float) -> None:
+            return None
+
+        retry = RetryPolicy(attempts=3, sleep=no_sleep)
+        async with open_api(settings, retry=retry) as api:
+            page = await api.photos_search(page=1, per_page=500)
+            worker = Downloader(
+                api=api,
+                session=api.session,
+                retry=retry,
+                settings=settings,
+                jobs=asyncio.Queue(),
+                results=asyncio.Queue(),
+                stats=Stats(),
+                parts_dir=tmp_path,
+            )
+            yield Rig(fake, api, worker, {p.id: p for p in page.items}, tmp_path)
+
+
+def a_still(rig: Rig) -> Photo:
+    return next(p for p in rig.photos.values() if p.url_o and not p.is_video)
+
+
+async def test_a_partial_file_is_resumed_with_range_not_fetched_again(rig: Rig) -> None:
+    photo = a_still(rig)
+    assert photo.url_o is not None
+    original = rig.fake.original_bytes(photo.id)
+    part_path(rig.parts, photo.id, photo.url_o).write_bytes(original[:1000])
+    result = await rig.worker.fetch(photo)
+    assert result.part.read_bytes() == original
+    assert result.record.sha256 == hashlib.sha256(original).hexdigest()
+    assert rig.fake.counters.bytes_served[photo.id] == len(original) - 1000
+
+
+async def test_a_complete_part_costs_one_empty_request(rig: Rig) -> None:
+    photo = a_still(rig)
+    assert photo.url_o is not None
+    original = rig.fake.original_bytes(photo.id)
+    part_path(rig.parts, photo.id, photo.url_o).write_bytes(original)
+    result = await rig.worker.fetch(photo)
+    assert result.record.bytes == len(original)
+    assert rig.fake.counters.bytes_served[photo.id] == 0
+
+
+async def test_a_server_that_ignores_range_restarts_the_file(rig: Rig) -> None:
+    photo = a_still(rig)
+    assert photo.url_o is not None
+    original = rig.fake.original_bytes(photo.id)
+    part_path(rig.parts, photo.id, photo.url_o).write_bytes(b"garbage" * 10)
+    rig.fake.faults.no_range = True
+    result = await rig.worker.fetch(photo)
+    assert result.part.read_bytes() == original
+
+
+async def test_a_truncated_body_is_retried_and_completes(rig: Rig) -> None:
+    photo = a_still(rig)
+    rig.fake.faults.truncate_file(photo.id, times=2)
+    result = await rig.worker.fetch(photo)
+    assert result.part.read_bytes() == rig.fake.original_bytes(photo.id)
+
+
+async def test_a_file_that_keeps_failing_raises_a_transient_error_after_the_attempts(
+    rig: Rig,
+) -> None:
+    photo = a_still(rig)
+    rig.fake.faults.fail_file(photo.id, status=503)
+    with pytest.raises(NetworkError):
+        await rig.worker.fetch(photo)
+    assert rig.fake.counters.file_requests[photo.id] == 3
+
+
+async def test_a_video_is_fetched_from_its_video_original_with_its_real_extension(
+    rig: Rig, small_library: Library
+) -> None:
+    video = next(p for p in small_library.photos if p.is_video and p.video and p.video.has_original)
+    assert video.video is not None
+    result = await rig.worker.fetch(rig.photos[video.id])
+    assert result.record.original and result.record.size_label == "Video Original"
+    assert result.record.ext == video.video.container
+    assert result.part.read_bytes() == rig.fake.video_bytes(video.id, "orig")
