@@ -25,6 +25,7 @@ from tests.fakeflickr.sizes import (
     available_sizes,
     has_original,
     play_secret,
+    size_secret,
     stream_ext,
     video_streams,
 )
@@ -82,12 +83,7 @@ def _static_target(ctx: ServerContext, server: str, name: str) -> tuple[FakePhot
     match = STATIC_NAME.match(name)
     if not match:
         return None
-    photo_id, secret, suffix, ext = (
-        match.group(1),
-        match.group(2),
-        match.group(3) or "",
-        match.group(4),
-    )
+    photo_id, secret, suffix, ext = match.groups(default="")
     lib = ctx.library
     with lib.lock:
         photo = lib.find(photo_id)
@@ -99,8 +95,7 @@ def _static_target(ctx: ServerContext, server: str, name: str) -> tuple[FakePhot
         spec = BY_SUFFIX.get(suffix)
         if spec is None or spec not in available_sizes(photo, lib.pro) or ext != "jpg":
             return None
-        expected = photo.big_secret if spec.big else photo.secret
-        return (photo, suffix, ext) if secret == expected else None
+        return (photo, suffix, ext) if secret == size_secret(photo, spec) else None
 
 
 def _cdn_signature(ctx: ServerContext, name: str) -> str:

@@ -27,6 +27,7 @@ SORTS: dict[str, tuple[Callable[[FakePhoto], Any], bool]] = {
     "date-posted-desc": (lambda p: (p.dateupload, int(p.id)), True),
     "date-taken-asc": (lambda p: (p.datetaken, int(p.id)), False),
     "date-taken-desc": (lambda p: (p.datetaken, int(p.id)), True),
+    "lastupdate-desc": (lambda p: (p.lastupdate, int(p.id)), True),  # recentlyUpdated's order
 }
 
 
@@ -133,9 +134,7 @@ def select(
             for p in (lib.photos if source is None else source)
             if filters.accepts(p) and p.id not in in_sets
         ]
-        if sort == "lastupdate-desc":
-            items.sort(key=lambda p: (p.lastupdate, int(p.id)), reverse=True)
-        elif sort != "album":
+        if sort != "album":  # album order is the source's order
             sort_key, reverse = SORTS.get(sort, SORTS["date-posted-desc"])
             items.sort(key=sort_key, reverse=reverse)
         if source is None:
