@@ -6,12 +6,14 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from flickr_async import layout
 from flickr_async.api import FlickrAPI, open_api
 from flickr_async.downloader import Downloader
-from flickr_async.errors import CredentialsError
+from flickr_async.errors import CredentialsError, FlickrAsyncError
 from flickr_async.fsutil import Scratch
 from flickr_async.jobs import Job, Message, Stats
 from flickr_async.metadata import MetadataFetcher
@@ -98,24 +100,55 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         workers=settings.concurrency + METADATA_WORKERS,
         scratch=scratch,
     )
-    async with asyncio.TaskGroup() as tg:
-        tg.create_task(producer.run(), name="producer")
-        for n in range(settings.concurrency):
-            worker = Downloader(
-                api=api,
-                session=api.session,
-                retry=api.retry,
-                settings=settings,
-                jobs=downloads,
-                results=results,
-                stats=stats,
-                parts_dir=parts_dir,
-            )
-            tg.create_task(worker.run(), name=f"downloader-{n}")
-        for n in range(METADATA_WORKERS):
-            fetcher = MetadataFetcher(api=api, settings=settings, jobs=metadata, results=results)
-            tg.create_task(fetcher.run(), name=f"metadata-{n}")
-        tg.create_task(writer.run(), name="writer")
+    downloaders = [
+        Downloader(
+            api=api,
+            session=api.session,
+            retry=api.retry,
+            settings=settings,
+            jobs=downloads,
+            results=results,
+            stats=stats,
+            parts_dir=parts_dir,
+        )
+        for _ in range(settings.concurrency)
+    ]
+    fetchers = [
+        MetadataFetcher(api=api, settings=settings, jobs=metadata, results=results)
+        for _ in range(METADATA_WORKERS)
+    ]
+    await run_together(
+        [
+            producer.run(),
+            writer.run(),
+            *(d.run() for d in downloaders),
+            *(f.run() for f in fetchers),
+        ]
+    )
+
+
+async def run_together(stages: Sequence[Coroutine[Any, Any, None]]) -> None:
+    """Run every stage in one TaskGroup: if one fails, the others are cancelled and the
+    failure is raised as itself (not as an ExceptionGroup) for the CLI to report."""
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for stage in stages:
+                tg.create_task(stage)
+    except BaseExceptionGroup as group:
+        raise first_cause(group) from None
+
+
+def first_cause(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error to report for a failed TaskGroup: ours before anything unexpected."""
+    leaves: list[BaseException] = []
+    stack: list[BaseException] = [group]
+    while stack:
+        exc = stack.pop(0)
+        if isinstance(exc, BaseExceptionGroup):
+            stack.extend(exc.exceptions)
+        else:
+            leaves.append(exc)
+    return next((e for e in leaves if isinstance(e, FlickrAsyncError)), leaves[0])
 
 
 async def _dry_run(settings: Settings, stats: Stats) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,3 +20,13 @@ def env(fake: FakeFlickr, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def out(tmp_path: Path) -> Path:
     return tmp_path / "out"
+
+
+@pytest.fixture(autouse=True)
+def quiet_fake_server_logs() -> Iterator[None]:
+    """The fake runs in this process: its own connection-reset noise is not the CLI's output."""
+    logger = logging.getLogger("aiohttp.server")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
 import sqlite3
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.helpers import FAST, jpeg_scan, media_files, run_cli, sha256, spawn_cli
 from tests.fakeflickr import FakeFlickr, Library
@@ -107,5 +110,36 @@ def test_ctrl_c_stops_cleanly_with_one_line_and_a_rerun_completes(
     assert stderr.decode().strip() == "interrupted"
     assert not list((out / ".flickr-async" / "tmp").iterdir())
     fake.faults.clear()
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    assert set(done_rows(out)) == {p.id for p in library.photos}
+
+
+def test_a_full_disk_stops_the_run_with_one_line_and_loses_nothing(
+    fake: FakeFlickr,
+    library: Library,
+    env: dict[str, str],
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flickr_async import writer
+
+    real_write = writer.write_atomic
+    calls = {"n": 0}
+
+    def filling_up(dest: Path, data: bytes, scratch: object) -> None:
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(dest, data, scratch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer, "write_atomic", filling_up)
+    result = run_cli(env, "backup", str(out), *FAST)
+    assert result.code == 1
+    assert "No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr
+    finished = done_rows(out)
+    for path, digest, _ in finished.values():
+        assert sha256(out / path) == digest
+    monkeypatch.setattr(writer, "write_atomic", real_write)
     assert run_cli(env, "backup", str(out), *FAST).code == 0
     assert set(done_rows(out)) == {p.id for p in library.photos}
