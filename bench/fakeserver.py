@@ -1,0 +1,126 @@
+"""`python -m bench.fakeserver SPEC_JSON`: the fake Flickr in its own process, counters over HTTP.
+
+The first stdout line is JSON (base_url, origin, credentials). Besides Flickr's endpoints the
+app answers GET /bench/counters, POST /bench/reset and GET /bench/library, so the benchmark
+process can read what the client did without sharing a GIL with the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakeflickr import FakeFlickr, Library, generate_library
+
+
+@dataclass(frozen=True)
+class FakeSpec:
+    """What library to serve and how fast; `uniform` makes every still a downloadable JPEG."""
+
+    photos: int
+    videos: int = 0
+    albums: int = 0
+    seed: int = 1
+    file_size: int | None = None
+    huge_video: int = 0
+    bandwidth: float | None = None  # bytes/s per connection
+    latency: float = 0.0  # seconds before a file's first byte
+    uniform: bool = True
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def build_library(spec: FakeSpec) -> Library:
+    library = generate_library(
+        seed=spec.seed,
+        photos=spec.photos,
+        videos=spec.videos,
+        albums=spec.albums,
+        file_size=spec.file_size,
+        huge_video_size=spec.huge_video,
+    )
+    if spec.uniform:
+        # The generator plants a few PNG/GIF originals (never padded to file_size) and a few
+        # photos whose owner forbids downloads (a small rendition instead): a throughput
+        # figure wants N identical files, so make every still a downloadable JPEG.
+        for photo in library.photos:
+            if not photo.is_video:
+                photo.can_download = True
+                photo.originalformat = "jpg"
+    return library
+
+
+def library_summary(library: Library) -> dict[str, Any]:
+    """What the API-call bounds need: items, videos, commented photos, album sizes."""
+    photos = library.photos
+    return {
+        "items": len(photos),
+        "videos": sum(1 for p in photos if p.is_video),
+        "with_comments": sum(1 for p in photos if p.comments),
+        "album_sizes": [len(a.photo_ids) for a in library.albums],
+    }
+
+
+def add_admin_routes(fake: FakeFlickr) -> None:
+    async def counters(_: web.Request) -> web.Response:
+        c = fake.counters
+        return web.json_response(
+            {
+                "api_calls": dict(c.api_calls),
+                "total_api_calls": c.total_api_calls,
+                "file_requests": sum(c.file_requests.values()),
+                "bytes_served": sum(c.bytes_served.values()),
+                "max_concurrent_files": c.max_concurrent_files,
+            }
+        )
+
+    async def reset(_: web.Request) -> web.Response:
+        fake.counters.reset()
+        return web.json_response({"ok": True})
+
+    async def library(_: web.Request) -> web.Response:
+        return web.json_response(library_summary(fake.library))
+
+    fake.app.router.add_get("/bench/counters", counters)
+    fake.app.router.add_post("/bench/reset", reset)
+    fake.app.router.add_get("/bench/library", library)
+
+
+async def serve(spec: FakeSpec) -> None:
+    fake = FakeFlickr(build_library(spec))
+    fake.faults.file_bandwidth = spec.bandwidth
+    fake.faults.file_latency = spec.latency
+    add_admin_routes(fake)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with fake.serve():
+        token, secret = fake.issue_access_token()
+        line = {
+            "base_url": fake.base_url,
+            "origin": fake.origin,
+            "api_key": fake.api_key,
+            "api_secret": fake.api_secret,
+            "oauth_token": token,
+            "oauth_token_secret": secret,
+        }
+        print(json.dumps(line), flush=True)
+        await stop.wait()
+
+
+def main(argv: list[str]) -> int:
+    spec = FakeSpec(**json.loads(argv[0]))
+    asyncio.run(serve(spec))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

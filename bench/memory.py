@@ -1,0 +1,66 @@
+"""6. Memory: peak RSS of the CLI for a 1 GiB video and for dry-run listings up to 100k photos."""
+
+from __future__ import annotations
+
+from bench.common import HIGH_API_RATE, GiB, MiB, Section, fake_server, run_backup, seconds, workdir
+from bench.fakeserver import FakeSpec
+
+NAME = "memory"
+TITLE = "6. Memory"
+TARGET_MIB = 100
+LISTINGS = (10_000, 30_000, 100_000)
+ALBUMS = 20
+LINEAR_SLACK = 1.3  # the per-photo cost at the top may exceed the one below by this much
+
+
+def run(quick: bool) -> Section:
+    section = Section(
+        NAME,
+        TITLE,
+        "Peak RSS is the CLI child's own `ru_maxrss` from `os.wait4`, one fresh process per "
+        "figure. (a) a library holding one video whose original is 1 GiB "
+        "(`huge_video_size=2**30`), a real backup. (b) `--dry-run` listings of N-photo "
+        f"libraries ({ALBUMS} albums, empty archive, so every album is listed too).",
+    )
+    video = FakeSpec(photos=0, videos=1, albums=0, seed=9, huge_video=GiB)
+    with fake_server(video) as fake, workdir(f"{NAME}-video") as scratch:
+        ran, report = run_backup(fake, scratch, "video", "--api-rate", HIGH_API_RATE)
+    size = report["bytes_downloaded"]
+    section.add(
+        "1 GiB video backup: peak RSS",
+        f"{ran.maxrss_mib:.0f} MiB ({size / MiB:.0f} MiB in {ran.wall:.1f} s, "
+        f"{size / 1e6 / ran.wall:.0f} MB/s, CPU {ran.cpu:.1f} s)",
+        f"≤ {TARGET_MIB} MiB",
+        ran.maxrss_mib <= TARGET_MIB,
+    )
+    points: list[tuple[int, float, float]] = []
+    for count in LISTINGS:
+        spec = FakeSpec(photos=count, albums=ALBUMS, seed=13, uniform=False)
+        with fake_server(spec) as fake, workdir(f"{NAME}-{count}") as scratch:
+            ran, report = run_backup(fake, scratch, "dry", "--dry-run", "--api-rate", HIGH_API_RATE)
+        elapsed = float(report["elapsed_seconds"])
+        points.append((count, elapsed, ran.maxrss_mib))
+        is_top = count == LISTINGS[-1]
+        section.add(
+            f"dry-run {count:,} photos: peak RSS, wall (elapsed)",
+            f"{ran.maxrss_mib:.0f} MiB, {seconds(ran.wall)} ({seconds(elapsed)}), "
+            f"CPU {ran.cpu:.1f} s, {report['api_calls']} calls",
+            f"≤ {TARGET_MIB} MiB" if is_top else "",
+            ran.maxrss_mib <= TARGET_MIB if is_top else None,
+        )
+    (n0, t0, m0), (n1, t1, m1), (n2, t2, m2) = points
+    low, high = (t1 - t0) / (n1 - n0) * 1000, (t2 - t1) / (n2 - n1) * 1000
+    section.add(
+        "listing time per 1,000 extra photos (10k→30k, 30k→100k)",
+        f"{low * 1000:.0f} ms, {high * 1000:.0f} ms",
+        f"linear or better (second ≤ {LINEAR_SLACK}× first)",
+        high <= LINEAR_SLACK * low,
+    )
+    section.add(
+        "RSS per 1,000 extra photos (10k→30k, 30k→100k)",
+        f"{(m1 - m0) / (n1 - n0) * MiB / 1024:.0f} KiB, "
+        f"{(m2 - m1) / (n2 - n1) * MiB / 1024:.0f} KiB",
+    )
+    if quick:
+        section.notes.append("--quick changes nothing here: the sizes are already affordable.")
+    return section
