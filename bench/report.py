@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,6 +53,28 @@ def machine() -> str:
     )
 
 
+def code_version() -> str:
+    """The commit measured, and whether flickr_async/ had uncommitted edits."""
+    given = os.environ.get("BENCH_CODE_VERSION")
+    if given:
+        return given
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "flickr_async"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    if not commit:
+        return "unknown (not a git checkout)"
+    return f"{commit}" + (" with uncommitted edits in flickr_async/" if dirty else "")
+
+
 def _escape(cell: str) -> str:
     return cell.replace("|", "\\|")
 
@@ -90,6 +113,7 @@ def render(sections: Sequence[Section]) -> str:
         "",
         f"- Written: {time.strftime('%Y-%m-%d %H:%M')}",
         f"- Machine: {machine()}",
+        f"- Code: {code_version()}",
         f"- Targets met: {met} of {len(targets)}",
         "",
         "| benchmark | target | value | verdict |",
