@@ -39,7 +39,7 @@ from flickr_async.settings import (
     Settings,
     build_settings,
 )
-from flickr_async.state import State
+from flickr_async.state import RunLock, State
 from flickr_async.verify import verify_archive
 
 T = TypeVar("T")
@@ -589,13 +589,15 @@ def verify(
 
     Exit status: 0 intact (or fully repaired), 1 problems remain.
     """
-    state = _open_existing_state(out)
-    try:
-        problems = list(verify_archive(out, state, checksums=not quick))
-        if repair and problems:
-            state.mark_for_repair(sorted({p.photo_id for p in problems}))
-    finally:
-        state.close()
+    state_path = _archive_state_path(out)
+    with RunLock(out):  # a backup running meanwhile would look like corruption
+        state = State(state_path)
+        try:
+            problems = list(verify_archive(out, state, checksums=not quick))
+            if repair and problems:
+                state.mark_for_repair(sorted({p.photo_id for p in problems}))
+        finally:
+            state.close()
     for problem in problems:
         typer.echo(str(problem))
     if not problems:
@@ -687,11 +689,15 @@ def status(
     typer.echo(f"deleted on Flickr (kept): {counts['deleted']}")
 
 
-def _open_existing_state(out: Path) -> State:
+def _archive_state_path(out: Path) -> Path:
     path = out / STATE_DIR / "state.sqlite3"
     if not path.is_file():
         raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")
-    return State(path)
+    return path
+
+
+def _open_existing_state(out: Path) -> State:
+    return State(_archive_state_path(out))
 
 
 def _iso(stamp: float) -> str:

@@ -7,7 +7,7 @@ import errno
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import aiofiles
@@ -68,13 +68,16 @@ def choose_photo_size(sizes: list[Size]) -> Source | None:
     return Source(best.source, False, best.label)
 
 
-def choose_video_size(sizes: list[Size]) -> Source | None:
-    """The Video Original when offered, else the best rendition; never the poster image."""
+def rank_video_sizes(sizes: list[Size]) -> list[Source]:
+    """Video files best first: the Video Original, then renditions; never the poster image."""
     videos = [s for s in sizes if s.media == "video" and s.source and s.label != "Video Player"]
-    if not videos:
-        return None
-    best = max(videos, key=lambda s: (VIDEO_LABEL_RANK.get(s.label, 10), s.area))
-    return Source(best.source, best.label == "Video Original", best.label)
+    videos.sort(key=lambda s: (VIDEO_LABEL_RANK.get(s.label, 10), s.area), reverse=True)
+    return [Source(s.source, s.label == "Video Original", s.label) for s in videos]
+
+
+def choose_video_size(sizes: list[Size]) -> Source | None:
+    ranked = rank_video_sizes(sizes)
+    return ranked[0] if ranked else None
 
 
 class Downloader:
@@ -111,31 +114,47 @@ class Downloader:
             except FlickrAsyncError as exc:
                 log.warning("photo %s: download failed: %s", job.photo.id, exc)
                 message = Failed(job.photo.id, "download", str(exc))
+            except Exception as exc:  # a stage boundary: one bad item must not stop the run
+                log.warning("photo %s: download failed", job.photo.id, exc_info=True)
+                message = Failed(job.photo.id, "download", f"{type(exc).__name__}: {exc}")
             await self.results.put(message)
         await self.results.put(WorkerExit("download"))
 
-    async def choose_source(self, photo: Photo) -> Source:
+    async def sources(self, photo: Photo) -> list[Source]:
+        """Where the file can come from, best first."""
         if photo.is_video:
             # url_o of a video is its poster frame: the video itself is only in getSizes.
-            source = choose_video_size(await self.api.photos_get_sizes(photo.id))
-        elif photo.url_o:
-            source = Source(photo.url_o, True, "Original")
-        elif photo.best_url:
-            source = Source(photo.best_url, False, photo.best_label or "Large")
-        else:
-            source = choose_photo_size(await self.api.photos_get_sizes(photo.id))
-        if source is None:
-            raise DownloadError(f"Flickr offers no downloadable file for {photo.media} {photo.id}")
-        return source
+            # Video Original often 404s for API clients: renditions are the fallback.
+            return rank_video_sizes(await self.api.photos_get_sizes(photo.id))
+        if photo.url_o:
+            return [Source(photo.url_o, True, "Original")]
+        if photo.best_url:
+            return [Source(photo.best_url, False, photo.best_label or "Large")]
+        best = choose_photo_size(await self.api.photos_get_sizes(photo.id))
+        return [best] if best else []
 
     async def fetch(self, photo: Photo) -> Downloaded:
-        source = await self.choose_source(photo)
+        candidates = await self.sources(photo)
+        if not candidates:
+            raise DownloadError(f"Flickr offers no downloadable file for {photo.media} {photo.id}")
+        for n, source in enumerate(candidates):
+            try:
+                return await self._fetch_from(photo, source)
+            except DownloadError as exc:
+                if n + 1 == len(candidates):
+                    raise
+                log.warning("photo %s: %s unavailable (%s); trying %s", photo.id,
+                            source.label, exc, candidates[n + 1].label)  # fmt: skip
+        raise AssertionError("unreachable")
+
+    async def _fetch_from(self, photo: Photo, source: Source) -> Downloaded:
         part = part_path(self.parts_dir, photo.id, source.url)
         size, digest, headers = await self.retry.run(
             lambda: self._stream(source.url, part), what=f"download of {photo.id}"
         )
         ext = layout.extension_for(
-            photo,
+            # A rendition is a JPEG whatever the original's format: name it by its URL.
+            photo if source.original or photo.is_video else replace(photo, original_format=None),
             final_url=headers.get("final_url"),
             content_disposition=headers.get("content_disposition"),
             content_type=headers.get("content_type"),
@@ -169,7 +188,10 @@ class Downloader:
                 if resp.status == 416 and offset:
                     return await self._finish_416(resp, part, offset, info)
                 _raise_for_status(resp)
-                resumed = resp.status == 206 and _range_start(resp) == offset
+                resumed = resp.status == 206
+                if resumed and _range_start(resp) != offset:
+                    await asyncio.to_thread(part.unlink, missing_ok=True)
+                    raise NetworkError("the server resumed at the wrong offset; starting over")
                 if not resumed:  # 200: the server ignored Range; start over
                     offset = 0
                 expected = offset + (resp.content_length or 0)
@@ -189,6 +211,10 @@ class Downloader:
             raise NetworkError(f"download interrupted after {part.name}: {exc}") from exc
         except TimeoutError as exc:
             raise NetworkError("download timed out") from exc
+        except (aiohttp.TooManyRedirects, aiohttp.InvalidURL) as exc:
+            raise DownloadError(f"bad redirect from the file server: {exc}") from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"download failed: {exc}") from exc
         if resp.content_length is not None and written != expected:
             raise NetworkError(f"truncated body: got {written} of {expected} bytes")
         return written, hasher.hexdigest(), info

@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import time
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -77,17 +78,41 @@ def place_link(src: Path, dest: Path, scratch: Scratch) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def same_entry(a: Path, b: Path) -> bool:
+    """Do two paths name one directory entry? On a case-insensitive disk (macOS, exFAT)
+    `trip/1.jpg` and `Trip/1.jpg` do: removing one would remove the other."""
+    try:
+        return os.path.samefile(a.parent, b.parent) and _fold(a.name) == _fold(b.name)
+    except OSError:
+        return False
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def move_into_place(src: Path, dest: Path) -> None:
     """Rename src to dest, even when dest is already a hard link to the same file.
 
-    rename(2) does nothing when both names are links to one inode, so drop dest first then.
+    rename(2) does nothing when both names are links to one inode, so drop src then — but
+    only when it really is another entry, not dest itself spelled in another case.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
-        if os.path.samefile(src, dest):
-            src.unlink()
-            return
+    if not same_entry(src, dest):
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samefile(src, dest):
+                src.unlink()
+                return
     os.replace(src, dest)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a file's bytes to the disk before it is renamed to its final name."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def remove_quietly(path: Path, *, stop_at: Path) -> None:

@@ -58,6 +58,7 @@ class ListingDone:
     """Sent after the last job: what the listing saw, and whether it can be trusted."""
 
     gone: tuple[str, ...]  # archived photos the listing no longer shows (complete listings only)
+    forgotten: tuple[str, ...]  # never-archived failures that are gone from Flickr
     complete: bool  # the union matched the account's own count: deletions may be inferred
     account_count: int | None
     problem: str | None = None

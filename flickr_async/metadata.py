@@ -41,6 +41,9 @@ class MetadataFetcher:
             except FlickrAsyncError as exc:
                 log.warning("photo %s: metadata failed: %s", job.photo.id, exc)
                 message = Failed(job.photo.id, "metadata", str(exc))
+            except Exception as exc:  # a stage boundary: one bad item must not stop the run
+                log.warning("photo %s: metadata failed", job.photo.id, exc_info=True)
+                message = Failed(job.photo.id, "metadata", f"{type(exc).__name__}: {exc}")
             await self.results.put(message)
         await self.results.put(WorkerExit("metadata"))
 

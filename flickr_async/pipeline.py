@@ -99,6 +99,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         stats=stats,
         workers=settings.concurrency + METADATA_WORKERS,
         scratch=scratch,
+        parts_dir=parts_dir,
     )
     downloaders = [
         Downloader(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flickr_async import layout
 from flickr_async.api import FlickrAPI
-from flickr_async.errors import AuthError
+from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
 from flickr_async.listing import Photostream
 from flickr_async.models import Album, Page, Photo
@@ -50,6 +52,7 @@ class Producer:
         self.download_workers = download_workers
         self.metadata_workers = metadata_workers
         self.out = settings.out or Path(".")
+        self.problems: list[str] = []  # why the listing cannot be trusted to be complete
 
     async def run(self) -> None:
         await self._run()
@@ -67,42 +70,45 @@ class Producer:
         photo_albums = _albums_by_photo(plan)
         titles = {a.id: a.title for a in plan.albums}
 
-        account = await self.api.people_get_info(self.user_nsid)
-        self.stats.account_count = account.photo_count
         stream = Photostream(self.api)
-        problem: str | None = None
         try:
             async for batch in stream.pages():
                 self.stats.listed += len(batch)
                 await self._enqueue_batch(batch, photo_albums, titles, plan.folders)
-        except AuthError:
+        except (AuthError, StorageError):
             raise
-        except Exception as exc:  # a listing that broke off: keep what we have, prune nothing
-            problem = f"listing the photostream failed: {exc}"
-            log.error(problem)
-        problem = problem or stream.problem
-        if problem is None and len(stream.seen) < account.photo_count:
-            problem = (
+        except FlickrAsyncError as exc:  # the listing broke off: keep what we have, prune nothing
+            self.problems.append(f"listing the photostream failed: {exc}")
+        if stream.problem:
+            self.problems.append(stream.problem)
+        # Counted after the listing: a photo uploaded meanwhile makes the listing look short
+        # (safe: no deletions inferred), never complete when it is not.
+        account = await self.api.people_get_info(self.user_nsid)
+        self.stats.account_count = account.photo_count
+        if len(stream.seen) < account.photo_count:
+            self.problems.append(
                 f"Flickr listed {len(stream.seen)} of the account's {account.photo_count} "
                 "photos; the missing ones could not be listed"
             )
+        problem = "; ".join(self.problems) or None
         complete = problem is None
         self.stats.listing_complete = complete
         self.stats.listing_problem = problem
         # Never infer a deletion from a listing that may be partial.
-        gone = await asyncio.to_thread(self._gone, stream.seen) if complete else []
+        gone, forgotten = await asyncio.to_thread(self._gone, stream.seen) if complete else ([], [])
         self.stats.deleted_on_flickr = len(gone)
         if self.settings.dry_run:
             self.stats.dry_run_actions.extend({"id": pid, "action": "deleted"} for pid in gone)
-        else:
-            await self.results.put(
-                ListingDone(
-                    gone=tuple(gone),
-                    complete=complete,
-                    account_count=account.photo_count,
-                    problem=problem,
-                )
+            return
+        await self.results.put(
+            ListingDone(
+                gone=tuple(gone),
+                forgotten=tuple(forgotten),
+                complete=complete,
+                account_count=account.photo_count,
+                problem=problem,
             )
+        )
 
     # --- albums ------------------------------------------------------------------------
 
@@ -114,12 +120,20 @@ class Producer:
         ):
             albums.extend(page.items)
         members: dict[str, tuple[str, ...]] = {}
-        for album in albums:
+        for index, album in enumerate(albums):
             known = stored.get(album.id)
             if known is not None and known.date_update == album.date_update:
                 members[album.id] = known.photo_ids  # unchanged: no call needed
                 continue
-            members[album.id] = await self._album_members(album.id)
+            try:
+                members[album.id] = await self._album_members(album.id)
+            except (AuthError, StorageError):
+                raise
+            except FlickrAsyncError as exc:
+                # Keep what we knew, and the old date_update so the next run lists it again.
+                self.problems.append(f"album {album.title!r} could not be listed: {exc}")
+                members[album.id] = known.photo_ids if known else ()
+                albums[index] = replace(album, date_update=known.date_update if known else 0)
         folders = layout.assign_album_folders(albums, {a.id: a.folder for a in stored.values()})
         return AlbumPlan(albums=tuple(albums), folders=folders, photo_ids=members)
 
@@ -184,6 +198,10 @@ class Producer:
             return job("missing", download=True, metadata=wants_meta)
         if photo.original_secret and stored.original_key != photo.original_key:
             return job("replaced", download=True, metadata=wants_meta)
+        if stored.original is False and not photo.is_video and _offers_other_file(photo, stored):
+            # Not an original (free account, downloads disabled): the only sign of a new
+            # upload, or of the original becoming available, is a different file URL.
+            return job("replaced", download=True, metadata=wants_meta)
         if stored.last_update != photo.date_updated:
             return job("changed", download=False, metadata=wants_meta)
         albums_now = tuple((a, titles.get(a, "")) for a in album_ids)
@@ -217,13 +235,27 @@ class Producer:
         if job.metadata:
             await self.metadata.put(job)
 
-    def _gone(self, seen: set[str]) -> list[str]:
-        """Photos in the archive that a complete listing no longer shows."""
-        return [
-            row.id
-            for row in self.state.iter_photos()
-            if row.id not in seen and row.is_done and row.deleted_on_flickr is None
-        ]
+    def _gone(self, seen: set[str]) -> tuple[list[str], list[str]]:
+        """Rows a complete listing no longer shows: archived photos (to mark deleted) and
+        failures that never got a file (to forget)."""
+        gone: list[str] = []
+        forgotten: list[str] = []
+        for row in self.state.iter_photos():
+            if row.id in seen:
+                continue
+            if row.path is None:
+                forgotten.append(row.id)
+            elif row.deleted_on_flickr is None:
+                gone.append(row.id)
+        return gone, forgotten
+
+
+def _offers_other_file(photo: Photo, stored: StoredPhoto) -> bool:
+    offered = photo.url_o or photo.best_url
+    if not offered or not stored.served_url:
+        return False
+    # Compare paths only: Flickr serves one file from several static hosts.
+    return urlsplit(offered).path != urlsplit(stored.served_url).path
 
 
 def _albums_by_photo(plan: AlbumPlan) -> dict[str, tuple[str, ...]]:

@@ -282,11 +282,20 @@ class State:
                 [(date, pid) for pid in photo_ids],
             )
 
-    def mark_for_repair(self, photo_ids: Sequence[str]) -> None:
-        """Broken on disk: the next backup run fetches these again."""
+    def forget(self, photo_ids: Sequence[str]) -> None:
+        """Drop rows that never held a file (failed items since deleted on Flickr)."""
         with self._tx() as db:
             db.executemany(
-                "UPDATE photos SET status = 'failed', error = 'needs repair' WHERE id = ?",
+                "DELETE FROM photos WHERE id = ? AND path IS NULL", [(pid,) for pid in photo_ids]
+            )
+
+    def mark_for_repair(self, photo_ids: Sequence[str]) -> None:
+        """Broken on disk: the next backup run fetches these again (not those deleted on
+        Flickr: nothing can be fetched for them, and verify keeps reporting them)."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE photos SET status = 'failed', error = 'needs repair' "
+                "WHERE id = ? AND deleted_on_flickr IS NULL",
                 [(pid,) for pid in photo_ids],
             )
 

@@ -27,7 +27,7 @@ def verify_archive(out: Path, state: State, *, checksums: bool = True) -> Iterat
     """Yield every problem found; an intact archive yields nothing. Reads every byte when
     `checksums` (the default): a flipped bit is as lost as a missing file."""
     for row in state.iter_photos():
-        if row.is_done and row.path:
+        if row.path:  # whatever its status: a row marked for repair is still checked
             yield from _check_photo(out, row, checksums=checksums)
 
 

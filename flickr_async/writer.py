@@ -7,20 +7,24 @@ import contextlib
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from flickr_async import exif, layout, sidecar
 from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
     Scratch,
     embed_into,
+    fsync_file,
     move_into_place,
     place_link,
     raise_if_disk_problem,
     remove_quietly,
+    same_entry,
     set_mtime,
+    sha256_file,
     write_atomic,
 )
 from flickr_async.jobs import (
@@ -36,9 +40,10 @@ from flickr_async.jobs import (
 )
 from flickr_async.models import Album, DownloadRecord
 from flickr_async.settings import Settings
-from flickr_async.state import State, StoredAlbum
+from flickr_async.state import State, StoredAlbum, StoredPhoto
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -66,6 +71,7 @@ class Writer:
         stats: Stats,
         workers: int,
         scratch: Scratch,
+        parts_dir: Path,
     ) -> None:
         assert settings.out is not None
         self.settings = settings
@@ -75,6 +81,7 @@ class Writer:
         self.stats = stats
         self.workers = workers
         self.scratch = scratch
+        self.parts_dir = parts_dir
         self.replaced_dir = self.out / layout.STATE_DIR / "replaced"
         self.albums: dict[str, Album] = {}
         self.folders: dict[str, str] = {}
@@ -87,7 +94,7 @@ class Writer:
         while exits < self.workers or listing is None or pending:
             message = await self.results.get()
             if isinstance(message, AlbumPlan):
-                await asyncio.to_thread(self._apply_albums, message)
+                await finish_in_thread(self._apply_albums, message)
                 continue
             if isinstance(message, WorkerExit):
                 exits += 1
@@ -107,7 +114,10 @@ class Writer:
                 del pending[absorbed.job.photo.id]
                 await self._close(absorbed)
         if listing.gone:
-            await asyncio.to_thread(self._mark_deleted, listing.gone)
+            await finish_in_thread(self._mark_deleted, listing.gone)
+        if listing.forgotten:
+            await finish_in_thread(self.state.forget, listing.forgotten)
+        await finish_in_thread(self._sweep_parts)
         self.scratch.clear()
 
     def _absorb(self, message: Message, pending: dict[str, _Pending]) -> _Pending | None:
@@ -133,7 +143,7 @@ class Writer:
         photo_id = item.job.photo.id
         if not item.failures:
             try:
-                await asyncio.to_thread(self._finalise, item)
+                await finish_in_thread(self._finalise, item)
                 self.stats.finished += 1
                 return
             except StorageError:
@@ -141,15 +151,26 @@ class Writer:
             except OSError as exc:
                 raise_if_disk_problem(exc, self.out)
                 item.failures.append(f"write: {exc}")
+            except Exception as exc:  # one bad item must not stop the others
+                log.debug("photo %s: write failed", photo_id, exc_info=True)
+                item.failures.append(f"write: {type(exc).__name__}: {exc}")
         # A finished .part stays where it is: the next run resumes it at no cost.
         error = "; ".join(item.failures)
         self.stats.failed += 1
         self.stats.finished += 1
         self.stats.failures[photo_id] = error
         log.error("photo %s failed: %s", photo_id, error)
-        await asyncio.to_thread(
-            self.state.record_failed, photo_id, error, media=item.job.photo.media
-        )
+        await finish_in_thread(self._record_failed, photo_id, error, item.job.photo.media)
+
+    def _record_failed(self, photo_id: str, error: str, media: str) -> None:
+        self.state.record_failed(photo_id, error, media=media)
+
+    def _sweep_parts(self) -> None:
+        """Drop .part files of photos that are finished (left by a source that changed)."""
+        for part in self.parts_dir.glob("*.part"):
+            row = self.state.photo(part.name.split("-", 1)[0])
+            if row is not None and row.is_done:
+                part.unlink(missing_ok=True)
 
     # --- albums ------------------------------------------------------------------------
 
@@ -194,7 +215,7 @@ class Writer:
         source: Path | None
         if downloaded:
             source = downloaded.part
-        elif job.reason in ("changed", "repair") and old_path and old_path.exists():
+        elif job.reason == "changed" and old_path and old_path.exists():
             source = old_path  # metadata moved on: re-embed it in the file we have
         else:
             source = None
@@ -209,12 +230,16 @@ class Writer:
         elif downloaded:
             built = downloaded.part
             size, digest = downloaded.record.bytes, downloaded.record.sha256
+            fsync_file(built)
 
         # 2. A replaced original is kept, not overwritten.
-        if downloaded and job.reason == "replaced" and old_path and old_path.exists():
-            keep = self.replaced_dir / photo.id / f"{self.today}-{old_path.name}"
-            keep.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(old_path, keep)
+        if (
+            downloaded
+            and old
+            and old_path
+            and (job.reason == "replaced" or old.original_key != photo.original_key)
+        ):
+            self._keep_replaced(old, old_path)
 
         # 3. Into place: atomic rename, then the sidecar, then the album links.
         if built is not None:
@@ -226,6 +251,9 @@ class Writer:
 
         record = downloaded.record if downloaded else _stored_record(old)
         albums = [self.albums[a] for a in job.album_ids if a in self.albums]
+        # An album-only job whose old sidecar is unreadable can only write the listing's
+        # fields: record it as stale so the next run fetches the full metadata again.
+        stale_metadata = source is None and old_sidecar is None and not item.described
         if source is None and old_sidecar is not None and not item.described:
             doc = dict(old_sidecar)  # albums changed only: patch what we wrote before
             doc["albums"] = [{"id": a.id, "title": a.title} for a in albums]
@@ -246,18 +274,20 @@ class Writer:
             place_link(primary_json, _sidecar_path(self.out / rel), self.scratch)
 
         # 4. Whatever this photo had elsewhere before and no longer has.
-        keep_paths = {primary_rel, *link_rels}
+        keep_paths = [self.out / p for p in (primary_rel, *link_rels)]
         for stale in _old_paths(old):
-            if stale not in keep_paths:
-                remove_quietly(self.out / stale, stop_at=self.out)
-                remove_quietly(_sidecar_path(self.out / stale), stop_at=self.out)
+            path = self.out / stale
+            if path in keep_paths or any(same_entry(path, kept) for kept in keep_paths):
+                continue  # the same entry spelled in another case (case-insensitive disks)
+            remove_quietly(path, stop_at=self.out)
+            remove_quietly(_sidecar_path(path), stop_at=self.out)
         if downloaded:
             downloaded.part.unlink(missing_ok=True)
 
         # 5. Only now, with everything on disk, does state say so.
         self.state.record_done(
             photo_id=photo.id,
-            last_update=photo.date_updated,
+            last_update=0 if stale_metadata else photo.date_updated,
             original_key=photo.original_key if downloaded or not old else old.original_key,
             media=photo.media,
             path=str(primary_rel),
@@ -277,6 +307,23 @@ class Writer:
                 self.stats.replaced += 1
         else:
             self.stats.updated += 1
+
+    def _keep_replaced(self, old: StoredPhoto, old_path: Path) -> None:
+        """Keep the file the archive recorded before its original changed on Flickr.
+
+        Only when it is that file (same SHA-256): a file a killed run put in place without
+        recording it is that job's own output, and is simply replaced. Kept copies are named
+        by content, so a second replacement never overwrites the first.
+        """
+        if not old.sha256 or not old_path.exists():
+            return
+        if sha256_file(old_path)[1] != old.sha256:
+            return
+        keep = self.replaced_dir / old.id / f"{self.today}-{old.sha256[:12]}-{old_path.name}"
+        if not keep.exists():
+            place_link(
+                old_path, keep, self.scratch
+            )  # the new file takes the name; this inode stays
 
     # --- deletions ---------------------------------------------------------------------
 
@@ -299,6 +346,20 @@ class Writer:
         self.state.mark_deleted(list(photo_ids), self.today)
 
 
+async def finish_in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking disk work in a thread and see it through even when the run is cancelled:
+    a finalise step abandoned half-way (file renamed, state not yet written) would leave
+    work for the next run that it cannot tell from a replaced original. The run lock is
+    released only after this returns."""
+    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await task
+        raise
+
+
 def _sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
@@ -315,13 +376,13 @@ def _is_jpeg(path: Path) -> bool:
         return exif.is_jpeg(fh.read(4))
 
 
-def _old_paths(old: Any) -> list[PurePosixPath]:
+def _old_paths(old: StoredPhoto | None) -> list[PurePosixPath]:
     if old is None or old.path is None:
         return []
     return [PurePosixPath(old.path), *(PurePosixPath(p) for p in old.links)]
 
 
-def _stored_record(old: Any) -> DownloadRecord | None:
+def _stored_record(old: StoredPhoto | None) -> DownloadRecord | None:
     if old is None or old.served_url is None:
         return None
     return DownloadRecord(

@@ -152,3 +152,16 @@ def test_no_token_at_all_is_an_authentication_error(env: dict[str, str], out: Pa
     result = run_cli(env, "backup", str(out), *FAST)
     assert result.code == 3
     assert "flickr-async auth" in result.stderr
+
+
+def test_repair_cannot_fetch_a_photo_deleted_on_flickr_and_says_so(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = next(p for p in media_files(synced) if p.stat().st_nlink == 1)
+    library.delete_photo(target.stem)
+    assert run_cli(env, "backup", str(synced), *FAST).code == 0
+    target.write_bytes(b"corrupt")
+    result = run_cli(env, "verify", str(synced), "--repair", *FAST)
+    assert result.code == 1
+    assert "still broken" in result.stdout
+    assert run_cli(env, "verify", str(synced)).code == 1  # never silently "intact"

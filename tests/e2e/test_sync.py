@@ -172,3 +172,87 @@ def test_an_archive_keeps_its_layout_when_a_rerun_does_not_name_one(
     folders = [p.name for p in out.iterdir() if p.is_dir()]
     assert folders == [".flickr-async"]
     assert len(media_files(out)) == len(library.photos)
+
+
+def test_a_run_killed_after_placing_a_replacement_never_loses_the_kept_original(
+    fake: FakeFlickr,
+    library: Library,
+    env: dict[str, str],
+    synced: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = still(library, skip=3)
+    first = paths_of(synced, target)[0].read_bytes()
+    library.replace_original(target)
+    real = State.record_done
+
+    def dies_before_recording(self: State, **fields: object) -> None:
+        if fields["photo_id"] == target:
+            raise RuntimeError("killed")  # as if the process died right here
+        real(self, **fields)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(State, "record_done", dies_before_recording)
+    assert backup(env, synced) == 1
+    monkeypatch.setattr(State, "record_done", real)
+    assert backup(env, synced) == 0
+    kept = [p.read_bytes() for p in (synced / ".flickr-async" / "replaced" / target).iterdir()]
+    assert kept == [first]
+    assert paths_of(synced, target)[0].read_bytes() != first
+
+
+def test_two_replacements_keep_both_earlier_originals(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = still(library, skip=4)
+    versions = [paths_of(synced, target)[0].read_bytes()]
+    for _ in range(2):
+        library.replace_original(target)
+        assert backup(env, synced) == 0
+        versions.append(paths_of(synced, target)[0].read_bytes())
+    kept = {p.read_bytes() for p in (synced / ".flickr-async" / "replaced" / target).iterdir()}
+    assert kept == set(versions[:2])
+
+
+def test_a_photo_without_original_is_fetched_again_when_flickr_offers_a_new_file(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    target = still(library, skip=5)
+    library.set_visibility(target, can_download=False)
+    assert backup(env, out) == 0
+    assert sidecar(paths_of(out, target)[0])["download"]["original"] is False
+    library.set_visibility(target, can_download=True)
+    fake.counters.reset()
+    assert backup(env, out) == 0
+    doc = sidecar(paths_of(out, target)[0])
+    assert doc["download"]["original"] is True
+    assert fake.counters.file_requests[target] == 1
+
+
+def test_an_unreadable_sidecar_is_rebuilt_with_full_metadata_by_the_next_runs(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = next(p for p in library.photos if p.comments and library.albums_of(p.id))
+    path = paths_of(synced, target.id)[0]
+    path.with_name(path.name + ".json").write_text("{broken")
+    library.add_to_album(library.albums[-1].id, target.id)
+    assert backup(env, synced) == 0  # albums changed: the sidecar is rebuilt from the listing
+    assert backup(env, synced) == 0  # ... and its full metadata fetched again
+    doc = sidecar(paths_of(synced, target.id)[0])
+    assert [c["text"] for c in doc["comments"]] == [c.text for c in target.comments]
+    assert fake.counters.file_requests[target.id] == 0
+
+
+def test_a_video_whose_original_fails_is_saved_from_its_best_rendition(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    video = next(p for p in library.photos if p.is_video and p.video and p.video.has_original)
+    fake.faults.fail_file(video.id, status=404, times=1)
+    result = run_cli(env, "backup", str(out), *FAST)
+    assert result.code == 0
+    path = paths_of(out, video.id)[0]
+    doc = sidecar(path)
+    assert (
+        doc["download"]["original"] is False and doc["download"]["size_label"] != "Video Original"
+    )
+    assert not path.read_bytes().startswith(b"\xff\xd8")
+    assert video.id in result.stdout  # listed among the not-original items

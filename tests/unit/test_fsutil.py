@@ -1,0 +1,35 @@
+"""Atomic file moves: hard links, and case-insensitive disks (emulated with a symlink)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flickr_async.fsutil import Scratch, move_into_place, place_link, same_entry
+
+
+def test_moving_onto_a_hard_link_of_the_same_file_leaves_one_name(tmp_path: Path) -> None:
+    a, b = tmp_path / "a" / "1.jpg", tmp_path / "b" / "1.jpg"
+    a.parent.mkdir()
+    a.write_bytes(b"photo")
+    place_link(a, b, Scratch(tmp_path / "tmp"))
+    move_into_place(a, b)
+    assert not a.exists() and b.read_bytes() == b"photo"
+
+
+def test_a_case_only_rename_on_a_case_insensitive_disk_keeps_the_file(tmp_path: Path) -> None:
+    # `Trip` is the same directory as `trip`, as on macOS or exFAT.
+    (tmp_path / "trip").mkdir()
+    os.symlink(tmp_path / "trip", tmp_path / "Trip")
+    src, dest = tmp_path / "trip" / "1.jpg", tmp_path / "Trip" / "1.JPG"
+    src.write_bytes(b"only copy")
+    assert same_entry(src, tmp_path / "Trip" / "1.jpg")
+    move_into_place(src, dest)
+    assert (tmp_path / "trip" / "1.JPG").read_bytes() == b"only copy"
+
+
+def test_different_names_of_one_inode_are_not_the_same_entry(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    a.write_bytes(b"x")
+    os.link(a, b)
+    assert not same_entry(a, b)
