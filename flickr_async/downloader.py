@@ -17,12 +17,11 @@ from flickr_async import layout
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import (
     DownloadError,
-    FlickrAsyncError,
     NetworkError,
     RateLimitedError,
     StorageError,
 )
-from flickr_async.jobs import Downloaded, Failed, Job, Message, Stats, WorkerExit
+from flickr_async.jobs import Downloaded, Job, Message, Stats, serve_jobs
 from flickr_async.models import DownloadRecord, Photo, Size
 from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
@@ -105,20 +104,10 @@ class Downloader:
         self.parts_dir = parts_dir
 
     async def run(self) -> None:
-        while (job := await self.jobs.get()) is not None:
-            message: Message
-            try:
-                message = await self.fetch(job.photo)
-            except StorageError:
-                raise  # a full disk stops the run: every other item would fail the same way
-            except FlickrAsyncError as exc:
-                log.warning("photo %s: download failed: %s", job.photo.id, exc)
-                message = Failed(job.photo.id, "download", str(exc))
-            except Exception as exc:  # a stage boundary: one bad item must not stop the run
-                log.warning("photo %s: download failed", job.photo.id, exc_info=True)
-                message = Failed(job.photo.id, "download", f"{type(exc).__name__}: {exc}")
-            await self.results.put(message)
-        await self.results.put(WorkerExit("download"))
+        await serve_jobs("download", self.jobs, self.results, self.fetch_job)
+
+    async def fetch_job(self, job: Job) -> Message:
+        return await self.fetch(job.photo)
 
     async def sources(self, photo: Photo) -> list[Source]:
         """Where the file can come from, best first."""

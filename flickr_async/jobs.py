@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
 from flickr_async.models import Album, Comment, DownloadRecord, Photo
 from flickr_async.state import StoredPhoto
 
@@ -70,6 +74,36 @@ class WorkerExit:
 
 
 Message = AlbumPlan | Job | Downloaded | Described | Failed | ListingDone | WorkerExit
+
+log = logging.getLogger(__name__)
+
+
+async def serve_jobs(
+    stage: str,
+    jobs: asyncio.Queue[Job | None],
+    results: asyncio.Queue[Message],
+    handle: Callable[[Job], Awaitable[Message]],
+) -> None:
+    """The loop every worker runs: one result per job until the producer's None.
+
+    A stage boundary: any error of one item becomes that item's Failed and the worker goes
+    on, except those that would fail every item alike (bad token, full disk), which stop
+    the run.
+    """
+    while (job := await jobs.get()) is not None:
+        message: Message
+        try:
+            message = await handle(job)
+        except (AuthError, StorageError):
+            raise
+        except FlickrAsyncError as exc:
+            log.warning("photo %s: %s failed: %s", job.photo.id, stage, exc)
+            message = Failed(job.photo.id, stage, str(exc))
+        except Exception as exc:
+            log.warning("photo %s: %s failed", job.photo.id, stage, exc_info=True)
+            message = Failed(job.photo.id, stage, f"{type(exc).__name__}: {exc}")
+        await results.put(message)
+    await results.put(WorkerExit(stage))
 
 
 @dataclass

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from flickr_async.api import FlickrAPI
-from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
-from flickr_async.jobs import Described, Failed, Job, Message, WorkerExit
+from flickr_async.jobs import Described, Job, Message, serve_jobs
 from flickr_async.models import Comment
 from flickr_async.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 class MetadataFetcher:
@@ -32,20 +28,7 @@ class MetadataFetcher:
         self.results = results
 
     async def run(self) -> None:
-        while (job := await self.jobs.get()) is not None:
-            message: Message
-            try:
-                message = await self.describe(job)
-            except (AuthError, StorageError):
-                raise
-            except FlickrAsyncError as exc:
-                log.warning("photo %s: metadata failed: %s", job.photo.id, exc)
-                message = Failed(job.photo.id, "metadata", str(exc))
-            except Exception as exc:  # a stage boundary: one bad item must not stop the run
-                log.warning("photo %s: metadata failed", job.photo.id, exc_info=True)
-                message = Failed(job.photo.id, "metadata", f"{type(exc).__name__}: {exc}")
-            await self.results.put(message)
-        await self.results.put(WorkerExit("metadata"))
+        await serve_jobs("metadata", self.jobs, self.results, self.describe)
 
     async def describe(self, job: Job) -> Described:
         photo = job.photo

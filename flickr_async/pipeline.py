@@ -71,13 +71,9 @@ async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
 async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: Stats) -> None:
     assert settings.out is not None
     user = await api.test_login()  # a bad token fails here, before anything else happens
-    base = settings.out / layout.STATE_DIR
-    parts_dir = base / "parts"
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Scratch(base / "tmp")
-    scratch.clear()  # leftovers of a killed run: never under a final name, safe to drop
-
-    downloads: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=settings.concurrency * 4)
+    dry = settings.dry_run
+    workers, api_workers = (0, 0) if dry else (settings.concurrency, METADATA_WORKERS)
+    downloads: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=max(1, workers) * 4)
     metadata: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=METADATA_WINDOW)
     results: asyncio.Queue[Message] = asyncio.Queue(maxsize=METADATA_WINDOW)
     producer = Producer(
@@ -89,15 +85,24 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         downloads=downloads,
         metadata=metadata,
         results=results,
-        download_workers=settings.concurrency,
-        metadata_workers=METADATA_WORKERS,
+        download_workers=workers,
+        metadata_workers=api_workers,
     )
+    if dry:
+        await producer.run()  # lists and diffs; enqueues nothing
+        return
+
+    base = settings.out / layout.STATE_DIR
+    parts_dir = base / "parts"
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Scratch(base / "tmp")
+    scratch.clear()  # leftovers of a killed run: never under a final name, safe to drop
     writer = Writer(
         settings=settings,
         state=state,
         results=results,
         stats=stats,
-        workers=settings.concurrency + METADATA_WORKERS,
+        workers=workers + api_workers,
         scratch=scratch,
         parts_dir=parts_dir,
     )
@@ -112,11 +117,11 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
             stats=stats,
             parts_dir=parts_dir,
         )
-        for _ in range(settings.concurrency)
+        for _ in range(workers)
     ]
     fetchers = [
         MetadataFetcher(api=api, settings=settings, jobs=metadata, results=results)
-        for _ in range(METADATA_WORKERS)
+        for _ in range(api_workers)
     ]
     await run_together(
         [
@@ -161,21 +166,7 @@ async def _dry_run(settings: Settings, stats: Stats) -> None:
     try:
         async with open_api(settings) as api:
             stats.api_calls = api.calls
-            user = await api.test_login()
-            unused: asyncio.Queue[Job | None] = asyncio.Queue()
-            producer = Producer(
-                api=api,
-                state=state,
-                settings=settings,
-                user_nsid=user.nsid,
-                stats=stats,
-                downloads=unused,
-                metadata=unused,
-                results=asyncio.Queue(),
-                download_workers=0,
-                metadata_workers=0,
-            )
-            await producer.run()
+            await _run_stages(settings, api, state, stats)
     finally:
         stats.elapsed = time.monotonic() - started
         state.close()
