@@ -28,16 +28,7 @@ class Run:
 
 
 def cli_env(fake: FakeFlickr, home: Path) -> dict[str, str]:
-    token, secret = fake.issue_access_token()
-    return {
-        "FLICKR_API_KEY": fake.api_key,
-        "FLICKR_API_SECRET": fake.api_secret,
-        "FLICKR_OAUTH_TOKEN": token,
-        "FLICKR_OAUTH_TOKEN_SECRET": secret,
-        "FLICKR_API_BASE": fake.base_url,
-        "FLICKR_TOKEN_FILE": str(home / "token.json"),
-        "XDG_CONFIG_HOME": str(home),
-    }
+    return fake.cli_env(home)
 
 
 def run_cli(env: dict[str, str], *args: str) -> Run:

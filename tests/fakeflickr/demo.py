@@ -14,21 +14,7 @@ import tempfile
 from pathlib import Path
 
 from tests.fakeflickr.generator import generate_library
-from tests.fakeflickr.server import FakeFlickr, running_fake
-
-
-def cli_env(fake: FakeFlickr, token_file: Path) -> dict[str, str]:
-    """The variables settings.py reads; the token file points away from the user's own."""
-    token, secret = fake.issue_access_token()
-    return {
-        **os.environ,
-        "FLICKR_API_KEY": fake.api_key,
-        "FLICKR_API_SECRET": fake.api_secret,
-        "FLICKR_OAUTH_TOKEN": token,
-        "FLICKR_OAUTH_TOKEN_SECRET": secret,
-        "FLICKR_API_BASE": fake.base_url,
-        "FLICKR_TOKEN_FILE": str(token_file),
-    }
+from tests.fakeflickr.server import running_fake
 
 
 def backup_command(out: Path, env: dict[str, str]) -> list[str]:
@@ -49,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     library = generate_library(args.seed, args.photos, args.videos, args.albums)
     with running_fake(library) as fake, tempfile.TemporaryDirectory() as tmp:
-        env = cli_env(fake, Path(tmp) / "token.json")
+        env = {**os.environ, **fake.cli_env(Path(tmp))}
         command = backup_command(args.out, env) + args.cli_args
         print(f"fake Flickr at {fake.base_url}: {len(library.photos)} items, "
               f"{len(library.albums)} albums", flush=True)  # fmt: skip

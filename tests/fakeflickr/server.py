@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -105,6 +106,19 @@ class FakeFlickr:
         record = self.credentials.issue("access", perms=perms)
         return record.token, record.secret
 
+    def cli_env(self, home: Path) -> dict[str, str]:
+        """Environment for the real CLI: this fake's key, a fresh owner token, and a token
+        file and config dir under `home` (never the user's own)."""
+        token, secret = self.issue_access_token()
+        return cli_environment(
+            base_url=self.base_url,
+            api_key=self.api_key,
+            api_secret=self.api_secret,
+            token=token,
+            token_secret=secret,
+            home=home,
+        )
+
     def approve(self, request_token: str) -> str:
         """The owner approves a request token (auto_approve=False); returns the verifier."""
         return self.credentials.approve(request_token)
@@ -149,6 +163,21 @@ class FakeFlickr:
             yield self
         finally:
             await runner.cleanup()
+
+
+def cli_environment(
+    *, base_url: str, api_key: str, api_secret: str, token: str, token_secret: str, home: Path
+) -> dict[str, str]:
+    """The variables flickr_async/settings.py reads, pointed at a fake Flickr."""
+    return {
+        "FLICKR_API_KEY": api_key,
+        "FLICKR_API_SECRET": api_secret,
+        "FLICKR_OAUTH_TOKEN": token,
+        "FLICKR_OAUTH_TOKEN_SECRET": token_secret,
+        "FLICKR_API_BASE": base_url,
+        "FLICKR_TOKEN_FILE": str(home / "token.json"),
+        "XDG_CONFIG_HOME": str(home),
+    }
 
 
 @contextmanager
