@@ -17,13 +17,6 @@ from tests.fakeflickr.generator import generate_library
 from tests.fakeflickr.server import running_fake
 
 
-def backup_command(out: Path, env: dict[str, str]) -> list[str]:
-    """`backup --out OUT` or `backup OUT`, whichever the CLI's --help shows."""
-    base = [sys.executable, "-m", "flickr_async", "backup"]
-    usage = subprocess.run([*base, "--help"], capture_output=True, text=True, env=env).stdout
-    return [*base, "--out", str(out)] if "--out" in usage else [*base, str(out)]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.fakeflickr.demo", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("demo-out"))
@@ -36,10 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     library = generate_library(args.seed, args.photos, args.videos, args.albums)
     with running_fake(library) as fake, tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, **fake.cli_env(Path(tmp))}
-        command = backup_command(args.out, env) + args.cli_args
+        command = [sys.executable, "-m", "flickr_async", "backup", str(args.out), *args.cli_args]
         print(f"fake Flickr at {fake.base_url}: {len(library.photos)} items, "
               f"{len(library.albums)} albums", flush=True)  # fmt: skip
-        print("$ " + " ".join(command[1:]), flush=True)
+        print("$ flickr-async " + " ".join(command[3:]), flush=True)
         code = subprocess.run(command, env=env).returncode
         counters = fake.counters
         files = sum(1 for p in args.out.rglob("*") if p.is_file()) if args.out.exists() else 0
@@ -47,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{sum(counters.file_requests.values())} file requests, "
               f"{sum(counters.bytes_served.values())} bytes served; "
               f"{files} files under {args.out}/")  # fmt: skip
+        print(f"\nLook in {args.out}/: one folder per album (Unsorted/ for the rest), a .json "
+              f"sidecar beside every file; `flickr-async status {args.out}` and `flickr-async "
+              f"verify {args.out}` inspect it. Run `make demo` again for an incremental "
+              "sync with nothing to do.")  # fmt: skip
     return code
 
 
