@@ -58,8 +58,8 @@ def run(quick: bool) -> Section:
     )
     section.add(
         "RSS per 1,000 extra photos (10k→30k, 30k→100k)",
-        f"{(m1 - m0) / (n1 - n0) * MiB / 1024:.0f} KiB, "
-        f"{(m2 - m1) / (n2 - n1) * MiB / 1024:.0f} KiB",
+        f"{(m1 - m0) / (n1 - n0) * 1000 * 1024:.0f} KiB, "
+        f"{(m2 - m1) / (n2 - n1) * 1000 * 1024:.0f} KiB",
     )
     if quick:
         section.notes.append("--quick changes nothing here: the sizes are already affordable.")
