@@ -49,6 +49,7 @@ def run_one(module: ModuleType, quick: bool) -> Section:
         section.add("error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}", "", False)
     section.measured_at = time.strftime("%Y-%m-%d %H:%M")
     section.quick = quick
+    section.code = report.code_version()
     section.notes.append(
         f"Benchmark wall time {time.monotonic() - started:.0f} s; 1-minute load average "
         f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (other work on this 2-core "

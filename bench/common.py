@@ -56,6 +56,7 @@ class Section:
     block: str = ""  # preformatted text (a profile), shown under the figures
     measured_at: str = ""
     quick: bool = False
+    code: str = ""  # the commit measured (report.code_version())
 
     def add(self, label: str, value: str, target: str = "", met: bool | None = None) -> None:
         self.figures.append(Figure(label, value, target, met))

@@ -81,7 +81,8 @@ def _escape(cell: str) -> str:
 
 def render_section(section: Section) -> str:
     mode = "quick sizes (`--quick`)" if section.quick else "full sizes"
-    out = [f"## {section.title}", "", f"*Measured {section.measured_at}, {mode}.*", ""]
+    code = f" on {section.code}" if section.code else ""
+    out = [f"## {section.title}", "", f"*Measured {section.measured_at}{code}, {mode}.*", ""]
     out += [section.setup, "", "| figure | value | target | verdict |", "|---|---|---|---|"]
     for fig in section.figures:
         cells = (
@@ -113,7 +114,7 @@ def render(sections: Sequence[Section]) -> str:
         "",
         f"- Written: {time.strftime('%Y-%m-%d %H:%M')}",
         f"- Machine: {machine()}",
-        f"- Code: {code_version()}",
+        f"- Code: {', '.join(dict.fromkeys(s.code or 'unknown' for s in sections))}",
         f"- Targets met: {met} of {len(targets)}",
         "",
         "| benchmark | target | value | verdict |",

@@ -126,7 +126,10 @@ def run(quick: bool) -> Section:
             "the fake pads its originals to size with APP15 segments *before* SOS, so the whole "
             "4 MiB counts as JPEG header (real photos have headers of kilobytes). See the profile."
         )
-        section.block = _profile(fake, scratch)
+        section.block = "\n\n".join(
+            _profile(fake, scratch, label, extra)
+            for label, extra in (("exif on (the default)", ()), ("--no-exif", ("--no-exif",)))
+        )
     if quick:
         section.notes.append(f"--quick: {count} files instead of 200, one repetition.")
     return section
@@ -140,10 +143,11 @@ def _keep_best(
         results[label] = candidate
 
 
-def _profile(fake: FakeServer, scratch: Path) -> str:
-    raw = scratch / "profile.txt"
-    argv = backup_argv(scratch / "profiled", scratch / "profiled.json", *CLI_OPTIONS)
-    ran = profile.record(argv, logs=scratch / "profile-logs", env=fake.env(scratch), raw=raw)
+def _profile(fake: FakeServer, scratch: Path, label: str, extra: tuple[str, ...]) -> str:
+    name = f"profile{len(extra)}"
+    raw = scratch / f"{name}.txt"
+    argv = backup_argv(scratch / name, scratch / f"{name}.json", *CLI_OPTIONS, *extra)
+    ran = profile.record(argv, logs=scratch / f"{name}-logs", env=fake.env(scratch), raw=raw)
     if ran is None:
         return (
             "profile skipped: py-spy not found "
@@ -151,4 +155,5 @@ def _profile(fake: FakeServer, scratch: Path) -> str:
         )
     if ran.code != 0 or not raw.exists():
         return f"profile failed (exit {ran.code}): {ran.tail(500)}"
-    return "py-spy profile of the default run (exif on):\n" + profile.summarise(raw)
+    shutil.rmtree(scratch / name, ignore_errors=True)
+    return f"py-spy profile, {label}:\n" + profile.summarise(raw)
