@@ -162,7 +162,9 @@ def embed_into(src: Path, dest: Path, photo: Photo) -> tuple[int, str, dict[str,
         header_end = None
         try:
             while (header_end := exif.header_length(prefix)) is None:
-                more = fin.read(1 << 16)
+                # Double the read: a header of several MB (phones' MPF previews) must not
+                # cost a re-scan per 64 KiB.
+                more = fin.read(len(prefix))
                 if not more or len(prefix) > MAX_JPEG_HEADER:
                     break
                 prefix += more

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 
 from flickr_async.api import FlickrAPI
-from flickr_async.models import Page, Photo
+from flickr_async.models import LISTING_EXTRAS, Page, Photo
 
 log = logging.getLogger(__name__)
 
@@ -17,15 +18,27 @@ PER_PAGE = 500
 SHORT_PAGE_RETRIES = 2
 
 
+@dataclass
+class Window:
+    """What one query over [lower, upper] upload seconds returned."""
+
+    lower: int
+    upper: int | None
+    total: int = 0  # Flickr's claim for the whole window
+    listed: int = 0  # items its pages actually carried
+    newest: int = 0  # the last upload second seen
+    capped: bool = False  # more than the cap: the rest needs another window
+
+
 class Photostream:
     """Pages of the owner's photos, oldest upload first, each photo exactly once.
 
-    Flickr caps every query at 4,000 results, so the listing walks upload-date windows: a
-    query sorted `date-posted-asc` from `min_upload_date` yields its first 4,000 results; the
-    next window starts at the last upload second seen. Bounds are inclusive, so that second
-    is asked for again (photos uploaded in the same second must not fall between windows)
-    and the overlap is removed by id. This costs no probe calls: a 10,000-photo account
-    lists in ceil(10,000/500) pages plus at most one page of overlap per window.
+    Flickr caps every query at 4,000 results, so the listing walks upload-date windows
+    sorted `date-posted-asc`: a window yields its first 4,000 results, ending at upload
+    second t; the next window starts at t+1 (bounds are inclusive), so no page is spent on
+    overlap. Photos of second t beyond the cap would fall between the two windows; the
+    totals tell (window 1's total - window 2's total = photos up to t), and only then is
+    second t listed on its own. A 10,000-photo account lists in ceil(10,000/500) pages.
     """
 
     def __init__(self, api: FlickrAPI, *, per_page: int = PER_PAGE, cap: int = SEARCH_CAP) -> None:
@@ -34,63 +47,80 @@ class Photostream:
         self.cap = cap
         self.seen: set[str] = set()
         self.problem: str | None = None
-        self.claimed_total: int | None = None  # the first query's total (the whole account)
 
     async def pages(self) -> AsyncIterator[list[Photo]]:
-        window_start = 0
+        lower = 0
+        previous: Window | None = None
         while True:
-            newest = window_start
-            first: Page | None = None
-            window_pages = 1
-            page = 1
-            while page <= window_pages:
-                result = await self._fetch_page(window_start, page, window_pages)
-                if first is None:
-                    first = result
-                    if self.claimed_total is None:
-                        self.claimed_total = result.total
-                    # Pages past the cap only repeat earlier results: never ask for them.
-                    window_pages = max(1, min(result.pages, self.cap // self.per_page))
-                fresh = [p for p in result.items if p.id not in self.seen]
-                self.seen.update(p.id for p in fresh)
-                newest = max([newest, *(p.date_posted for p in result.items)])
-                if fresh:
-                    yield fresh
-                if not result.items:
-                    break
-                page += 1
-            assert first is not None
-            if first.total <= self.cap:
+            window = Window(lower, None)
+            async for batch in self._window(window):
+                yield batch
+            if previous is not None and previous.total - window.total > previous.listed:
+                # Photos of the previous window's last second beyond its cap: list that second.
+                boundary = Window(previous.newest, previous.newest)
+                async for batch in self._window(boundary):
+                    yield batch
+                if boundary.capped:
+                    self._report(boundary.lower)
+            if not window.capped:
                 return
-            if newest <= window_start:
-                # More than `cap` photos share one upload second: no window can split them.
-                self.problem = (
-                    f"more than {self.cap} photos were uploaded in the same second "
-                    f"({window_start}); some of them cannot be listed"
-                )
-                log.warning(self.problem)
+            if window.newest < window.lower:
+                self._report(window.lower)
                 return
-            log.info("listing window from upload date %d holds %d photos", newest, first.total)
-            window_start = newest
+            previous, lower = window, window.newest + 1
+            log.info("listing window from upload second %d", lower)
 
-    async def _fetch_page(self, window_start: int, page: int, window_pages: int) -> Page:
+    def _report(self, second: int) -> None:
+        self.problem = (
+            f"more than {self.cap} photos were uploaded in the same second ({second}); "
+            "some of them cannot be listed"
+        )
+        log.warning(self.problem)
+
+    async def _window(self, window: Window) -> AsyncIterator[list[Photo]]:
+        window_pages = 1
+        page = 1
+        while page <= window_pages:
+            result = await self._fetch_page(window, page, window_pages)
+            if page == 1:
+                window.total = result.total
+                window.capped = result.total > self.cap
+                # Pages past the cap only repeat earlier results: never ask for them.
+                window_pages = max(1, min(result.pages, self.cap // self.per_page))
+            window.listed += len(result.items)
+            window.newest = max([window.newest, *(p.date_posted for p in result.items)])
+            fresh = [p for p in result.items if p.id not in self.seen]
+            self.seen.update(p.id for p in fresh)
+            if fresh:
+                yield fresh
+            if not result.items:
+                return
+            page += 1
+
+    async def _fetch_page(self, window: Window, page: int, window_pages: int) -> Page:
         """One page; a short page that is not the window's last is asked for again.
 
         Flickr sometimes drops items from a page (filtered or lagging index); the retry usually
         fills it, and whatever is still missing shows up in the reconciliation against the
         account's own count.
         """
+        # Upload bounds are inclusive Unix seconds; a window without an upper bound is open.
+        upper: dict[str, str | int] = {}
+        if window.upper is not None:
+            upper["max_upload_date"] = window.upper
         best: Page | None = None
         for _ in range(1 + SHORT_PAGE_RETRIES):
             result = await self.api.photos_search(
                 user_id="me",
-                min_upload_date=window_start,
                 sort="date-posted-asc",
                 page=page,
                 per_page=self.per_page,
+                extras=LISTING_EXTRAS,
+                min_upload_date=window.lower,
+                **upper,
             )
             best = _merge(best, result)
-            is_last = page >= min(result.pages, window_pages) or page >= result.pages
+            is_last = page >= min(result.pages, window_pages)
             if is_last or len(best.items) >= self.per_page:
                 break
             log.info("page %d came back short (%d items); asking again", page, len(best.items))
