@@ -67,8 +67,9 @@ def summarise(raw: Path, top: int = 12) -> str:
     if not busy:
         return "(no samples)"
     lines = [
-        f"{busy} busy samples at {RATE} Hz ({busy / RATE:.1f} CPU-s; {waiting} samples idle in "
-        "a thread pool or selector wait, left out); shares are of the busy samples"
+        f"{busy} busy samples at {RATE} Hz ({busy / RATE:.1f} thread-s: GIL waits and disk "
+        f"syscalls count as busy; {waiting} samples idle in a pool or selector wait left out); "
+        "shares are of the busy samples"
     ]
     lines += [f"  {name}: {n / busy:.0%}" for name, n in threads.most_common()]
     lines.append("self time (the function on top of the stack):")
