@@ -11,7 +11,12 @@ TARGET_MIB = 100
 LISTINGS = (10_000, 30_000, 100_000)
 ALBUMS = 20
 BIG_JPEG = 256 * MiB  # Flickr accepts photos up to 200 MB; panoramas get close
-LINEAR_SLACK = 1.3  # the per-photo cost at the top may exceed the one below by this much
+LINEAR_SLACK = 1.3
+JPEG_NOTE = (
+    "The big JPEG's peak RSS exceeds its size: the EXIF pass (fsutil.embed_into) builds "
+    "`(head, *iter(lambda: fin.read(COPY_BLOCK), b''))`, a tuple of every block of the file, "
+    "before writing the first one."
+)  # the per-photo cost at the top may exceed the one below by this much
 
 
 def run(quick: bool) -> Section:
@@ -45,6 +50,8 @@ def run(quick: bool) -> Section:
         f"≤ {TARGET_MIB} MiB",
         ran.maxrss_mib <= TARGET_MIB,
     )
+    if ran.maxrss_mib > 2 * TARGET_MIB:
+        section.notes.append(JPEG_NOTE)
     points: list[tuple[int, float, float, float]] = []
     for count in LISTINGS:
         spec = FakeSpec(photos=count, albums=ALBUMS, seed=13, uniform=False)
