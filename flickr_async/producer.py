@@ -172,7 +172,7 @@ class Producer:
         for pid in ids:
             row = self.state.photo(pid)
             if row is not None:
-                on_disk = row.path is not None and (self.out / row.path).is_file()
+                on_disk = row.path is not None and _size_of(self.out / row.path) == row.bytes
                 found[pid] = (row, on_disk)
         return found
 
@@ -248,6 +248,15 @@ class Producer:
             elif row.deleted_on_flickr is None:
                 gone.append(row.id)
         return gone, forgotten
+
+
+def _size_of(path: Path) -> int | None:
+    """The file's size, or None when it is missing. A size other than the recorded one (a
+    file torn by a power cut, truncated by hand) makes the photo download again."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _offers_other_file(photo: Photo, stored: StoredPhoto) -> bool:

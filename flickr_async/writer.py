@@ -17,7 +17,6 @@ from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
     Scratch,
     embed_into,
-    fsync_file,
     move_into_place,
     place_link,
     raise_if_disk_problem,
@@ -44,6 +43,20 @@ from flickr_async.state import State, StoredAlbum, StoredPhoto
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# Photos whose files are built (EXIF copy + hash) at the same time: one per core here;
+# placing them (rename, sidecar, links, state) stays one at a time.
+BUILDERS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    path: Path | None  # new content to rename into place; None keeps the file there is
+    size: int
+    digest: str
+    exif_replaced: dict[str, str]
+    rebuilt: bool  # the content was (re)made from a download or the file on disk
+    old_sidecar: dict[str, Any] | None
 
 
 @dataclass
@@ -86,8 +99,22 @@ class Writer:
         self.albums: dict[str, Album] = {}
         self.folders: dict[str, str] = {}
         self.today = dt.date.today().isoformat()
+        self._builders = asyncio.Semaphore(BUILDERS)
+        self._placing = asyncio.Lock()
 
     async def run(self) -> None:
+        async with asyncio.TaskGroup() as closing:
+            listing = await self._consume(closing)
+        if listing.gone:
+            await finish_in_thread(self._mark_deleted, listing.gone)
+        if listing.forgotten:
+            await finish_in_thread(self.state.forget, listing.forgotten)
+        await finish_in_thread(self._sweep_parts)
+        self.scratch.clear()
+
+    async def _consume(self, closing: asyncio.TaskGroup) -> ListingDone:
+        """Read results until the listing and every worker are done; close each photo as
+        soon as its inputs are in, BUILDERS at a time."""
         pending: dict[str, _Pending] = {}
         exits = 0
         listing: ListingDone | None = None
@@ -103,7 +130,7 @@ class Writer:
                     for item in list(pending.values()):
                         item.failures.append("interrupted before its inputs arrived")
                         item.waiting = 0
-                        await self._close(item)
+                        await self._start_close(closing, item)
                     pending.clear()
                 continue
             if isinstance(message, ListingDone):
@@ -112,13 +139,12 @@ class Writer:
             absorbed = self._absorb(message, pending)
             if absorbed is not None and absorbed.ready:
                 del pending[absorbed.job.photo.id]
-                await self._close(absorbed)
-        if listing.gone:
-            await finish_in_thread(self._mark_deleted, listing.gone)
-        if listing.forgotten:
-            await finish_in_thread(self.state.forget, listing.forgotten)
-        await finish_in_thread(self._sweep_parts)
-        self.scratch.clear()
+                await self._start_close(closing, absorbed)
+        return listing
+
+    async def _start_close(self, closing: asyncio.TaskGroup, item: _Pending) -> None:
+        await self._builders.acquire()  # back-pressure: at most BUILDERS photos in hand
+        closing.create_task(self._close(item))
 
     def _absorb(self, message: Message, pending: dict[str, _Pending]) -> _Pending | None:
         if isinstance(message, Job):
@@ -140,10 +166,18 @@ class Writer:
         return item
 
     async def _close(self, item: _Pending) -> None:
+        try:
+            await self._close_one(item)
+        finally:
+            self._builders.release()
+
+    async def _close_one(self, item: _Pending) -> None:
         photo_id = item.job.photo.id
         if not item.failures:
             try:
-                await finish_in_thread(self._finalise, item)
+                built = await finish_in_thread(self._build, item)
+                async with self._placing:  # names and state change one photo at a time
+                    await finish_in_thread(self._place, item, built)
                 self.stats.finished += 1
                 return
             except StorageError:
@@ -193,25 +227,17 @@ class Writer:
 
     # --- one photo ---------------------------------------------------------------------
 
-    def _finalise(self, item: _Pending) -> None:
+    def _build(self, item: _Pending) -> _Built:
+        """The file's new content, built under scratch (never under a final name).
+
+        Independent per photo, so several run at once (hashing and copying release the GIL).
+        """
         job = item.job
         old = job.stored
         photo = item.described.photo if item.described else job.photo
         downloaded = item.download
         old_path = self.out / old.path if old and old.path else None
-
-        if downloaded:
-            ext = downloaded.record.ext
-        else:
-            assert old is not None and old.path is not None  # no download: we have a file
-            ext = PurePosixPath(old.path).suffix[1:]
-        primary_rel, link_rels = layout.photo_paths(
-            photo.id, ext, job.album_ids, self.folders, self.settings.layout
-        )
-        primary = self.out / primary_rel
         old_sidecar = _read_sidecar(old_path) if old_path else None
-
-        # 1. The file's new content, built under scratch (never under a final name).
         source: Path | None
         if downloaded:
             source = downloaded.part
@@ -223,14 +249,33 @@ class Writer:
         built: Path | None = None
         size, digest = (old.bytes or 0, old.sha256 or "") if old else (0, "")
         if source is not None and self.settings.exif and _is_jpeg(source):
-            built = self.scratch.path(primary.name)
+            built = self.scratch.path(f"{photo.id}.jpg")
             size, digest, new_replaced = embed_into(source, built, photo)
             # The camera's own values, captured the first time we overwrote them, win.
             replaced = {**new_replaced, **replaced} if not downloaded else new_replaced
         elif downloaded:
             built = downloaded.part
             size, digest = downloaded.record.bytes, downloaded.record.sha256
-            fsync_file(built)
+        return _Built(built, size, digest, replaced, source is not None, old_sidecar)
+
+    def _place(self, item: _Pending, built: _Built) -> None:
+        """Make one photo final: rename, sidecar, links, state. One at a time."""
+        job = item.job
+        old = job.stored
+        photo = item.described.photo if item.described else job.photo
+        downloaded = item.download
+        old_path = self.out / old.path if old and old.path else None
+        if downloaded:
+            ext = downloaded.record.ext
+        else:
+            assert old is not None and old.path is not None  # no download: we have a file
+            ext = PurePosixPath(old.path).suffix[1:]
+        primary_rel, link_rels = layout.photo_paths(
+            photo.id, ext, job.album_ids, self.folders, self.settings.layout
+        )
+        primary = self.out / primary_rel
+        old_sidecar = built.old_sidecar
+        size, digest, replaced = built.size, built.digest, built.exif_replaced
 
         # 2. A replaced original is kept, not overwritten.
         if (
@@ -242,9 +287,9 @@ class Writer:
             self._keep_replaced(old, old_path)
 
         # 3. Into place: atomic rename, then the sidecar, then the album links.
-        if built is not None:
+        if built.path is not None:
             primary.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(built, primary)
+            os.replace(built.path, primary)
         elif old_path is not None and old_path != primary:
             move_into_place(old_path, primary)
         set_mtime(primary, photo)
@@ -253,8 +298,8 @@ class Writer:
         albums = [self.albums[a] for a in job.album_ids if a in self.albums]
         # An album-only job whose old sidecar is unreadable can only write the listing's
         # fields: record it as stale so the next run fetches the full metadata again.
-        stale_metadata = source is None and old_sidecar is None and not item.described
-        if source is None and old_sidecar is not None and not item.described:
+        stale_metadata = not built.rebuilt and old_sidecar is None and not item.described
+        if not built.rebuilt and old_sidecar is not None and not item.described:
             doc = dict(old_sidecar)  # albums changed only: patch what we wrote before
             doc["albums"] = [{"id": a.id, "title": a.title} for a in albums]
             doc["deleted_on_flickr"] = None

@@ -7,6 +7,7 @@ memory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import random
@@ -26,7 +27,13 @@ from tests.fakeflickr.sizes import SizeSpec, display_dims, size_dims
 CHUNK = 64 * 1024
 CACHE_ITEM_MAX = 1 << 20  # cache files up to 1 MiB ...
 CACHE_BUDGET = 256 << 20  # ... and at most this much in total
-PADDED_IMAGE_EDGE = 320  # with a forced file size the pixels stay small; padding does the rest
+PADDED_IMAGE_EDGE = (
+    320  # with a small forced file size the pixels stay small; padding does the rest
+)
+# From this forced size up, originals are noise JPEGs (small header, big scan) like a camera's,
+# so benchmarks measure what real files cost, not megabytes of header segments.
+NOISE_MIN_SIZE = 256 * 1024
+NOISE_HEADROOM = 8 * 1024  # room for the per-photo comment and EXIF
 
 _FTYP = {
     "mov": (b"qt  ", 0, (b"qt  ",)),
@@ -190,11 +197,52 @@ def make_original(seed: int, photo: FakePhoto) -> bytes:
         out = io.BytesIO()
         _image(seed, photo, width, height, "P").save(out, "GIF", comment=comment)
         return out.getvalue()
-    data = _jpeg(
-        _image(seed, photo, width, height), comment, exif_bytes(photo) if photo.exif else None
-    )
+    exif = exif_bytes(photo) if photo.exif else None
+    if photo.file_size and photo.file_size >= NOISE_MIN_SIZE:
+        data = _big_jpeg(photo.file_size, comment, exif)
+        # The last few KB after EOI, as cameras append trailers (MPF previews, maker data).
+        return data + _rng(seed, photo, "trailer").randbytes(max(0, photo.file_size - len(data)))
+    data = _jpeg(_image(seed, photo, width, height), comment, exif)
     if photo.file_size:
         data = pad_jpeg(data, photo.file_size, _rng(seed, photo, "pad"))
+    return data
+
+
+def _big_jpeg(size: int, comment: bytes, exif: bytes | None) -> bytes:
+    """A JPEG of about `size` bytes shaped like a camera's: a small header and a big scan.
+
+    The noise image is encoded once per size and shared (encoding costs ~70 ms per 4 MiB);
+    each photo gets its own header (comment, EXIF), so files still differ.
+    """
+    base = _noise_jpeg(size - NOISE_HEADROOM)
+    segments = b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment
+    if exif:
+        segments = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif + segments
+    pos = 2 + 2 + struct.unpack(">H", base[4:6])[0]  # after SOI and Pillow's APP0 (JFIF)
+    return base[:pos] + segments + base[pos:]
+
+
+@functools.lru_cache(maxsize=8)
+def _noise_jpeg(target: int) -> bytes:
+    """Random pixels at quality 85, sized (two passes) to just under `target` bytes."""
+    rnd = random.Random(target)
+    edge = max(64, int((target / 1.1) ** 0.5))
+    data = b""
+    for _ in range(3):
+        pixels = rnd.randbytes(edge * edge * 3)
+        out = io.BytesIO()
+        Image.frombytes("RGB", (edge, edge), pixels).save(out, "JPEG", quality=85)
+        data = out.getvalue()
+        if len(data) <= target and len(data) > target * 0.97:
+            break
+        edge = max(64, int(edge * (target * 0.985 / len(data)) ** 0.5))
+    while len(data) > target:  # rare: shrink until it fits
+        edge = int(edge * 0.97)
+        out = io.BytesIO()
+        Image.frombytes("RGB", (edge, edge), rnd.randbytes(edge * edge * 3)).save(
+            out, "JPEG", quality=85
+        )
+        data = out.getvalue()
     return data
 
 
