@@ -256,3 +256,15 @@ def test_a_video_whose_original_fails_is_saved_from_its_best_rendition(
     )
     assert not path.read_bytes().startswith(b"\xff\xd8")
     assert video.id in result.stdout  # listed among the not-original items
+
+
+def test_a_file_torn_on_disk_is_fetched_again_by_the_next_backup(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = still(library, skip=6)
+    path = paths_of(synced, target)[0]
+    good = path.read_bytes()
+    path.write_bytes(good[: len(good) // 2])  # as a power cut can leave it
+    assert backup(env, synced) == 0
+    assert path.read_bytes() == good
+    assert set(fake.counters.file_requests) == {target}
