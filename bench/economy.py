@@ -77,10 +77,9 @@ def run(quick: bool) -> Section:
         unchanged = rerun_report.get("unchanged")
         section.notes.append(f"{label} rerun: {methods(rerun)} ({unchanged} unchanged).")
     section.notes.append(
-        "photos.search pages above ceil(N/500): past 4,000 results the listing starts a new "
-        "upload-date window at the last second seen (bounds are inclusive, so photos sharing "
-        "that second are asked for again); a window that then holds 501+ items costs one "
-        "extra page."
+        "photos.search calls above ceil(N/500) come from the 4,000-result cap: the listing walks "
+        "upload-date windows, and when photos sharing a window's last upload second fall past "
+        "the cap, that second is listed with one more call (flickr_async/listing.py)."
     )
     return section
 
