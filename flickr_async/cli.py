@@ -537,11 +537,11 @@ def _write_report(path: Path, summary: dict[str, Any]) -> None:
 
 
 def _print_dry_run(stats: Stats, *, quiet: bool) -> None:
-    counts = Counter(str(action["action"]) for action in stats.dry_run_actions)
+    counts = Counter(reason for _, reason in stats.dry_run_actions)
     if quiet and not counts:
         return
-    for action in stats.dry_run_actions:
-        typer.echo(f"would {_DRY_RUN_VERBS.get(str(action['action']), 'update')}: {action['id']}")
+    for photo_id, reason in stats.dry_run_actions:
+        typer.echo(f"would {_DRY_RUN_VERBS.get(reason, 'update')}: {photo_id}")
     listed = f"listed {stats.listed} of {stats.account_count} photos"
     plan = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to do"
     typer.echo(f"dry run: {listed}; {plan}; {stats.unchanged} unchanged")

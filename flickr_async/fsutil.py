@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import logging
 import os
 import shutil
@@ -110,8 +111,6 @@ def move_into_place(src: Path, dest: Path) -> None:
     os.replace(src, dest)
 
 
-
-
 def remove_quietly(path: Path, *, stop_at: Path) -> None:
     """Unlink a file we own and prune the folders it leaves empty (never `stop_at` itself)."""
     with contextlib.suppress(FileNotFoundError):
@@ -175,7 +174,7 @@ def embed_into(src: Path, dest: Path, photo: Photo) -> tuple[int, str, dict[str,
                 head = new_header + prefix[header_end:]
             except ValueError as exc:
                 log.warning("photo %s: EXIF not embedded: %s", photo.id, exc)
-        for block in (head, *iter(lambda: fin.read(COPY_BLOCK), b"")):
+        for block in itertools.chain((head,), iter(lambda: fin.read(COPY_BLOCK), b"")):
             fout.write(block)
             hasher.update(block)
             size += len(block)

@@ -126,7 +126,8 @@ class Stats:
     listing_complete: bool = True
     listing_problem: str | None = None
     api_calls: Counter[str] = field(default_factory=Counter)
-    dry_run_actions: list[dict[str, Any]] = field(default_factory=list)
+    # (photo id, reason) for --dry-run: tuples, as 100k of them must stay small
+    dry_run_actions: list[tuple[str, str]] = field(default_factory=list)
     elapsed: float = 0.0
 
     @property

@@ -98,7 +98,7 @@ class Producer:
         gone, forgotten = await asyncio.to_thread(self._gone, stream.seen) if complete else ([], [])
         self.stats.deleted_on_flickr = len(gone)
         if self.settings.dry_run:
-            self.stats.dry_run_actions.extend({"id": pid, "action": "deleted"} for pid in gone)
+            self.stats.dry_run_actions.extend((pid, "deleted") for pid in gone)
             return
         await self.results.put(
             ListingDone(
@@ -225,9 +225,7 @@ class Producer:
     async def _submit(self, job: Job) -> None:
         self.stats.jobs += 1
         if self.settings.dry_run:
-            self.stats.dry_run_actions.append(
-                {"id": job.photo.id, "action": job.reason, "download": job.download}
-            )
+            self.stats.dry_run_actions.append((job.photo.id, job.reason))
             return
         await self.results.put(job)  # the writer learns what to expect before any result
         if job.download:

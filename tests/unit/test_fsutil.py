@@ -33,3 +33,29 @@ def test_different_names_of_one_inode_are_not_the_same_entry(tmp_path: Path) -> 
     a.write_bytes(b"x")
     os.link(a, b)
     assert not same_entry(a, b)
+
+
+def test_embedding_exif_streams_the_file_instead_of_holding_it(tmp_path: Path) -> None:
+    import io
+    import tracemalloc
+
+    from PIL import Image
+
+    from flickr_async.fsutil import embed_into
+    from flickr_async.models import photo_from_listing
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(buf, "JPEG")
+    src = tmp_path / "big.jpg"
+    with src.open("wb") as fh:
+        fh.write(buf.getvalue()[:-2])  # the scan without EOI, then 32 MiB more of it
+        for _ in range(32):
+            fh.write(b"\x00" * (1 << 20))
+        fh.write(b"\xff\xd9")
+    photo = photo_from_listing({"id": "1", "title": "big", "datetaken": "2020-01-01 00:00:00"})
+    tracemalloc.start()
+    size, _, _ = embed_into(src, tmp_path / "out.jpg", photo)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert size > 32 << 20
+    assert peak < 8 << 20, f"peak {peak >> 20} MiB"
