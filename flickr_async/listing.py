@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from flickr_async.api import FlickrAPI
-from flickr_async.models import LISTING_EXTRAS, Page, Photo
+from flickr_async.models import Page, Photo
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +20,10 @@ SHORT_PAGE_RETRIES = 2
 
 @dataclass
 class Window:
-    """What one query over [lower, upper] upload seconds returned."""
+    """What one query from upload second `lower` onwards returned."""
 
     lower: int
-    upper: int | None
     total: int = 0  # Flickr's claim for the whole window
-    listed: int = 0  # items its pages actually carried
     newest: int = 0  # the last upload second seen
     capped: bool = False  # more than the cap: the rest needs another window
 
@@ -35,10 +33,12 @@ class Photostream:
 
     Flickr caps every query at 4,000 results, so the listing walks upload-date windows
     sorted `date-posted-asc`: a window yields its first 4,000 results, ending at upload
-    second t; the next window starts at t+1 (bounds are inclusive), so no page is spent on
-    overlap. Photos of second t beyond the cap would fall between the two windows; the
-    totals tell (window 1's total - window 2's total = photos up to t), and only then is
-    second t listed on its own. A 10,000-photo account lists in ceil(10,000/500) pages.
+    second t, and the next window starts at t itself (bounds are inclusive) so photos of
+    second t past the cap are not lost; the few already seen are dropped by id. That overlap
+    costs at most one page over the whole listing (capped windows are exactly 8 full pages;
+    only the last one can spill), where starting at t+1 would need an extra query for every
+    window boundary that splits a second — frequent with batch uploads. A 10,000-photo
+    account lists in ceil(10,000/500) pages, at most one more.
     """
 
     def __init__(self, api: FlickrAPI, *, per_page: int = PER_PAGE, cap: int = SEARCH_CAP) -> None:
@@ -50,24 +50,17 @@ class Photostream:
 
     async def pages(self) -> AsyncIterator[list[Photo]]:
         lower = 0
-        previous: Window | None = None
         while True:
-            window = Window(lower, None)
+            window = Window(lower)
             async for batch in self._window(window):
                 yield batch
-            if previous is not None and previous.total - window.total > previous.listed:
-                # Photos of the previous window's last second beyond its cap: list that second.
-                boundary = Window(previous.newest, previous.newest)
-                async for batch in self._window(boundary):
-                    yield batch
-                if boundary.capped:
-                    self._report(boundary.lower)
             if not window.capped:
                 return
-            if window.newest < window.lower:
+            if window.newest <= window.lower:
+                # More than `cap` photos share one upload second: no window can split them.
                 self._report(window.lower)
                 return
-            previous, lower = window, window.newest + 1
+            lower = window.newest
             log.info("listing window from upload second %d", lower)
 
     def _report(self, second: int) -> None:
@@ -87,7 +80,6 @@ class Photostream:
                 window.capped = result.total > self.cap
                 # Pages past the cap only repeat earlier results: never ask for them.
                 window_pages = max(1, min(result.pages, self.cap // self.per_page))
-            window.listed += len(result.items)
             window.newest = max([window.newest, *(p.date_posted for p in result.items)])
             fresh = [p for p in result.items if p.id not in self.seen]
             self.seen.update(p.id for p in fresh)
@@ -104,10 +96,6 @@ class Photostream:
         fills it, and whatever is still missing shows up in the reconciliation against the
         account's own count.
         """
-        # Upload bounds are inclusive Unix seconds; a window without an upper bound is open.
-        upper: dict[str, str | int] = {}
-        if window.upper is not None:
-            upper["max_upload_date"] = window.upper
         best: Page | None = None
         for _ in range(1 + SHORT_PAGE_RETRIES):
             result = await self.api.photos_search(
@@ -115,9 +103,7 @@ class Photostream:
                 sort="date-posted-asc",
                 page=page,
                 per_page=self.per_page,
-                extras=LISTING_EXTRAS,
-                min_upload_date=window.lower,
-                **upper,
+                min_upload_date=window.lower,  # inclusive, Unix seconds
             )
             best = _merge(best, result)
             is_last = page >= min(result.pages, window_pages)
