@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fakeserver import FakeSpec
+from tests.fakeflickr.server import cli_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "out"  # git-ignored scratch space; every run cleans up after itself
@@ -181,16 +182,17 @@ class FakeServer:
         self.origin = info["origin"]
 
     def env(self, home: Path) -> dict[str, str]:
-        """The CLI's environment (as tests/e2e/helpers.py `cli_env` builds it)."""
+        """The CLI's environment, built as the tests build it."""
         return {
             **os.environ,
-            "FLICKR_API_KEY": self.info["api_key"],
-            "FLICKR_API_SECRET": self.info["api_secret"],
-            "FLICKR_OAUTH_TOKEN": self.info["oauth_token"],
-            "FLICKR_OAUTH_TOKEN_SECRET": self.info["oauth_token_secret"],
-            "FLICKR_API_BASE": self.base_url,
-            "FLICKR_TOKEN_FILE": str(home / "token.json"),
-            "XDG_CONFIG_HOME": str(home),
+            **cli_environment(
+                base_url=self.base_url,
+                api_key=self.info["api_key"],
+                api_secret=self.info["api_secret"],
+                token=self.info["oauth_token"],
+                token_secret=self.info["oauth_token_secret"],
+                home=home,
+            ),
         }
 
     def _admin(self, path: str, method: str = "GET") -> dict[str, Any]:
