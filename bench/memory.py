@@ -13,9 +13,8 @@ ALBUMS = 20
 BIG_JPEG = 256 * MiB  # Flickr accepts photos up to 200 MB; panoramas get close
 LINEAR_SLACK = 1.3
 JPEG_NOTE = (
-    "The big JPEG's peak RSS exceeds its size: the EXIF pass (fsutil.embed_into) builds "
-    "`(head, *iter(lambda: fin.read(COPY_BLOCK), b''))`, a tuple of every block of the file, "
-    "before writing the first one."
+    "The big JPEG's peak RSS exceeds the target: the EXIF pass (fsutil.embed_into) is meant "
+    "to hold only the JPEG header; look for a regression there."
 )  # the per-photo cost at the top may exceed the one below by this much
 
 

@@ -34,6 +34,7 @@ PADDED_IMAGE_EDGE = (
 # so benchmarks measure what real files cost, not megabytes of header segments.
 NOISE_MIN_SIZE = 256 * 1024
 NOISE_HEADROOM = 8 * 1024  # room for the per-photo comment and EXIF
+NOISE_MAX = 16 << 20
 
 _FTYP = {
     "mov": (b"qt  ", 0, (b"qt  ",)),
@@ -214,7 +215,9 @@ def _big_jpeg(size: int, comment: bytes, exif: bytes | None) -> bytes:
     The noise image is encoded once per size and shared (encoding costs ~70 ms per 4 MiB);
     each photo gets its own header (comment, EXIF), so files still differ.
     """
-    base = _noise_jpeg(size - NOISE_HEADROOM)
+    # Past NOISE_MAX the scan stays that big and the rest trails after EOI: encoding a
+    # 256 MiB noise image would take the fake seconds and gigabytes.
+    base = _noise_jpeg(min(size, NOISE_MAX) - NOISE_HEADROOM)
     segments = b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment
     if exif:
         segments = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif + segments
