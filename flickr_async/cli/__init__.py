@@ -1,0 +1,11 @@
+"""The command line: typer commands; flags + env -> Settings; asyncio.run(); errors -> exit codes.
+
+Only this package talks to the terminal. `app` is the typer application; each module adds its
+commands to it on import.
+"""
+
+from flickr_async import auth as oauth  # noqa: F401  (tests patch the dance through cli.oauth)
+from flickr_async.cli import account, archive, backup  # noqa: F401  (they register commands)
+from flickr_async.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,194 @@
+"""The typer app: errors -> one line and an exit code, logging, options every command shares."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from typer.core import TyperGroup
+
+from flickr_async.errors import EXIT_INCOMPLETE, FlickrAsyncError
+from flickr_async.settings import (
+    ENV_API_BASE,
+    ENV_API_KEY,
+    ENV_API_SECRET,
+    ENV_TOKEN_FILE,
+    Settings,
+    build_settings,
+)
+
+T = TypeVar("T")
+
+EXIT_INTERRUPTED = 130
+_VERBOSE = "flickr_async.verbose"  # key in click's context meta, shared by parent and subcommand
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+# --- errors -> exit codes ----------------------------------------------------------------
+
+
+def report_error(exc: BaseException, *, verbose: bool) -> int:
+    """Print one line for `exc` on stderr (a traceback first with --verbose); its exit code."""
+    if verbose and not isinstance(exc, KeyboardInterrupt):
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    message = " ".join(str(exc).split())  # one line, whatever the exception carried
+    if isinstance(exc, FlickrAsyncError):
+        typer.echo(f"error: {message}", err=True)
+        return exc.exit_code
+    hint = "" if verbose else " (use --verbose for details)"
+    typer.echo(f"internal error: {type(exc).__name__}: {message}{hint}", err=True)
+    return EXIT_INCOMPLETE
+
+
+class FlickrAsyncGroup(TyperGroup):
+    """The app's command group: the one place where exceptions become exit codes.
+
+    It sits under `main()` and under `typer.testing.CliRunner` alike, so tests see exactly
+    what users see. Click's own exits (usage errors: 2, --help: 0) pass through untouched.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            code = report_error(exc, verbose=bool(ctx.meta.get(_VERBOSE, False)))
+            raise typer.Exit(code) from None
+
+
+app = typer.Typer(
+    cls=FlickrAsyncGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # rich tracebacks would print local variables: secrets
+    help="Back up a whole Flickr account: every original, every bit of metadata.",
+)
+
+
+def main() -> None:
+    """Console entry point (`flickr-async`, `python -m flickr_async`)."""
+    app()
+
+
+# --- logging and the async runner ------------------------------------------------------
+
+
+class _ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The terminal's log handler (a run's log file is a separate handler)."""
+
+
+def configure_logging(verbose: bool, quiet: bool = False) -> None:
+    """Log records to stderr, one plain line each: DEBUG with --verbose, only errors with
+    --quiet, else warnings. The root level stays at INFO so a run's log file gets INFO."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, _ConsoleHandler):
+            root.removeHandler(handler)
+    console = _ConsoleHandler(sys.stderr)  # bound now: tests swap sys.stderr per run
+    console.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    console.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(console)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def run_async(
+    coro_factory: Callable[[], Coroutine[Any, Any, T]], *, verbose: bool, quiet: bool = False
+) -> T:
+    """Run one command's coroutine in a fresh event loop and return its result.
+
+    Errors propagate: FlickrAsyncGroup turns them into a line and an exit code. A command
+    returning an exit code ends with `raise typer.Exit(run_async(...))`.
+    """
+    configure_logging(verbose, quiet)
+    return asyncio.run(coro_factory())
+
+
+# --- options shared by every command -----------------------------------------------------
+
+
+def _remember_verbose(ctx: typer.Context, value: bool) -> bool:
+    ctx.meta[_VERBOSE] = value  # read by FlickrAsyncGroup when it reports an error
+    configure_logging(value)
+    return value
+
+
+# No `envvar=` here on purpose: settings.build_settings is the only reader of the environment.
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        help=f"Flickr API key. Default: ${ENV_API_KEY}, then the key saved in the token file.",
+        show_default=False,
+    ),
+]
+ApiSecretOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-secret",
+        help=f"Flickr API secret. Default: ${ENV_API_SECRET}, then the token file.",
+        show_default=False,
+    ),
+]
+TokenFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        help=(
+            f"Where the OAuth token is saved (mode 0600). Default: ${ENV_TOKEN_FILE}, "
+            "else $XDG_CONFIG_HOME/flickr-async/token.json (~/.config when unset)."
+        ),
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+ApiBaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-base",
+        help=(
+            f"Base URL of Flickr's services (REST at <base>/rest/, OAuth at <base>/oauth/). "
+            f"Default: ${ENV_API_BASE}, else https://www.flickr.com/services."
+        ),
+        show_default=False,
+    ),
+]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Log every API call (never secrets) and show tracebacks on errors.",
+        callback=_remember_verbose,
+        is_eager=True,
+    ),
+]
+
+
+def settings_from_options(
+    *,
+    api_key: str | None,
+    api_secret: str | None,
+    token_file: Path | None,
+    api_base: str | None,
+    verbose: bool,
+    **options: Any,
+) -> Settings:
+    """Settings from the common options (None = not given) plus command-specific ones."""
+    return build_settings(
+        api_key=api_key,
+        api_secret=api_secret,
+        token_file=token_file,
+        api_base=api_base,
+        verbose=verbose,
+        **options,
+    )

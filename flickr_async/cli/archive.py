@@ -1,0 +1,180 @@
+"""`verify` and `status`: what the archive on disk holds, checked against its state."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flickr_async.cli.app import (
+    ApiBaseOption,
+    ApiKeyOption,
+    ApiSecretOption,
+    TokenFileOption,
+    VerboseOption,
+    app,
+    settings_from_options,
+)
+from flickr_async.cli.backup import (
+    ApiRateOption,
+    ConcurrencyOption,
+    MaxRetryWaitOption,
+    OutArgument,
+    QuietOption,
+    remembered_options,
+    run_and_report,
+)
+from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
+from flickr_async.jobs import Stats
+from flickr_async.layout import STATE_DIR
+from flickr_async.progress import human_bytes
+from flickr_async.state import RunLock, State
+from flickr_async.verify import verify_archive
+
+# --- verify and status --------------------------------------------------------------------
+
+
+@app.command()
+def verify(
+    out: OutArgument,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Fetch everything found missing or corrupt again (needs the Flickr token).",
+        ),
+    ] = False,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="Check sizes only, not SHA-256 (reads no file contents)."),
+    ] = False,
+    concurrency: ConcurrencyOption = 8,
+    api_rate: ApiRateOption = 1.0,
+    max_retry_wait: MaxRetryWaitOption = 60.0,
+    quiet: QuietOption = False,
+    api_key: ApiKeyOption = None,
+    api_secret: ApiSecretOption = None,
+    token_file: TokenFileOption = None,
+    api_base: ApiBaseOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Check that every archived file, sidecar and album link is present and intact.
+
+    Exit status: 0 intact (or fully repaired), 1 problems remain.
+    """
+    state_path = _archive_state_path(out)
+    with RunLock(out):  # a backup running meanwhile would look like corruption
+        state = State(state_path)
+        try:
+            problems = list(verify_archive(out, state, checksums=not quick))
+            if repair and problems:
+                state.mark_for_repair(sorted({p.photo_id for p in problems}))
+        finally:
+            state.close()
+    for problem in problems:
+        typer.echo(str(problem))
+    if not problems:
+        if not quiet:
+            typer.echo("archive intact")
+        raise typer.Exit(0)
+    typer.echo(f"{len(problems)} problems in {len({p.photo_id for p in problems})} items")
+    if not repair:
+        raise typer.Exit(EXIT_INCOMPLETE)
+    settings = settings_from_options(
+        api_key=api_key,
+        api_secret=api_secret,
+        token_file=token_file,
+        api_base=api_base,
+        verbose=verbose,
+        out=out,
+        quiet=quiet,
+        concurrency=concurrency,
+        api_rate=api_rate,
+        retry_max_wait=max_retry_wait,
+        **remembered_options(out, layout=None, metadata=None, exif=None),
+    )
+    code = run_and_report(settings, Stats())
+    state = _open_existing_state(out)
+    try:
+        remaining = list(verify_archive(out, state, checksums=not quick))
+    finally:
+        state.close()
+    for problem in remaining:
+        typer.echo(f"still broken: {problem}")
+    if not remaining and not quiet:
+        typer.echo("repaired: archive intact")
+    raise typer.Exit(EXIT_INCOMPLETE if remaining else code)
+
+
+@app.command()
+def status(
+    out: OutArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """What the archive holds next to the account's last-known totals; no network needed."""
+    state = _open_existing_state(out)
+    try:
+        counts = state.counts()
+        last = state.last_run()
+        failed = [(row.id, row.error or "") for row in state.iter_photos() if not row.is_done]
+        not_original = [
+            row.id for row in state.iter_photos() if row.is_done and row.original is False
+        ]
+    finally:
+        state.close()
+    summary = (last or {}).get("summary", {})
+    info = {
+        "archived": counts["done"],
+        "videos": counts["videos"],
+        "bytes": counts["bytes"],
+        "account_count": summary.get("account_count"),
+        "pending_or_failed": dict(failed),
+        "not_original": not_original,
+        "deleted_on_flickr": counts["deleted"],
+        "last_run": None
+        if last is None
+        else {
+            "finished": _iso(last["finished"]),
+            "result": last["result"],
+            "listing_problem": summary.get("listing_problem"),
+        },
+    }
+    if as_json:
+        typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    total = info["account_count"]
+    typer.echo(
+        f"archived: {counts['done']} items ({counts['videos']} videos, "
+        f"{human_bytes(counts['bytes'])})"
+        + (f" of {total} on Flickr at the last run" if total is not None else "")
+    )
+    if last is None:
+        typer.echo("last run: never finished")
+    else:
+        typer.echo(f"last run: {_iso(last['finished'])}, {last['result']}")
+        if summary.get("listing_problem"):
+            typer.echo(f"  listing problem: {summary['listing_problem']}")
+    typer.echo(f"pending or failed: {len(failed)}")
+    for photo_id, error in failed[:20]:
+        typer.echo(f"  {photo_id}: {error}")
+    typer.echo(f"saved without original: {len(not_original)}")
+    typer.echo(f"deleted on Flickr (kept): {counts['deleted']}")
+
+
+def _archive_state_path(out: Path) -> Path:
+    path = out / STATE_DIR / "state.sqlite3"
+    if not path.is_file():
+        raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")
+    return path
+
+
+def _open_existing_state(out: Path) -> State:
+    return State(_archive_state_path(out))
+
+
+def _iso(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp).isoformat(timespec="seconds")

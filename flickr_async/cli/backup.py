@@ -1,0 +1,252 @@
+"""`backup`: flags -> Settings, the pipeline with progress, the summary, report and exit code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from flickr_async.cli.app import (
+    LOG_FORMAT,
+    ApiBaseOption,
+    ApiKeyOption,
+    ApiSecretOption,
+    TokenFileOption,
+    VerboseOption,
+    app,
+    run_async,
+    settings_from_options,
+)
+from flickr_async.errors import EXIT_INCOMPLETE
+from flickr_async.jobs import Stats
+from flickr_async.layout import STATE_DIR
+from flickr_async.pipeline import run_backup
+from flickr_async.progress import show_progress, summary_lines
+from flickr_async.settings import Settings
+from flickr_async.state import State
+
+# --- backup -------------------------------------------------------------------------------
+
+
+OutArgument = Annotated[
+    Path,
+    typer.Argument(
+        help="The archive folder. Created if missing; state lives in OUT/.flickr-async/.",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print nothing unless something failed (for cron)."),
+]
+
+
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option("--concurrency", "-c", min=1, max=64, help="Files downloaded at the same time."),
+]
+ApiRateOption = Annotated[
+    float,
+    typer.Option(
+        "--api-rate",
+        help=(
+            "API calls per second, all stages together. Flickr allows 3,600 per hour per key, "
+            "shared by everyone using the key. File downloads do not count."
+        ),
+    ),
+]
+MaxRetryWaitOption = Annotated[
+    float,
+    typer.Option(
+        "--max-retry-wait",
+        min=0.0,
+        help="Longest single wait, in seconds, before retrying a failed request.",
+    ),
+]
+LayoutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--layout",
+        help=(
+            "albums: OUT/<album>/<id>.<ext>, photos in several albums hard-linked, the rest "
+            "in OUT/Unsorted/. flat: OUT/<id>.<ext>. Default: what this archive used last, "
+            "else albums."
+        ),
+        show_default=False,
+    ),
+]
+MetadataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--metadata",
+        help=(
+            "full: one getInfo call per new or changed photo (raw tags, notes, place names, "
+            "rotation...); basic: the listing's fields only. Comments are fetched in both, "
+            "only for photos that have some. Default: what this archive used last, else full."
+        ),
+        show_default=False,
+    ),
+]
+ExifOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--exif/--no-exif",
+        help=(
+            "Embed title, description, tags, date taken and geo in JPEGs' EXIF; --no-exif "
+            "keeps every file byte-identical to what Flickr served. Default: what this "
+            "archive used last, else --exif."
+        ),
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def backup(
+    out: OutArgument,
+    concurrency: ConcurrencyOption = 8,
+    layout_: LayoutOption = None,
+    api_rate: ApiRateOption = 1.0,
+    metadata: MetadataOption = None,
+    exif: ExifOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="List what would be downloaded or updated; write nothing."),
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write the run's summary as JSON to this file (also when the run fails).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    max_retry_wait: MaxRetryWaitOption = 60.0,
+    quiet: QuietOption = False,
+    api_key: ApiKeyOption = None,
+    api_secret: ApiSecretOption = None,
+    token_file: TokenFileOption = None,
+    api_base: ApiBaseOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Back up every photo and video with its metadata into OUT; rerun to sync changes.
+
+    Exit status: 0 complete, 1 some items failed or the listing was incomplete, 2 usage or
+    configuration error, 3 authentication error, 4 another run holds the lock on OUT.
+    """
+    settings = settings_from_options(
+        api_key=api_key,
+        api_secret=api_secret,
+        token_file=token_file,
+        api_base=api_base,
+        verbose=verbose,
+        out=out,
+        concurrency=concurrency,
+        api_rate=api_rate,
+        dry_run=dry_run,
+        quiet=quiet,
+        report_file=report,
+        retry_max_wait=max_retry_wait,
+        **remembered_options(out, layout=layout_, metadata=metadata, exif=exif),
+    )
+    raise typer.Exit(run_and_report(settings, Stats()))
+
+
+def remembered_options(out: Path, **given: object) -> dict[str, object]:
+    """Options not given on the command line come from the archive's last run."""
+    path = out / STATE_DIR / "state.sqlite3"
+    if not path.is_file() or all(v is not None for v in given.values()):
+        return given
+    state = State(path)
+    try:
+        saved = json.loads(state.get_meta("options") or "{}")
+    finally:
+        state.close()
+    return {k: saved.get(k) if v is None else v for k, v in given.items()}
+
+
+def run_and_report(settings: Settings, stats: Stats) -> int:
+    """Run the backup with progress, then the summary, the report file and the exit code."""
+    console = Console(stderr=True)
+    log_file = None if settings.dry_run else _start_log_file(settings)
+
+    async def go() -> None:
+        async with show_progress(stats, console, quiet=settings.quiet):
+            await run_backup(settings, stats)
+
+    try:
+        run_async(go, verbose=settings.verbose, quiet=settings.quiet)
+    except BaseException as exc:
+        if settings.report_file:
+            _write_report(settings.report_file, {**stats.summary("failed"), "error": str(exc)})
+        raise
+    finally:
+        if log_file is not None:
+            logging.getLogger().removeHandler(log_file)
+            log_file.close()
+    result = "complete" if stats.ok else "incomplete"
+    summary = stats.summary(result)
+    if settings.report_file:
+        _write_report(settings.report_file, summary)
+    if settings.dry_run:
+        _print_dry_run(stats, quiet=settings.quiet)
+    elif not settings.quiet or not stats.ok:
+        for line in summary_lines(summary):
+            typer.echo(line)
+    return 0 if stats.ok else EXIT_INCOMPLETE
+
+
+def _start_log_file(settings: Settings) -> logging.Handler | None:
+    """OUT/.flickr-async/logs/<time>.log, INFO and up, for every run."""
+    assert settings.out is not None
+    logs = settings.out / STATE_DIR / "logs"
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(
+            logs / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log", encoding="utf-8"
+        )
+    except OSError:
+        return None  # the run itself reports an unwritable OUT properly
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s " + LOG_FORMAT))
+    logging.getLogger().addHandler(handler)
+    return handler
+
+
+def _write_report(path: Path, summary: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    except OSError as exc:
+        typer.echo(f"error: cannot write report {path}: {exc.strerror}", err=True)
+
+
+def _print_dry_run(stats: Stats, *, quiet: bool) -> None:
+    counts = Counter(reason for _, reason in stats.dry_run_actions)
+    if quiet and not counts:
+        return
+    for photo_id, reason in stats.dry_run_actions:
+        typer.echo(f"would {_DRY_RUN_VERBS.get(reason, 'update')}: {photo_id}")
+    listed = f"listed {stats.listed} of {stats.account_count} photos"
+    plan = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to do"
+    typer.echo(f"dry run: {listed}; {plan}; {stats.unchanged} unchanged")
+
+
+_DRY_RUN_VERBS = {
+    "new": "download",
+    "retry": "download (failed before)",
+    "missing": "download (missing on disk)",
+    "replaced": "download (original replaced on Flickr)",
+    "changed": "update metadata",
+    "albums": "update album links",
+    "deleted": "mark deleted on Flickr",
+}
