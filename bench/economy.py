@@ -78,8 +78,10 @@ def run(quick: bool) -> Section:
         section.notes.append(f"{label} rerun: {methods(rerun)} ({unchanged} unchanged).")
     section.notes.append(
         "photos.search calls above ceil(N/500) come from the 4,000-result cap: the listing walks "
-        "upload-date windows, and when photos sharing a window's last upload second fall past "
-        "the cap, that second is listed with one more call (flickr_async/listing.py)."
+        "upload-date windows, each starting at the previous one's last upload second (inclusive, "
+        "so photos sharing it are not lost); the re-listed photos of those seconds can spill "
+        "the last window into one more page (flickr_async/listing.py). The no-change bound's "
+        "+3 (login, people.getInfo, one spare) absorbs it; the full-backup bound has no spare."
     )
     return section
 

@@ -93,8 +93,8 @@ def run(quick: bool) -> Section:
         "Growth is judged on the CLI's own CPU time: elapsed also contains the fake's time to "
         "render each 500-photo page (its own process, the other core), which is not ours. "
         "RSS starts near 60 MiB (interpreter, aiohttp, rich, typer) and grows by a few hundred "
-        "bytes per photo: the listing's `seen` ids and, in a dry run, one dict per planned action "
-        "kept for the final printout."
+        "bytes per photo: the listing's `seen` ids and, in a dry run, one (id, reason) tuple per "
+        "planned action kept for the final printout."
     )
     if quick:
         section.notes.append("--quick changes nothing here: the sizes are already affordable.")

@@ -16,6 +16,11 @@ RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 RESULTS_JSON = ROOT / "bench" / "results.json"  # every section's latest figures
 
 
+# What the figures revealed and what was changed (issue 5, item 7): kept by hand in
+# bench/history.md, since everything else in RESULTS.md is regenerated on every run.
+HISTORY_FILE = Path(__file__).with_name("history.md")
+
+
 def verdict(met: bool | None) -> str:
     return {True: "met", False: "MISSED", None: ""}[met]
 
@@ -125,7 +130,10 @@ def render(sections: Sequence[Section]) -> str:
             f"| {section.title} | {_escape(fig.label)}: {_escape(fig.target)} | "
             f"{_escape(fig.value)} | {'✅ met' if fig.met else '❌ missed'} |"
         )
-    return "\n".join(head) + "\n\n" + "\n".join(render_section(s) for s in sections)
+    history = HISTORY_FILE.read_text("utf-8") if HISTORY_FILE.exists() else ""
+    return (
+        "\n".join(head) + "\n\n" + "\n".join(render_section(s) for s in sections) + "\n" + history
+    )
 
 
 def save(sections: Sequence[Section], order: Sequence[str]) -> Path:
