@@ -52,11 +52,11 @@ def auth(
 ) -> None:
     """Let flickr-async read your Flickr account (OAuth, read-only) and save the token."""
     settings = settings_from_options(
-        api_key=api_key,
-        api_secret=api_secret,
-        token_file=token_file,
-        api_base=api_base,
-        verbose=verbose,
+        api_key,
+        api_secret,
+        token_file,
+        api_base,
+        verbose,
         use_saved_token=False,  # it is about to be replaced, and may be the damaged one
     )
     settings.require_key()
@@ -130,13 +130,7 @@ def whoami(
     verbose: VerboseOption = False,
 ) -> None:
     """Show which Flickr account the saved token belongs to, and its permissions."""
-    settings = settings_from_options(
-        api_key=api_key,
-        api_secret=api_secret,
-        token_file=token_file,
-        api_base=api_base,
-        verbose=verbose,
-    )
+    settings = settings_from_options(api_key, api_secret, token_file, api_base, verbose)
     if not settings.has_token:
         raise CredentialsError("no saved token: run `flickr-async auth` first")
     settings.require_key()

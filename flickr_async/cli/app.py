@@ -175,15 +175,16 @@ VerboseOption = Annotated[
 
 
 def settings_from_options(
-    *,
     api_key: str | None,
     api_secret: str | None,
     token_file: Path | None,
     api_base: str | None,
     verbose: bool,
+    /,
     **options: Any,
 ) -> Settings:
-    """Settings from the common options (None = not given) plus command-specific ones."""
+    """Settings from the common options, in the order every command declares them (None =
+    not given), plus command-specific ones."""
     return build_settings(
         api_key=api_key,
         api_secret=api_secret,

@@ -84,11 +84,11 @@ def verify(
     if not repair:
         raise typer.Exit(EXIT_INCOMPLETE)
     settings = settings_from_options(
-        api_key=api_key,
-        api_secret=api_secret,
-        token_file=token_file,
-        api_base=api_base,
-        verbose=verbose,
+        api_key,
+        api_secret,
+        token_file,
+        api_base,
+        verbose,
         out=out,
         quiet=quiet,
         concurrency=concurrency,

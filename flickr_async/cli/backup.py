@@ -144,11 +144,11 @@ def backup(
     configuration error, 3 authentication error, 4 another run holds the lock on OUT.
     """
     settings = settings_from_options(
-        api_key=api_key,
-        api_secret=api_secret,
-        token_file=token_file,
-        api_base=api_base,
-        verbose=verbose,
+        api_key,
+        api_secret,
+        token_file,
+        api_base,
+        verbose,
         out=out,
         concurrency=concurrency,
         api_rate=api_rate,
