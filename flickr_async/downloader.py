@@ -198,12 +198,13 @@ class Downloader:
                             batch.append(chunk)
                             self.stats.bytes_downloaded += len(chunk)
                             if len(batch) * CHUNK >= FLUSH:
-                                written += await _append(fh, hasher, batch)
-                                batch = []
+                                data, batch = b"".join(batch), []  # taken before the await
+                                written += await _append(fh, hasher, data)
                     finally:
                         # What arrived before an error is kept: the retry resumes after it.
                         if batch:
-                            written += await _append(fh, hasher, batch)
+                            data, batch = b"".join(batch), []
+                            written += await _append(fh, hasher, data)
         except OSError as exc:
             if exc.errno in DISK_ERRNOS:
                 raise StorageError(f"cannot write {part}: {exc.strerror}") from exc
@@ -259,11 +260,16 @@ def _range_start(resp: aiohttp.ClientResponse) -> int | None:
     return int(match.group(1)) if match else None
 
 
-async def _append(fh: Any, hasher: Any, batch: list[bytes]) -> int:
-    """Write and hash a batch at once in two threads: sha256 releases the GIL, so hashing
-    runs beside the event loop instead of inside it."""
-    data = b"".join(batch)
-    await asyncio.gather(fh.write(data), asyncio.to_thread(hasher.update, data))
+async def _append(fh: Any, hasher: Any, data: bytes) -> int:
+    """Write and hash one batch in two threads (SHA-256 releases the GIL, so hashing runs
+    beside the event loop), and always to the end: if the run is cancelled meanwhile, the
+    file and the hash still agree on exactly these bytes, so a resume cannot repeat them."""
+    work = asyncio.gather(fh.write(data), asyncio.to_thread(hasher.update, data))
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await work
+        raise
     return len(data)
 
 

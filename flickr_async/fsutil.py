@@ -1,9 +1,10 @@
 """Atomic file operations: nothing appears under a final name until it is whole.
 
-Durability choice: files are not fsynced one by one (on this class of disk that halves the
-throughput). A crash or kill -9 loses nothing — the page cache survives the process and
+Durability choice: new files are not fsynced one by one (on this class of disk that halves
+the throughput). A crash or kill -9 loses nothing — the page cache survives the process and
 renames are atomic. After a power cut the next run re-fetches any file whose size is not the
-recorded one, and `verify` checks every byte.
+recorded one, and `verify` checks every byte. What replaces an existing archived file (a
+sidecar rewrite, a re-embedded JPEG) is flushed first: the old copy may be irreplaceable.
 """
 
 from __future__ import annotations
@@ -54,14 +55,28 @@ class Scratch:
 
 
 def write_atomic(dest: Path, data: bytes, scratch: Scratch) -> None:
+    """Replace dest with data by rename. When dest already exists the new bytes are flushed
+    first: the old version may be all there is (a photo deleted on Flickr), and some
+    filesystems can leave an empty file after a power cut if a rename beats the data."""
     tmp = scratch.path(dest.name)
     try:
         with tmp.open("wb") as fh:
             fh.write(data)
+            if dest.exists():
+                fh.flush()
+                os.fsync(fh.fileno())
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def place_link(src: Path, dest: Path, scratch: Scratch) -> None:
@@ -159,11 +174,12 @@ def embed_into(src: Path, dest: Path, photo: Photo) -> tuple[int, str, dict[str,
         try:
             while (header_end := exif.header_length(prefix)) is None:
                 # Double the read: a header of several MB (phones' MPF previews) must not
-                # cost a re-scan per 64 KiB.
+                # cost a re-scan per 64 KiB. What was read always joins the prefix, which is
+                # copied out whole below, whether or not a header end was found.
                 more = fin.read(len(prefix))
+                prefix += more
                 if not more or len(prefix) > MAX_JPEG_HEADER:
                     break
-                prefix += more
         except ValueError as exc:
             log.warning("photo %s: JPEG header not understood (%s); left as served", photo.id, exc)
             header_end = None

@@ -17,6 +17,7 @@ from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
     Scratch,
     embed_into,
+    fsync_path,
     move_into_place,
     place_link,
     raise_if_disk_problem,
@@ -103,14 +104,17 @@ class Writer:
         self._placing = asyncio.Lock()
 
     async def run(self) -> None:
-        async with asyncio.TaskGroup() as closing:
-            listing = await self._consume(closing)
-        if listing.gone:
-            await finish_in_thread(self._mark_deleted, listing.gone)
-        if listing.forgotten:
-            await finish_in_thread(self.state.forget, listing.forgotten)
-        await finish_in_thread(self._sweep_parts)
-        self.scratch.clear()
+        try:
+            async with asyncio.TaskGroup() as closing:
+                listing = await self._consume(closing)
+            if listing.gone:
+                await finish_in_thread(self._mark_deleted, listing.gone)
+            if listing.forgotten:
+                await finish_in_thread(self.state.forget, listing.forgotten)
+            await finish_in_thread(self._sweep_parts)
+        finally:
+            # Builds a cancelled run never placed; every thread has finished by now.
+            self.scratch.clear()
 
     async def _consume(self, closing: asyncio.TaskGroup) -> ListingDone:
         """Read results until the listing and every worker are done; close each photo as
@@ -288,6 +292,10 @@ class Writer:
 
         # 3. Into place: atomic rename, then the sidecar, then the album links.
         if built.path is not None:
+            if not downloaded:
+                # Re-embedded over the archived copy, which may be all there is (deleted on
+                # Flickr): flush it before the rename so a power cut cannot leave it empty.
+                fsync_path(built.path)
             primary.parent.mkdir(parents=True, exist_ok=True)
             os.replace(built.path, primary)
         elif old_path is not None and old_path != primary:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import signal
@@ -11,8 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import FAST, jpeg_scan, media_files, run_cli, sha256, spawn_cli
-from tests.fakeflickr import FakeFlickr, Library
+from tests.e2e.helpers import (
+    FAST,
+    cli_env,
+    jpeg_scan,
+    media_files,
+    run_cli,
+    sha256,
+    spawn_cli,
+)
+from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
 
 DEADLINE = 60.0
 
@@ -39,6 +48,15 @@ def is_whole(fake: FakeFlickr, library: Library, path: Path) -> bool:
     if served[:2] == b"\xff\xd8" and data[:2] == b"\xff\xd8":
         return jpeg_scan(data) == jpeg_scan(served)
     return data == served
+
+
+def largest_file(folder: Path) -> int:
+    """Size of the largest file in a folder that others are changing meanwhile."""
+    sizes = [0]
+    for path in folder.glob("*") if folder.exists() else ():
+        with contextlib.suppress(FileNotFoundError):
+            sizes.append(path.stat().st_size)
+    return max(sizes)
 
 
 def wait_for(predicate: object, what: str) -> None:
@@ -143,3 +161,30 @@ def test_a_full_disk_stops_the_run_with_one_line_and_loses_nothing(
     monkeypatch.setattr(writer, "write_atomic", real_write)
     assert run_cli(env, "backup", str(out), *FAST).code == 0
     assert set(done_rows(out)) == {p.id for p in library.photos}
+
+
+def test_ctrl_c_during_big_downloads_never_corrupts_a_resumed_file(tmp_path: Path) -> None:
+    # Unthrottled multi-MiB files: Ctrl-C lands while 1 MiB batches are being written.
+    library = generate_library(seed=11, photos=6, videos=0, albums=1, file_size=24 << 20)
+    with running_fake(library) as fake:
+        env = cli_env(fake, tmp_path / "home")
+        out = tmp_path / "out"
+        parts = out / ".flickr-async" / "parts"
+        proc = spawn_cli(env, "backup", str(out), *FAST, "--no-exif", "--quiet")
+        try:
+            wait_for(lambda: largest_file(parts) > 3 << 20, "a download under way")
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=DEADLINE)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 130
+        assert not list((out / ".flickr-async" / "tmp").iterdir())
+        assert run_cli(env, "backup", str(out), *FAST, "--no-exif").code == 0
+        for photo in library.photos:
+            [path] = [p for p in media_files(out) if p.stem == photo.id]
+            served = json.loads(path.with_name(path.name + ".json").read_text())["download"]
+            assert sha256(path) == served["sha256"], f"{photo.id}: file is not what was served"
+            if photo.can_download:
+                assert served["sha256"] == fake.original_sha256(photo.id), f"{photo.id} corrupted"
+        assert run_cli(env, "verify", str(out)).code == 0

@@ -127,3 +127,26 @@ async def test_a_video_is_fetched_from_its_video_original_with_its_real_extensio
     assert result.record.original and result.record.size_label == "Video Original"
     assert result.record.ext == video.video.container
     assert result.part.read_bytes() == rig.fake.video_bytes(video.id, "orig")
+
+
+async def test_a_batch_being_written_when_cancelled_is_written_and_hashed_once() -> None:
+    from flickr_async.downloader import _append
+
+    written: list[bytes] = []
+    release = asyncio.Event()
+
+    class SlowFile:
+        async def write(self, data: bytes) -> None:
+            await release.wait()
+            written.append(data)
+
+    hasher = hashlib.sha256()
+    task = asyncio.create_task(_append(SlowFile(), hasher, b"batch"))
+    await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert written == [b"batch"]
+    assert hasher.hexdigest() == hashlib.sha256(b"batch").hexdigest()

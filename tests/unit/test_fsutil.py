@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from flickr_async.fsutil import Scratch, move_into_place, place_link, same_entry
 
 
@@ -59,3 +61,28 @@ def test_embedding_exif_streams_the_file_instead_of_holding_it(tmp_path: Path) -
     tracemalloc.stop()
     assert size > 32 << 20
     assert peak < 8 << 20, f"peak {peak >> 20} MiB"
+
+
+def test_a_header_too_long_to_parse_is_copied_whole_not_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import struct
+
+    from PIL import Image
+
+    from flickr_async import fsutil
+    from flickr_async.models import photo_from_listing
+
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 32), "blue").save(buf, "JPEG")
+    jpeg = buf.getvalue()
+    segment = b"\xff\xef" + struct.pack(">H", 65535) + b"\x00" * 65533
+    data = jpeg[:2] + segment * 16 + jpeg[2:]  # 1 MiB of APP15 before the real header
+    src = tmp_path / "long.jpg"
+    src.write_bytes(data)
+    monkeypatch.setattr(fsutil, "MAX_JPEG_HEADER", 200_000)
+    photo = photo_from_listing({"id": "1", "title": "t"})
+    size, _, _ = fsutil.embed_into(src, tmp_path / "out.jpg", photo)
+    assert (tmp_path / "out.jpg").read_bytes() == data
+    assert size == len(data)
