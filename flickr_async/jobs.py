@@ -20,7 +20,6 @@ class Job:
     """One photo the writer must (re)finalise, and which inputs it must wait for."""
 
     photo: Photo
-    album_ids: tuple[str, ...]  # albums holding it, in the user's album order
     download: bool  # fetch the file (new, failed before, or the original was replaced)
     metadata: bool  # fetch getInfo/comments before writing the sidecar
     stored: StoredPhoto | None  # what the archive held before this run
@@ -50,11 +49,20 @@ class Failed:
 
 @dataclass(frozen=True, slots=True)
 class AlbumPlan:
-    """Sent before any photo: every album in order and the folder it lives in."""
+    """Every album in order, its folder and its photos. Listed beside the photostream (a new
+    photo's download need not wait for it); the writer places nothing before it arrives."""
 
     albums: tuple[Album, ...]
     folders: dict[str, str]
     photo_ids: dict[str, tuple[str, ...]]  # album id -> photo ids in album order
+
+    def albums_by_photo(self) -> dict[str, tuple[str, ...]]:
+        """photo id -> the albums holding it, in the user's album order."""
+        result: dict[str, list[str]] = {}
+        for album in self.albums:
+            for pid in self.photo_ids.get(album.id, ()):
+                result.setdefault(pid, []).append(album.id)
+        return {pid: tuple(ids) for pid, ids in result.items()}
 
 
 @dataclass(frozen=True, slots=True)

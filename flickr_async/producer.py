@@ -64,21 +64,20 @@ class Producer:
             await self.metadata.put(None)
 
     async def _run(self) -> None:
-        plan = await self._plan_albums()
-        if not self.settings.dry_run:
-            await self.results.put(plan)
-        photo_albums = _albums_by_photo(plan)
-        titles = {a.id: a.title for a in plan.albums}
-
         stream = Photostream(self.api)
-        try:
-            async for batch in stream.pages():
-                self.stats.listed += len(batch)
-                await self._enqueue_batch(batch, photo_albums, titles, plan.folders)
-        except (AuthError, StorageError):
-            raise
-        except FlickrAsyncError as exc:  # the listing broke off: keep what we have, prune nothing
-            self.problems.append(f"listing the photostream failed: {exc}")
+        async with asyncio.TaskGroup() as tg:
+            # Albums are listed beside the photostream: new photos start downloading at once;
+            # only decisions about archived photos (moved between albums?) wait for the plan.
+            plan_task = tg.create_task(self._plan_and_send())
+            try:
+                async for batch in stream.pages():
+                    self.stats.listed += len(batch)
+                    await self._enqueue_batch(batch, plan_task)
+            except (AuthError, StorageError):
+                raise
+            except FlickrAsyncError as exc:  # the listing broke off: keep what we have
+                self.problems.append(f"listing the photostream failed: {exc}")
+            await plan_task  # the writer has the plan before it hears the listing is done
         if stream.problem:
             self.problems.append(stream.problem)
         # Counted after the listing: a photo uploaded meanwhile makes the listing look short
@@ -111,6 +110,12 @@ class Producer:
         )
 
     # --- albums ------------------------------------------------------------------------
+
+    async def _plan_and_send(self) -> _PlanView:
+        plan = await self._plan_albums()
+        if not self.settings.dry_run:
+            await self.results.put(plan)
+        return _PlanView(plan)
 
     async def _plan_albums(self) -> AlbumPlan:
         stored = await asyncio.to_thread(self.state.albums)
@@ -151,16 +156,16 @@ class Producer:
     # --- photos ------------------------------------------------------------------------
 
     async def _enqueue_batch(
-        self,
-        batch: Sequence[Photo],
-        photo_albums: dict[str, tuple[str, ...]],
-        titles: dict[str, str],
-        folders: dict[str, str],
+        self, batch: Sequence[Photo], plan_task: asyncio.Task[_PlanView]
     ) -> None:
         stored = await asyncio.to_thread(self._lookup, [p.id for p in batch])
         for photo in batch:
-            album_ids = photo_albums.get(photo.id, ())
-            job = self._decide(photo, stored.get(photo.id), album_ids, titles, folders)
+            entry = stored.get(photo.id)
+            if entry is None:  # new: needs no album knowledge to start downloading
+                await self._submit(self._job(photo, None, "new", download=True))
+                continue
+            view = await plan_task  # at once when the albums are listed already
+            job = self._decide(photo, entry, view)
             if job is None:
                 self.stats.unchanged += 1
                 continue
@@ -176,44 +181,38 @@ class Producer:
                 found[pid] = (row, on_disk)
         return found
 
-    def _decide(
-        self,
-        photo: Photo,
-        stored_entry: tuple[StoredPhoto, bool] | None,
-        album_ids: tuple[str, ...],
-        titles: dict[str, str],
-        folders: dict[str, str],
-    ) -> Job | None:
-        stored, on_disk = stored_entry if stored_entry else (None, False)
-        wants_meta = self._needs_metadata(photo)
+    def _job(self, photo: Photo, stored: StoredPhoto | None, reason: str, *, download: bool) -> Job:
+        metadata = download or reason == "changed"
+        wants = metadata and self._needs_metadata(photo)
+        return Job(photo, download, wants, stored, reason)
 
-        def job(reason: str, *, download: bool, metadata: bool) -> Job:
-            return Job(photo, album_ids, download, metadata, stored, reason)
-
-        if stored is None:
-            return job("new", download=True, metadata=wants_meta)
+    def _decide(self, photo: Photo, entry: tuple[StoredPhoto, bool], view: _PlanView) -> Job | None:
+        stored, on_disk = entry
         if not stored.is_done or stored.path is None:
-            return job("retry", download=True, metadata=wants_meta)
+            return self._job(photo, stored, "retry", download=True)
         if not on_disk:
-            return job("missing", download=True, metadata=wants_meta)
+            return self._job(photo, stored, "missing", download=True)
         if photo.original_secret and stored.original_key != photo.original_key:
-            return job("replaced", download=True, metadata=wants_meta)
+            return self._job(photo, stored, "replaced", download=True)
         if stored.original is False and not photo.is_video and _offers_other_file(photo, stored):
             # Not an original (free account, downloads disabled): the only sign of a new
             # upload, or of the original becoming available, is a different file URL.
-            return job("replaced", download=True, metadata=wants_meta)
+            return self._job(photo, stored, "replaced", download=True)
         if stored.last_update != photo.date_updated:
-            return job("changed", download=False, metadata=wants_meta)
-        albums_now = tuple((a, titles.get(a, "")) for a in album_ids)
+            return self._job(photo, stored, "changed", download=False)
+        album_ids = view.albums_of(photo.id)
+        albums_now = tuple((a, view.titles.get(a, "")) for a in album_ids)
         ext = Path(stored.path).suffix.lstrip(".")
-        path, links = layout.photo_paths(photo.id, ext, album_ids, folders, self.settings.layout)
+        path, links = layout.photo_paths(
+            photo.id, ext, album_ids, view.plan.folders, self.settings.layout
+        )
         if (
             stored.deleted_on_flickr is not None
             or albums_now != stored.albums
             or str(path) != stored.path
             or tuple(sorted(map(str, links))) != tuple(sorted(stored.links))
         ):
-            return job("albums", download=False, metadata=False)
+            return self._job(photo, stored, "albums", download=False)
         return None
 
     def _needs_metadata(self, photo: Photo) -> bool:
@@ -265,10 +264,13 @@ def _offers_other_file(photo: Photo, stored: StoredPhoto) -> bool:
     return urlsplit(offered).path != urlsplit(stored.served_url).path
 
 
-def _albums_by_photo(plan: AlbumPlan) -> dict[str, tuple[str, ...]]:
-    """photo id -> the albums holding it, in the user's album order."""
-    result: dict[str, list[str]] = {}
-    for album in plan.albums:
-        for pid in plan.photo_ids.get(album.id, ()):
-            result.setdefault(pid, []).append(album.id)
-    return {pid: tuple(ids) for pid, ids in result.items()}
+class _PlanView:
+    """The album plan as the producer's decisions read it."""
+
+    def __init__(self, plan: AlbumPlan) -> None:
+        self.plan = plan
+        self.titles = {a.id: a.title for a in plan.albums}
+        self._by_photo = plan.albums_by_photo()
+
+    def albums_of(self, photo_id: str) -> tuple[str, ...]:
+        return self._by_photo.get(photo_id, ())

@@ -99,6 +99,7 @@ class Writer:
         self.replaced_dir = self.out / layout.STATE_DIR / "replaced"
         self.albums: dict[str, Album] = {}
         self.folders: dict[str, str] = {}
+        self.albums_by_photo: dict[str, tuple[str, ...]] = {}
         self.today = dt.date.today().isoformat()
         self._builders = asyncio.Semaphore(BUILDERS)
         self._placing = asyncio.Lock()
@@ -120,12 +121,18 @@ class Writer:
         """Read results until the listing and every worker are done; close each photo as
         soon as its inputs are in, BUILDERS at a time."""
         pending: dict[str, _Pending] = {}
+        held: list[_Pending] = []  # ready before the album plan: their folders are not known yet
+        planned = False
         exits = 0
         listing: ListingDone | None = None
-        while exits < self.workers or listing is None or pending:
+        while exits < self.workers or listing is None or pending or not planned:
             message = await self.results.get()
             if isinstance(message, AlbumPlan):
                 await finish_in_thread(self._apply_albums, message)
+                planned = True
+                for item in held:
+                    await self._start_close(closing, item)
+                held.clear()
                 continue
             if isinstance(message, WorkerExit):
                 exits += 1
@@ -134,7 +141,7 @@ class Writer:
                     for item in list(pending.values()):
                         item.failures.append("interrupted before its inputs arrived")
                         item.waiting = 0
-                        await self._start_close(closing, item)
+                        await self._start_close(closing, item)  # a failure needs no plan
                     pending.clear()
                 continue
             if isinstance(message, ListingDone):
@@ -143,7 +150,10 @@ class Writer:
             absorbed = self._absorb(message, pending)
             if absorbed is not None and absorbed.ready:
                 del pending[absorbed.job.photo.id]
-                await self._start_close(closing, absorbed)
+                if planned:
+                    await self._start_close(closing, absorbed)
+                else:
+                    held.append(absorbed)  # its download sits finished in parts/ meanwhile
         return listing
 
     async def _start_close(self, closing: asyncio.TaskGroup, item: _Pending) -> None:
@@ -215,6 +225,7 @@ class Writer:
     def _apply_albums(self, plan: AlbumPlan) -> None:
         self.albums = {a.id: a for a in plan.albums}
         self.folders = dict(plan.folders)
+        self.albums_by_photo = plan.albums_by_photo()
         self.state.replace_albums(
             [
                 StoredAlbum(
@@ -274,8 +285,9 @@ class Writer:
         else:
             assert old is not None and old.path is not None  # no download: we have a file
             ext = PurePosixPath(old.path).suffix[1:]
+        album_ids = self.albums_by_photo.get(photo.id, ())
         primary_rel, link_rels = layout.photo_paths(
-            photo.id, ext, job.album_ids, self.folders, self.settings.layout
+            photo.id, ext, album_ids, self.folders, self.settings.layout
         )
         primary = self.out / primary_rel
         old_sidecar = built.old_sidecar
@@ -303,7 +315,7 @@ class Writer:
         set_mtime(primary, photo)
 
         record = downloaded.record if downloaded else _stored_record(old)
-        albums = [self.albums[a] for a in job.album_ids if a in self.albums]
+        albums = [self.albums[a] for a in album_ids if a in self.albums]
         # An album-only job whose old sidecar is unreadable can only write the listing's
         # fields: record it as stale so the next run fetches the full metadata again.
         stale_metadata = not built.rebuilt and old_sidecar is None and not item.described

@@ -243,3 +243,15 @@ def test_a_download_kept_when_metadata_failed_is_not_fetched_again(
     assert backup(env, out) == 0
     assert victim.id in by_id(out)
     assert fake.counters.bytes_served[victim.id] == 0
+
+
+def test_new_photos_start_downloading_before_the_albums_are_all_listed(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    # At 20 calls/s the album listing takes a while; files must not wait for it.
+    assert run_cli(env, "backup", str(out), "--api-rate", "20", "--metadata", "basic").code == 0
+    log = fake.counters.log
+    last_album_call = max(i for i, entry in enumerate(log) if entry == "flickr.photosets.getPhotos")
+    first_file = min(i for i, entry in enumerate(log) if entry.startswith("file:"))
+    assert first_file < last_album_call
+    assert set(by_id(out)) == {p.id for p in library.photos}

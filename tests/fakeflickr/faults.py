@@ -189,6 +189,7 @@ class Counters:
             self._api: Counter[str] = Counter()
             self._files: Counter[str] = Counter()
             self._bytes: Counter[str] = Counter()
+            self._log: list[str] = []
             self._peak = self._in_flight
 
     @property
@@ -214,6 +215,12 @@ class Counters:
             return Counter(self._bytes)
 
     @property
+    def log(self) -> list[str]:
+        """Every request in arrival order: a REST method name, or "file:<photo id>"."""
+        with self._lock:
+            return list(self._log)
+
+    @property
     def max_concurrent_files(self) -> int:
         """Peak number of file responses in flight at once: the concurrency spy."""
         with self._lock:
@@ -222,11 +229,13 @@ class Counters:
     def count_api(self, method: str) -> None:
         with self._lock:
             self._api[method] += 1
+            self._log.append(method)
 
     def file_slot(self, photo_id: str) -> FileSlot:
         """Count a file request and hold one in-flight place until `release()`."""
         with self._lock:
             self._files[photo_id] += 1
+            self._log.append(f"file:{photo_id}")
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
         return FileSlot(self, photo_id)
