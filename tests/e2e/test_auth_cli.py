@@ -229,17 +229,25 @@ def test_an_unknown_option_is_a_usage_error(token_path: Path) -> None:
     assert run_cli("whoami", "--no-such-option").exit_code == 2
 
 
-def test_an_unexpected_exception_is_one_internal_error_line(
-    flickr: FakeFlickr, token_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def auth_with_a_broken_dance(
+    flickr: FakeFlickr, token_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str
+) -> Result:
+    """`auth` whose first OAuth step fails with an unexpected exception."""
+
     async def broken(*args: object) -> tuple[str, str]:
         raise ValueError("boom")
 
     monkeypatch.setattr(cli.oauth, "fetch_request_token", broken)
-    result = run_cli(
-        "auth", "--api-base", flickr.base_url, "--api-key", "k", "--api-secret", "s",
+    return run_cli(
+        "auth", *extra, "--api-base", flickr.base_url, "--api-key", "k", "--api-secret", "s",
         "--token-file", str(token_path),
     )  # fmt: skip
+
+
+def test_an_unexpected_exception_is_one_internal_error_line(
+    flickr: FakeFlickr, token_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = auth_with_a_broken_dance(flickr, token_path, monkeypatch)
     assert result.exit_code == 1
     assert result.stderr == "internal error: ValueError: boom (use --verbose for details)\n"
 
@@ -247,14 +255,7 @@ def test_an_unexpected_exception_is_one_internal_error_line(
 def test_verbose_shows_the_traceback_of_an_unexpected_exception(
     flickr: FakeFlickr, token_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(*args: object) -> tuple[str, str]:
-        raise ValueError("boom")
-
-    monkeypatch.setattr(cli.oauth, "fetch_request_token", broken)
-    result = run_cli(
-        "auth", "-v", "--api-base", flickr.base_url, "--api-key", "k", "--api-secret", "s",
-        "--token-file", str(token_path),
-    )  # fmt: skip
+    result = auth_with_a_broken_dance(flickr, token_path, monkeypatch, "-v")
     assert "Traceback" in result.stderr
 
 

@@ -47,14 +47,21 @@ async def user_approves(session: aiohttp.ClientSession, url: str) -> None:
         assert response.status == 200
 
 
+async def full_dance(
+    settings: Settings, session: aiohttp.ClientSession, flickr: FakeFlickr
+) -> Token:
+    """Request token, the owner's approval, access token: the whole three-legged dance."""
+    request_token, request_secret = await fetch_request_token(settings, session)
+    await user_approves(session, authorize_url(settings, request_token))
+    return await fetch_access_token(
+        settings, session, request_token, request_secret, flickr.verifier
+    )
+
+
 async def test_the_dance_yields_an_access_token_for_the_owner(
     settings: Settings, session: aiohttp.ClientSession, flickr: FakeFlickr
 ) -> None:
-    request_token, request_secret = await fetch_request_token(settings, session)
-    await user_approves(session, authorize_url(settings, request_token))
-    token = await fetch_access_token(
-        settings, session, request_token, request_secret, flickr.verifier
-    )
+    token = await full_dance(settings, session, flickr)
     owner = flickr.library.owner
     assert (token.user_nsid, token.username) == (owner.nsid, owner.username)
 
@@ -62,11 +69,7 @@ async def test_the_dance_yields_an_access_token_for_the_owner(
 async def test_the_access_token_keeps_the_key_and_secret_it_belongs_to(
     settings: Settings, session: aiohttp.ClientSession, flickr: FakeFlickr
 ) -> None:
-    request_token, request_secret = await fetch_request_token(settings, session)
-    await user_approves(session, authorize_url(settings, request_token))
-    token = await fetch_access_token(
-        settings, session, request_token, request_secret, flickr.verifier
-    )
+    token = await full_dance(settings, session, flickr)
     assert (token.api_key, token.api_secret) == (flickr.api_key, flickr.api_secret)
 
 
