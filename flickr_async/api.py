@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 import aiohttp
 from authlib.oauth1 import ClientAuth
@@ -22,6 +22,7 @@ from yarl import URL
 from flickr_async.errors import (
     APIError,
     AuthError,
+    CredentialsRejectedError,
     NetworkError,
     NotFoundError,
     RateLimitedError,
@@ -45,8 +46,8 @@ from flickr_async.models import (
     to_bool,
     to_int,
 )
-from flickr_async.ratelimit import TokenBucket
-from flickr_async.retry import MAX_RETRY_AFTER, RetryPolicy
+from flickr_async.ratelimit import MAX_RETRY_AFTER, Throttle, TokenBucket
+from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,20 @@ def client_session(settings: Settings) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": settings.user_agent})
 
 
+def throttle_for(settings: Settings) -> Throttle:
+    """The pause a 429 imposes: from 2 s (less when retries are told to wait less) doubling
+    per episode up to five times the longest retry wait, and never past MAX_RETRY_AFTER."""
+    return Throttle(
+        initial=min(2.0, settings.retry_max_wait),
+        ceiling=min(MAX_RETRY_AFTER, 5 * settings.retry_max_wait),
+    )
+
+
+def api_limiter(settings: Settings) -> TokenBucket:
+    """The token bucket every API call of a run goes through, with its 429 throttle."""
+    return TokenBucket(settings.api_rate, settings.api_burst, throttle=throttle_for(settings))
+
+
 @asynccontextmanager
 async def open_api(
     settings: Settings,
@@ -82,7 +97,7 @@ async def open_api(
         yield FlickrAPI(
             settings,
             session,
-            limiter or TokenBucket(settings.api_rate, settings.api_burst),
+            limiter or api_limiter(settings),
             retry,
         )
 
@@ -129,6 +144,15 @@ def parse_retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def oauth_problem(body: bytes) -> str:
+    """The `oauth_problem` of a 401 body (form-encoded text), or "" when it names none."""
+    raw = body.decode("utf-8", errors="replace").strip()
+    if "oauth_problem=" not in raw:
+        return ""
+    problem = parse_qs(raw).get("oauth_problem", [""])[0]
+    return re.sub(r"[^\w.-]", "", problem)[:60]  # one short word: never echo a whole body
 
 
 def decode_body(method: str, status: int, body: bytes) -> dict[str, Any]:
@@ -227,18 +251,22 @@ class FlickrAPI:
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 detail = scrub(str(exc)) or type(exc).__name__
                 raise NetworkError(f"{method}: {detail}") from exc
+        if status != 429:
+            self.limiter.throttle.succeeded()
         return self._parse(method, status, retry_after, body)
 
     def _parse(
         self, method: str, status: int, retry_after: float | None, body: bytes
     ) -> dict[str, Any]:
         if status == 429:
-            # Flickr throttles the whole key with a tiny HTML body; hold every caller back.
-            if retry_after:
-                self.limiter.pause(min(retry_after, MAX_RETRY_AFTER))
-            raise RateLimitedError(
-                f"{method}: rate limited by Flickr (HTTP 429)", retry_after=retry_after
-            )
+            # Flickr throttles the whole key with a tiny HTML body, mostly without Retry-After:
+            # hold every caller back, longer each time it happens again.
+            wait = self.limiter.throttled(retry_after)
+            raise RateLimitedError(f"{method}: rate limited by Flickr (HTTP 429)", retry_after=wait)
+        if status == 401:
+            # A revoked token or a bad signature: the real REST endpoint answers 401 text/plain
+            # `oauth_problem=token_rejected` (not JSON). No retry will fix credentials.
+            raise CredentialsRejectedError(oauth_problem(body), method)
         if status >= 500:
             raise NetworkError(f"{method}: HTTP {status} from Flickr", retry_after=retry_after)
         try:

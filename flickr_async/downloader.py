@@ -15,7 +15,7 @@ import aiofiles
 import aiohttp
 
 from flickr_async import layout
-from flickr_async.api import FlickrAPI
+from flickr_async.api import FlickrAPI, parse_retry_after
 from flickr_async.errors import (
     DownloadError,
     NetworkError,
@@ -24,6 +24,7 @@ from flickr_async.errors import (
 )
 from flickr_async.jobs import Downloaded, Job, Message, Stats, serve_jobs
 from flickr_async.models import DownloadRecord, Photo, Size
+from flickr_async.ratelimit import Throttle
 from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
 
@@ -59,14 +60,16 @@ class Source:
     label: str
 
 
-def choose_photo_size(sizes: list[Size]) -> Source | None:
+def choose_photo_size(sizes: list[Size], *, original: bool = True) -> Source | None:
+    """The Original when listed (and wanted), else the largest other size."""
     photos = [s for s in sizes if s.media != "video" and s.source]
-    if not photos:
+    found = next((s for s in photos if s.label == "Original"), None) if original else None
+    if found is not None:
+        return Source(found.source, True, "Original")
+    others = [s for s in photos if s.label != "Original"]
+    if not others:
         return None
-    original = next((s for s in photos if s.label == "Original"), None)
-    if original is not None:
-        return Source(original.source, True, "Original")
-    best = max(photos, key=lambda s: s.area)
+    best = max(others, key=lambda s: s.area)
     return Source(best.source, False, best.label)
 
 
@@ -96,6 +99,7 @@ class Downloader:
         results: asyncio.Queue[Message],
         stats: Stats,
         parts_dir: Path,
+        throttle: Throttle | None = None,
     ) -> None:
         self.api = api
         self.session = session
@@ -105,12 +109,16 @@ class Downloader:
         self.results = results
         self.stats = stats
         self.parts_dir = parts_dir
+        # Shared by every worker of a run: a 429 from the file servers holds them all back.
+        self.throttle = throttle or Throttle()
 
     async def run(self) -> None:
         await serve_jobs("download", self.jobs, self.results, self.fetch_job)
 
     async def fetch_job(self, job: Job) -> Message:
-        return await self.fetch(job.photo)
+        # An archived copy that is not the original: this run only probes whether Flickr now
+        # serves the original, with one attempt, before settling for the other size again.
+        return await self.fetch(job.photo, probe_original=job.reason == "upgrade")
 
     async def sources(self, photo: Photo) -> list[Source]:
         """Where the file can come from, best first."""
@@ -119,29 +127,55 @@ class Downloader:
             # Video Original often 404s for API clients: renditions are the fallback.
             return rank_video_sizes(await self.api.photos_get_sizes(photo.id))
         if photo.url_o:
-            return [Source(photo.url_o, True, "Original")]
+            # The listing's largest other size is the fallback when the original is refused.
+            sources = [Source(photo.url_o, True, "Original")]
+            if photo.best_url:
+                sources.append(Source(photo.best_url, False, photo.best_label or "Large"))
+            return sources
         if photo.best_url:
             return [Source(photo.best_url, False, photo.best_label or "Large")]
         best = choose_photo_size(await self.api.photos_get_sizes(photo.id))
         return [best] if best else []
 
-    async def fetch(self, photo: Photo) -> Downloaded:
+    async def fetch(self, photo: Photo, *, probe_original: bool = False) -> Downloaded:
+        """The best file Flickr will hand over: the original, else (403, 410, 404, a 5xx
+        that outlived its retries) the next best source, recorded as not original."""
         candidates = await self.sources(photo)
         if not candidates:
             raise DownloadError(f"Flickr offers no downloadable file for {photo.media} {photo.id}")
-        for n, source in enumerate(candidates):
+        tried: list[Source] = []
+        asked_sizes = photo.is_video  # a video's sources came from getSizes already
+        while candidates:
+            source = candidates.pop(0)
+            tried.append(source)
+            retry = self.retry
+            if probe_original and source.original:
+                retry = replace(retry, attempts=1, throttled_attempts=retry.throttled_budget)
             try:
-                return await self._fetch_from(photo, source)
-            except DownloadError as exc:
-                if n + 1 == len(candidates):
+                return await self._fetch_from(photo, source, retry)
+            except (DownloadError, NetworkError) as exc:  # not throttling, not a full disk
+                if not candidates and not asked_sizes:
+                    asked_sizes = True
+                    candidates = await self._other_sizes(photo, tried)
+                if not candidates:
                     raise
                 log.warning("photo %s: %s unavailable (%s); trying %s", photo.id,
-                            source.label, exc, candidates[n + 1].label)  # fmt: skip
+                            source.label, exc, candidates[0].label)  # fmt: skip
         raise AssertionError("unreachable")
 
-    async def _fetch_from(self, photo: Photo, source: Source) -> Downloaded:
+    async def _other_sizes(self, photo: Photo, tried: list[Source]) -> list[Source]:
+        """After every listed source failed: the largest size getSizes lists that was not
+        tried yet (one API call, only for photos whose original was refused)."""
+        if not any(s.original for s in tried):
+            return []  # the non-original was the first choice: nothing better to fall to
+        urls = {s.url for s in tried}
+        sizes = [s for s in await self.api.photos_get_sizes(photo.id) if s.source not in urls]
+        best = choose_photo_size(sizes, original=False)
+        return [best] if best else []
+
+    async def _fetch_from(self, photo: Photo, source: Source, retry: RetryPolicy) -> Downloaded:
         part = part_path(self.parts_dir, photo.id, source.url)
-        size, digest, headers = await self.retry.run(
+        size, digest, headers = await retry.run(
             lambda: self._stream(source.url, part), what=f"download of {photo.id}"
         )
         ext = layout.extension_for(
@@ -166,6 +200,7 @@ class Downloader:
 
     async def _stream(self, url: str, part: Path) -> tuple[int, str, dict[str, str]]:
         """One attempt: resume from the .part's length, append, hash, check the length."""
+        await self.throttle.wait()
         offset = await asyncio.to_thread(_size_or_zero, part)
         headers = {"User-Agent": self.settings.user_agent}
         if offset:
@@ -181,7 +216,14 @@ class Downloader:
                 }
                 if resp.status == 416 and offset:
                     return await self._finish_416(resp, part, offset, info)
+                if resp.status == 429:
+                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                    raise RateLimitedError(
+                        "the file server is throttling (HTTP 429)",
+                        retry_after=self.throttle.throttled(retry_after),
+                    )
                 _raise_for_status(resp)
+                self.throttle.succeeded()
                 resumed = resp.status == 206
                 if resumed and _range_start(resp) != offset:
                     await asyncio.to_thread(part.unlink, missing_ok=True)
@@ -243,12 +285,6 @@ def _raise_for_status(resp: aiohttp.ClientResponse) -> None:
     status = resp.status
     if status in (200, 206):
         return
-    if status == 429:
-        retry_after = resp.headers.get("Retry-After", "")
-        raise RateLimitedError(
-            "the file server is throttling (HTTP 429)",
-            retry_after=float(retry_after) if retry_after.isdigit() else None,
-        )
     # The CDN answers intermittent 403s on originals that a later retry fetches fine.
     if status >= 500 or status in (403, 408):
         raise NetworkError(f"HTTP {status} from the file server")

@@ -90,6 +90,17 @@ class AuthError(APIError):
     exit_code = EXIT_AUTH
 
 
+class CredentialsRejectedError(AuthError):
+    """HTTP 401 with `oauth_problem=...` (a revoked token, a bad signature): the real REST
+    endpoint answers these in text/plain, not as a stat=fail code."""
+
+    def __init__(self, problem: str, method: str = "") -> None:
+        super().__init__(401, problem or "HTTP 401", method)
+        reason = f"oauth_problem={problem}" if problem else "HTTP 401"
+        where = f"{method}: " if method else ""
+        self.args = (f"{where}Flickr refused the credentials ({reason}); run `flickr-async auth`",)
+
+
 class DownloadError(FlickrAsyncError):
     """A file could not be fetched for a reason a retry in this run will not fix (403/404...)."""
 

@@ -1,4 +1,5 @@
-"""A token bucket shared by every API caller: `async with bucket:` spends one call of the quota."""
+"""Pacing shared by every caller of one server: a token bucket for the API quota (`async with
+bucket:` spends one call) and a throttle that a 429 closes for everybody at once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,66 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 _EPSILON = 1e-9
+# A server asking for more than this is misbehaving; we still back off, just not for hours.
+MAX_RETRY_AFTER = 300.0
+
+
+class Throttle:
+    """One pause for every caller behind the same server, growing while the server keeps
+    throttling.
+
+    Flickr answers an exhausted quota (API) or a busy CDN (files) with HTTP 429, mostly without
+    Retry-After. Each caller backing off alone keeps the others hammering; instead the first 429
+    of an episode closes this gate for `initial` seconds, doubling (up to `ceiling`) with each
+    episode that follows without a success in between. 429s that land while the gate is closed
+    belong to the same episode and do not escalate it. A Retry-After (seconds, capped at
+    MAX_RETRY_AFTER) is a floor for the pause.
+    """
+
+    def __init__(
+        self,
+        *,
+        initial: float = 2.0,
+        ceiling: float = MAX_RETRY_AFTER,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.initial = max(0.0, initial)
+        self.ceiling = max(self.initial, ceiling)
+        self._clock = clock
+        self._sleep = sleep
+        self._until = float("-inf")
+        self._backoff = 0.0  # the last episode's pause; 0 once a call got through
+        self.episodes = 0
+
+    @property
+    def paused_until(self) -> float:
+        return self._until
+
+    def pause(self, seconds: float) -> None:
+        """Nobody passes before now + seconds (never shortens a longer pause)."""
+        self._until = max(self._until, self._clock() + max(0.0, seconds))
+
+    def throttled(self, retry_after: float | None = None) -> float:
+        """A 429 arrived: close the gate; returns how long it stays closed from now."""
+        now = self._clock()
+        floor = min(retry_after, MAX_RETRY_AFTER) if retry_after and retry_after > 0 else 0.0
+        if now >= self._until:  # a new episode
+            self.episodes += 1
+            self._backoff = min(self.ceiling, self._backoff * 2 if self._backoff else self.initial)
+            self.pause(max(self._backoff, floor))
+        else:
+            self.pause(floor)
+        return max(0.0, self._until - now)
+
+    def succeeded(self) -> None:
+        """A call got through: the next 429 starts a fresh, short episode."""
+        self._backoff = 0.0
+
+    async def wait(self) -> None:
+        """Return once the gate is open."""
+        while (remaining := self._until - self._clock()) > 0:
+            await self._sleep(remaining)
 
 
 class TokenBucket:
@@ -23,6 +84,7 @@ class TokenBucket:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        throttle: Throttle | None = None,
     ) -> None:
         if not rate > 0:
             raise ValueError("rate must be positive")
@@ -34,7 +96,7 @@ class TokenBucket:
         self._sleep = sleep
         self._tokens = float(burst)
         self._updated = clock()
-        self._paused_until = float("-inf")
+        self.throttle = throttle or Throttle(clock=clock, sleep=sleep)
         # asyncio.Lock hands itself to waiters in arrival order: that is the FIFO fairness.
         # Only the holder sleeps; everyone else queues behind it.
         self._lock = asyncio.Lock()
@@ -42,19 +104,23 @@ class TokenBucket:
 
     def pause(self, seconds: float) -> None:
         """Nobody acquires before now + seconds (Flickr throttles the whole key, not one task)."""
-        self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
+        self.throttle.pause(seconds)
+
+    def throttled(self, retry_after: float | None = None) -> float:
+        """Flickr said 429: every caller waits, longer each episode (see Throttle)."""
+        return self.throttle.throttled(retry_after)
 
     @property
     def paused_until(self) -> float:
-        return self._paused_until
+        return self.throttle.paused_until
 
     async def acquire(self) -> None:
         """Wait for a token and spend it."""
         async with self._lock:
             while True:
                 now = self._clock()
-                if now < self._paused_until:
-                    await self._sleep(self._paused_until - now)
+                if now < self.throttle.paused_until:
+                    await self._sleep(self.throttle.paused_until - now)
                     continue
                 self._refill(now)
                 # The epsilon absorbs float rounding: without it a bucket at 0.9999999999 tokens

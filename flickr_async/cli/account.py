@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from flickr_async import auth as oauth
-from flickr_async.api import FlickrAPI, client_session, open_api
+from flickr_async.api import FlickrAPI, api_limiter, client_session, open_api
 from flickr_async.cli.app import (
     ApiBaseOption,
     ApiKeyOption,
@@ -25,7 +25,6 @@ from flickr_async.cli.app import (
 )
 from flickr_async.errors import CredentialsError
 from flickr_async.models import User
-from flickr_async.ratelimit import TokenBucket
 from flickr_async.settings import Settings
 
 # --- auth ---------------------------------------------------------------------------------
@@ -96,7 +95,7 @@ async def _exchange(
         authorised = replace(
             settings, oauth_token=token.oauth_token, oauth_token_secret=token.oauth_token_secret
         )
-        api = FlickrAPI(authorised, session, TokenBucket(settings.api_rate, settings.api_burst))
+        api = FlickrAPI(authorised, session, api_limiter(settings))
         return await api.test_login()
 
 

@@ -222,7 +222,10 @@ def test_a_revoked_token_is_an_auth_error(
     flickr.revoke_token(json.loads(token_path.read_text(encoding="utf-8"))["oauth_token"])
     result = whoami(flickr, token_path)
     assert result.exit_code == 3
-    assert result.stderr.startswith("error: flickr.auth.oauth.checkToken: Flickr error 98")
+    assert result.stderr == (
+        "error: flickr.auth.oauth.checkToken: Flickr refused the credentials "
+        "(oauth_problem=token_rejected); run `flickr-async auth`\n"
+    )
 
 
 def test_an_unknown_option_is_a_usage_error(token_path: Path) -> None:

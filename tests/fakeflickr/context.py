@@ -25,6 +25,16 @@ class ApiFail(Exception):
         self.message = message
 
 
+class OAuthRejected(ApiFail):
+    """A signed call the OAuth layer refuses. The real REST endpoint answers these with
+    HTTP 401 `text/plain` `oauth_problem=...` (neither JSON nor XML), unless the fake is told
+    to answer the documented stat=fail codes instead (ServerContext.oauth_401)."""
+
+    def __init__(self, code: int, message: str, problem: str) -> None:
+        super().__init__(code, message)
+        self.problem = problem
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
     """Who a REST call is from: the owner (signed with an access token) or anybody."""
@@ -48,6 +58,9 @@ class ServerContext:
     origin: str = ""  # "http://127.0.0.1:PORT", known once the socket is bound
     cdn_key: str = field(default_factory=lambda: secrets.token_hex(8))  # signs video CDN URLs
     listing_cache: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
+    # Bad signatures and tokens on REST: HTTP 401 text/plain as the real service answers
+    # (True), or the documented JSON codes 96/98 (False).
+    oauth_401: bool = True
 
     @property
     def api_key(self) -> str:

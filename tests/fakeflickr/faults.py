@@ -38,6 +38,8 @@ class FileFault:
     photo_id: str
     status: int = 0
     remaining: int | None = 1
+    what: str | None = None  # "original", a size suffix ("b", "k"), a video play label; None: any
+    retry_after: str | None = None  # the Retry-After header of a status fault, verbatim
 
 
 @dataclass(slots=True)
@@ -114,9 +116,26 @@ class Faults:
             self._rate = None if calls is None else (calls, per_seconds)
             self._calls.clear()
 
-    def fail_file(self, photo_id: str | int, status: int = 404, times: int | None = None) -> None:
+    def fail_file(
+        self,
+        photo_id: str | int,
+        status: int = 404,
+        times: int | None = None,
+        *,
+        what: str | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        """Requests for the photo's files (only `what`: "original", a size suffix, a video
+        play label) get an HTML error page with this status (and Retry-After, if given)."""
         with self._lock:
-            self._files.append(FileFault("status", str(photo_id), status, times))
+            self._files.append(FileFault("status", str(photo_id), status, times, what, retry_after))
+
+    def refuse_original(
+        self, photo_id: str | int, status: int = 403, times: int | None = None
+    ) -> None:
+        """The original (a photo's `_o` file, a video's Video Original) is refused while the
+        other sizes are served: downloads disabled by the owner, a CDN refusal."""
+        self.fail_file(photo_id, status, times, what="original")
 
     def reset_file(self, photo_id: str | int, times: int | None = 1) -> None:
         """The connection drops (reset) after some bytes of the body."""
@@ -159,10 +178,10 @@ class Faults:
                     return fault.code
             return None
 
-    def take_file_fault(self, photo_id: str) -> FileFault | None:
+    def take_file_fault(self, photo_id: str, what: str = "") -> FileFault | None:
         with self._lock:
             for index, fault in enumerate(self._files):
-                if fault.photo_id == photo_id:
+                if fault.photo_id == photo_id and fault.what in (None, what):
                     _take(self._files, index)
                     return fault
             return None

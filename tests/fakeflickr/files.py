@@ -131,6 +131,7 @@ async def handle_static(request: web.Request) -> web.StreamResponse:
         photo.id,
         lambda: image_blob(ctx, photo, suffix),
         CONTENT_TYPES.get(ext, "image/jpeg"),
+        what="original" if suffix == "o" and not photo.is_video else suffix,
     )
 
 
@@ -171,6 +172,7 @@ async def handle_cdn(request: web.Request) -> web.StreamResponse:
         lambda: video_blob(ctx, photo, play),
         CONTENT_TYPES.get(ext, "video/mp4"),
         headers,
+        what="original" if play == "orig" else play,
     )
 
 
@@ -192,15 +194,19 @@ async def serve(
     blob_of: Callable[[], Blob],
     content_type: str,
     headers: dict[str, str] | None = None,
+    *,
+    what: str = "",
 ) -> web.StreamResponse:
     slot = ctx.counters.file_slot(photo_id)
     try:
-        fault = ctx.faults.take_file_fault(photo_id)
+        fault = ctx.faults.take_file_fault(photo_id, what)
         if fault is not None and fault.kind == "status":
+            extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             return web.Response(
                 status=fault.status,
                 text=f"<html><body>{fault.status}</body></html>",
                 content_type="text/html",
+                headers=extra,
             )
         if ctx.faults.file_latency:
             await asyncio.sleep(ctx.faults.file_latency)

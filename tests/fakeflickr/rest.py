@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakeflickr import rest_lists, rest_photo
-from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, ServerContext
+from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, OAuthRejected, ServerContext
 from tests.fakeflickr.faults import TOO_MANY, ApiFault
 from tests.fakeflickr.rest_auth import authenticate, request_params
 
@@ -44,6 +44,12 @@ def html_error(status: int, fault: ApiFault | None = None) -> web.Response:
         return web.Response(status=429, text=body, content_type="text/html", headers=headers)
     body = f"<html><head><title>{status}</title></head><body><h1>Flickr is having a massage</h1></body></html>"  # noqa: E501
     return web.Response(status=status, text=body, content_type="text/html")
+
+
+def oauth_problem(problem: str) -> web.Response:
+    """What the real REST endpoint sends for a bad signature or a revoked token."""
+    body = f"oauth_problem={problem}&debug_sbs=GET%26https%253A%252F%252Fwww.flickr.com"
+    return web.Response(status=401, text=body, content_type="text/plain")
 
 
 def render(payload: JSONDict, params: Mapping[str, str]) -> web.Response:
@@ -97,6 +103,10 @@ async def handle_rest(request: web.Request) -> web.Response:
     try:
         caller = authenticate(ctx, request, pairs, header)
         payload = call(ctx, caller, method, params)
+    except OAuthRejected as exc:
+        if ctx.oauth_401:
+            return oauth_problem(exc.problem)
+        return render(fail(exc.code, exc.message), params)
     except ApiFail as exc:
         return render(fail(exc.code, exc.message), params)
     return render({**payload, "stat": "ok"}, params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from tests.fakeflickr import oauth
-from tests.fakeflickr.context import ApiFail, Caller, ServerContext
+from tests.fakeflickr.context import ApiFail, Caller, OAuthRejected, ServerContext
 
 Pairs = list[tuple[str, str]]
 
@@ -43,7 +43,7 @@ def authenticate(ctx: ServerContext, request: web.Request, pairs: Pairs, header:
     token_value = params.get("oauth_token", "")
     token = ctx.credentials.get(token_value, "access") if token_value else None
     if token_value and token is None:
-        raise ApiFail(98, "Invalid auth token")
+        raise OAuthRejected(98, "Invalid auth token", "token_rejected")
     if params.get("oauth_signature_method") != "HMAC-SHA1" or not oauth.verify(
         request.method,
         request_url(request),
@@ -51,11 +51,11 @@ def authenticate(ctx: ServerContext, request: web.Request, pairs: Pairs, header:
         ctx.credentials.api_secret,
         token.secret if token else "",
     ):
-        raise ApiFail(96, "Invalid signature")
+        raise OAuthRejected(96, "Invalid signature", "signature_invalid")
     if not ctx.credentials.timestamp_ok(params.get("oauth_timestamp", "")):
-        raise ApiFail(96, "Invalid signature (oauth_timestamp refused)")
+        raise OAuthRejected(96, "Invalid signature (oauth_timestamp refused)", "timestamp_refused")
     if not ctx.credentials.use_nonce(
         params.get("oauth_nonce", ""), params.get("oauth_timestamp", ""), token_value
     ):
-        raise ApiFail(96, "Invalid signature (oauth_nonce already used)")
+        raise OAuthRejected(96, "Invalid signature (oauth_nonce already used)", "nonce_used")
     return Caller(token=token)

@@ -10,6 +10,8 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -244,10 +246,79 @@ async def test_other_codes_raise_api_error_at_once(rig: Rig) -> None:
     assert (type(caught.value), len(rig.flickr.seen)) == (APIError, 1)
 
 
-async def test_http_429_without_retry_after_is_retried_with_backoff(rig: Rig) -> None:
+async def test_http_429_without_retry_after_pauses_every_caller_then_is_retried(rig: Rig) -> None:
     rig.flickr.reply(body(RATE_LIMIT_HTML, status=429), ok(user={"id": "1@N01"}))
     await rig.api.call("flickr.test.login")
-    assert len(rig.waits) == 1 and 0.0 <= rig.waits[0] <= 1.0
+    assert rig.api.limiter.paused_until == pytest.approx(2.0)  # the throttle's first pause
+    assert rig.waits == [pytest.approx(2.0)]
+
+
+async def test_429s_that_keep_coming_pause_longer_each_time(rig: Rig) -> None:
+    limited = body(RATE_LIMIT_HTML, status=429)
+    rig.flickr.reply(limited, limited, limited, ok(user={"id": "1@N01"}))
+    await rig.api.call("flickr.test.login")
+    assert rig.waits == [pytest.approx(w) for w in (2.0, 4.0, 8.0)]
+
+
+async def test_a_success_resets_the_growing_429_pause(rig: Rig) -> None:
+    limited = body(RATE_LIMIT_HTML, status=429)
+    rig.flickr.reply(limited, limited, ok(user={"id": "1@N01"}), limited, ok(user={"id": "1"}))
+    await rig.api.call("flickr.test.login")
+    await rig.api.call("flickr.test.login")
+    assert rig.waits == [pytest.approx(w) for w in (2.0, 4.0, 2.0)]
+
+
+async def test_429s_get_a_longer_retry_budget_than_other_transient_errors(
+    flickr: Canned, session: aiohttp.ClientSession
+) -> None:
+    rig = build_rig(flickr, session, attempts=3)
+    limited = body(RATE_LIMIT_HTML, status=429)
+    flickr.reply(*[limited] * 5, ok(user={"id": "1@N01"}))
+    await rig.api.call("flickr.test.login")
+    assert len(flickr.seen) == 6
+    flickr.seen.clear()
+    flickr.reply(*[body(b"<html>busy</html>", status=503)] * 5, ok(user={"id": "1@N01"}))
+    with pytest.raises(NetworkError):
+        await rig.api.call("flickr.test.login")
+    assert len(flickr.seen) == 3
+
+
+async def test_429s_past_the_longer_budget_raise_rate_limited(
+    flickr: Canned, session: aiohttp.ClientSession
+) -> None:
+    rig = build_rig(flickr, session, attempts=2)
+    flickr.reply(body(RATE_LIMIT_HTML, status=429))
+    with pytest.raises(RateLimitedError):
+        await rig.api.call("flickr.test.login")
+    assert len(flickr.seen) == 6
+
+
+async def test_http_429_retry_after_as_an_http_date_is_honoured(rig: Rig) -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=40), usegmt=True)
+    rig.flickr.reply(body(RATE_LIMIT_HTML, status=429, headers={"Retry-After": when}))
+    with pytest.raises(RateLimitedError):
+        await rig.api.call("flickr.test.login")
+    assert rig.api.limiter.paused_until >= 30.0
+
+
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        (b"oauth_problem=token_rejected", "token_rejected"),
+        (b"oauth_problem=signature_invalid&debug_sbs=GET%26https", "signature_invalid"),
+        (b"<html>Unauthorized</html>", ""),
+    ],
+)
+async def test_http_401_is_an_auth_error_without_retry(
+    rig: Rig, reply: bytes, problem: str
+) -> None:
+    rig.flickr.reply(
+        body(reply, status=401, headers={"Content-Type": "text/plain"}), ok(user={"id": "1"})
+    )
+    with pytest.raises(AuthError) as caught:
+        await rig.api.call("flickr.test.login")
+    assert (caught.value.exit_code, len(rig.flickr.seen)) == (3, 1)
+    assert problem in str(caught.value) and "debug_sbs" not in str(caught.value)
 
 
 async def test_http_429_retry_after_sets_the_minimum_wait(rig: Rig) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from flickr_async.downloader import Downloader, part_path
 from flickr_async.errors import NetworkError
 from flickr_async.jobs import Stats
 from flickr_async.models import Photo
+from flickr_async.ratelimit import Throttle
 from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
 from tests.fakeflickr import FakeFlickr, Library, generate_library
@@ -66,6 +69,17 @@ async def rig(small_library: Library, tmp_path: Path) -> AsyncIterator[Rig]:
             yield Rig(fake, api, worker, {p.id: p for p in page.items}, tmp_path)
 
 
+class VirtualClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def a_still(rig: Rig) -> Photo:
     return next(p for p in rig.photos.values() if p.url_o and not p.is_video)
 
@@ -108,14 +122,102 @@ async def test_a_truncated_body_is_retried_and_completes(rig: Rig) -> None:
     assert result.part.read_bytes() == rig.fake.original_bytes(photo.id)
 
 
-async def test_a_file_that_keeps_failing_raises_a_transient_error_after_the_attempts(
+async def test_a_file_that_keeps_failing_raises_a_transient_error_after_every_source(
     rig: Rig,
 ) -> None:
     photo = a_still(rig)
     rig.fake.faults.fail_file(photo.id, status=503)
     with pytest.raises(NetworkError):
         await rig.worker.fetch(photo)
-    assert rig.fake.counters.file_requests[photo.id] == 3
+    # the original, the listing's largest other size, then the best size getSizes adds:
+    # three attempts each, and getSizes asked once
+    assert rig.fake.counters.file_requests[photo.id] == 9
+    assert rig.fake.counters.api_calls["flickr.photos.getSizes"] == 1
+
+
+@pytest.mark.parametrize("status", [403, 410, 500])
+async def test_a_refused_original_falls_back_to_the_largest_listed_size_marked_not_original(
+    rig: Rig, status: int
+) -> None:
+    photo = a_still(rig)
+    rig.fake.faults.refuse_original(photo.id, status=status)
+    result = await rig.worker.fetch(photo)
+    assert not result.record.original
+    assert (result.record.url, result.record.size_label) == (photo.best_url, photo.best_label)
+    assert rig.worker.stats.not_original == [photo.id]
+    # 403 and 5xx may pass (a CDN hiccup): retried first; 410 is final at once
+    assert rig.fake.counters.file_requests[photo.id] == (2 if status == 410 else 4)
+    async with rig.worker.session.get(photo.best_url or "") as served:
+        assert result.part.read_bytes() == await served.read()
+
+
+async def test_a_single_403_on_an_original_is_retried_and_the_original_kept(rig: Rig) -> None:
+    photo = a_still(rig)
+    rig.fake.faults.refuse_original(photo.id, status=403, times=1)
+    result = await rig.worker.fetch(photo)
+    assert result.record.original
+    assert result.part.read_bytes() == rig.fake.original_bytes(photo.id)
+
+
+async def test_a_refused_original_without_a_listed_size_asks_get_sizes_for_one(rig: Rig) -> None:
+    photo = replace(a_still(rig), best_url=None, best_label=None)
+    rig.fake.faults.refuse_original(photo.id, status=410)
+    result = await rig.worker.fetch(photo)
+    assert not result.record.original and result.record.size_label not in ("", "Original")
+    assert rig.fake.counters.api_calls["flickr.photos.getSizes"] == 1
+
+
+async def test_probing_an_original_again_costs_one_attempt_before_the_fallback(rig: Rig) -> None:
+    photo = a_still(rig)
+    rig.fake.faults.refuse_original(photo.id, status=403)
+    result = await rig.worker.fetch(photo, probe_original=True)
+    assert not result.record.original
+    assert rig.fake.counters.file_requests[photo.id] == 2
+
+
+async def test_a_video_whose_original_is_refused_is_saved_from_its_best_rendition(
+    rig: Rig, small_library: Library
+) -> None:
+    video = next(p for p in small_library.photos if p.is_video and p.video and p.video.has_original)
+    rig.fake.faults.refuse_original(video.id, status=403)
+    result = await rig.worker.fetch(rig.photos[video.id])
+    assert not result.record.original and result.record.size_label != "Video Original"
+
+
+def worker_with(rig: Rig, throttle: Throttle) -> Downloader:
+    return Downloader(
+        api=rig.worker.api,
+        session=rig.worker.session,
+        retry=rig.worker.retry,
+        settings=rig.worker.settings,
+        jobs=asyncio.Queue(),
+        results=asyncio.Queue(),
+        stats=Stats(),
+        parts_dir=rig.parts,
+        throttle=throttle,
+    )
+
+
+@pytest.mark.parametrize("retry_after", [None, "12", "HTTP-DATE"])
+async def test_a_file_server_429_closes_the_gate_every_worker_waits_at(
+    rig: Rig, retry_after: str | None
+) -> None:
+    clock = VirtualClock()
+    throttle = Throttle(initial=5.0, ceiling=60.0, clock=clock, sleep=clock.sleep)
+    first, second = worker_with(rig, throttle), worker_with(rig, throttle)
+    a, b = [p for p in rig.photos.values() if p.url_o and not p.is_video][:2]
+    if retry_after == "HTTP-DATE":
+        when = datetime.now(UTC) + timedelta(seconds=30)
+        retry_after = format_datetime(when, usegmt=True)
+    rig.fake.faults.fail_file(a.id, status=429, times=1, retry_after=retry_after)
+    result = await first.fetch(a)
+    assert result.record.original and throttle.episodes == 1
+    expected = {None: 5.0, "12": 12.0}.get(retry_after, 29.0)
+    assert clock.now >= expected  # the retry waited at the gate
+    throttle.throttled()  # throttled again, as if another worker had hit a 429 meanwhile
+    before = clock.now
+    await second.fetch(b)
+    assert clock.now > before, "the other worker did not wait at the shared gate"
 
 
 async def test_a_video_is_fetched_from_its_video_original_with_its_real_extension(

@@ -7,12 +7,19 @@ import urllib.parse
 import pytest
 
 from tests.fakeflickr import FakeFlickr, Library, running_fake
-from tests.fakeflickr.client import SignedClient, fetch
+from tests.fakeflickr.client import Reply, SignedClient, fetch
 from tests.fakeflickr.oauth import base_string, sign_params
 
 
 def rest_url(fake: FakeFlickr) -> str:
     return f"{fake.base_url}/rest/"
+
+
+def oauth_problem(reply: Reply) -> str:
+    """The `oauth_problem` of a REST answer that must be Flickr's 401 text/plain."""
+    assert reply.status == 401, reply.status
+    assert reply.headers["Content-Type"].startswith("text/plain")
+    return urllib.parse.parse_qs(reply.text)["oauth_problem"][0]
 
 
 def login_params() -> dict[str, str]:
@@ -44,16 +51,30 @@ def test_a_correctly_signed_call_is_accepted_in_every_placement(
     assert reply["stat"] == "ok"
 
 
-def test_a_tampered_parameter_gives_code_96(fake: FakeFlickr, owner_client: SignedClient) -> None:
+def test_a_tampered_parameter_is_a_401_signature_invalid(
+    fake: FakeFlickr, owner_client: SignedClient
+) -> None:
+    pairs = owner_client.signed(rest_url(fake), login_params())
+    tampered = [(k, "xml" if k == "format" else v) for k, v in pairs] + [("format", "json")]
+    assert oauth_problem(owner_client.send(rest_url(fake), tampered)) == "signature_invalid"
+
+
+def test_a_tampered_parameter_gives_code_96_when_told_to_answer_json(
+    fake: FakeFlickr, owner_client: SignedClient
+) -> None:
+    fake.ctx.oauth_401 = False
     pairs = owner_client.signed(rest_url(fake), login_params())
     tampered = [(k, "xml" if k == "format" else v) for k, v in pairs] + [("format", "json")]
     reply = owner_client.send(rest_url(fake), tampered)
-    assert reply.json()["code"] == 96
+    assert (reply.status, reply.json()["code"]) == (200, 96)
 
 
 def test_a_wrong_token_secret_gives_invalid_signature(
     fake: FakeFlickr, owner_client: SignedClient
 ) -> None:
+    pairs = owner_client.signed(rest_url(fake), login_params(), token_secret="wrong")
+    assert oauth_problem(owner_client.send(rest_url(fake), pairs)) == "signature_invalid"
+    fake.ctx.oauth_401 = False
     pairs = owner_client.signed(rest_url(fake), login_params(), token_secret="wrong")
     reply = owner_client.send(rest_url(fake), pairs).json()
     assert (reply["code"], reply["message"]) == (96, "Invalid signature")
@@ -73,14 +94,22 @@ def test_an_unknown_consumer_key_gives_code_100(fake: FakeFlickr) -> None:
     assert reply == {"stat": "fail", "code": 100, "message": "Invalid API Key (Key not found)"}
 
 
-def test_an_unknown_token_gives_code_98(fake: FakeFlickr) -> None:
+def test_an_unknown_token_is_a_401_token_rejected(fake: FakeFlickr) -> None:
     client = SignedClient(fake.base_url, fake.api_key, fake.api_secret, "123-abc", "s")
+    pairs = client.signed(rest_url(fake), login_params())
+    assert oauth_problem(client.send(rest_url(fake), pairs)) == "token_rejected"
+    fake.ctx.oauth_401 = False
     reply = client.call("flickr.test.login")
     assert (reply["code"], reply["message"]) == (98, "Invalid auth token")
 
 
-def test_a_revoked_token_gives_code_98(fake: FakeFlickr, owner_client: SignedClient) -> None:
+def test_a_revoked_token_is_a_401_token_rejected(
+    fake: FakeFlickr, owner_client: SignedClient
+) -> None:
     fake.revoke_token(owner_client.token)
+    pairs = owner_client.signed(rest_url(fake), login_params())
+    assert oauth_problem(owner_client.send(rest_url(fake), pairs)) == "token_rejected"
+    fake.ctx.oauth_401 = False
     assert owner_client.call("flickr.test.login")["code"] == 98
 
 
@@ -105,7 +134,7 @@ def test_an_unsigned_api_key_call_sees_public_photos_only(
 def test_a_replayed_nonce_is_refused(fake: FakeFlickr, owner_client: SignedClient) -> None:
     pairs = owner_client.signed(rest_url(fake), login_params())
     owner_client.send(rest_url(fake), pairs)
-    assert owner_client.send(rest_url(fake), pairs).json()["code"] == 96
+    assert oauth_problem(owner_client.send(rest_url(fake), pairs)) == "nonce_used"
 
 
 def test_a_stale_timestamp_is_refused(fake: FakeFlickr, owner_client: SignedClient) -> None:
@@ -114,7 +143,7 @@ def test_a_stale_timestamp_is_refused(fake: FakeFlickr, owner_client: SignedClie
         consumer_secret=fake.api_secret, token=owner_client.token,
         token_secret=owner_client.token_secret, timestamp=1_000_000_000,
     )  # fmt: skip
-    assert owner_client.send(rest_url(fake), pairs).json()["code"] == 96
+    assert oauth_problem(owner_client.send(rest_url(fake), pairs)) == "timestamp_refused"
 
 
 def test_format_json_without_nojsoncallback_answers_jsonp(owner_client: SignedClient) -> None:

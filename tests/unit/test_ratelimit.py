@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from flickr_async.ratelimit import TokenBucket
+from flickr_async.ratelimit import MAX_RETRY_AFTER, Throttle, TokenBucket
 
 
 class VirtualClock:
@@ -123,3 +123,65 @@ async def test_async_with_counts_one_acquisition() -> None:
 def test_a_non_positive_rate_is_refused() -> None:
     with pytest.raises(ValueError):
         TokenBucket(0.0)
+
+
+# --- the 429 throttle ---------------------------------------------------------------------
+
+
+def make_throttle(clock: VirtualClock, *, initial: float = 2.0, ceiling: float = 16.0) -> Throttle:
+    return Throttle(initial=initial, ceiling=ceiling, clock=clock, sleep=clock.sleep)
+
+
+def test_each_new_429_episode_doubles_the_pause_up_to_the_ceiling() -> None:
+    clock = VirtualClock()
+    throttle = make_throttle(clock)
+    pauses = []
+    for _ in range(5):
+        pauses.append(throttle.throttled())
+        clock.now = throttle.paused_until  # the pause ran out; the server throttles again
+    assert pauses == [2.0, 4.0, 8.0, 16.0, 16.0]
+    assert throttle.episodes == 5
+
+
+def test_429s_during_a_pause_belong_to_the_same_episode() -> None:
+    clock = VirtualClock()
+    throttle = make_throttle(clock)
+    throttle.throttled()
+    clock.now = 1.0
+    assert throttle.throttled() == 1.0  # what is left of the first pause, not a longer one
+    assert (throttle.episodes, throttle.paused_until) == (1, 2.0)
+
+
+def test_retry_after_is_a_floor_for_the_pause_even_within_an_episode() -> None:
+    clock = VirtualClock()
+    throttle = make_throttle(clock)
+    assert throttle.throttled(30.0) == 30.0
+    assert throttle.throttled(45.0) == 45.0
+    assert throttle.throttled(10_000.0) == MAX_RETRY_AFTER
+
+
+def test_a_success_makes_the_next_episode_short_again() -> None:
+    clock = VirtualClock()
+    throttle = make_throttle(clock)
+    throttle.throttled()
+    clock.now = throttle.paused_until
+    throttle.succeeded()
+    assert throttle.throttled() == 2.0
+
+
+async def test_wait_returns_only_when_the_gate_opens() -> None:
+    clock = VirtualClock()
+    throttle = make_throttle(clock)
+    await throttle.wait()
+    assert clock.now == 0.0
+    throttle.throttled(7.0)
+    await throttle.wait()
+    assert clock.now == 7.0
+
+
+async def test_a_bucket_throttled_holds_every_acquirer() -> None:
+    clock = VirtualClock()
+    bucket = TokenBucket(10.0, 10, clock=clock, sleep=clock.sleep, throttle=make_throttle(clock))
+    bucket.throttled()
+    await asyncio.gather(bucket.acquire(), bucket.acquire())
+    assert clock.now >= 2.0
