@@ -23,7 +23,9 @@ class Job:
     download: bool  # fetch the file (new, failed before, or the original was replaced)
     metadata: bool  # fetch getInfo/comments before writing the sidecar
     stored: StoredPhoto | None  # what the archive held before this run
-    reason: str  # "new", "retry", "replaced", "changed", "albums", "repair"
+    # "new", "retry", "missing", "replaced", "upgrade" (not an original: try the original
+    # again), "changed" (metadata), "albums", "repair"
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class AlbumPlan:
     albums: tuple[Album, ...]
     folders: dict[str, str]
     photo_ids: dict[str, tuple[str, ...]]  # album id -> photo ids in album order
+    unlisted: frozenset[str] = frozenset()  # albums whose listing failed: photo_ids are old
 
     def albums_by_photo(self) -> dict[str, tuple[str, ...]]:
         """photo id -> the albums holding it, in the user's album order."""
@@ -119,6 +122,7 @@ class Stats:
     """Live counters every stage updates and the CLI reads for progress and the summary."""
 
     listed: int = 0
+    recovered: int = 0  # listed by albums/getNotInSet/getPhotos after the search missed them
     jobs: int = 0
     unchanged: int = 0
     downloaded: int = 0
@@ -147,6 +151,7 @@ class Stats:
         return {
             "result": result,
             "listed": self.listed,
+            "recovered_from_other_listings": self.recovered,
             "account_count": self.account_count,
             "listing_complete": self.listing_complete,
             "listing_problem": self.listing_problem,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flickr_async import layout
-from flickr_async.api import FlickrAPI, open_api
+from flickr_async.api import FlickrAPI, open_api, throttle_for
 from flickr_async.downloader import Downloader
 from flickr_async.errors import CredentialsError, FlickrAsyncError
 from flickr_async.fsutil import Scratch
@@ -106,6 +106,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         scratch=scratch,
         parts_dir=parts_dir,
     )
+    file_servers = throttle_for(settings)  # a CDN 429 holds back every download worker
     downloaders = [
         Downloader(
             api=api,
@@ -116,6 +117,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
             results=results,
             stats=stats,
             parts_dir=parts_dir,
+            throttle=file_servers,
         )
         for _ in range(workers)
     ]

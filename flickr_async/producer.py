@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,7 +12,7 @@ from flickr_async import layout
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
-from flickr_async.listing import Photostream
+from flickr_async.listing import Photostream, recover_missing
 from flickr_async.models import Album, Page, Photo
 from flickr_async.settings import Settings
 from flickr_async.state import State, StoredPhoto
@@ -85,6 +84,8 @@ class Producer:
         account = await self.api.people_get_info(self.user_nsid)
         self.stats.account_count = account.photo_count
         if len(stream.seen) < account.photo_count:
+            await self._recover(stream.seen, plan_task.result(), account.photo_count)
+        if len(stream.seen) < account.photo_count:
             self.problems.append(
                 f"Flickr listed {len(stream.seen)} of the account's {account.photo_count} "
                 "photos; the missing ones could not be listed"
@@ -109,6 +110,26 @@ class Producer:
             )
         )
 
+    async def _recover(self, seen: set[str], view: _PlanView, count: int) -> None:
+        """The search came back short: archive what the other listings have."""
+        before = len(seen)
+        try:
+            async for batch in recover_missing(
+                self.api, seen, view.plan.photo_ids, count, self.user_nsid
+            ):
+                self.stats.listed += len(batch)
+                await self._enqueue_batch(batch, view)
+        except (AuthError, StorageError):
+            raise
+        except FlickrAsyncError as exc:
+            self.problems.append(f"listing the photos the search missed failed: {exc}")
+        self.stats.recovered = len(seen) - before
+        if self.stats.recovered:
+            log.warning(
+                "photos.search missed %d photos that other listings have; archived them too",
+                self.stats.recovered,
+            )
+
     # --- albums ------------------------------------------------------------------------
 
     async def _plan_and_send(self) -> _PlanView:
@@ -125,9 +146,14 @@ class Producer:
         ):
             albums.extend(page.items)
         members: dict[str, tuple[str, ...]] = {}
-        for index, album in enumerate(albums):
+        unlisted: set[str] = set()
+        for album in albums:
             known = stored.get(album.id)
-            if known is not None and known.date_update == album.date_update:
+            if (
+                known is not None
+                and known.date_update == album.date_update
+                and not known.needs_listing
+            ):
                 members[album.id] = known.photo_ids  # unchanged: no call needed
                 continue
             try:
@@ -135,12 +161,15 @@ class Producer:
             except (AuthError, StorageError):
                 raise
             except FlickrAsyncError as exc:
-                # Keep what we knew, and the old date_update so the next run lists it again.
+                # Keep what we knew, flagged so the next run lists it again whatever Flickr's
+                # date_update says (it is "0" for an album never updated: no marker to reuse).
                 self.problems.append(f"album {album.title!r} could not be listed: {exc}")
                 members[album.id] = known.photo_ids if known else ()
-                albums[index] = replace(album, date_update=known.date_update if known else 0)
+                unlisted.add(album.id)
         folders = layout.assign_album_folders(albums, {a.id: a.folder for a in stored.values()})
-        return AlbumPlan(albums=tuple(albums), folders=folders, photo_ids=members)
+        return AlbumPlan(
+            albums=tuple(albums), folders=folders, photo_ids=members, unlisted=frozenset(unlisted)
+        )
 
     async def _album_members(self, album_id: str) -> tuple[str, ...]:
         def fetch(n: int) -> Awaitable[Page]:
@@ -156,7 +185,7 @@ class Producer:
     # --- photos ------------------------------------------------------------------------
 
     async def _enqueue_batch(
-        self, batch: Sequence[Photo], plan_task: asyncio.Task[_PlanView]
+        self, batch: Sequence[Photo], plan: asyncio.Task[_PlanView] | _PlanView
     ) -> None:
         stored = await asyncio.to_thread(self._lookup, [p.id for p in batch])
         for photo in batch:
@@ -164,7 +193,8 @@ class Producer:
             if entry is None:  # new: needs no album knowledge to start downloading
                 await self._submit(self._job(photo, None, "new", download=True))
                 continue
-            view = await plan_task  # at once when the albums are listed already
+            # at once when the albums are listed already
+            view = plan if isinstance(plan, _PlanView) else await plan
             job = self._decide(photo, entry, view)
             if job is None:
                 self.stats.unchanged += 1
@@ -195,10 +225,12 @@ class Producer:
         if photo.original_secret and stored.original_key != photo.original_key:
             return self._job(photo, stored, "replaced", download=True)
         if stored.original is False and not photo.is_video and _offers_other_file(photo, stored):
-            # Not an original (free account, downloads disabled): the only sign of a new
-            # upload, or of the original becoming available, is a different file URL.
-            return self._job(photo, stored, "replaced", download=True)
-        if stored.last_update != photo.date_updated:
+            # Not an original (free account, downloads disabled, the original refused): the
+            # only sign of a new upload, or of the original becoming available, is a different
+            # file URL. An original on offer is probed again, once per run.
+            reason = "upgrade" if photo.url_o else "replaced"
+            return self._job(photo, stored, reason, download=True)
+        if stored.last_update != photo.date_updated or stored.metadata_stale:
             return self._job(photo, stored, "changed", download=False)
         album_ids = view.albums_of(photo.id)
         albums_now = tuple((a, view.titles.get(a, "")) for a in album_ids)

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS photos (
     original INTEGER, size_label TEXT,
     date_taken TEXT,
     deleted_on_flickr TEXT,            -- ISO date the sync noticed it gone; NULL while on Flickr
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    metadata_stale INTEGER NOT NULL DEFAULT 0  -- 1: placed with the listing's metadata only
 );
 CREATE TABLE IF NOT EXISTS albums (
     id TEXT PRIMARY KEY,
@@ -45,7 +46,8 @@ CREATE TABLE IF NOT EXISTS albums (
     folder TEXT NOT NULL,
     date_update INTEGER NOT NULL,
     position INTEGER NOT NULL,
-    photo_ids TEXT NOT NULL DEFAULT '[]'   -- JSON list in album order, as last listed
+    photo_ids TEXT NOT NULL DEFAULT '[]',  -- JSON list in album order, as last listed
+    needs_listing INTEGER NOT NULL DEFAULT 0  -- 1: the last listing failed; photo_ids are old
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -55,6 +57,14 @@ CREATE TABLE IF NOT EXISTS runs (
     summary TEXT
 );
 """
+
+
+# Columns added after the first release, for archives whose tables predate them. Flickr's own
+# values (lastupdate, date_update) are never used as markers: "0" is real data there.
+ADDED_COLUMNS = {
+    "photos": {"metadata_stale": "INTEGER NOT NULL DEFAULT 0"},
+    "albums": {"needs_listing": "INTEGER NOT NULL DEFAULT 0"},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,7 @@ class StoredPhoto:
     size_label: str | None
     date_taken: str | None
     deleted_on_flickr: str | None
+    metadata_stale: bool = False  # the sidecar holds only the listing's metadata
 
     @property
     def is_done(self) -> bool:
@@ -94,6 +105,7 @@ class StoredAlbum:
     date_update: int
     position: int
     photo_ids: tuple[str, ...]
+    needs_listing: bool = False  # its last listing failed: list it again whatever date_update says
 
 
 def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
@@ -117,6 +129,7 @@ def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
         size_label=row["size_label"],
         date_taken=row["date_taken"],
         deleted_on_flickr=row["deleted_on_flickr"],
+        metadata_stale=bool(row["metadata_stale"]),
     )
 
 
@@ -135,9 +148,17 @@ class State:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._add_missing_columns()
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"state database {path} is unusable: {exc}") from exc
         self._lock = threading.Lock()
+
+    def _add_missing_columns(self) -> None:
+        for table, columns in ADDED_COLUMNS.items():
+            have = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, declaration in columns.items():
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
 
     @classmethod
     def open(cls, out: Path) -> State:
@@ -223,14 +244,15 @@ class State:
         size_label: str | None,
         date_taken: str | None,
         deleted_on_flickr: str | None = None,
+        metadata_stale: bool = False,
     ) -> None:
         with self._tx() as db:
             db.execute(
                 """INSERT INTO photos(id, status, error, attempts, last_update, original_key,
                        media, path, links, albums, bytes, sha256, served_url, served_bytes,
                        served_sha256, original, size_label, date_taken, deleted_on_flickr,
-                       updated_at)
-                   VALUES(?, 'done', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       updated_at, metadata_stale)
+                   VALUES(?, 'done', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(id) DO UPDATE SET status='done', error=NULL, attempts=0,
                        last_update=excluded.last_update, original_key=excluded.original_key,
                        media=excluded.media, path=excluded.path, links=excluded.links,
@@ -239,7 +261,7 @@ class State:
                        served_sha256=excluded.served_sha256, original=excluded.original,
                        size_label=excluded.size_label, date_taken=excluded.date_taken,
                        deleted_on_flickr=excluded.deleted_on_flickr,
-                       updated_at=excluded.updated_at""",
+                       updated_at=excluded.updated_at, metadata_stale=excluded.metadata_stale""",
                 (
                     photo_id,
                     last_update,
@@ -258,6 +280,7 @@ class State:
                     date_taken,
                     deleted_on_flickr,
                     int(time.time()),
+                    int(metadata_stale),
                 ),
             )
 
@@ -329,6 +352,7 @@ class State:
                 date_update=r["date_update"],
                 position=r["position"],
                 photo_ids=tuple(json.loads(r["photo_ids"])),
+                needs_listing=bool(r["needs_listing"]),
             )
             for r in self._query("SELECT * FROM albums ORDER BY position")
         }
@@ -338,10 +362,18 @@ class State:
         with self._tx() as db:
             db.execute("DELETE FROM albums")
             db.executemany(
-                "INSERT INTO albums(id, title, folder, date_update, position, photo_ids) "
-                "VALUES(?, ?, ?, ?, ?, ?)",
+                "INSERT INTO albums(id, title, folder, date_update, position, photo_ids, "
+                "needs_listing) VALUES(?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (a.id, a.title, a.folder, a.date_update, a.position, json.dumps(a.photo_ids))
+                    (
+                        a.id,
+                        a.title,
+                        a.folder,
+                        a.date_update,
+                        a.position,
+                        json.dumps(a.photo_ids),
+                        int(a.needs_listing),
+                    )
                     for a in albums
                 ],
             )

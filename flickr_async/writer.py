@@ -67,6 +67,9 @@ class _Pending:
     described: Described | None = None
     failures: list[str] = field(default_factory=list)
     waiting: int = 0
+    # getInfo/comments failed for a photo whose file did arrive: it is placed all the same,
+    # with the listing's metadata, and the rest is fetched by the next run.
+    metadata_error: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -175,6 +178,8 @@ class Writer:
             item.download = message
         elif isinstance(message, Described):
             item.described = message
+        elif message.stage == "metadata" and item.job.download:
+            item.metadata_error = message.error
         else:
             item.failures.append(f"{message.stage}: {message.error}")
         return item
@@ -193,6 +198,14 @@ class Writer:
                 async with self._placing:  # names and state change one photo at a time
                     await finish_in_thread(self._place, item, built)
                 self.stats.finished += 1
+                if item.metadata_error is not None:
+                    # The file is safe; the run still owes this photo its full metadata.
+                    self.stats.failed += 1
+                    self.stats.failures[photo_id] = (
+                        f"metadata: {item.metadata_error} (archived with the listing's "
+                        "metadata; the rest is fetched next run)"
+                    )
+                    log.warning("photo %s: %s", photo_id, self.stats.failures[photo_id])
                 return
             except StorageError:
                 raise
@@ -235,6 +248,7 @@ class Writer:
                     date_update=a.date_update,
                     position=position,
                     photo_ids=plan.photo_ids.get(a.id, ()),
+                    needs_listing=a.id in plan.unlisted,
                 )
                 for position, a in enumerate(plan.albums)
             ]
@@ -318,7 +332,9 @@ class Writer:
         albums = [self.albums[a] for a in album_ids if a in self.albums]
         # An album-only job whose old sidecar is unreadable can only write the listing's
         # fields: record it as stale so the next run fetches the full metadata again.
-        stale_metadata = not built.rebuilt and old_sidecar is None and not item.described
+        stale_metadata = (
+            not built.rebuilt and old_sidecar is None and not item.described
+        ) or item.metadata_error is not None
         if not built.rebuilt and old_sidecar is not None and not item.described:
             doc = dict(old_sidecar)  # albums changed only: patch what we wrote before
             doc["albums"] = [{"id": a.id, "title": a.title} for a in albums]
@@ -352,7 +368,7 @@ class Writer:
         # 5. Only now, with everything on disk, does state say so.
         self.state.record_done(
             photo_id=photo.id,
-            last_update=0 if stale_metadata else photo.date_updated,
+            last_update=photo.date_updated,
             original_key=photo.original_key if downloaded or not old else old.original_key,
             media=photo.media,
             path=str(primary_rel),
@@ -366,6 +382,7 @@ class Writer:
             original=record.original if record else None,
             size_label=record.size_label if record else None,
             date_taken=photo.date_taken,
+            metadata_stale=stale_metadata,
         )
         if downloaded:
             if job.reason == "replaced":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import piexif
 
+from flickr_async.state import State
 from tests.e2e.helpers import FAST, jpeg_scan, media_files, run_cli, sha256, sidecar
 from tests.fakeflickr import FakeFlickr, Library
 
@@ -231,18 +233,24 @@ def test_a_second_run_with_nothing_changed_downloads_nothing(
     assert {p: p.stat().st_mtime_ns for p in media_files(out)} == before
 
 
-def test_a_download_kept_when_metadata_failed_is_not_fetched_again(
+def test_a_photo_whose_metadata_fails_is_archived_with_the_listings_and_completed_next_run(
     fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
 ) -> None:
-    victim = next(p for p in library.photos if not p.is_video and p.can_download)
+    victim = next(p for p in library.photos if not p.is_video and p.can_download and p.tags)
     fake.faults.fail_method_for_photo("flickr.photos.getInfo", victim.id, code=1)
-    assert backup(env, out) == 1
-    assert victim.id not in by_id(out)
+    assert backup(env, out) == 1  # the run still owes the photo its full metadata
+    [path, *_] = by_id(out)[victim.id]
+    assert sidecar(path)["title"] == victim.title
+    served = hashlib.sha256(fake.original_bytes(victim.id)).hexdigest()
+    assert sidecar(path)["download"] == sidecar(path)["download"] | {"sha256": served}
+    assert State.open(out).photo(victim.id).metadata_stale  # type: ignore[union-attr]
     fake.faults.clear()
     fake.counters.reset()
     assert backup(env, out) == 0
-    assert victim.id in by_id(out)
     assert fake.counters.bytes_served[victim.id] == 0
+    assert fake.counters.api_calls["flickr.photos.getInfo"] == 1
+    assert sidecar(path)["tags"] == list(victim.tags)  # raw tags: only getInfo has them
+    assert not State.open(out).photo(victim.id).metadata_stale  # type: ignore[union-attr]
 
 
 def test_new_photos_start_downloading_before_the_albums_are_all_listed(

@@ -77,6 +77,11 @@ class Faults:
             self.file_bandwidth: float | None = None  # bytes/s per connection
             self.file_latency: float = 0.0  # seconds before the first byte of a file
             self.no_range: bool = False  # ignore Range: answer 200 with the whole file
+            # photos.search's index lags: these ids are missing from it (and from its total)
+            # while albums, getNotInSet, people.getPhotos and the account count have them.
+            self.search_lag: frozenset[str] = frozenset()
+            # counted by people.getInfo, shown by no listing at all (stuck in processing)
+            self.unlisted: frozenset[str] = frozenset()
 
     # --- arming (test side) -------------------------------------------------------------
 
@@ -107,6 +112,7 @@ class Faults:
     def fail_method_for_photo(
         self, method: str, photo_id: str | int, code: int = 1, times: int | None = None
     ) -> None:
+        """Calls of `method` for this photo (or album: `photoset_id`) answer stat=fail `code`."""
         with self._lock:
             self._photo_methods.append(PhotoMethodFault(method, str(photo_id), code, times))
 
@@ -146,6 +152,16 @@ class Faults:
         """Full Content-Length announced, half the bytes sent, then the connection closes."""
         with self._lock:
             self._files.append(FileFault("truncate", str(photo_id), remaining=times))
+
+    def lag_search_index(self, photo_ids: list[str] | set[str]) -> None:
+        """photos.search stops returning these photos (other listings still do)."""
+        with self._lock:
+            self.search_lag = frozenset(str(p) for p in photo_ids)
+
+    def unlist(self, photo_ids: list[str] | set[str]) -> None:
+        """No listing shows these photos any more; the account still counts them."""
+        with self._lock:
+            self.unlisted = frozenset(str(p) for p in photo_ids)
 
     def short_pages(self, times: int = 1, drop: int = 3) -> None:
         """Next listing pages miss `drop` items, non-final pages too (real Flickr does this)."""

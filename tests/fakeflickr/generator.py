@@ -290,6 +290,7 @@ def _albums(
         )
         first = min(upload_of[m] for m in members)
         created = first + _between(rnd, 1, 86_400 - 1)
+        updated = max(created, min(owner_stamp, created + _below(rnd, 10**7)))
         albums.append(
             FakeAlbum(
                 id=str(72157700000000000 + a * 1000 + _below(rnd, 1000)),
@@ -298,7 +299,8 @@ def _albums(
                 photo_ids=members,
                 primary=_pick(rnd, members),
                 date_create=created,
-                date_update=max(created, min(owner_stamp, created + _below(rnd, 10**7))),
+                # Flickr says "0" for an album never updated since it was made.
+                date_update=0 if a % 3 == 1 else updated,
                 count_views=_below(rnd, 1000),
             )
         )

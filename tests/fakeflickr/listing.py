@@ -120,8 +120,18 @@ class Filters:
 def select(
     ctx: ServerContext, filters: Filters, sort: str, source: Sequence[FakePhoto] | None = None
 ) -> list[FakePhoto]:
-    """Filtered and sorted photos (of `source`, else the account); the account's are cached
-    per library version, so paging through 100k photos does not re-sort for every page."""
+    """Filtered and sorted photos (of `source`, else the account), less those no listing
+    shows (`faults.unlisted`)."""
+    items = _select(ctx, filters, sort, source)
+    unlisted = ctx.faults.unlisted
+    return [p for p in items if p.id not in unlisted] if unlisted else items
+
+
+def _select(
+    ctx: ServerContext, filters: Filters, sort: str, source: Sequence[FakePhoto] | None
+) -> list[FakePhoto]:
+    """The account's selections are cached per library version, so paging through 100k
+    photos does not re-sort for every page."""
     lib = ctx.library
     with lib.lock:
         key = (lib.version, filters, sort)

@@ -45,6 +45,9 @@ def photos_search(ctx: ServerContext, caller: Caller, params: Params) -> JSONDic
     if not user_id:  # a site-wide search sees other people's public photos only
         filters = dataclasses.replace(filters, public_only=True)
     items = select(ctx, filters, params.get("sort", "") or "date-posted-desc")
+    lagging = ctx.faults.search_lag
+    if lagging:  # a lagging index: not found, not counted
+        items = [p for p in items if p.id not in lagging]
     chunk = page_of(ctx, items, params, cap=ctx.search_cap)
     return render_photos(ctx, chunk, parse_extras(params.get("extras", "")), caller)
 

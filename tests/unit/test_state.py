@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from flickr_async.errors import LockHeldError
-from flickr_async.state import RunLock, State
+from flickr_async.state import SCHEMA, RunLock, State, StoredAlbum
 
 
 def record(state: State, photo_id: str = "1", **overrides: object) -> None:
@@ -82,3 +84,32 @@ def test_the_lock_is_free_again_after_a_run(tmp_path: Path) -> None:
         pass
     with RunLock(tmp_path):
         pass
+
+
+def test_an_archive_from_before_the_new_columns_opens_and_keeps_its_rows(tmp_path: Path) -> None:
+    db = tmp_path / "state.sqlite3"
+    # The tables as the first release made them: without the columns added since.
+    old_schema = re.sub(r",( *--[^\n]*)?\s*\n\s*(metadata_stale|needs_listing)[^\n]*", "", SCHEMA)
+    assert "metadata_stale" not in old_schema and "needs_listing" not in old_schema
+    raw = sqlite3.connect(db)
+    raw.executescript(old_schema)
+    raw.execute(
+        "INSERT INTO albums(id, title, folder, date_update, position) VALUES('a', 'A', 'A', 0, 0)"
+    )
+    raw.execute("INSERT INTO photos(id, status, updated_at, path) VALUES('1', 'done', 0, 'x.jpg')")
+    raw.commit()
+    raw.close()
+    state = State(db)
+    row = state.photo("1")
+    assert row is not None and row.path == "x.jpg" and row.metadata_stale is False
+    assert state.albums()["a"].needs_listing is False
+    state.close()
+
+
+def test_flags_are_kept_apart_from_flickrs_own_values(tmp_path: Path) -> None:
+    state = State(tmp_path / "state.sqlite3")
+    state.replace_albums(
+        [StoredAlbum("a", "A", "A", date_update=0, position=0, photo_ids=(), needs_listing=True)]
+    )
+    album = state.albums()["a"]
+    assert (album.date_update, album.needs_listing) == (0, True)
