@@ -152,6 +152,11 @@ class Faults:
 
     # --- consuming (server side) --------------------------------------------------------
 
+    def armed_file_faults(self, photo_id: str | int) -> list[str]:
+        """Kinds of the file faults still waiting for this photo: a test can check one fired."""
+        with self._lock:
+            return [f.kind for f in self._files if f.photo_id == str(photo_id)]
+
     def take_api_fault(self, method: str) -> ApiFault | None:
         with self._lock:
             if self._rate is not None:

@@ -156,6 +156,7 @@ def test_misrange_file_waits_for_a_request_that_asks_for_a_range(
     url = original_url(owner_client, photo)
     fake.faults.misrange_file(photo.id)
     assert fetch(url).status == 200
+    assert fake.faults.armed_file_faults(photo.id) == ["misrange"]
     reply = fetch(url, headers={"Range": "bytes=100-"})
     assert reply.headers["Content-Range"].startswith("bytes 0-")
 
