@@ -8,6 +8,7 @@ from pathlib import Path
 import piexif
 
 from flickr_async.downloader import part_path
+from flickr_async.state import State
 from tests.e2e.helpers import FAST, jpeg_scan, media_files, run_cli, sha256, sidecar
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.sizes import original_url
@@ -66,6 +67,23 @@ def test_a_photo_in_two_albums_is_stored_once_and_hard_linked(
     assert len(paths) == len(library.albums_of(shared.id))
     assert len({os.stat(p).st_ino for p in paths}) == 1
     assert os.stat(paths[0]).st_nlink == len(paths)
+
+
+def test_every_album_and_every_member_is_archived_when_flickr_pages_them_in_small_pages(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    assert len(library.albums) > 2 and max(len(a.photo_ids) for a in library.albums) > 3
+    fake.faults.max_per_page("flickr.photosets.getList", 2)
+    fake.faults.max_per_page("flickr.photosets.getPhotos", 3)
+    assert backup(env, out) == 0
+    state = State(out / ".flickr-async" / "state.sqlite3")
+    folders = {album_id: row.folder for album_id, row in state.albums().items()}
+    state.close()
+    assert set(folders) == {a.id for a in library.albums}
+    files = by_id(out)
+    for album in library.albums:
+        for pid in album.photo_ids:
+            assert folders[album.id] in {p.parent.name for p in files[pid]}, (album.title, pid)
 
 
 def test_flat_layout_puts_everything_at_the_top(
