@@ -8,9 +8,11 @@ from pathlib import Path
 
 import piexif
 
+from flickr_async.downloader import part_path
 from flickr_async.state import State
 from tests.e2e.helpers import FAST, jpeg_scan, media_files, run_cli, sha256, sidecar
 from tests.fakeflickr import FakeFlickr, Library
+from tests.fakeflickr.sizes import original_url
 
 
 def backup(env: dict[str, str], out: Path, *extra: str) -> int:
@@ -66,6 +68,23 @@ def test_a_photo_in_two_albums_is_stored_once_and_hard_linked(
     assert len(paths) == len(library.albums_of(shared.id))
     assert len({os.stat(p).st_ino for p in paths}) == 1
     assert os.stat(paths[0]).st_nlink == len(paths)
+
+
+def test_every_album_and_every_member_is_archived_when_flickr_pages_them_in_small_pages(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    assert len(library.albums) > 2 and max(len(a.photo_ids) for a in library.albums) > 3
+    fake.faults.max_per_page("flickr.photosets.getList", 2)
+    fake.faults.max_per_page("flickr.photosets.getPhotos", 3)
+    assert backup(env, out) == 0
+    state = State(out / ".flickr-async" / "state.sqlite3")
+    folders = {album_id: row.folder for album_id, row in state.albums().items()}
+    state.close()
+    assert set(folders) == {a.id for a in library.albums}
+    files = by_id(out)
+    for album in library.albums:
+        for pid in album.photo_ids:
+            assert folders[album.id] in {p.parent.name for p in files[pid]}, (album.title, pid)
 
 
 def test_flat_layout_puts_everything_at_the_top(
@@ -183,10 +202,12 @@ def test_videos_are_saved_as_videos_with_their_real_extension_never_as_posters(
             assert doc["download"]["original"] is False
 
 
-def test_at_most_n_downloads_run_at_once(fake: FakeFlickr, env: dict[str, str], out: Path) -> None:
-    fake.faults.file_latency = 0.05
+def test_downloads_overlap_but_never_more_than_n_at_once(
+    fake: FakeFlickr, env: dict[str, str], out: Path
+) -> None:
+    fake.faults.file_latency = 0.05  # every response held open: workers that exist overlap
     assert backup(env, out, "--concurrency", "3") == 0
-    assert 1 <= fake.counters.max_concurrent_files <= 3
+    assert 2 <= fake.counters.max_concurrent_files <= 3
 
 
 def test_transient_faults_are_retried_and_the_run_completes(
@@ -202,6 +223,46 @@ def test_transient_faults_are_retried_and_the_run_completes(
     assert backup(env, out) == 0
     files = by_id(out)
     assert set(files) == {p.id for p in library.photos}
+
+
+def test_a_single_403_from_the_file_server_is_retried_and_the_original_archived(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    victim = next(p for p in library.photos if not p.is_video and p.can_download)
+    fake.faults.fail_file(victim.id, status=403, times=1)
+    assert backup(env, out) == 0
+    [path] = by_id(out)[victim.id][:1]
+    assert sidecar(path)["download"]["original"] is True
+    assert fake.counters.file_requests[victim.id] == 2
+
+
+def test_a_single_429_from_the_file_server_is_retried_and_the_original_archived(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    victim = next(p for p in library.photos if not p.is_video and p.can_download)
+    fake.faults.fail_file(victim.id, status=429, times=1)
+    assert backup(env, out) == 0
+    [path] = by_id(out)[victim.id][:1]
+    assert sidecar(path)["download"]["original"] is True
+    assert fake.counters.file_requests[victim.id] == 2
+
+
+def test_a_resume_answered_from_the_wrong_offset_still_archives_the_true_original(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    victim = next(p for p in library.photos if not p.is_video and p.can_download)
+    # As a killed run leaves it: the first half of the original in its .part file.
+    url = original_url(fake.origin, victim)
+    part = part_path(out / ".flickr-async" / "parts", victim.id, url)
+    part.parent.mkdir(parents=True)
+    original = fake.original_bytes(victim.id)
+    part.write_bytes(original[: len(original) // 2])
+    fake.faults.misrange_file(victim.id)  # the resume comes back from byte 0
+    assert backup(env, out, "--no-exif") == 0
+    assert fake.faults.armed_file_faults(victim.id) == [], "the .part was not resumed"
+    [path] = by_id(out)[victim.id][:1]
+    assert sha256(path) == fake.original_sha256(victim.id)
+    assert sidecar(path)["download"]["sha256"] == fake.original_sha256(victim.id)
 
 
 def test_a_permanently_failing_photo_fails_the_run_but_not_the_others(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from flickr_async.state import State
 from tests.e2e.helpers import FAST, media_files, run_cli
 from tests.fakeflickr import FakeFlickr, Library
 
@@ -19,6 +20,7 @@ def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
 
 
 def test_verify_says_an_untouched_archive_is_intact(env: dict[str, str], synced: Path) -> None:
+    linked_photo(synced)  # it holds album copies, and verify accepts them
     result = run_cli(env, "verify", str(synced))
     assert result.code == 0
     assert "archive intact" in result.stdout
@@ -33,6 +35,40 @@ def test_verify_finds_a_truncated_file_and_a_deleted_one(env: dict[str, str], sy
     assert result.code == 1
     assert f"size: {truncated.relative_to(synced)}" in result.stdout
     assert f"missing: {deleted.relative_to(synced)}" in result.stdout
+
+
+def linked_photo(out: Path) -> tuple[Path, Path]:
+    """(primary, one album copy) of a photo stored once and linked into another album."""
+    state = State(out / ".flickr-async" / "state.sqlite3")
+    try:
+        row = next(r for r in state.iter_photos() if r.links and r.path)
+    finally:
+        state.close()
+    assert row.path is not None
+    return out / row.path, out / row.links[0]
+
+
+def test_verify_reports_a_missing_album_copy_as_a_link_problem(
+    env: dict[str, str], synced: Path
+) -> None:
+    _, copy = linked_photo(synced)
+    copy.unlink()
+    result = run_cli(env, "verify", str(synced))
+    assert result.code != 0
+    assert f"link: {copy.relative_to(synced)}" in result.stdout
+
+
+def test_verify_reports_an_album_copy_whose_bytes_differ_as_a_link_problem(
+    env: dict[str, str], synced: Path
+) -> None:
+    primary, copy = linked_photo(synced)
+    data = bytearray(primary.read_bytes())
+    data[-10] ^= 0xFF  # same size, one byte off: a copy that is no longer the photo
+    copy.unlink()
+    copy.write_bytes(bytes(data))
+    result = run_cli(env, "verify", str(synced))
+    assert result.code != 0
+    assert f"link: {copy.relative_to(synced)}" in result.stdout
 
 
 def test_verify_repair_fetches_broken_files_again(

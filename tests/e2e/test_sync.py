@@ -9,7 +9,7 @@ from pathlib import Path
 import piexif
 import pytest
 
-from flickr_async.state import State
+from flickr_async.state import State, StoredPhoto
 from tests.e2e.helpers import FAST, media_files, run_cli, sidecar
 from tests.fakeflickr import FakeFlickr, Library
 
@@ -33,6 +33,16 @@ def still(library: Library, *, in_album: bool | None = None, skip: int = 0) -> s
         and (in_album is None or bool(library.albums_of(p.id)) == in_album)
     ]
     return found[skip]
+
+
+def stored_row(out: Path, photo_id: str) -> StoredPhoto:
+    state = State(out / ".flickr-async" / "state.sqlite3")
+    try:
+        row = state.photo(photo_id)
+    finally:
+        state.close()
+    assert row is not None
+    return row
 
 
 @pytest.fixture
@@ -99,6 +109,32 @@ def test_a_photo_deleted_on_flickr_stays_on_disk_and_is_marked(
     assert path.read_bytes() == content
     assert sidecar(path)["deleted_on_flickr"] is not None
     assert "deleted on Flickr" in result.stdout + result.stderr
+
+
+def test_deleting_a_photo_marks_every_album_copys_sidecar(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = next(p.id for p in library.photos if len(library.albums_of(p.id)) >= 2)
+    paths = paths_of(synced, target)
+    assert len(paths) >= 2
+    library.delete_photo(target)
+    assert backup(env, synced) == 0
+    for path in paths:
+        assert sidecar(path)["deleted_on_flickr"] is not None, path
+
+
+def test_a_photo_that_reappears_on_flickr_loses_its_deleted_flag(
+    fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
+) -> None:
+    target = still(library, in_album=False, skip=1)
+    library.delete_photo(target)
+    assert backup(env, synced) == 0
+    assert stored_row(synced, target).deleted_on_flickr is not None
+    library.restore_photo(target)
+    assert backup(env, synced) == 0
+    [path] = paths_of(synced, target)
+    assert sidecar(path)["deleted_on_flickr"] is None
+    assert stored_row(synced, target).deleted_on_flickr is None
 
 
 def test_moving_a_photo_between_albums_moves_its_links(

@@ -34,7 +34,7 @@ class ApiFault:
 
 @dataclass(slots=True)
 class FileFault:
-    kind: Literal["status", "reset", "truncate"]
+    kind: Literal["status", "reset", "truncate", "misrange"]
     photo_id: str
     status: int = 0
     remaining: int | None = 1
@@ -74,6 +74,7 @@ class Faults:
             self._rate: tuple[int, float] | None = None
             self._calls: deque[float] = deque()
             self._short: tuple[int, int] = (0, 0)
+            self._page_caps: dict[str, int] = {}
             self.file_bandwidth: float | None = None  # bytes/s per connection
             self.file_latency: float = 0.0  # seconds before the first byte of a file
             self.no_range: bool = False  # ignore Range: answer 200 with the whole file
@@ -163,12 +164,33 @@ class Faults:
         with self._lock:
             self.unlisted = frozenset(str(p) for p in photo_ids)
 
+    def misrange_file(self, photo_id: str | int, times: int | None = 1) -> None:
+        """A `Range: bytes=N-` request gets 206 with the whole file from byte 0, and a
+        Content-Range that says so (`bytes 0-…`): a resume served from the wrong offset.
+        Requests without Range leave this fault armed."""
+        with self._lock:
+            self._files.append(FileFault("misrange", str(photo_id), remaining=times))
+
+    def max_per_page(self, method: str, size: int | None) -> None:
+        """Clamp `per_page` for one REST method to `size` (None lifts it), as Flickr clamps
+        it: silently, reporting the clamped `perpage` in its answer."""
+        with self._lock:
+            if size is None:
+                self._page_caps.pop(method, None)
+            else:
+                self._page_caps[method] = max(1, size)
+
     def short_pages(self, times: int = 1, drop: int = 3) -> None:
         """Next listing pages miss `drop` items, non-final pages too (real Flickr does this)."""
         with self._lock:
             self._short = (times, drop)
 
     # --- consuming (server side) --------------------------------------------------------
+
+    def armed_file_faults(self, photo_id: str | int) -> list[str]:
+        """Kinds of the file faults still waiting for this photo: a test can check one fired."""
+        with self._lock:
+            return [f.kind for f in self._files if f.photo_id == str(photo_id)]
 
     def take_api_fault(self, method: str) -> ApiFault | None:
         with self._lock:
@@ -194,13 +216,20 @@ class Faults:
                     return fault.code
             return None
 
-    def take_file_fault(self, photo_id: str, what: str = "") -> FileFault | None:
+    def take_file_fault(
+        self, photo_id: str, what: str = "", *, ranged: bool = False
+    ) -> FileFault | None:
         with self._lock:
             for index, fault in enumerate(self._files):
-                if fault.photo_id == photo_id and fault.what in (None, what):
+                matches = fault.photo_id == photo_id and fault.what in (None, what)
+                if matches and (ranged or fault.kind != "misrange"):
                     _take(self._files, index)
                     return fault
             return None
+
+    def page_cap(self, method: str) -> int | None:
+        with self._lock:
+            return self._page_caps.get(method)
 
     def take_short_page(self) -> int:
         with self._lock:

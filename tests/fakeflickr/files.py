@@ -1,7 +1,7 @@
 """Static files and videos: originals, smaller sizes, /play/ redirects to a signed CDN URL.
 
 Every response has a Content-Length; `Range: bytes=N-` gets 206; the file faults (status,
-reset, truncate), bandwidth, latency and no_range knobs apply here.
+reset, truncate, misrange), bandwidth, latency and no_range knobs apply here.
 """
 
 from __future__ import annotations
@@ -199,7 +199,10 @@ async def serve(
 ) -> web.StreamResponse:
     slot = ctx.counters.file_slot(photo_id)
     try:
-        fault = ctx.faults.take_file_fault(photo_id, what)
+        asks_range = RANGE.match(request.headers.get("Range", "").strip()) is not None
+        fault = ctx.faults.take_file_fault(
+            photo_id, what, ranged=asks_range and not ctx.faults.no_range
+        )
         if fault is not None and fault.kind == "status":
             extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             return web.Response(
@@ -213,6 +216,8 @@ async def serve(
         blob: Blob = await asyncio.to_thread(blob_of)
         size = blob.size
         span = _range(request, size, ctx)
+        if fault is not None and fault.kind == "misrange":
+            span = (0, size)  # a 206 all the same, from the wrong offset, labelled truthfully
         if span is not None and span[0] >= size:
             return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
         start, end = span or (0, size)

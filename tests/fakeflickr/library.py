@@ -45,6 +45,7 @@ class Library:
         self._photos: list[FakePhoto] = list(photos)  # upload order
         self._by_id = {p.id: p for p in self._photos}
         self._albums: list[FakeAlbum] = list(albums)  # the user's custom order
+        self._deleted: dict[str, FakePhoto] = {}  # what restore_photo can bring back
         self._rng = random.Random(f"admin-{seed}")
         stamps = [p.lastupdate for p in self._photos] + [a.date_update for a in self._albums]
         self._last_tick = max(stamps, default=0)
@@ -165,9 +166,26 @@ class Library:
         with self.lock:
             photo = self._by_id.pop(str(photo_id))
             self._photos.remove(photo)
+            self._deleted[photo.id] = photo
             for album in self.albums_of(photo.id):
                 self._remove_member(album, photo.id)
             self.version += 1
+
+    def restore_photo(self, photo_id: str | int) -> FakePhoto:
+        """Bring a deleted photo back, as Flickr support restores an accidental deletion:
+        same id, upload date and files, back at its place in the photostream, `lastupdate`
+        bumped. Its albums are not restored (an emptied album is gone for good)."""
+        with self.lock:
+            photo = self._deleted.pop(str(photo_id))
+            position = sum(
+                1
+                for p in self._photos
+                if (p.dateupload, int(p.id)) < (photo.dateupload, int(photo.id))
+            )
+            self._photos.insert(position, photo)
+            self._by_id[photo.id] = photo
+            self._touch(photo)
+            return photo
 
     def add_comment(
         self, photo_id: str | int, text: str, *, author_name: str = "A Commenter"

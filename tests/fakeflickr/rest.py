@@ -11,6 +11,7 @@ from aiohttp import web
 from tests.fakeflickr import rest_lists, rest_photo
 from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, OAuthRejected, ServerContext
 from tests.fakeflickr.faults import TOO_MANY, ApiFault
+from tests.fakeflickr.listing import int_param
 from tests.fakeflickr.rest_auth import authenticate, request_params
 
 Method = Callable[[ServerContext, Caller, Mapping[str, str]], JSONDict]
@@ -86,7 +87,17 @@ def call(ctx: ServerContext, caller: Caller, method: str, params: Mapping[str, s
         code = ctx.faults.take_photo_method_fault(method, photo_id)
         if code is not None:
             raise ApiFail(code, "Photo not found" if code == 1 else "Injected failure")
-    return implementation(ctx, caller, params)
+    return implementation(ctx, caller, clamp_per_page(ctx, method, params))
+
+
+def clamp_per_page(ctx: ServerContext, method: str, params: Mapping[str, str]) -> Mapping[str, str]:
+    """Apply a `max_per_page` knob: Flickr clamps per_page silently (absent means the
+    method's default, which the clamp caps too); the answer reports the clamped perpage."""
+    cap = ctx.faults.page_cap(method)
+    if cap is None:
+        return params
+    asked = int_param(params, "per_page", cap)
+    return {**params, "per_page": str(asked if 1 <= asked <= cap else cap)}
 
 
 async def handle_rest(request: web.Request) -> web.Response:

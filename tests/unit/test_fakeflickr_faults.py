@@ -138,6 +138,55 @@ def test_no_range_answers_200_with_the_whole_file(
     assert reply.status == 200 and reply.body == fake.original_bytes(photo.id)
 
 
+def test_misrange_file_answers_a_resume_with_the_whole_file_from_byte_zero(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    url = original_url(owner_client, photo)
+    original = fake.original_bytes(photo.id)
+    fake.faults.misrange_file(photo.id)
+    reply = fetch(url, headers={"Range": "bytes=100-"})
+    assert reply.status == 206 and reply.body == original
+    assert reply.headers["Content-Range"] == f"bytes 0-{len(original) - 1}/{len(original)}"
+    assert fetch(url, headers={"Range": "bytes=100-"}).body == original[100:]  # once
+
+
+def test_misrange_file_waits_for_a_request_that_asks_for_a_range(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    url = original_url(owner_client, photo)
+    fake.faults.misrange_file(photo.id)
+    assert fetch(url).status == 200
+    assert fake.faults.armed_file_faults(photo.id) == ["misrange"]
+    reply = fetch(url, headers={"Range": "bytes=100-"})
+    assert reply.headers["Content-Range"].startswith("bytes 0-")
+
+
+def test_max_per_page_clamps_one_method_and_reports_the_clamped_perpage(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    album = max(library.albums, key=lambda a: len(a.photo_ids))
+    fake.faults.max_per_page("flickr.photosets.getPhotos", 2)
+    reply = owner_client.call(
+        "flickr.photosets.getPhotos", photoset_id=album.id, per_page="500", page="2"
+    )["photoset"]
+    assert [p["id"] for p in reply["photo"]] == album.photo_ids[2:4]
+    assert reply["perpage"] == "2" and reply["pages"] == -(-len(album.photo_ids) // 2)
+    search = owner_client.call("flickr.photos.search", user_id="me", per_page="500")["photos"]
+    assert search["perpage"] == 500 and len(search["photo"]) > 2  # other methods unaffected
+
+
+def test_max_per_page_also_caps_photosets_get_list(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    fake.faults.max_per_page("flickr.photosets.getList", 4)
+    first = owner_client.call("flickr.photosets.getList", per_page="500")["photosets"]
+    assert [a["id"] for a in first["photoset"]] == [a.id for a in library.albums[:4]]
+    assert first["perpage"] == "4" and first["pages"] == -(-len(library.albums) // 4)
+    fake.faults.max_per_page("flickr.photosets.getList", None)
+    again = owner_client.call("flickr.photosets.getList", per_page="500")["photosets"]
+    assert len(again["photoset"]) == len(library.albums)
+
+
 def test_throttled_and_delayed_files_still_arrive_whole(
     fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
 ) -> None:

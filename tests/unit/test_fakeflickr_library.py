@@ -131,6 +131,18 @@ def test_delete_photo_leaves_its_albums_and_bumps_them(lib: Library) -> None:
     assert lib.find(photo_id) is None
 
 
+def test_restore_photo_brings_a_deleted_photo_back_in_its_place_with_a_new_lastupdate(
+    lib: Library,
+) -> None:
+    photo = lib.photos[5]
+    order, before = [p.id for p in lib.photos], photo.lastupdate
+    lib.delete_photo(photo.id)
+    restored = lib.restore_photo(photo.id)
+    assert restored is photo and lib.find(photo.id) is photo
+    assert [p.id for p in lib.photos] == order
+    assert photo.lastupdate > before
+
+
 def test_an_album_emptied_of_photos_disappears(lib: Library) -> None:
     album = lib.create_album("solo", [lib.photos[0].id])
     lib.remove_from_album(album.id, lib.photos[0].id)

@@ -1,0 +1,130 @@
+"""MetadataFetcher against the fake Flickr: which calls a photo costs, and what comes back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+
+import pytest
+
+from flickr_async.api import FlickrAPI, open_api
+from flickr_async.jobs import Described, Failed, Job, Message, WorkerExit
+from flickr_async.metadata import MetadataFetcher
+from flickr_async.models import Photo
+from flickr_async.retry import RetryPolicy
+from flickr_async.settings import MetadataLevel, Settings
+from tests.fakeflickr import FakeFlickr, Library, generate_library
+
+COMMENTS = "flickr.photos.comments.getList"
+GET_INFO = "flickr.photos.getInfo"
+
+
+@dataclass
+class Rig:
+    fake: FakeFlickr
+    settings: Settings
+    api: FlickrAPI
+    photos: dict[str, Photo]  # as the listing describes them
+
+    def fetcher(self, metadata: MetadataLevel = "full") -> MetadataFetcher:
+        return MetadataFetcher(
+            api=self.api,
+            settings=replace(self.settings, metadata=metadata),
+            jobs=asyncio.Queue(),
+            results=asyncio.Queue(),
+        )
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+@asynccontextmanager
+async def rigged(library: Library) -> AsyncIterator[Rig]:
+    async with FakeFlickr(library).serve() as fake:
+        token, secret = fake.issue_access_token()
+        settings = Settings(
+            api_key=fake.api_key,
+            api_secret=fake.api_secret,
+            oauth_token=token,
+            oauth_token_secret=secret,
+            api_base=fake.base_url,
+            api_rate=1000,
+        )
+        async with open_api(settings, retry=RetryPolicy(attempts=3, sleep=no_sleep)) as api:
+            page = await api.photos_search(page=1, per_page=500)
+            fake.counters.reset()
+            yield Rig(fake, settings, api, {p.id: p for p in page.items})
+
+
+@pytest.fixture
+async def rig() -> AsyncIterator[Rig]:
+    async with rigged(generate_library(seed=4, photos=10, videos=1, albums=1)) as made:
+        yield made
+
+
+def job_for(photo: Photo) -> Job:
+    return Job(photo=photo, download=False, metadata=True, stored=None, reason="new")
+
+
+def listed(rig: Rig, which: Callable[[Photo], bool]) -> Photo:
+    return next(p for p in rig.photos.values() if which(p))
+
+
+async def test_a_photo_without_comments_costs_no_comments_call(rig: Rig) -> None:
+    photo = listed(rig, lambda p: p.count_comments == 0)
+    described = await rig.fetcher().describe(job_for(photo))
+    assert described.comments == ()
+    assert rig.fake.counters.api_calls[COMMENTS] == 0
+
+
+async def test_a_photo_with_comments_has_them_fetched(rig: Rig) -> None:
+    photo = listed(rig, lambda p: (p.count_comments or 0) > 0)
+    described = await rig.fetcher().describe(job_for(photo))
+    expected = [c.text for c in rig.fake.library.photo(photo.id).comments]
+    assert [c.text for c in described.comments] == expected
+    assert rig.fake.counters.api_calls[COMMENTS] == 1
+
+
+async def test_full_metadata_enriches_the_photo_with_get_info(rig: Rig) -> None:
+    photo = listed(rig, lambda p: p.count_comments == 0)
+    described = await rig.fetcher("full").describe(job_for(photo))
+    assert rig.fake.counters.api_calls[GET_INFO] == 1
+    assert described.photo.rotation is not None  # only getInfo tells
+    assert described.photo.page_url is not None
+
+
+async def test_basic_metadata_makes_no_get_info_call(rig: Rig) -> None:
+    photo = listed(rig, lambda p: p.count_comments == 0)
+    described = await rig.fetcher("basic").describe(job_for(photo))
+    assert rig.fake.counters.api_calls[GET_INFO] == 0
+    assert described.photo == photo  # the listing's description, as it was
+
+
+async def test_run_answers_every_job_then_says_the_worker_stopped(rig: Rig) -> None:
+    fetcher = rig.fetcher()
+    photos = list(rig.photos.values())[:3]
+    for photo in photos:
+        fetcher.jobs.put_nowait(job_for(photo))
+    fetcher.jobs.put_nowait(None)
+    await fetcher.run()
+    messages: list[Message] = [fetcher.results.get_nowait() for _ in range(4)]
+    assert [m.photo_id for m in messages[:3] if isinstance(m, Described)] == [p.id for p in photos]
+    assert messages[3] == WorkerExit("metadata")
+
+
+async def test_a_photo_whose_get_info_fails_is_reported_and_the_worker_goes_on(
+    rig: Rig,
+) -> None:
+    first, second = list(rig.photos.values())[:2]
+    rig.fake.faults.fail_method_for_photo(GET_INFO, first.id, code=1)
+    fetcher = rig.fetcher()
+    for photo in (first, second, None):
+        fetcher.jobs.put_nowait(job_for(photo) if photo else None)
+    await fetcher.run()
+    failed, described = fetcher.results.get_nowait(), fetcher.results.get_nowait()
+    assert isinstance(failed, Failed) and failed.photo_id == first.id
+    assert failed.stage == "metadata"
+    assert isinstance(described, Described) and described.photo_id == second.id
