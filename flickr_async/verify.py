@@ -11,6 +11,8 @@ from flickr_async import sidecar
 from flickr_async.fsutil import sha256_file
 from flickr_async.state import State, StoredPhoto
 
+SIDECAR_SUFFIXES = (".json",)
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -47,14 +49,26 @@ def _check_photo(out: Path, row: StoredPhoto, *, checksums: bool) -> Iterator[Pr
         if digest != row.sha256:
             yield Problem(row.id, row.path, "checksum", "SHA-256 differs from the recorded one")
             return
+    sidecar_ok = True
     try:
         sidecar.loads(primary.with_name(primary.name + ".json").read_bytes())
     except (OSError, ValueError) as exc:
+        sidecar_ok = False
         yield Problem(row.id, row.path + ".json", "sidecar", str(exc) or type(exc).__name__)
     for link in row.links:
         target = out / link
         if not _same_content(primary, target):
             yield Problem(row.id, link, "link", "album copy missing or different")
+            continue
+        for suffix in SIDECAR_SUFFIXES:  # each copy's sidecars are the primary's too
+            mine = primary.with_name(primary.name + suffix)
+            theirs = target.with_name(target.name + suffix)
+            if suffix == ".json" and not sidecar_ok:
+                continue  # reported above, once
+            if (mine.exists() or suffix == ".json") and not _same_content(mine, theirs):
+                yield Problem(
+                    row.id, link + suffix, "link", "album copy's sidecar missing or different"
+                )
 
 
 def _same_content(primary: Path, other: Path) -> bool:

@@ -129,6 +129,17 @@ def test_an_album_copy_with_other_bytes_is_reported_as_link(archive: Archive) ->
     assert archive.problems() == [("link", "Sunsets/52000000001.jpg")]
 
 
+def test_an_album_copys_missing_sidecar_is_reported_as_link(archive: Archive) -> None:
+    sidecar_of(archive.copy).unlink()
+    assert archive.problems() == [("link", "Sunsets/52000000001.jpg.json")]
+
+
+def test_an_album_copys_stale_sidecar_is_reported_as_link(archive: Archive) -> None:
+    sidecar_of(archive.copy).unlink()
+    sidecar_of(archive.copy).write_text(json.dumps({"schema": 1, "id": "52000000001", "x": 1}))
+    assert archive.problems() == [("link", "Sunsets/52000000001.jpg.json")]
+
+
 def test_a_failed_item_that_never_had_a_file_is_not_a_problem(archive: Archive) -> None:
     archive.state.record_failed("52000000002", "HTTP 404 from the file server")
     assert archive.problems() == []
