@@ -1,5 +1,9 @@
 """Pure: embed Flickr's title, description, tags, date taken and geo in a JPEG's EXIF header.
 
+`ImageDescription` is the description as plain text (what Immich, Google Photos, MWG readers,
+digiKam and darktable show as the caption); the title goes to `XPTitle` and, with the keywords,
+to the XMP packet (xmp.py), since EXIF has no title field of its own.
+
 The writer streams huge files: it finds the header (`header_length`), asks `embed` for a new
 one and copies everything from the SOS marker on unchanged, so image data is never touched.
 
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 import piexif
 
 from flickr_async.models import Photo
+from flickr_async.portable import Meta, from_photo
 
 # --- JPEG segments ---------------------------------------------------------------------
 
@@ -39,7 +44,7 @@ class _Truncated(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _Segment:
+class Segment:
     marker: int
     raw: bytes  # fill bytes + marker + length + payload, exactly as in the file
     payload: bytes
@@ -108,19 +113,20 @@ def header_length(prefix: bytes) -> int | None:
     return None
 
 
-def _segments(header: bytes) -> list[_Segment]:
-    segments: list[_Segment] = []
+def segments(header: bytes) -> list[Segment]:
+    """The header's segments (SOI excluded) in file order; ValueError when malformed."""
+    found: list[Segment] = []
     try:
         for marker, start, body, end in _walk(header):
             if marker == SOS:
                 raise ValueError("the header must stop before the SOS marker")
-            segments.append(_Segment(marker, header[start:end], header[body:end]))
+            found.append(Segment(marker, header[start:end], header[body:end]))
     except _Truncated:
         raise ValueError("the header stops inside a segment") from None
-    return segments
+    return found
 
 
-def _is_exif(segment: _Segment) -> bool:
+def _is_exif(segment: Segment) -> bool:
     return segment.marker == APP1 and segment.payload.startswith(EXIF_MAGIC)
 
 
@@ -393,28 +399,24 @@ def _rational(parts: tuple[tuple[int, int], ...], e: str) -> _Value:
     return _Value(RATIONAL, len(parts), data)
 
 
-def _wanted(photo: Photo, e: str) -> dict[str, dict[int, _Value]]:
+def _wanted(meta: Meta, e: str) -> dict[str, dict[int, _Value]]:
     """IFD name -> tag -> value, only for what Flickr actually has (no empty strings)."""
     zeroth: dict[int, _Value] = {}
     exif: dict[int, _Value] = {}
     gps: dict[int, _Value] = {}
-    if photo.title.strip():
-        zeroth[TAG_IMAGE_DESCRIPTION] = _ascii(photo.title.encode("utf-8"))
-        zeroth[TAG_XP_TITLE] = _xp(photo.title)
-    if photo.description.strip():
-        zeroth[TAG_XP_COMMENT] = _xp(photo.description)
-    if photo.tags:
-        zeroth[TAG_XP_KEYWORDS] = _xp(";".join(photo.tags))
-    taken = (
-        exif_datetime(photo.date_taken)
-        if photo.date_taken and not photo.date_taken_unknown
-        else None
-    )
+    if meta.title:
+        zeroth[TAG_XP_TITLE] = _xp(meta.title)
+    if meta.description:
+        zeroth[TAG_IMAGE_DESCRIPTION] = _ascii(meta.description.encode("utf-8"))
+        zeroth[TAG_XP_COMMENT] = _xp(meta.description)
+    if meta.tags:
+        zeroth[TAG_XP_KEYWORDS] = _xp(";".join(meta.tags))
+    taken = exif_datetime(meta.date_taken) if meta.date_taken else None
     if taken:
         exif[TAG_DATE_TIME_ORIGINAL] = _ascii(taken.encode("ascii"))
         exif[TAG_DATE_TIME_DIGITIZED] = _ascii(taken.encode("ascii"))
-    if photo.geo is not None:
-        lat, lon = photo.geo.latitude, photo.geo.longitude
+    if meta.latitude is not None and meta.longitude is not None:
+        lat, lon = meta.latitude, meta.longitude
         gps[TAG_GPS_VERSION] = _Value(BYTE, 4, bytes((2, 2, 0, 0)))
         gps[TAG_GPS_LAT_REF] = _ascii(b"N" if lat >= 0 else b"S")
         gps[TAG_GPS_LAT] = _rational(dms_rationals(lat), e)
@@ -576,10 +578,10 @@ def _fits(tiff_block: bytes) -> bool:
     return 2 + len(EXIF_MAGIC) + len(tiff_block) <= MAX_SEGMENT_LENGTH
 
 
-def _rewrite(tiff: _Tiff, photo: Photo) -> tuple[bytes | None, dict[str, str]]:
+def _rewrite(tiff: _Tiff, meta: Meta) -> tuple[bytes | None, dict[str, str]]:
     """New TIFF block (None: nothing to change) and the camera values we overwrote."""
     e = tiff.endian
-    wanted = _wanted(photo, e)
+    wanted = _wanted(meta, e)
     replaced: dict[str, str] = {}
     entries: dict[str, list[_Entry]] = {}
     written: dict[str, set[int]] = {}
@@ -607,16 +609,17 @@ def _rewrite(tiff: _Tiff, photo: Photo) -> tuple[bytes | None, dict[str, str]]:
 # --- public ------------------------------------------------------------------------------
 
 
-def embed(header: bytes, photo: Photo) -> tuple[bytes, dict[str, str]]:
+def embed(header: bytes, photo: Photo | Meta) -> tuple[bytes, dict[str, str]]:
     """New header (SOI up to, excluding, SOS) carrying Flickr's metadata in EXIF.
 
     Returns it with the camera values it overwrote, by tag name ("_error" when the existing
     EXIF could not be parsed: the header then comes back unchanged). Raises ValueError for a
     malformed header or when the metadata cannot fit the 64 KiB segment limit.
     """
-    segments = _segments(header)
-    index = next((i for i, s in enumerate(segments) if _is_exif(s)), None)
-    old = segments[index].payload[len(EXIF_MAGIC) :] if index is not None else None
+    meta = photo if isinstance(photo, Meta) else from_photo(photo)
+    found = segments(header)
+    index = next((i for i, s in enumerate(found) if _is_exif(s)), None)
+    old = found[index].payload[len(EXIF_MAGIC) :] if index is not None else None
     if old is None:
         tiff = _Tiff(b"II*\x00\x00\x00\x00\x00", "<", [], [], [], 0)
     else:
@@ -626,24 +629,24 @@ def embed(header: bytes, photo: Photo) -> tuple[bytes, dict[str, str]]:
             piexif.load(EXIF_MAGIC + old)
         except Exception as exc:  # _BadExif, or piexif's struct/Index/Value errors
             return header, {"_error": f"existing EXIF not parsable, left untouched: {exc!r}"}
-    block, replaced = _rewrite(tiff, photo)
+    block, replaced = _rewrite(tiff, meta)
     if block is None:
         return header, replaced
     payload = EXIF_MAGIC + block
     new = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
-    raws = [s.raw for s in segments]
+    raws = [s.raw for s in found]
     if index is not None:
         raws[index] = new
     else:
         # EXIF wants APP1 right after SOI and JFIF wants APP0 there: exiftool's compromise.
         at = 0
-        while at < len(segments) and segments[at].marker == APP0:
+        while at < len(found) and found[at].marker == APP0:
             at += 1
         raws.insert(at, new)
     return b"\xff\xd8" + b"".join(raws), replaced
 
 
-def embed_jpeg(data: bytes, photo: Photo) -> bytes:
+def embed_jpeg(data: bytes, photo: Photo | Meta) -> bytes:
     """Whole-file convenience: `embed` the header, append the untouched rest."""
     end = header_length(data)
     if end is None:

@@ -21,9 +21,10 @@ import unicodedata
 import uuid
 from pathlib import Path
 
-from flickr_async import exif
+from flickr_async import exif, xmp
 from flickr_async.errors import StorageError
 from flickr_async.models import Photo
+from flickr_async.portable import Meta
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,17 @@ def write_atomic(dest: Path, data: bytes, scratch: Scratch) -> None:
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_if_changed(dest: Path, data: bytes, scratch: Scratch) -> bool:
+    """write_atomic unless dest already holds exactly these bytes; True when written."""
+    try:
+        if dest.stat().st_size == len(data) and dest.read_bytes() == data:
+            return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    write_atomic(dest, data, scratch)
+    return True
 
 
 def fsync_path(path: Path) -> None:
@@ -158,12 +170,15 @@ def sha256_file(path: Path) -> tuple[int, str]:
     return size, hasher.hexdigest()
 
 
-def embed_into(src: Path, dest: Path, photo: Photo) -> tuple[int, str, dict[str, str]]:
-    """Stream src to dest with Flickr's metadata in the JPEG header; image data untouched.
+def embed_into(
+    src: Path, dest: Path, meta: Meta, *, photo_id: str, with_xmp: bool = True
+) -> tuple[int, str, dict[str, str]]:
+    """Stream src to dest with Flickr's metadata in the JPEG header (EXIF, and the XMP packet
+    when `with_xmp`); image data untouched.
 
     Only the header (up to SOS) is held in memory, so a 300 MB panorama costs kilobytes.
-    Returns (size, sha256, camera values our tags replaced). A header exif cannot parse is
-    copied unchanged: a file is never lost to its metadata.
+    Returns (size, sha256, camera values our tags replaced; "_xmp" notes an XMP problem). A
+    header that cannot be parsed is copied unchanged: a file is never lost to its metadata.
     """
     hasher = hashlib.sha256()
     size = 0
@@ -181,15 +196,24 @@ def embed_into(src: Path, dest: Path, photo: Photo) -> tuple[int, str, dict[str,
                 if not more or len(prefix) > MAX_JPEG_HEADER:
                     break
         except ValueError as exc:
-            log.warning("photo %s: JPEG header not understood (%s); left as served", photo.id, exc)
+            log.warning("photo %s: JPEG header not understood (%s); left as served", photo_id, exc)
             header_end = None
         head = prefix
         if header_end is not None:
+            header = prefix[:header_end]
             try:
-                new_header, replaced = exif.embed(prefix[:header_end], photo)
-                head = new_header + prefix[header_end:]
+                header, replaced = exif.embed(header, meta)
             except ValueError as exc:
-                log.warning("photo %s: EXIF not embedded: %s", photo.id, exc)
+                log.warning("photo %s: EXIF not embedded: %s", photo_id, exc)
+            if with_xmp:
+                try:
+                    header, note = xmp.embed(header, meta)
+                except ValueError as exc:
+                    note = f"XMP not embedded: {exc}"
+                if note:
+                    log.warning("photo %s: %s", photo_id, note)
+                    replaced = {**replaced, "_xmp": note}
+            head = header + prefix[header_end:]
         for block in itertools.chain((head,), iter(lambda: fin.read(COPY_BLOCK), b"")):
             fout.write(block)
             hasher.update(block)

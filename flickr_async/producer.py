@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flickr_async import layout
+from flickr_async import layout, portable
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
@@ -232,6 +232,9 @@ class Producer:
             return self._job(photo, stored, reason, download=True)
         if stored.last_update != photo.date_updated or stored.metadata_stale:
             return self._job(photo, stored, "changed", download=False)
+        if stored.embed_version < portable.EMBED_VERSION:
+            # Written by an earlier version: re-embed from the sidecar, no API call.
+            return self._job(photo, stored, "refresh", download=False)
         album_ids = view.albums_of(photo.id)
         albums_now = tuple((a, view.titles.get(a, "")) for a in album_ids)
         ext = Path(stored.path).suffix.lstrip(".")

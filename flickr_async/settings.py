@@ -47,6 +47,7 @@ class Settings:
     api_burst: int = 1
     metadata: MetadataLevel = "full"
     exif: bool = True
+    xmp: bool = True  # .xmp sidecars, and the XMP packet in JPEGs when exif is on
     dry_run: bool = False
     quiet: bool = False
     verbose: bool = False

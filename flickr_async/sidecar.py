@@ -116,6 +116,15 @@ def build(
     return doc
 
 
+def with_exif_replaced(doc: Mapping[str, Any], replaced: Mapping[str, str]) -> dict[str, Any]:
+    """`doc` with its `exif_replaced` set to `replaced` (dropped when empty), key order kept."""
+    out = {k: v for k, v in doc.items() if k not in ("exif_replaced", "deleted_on_flickr")}
+    if replaced:
+        out["exif_replaced"] = {key: replaced[key] for key in sorted(replaced)}
+    out["deleted_on_flickr"] = doc.get("deleted_on_flickr")
+    return out
+
+
 def dumps(doc: Mapping[str, Any]) -> bytes:
     """UTF-8 JSON, indent 2, key order as built, trailing newline."""
     text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False)

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS photos (
     date_taken TEXT,
     deleted_on_flickr TEXT,            -- ISO date the sync noticed it gone; NULL while on Flickr
     updated_at INTEGER NOT NULL,
-    metadata_stale INTEGER NOT NULL DEFAULT 0  -- 1: placed with the listing's metadata only
+    metadata_stale INTEGER NOT NULL DEFAULT 0,  -- 1: placed with the listing's metadata only
+    embed_version INTEGER NOT NULL DEFAULT 1    -- how the metadata was written (portable.py)
 );
 CREATE TABLE IF NOT EXISTS albums (
     id TEXT PRIMARY KEY,
@@ -62,7 +63,10 @@ CREATE TABLE IF NOT EXISTS runs (
 # Columns added after the first release, for archives whose tables predate them. Flickr's own
 # values (lastupdate, date_update) are never used as markers: "0" is real data there.
 ADDED_COLUMNS = {
-    "photos": {"metadata_stale": "INTEGER NOT NULL DEFAULT 0"},
+    "photos": {
+        "metadata_stale": "INTEGER NOT NULL DEFAULT 0",
+        "embed_version": "INTEGER NOT NULL DEFAULT 1",
+    },
     "albums": {"needs_listing": "INTEGER NOT NULL DEFAULT 0"},
 }
 
@@ -91,6 +95,7 @@ class StoredPhoto:
     date_taken: str | None
     deleted_on_flickr: str | None
     metadata_stale: bool = False  # the sidecar holds only the listing's metadata
+    embed_version: int = 1  # how its metadata was embedded and written beside it
 
     @property
     def is_done(self) -> bool:
@@ -130,6 +135,7 @@ def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
         date_taken=row["date_taken"],
         deleted_on_flickr=row["deleted_on_flickr"],
         metadata_stale=bool(row["metadata_stale"]),
+        embed_version=int(row["embed_version"]),
     )
 
 
@@ -245,14 +251,15 @@ class State:
         date_taken: str | None,
         deleted_on_flickr: str | None = None,
         metadata_stale: bool = False,
+        embed_version: int = 1,
     ) -> None:
         with self._tx() as db:
             db.execute(
                 """INSERT INTO photos(id, status, error, attempts, last_update, original_key,
                        media, path, links, albums, bytes, sha256, served_url, served_bytes,
                        served_sha256, original, size_label, date_taken, deleted_on_flickr,
-                       updated_at, metadata_stale)
-                   VALUES(?, 'done', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       updated_at, metadata_stale, embed_version)
+                   VALUES(?, 'done', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(id) DO UPDATE SET status='done', error=NULL, attempts=0,
                        last_update=excluded.last_update, original_key=excluded.original_key,
                        media=excluded.media, path=excluded.path, links=excluded.links,
@@ -261,7 +268,8 @@ class State:
                        served_sha256=excluded.served_sha256, original=excluded.original,
                        size_label=excluded.size_label, date_taken=excluded.date_taken,
                        deleted_on_flickr=excluded.deleted_on_flickr,
-                       updated_at=excluded.updated_at, metadata_stale=excluded.metadata_stale""",
+                       updated_at=excluded.updated_at, metadata_stale=excluded.metadata_stale,
+                       embed_version=excluded.embed_version""",
                 (
                     photo_id,
                     last_update,
@@ -281,6 +289,7 @@ class State:
                     deleted_on_flickr,
                     int(time.time()),
                     int(metadata_stale),
+                    embed_version,
                 ),
             )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from flickr_async import exif, layout, sidecar
+from flickr_async import exif, layout, portable, sidecar, xmp
 from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
     Scratch,
@@ -26,6 +26,7 @@ from flickr_async.fsutil import (
     set_mtime,
     sha256_file,
     write_atomic,
+    write_if_changed,
 )
 from flickr_async.jobs import (
     AlbumPlan,
@@ -45,6 +46,9 @@ from flickr_async.state import State, StoredAlbum, StoredPhoto
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Jobs without a download that re-embed the metadata in the archived file: Flickr's changed,
+# or the archive was written by an earlier version (see portable.EMBED_VERSION).
+RE_EMBED = frozenset({"changed", "refresh"})
 # Photos whose files are built (EXIF copy + hash) at the same time: one per core here;
 # placing them (rename, sidecar, links, state) stays one at a time.
 BUILDERS = 2
@@ -55,9 +59,9 @@ class _Built:
     path: Path | None  # new content to rename into place; None keeps the file there is
     size: int
     digest: str
-    exif_replaced: dict[str, str]
-    rebuilt: bool  # the content was (re)made from a download or the file on disk
-    old_sidecar: dict[str, Any] | None
+    doc: dict[str, Any]  # the JSON sidecar, exif_replaced included
+    meta: portable.Meta  # what the file's EXIF/XMP and its .xmp sidecar carry
+    stale: bool  # the sidecar holds only the listing's metadata
 
 
 @dataclass
@@ -257,7 +261,8 @@ class Writer:
     # --- one photo ---------------------------------------------------------------------
 
     def _build(self, item: _Pending) -> _Built:
-        """The file's new content, built under scratch (never under a final name).
+        """The file's new content, built under scratch (never under a final name), and the
+        sidecar document it reflects.
 
         Independent per photo, so several run at once (hashing and copying release the GIL).
         """
@@ -267,25 +272,48 @@ class Writer:
         downloaded = item.download
         old_path = self.out / old.path if old and old.path else None
         old_sidecar = _read_sidecar(old_path) if old_path else None
+        album_ids = self.albums_by_photo.get(photo.id, ())
+        albums = [self.albums[a] for a in album_ids if a in self.albums]
         source: Path | None
         if downloaded:
             source = downloaded.part
-        elif job.reason == "changed" and old_path and old_path.exists():
-            source = old_path  # metadata moved on: re-embed it in the file we have
+        elif job.reason in RE_EMBED and old_path and old_path.exists():
+            source = old_path  # metadata (or how we write it) moved on: re-embed in place
         else:
             source = None
+        # Nothing new from Flickr about this photo: what we wrote before is the record.
+        patch = (
+            not downloaded
+            and job.reason != "changed"
+            and not item.described
+            and old_sidecar is not None
+        )
+        if patch:
+            assert old_sidecar is not None
+            doc = dict(old_sidecar)
+            doc["albums"] = [{"id": a.id, "title": a.title} for a in albums]
+            doc["deleted_on_flickr"] = None
+        else:
+            record = downloaded.record if downloaded else _stored_record(old)
+            comments = item.described.comments if item.described else ()
+            doc = sidecar.build(photo, comments=comments, albums=albums, download=record)
+        meta = portable.from_sidecar(doc)
         replaced: dict[str, str] = dict((old_sidecar or {}).get("exif_replaced") or {})
         built: Path | None = None
         size, digest = (old.bytes or 0, old.sha256 or "") if old else (0, "")
         if source is not None and self.settings.exif and _is_jpeg(source):
             built = self.scratch.path(f"{photo.id}.jpg")
-            size, digest, new_replaced = embed_into(source, built, photo)
+            size, digest, new_replaced = embed_into(
+                source, built, meta, photo_id=photo.id, with_xmp=self.settings.xmp
+            )
             # The camera's own values, captured the first time we overwrote them, win.
             replaced = {**new_replaced, **replaced} if not downloaded else new_replaced
         elif downloaded:
             built = downloaded.part
             size, digest = downloaded.record.bytes, downloaded.record.sha256
-        return _Built(built, size, digest, replaced, source is not None, old_sidecar)
+        doc = sidecar.with_exif_replaced(doc, replaced)
+        stale = not patch and not downloaded and not item.described and job.reason != "changed"
+        return _Built(built, size, digest, doc, meta, stale)
 
     def _place(self, item: _Pending, built: _Built) -> None:
         """Make one photo final: rename, sidecar, links, state. One at a time."""
@@ -304,8 +332,7 @@ class Writer:
             photo.id, ext, album_ids, self.folders, self.settings.layout
         )
         primary = self.out / primary_rel
-        old_sidecar = built.old_sidecar
-        size, digest, replaced = built.size, built.digest, built.exif_replaced
+        size, digest = built.size, built.digest
 
         # 2. A replaced original is kept, not overwritten.
         if (
@@ -330,29 +357,22 @@ class Writer:
 
         record = downloaded.record if downloaded else _stored_record(old)
         albums = [self.albums[a] for a in album_ids if a in self.albums]
-        # An album-only job whose old sidecar is unreadable can only write the listing's
-        # fields: record it as stale so the next run fetches the full metadata again.
-        stale_metadata = (
-            not built.rebuilt and old_sidecar is None and not item.described
-        ) or item.metadata_error is not None
-        if not built.rebuilt and old_sidecar is not None and not item.described:
-            doc = dict(old_sidecar)  # albums changed only: patch what we wrote before
-            doc["albums"] = [{"id": a.id, "title": a.title} for a in albums]
-            doc["deleted_on_flickr"] = None
-        else:
-            comments = item.described.comments if item.described else ()
-            doc = sidecar.build(
-                photo,
-                comments=comments,
-                albums=albums,
-                download=record,
-                exif_replaced=replaced,
-            )
+        # A job without news from Flickr whose old sidecar is unreadable could only write the
+        # listing's fields: record it as stale so the next run fetches the full metadata.
+        stale_metadata = built.stale or item.metadata_error is not None
         primary_json = _sidecar_path(primary)
-        write_atomic(primary_json, sidecar.dumps(doc), self.scratch)
+        write_atomic(primary_json, sidecar.dumps(built.doc), self.scratch)
+        beside = [primary_json]
+        if self.settings.xmp:
+            primary_xmp = _xmp_path(primary)
+            write_if_changed(primary_xmp, xmp.packet(built.meta), self.scratch)
+            beside.append(primary_xmp)
         for rel in link_rels:
-            place_link(primary, self.out / rel, self.scratch)
-            place_link(primary_json, _sidecar_path(self.out / rel), self.scratch)
+            copy = self.out / rel
+            place_link(primary, copy, self.scratch)
+            for path in beside:
+                place_link(path, copy.with_name(copy.name + path.name[len(primary.name) :]),
+                           self.scratch)  # fmt: skip
 
         # 4. Whatever this photo had elsewhere before and no longer has.
         keep_paths = [self.out / p for p in (primary_rel, *link_rels)]
@@ -362,6 +382,7 @@ class Writer:
                 continue  # the same entry spelled in another case (case-insensitive disks)
             remove_quietly(path, stop_at=self.out)
             remove_quietly(_sidecar_path(path), stop_at=self.out)
+            remove_quietly(_xmp_path(path), stop_at=self.out)
         if downloaded:
             downloaded.part.unlink(missing_ok=True)
 
@@ -383,6 +404,7 @@ class Writer:
             size_label=record.size_label if record else None,
             date_taken=photo.date_taken,
             metadata_stale=stale_metadata,
+            embed_version=portable.EMBED_VERSION,
         )
         if downloaded:
             if job.reason == "replaced":
@@ -444,6 +466,11 @@ async def finish_in_thread(fn: Callable[..., T], *args: Any) -> T:
 
 def _sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
+
+
+def _xmp_path(path: Path) -> Path:
+    """`<file>.<ext>.xmp`: the one sidecar name every XMP sidecar reader accepts."""
+    return path.with_name(path.name + ".xmp")
 
 
 def _read_sidecar(path: Path) -> dict[str, Any] | None:

@@ -95,14 +95,26 @@ MetadataOption = Annotated[
         show_default=False,
     ),
 ]
+XmpOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--xmp/--no-xmp",
+        help=(
+            "Write a <file>.<ext>.xmp sidecar beside every photo and video (what Immich, "
+            "PhotoPrism, digiKam and darktable read) and, with --exif, an XMP packet in "
+            "JPEGs (Lightroom, Apple Photos). Default: what this archive used last, else --xmp."
+        ),
+        show_default=False,
+    ),
+]
 ExifOption = Annotated[
     bool | None,
     typer.Option(
         "--exif/--no-exif",
         help=(
-            "Embed title, description, tags, date taken and geo in JPEGs' EXIF; --no-exif "
-            "keeps every file byte-identical to what Flickr served. Default: what this "
-            "archive used last, else --exif."
+            "Embed title, description, tags, date taken and geo in JPEGs (EXIF, and the XMP "
+            "packet unless --no-xmp); --no-exif keeps every file byte-identical to what "
+            "Flickr served. Default: what this archive used last, else --exif."
         ),
         show_default=False,
     ),
@@ -117,6 +129,7 @@ def backup(
     api_rate: ApiRateOption = 1.0,
     metadata: MetadataOption = None,
     exif: ExifOption = None,
+    xmp: XmpOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="List what would be downloaded or updated; write nothing."),
@@ -156,7 +169,7 @@ def backup(
         quiet=quiet,
         report_file=report,
         retry_max_wait=max_retry_wait,
-        **remembered_options(out, layout=layout_, metadata=metadata, exif=exif),
+        **remembered_options(out, layout=layout_, metadata=metadata, exif=exif, xmp=xmp),
     )
     raise typer.Exit(run_and_report(settings, Stats()))
 

@@ -17,6 +17,7 @@ from flickr_async.cli import app
 from tests.fakeflickr import FakeFlickr
 
 ROOT = Path(__file__).resolve().parents[2]
+SIDECARS = (".json", ".xmp")  # beside each media file: ours, and the one photo managers read
 FAST = ["--api-rate", "1000", "--max-retry-wait", "0.05"]
 
 
@@ -64,7 +65,7 @@ def media_files(out: Path) -> list[Path]:
     return sorted(
         p
         for p in out.rglob("*")
-        if p.is_file() and p.suffix != ".json" and ".flickr-async" not in p.parts
+        if p.is_file() and p.suffix not in SIDECARS and ".flickr-async" not in p.parts
     )
 
 

@@ -10,7 +10,7 @@ import piexif
 
 from flickr_async.downloader import part_path
 from flickr_async.state import State
-from tests.e2e.helpers import FAST, jpeg_scan, media_files, run_cli, sha256, sidecar
+from tests.e2e.helpers import FAST, SIDECARS, jpeg_scan, media_files, run_cli, sha256, sidecar
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.sizes import original_url
 
@@ -92,9 +92,10 @@ def test_flat_layout_puts_everything_at_the_top(
 ) -> None:
     assert backup(env, out, "--layout", "flat") == 0
     for photo in library.photos:
-        matches = list(out.glob(f"{photo.id}.*[!n]"))
+        matches = [p for p in out.glob(f"{photo.id}.*") if p.suffix not in SIDECARS]
         assert len(matches) == 1, photo.id
         assert matches[0].with_name(matches[0].name + ".json").exists()
+        assert matches[0].with_name(matches[0].name + ".xmp").exists()
 
 
 def test_hostile_and_duplicate_album_titles_become_safe_distinct_folders(

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 from flickr_async.state import State
-from tests.e2e.helpers import FAST, media_files, run_cli, sha256, sidecar
+from tests.e2e.helpers import FAST, SIDECARS, media_files, run_cli, sha256, sidecar
 from tests.fakeflickr import FakeFlickr, Library
 
 
@@ -158,7 +158,9 @@ def test_an_album_that_failed_to_list_is_listed_again_even_if_flickr_never_updat
     assert backup(env, out) == 0
     assert fake.counters.api_calls["flickr.photosets.getPhotos"] == 1
     folder = State.open(out).albums()[never.id].folder
-    assert {p.stem for p in (out / folder).iterdir() if p.suffix != ".json"} == set(never.photo_ids)
+    assert {p.stem for p in (out / folder).iterdir() if p.suffix not in SIDECARS} == set(
+        never.photo_ids
+    )
     fake.counters.reset()
     assert backup(env, out) == 0
     assert fake.counters.api_calls["flickr.photosets.getPhotos"] == 0

@@ -45,6 +45,7 @@ def test_embedding_exif_streams_the_file_instead_of_holding_it(tmp_path: Path) -
 
     from flickr_async.fsutil import embed_into
     from flickr_async.models import photo_from_listing
+    from flickr_async.portable import from_photo
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), "red").save(buf, "JPEG")
@@ -56,7 +57,7 @@ def test_embedding_exif_streams_the_file_instead_of_holding_it(tmp_path: Path) -
         fh.write(b"\xff\xd9")
     photo = photo_from_listing({"id": "1", "title": "big", "datetaken": "2020-01-01 00:00:00"})
     tracemalloc.start()
-    size, _, _ = embed_into(src, tmp_path / "out.jpg", photo)
+    size, _, _ = embed_into(src, tmp_path / "out.jpg", from_photo(photo), photo_id="1")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert size > 32 << 20
@@ -73,6 +74,7 @@ def test_a_header_too_long_to_parse_is_copied_whole_not_cut(
 
     from flickr_async import fsutil
     from flickr_async.models import photo_from_listing
+    from flickr_async.portable import from_photo
 
     buf = io.BytesIO()
     Image.new("RGB", (32, 32), "blue").save(buf, "JPEG")
@@ -83,6 +85,6 @@ def test_a_header_too_long_to_parse_is_copied_whole_not_cut(
     src.write_bytes(data)
     monkeypatch.setattr(fsutil, "MAX_JPEG_HEADER", 200_000)
     photo = photo_from_listing({"id": "1", "title": "t"})
-    size, _, _ = fsutil.embed_into(src, tmp_path / "out.jpg", photo)
+    size, _, _ = fsutil.embed_into(src, tmp_path / "out.jpg", from_photo(photo), photo_id="1")
     assert (tmp_path / "out.jpg").read_bytes() == data
     assert size == len(data)

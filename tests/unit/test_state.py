@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flickr_async.errors import LockHeldError
-from flickr_async.state import SCHEMA, RunLock, State, StoredAlbum
+from flickr_async.state import ADDED_COLUMNS, SCHEMA, RunLock, State, StoredAlbum
 
 
 def record(state: State, photo_id: str = "1", **overrides: object) -> None:
@@ -89,8 +89,10 @@ def test_the_lock_is_free_again_after_a_run(tmp_path: Path) -> None:
 def test_an_archive_from_before_the_new_columns_opens_and_keeps_its_rows(tmp_path: Path) -> None:
     db = tmp_path / "state.sqlite3"
     # The tables as the first release made them: without the columns added since.
-    old_schema = re.sub(r",( *--[^\n]*)?\s*\n\s*(metadata_stale|needs_listing)[^\n]*", "", SCHEMA)
-    assert "metadata_stale" not in old_schema and "needs_listing" not in old_schema
+    added = {name for columns in ADDED_COLUMNS.values() for name in columns}
+    lines = [ln for ln in SCHEMA.splitlines() if ln.strip().split(" ", 1)[0] not in added]
+    old_schema = re.sub(r",( *--[^\n]*)?\n\)", r"\1\n)", "\n".join(lines))
+    assert not any(name in old_schema for name in added)
     raw = sqlite3.connect(db)
     raw.executescript(old_schema)
     raw.execute(
@@ -102,6 +104,7 @@ def test_an_archive_from_before_the_new_columns_opens_and_keeps_its_rows(tmp_pat
     state = State(db)
     row = state.photo("1")
     assert row is not None and row.path == "x.jpg" and row.metadata_stale is False
+    assert row.embed_version == 1  # written by the version before XMP: refreshed next run
     assert state.albums()["a"].needs_listing is False
     state.close()
 
