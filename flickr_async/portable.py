@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flickr_async import sidecar
-from flickr_async.models import Album, Photo
+from flickr_async.models import Photo
 from flickr_async.plaintext import clean, html_to_text
 
 # Bumped whenever what is embedded in files or written beside them changes: an archive's
@@ -62,7 +62,6 @@ class Meta:
     title: str
     description: str  # plain text (Flickr's HTML turned into text)
     tags: tuple[str, ...]  # the owner's tags as typed; machine tags are not keywords
-    albums: tuple[str, ...]  # album titles, in the user's album order
     date_taken: str | None  # "YYYY-MM-DD HH:MM:SS", owner's local time; None when unknown
     latitude: float | None
     longitude: float | None
@@ -106,15 +105,11 @@ def from_sidecar(doc: Mapping[str, Any]) -> Meta:
     owner = doc.get("owner") if isinstance(doc.get("owner"), Mapping) else {}
     license_id = str(doc.get("license") or "")
     name, url = LICENSES.get(license_id, (f"Flickr licence {license_id}" if license_id else "", ""))
-    albums = _list(doc.get("albums"))
     tags = _list(doc.get("tags"))
     return Meta(
         title=_text(doc.get("title")).strip(),
         description=html_to_text(_text(doc.get("description"))),
         tags=tuple(dict.fromkeys(t for t in (_text(t).strip() for t in tags) if t)),
-        albums=tuple(
-            _text(a.get("title")) for a in albums if isinstance(a, Mapping) and a.get("title")
-        ),
         date_taken=_date(doc),
         latitude=lat,
         longitude=lon,
@@ -128,6 +123,6 @@ def from_sidecar(doc: Mapping[str, Any]) -> Meta:
     )
 
 
-def from_photo(photo: Photo, albums: tuple[Album, ...] = ()) -> Meta:
+def from_photo(photo: Photo) -> Meta:
     """The same record for a Photo not yet written out (through the sidecar's own builder)."""
-    return from_sidecar(sidecar.build(photo, comments=(), albums=albums, download=None))
+    return from_sidecar(sidecar.build(photo, comments=(), albums=(), download=None))

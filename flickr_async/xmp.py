@@ -27,13 +27,11 @@ NAMESPACES = {
     "photoshop": "http://ns.adobe.com/photoshop/1.0/",
     "exif": "http://ns.adobe.com/exif/1.0/",
     "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
-    "lr": "http://ns.adobe.com/lightroom/1.0/",
 }
 for _prefix, _uri in NAMESPACES.items():
     ET.register_namespace(_prefix, _uri)
 
 XMP_MAGIC = b"http://ns.adobe.com/xap/1.0/\x00"  # the standard packet's APP1 signature
-ALBUM_KEYWORD_ROOT = "Flickr albums"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PACKET_BEGIN = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
 _PACKET_END = '\n<?xpacket end="w"?>'
@@ -46,6 +44,9 @@ def _q(prefix: str, name: str) -> str:
 
 RDF_RDF, RDF_DESCRIPTION, RDF_ABOUT = _q("rdf", "RDF"), _q("rdf", "Description"), _q("rdf", "about")
 # Every property we write; merging replaces exactly these, whichever form they were in.
+# Album titles are not written as `lr:hierarchicalSubject` keywords: that would tie a JPEG's
+# bytes to its album membership (an album edit would rewrite every original in it); albums
+# are folders, and the JSON sidecar lists them.
 OURS = frozenset(
     _q(prefix, name)
     for prefix, names in {
@@ -54,7 +55,6 @@ OURS = frozenset(
         "xmp": ("CreateDate",),
         "exif": ("DateTimeOriginal", "GPSLatitude", "GPSLongitude", "GPSVersionID"),
         "xmpRights": ("WebStatement",),
-        "lr": ("hierarchicalSubject",),
     }.items()
     for name in names
 )
@@ -74,15 +74,6 @@ def gps_coordinate(degrees: float, positive: str, negative: str) -> str:
     whole, rest = divmod(micro_minutes, 60 * 1_000_000)
     minutes, fraction = divmod(rest, 1_000_000)
     return f"{whole},{minutes}.{fraction:06d}{positive if degrees >= 0 else negative}"
-
-
-def keywords_tree(meta: Meta) -> list[str]:
-    """`lr:hierarchicalSubject`: every plain tag (readers take the first non-empty keyword
-    list, so it must hold them all) and the albums under "Flickr albums"."""
-    if not meta.albums:
-        return []
-    albums = [f"{ALBUM_KEYWORD_ROOT}|{title.replace('|', '/')}" for title in meta.albums]
-    return list(dict.fromkeys([*meta.tags, *albums]))
 
 
 # --- elements ----------------------------------------------------------------------------
@@ -109,7 +100,6 @@ def _add_ours(description: ET.Element, meta: Meta) -> None:
     _container(description, "dc", "title", "Alt", [meta.title])
     _container(description, "dc", "description", "Alt", [meta.description])
     _container(description, "dc", "subject", "Bag", meta.tags)
-    _container(description, "lr", "hierarchicalSubject", "Bag", keywords_tree(meta))
     _container(description, "dc", "creator", "Seq", [meta.creator])
     _container(description, "dc", "rights", "Alt", [meta.license_name])
     _simple(description, "xmpRights", "WebStatement", meta.license_url)

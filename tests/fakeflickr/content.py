@@ -204,9 +204,42 @@ def make_original(seed: int, photo: FakePhoto) -> bytes:
         # The last few KB after EOI, as cameras append trailers (MPF previews, maker data).
         return data + _rng(seed, photo, "trailer").randbytes(max(0, photo.file_size - len(data)))
     data = _jpeg(_image(seed, photo, width, height), comment, exif)
+    if photo.exif is not None and photo.exif.make == "Apple":
+        data = with_camera_xmp(data)
     if photo.file_size:
         data = pad_jpeg(data, photo.file_size, _rng(seed, photo, "pad"))
     return data
+
+
+# What phones leave in their JPEGs: a motion photo's offsets (Immich extracts the video with
+# them), a panorama flag, and the phone's own idea of title and date. A backup must keep the
+# first two and may replace the last two.
+CAMERA_XMP = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description rdf:about="" xmlns:GCamera="http://ns.google.com/photos/1.0/camera/" '
+    'xmlns:GPano="http://ns.google.com/photos/1.0/panorama/" '
+    'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+    'GCamera:MicroVideo="1" GCamera:MicroVideoOffset="4242" '
+    'photoshop:DateCreated="1999-01-01T00:00:00">'
+    "<GPano:ProjectionType>equirectangular</GPano:ProjectionType>"
+    '<dc:title xmlns:dc="http://purl.org/dc/elements/1.1/"><rdf:Alt>'
+    '<rdf:li xml:lang="x-default">IMG_0042</rdf:li></rdf:Alt></dc:title>'
+    "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    + " " * 200  # padding for in-place edits, as writers leave it
+    + '<?xpacket end="w"?>'
+).encode("utf-8")
+
+
+def with_camera_xmp(data: bytes) -> bytes:
+    """The JPEG with a phone's XMP APP1 after its APP0/EXIF segments."""
+    payload = b"http://ns.adobe.com/xap/1.0/\x00" + CAMERA_XMP
+    segment = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+    pos = 2
+    while data[pos + 1] in (0xE0, 0xE1):
+        pos += 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+    return data[:pos] + segment + data[pos:]
 
 
 def _big_jpeg(size: int, comment: bytes, exif: bytes | None) -> bytes:
