@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{sum(counters.file_requests.values())} file requests, "
               f"{sum(counters.bytes_served.values())} bytes served; "
               f"{files} files under {args.out}/")  # fmt: skip
-        print(f"\nLook in {args.out}/: one folder per album (Unsorted/ for the rest), a .json "
-              f"sidecar beside every file; `flickr-async status {args.out}` and `flickr-async "
+        print(f"\nLook in {args.out}/: one folder per album (Unsorted/ for the rest), .json "
+              f"and .xmp sidecars beside every file (try `exiftool -use MWG -Description "
+              f"-Keywords` on one); `flickr-async status {args.out}` and `flickr-async "
               f"verify {args.out}` inspect it. Run `make demo` again for an incremental "
               "sync with nothing to do.")  # fmt: skip
     return code
