@@ -11,7 +11,7 @@ from flickr_async import sidecar
 from flickr_async.fsutil import sha256_file
 from flickr_async.state import State, StoredPhoto
 
-SIDECAR_SUFFIXES = (".json",)
+SIDECAR_SUFFIXES = (".json", ".xmp")  # .xmp only where the primary has one
 
 
 @dataclass(frozen=True, slots=True)

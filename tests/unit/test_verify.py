@@ -143,3 +143,11 @@ def test_an_album_copys_stale_sidecar_is_reported_as_link(archive: Archive) -> N
 def test_a_failed_item_that_never_had_a_file_is_not_a_problem(archive: Archive) -> None:
     archive.state.record_failed("52000000002", "HTTP 404 from the file server")
     assert archive.problems() == []
+
+
+def test_an_album_copys_xmp_sidecar_must_match_the_primarys(archive: Archive) -> None:
+    xmp = archive.primary.with_name(archive.primary.name + ".xmp")
+    xmp.write_bytes(b"<x:xmpmeta/>")
+    assert archive.problems() == [("link", "Sunsets/52000000001.jpg.xmp")]
+    os.link(xmp, archive.copy.with_name(archive.copy.name + ".xmp"))
+    assert archive.problems() == []
