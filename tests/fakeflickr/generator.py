@@ -19,6 +19,7 @@ from tests.fakeflickr.model import (
     FakePlace,
     FakeVideo,
 )
+from tests.fakeflickr.organisation import organise
 
 EPOCH = 1_262_304_000  # 2010-01-01 UTC: uploads start here ...
 SPAN = 14 * 365 * 86_400  # ... and spread over 14 years, whatever the count
@@ -186,8 +187,9 @@ def _notes(rnd: random.Random, owner: FakeOwner, photo_id: str) -> list[FakeNote
 
 def _photo(
     rnd: random.Random, index: int, photo_id: str, upload: int, owner: FakeOwner, pro: bool
-) -> FakePhoto:
-    """Traits are forced for the first few indices so a 40-photo library has every trap."""
+) -> tuple[FakePhoto, bool]:
+    """Traits are forced for the first few indices so a 40-photo library has every trap.
+    Also says whether people are to be tagged in it."""
     taken, granularity, unknown = _taken(rnd, upload)
     public, friend, family = _visibility(rnd, index)
     # A rare 6144 px original gives the 5k/6k sizes a reason to exist (big images are slow).
@@ -231,9 +233,11 @@ def _photo(
         views=_below(rnd, 5000),
         rotation=90 if index == 9 else (_pick(rnd, (90, 180, 270)) if rnd.random() < 0.05 else 0),
         can_download=not (index == 5 or rnd.random() < 0.02),
-        haspeople=rnd.random() < 0.1,
-        exif_hidden=index == 1 or rnd.random() < 0.03,
     )
+    # Drawn in their old order, so every later draw (and every file's bytes) stays put;
+    # who is in the photo is drawn by organisation.py from its own generator.
+    wants_people = rnd.random() < 0.1
+    photo.exif_hidden = index == 1 or rnd.random() < 0.03
     if index in (2, 4) or rnd.random() < 0.3:
         photo.geo = _geo(rnd, no_accuracy=index == 4)
     if index in (0, 2) or rnd.random() < 0.15:
@@ -243,7 +247,7 @@ def _photo(
     if has_exif:
         # The camera clock disagrees with Flickr's date taken (edited, or another zone).
         photo.exif = FakeExif(make, model, f"{int(taken[:4]) - 1}:06:15 12:34:56")
-    return photo
+    return photo, wants_people
 
 
 def _video(rnd: random.Random, vindex: int, photo: FakePhoto, huge: bool) -> None:
@@ -319,11 +323,14 @@ def generate_library(
     owner: FakeOwner | None = None,
     clock: Clock = time.time,
     progress: Callable[[int], None] | None = None,
+    organisation: bool = True,
 ) -> Library:
     """A deterministic account: `photos` stills + `videos` videos in `albums` albums.
 
     `file_size` forces every original (photo and video) to that many bytes (benchmarks);
     `huge_video_size` makes the first video's original that big, streamed, never in memory.
+    `organisation=False`: an account with no collections, galleries, favourites, groups or
+    contacts (people in photos and album comments are still there). See organisation.py.
     """
     rnd = random.Random(seed)
     owner = owner or FakeOwner()
@@ -333,31 +340,45 @@ def generate_library(
     upload = EPOCH + _below(rnd, 86_400)
     photo_id = FIRST_ID + _below(rnd, 1000)
     items: list[FakePhoto] = []
+    with_people: list[FakePhoto] = []
     still_index = vindex = 0
     for i in range(total):
         # Several uploads share a second (batch uploads): tie-breaks must be stable.
         upload += 0 if rnd.random() < 0.1 else _between(rnd, 1, 2 * avg_gap)
         photo_id += _between(rnd, 1, 9)
         if i in video_slots:
-            photo = _photo(rnd, 10 + vindex, str(photo_id), upload, owner, pro)
+            photo, wants_people = _photo(rnd, 10 + vindex, str(photo_id), upload, owner, pro)
             _video(rnd, vindex, photo, huge=bool(huge_video_size) and vindex == 0)
             vindex += 1
         else:
-            photo = _photo(rnd, still_index, str(photo_id), upload, owner, pro)
+            photo, wants_people = _photo(rnd, still_index, str(photo_id), upload, owner, pro)
             still_index += 1
         photo.file_size = file_size
         items.append(photo)
+        if wants_people:
+            with_people.append(photo)
         if progress and i % 10_000 == 0:
             progress(i)
     last = max((p.lastupdate for p in items), default=EPOCH)
     huge_id = next((p.id for p in items if p.is_video), None) if huge_video_size else None
+    made_albums = _albums(rnd, items, albums, last)
+    # A generator of its own: adding organisation moved none of the draws above.
+    org = organise(
+        random.Random(f"organisation-{seed}"),
+        owner,
+        made_albums,
+        with_people,
+        span=(EPOCH, max([last, *(a.date_update for a in made_albums)])),
+        full=organisation,
+    )
     return Library(
         seed=seed,
         owner=owner,
         pro=pro,
         clock=clock,
         photos=items,
-        albums=_albums(rnd, items, albums, last),
+        albums=made_albums,
+        organisation=org,
         huge_video_id=huge_id,
         huge_video_size=huge_video_size,
     )

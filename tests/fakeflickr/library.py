@@ -2,7 +2,8 @@
 
 Every hook takes the lock the server thread also takes, and bumps `lastupdate` (photos) or
 `date_update` (albums) like Flickr. `tick()` makes those stamps strictly increase even
-within one second, from an injectable clock.
+within one second, from an injectable clock. How the account is organised (collections,
+favourites, galleries, groups, contacts, people) is in library_organisation.py.
 """
 
 from __future__ import annotations
@@ -14,12 +15,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import fields
 from typing import Any
 
-from tests.fakeflickr.model import FakeAlbum, FakeComment, FakeGeo, FakeOwner, FakePhoto, FakePlace
+from tests.fakeflickr.library_organisation import OrganisationHooks
+from tests.fakeflickr.model import (
+    FakeAlbum,
+    FakeComment,
+    FakeGeo,
+    FakeOwner,
+    FakePhoto,
+    FakePlace,
+    Organisation,
+)
 
 Clock = Callable[[], float]
 
 
-class Library:
+class Library(OrganisationHooks):
     """One Flickr account. Read it through the helpers; change it through the hooks."""
 
     def __init__(
@@ -31,6 +41,7 @@ class Library:
         clock: Clock = time.time,
         photos: Iterable[FakePhoto] = (),
         albums: Iterable[FakeAlbum] = (),
+        organisation: Organisation | None = None,
         huge_video_id: str | None = None,
         huge_video_size: int = 0,
     ) -> None:
@@ -47,8 +58,9 @@ class Library:
         self._albums: list[FakeAlbum] = list(albums)  # the user's custom order
         self._deleted: dict[str, FakePhoto] = {}  # what restore_photo can bring back
         self._rng = random.Random(f"admin-{seed}")
+        self._init_organisation(organisation or Organisation())
         stamps = [p.lastupdate for p in self._photos] + [a.date_update for a in self._albums]
-        self._last_tick = max(stamps, default=0)
+        self._last_tick = max(stamps + self._organisation_stamps(), default=0)
 
     # --- queries ------------------------------------------------------------------------
 
@@ -136,7 +148,7 @@ class Library:
             if unknown:
                 raise TypeError(f"unknown FakePhoto fields: {sorted(unknown)}")
             photo = FakePhoto(**{**defaults, **fields_})
-            if photo.id in self._by_id:
+            if self.find_any(photo.id) is not None:
                 raise ValueError(f"photo {photo.id} exists")
             self._photos.append(photo)
             self._by_id[photo.id] = photo

@@ -1,4 +1,8 @@
-"""The fake account's data: slotted, mutable records guarded by the Library's lock."""
+"""The fake account's data: slotted, mutable records guarded by the Library's lock.
+
+Its own photos and albums, and how it is organised: collections, galleries, favourites
+(other members' photos), groups, contacts, people in photos, album comments.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,21 @@ VideoLabelStyle = Literal["classic", "modern"]
 
 
 @dataclass(slots=True, frozen=True)
+class FakeUser:
+    """Another Flickr member: owns favourites and gallery photos, is a contact or is tagged
+    in a photo. `pro` False: a free account, whose originals nobody gets."""
+
+    nsid: str
+    username: str
+    realname: str = ""
+    path_alias: str | None = None  # JSON null when the member chose none
+    location: str = ""
+    iconserver: str = "0"
+    iconfarm: int = 0
+    pro: bool = True
+
+
+@dataclass(slots=True, frozen=True)
 class FakeOwner:
     nsid: str = "99887766@N04"
     username: str = "fake-owner"
@@ -19,6 +38,27 @@ class FakeOwner:
     location: str = "Zürich, CH"
     iconserver: str = "7420"
     iconfarm: int = 8
+    description: str = 'Photos of <a href="https://example.com/z">Zürich</a> &amp; beyond ✨'
+    timezone_label: str = "Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"
+    timezone_offset: str = "+01:00"
+    timezone_id: str = "Europe/Zurich"
+
+    @property
+    def number(self) -> str:
+        """The numeric part of the NSID: Flickr's prefix of collection and gallery ids."""
+        return self.nsid.split("@")[0]
+
+    def as_user(self) -> FakeUser:
+        """The account's owner as a member others see (tagged in a photo, a commenter)."""
+        return FakeUser(
+            self.nsid,
+            self.username,
+            self.realname,
+            self.path_alias,
+            self.location,
+            self.iconserver,
+            self.iconfarm,
+        )
 
 
 @dataclass(slots=True, frozen=True)
@@ -78,6 +118,15 @@ class FakeExif:
 
 
 @dataclass(slots=True)
+class FakePhotoPerson:
+    """A member tagged in a photo (photos.people.getList), with or without a face box."""
+
+    user: FakeUser
+    added_by: str  # NSID of who tagged them: usually the photo's owner
+    box: tuple[int, int, int, int] | None = None  # x, y, w, h on the people_dims() scale
+
+
+@dataclass(slots=True)
 class FakeVideo:
     duration: int  # seconds
     container: str  # real extension of the original: "mov", "mp4", "avi", ...
@@ -118,16 +167,27 @@ class FakePhoto:
     geo: FakeGeo | None = None
     comments: list[FakeComment] = field(default_factory=list)
     notes: list[FakeNote] = field(default_factory=list)
-    haspeople: bool = False
+    people: list[FakePhotoPerson] = field(default_factory=list)
     exif: FakeExif | None = None
     exif_hidden: bool = False
     video: FakeVideo | None = None
     version: int = 0  # bumped by replace_original: new bytes
     file_size: int | None = None  # forced size of the original file (benchmarks)
+    # None: the account's own photo. Otherwise another member's (a favourite, a gallery
+    # photo), which no listing of the account's own photos shows.
+    owner: FakeUser | None = None
 
     @property
     def is_video(self) -> bool:
         return self.media == "video"
+
+    @property
+    def haspeople(self) -> bool:
+        return bool(self.people)
+
+    @property
+    def is_foreign(self) -> bool:
+        return self.owner is not None
 
     @property
     def privacy(self) -> int:
@@ -153,6 +213,81 @@ class FakeAlbum:
     date_create: int
     date_update: int
     count_views: int = 0
+    comments: list[FakeComment] = field(default_factory=list)  # photosets.comments.getList
+
+
+@dataclass(slots=True)
+class FakeCollection:
+    """A node of the collection tree: albums and/or sub-collections (5 levels at most)."""
+
+    id: str  # "<owner number>-<collection id>"
+    title: str  # plain text, never wrapped in _content
+    description: str
+    album_ids: list[str] = field(default_factory=list)
+    children: list[FakeCollection] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FakeFave:
+    photo_id: str  # another member's photo
+    date_faved: int
+
+
+@dataclass(slots=True)
+class FakeGallery:
+    """A curated list of other members' photos, with a curator's note on some."""
+
+    id: str  # "<owner number>-<gallery id>"
+    title: str
+    description: str
+    photo_ids: list[str]  # gallery order
+    primary: str
+    date_create: int
+    date_update: int
+    count_views: int = 0
+    count_comments: int = 0
+    notes: dict[str, str] = field(default_factory=dict)  # photo id -> curator's comment (HTML)
+
+    @property
+    def number(self) -> str:
+        """The id without the owner prefix, as in the gallery's URL."""
+        return self.id.split("-", 1)[-1]
+
+
+@dataclass(slots=True, frozen=True)
+class FakeGroup:
+    nsid: str
+    name: str
+    iconfarm: int = 1
+    iconserver: str = "1"
+    admin: bool = False
+    eighteenplus: bool = False
+    invitation_only: bool = False
+    members: int = 0
+    pool_count: int = 0
+
+
+@dataclass(slots=True)
+class FakeContact:
+    user: FakeUser
+    friend: bool = False
+    family: bool = False
+    ignored: bool = False
+    rev_ignored: bool = False  # they ignore the account's owner
+    date_added: int = 0
+
+
+@dataclass(slots=True)
+class Organisation:
+    """Everything about how the account is organised that is not a photo or an album field."""
+
+    collections: list[FakeCollection] = field(default_factory=list)  # roots, owner's order
+    foreign_photos: list[FakePhoto] = field(default_factory=list)  # other members' photos
+    deleted_foreign_photos: list[FakePhoto] = field(default_factory=list)  # owners deleted them
+    favorites: list[FakeFave] = field(default_factory=list)
+    galleries: list[FakeGallery] = field(default_factory=list)
+    groups: list[FakeGroup] = field(default_factory=list)
+    contacts: list[FakeContact] = field(default_factory=list)
 
 
 _DROPPED = frozenset(string.whitespace + string.punctuation)
