@@ -86,7 +86,7 @@ def _static_target(ctx: ServerContext, server: str, name: str) -> tuple[FakePhot
     photo_id, secret, suffix, ext = match.groups(default="")
     lib = ctx.library
     with lib.lock:
-        photo = lib.find(photo_id)
+        photo = lib.find_any(photo_id)  # favourites' and gallery photos' files too
         if photo is None or photo.server != server:
             return None
         if suffix == "o":

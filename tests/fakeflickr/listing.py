@@ -212,7 +212,7 @@ def machine_tags(photo: FakePhoto) -> str:
 
 def _geo_extras(photo: FakePhoto, caller: Caller) -> JSONDict:
     geo = photo.geo
-    if geo is None or not (geo.is_public or caller.is_owner):
+    if geo is None or not (geo.is_public or (caller.is_owner and photo.owner is None)):
         return {"latitude": "0", "longitude": "0", "accuracy": "0", "context": 0}
     out: JSONDict = {
         "latitude": f"{geo.latitude:.6f}",
@@ -258,8 +258,9 @@ def render_photo(
     *,
     with_owner: bool = True,
 ) -> JSONDict:
-    """A listing item: the bare fields plus exactly the requested extras, Flickr's names/types."""
-    owner = ctx.library.owner
+    """A listing item: the bare fields plus exactly the requested extras, Flickr's names/types.
+    Another member's photo (a favourite, a gallery's) names that member as its owner."""
+    owner = photo.owner or ctx.library.owner
     item: JSONDict = {"id": photo.id}
     if with_owner:
         item["owner"] = owner.nsid
@@ -328,8 +329,18 @@ def render_photos(
     }
 
 
+def can_see(photo: FakePhoto, caller: Caller) -> bool:
+    """The owner sees all their photos and, as everybody's friend and family here, other
+    members' photos shared with friends or family, never their private ones."""
+    if photo.ispublic:
+        return True
+    if photo.owner is None:
+        return caller.is_owner
+    return caller.is_owner and (photo.isfriend or photo.isfamily)
+
+
 def visible(photo: FakePhoto | None, caller: Caller) -> FakePhoto:
     """The photo if this caller may see it; Flickr answers code 1 for missing and hidden alike."""
-    if photo is None or not (caller.is_owner or photo.ispublic):
+    if photo is None or not can_see(photo, caller):
         raise ApiFail(1, "Photo not found")
     return photo

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakeflickr import rest_lists, rest_photo
+from tests.fakeflickr import rest_account, rest_lists, rest_photo
 from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, OAuthRejected, ServerContext
 from tests.fakeflickr.faults import TOO_MANY, ApiFault
 from tests.fakeflickr.listing import int_param
@@ -32,6 +32,14 @@ METHODS: dict[str, tuple[Method, bool]] = {
     "flickr.photos.comments.getList": (rest_photo.photos_comments_get_list, False),
     "flickr.photos.getExif": (rest_photo.photos_get_exif, False),
     "flickr.photos.getSizes": (rest_photo.photos_get_sizes, False),
+    "flickr.photos.people.getList": (rest_photo.photos_people_get_list, False),
+    "flickr.photosets.comments.getList": (rest_account.photosets_comments_get_list, False),
+    "flickr.collections.getTree": (rest_account.collections_get_tree, False),
+    "flickr.favorites.getList": (rest_account.favorites_get_list, True),  # "read" in the docs
+    "flickr.galleries.getList": (rest_account.galleries_get_list, False),
+    "flickr.galleries.getPhotos": (rest_account.galleries_get_photos, False),
+    "flickr.people.getGroups": (rest_account.people_get_groups, True),
+    "flickr.contacts.getList": (rest_account.contacts_get_list, True),
 }
 
 

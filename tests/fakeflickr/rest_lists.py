@@ -18,13 +18,16 @@ from tests.fakeflickr.listing import (
     select,
     unix_time,
 )
-from tests.fakeflickr.model import FakeAlbum
+from tests.fakeflickr.model import FakeAlbum, FakePhoto
 
 Params = Mapping[str, str]
 PARAMETERLESS = (
     "Parameterless searches have been disabled. Please use flickr.photos.getRecent instead."
 )
 FILTER_PARAMS = ("min_upload_date", "max_upload_date", "min_taken_date", "max_taken_date")
+BARE_FIELDS = frozenset(
+    ("id", "owner", "secret", "server", "farm", "title", "ispublic", "isfriend", "isfamily")
+)
 
 
 def _check_user(ctx: ServerContext, caller: Caller, user_id: str) -> None:
@@ -107,6 +110,15 @@ def _album_counts(ctx: ServerContext, album: FakeAlbum, caller: Caller) -> tuple
     return len(seen) - videos, videos
 
 
+def primary_extras(
+    ctx: ServerContext, photo: FakePhoto, extras: frozenset[str], caller: Caller
+) -> JSONDict:
+    """`primary_photo_extras`: the cover's requested extras only (url_m, width_m, ...),
+    none of a listing item's bare fields."""
+    item = render_photo(ctx, photo, extras, caller)
+    return {k: v for k, v in item.items() if k not in BARE_FIELDS}
+
+
 def photosets_get_list(ctx: ServerContext, caller: Caller, params: Params) -> JSONDict:
     lib = ctx.library
     user_id = params.get("user_id", "")
@@ -134,7 +146,7 @@ def photosets_get_list(ctx: ServerContext, caller: Caller, params: Params) -> JS
                 "server": primary.server if primary else "0",
                 "farm": primary.farm if primary else 0,
                 "count_views": str(album.count_views),
-                "count_comments": "0",
+                "count_comments": str(len(album.comments)),  # then photosets.comments.getList
                 # The doc trap: `photos` counts stills only, videos come separately.
                 "photos": photos,
                 "videos": videos,
@@ -147,7 +159,7 @@ def photosets_get_list(ctx: ServerContext, caller: Caller, params: Params) -> JS
                 "needs_interstitial": 0,
             }
             if extras and primary:
-                item["primary_photo_extras"] = render_photo(ctx, primary, extras, caller)
+                item["primary_photo_extras"] = primary_extras(ctx, primary, extras, caller)
             items.append(item)
     pages = max(1, -(-len(albums) // per_page))
     container = {"page": page, "pages": pages, "perpage": str(per_page), "total": len(albums)}

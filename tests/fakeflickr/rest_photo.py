@@ -6,12 +6,13 @@ from collections.abc import Mapping
 
 from tests.fakeflickr.context import ApiFail, Caller, JSONDict, ServerContext
 from tests.fakeflickr.listing import unix_time, visible
-from tests.fakeflickr.model import FakePhoto, clean_tag, is_machine_tag
+from tests.fakeflickr.model import FakeOwner, FakePhoto, FakeUser, clean_tag, is_machine_tag
 from tests.fakeflickr.sizes import (
     SizeSpec,
     available_sizes,
     has_original,
     original_url,
+    people_dims,
     play_url,
     size_dims,
     size_url,
@@ -23,11 +24,17 @@ Params = Mapping[str, str]
 
 
 def _photo(ctx: ServerContext, caller: Caller, params: Params) -> FakePhoto:
-    return visible(ctx.library.find(params.get("photo_id", "")), caller)
+    """The account's photo, or another member's it may see (a favourite, a gallery's)."""
+    return visible(ctx.library.find_any(params.get("photo_id", "")), caller)
+
+
+def owner_of(ctx: ServerContext, photo: FakePhoto) -> FakeOwner | FakeUser:
+    return photo.owner or ctx.library.owner
 
 
 def photo_page(ctx: ServerContext, photo: FakePhoto) -> str:
-    return f"{ctx.origin}/photos/{ctx.library.owner.path_alias}/{photo.id}/"
+    owner = owner_of(ctx, photo)
+    return f"{ctx.origin}/photos/{owner.path_alias or owner.nsid}/{photo.id}/"
 
 
 def _location(photo: FakePhoto) -> JSONDict | None:
@@ -52,16 +59,17 @@ def _location(photo: FakePhoto) -> JSONDict | None:
 
 def photos_get_info(ctx: ServerContext, caller: Caller, params: Params) -> JSONDict:
     lib = ctx.library
-    owner = lib.owner
     with lib.lock:
         photo = _photo(ctx, caller, params)
+        owner = owner_of(ctx, photo)
+        own = photo.owner is None
         info: JSONDict = {
             "id": photo.id,
             "secret": photo.secret,
             "server": photo.server,
             "farm": photo.farm,
             "dateuploaded": str(photo.dateupload),
-            "isfavorite": 0,
+            "isfavorite": int(caller.is_owner and lib.is_faved(photo.id)),
             "license": photo.license,
             "safety_level": photo.safety_level,
             "rotation": photo.rotation,
@@ -94,7 +102,7 @@ def photos_get_info(ctx: ServerContext, caller: Caller, params: Params) -> JSOND
             },
             "views": photo.views,
         }
-        if caller.is_owner:  # only the owner sees permissions
+        if caller.is_owner and own:  # only the owner sees permissions
             info["permissions"] = {"permcomment": 3, "permaddmeta": 2}
         candownload = int(has_original(photo, lib.pro))
         info["usage"] = {"candownload": candownload, "canblog": 1, "canprint": 1, "canshare": 1}
@@ -114,7 +122,7 @@ def photos_get_info(ctx: ServerContext, caller: Caller, params: Params) -> JSOND
                 for n in photo.notes
             ]
         }
-        info["people"] = {"haspeople": int(photo.haspeople)}
+        info["people"] = {"haspeople": int(photo.haspeople)}  # then photos.people.getList
         info["tags"] = {
             "tag": [
                 {
@@ -129,7 +137,7 @@ def photos_get_info(ctx: ServerContext, caller: Caller, params: Params) -> JSOND
             ]
         }
         location = _location(photo)
-        if location and (caller.is_owner or (photo.geo and photo.geo.is_public)):
+        if location and ((caller.is_owner and own) or (photo.geo and photo.geo.is_public)):
             info["location"] = location
             public = int(photo.geo is not None and photo.geo.is_public)
             info["geoperms"] = {"ispublic": public, "iscontact": 0, "isfriend": 0, "isfamily": 0}
@@ -231,9 +239,10 @@ def _size_entry(ctx: ServerContext, photo: FakePhoto, spec: SizeSpec) -> JSONDic
 
 def photos_get_sizes(ctx: ServerContext, caller: Caller, params: Params) -> JSONDict:
     lib = ctx.library
-    alias = lib.owner.path_alias
     with lib.lock:
         photo = _photo(ctx, caller, params)
+        owner = owner_of(ctx, photo)
+        alias = owner.path_alias or owner.nsid
         original = has_original(photo, lib.pro)
         sizes = [_size_entry(ctx, photo, s) for s in available_sizes(photo, lib.pro)]
         if original:  # for a video this "Original" is the poster JPEG: the trap
@@ -273,7 +282,7 @@ def photos_get_sizes(ctx: ServerContext, caller: Caller, params: Params) -> JSON
                     }
                 )
             # Only the owner of a Pro account sees the original video.
-            if caller.is_owner and lib.pro and photo.video.has_original:
+            if caller.is_owner and lib.pro and photo.video.has_original and not photo.owner:
                 sizes.append(
                     {
                         "label": "Video Original",
@@ -288,6 +297,32 @@ def photos_get_sizes(ctx: ServerContext, caller: Caller, params: Params) -> JSON
         return {"sizes": {**flags, "size": sizes}}
 
 
+def photos_people_get_list(ctx: ServerContext, caller: Caller, params: Params) -> JSONDict:
+    """Who is tagged in a photo; boxes (strings) on the photo_width/photo_height scale, and
+    no x/y/w/h at all for a person tagged without one."""
+    with ctx.library.lock:
+        photo = _photo(ctx, caller, params)
+        width, height = people_dims(photo)
+        persons: list[JSONDict] = []
+        for person in photo.people:
+            user = person.user
+            item: JSONDict = {
+                "nsid": user.nsid,
+                "username": user.username,
+                "iconserver": user.iconserver,
+                "iconfarm": user.iconfarm,
+                "realname": user.realname,
+                "added_by_nsid": person.added_by,
+                "path_alias": user.path_alias,
+            }
+            if person.box is not None:
+                x, y, w, h = person.box
+                item |= {"x": str(x), "y": str(y), "w": str(w), "h": str(h)}
+            persons.append(item)
+        body: JSONDict = {"total": len(persons), "photo_width": width, "photo_height": height}
+        return {"people": {**body, "person": persons}}
+
+
 def people_get_info(ctx: ServerContext, caller: Caller, params: Params) -> JSONDict:
     lib = ctx.library
     owner = lib.owner
@@ -299,6 +334,7 @@ def people_get_info(ctx: ServerContext, caller: Caller, params: Params) -> JSOND
         first = min((p.dateupload for p in photos), default=0)
         first_taken = min((p.datetaken for p in photos), default="")
         count = len(photos)  # everything: private, restricted and videos included
+        views = sum(p.views for p in photos)
     return {
         "person": {
             "id": owner.nsid,
@@ -311,12 +347,20 @@ def people_get_info(ctx: ServerContext, caller: Caller, params: Params) -> JSOND
             "username": {"_content": owner.username},
             "realname": {"_content": owner.realname},
             "location": {"_content": owner.location},
+            "timezone": {
+                "label": owner.timezone_label,
+                "offset": owner.timezone_offset,
+                "timezone_id": owner.timezone_id,
+            },
+            "description": {"_content": owner.description},  # HTML, like a photo's
             "photosurl": {"_content": f"{ctx.origin}/photos/{owner.path_alias}/"},
             "profileurl": {"_content": f"{ctx.origin}/people/{owner.path_alias}/"},
+            "mobileurl": {"_content": f"https://m.flickr.com/photostream.gne?id={owner.number}"},
             "photos": {
                 "firstdatetaken": {"_content": first_taken},
                 "firstdate": {"_content": str(first)},
                 "count": {"_content": str(count)},
+                "views": {"_content": str(views)},
             },
         }
     }

@@ -129,18 +129,19 @@ class FakeFlickr:
     # --- expected bytes -----------------------------------------------------------------
 
     def original_bytes(self, photo_id: str | int) -> bytes:
-        """The true original: a photo's `_o` file, a video's Video Original (not its poster)."""
-        return files.original_blob(self.ctx, self.library.photo(photo_id)).read_all()
+        """The true original: a photo's `_o` file, a video's Video Original (not its poster);
+        of the account's photos or of other members' (favourites, gallery photos)."""
+        return files.original_blob(self.ctx, self.library.any_photo(photo_id)).read_all()
 
     def original_sha256(self, photo_id: str | int) -> str:
         """sha256 of the true original; streams, so fine for the huge video too."""
-        photo = self.library.photo(photo_id)
+        photo = self.library.any_photo(photo_id)
         blob = files.original_blob(self.ctx, photo)
         return self.ctx.content.sha256(files.blob_key(photo, "true-original"), blob)
 
     def size_bytes(self, photo_id: str | int, suffix: str) -> bytes:
         """A static rendition by file suffix ("o" = the `_o` URL, for a video its poster)."""
-        photo = self.library.photo(photo_id)
+        photo = self.library.any_photo(photo_id)
         return files.image_blob(self.ctx, photo, suffix).read_all()
 
     def video_bytes(self, photo_id: str | int, play: str = "orig") -> bytes:

@@ -61,9 +61,15 @@ MODERN_STREAMS = (
 ALL_STREAMS = {s.play: s for s in CLASSIC_STREAMS + MODERN_STREAMS}
 
 
+def owner_is_pro(photo: FakePhoto, pro: bool) -> bool:
+    """`pro` is the account's; another member's photo goes by its own owner's account."""
+    return photo.owner.pro if photo.owner is not None else pro
+
+
 def has_original(photo: FakePhoto, pro: bool) -> bool:
-    """Whether Flickr offers the original file (url_o, originalsecret, getSizes "Original")."""
-    return photo.can_download and pro
+    """Whether Flickr offers the original file (url_o, originalsecret, getSizes "Original"):
+    only of a Pro account's photo, and only if its owner allows downloads."""
+    return photo.can_download and owner_is_pro(photo, pro)
 
 
 def display_dims(photo: FakePhoto) -> tuple[int, int]:
@@ -84,8 +90,17 @@ def size_dims(photo: FakePhoto, spec: SizeSpec) -> tuple[int, int]:
 def available_sizes(photo: FakePhoto, pro: bool) -> list[SizeSpec]:
     """The renditions that exist for this photo, smallest first (never the original)."""
     longest = max(photo.width, photo.height)
-    limit = longest if pro else min(longest, FREE_ACCOUNT_MAX_EDGE)
+    limit = longest if owner_is_pro(photo, pro) else min(longest, FREE_ACCOUNT_MAX_EDGE)
     return [s for s in SIZES if s.square or s.edge <= limit or s.edge <= 500]
+
+
+def people_dims(photo: FakePhoto) -> tuple[int, int]:
+    """The photo_width/photo_height of photos.people.getList: the Large (1024) rendition's
+    dimensions, or the photo's own when it is smaller. Face boxes are on this scale."""
+    w, h = display_dims(photo)
+    if max(w, h) <= BY_EXTRA["l"].edge:
+        return w, h
+    return size_dims(photo, BY_EXTRA["l"])
 
 
 def size_secret(photo: FakePhoto, spec: SizeSpec) -> str:
