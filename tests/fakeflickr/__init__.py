@@ -2,14 +2,32 @@
 
 from tests.fakeflickr.generator import generate_library
 from tests.fakeflickr.library import Library
-from tests.fakeflickr.model import FakeAlbum, FakeOwner, FakePhoto
+from tests.fakeflickr.model import (
+    FakeAlbum,
+    FakeCollection,
+    FakeContact,
+    FakeFave,
+    FakeGallery,
+    FakeGroup,
+    FakeOwner,
+    FakePhoto,
+    FakePhotoPerson,
+    FakeUser,
+)
 from tests.fakeflickr.server import FakeFlickr, running_fake
 
 __all__ = [
     "FakeAlbum",
+    "FakeCollection",
+    "FakeContact",
+    "FakeFave",
     "FakeFlickr",
+    "FakeGallery",
+    "FakeGroup",
     "FakeOwner",
     "FakePhoto",
+    "FakePhotoPerson",
+    "FakeUser",
     "Library",
     "generate_library",
     "running_fake",
