@@ -1,6 +1,9 @@
 """`python -m tests.fakeflickr`: serve a generated library on 127.0.0.1 until killed.
 
 The first stdout line is JSON: base_url, api_key, api_secret and a pre-issued owner token.
+Besides the account's photos and albums it answers collections.getTree, favorites.getList,
+galleries.getList/getPhotos, people.getGroups, contacts.getList, photos.people.getList and
+photosets.comments.getList (see tests/fakeflickr/rest.py for every method).
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before a file's bytes")
     parser.add_argument("--search-cap", type=int, default=4000, help="photos.search result cap")
     parser.add_argument("--free", action="store_true", help="a free account (no originals)")
+    parser.add_argument(
+        "--no-organisation",
+        action="store_true",
+        help="no collections, galleries, favourites, groups or contacts",
+    )
     return parser.parse_args(argv)
 
 
@@ -40,6 +48,7 @@ async def serve(args: argparse.Namespace) -> None:
         pro=not args.free,
         file_size=args.file_size,
         huge_video_size=args.huge_video,
+        organisation=not args.no_organisation,
     )
     fake = FakeFlickr(library, search_cap=args.search_cap, port=args.port)
     fake.faults.file_bandwidth = args.bandwidth
