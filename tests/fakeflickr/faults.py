@@ -113,7 +113,8 @@ class Faults:
     def fail_method_for_photo(
         self, method: str, photo_id: str | int, code: int = 1, times: int | None = None
     ) -> None:
-        """Calls of `method` for this photo (or album: `photoset_id`) answer stat=fail `code`."""
+        """Calls of `method` for this photo (or album: `photoset_id`; gallery: `gallery_id`)
+        answer stat=fail `code`."""
         with self._lock:
             self._photo_methods.append(PhotoMethodFault(method, str(photo_id), code, times))
 

@@ -90,7 +90,7 @@ def call(ctx: ServerContext, caller: Caller, method: str, params: Mapping[str, s
     implementation, needs_login = entry
     if needs_login and not caller.is_owner:
         raise ApiFail(99, "User not logged in / Insufficient permissions")
-    photo_id = params.get("photo_id") or params.get("photoset_id")
+    photo_id = params.get("photo_id") or params.get("photoset_id") or params.get("gallery_id")
     if photo_id:
         code = ctx.faults.take_photo_method_fault(method, photo_id)
         if code is not None:

@@ -844,3 +844,13 @@ def test_the_standalone_server_can_serve_an_account_without_organisation() -> No
 
     assert parse_args(["--no-organisation"]).no_organisation is True
     assert parse_args([]).no_organisation is False
+
+
+def test_a_method_fault_can_target_one_gallery(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    failing, working = (g.id for g in library.galleries)
+    fake.faults.fail_method_for_photo("flickr.galleries.getPhotos", failing, code=105, times=1)
+    assert owner_client.call("flickr.galleries.getPhotos", gallery_id=failing)["code"] == 105
+    assert gallery_photos(owner_client, working)["photo"]
+    assert gallery_photos(owner_client, failing)["photo"]
