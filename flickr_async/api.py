@@ -19,6 +19,21 @@ import aiohttp
 from authlib.oauth1 import ClientAuth
 from yarl import URL
 
+from flickr_async.account import (
+    AccountInfo,
+    Collection,
+    Group,
+    Person,
+    collection_from_json,
+    contact_from_json,
+    fave_from_json,
+    gallery_from_json,
+    gallery_item_from_json,
+    group_from_json,
+    items,
+    person_from_json,
+    profile_from_json,
+)
 from flickr_async.errors import (
     APIError,
     AuthError,
@@ -30,7 +45,6 @@ from flickr_async.errors import (
 )
 from flickr_async.models import (
     LISTING_EXTRAS,
-    AccountInfo,
     Comment,
     Page,
     Photo,
@@ -333,7 +347,62 @@ class FlickrAPI:
             username=text(person.get("username")),
             photo_count=to_int(photos.get("count") if isinstance(photos, Mapping) else None),
             is_pro=to_bool(person.get("ispro")),
+            profile=profile_from_json(person),
         )
+
+    # --- the account's organisation ------------------------------------------------------
+
+    async def collections_get_tree(self) -> list[Collection]:
+        """The whole tree in one call; `{"collections": {}}` when the account has none."""
+        method = "flickr.collections.getTree"
+        data = await self.call(method)
+        tree = _mapping(data, "collections", method)
+        return [collection_from_json(c) for c in items(tree.get("collection"))]
+
+    async def favorites_get_list(self, *, page: int = 1, per_page: int = MAX_PER_PAGE) -> Page:
+        """Items: Fave (another person's photo and when it was faved), newest faved first."""
+        params = self._listing_params(page, per_page, (*LISTING_EXTRAS, "owner_name"), {})
+        data = await self.call("flickr.favorites.getList", **params)
+        container = _mapping(data, "photos", "flickr.favorites.getList")
+        return _listing(page_from_json(container, "photo"), fave_from_json)
+
+    async def galleries_get_list(self, *, page: int = 1, per_page: int = MAX_PER_PAGE) -> Page:
+        method = "flickr.galleries.getList"
+        data = await self.call(method, page=max(1, page), per_page=clamp_per_page(per_page))
+        return _listing(page_from_json(_mapping(data, "galleries", method), "gallery"),
+                        gallery_from_json)  # fmt: skip
+
+    async def galleries_get_photos(
+        self, gallery_id: str, *, page: int = 1, per_page: int = MAX_PER_PAGE
+    ) -> Page:
+        """Items: GalleryItem, in the gallery's order."""
+        method = "flickr.galleries.getPhotos"
+        params = {"page": max(1, page), "per_page": clamp_per_page(per_page)}
+        data = await self.call(method, gallery_id=gallery_id, extras="owner_name", **params)
+        return _listing(page_from_json(_mapping(data, "photos", method), "photo"),
+                        gallery_item_from_json)  # fmt: skip
+
+    async def people_get_groups(self, user_id: str) -> list[Group]:
+        method = "flickr.people.getGroups"
+        data = await self.call(method, user_id=user_id)
+        return [group_from_json(g) for g in items(_mapping(data, "groups", method).get("group"))]
+
+    async def contacts_get_list(self, *, page: int = 1, per_page: int = 1000) -> Page:
+        method = "flickr.contacts.getList"
+        data = await self.call(method, page=max(1, page), per_page=max(1, min(1000, per_page)))
+        return _listing(page_from_json(_mapping(data, "contacts", method), "contact"),
+                        contact_from_json)  # fmt: skip
+
+    async def photosets_comments_get_list(self, photoset_id: str) -> list[Comment]:
+        method = "flickr.photosets.comments.getList"
+        data = await self.call(method, photoset_id=photoset_id)
+        found = items(_mapping(data, "comments", method).get("comment"))
+        return [comment_from_json(c) for c in found]
+
+    async def photos_people_get_list(self, photo_id: str) -> list[Person]:
+        method = "flickr.photos.people.getList"
+        data = await self.call(method, photo_id=photo_id)
+        return [person_from_json(p) for p in items(_mapping(data, "people", method).get("person"))]
 
     # --- listings --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import contextlib
 import errno
 import hashlib
 import itertools
+import json
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ import time
 import unicodedata
 import uuid
 from pathlib import Path
+from typing import Any
 
 from flickr_async import exif, xmp
 from flickr_async.errors import StorageError
@@ -70,6 +72,15 @@ def write_atomic(dest: Path, data: bytes, scratch: Scratch) -> None:
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from a file; None when it is missing, unreadable or not an object."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def write_if_changed(dest: Path, data: bytes, scratch: Scratch) -> bool:

@@ -10,6 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flickr_async.account import (
+    AccountInfo,
+    Collection,
+    Contact,
+    Fave,
+    Gallery,
+    Group,
+    Person,
+)
 from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
 from flickr_async.models import Album, Comment, DownloadRecord, Photo
 from flickr_async.state import StoredPhoto
@@ -40,6 +49,7 @@ class Described:
     photo_id: str
     photo: Photo  # enriched by getInfo when metadata is "full"
     comments: tuple[Comment, ...]
+    people: tuple[Person, ...] = ()  # only asked when getInfo says the photo has people
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,8 @@ class AlbumPlan:
     folders: dict[str, str]
     photo_ids: dict[str, tuple[str, ...]]  # album id -> photo ids in album order
     unlisted: frozenset[str] = frozenset()  # albums whose listing failed: photo_ids are old
+    # album id -> its comments as albums.json holds them (fetched only when there are some)
+    comments: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
     def albums_by_photo(self) -> dict[str, tuple[str, ...]]:
         """photo id -> the albums holding it, in the user's album order."""
@@ -77,6 +89,19 @@ class ListingDone:
     complete: bool  # the union matched the account's own count: deletions may be inferred
     account_count: int | None
     problem: str | None = None
+    account: AccountInfo | None = None  # the profile, for account.json
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """The account's organisation beside the photos; None where a listing failed (the file
+    from the last run is then kept as it is)."""
+
+    collections: tuple[Collection, ...] | None
+    favorites: tuple[Fave, ...] | None
+    galleries: tuple[tuple[Gallery, list[dict[str, Any]]], ...] | None
+    groups: tuple[Group, ...] | None
+    contacts: tuple[Contact, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +109,9 @@ class WorkerExit:
     stage: str
 
 
-Message = AlbumPlan | Job | Downloaded | Described | Failed | ListingDone | WorkerExit
+Message = (
+    AlbumPlan | Job | Downloaded | Described | Failed | ListingDone | Organisation | WorkerExit
+)
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +164,7 @@ class Stats:
     account_count: int | None = None
     listing_complete: bool = True
     listing_problem: str | None = None
+    organisation_problems: list[str] = field(default_factory=list)
     api_calls: Counter[str] = field(default_factory=Counter)
     # (photo id, reason) for --dry-run: tuples, as 100k of them must stay small
     dry_run_actions: list[tuple[str, str]] = field(default_factory=list)
@@ -144,7 +172,7 @@ class Stats:
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0 and self.listing_complete
+        return self.failed == 0 and self.listing_complete and not self.organisation_problems
 
     def summary(self, result: str) -> dict[str, Any]:
         """The run's outcome as JSON-ready data (state's run log, --report, the CLI summary)."""
@@ -155,6 +183,7 @@ class Stats:
             "account_count": self.account_count,
             "listing_complete": self.listing_complete,
             "listing_problem": self.listing_problem,
+            "organisation_problems": list(self.organisation_problems),
             "downloaded": self.downloaded,
             "updated": self.updated,
             "replaced": self.replaced,

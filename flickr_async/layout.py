@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+from flickr_async import account_files
 from flickr_async.models import Album, Photo
 
 STATE_DIR = ".flickr-async"
@@ -23,7 +24,14 @@ _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL"}
     | {f"{dev}{n}" for dev in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")}
 )
-_OWN_RESERVED = frozenset({UNSORTED.casefold(), STATE_DIR.casefold()})
+FAVORITES_DIR = "Favorites"
+SITE_ENTRY = "index.html"
+# Names the archive uses itself at its root: an album called "albums.json" or "Favorites"
+# gets a folder of its own beside them, never theirs.
+_OWN_RESERVED = frozenset(
+    name.casefold()
+    for name in (UNSORTED, STATE_DIR, FAVORITES_DIR, SITE_ENTRY, *account_files.FILES)
+)
 _EXT_RE = re.compile(r"[a-z0-9]{1,5}")
 _ID_RE = re.compile(r"[0-9A-Za-z_@-]+")
 

@@ -38,4 +38,6 @@ class MetadataFetcher:
         # Skip the call when Flickr says there are none (most photos): it saves the budget.
         if photo.count_comments is None or photo.count_comments > 0:
             comments = tuple(await self.api.photos_comments_get_list(photo.id))
-        return Described(photo.id, photo, comments)
+        # Who is in the photo: one call, only where getInfo says someone is.
+        people = tuple(await self.api.photos_people_get_list(photo.id)) if photo.has_people else ()
+        return Described(photo.id, photo, comments, people)

@@ -149,6 +149,10 @@ class Album:
     date_update: int
     count: int  # photos + videos, as getList reports them (informational only)
     primary: str
+    count_photos: int = 0  # stills (getList's `photos` counts stills only)
+    count_videos: int = 0
+    count_views: int = 0
+    count_comments: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,14 +233,6 @@ class User:
     nsid: str
     username: str
     fullname: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AccountInfo:
-    nsid: str
-    username: str
-    photo_count: int
-    is_pro: bool
 
 
 # --- parsers ---------------------------------------------------------------------------
@@ -390,6 +386,10 @@ def album_from_json(d: JSON) -> Album:
         date_update=to_int(d.get("date_update")),
         count=to_int(d.get("photos")) + to_int(d.get("videos")),
         primary=text(d.get("primary")),
+        count_photos=to_int(d.get("photos")),
+        count_videos=to_int(d.get("videos")),
+        count_views=to_int(d.get("count_views")),
+        count_comments=to_int(d.get("count_comments")),
     )
 
 

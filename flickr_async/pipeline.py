@@ -10,13 +10,14 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from flickr_async import layout
+from flickr_async import account_files, layout
 from flickr_async.api import FlickrAPI, open_api, throttle_for
 from flickr_async.downloader import Downloader
 from flickr_async.errors import CredentialsError, FlickrAsyncError
-from flickr_async.fsutil import Scratch
+from flickr_async.fsutil import Scratch, read_json
 from flickr_async.jobs import Job, Message, Stats
 from flickr_async.metadata import MetadataFetcher
+from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
 from flickr_async.settings import Settings
 from flickr_async.state import RunLock, State
@@ -105,6 +106,16 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         workers=workers + api_workers,
         scratch=scratch,
         parts_dir=parts_dir,
+        organisation=True,
+    )
+    organiser = Organiser(
+        api=api,
+        user_nsid=user.nsid,
+        results=results,
+        stats=stats,
+        known_galleries=account_files.known_gallery_photos(
+            read_json(settings.out / account_files.GALLERIES)
+        ),
     )
     file_servers = throttle_for(settings)  # a CDN 429 holds back every download worker
     downloaders = [
@@ -128,6 +139,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
     await run_together(
         [
             producer.run(),
+            organiser.run(),
             writer.run(),
             *(d.run() for d in downloaders),
             *(f.run() for f in fetchers),

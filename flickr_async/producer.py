@@ -6,16 +6,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import layout, portable
+from flickr_async import layout, portable, sidecar
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
 from flickr_async.listing import Photostream, recover_missing
 from flickr_async.models import Album, Page, Photo
 from flickr_async.settings import Settings
-from flickr_async.state import State, StoredPhoto
+from flickr_async.state import State, StoredAlbum, StoredPhoto
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class Producer:
                 complete=complete,
                 account_count=account.photo_count,
                 problem=problem,
+                account=account,
             )
         )
 
@@ -147,8 +149,10 @@ class Producer:
             albums.extend(page.items)
         members: dict[str, tuple[str, ...]] = {}
         unlisted: set[str] = set()
+        comments: dict[str, tuple[dict[str, Any], ...]] = {}
         for album in albums:
             known = stored.get(album.id)
+            comments[album.id] = await self._album_comments(album, known)
             if (
                 known is not None
                 and known.date_update == album.date_update
@@ -168,8 +172,36 @@ class Producer:
                 unlisted.add(album.id)
         folders = layout.assign_album_folders(albums, {a.id: a.folder for a in stored.values()})
         return AlbumPlan(
-            albums=tuple(albums), folders=folders, photo_ids=members, unlisted=frozenset(unlisted)
+            albums=tuple(albums),
+            folders=folders,
+            photo_ids=members,
+            unlisted=frozenset(unlisted),
+            comments=comments,
         )
+
+    async def _album_comments(
+        self, album: Album, known: StoredAlbum | None
+    ) -> tuple[dict[str, Any], ...]:
+        """The album's comments: none to fetch when getList counts none, the stored ones when
+        neither the album nor its count moved (no call per album on a quiet night)."""
+        if album.count_comments <= 0:
+            return ()
+        if (
+            known is not None
+            and known.date_update == album.date_update
+            and len(known.comments) == album.count_comments
+        ):
+            return known.comments
+        try:
+            found = await self.api.photosets_comments_get_list(album.id)
+        except (AuthError, StorageError):
+            raise
+        except FlickrAsyncError as exc:
+            self.stats.organisation_problems.append(
+                f"comments of album {album.title!r} could not be listed: {exc}"
+            )
+            return known.comments if known else ()
+        return tuple(sidecar.comment_doc(c) for c in found)
 
     async def _album_members(self, album_id: str) -> tuple[str, ...]:
         def fetch(n: int) -> Awaitable[Page]:

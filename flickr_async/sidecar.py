@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flickr_async.account import Person
 from flickr_async.models import Album, Comment, DownloadRecord, Geo, Note, Photo
 
 SCHEMA_VERSION = 1
@@ -31,7 +32,7 @@ def _geo(geo: Geo | None) -> dict[str, Any] | None:
     return doc
 
 
-def _comment(comment: Comment) -> dict[str, Any]:
+def comment_doc(comment: Comment) -> dict[str, Any]:
     return {
         "id": comment.id,
         "author": comment.author,
@@ -55,6 +56,17 @@ def _note(note: Note) -> dict[str, Any]:
     }
 
 
+def _person(person: Person) -> dict[str, Any]:
+    box = person.box
+    return {
+        "nsid": person.nsid,
+        "username": person.username,
+        "realname": person.realname,
+        "added_by": person.added_by,
+        "box": None if box is None else {"x": box[0], "y": box[1], "w": box[2], "h": box[3]},
+    }
+
+
 def _download(download: DownloadRecord | None) -> dict[str, Any] | None:
     if download is None:
         return None
@@ -75,6 +87,7 @@ def build(
     download: DownloadRecord | None,
     deleted_on_flickr: str | None = None,
     exif_replaced: Mapping[str, str] | None = None,
+    people: Sequence[Person] = (),
 ) -> dict[str, Any]:
     """The sidecar document; `dumps` keeps this key order."""
     doc: dict[str, Any] = {
@@ -93,7 +106,7 @@ def build(
         "date_posted": photo.date_posted,
         "date_updated": photo.date_updated,
         "geo": _geo(photo.geo),
-        "comments": [_comment(c) for c in comments],
+        "comments": [comment_doc(c) for c in comments],
         "albums": [{"id": a.id, "title": a.title} for a in albums],
         "visibility": {
             "public": photo.visibility.public,
@@ -107,6 +120,7 @@ def build(
         "safety_level": photo.safety_level,
         "notes": [_note(n) for n in photo.notes],
         "has_people": photo.has_people,
+        "people": [_person(p) for p in people],
         "owner": {"nsid": photo.owner, "username": photo.owner_name},
         "download": _download(download),
     }

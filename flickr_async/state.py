@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS albums (
     date_update INTEGER NOT NULL,
     position INTEGER NOT NULL,
     photo_ids TEXT NOT NULL DEFAULT '[]',  -- JSON list in album order, as last listed
-    needs_listing INTEGER NOT NULL DEFAULT 0  -- 1: the last listing failed; photo_ids are old
+    needs_listing INTEGER NOT NULL DEFAULT 0, -- 1: the last listing failed; photo_ids are old
+    comments TEXT NOT NULL DEFAULT '[]'      -- JSON: the album's comments as last fetched
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -67,7 +68,10 @@ ADDED_COLUMNS = {
         "metadata_stale": "INTEGER NOT NULL DEFAULT 0",
         "embed_version": "INTEGER NOT NULL DEFAULT 1",
     },
-    "albums": {"needs_listing": "INTEGER NOT NULL DEFAULT 0"},
+    "albums": {
+        "needs_listing": "INTEGER NOT NULL DEFAULT 0",
+        "comments": "TEXT NOT NULL DEFAULT '[]'",
+    },
 }
 
 
@@ -111,6 +115,7 @@ class StoredAlbum:
     position: int
     photo_ids: tuple[str, ...]
     needs_listing: bool = False  # its last listing failed: list it again whatever date_update says
+    comments: tuple[dict[str, Any], ...] = ()  # as written to albums.json
 
 
 def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
@@ -362,6 +367,7 @@ class State:
                 position=r["position"],
                 photo_ids=tuple(json.loads(r["photo_ids"])),
                 needs_listing=bool(r["needs_listing"]),
+                comments=tuple(c for c in json.loads(r["comments"]) if isinstance(c, dict)),
             )
             for r in self._query("SELECT * FROM albums ORDER BY position")
         }
@@ -372,7 +378,7 @@ class State:
             db.execute("DELETE FROM albums")
             db.executemany(
                 "INSERT INTO albums(id, title, folder, date_update, position, photo_ids, "
-                "needs_listing) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                "needs_listing, comments) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         a.id,
@@ -382,6 +388,7 @@ class State:
                         a.position,
                         json.dumps(a.photo_ids),
                         int(a.needs_listing),
+                        json.dumps(list(a.comments)),
                     )
                     for a in albums
                 ],

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from flickr_async import exif, layout, portable, sidecar, xmp
+from flickr_async import account_files, exif, layout, portable, sidecar, xmp
 from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
     Scratch,
@@ -21,6 +21,7 @@ from flickr_async.fsutil import (
     move_into_place,
     place_link,
     raise_if_disk_problem,
+    read_json,
     remove_quietly,
     same_entry,
     set_mtime,
@@ -36,6 +37,7 @@ from flickr_async.jobs import (
     Job,
     ListingDone,
     Message,
+    Organisation,
     Stats,
     WorkerExit,
 )
@@ -93,6 +95,7 @@ class Writer:
         workers: int,
         scratch: Scratch,
         parts_dir: Path,
+        organisation: bool = False,
     ) -> None:
         assert settings.out is not None
         self.settings = settings
@@ -108,6 +111,7 @@ class Writer:
         self.folders: dict[str, str] = {}
         self.albums_by_photo: dict[str, tuple[str, ...]] = {}
         self.today = dt.date.today().isoformat()
+        self.organisation = organisation  # an Organiser sends the account's organisation
         self._builders = asyncio.Semaphore(BUILDERS)
         self._placing = asyncio.Lock()
 
@@ -120,6 +124,7 @@ class Writer:
             if listing.forgotten:
                 await finish_in_thread(self.state.forget, listing.forgotten)
             await finish_in_thread(self._sweep_parts)
+            await finish_in_thread(self._write_account, listing)
         finally:
             # Builds a cancelled run never placed; every thread has finished by now.
             self.scratch.clear()
@@ -130,10 +135,15 @@ class Writer:
         pending: dict[str, _Pending] = {}
         held: list[_Pending] = []  # ready before the album plan: their folders are not known yet
         planned = False
+        organised = not self.organisation
         exits = 0
         listing: ListingDone | None = None
-        while exits < self.workers or listing is None or pending or not planned:
+        while exits < self.workers or listing is None or pending or not planned or not organised:
             message = await self.results.get()
+            if isinstance(message, Organisation):
+                await finish_in_thread(self._write_organisation, message)
+                organised = True
+                continue
             if isinstance(message, AlbumPlan):
                 await finish_in_thread(self._apply_albums, message)
                 planned = True
@@ -240,6 +250,17 @@ class Writer:
     # --- albums ------------------------------------------------------------------------
 
     def _apply_albums(self, plan: AlbumPlan) -> None:
+        self._write_root(
+            account_files.ALBUMS,
+            lambda previous: account_files.albums_doc(
+                plan.albums,
+                folders=plan.folders,
+                photo_ids=plan.photo_ids,
+                comments=plan.comments,
+                previous=previous,
+                today=self.today,
+            ),
+        )
         self.albums = {a.id: a for a in plan.albums}
         self.folders = dict(plan.folders)
         self.albums_by_photo = plan.albums_by_photo()
@@ -253,9 +274,65 @@ class Writer:
                     position=position,
                     photo_ids=plan.photo_ids.get(a.id, ()),
                     needs_listing=a.id in plan.unlisted,
+                    comments=plan.comments.get(a.id, ()),
                 )
                 for position, a in enumerate(plan.albums)
             ]
+        )
+
+    # --- account-level files -----------------------------------------------------------
+
+    def _write_root(
+        self, name: str, build: Callable[[dict[str, Any] | None], dict[str, Any]]
+    ) -> None:
+        """OUT/<name> from last run's content and this run's; rewritten only on a change."""
+        path = self.out / name
+        write_if_changed(path, sidecar.dumps(build(read_json(path))), self.scratch)
+
+    def _write_organisation(self, found: Organisation) -> None:
+        """Each listed part to its file; a part whose listing failed keeps last run's file."""
+        if found.collections is not None:
+            tree = found.collections
+            self._write_root(
+                account_files.COLLECTIONS, lambda _: account_files.collections_doc(tree)
+            )
+        if found.favorites is not None:
+            faves = found.favorites
+            self._write_root(
+                account_files.FAVORITES,
+                lambda previous: account_files.favorites_doc(
+                    faves, previous=previous, today=self.today
+                ),
+            )
+        if found.galleries is not None:
+            galleries = found.galleries
+            self._write_root(
+                account_files.GALLERIES, lambda _: account_files.galleries_doc(galleries)
+            )
+        if found.groups is not None:
+            groups = found.groups
+            self._write_root(account_files.GROUPS, lambda _: account_files.groups_doc(groups))
+        if found.contacts is not None:
+            contacts = found.contacts
+            self._write_root(account_files.CONTACTS, lambda _: account_files.contacts_doc(contacts))
+
+    def _write_account(self, listing: ListingDone) -> None:
+        counts = self.state.counts()
+        archive = {
+            "photos": counts["done"],
+            "videos": counts["videos"],
+            "bytes": counts["bytes"],
+            "not_original": counts["not_original"],
+            "deleted_on_flickr": counts["deleted"],
+            "failed": counts["failed"],
+            "albums": len(self.albums),
+            "layout": self.settings.layout,
+        }
+        profile = listing.account.profile if listing.account else None
+        if profile is None and (self.out / account_files.ACCOUNT).exists():
+            return  # people.getInfo failed: keep what we knew
+        self._write_root(
+            account_files.ACCOUNT, lambda _: account_files.account_doc(profile, archive)
         )
 
     # --- one photo ---------------------------------------------------------------------
@@ -296,7 +373,10 @@ class Writer:
         else:
             record = downloaded.record if downloaded else _stored_record(old)
             comments = item.described.comments if item.described else ()
-            doc = sidecar.build(photo, comments=comments, albums=albums, download=record)
+            people = item.described.people if item.described else ()
+            doc = sidecar.build(
+                photo, comments=comments, albums=albums, download=record, people=people
+            )
         meta = portable.from_sidecar(doc)
         replaced: dict[str, str] = dict((old_sidecar or {}).get("exif_replaced") or {})
         built: Path | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from flickr_async.cli import app
-from tests.fakeflickr import FakeFlickr
+from tests.fakeflickr import FakeFlickr, Library
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDECARS = (".json", ".xmp")  # beside each media file: ours, and the one photo managers read
@@ -30,6 +31,20 @@ class Run:
 
 def cli_env(fake: FakeFlickr, home: Path) -> dict[str, str]:
     return fake.cli_env(home)
+
+
+def no_change_bound(library: Library) -> int:
+    """The README's call bound for a sync with nothing to do (each ceil at least 1 where the
+    listing is asked even when empty)."""
+    pages = math.ceil
+    return (
+        pages(len(library.photos) / 500)
+        + pages(len(library.albums) / 500)
+        + max(1, pages(len(library.favorites) / 500))
+        + max(1, pages(len(library.galleries) / 500))
+        + max(1, pages(len(library.contacts) / 1000))
+        + 5
+    )
 
 
 def run_cli(env: dict[str, str], *args: str) -> Run:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import piexif
 
+from flickr_async import account_files
 from flickr_async.downloader import part_path
 from flickr_async.state import State
 from tests.e2e.helpers import FAST, SIDECARS, jpeg_scan, media_files, run_cli, sha256, sidecar
@@ -56,7 +57,8 @@ def test_albums_layout_puts_photos_in_album_folders_and_the_rest_in_unsorted(
             assert folders == {"Unsorted"}
     top = {p.name for p in out.iterdir()}
     assert ".flickr-async" in top
-    assert all((out / name).is_dir() for name in top)  # nothing but folders at the top
+    # nothing but folders at the top, and the account files
+    assert {name for name in top if not (out / name).is_dir()} == set(account_files.FILES)
 
 
 def test_a_photo_in_two_albums_is_stored_once_and_hard_linked(

@@ -499,7 +499,7 @@ async def test_photosets_get_list_returns_albums(rig: Rig) -> None:
     ]}  # fmt: skip
     rig.flickr.reply(ok(photosets=albums))
     page = await rig.api.photosets_get_list()
-    assert page.items == [Album("721", "Trip", "", 0, 0, 6, "")]
+    assert page.items == [Album("721", "Trip", "", 0, 0, 6, "", count_photos=5, count_videos=1)]
 
 
 async def test_photosets_get_photos_reads_the_photoset_container(rig: Rig) -> None:

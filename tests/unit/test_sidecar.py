@@ -166,6 +166,7 @@ KEYS = [
     "safety_level",
     "notes",
     "has_people",
+    "people",
     "owner",
     "download",
     "deleted_on_flickr",
