@@ -58,13 +58,19 @@ def build_library(spec: FakeSpec) -> Library:
 
 
 def library_summary(library: Library) -> dict[str, Any]:
-    """What the API-call bounds need: items, videos, commented photos, album sizes."""
+    """What the API-call bounds need: items, videos, commented photos, album sizes, and the
+    account's organisation (favourites, galleries, contacts, album comments, people)."""
     photos = library.photos
     return {
         "items": len(photos),
         "videos": sum(1 for p in photos if p.is_video),
         "with_comments": sum(1 for p in photos if p.comments),
+        "with_people": sum(1 for p in photos if p.people),
         "album_sizes": [len(a.photo_ids) for a in library.albums],
+        "albums_with_comments": sum(1 for a in library.albums if a.comments),
+        "favorites": len(library.favorites),
+        "gallery_sizes": [len(library.gallery_photos(g.id)) for g in library.galleries],
+        "contacts": len(library.contacts),
     }
 
 

@@ -89,8 +89,19 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         download_workers=workers,
         metadata_workers=api_workers,
     )
+    organiser = Organiser(
+        api=api,
+        user_nsid=user.nsid,
+        results=results,
+        stats=stats,
+        known_galleries=account_files.known_gallery_photos(
+            read_json(settings.out / account_files.GALLERIES)
+        ),
+    )
     if dry:
-        await producer.run()  # lists and diffs; enqueues nothing
+        # Lists and diffs; enqueues nothing. The organisation is listed (its calls count in
+        # a dry run's figures) and its message left unread: nothing is written.
+        await run_together([producer.run(), organiser.run()])
         return
 
     base = settings.out / layout.STATE_DIR
@@ -107,15 +118,6 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         scratch=scratch,
         parts_dir=parts_dir,
         organisation=True,
-    )
-    organiser = Organiser(
-        api=api,
-        user_nsid=user.nsid,
-        results=results,
-        stats=stats,
-        known_galleries=account_files.known_gallery_photos(
-            read_json(settings.out / account_files.GALLERIES)
-        ),
     )
     file_servers = throttle_for(settings)  # a CDN 429 holds back every download worker
     downloaders = [
