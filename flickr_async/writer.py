@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -290,31 +291,23 @@ class Writer:
         write_if_changed(path, sidecar.dumps(build(read_json(path))), self.scratch)
 
     def _write_organisation(self, found: Organisation) -> None:
-        """Each listed part to its file; a part whose listing failed keeps last run's file."""
-        if found.collections is not None:
-            tree = found.collections
-            self._write_root(
-                account_files.COLLECTIONS, lambda _: account_files.collections_doc(tree)
-            )
-        if found.favorites is not None:
-            faves = found.favorites
-            self._write_root(
-                account_files.FAVORITES,
-                lambda previous: account_files.favorites_doc(
-                    faves, previous=previous, today=self.today
-                ),
-            )
-        if found.galleries is not None:
-            galleries = found.galleries
-            self._write_root(
-                account_files.GALLERIES, lambda _: account_files.galleries_doc(galleries)
-            )
-        if found.groups is not None:
-            groups = found.groups
-            self._write_root(account_files.GROUPS, lambda _: account_files.groups_doc(groups))
-        if found.contacts is not None:
-            contacts = found.contacts
-            self._write_root(account_files.CONTACTS, lambda _: account_files.contacts_doc(contacts))
+        """Each listed part to its file; a part whose listing failed (None) keeps last run's."""
+        today = self.today
+        builders: tuple[tuple[str, Any, Callable[[Any, dict[str, Any] | None], Any]], ...] = (
+            (account_files.COLLECTIONS, found.collections,
+             lambda tree, _: account_files.collections_doc(tree)),
+            (account_files.FAVORITES, found.favorites,
+             lambda faves, old: account_files.favorites_doc(faves, previous=old, today=today)),
+            (account_files.GALLERIES, found.galleries,
+             lambda galleries, _: account_files.galleries_doc(galleries)),
+            (account_files.GROUPS, found.groups,
+             lambda groups, _: account_files.groups_doc(groups)),
+            (account_files.CONTACTS, found.contacts,
+             lambda contacts, _: account_files.contacts_doc(contacts)),
+        )  # fmt: skip
+        for name, listed, build in builders:
+            if listed is not None:
+                self._write_root(name, functools.partial(build, listed))
 
     def _write_account(self, listing: ListingDone) -> None:
         counts = self.state.counts()

@@ -19,8 +19,8 @@ from flickr_async.jobs import Stats
 from flickr_async.models import Photo
 from flickr_async.ratelimit import Throttle
 from flickr_async.retry import RetryPolicy
-from flickr_async.settings import Settings
 from tests.fakeflickr import FakeFlickr, Library, generate_library
+from tests.rig import owner_settings
 
 
 @dataclass
@@ -40,15 +40,7 @@ def small_library() -> Library:
 @pytest.fixture
 async def rig(small_library: Library, tmp_path: Path) -> AsyncIterator[Rig]:
     async with FakeFlickr(small_library).serve() as fake:
-        token, secret = fake.issue_access_token()
-        settings = Settings(
-            api_key=fake.api_key,
-            api_secret=fake.api_secret,
-            oauth_token=token,
-            oauth_token_secret=secret,
-            api_base=fake.base_url,
-            api_rate=1000,
-        )
+        settings = owner_settings(fake)
 
         async def no_sleep(_: float) -> None:
             return None

@@ -16,6 +16,7 @@ from flickr_async.models import Photo
 from flickr_async.retry import RetryPolicy
 from flickr_async.settings import MetadataLevel, Settings
 from tests.fakeflickr import FakeFlickr, Library, generate_library
+from tests.rig import owner_settings
 
 COMMENTS = "flickr.photos.comments.getList"
 GET_INFO = "flickr.photos.getInfo"
@@ -44,15 +45,7 @@ async def no_sleep(_: float) -> None:
 @asynccontextmanager
 async def rigged(library: Library) -> AsyncIterator[Rig]:
     async with FakeFlickr(library).serve() as fake:
-        token, secret = fake.issue_access_token()
-        settings = Settings(
-            api_key=fake.api_key,
-            api_secret=fake.api_secret,
-            oauth_token=token,
-            oauth_token_secret=secret,
-            api_base=fake.base_url,
-            api_rate=1000,
-        )
+        settings = owner_settings(fake)
         async with open_api(settings, retry=RetryPolicy(attempts=3, sleep=no_sleep)) as api:
             page = await api.photos_search(page=1, per_page=500)
             fake.counters.reset()

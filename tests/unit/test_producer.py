@@ -18,6 +18,7 @@ from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
 from flickr_async.state import State
 from tests.fakeflickr import FakeFlickr, Library, generate_library
+from tests.rig import owner_settings
 
 GET_PHOTOS = "flickr.photosets.getPhotos"
 
@@ -116,18 +117,7 @@ def drain(queue: asyncio.Queue[Any]) -> list[Any]:
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     library = generate_library(seed=6, photos=12, videos=1, albums=3)
     async with FakeFlickr(library).serve() as fake:
-        token, secret = fake.issue_access_token()
-        settings = Settings(
-            api_key=fake.api_key,
-            api_secret=fake.api_secret,
-            oauth_token=token,
-            oauth_token_secret=secret,
-            api_base=fake.base_url,
-            api_rate=1000,
-            out=tmp_path / "out",
-            retry_max_wait=0.01,
-            concurrency=2,
-        )
+        settings = owner_settings(fake, out=tmp_path / "out", retry_max_wait=0.01, concurrency=2)
         yield Rig(fake, library, settings)
 
 
