@@ -153,6 +153,7 @@ class Stats:
     jobs: int = 0
     unchanged: int = 0
     downloaded: int = 0
+    favorites_kept: int = 0  # favourites' files fetched under Favorites/ (--favorites)
     updated: int = 0  # sidecar/EXIF/links rewritten without a new download
     replaced: int = 0
     failed: int = 0
@@ -185,6 +186,7 @@ class Stats:
             "listing_problem": self.listing_problem,
             "organisation_problems": list(self.organisation_problems),
             "downloaded": self.downloaded,
+            "favorites_kept": self.favorites_kept,
             "updated": self.updated,
             "replaced": self.replaced,
             "unchanged": self.unchanged,

@@ -38,6 +38,7 @@ class Organiser:
         self.results = results
         self.stats = stats
         self.known_galleries = known_galleries
+        self.found: Organisation | None = None  # what the last run() listed
 
     async def run(self) -> None:
         organisation = Organisation(
@@ -47,6 +48,7 @@ class Organiser:
             groups=await self._section("groups", self._groups),
             contacts=await self._section("contacts", self._contacts),
         )
+        self.found = organisation
         await self.results.put(organisation)
 
     async def _section(self, name: str, fetch: Callable[[], Awaitable[T]]) -> T | None:

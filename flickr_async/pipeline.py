@@ -14,6 +14,7 @@ from flickr_async import account_files, layout
 from flickr_async.api import FlickrAPI, open_api, throttle_for
 from flickr_async.downloader import Downloader
 from flickr_async.errors import CredentialsError, FlickrAsyncError
+from flickr_async.favorites import FavoritesKeeper
 from flickr_async.fsutil import Scratch, read_json
 from flickr_async.jobs import Job, Message, Stats
 from flickr_async.metadata import MetadataFetcher
@@ -26,7 +27,7 @@ from flickr_async.writer import Writer
 log = logging.getLogger(__name__)
 
 # Options an archive keeps from run to run unless given again (see cli.backup).
-REMEMBERED = ("layout", "metadata", "exif", "xmp")
+REMEMBERED = ("layout", "metadata", "exif", "xmp", "favorites")
 METADATA_WORKERS = 4  # the token bucket sets the pace; a few workers hide call latency
 # How far downloads may run ahead of metadata calls (jobs, not bytes): big enough that
 # neither stage idles while the other works, small enough to keep memory flat.
@@ -147,6 +148,18 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
             *(f.run() for f in fetchers),
         ]
     )
+    faves = organiser.found.favorites if organiser.found else None
+    if settings.favorites and faves is not None:
+        keeper = FavoritesKeeper(
+            api=api,
+            settings=settings,
+            state=state,
+            stats=stats,
+            scratch=scratch,
+            parts_dir=parts_dir,
+            throttle=file_servers,
+        )
+        await keeper.run(faves)
 
 
 async def run_together(stages: Sequence[Coroutine[Any, Any, None]]) -> None:

@@ -48,6 +48,7 @@ class Settings:
     metadata: MetadataLevel = "full"
     exif: bool = True
     xmp: bool = True  # .xmp sidecars, and the XMP packet in JPEGs when exif is on
+    favorites: bool = False  # also keep the favourites' files under OUT/Favorites/
     dry_run: bool = False
     quiet: bool = False
     verbose: bool = False

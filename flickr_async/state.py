@@ -51,6 +51,15 @@ CREATE TABLE IF NOT EXISTS albums (
     needs_listing INTEGER NOT NULL DEFAULT 0, -- 1: the last listing failed; photo_ids are old
     comments TEXT NOT NULL DEFAULT '[]'      -- JSON: the album's comments as last fetched
 );
+CREATE TABLE IF NOT EXISTS favorites (       -- other people's photos kept with --favorites
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,                        -- relative to OUT, under Favorites/
+    bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    original INTEGER NOT NULL,
+    served_url TEXT NOT NULL,
+    removed_on TEXT                            -- ISO date a sync no longer found it faved
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started REAL NOT NULL,
@@ -116,6 +125,19 @@ class StoredAlbum:
     photo_ids: tuple[str, ...]
     needs_listing: bool = False  # its last listing failed: list it again whatever date_update says
     comments: tuple[dict[str, Any], ...] = ()  # as written to albums.json
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFave:
+    """A favourite (another person's photo) kept under Favorites/."""
+
+    id: str
+    path: str
+    bytes: int
+    sha256: str
+    original: bool
+    served_url: str
+    removed_on: str | None = None
 
 
 def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
@@ -335,6 +357,12 @@ class State:
                 "WHERE id = ? AND deleted_on_flickr IS NULL",
                 [(pid,) for pid in photo_ids],
             )
+            # A broken favourite is forgotten: the next run with --favorites fetches it again
+            # while it is still faved (its files stay until then).
+            db.executemany(
+                "DELETE FROM favorites WHERE id = ? AND removed_on IS NULL",
+                [(pid,) for pid in photo_ids],
+            )
 
     def set_integrity(self, photo_id: str, *, size: int, sha256: str) -> None:
         with self._tx() as db:
@@ -393,6 +421,31 @@ class State:
                     for a in albums
                 ],
             )
+
+    # --- favourites --------------------------------------------------------------------
+
+    def favorites(self) -> dict[str, StoredFave]:
+        return {
+            r["id"]: StoredFave(
+                id=r["id"],
+                path=r["path"],
+                bytes=r["bytes"],
+                sha256=r["sha256"],
+                original=bool(r["original"]),
+                served_url=r["served_url"],
+                removed_on=r["removed_on"],
+            )
+            for r in self._query("SELECT * FROM favorites ORDER BY id")
+        }
+
+    def record_favorite(self, fave: StoredFave) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO favorites(id, path, bytes, sha256, original, served_url, "
+                "removed_on) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                (fave.id, fave.path, fave.bytes, fave.sha256, int(fave.original),
+                 fave.served_url, fave.removed_on),
+            )  # fmt: skip
 
     # --- runs --------------------------------------------------------------------------
 

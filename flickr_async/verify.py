@@ -31,30 +31,18 @@ def verify_archive(out: Path, state: State, *, checksums: bool = True) -> Iterat
     for row in state.iter_photos():
         if row.path:  # whatever its status: a row marked for repair is still checked
             yield from _check_photo(out, row, checksums=checksums)
+    for fave in state.favorites().values():  # --favorites: other people's photos
+        yield from _check_file(out, fave.id, fave.path, fave.bytes, fave.sha256, checksums)
 
 
 def _check_photo(out: Path, row: StoredPhoto, *, checksums: bool) -> Iterator[Problem]:
     assert row.path is not None
     primary = out / row.path
-    try:
-        size = primary.stat().st_size
-    except FileNotFoundError:
-        yield Problem(row.id, row.path, "missing", "file not found")
+    problems = list(_check_file(out, row.id, row.path, row.bytes, row.sha256, checksums))
+    yield from problems
+    if any(p.kind != "sidecar" for p in problems):
         return
-    if row.bytes is not None and size != row.bytes:
-        yield Problem(row.id, row.path, "size", f"{size} bytes, expected {row.bytes}")
-        return
-    if checksums and row.sha256:
-        _, digest = sha256_file(primary)
-        if digest != row.sha256:
-            yield Problem(row.id, row.path, "checksum", "SHA-256 differs from the recorded one")
-            return
-    sidecar_ok = True
-    try:
-        sidecar.loads(primary.with_name(primary.name + ".json").read_bytes())
-    except (OSError, ValueError) as exc:
-        sidecar_ok = False
-        yield Problem(row.id, row.path + ".json", "sidecar", str(exc) or type(exc).__name__)
+    sidecar_ok = not problems
     for link in row.links:
         target = out / link
         if not _same_content(primary, target):
@@ -69,6 +57,30 @@ def _check_photo(out: Path, row: StoredPhoto, *, checksums: bool) -> Iterator[Pr
                 yield Problem(
                     row.id, link + suffix, "link", "album copy's sidecar missing or different"
                 )
+
+
+def _check_file(
+    out: Path, item_id: str, path: str, size: int | None, sha256: str | None, checksums: bool
+) -> Iterator[Problem]:
+    """The file is there, whole and unchanged, and its JSON sidecar is readable."""
+    primary = out / path
+    try:
+        found = primary.stat().st_size
+    except FileNotFoundError:
+        yield Problem(item_id, path, "missing", "file not found")
+        return
+    if size is not None and found != size:
+        yield Problem(item_id, path, "size", f"{found} bytes, expected {size}")
+        return
+    if checksums and sha256:
+        _, digest = sha256_file(primary)
+        if digest != sha256:
+            yield Problem(item_id, path, "checksum", "SHA-256 differs from the recorded one")
+            return
+    try:
+        sidecar.loads(primary.with_name(primary.name + ".json").read_bytes())
+    except (OSError, ValueError) as exc:
+        yield Problem(item_id, path + ".json", "sidecar", str(exc) or type(exc).__name__)
 
 
 def _same_content(primary: Path, other: Path) -> bool:

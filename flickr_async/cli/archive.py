@@ -30,6 +30,7 @@ from flickr_async.cli.backup import (
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
+from flickr_async.pipeline import REMEMBERED
 from flickr_async.progress import human_bytes
 from flickr_async.state import RunLock, State
 from flickr_async.verify import verify_archive
@@ -94,7 +95,7 @@ def verify(
         concurrency=concurrency,
         api_rate=api_rate,
         retry_max_wait=max_retry_wait,
-        **remembered_options(out, layout=None, metadata=None, exif=None),
+        **remembered_options(out, **dict.fromkeys(REMEMBERED)),  # the archive's own shape
     )
     code = run_and_report(settings, Stats())
     state = _open_existing_state(out)

@@ -107,6 +107,19 @@ XmpOption = Annotated[
         show_default=False,
     ),
 ]
+FavoritesOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--favorites/--no-favorites",
+        help=(
+            "Also keep your favourites (other people's photos) under OUT/Favorites/ with "
+            "their sidecars: the original where its owner allows it, else the largest size. "
+            "favorites.json lists them either way. Default: what this archive used last, "
+            "else --no-favorites."
+        ),
+        show_default=False,
+    ),
+]
 ExifOption = Annotated[
     bool | None,
     typer.Option(
@@ -130,6 +143,7 @@ def backup(
     metadata: MetadataOption = None,
     exif: ExifOption = None,
     xmp: XmpOption = None,
+    favorites: FavoritesOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="List what would be downloaded or updated; write nothing."),
@@ -169,7 +183,9 @@ def backup(
         quiet=quiet,
         report_file=report,
         retry_max_wait=max_retry_wait,
-        **remembered_options(out, layout=layout_, metadata=metadata, exif=exif, xmp=xmp),
+        **remembered_options(
+            out, layout=layout_, metadata=metadata, exif=exif, xmp=xmp, favorites=favorites
+        ),
     )
     raise typer.Exit(run_and_report(settings, Stats()))
 
