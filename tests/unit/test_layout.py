@@ -132,6 +132,30 @@ def test_safe_name_does_not_split_a_flag() -> None:
     assert name == "x" + "🇫🇷" * 2
 
 
+@pytest.mark.parametrize(
+    ("mark", "kind"),
+    [
+        ("\u0301", "Mn: combining acute, no precomposed q with it"),
+        ("\u093e", "Mc: Devanagari vowel sign aa"),
+        ("\u20dd", "Me: combining enclosing circle"),
+        ("\U0001f3fb", "skin tone modifier, lightest"),
+        ("\U0001f3ff", "skin tone modifier, darkest"),
+        ("\U000e0020", "tag space, first emoji tag"),
+        ("\U000e007f", "cancel tag, last emoji tag"),
+    ],
+)
+def test_safe_name_never_cuts_a_mark_or_modifier_off_its_base(mark: str, kind: str) -> None:
+    base = "q" if mark == "\u0301" else "\u0915" if mark == "\u093e" else "x"
+    # The bound falls just after the base character: the mark would be cut off.
+    prefix = "a" * (16 - len(base.encode()))
+    assert layout.safe_name(prefix + base + mark + "zz", max_bytes=16) == prefix
+
+
+def test_safe_name_does_not_split_a_flag_of_two_a_indicators() -> None:
+    # 🇦🇺 starts with U+1F1E6, the first regional indicator: the cut falls after "🇦🇺🇦".
+    assert layout.safe_name("aaaa" + "🇦🇺" * 2, max_bytes=16) == "aaaa🇦🇺"
+
+
 def test_safe_name_drops_a_trailing_space_left_by_truncation() -> None:
     assert layout.safe_name("a" * 19 + " b", max_bytes=20) == "a" * 19
 
@@ -288,6 +312,21 @@ def test_a_video_understands_an_rfc_2231_content_disposition() -> None:
 )
 def test_a_video_falls_back_to_the_content_type(content_type: str, expected: str) -> None:
     assert layout.extension_for(video(), content_type=content_type) == expected
+
+
+def test_a_video_content_type_is_read_before_its_first_parameter_only() -> None:
+    content_type = "video/quicktime; codecs=avc1; profile=high"
+    assert layout.extension_for(video(), content_type=content_type) == "mov"
+
+
+def test_a_video_takes_the_last_dot_of_a_url_file_name() -> None:
+    url = "https://live.staticflickr.com/video/clip.v2.mov"
+    assert layout.extension_for(video(), final_url=url) == "mov"
+
+
+def test_a_video_takes_the_last_dot_of_a_content_disposition_file_name() -> None:
+    header = 'attachment; filename="holiday.2019.mov"'
+    assert layout.extension_for(video(), content_disposition=header) == "mov"
 
 
 def test_a_video_with_nothing_known_is_an_mp4() -> None:
