@@ -2,14 +2,18 @@
 
 Each module gets its own `mutmut run "flickr_async.<module>.*"` (configured under
 [tool.mutmut] in pyproject.toml): mutmut copies the package and the tests to mutants/, lets
-mypy reject the mutants that do not type-check, then runs each remaining mutant against only
-the tests that reach the mutated function, fastest first. The whole run has one time bound;
+mypy reject the mutants that do not type-check, then runs each remaining mutant against the
+tests that reach the mutated function, fastest first. Of those, only the module's relevant
+tests run (this file is also the pytest plugin that deselects the others): every unit test,
+and the end-to-end files about the module (RELEVANT_E2E). A surviving mutant runs every one of
+its tests, and the e2e tests reach nearly every function: without that cut one equivalent
+mutant of layout.py costs two minutes. The whole run has one time bound;
 each module may use the time left divided by the modules left, so a module that finishes early
 leaves its time to the others. At its bound a module's mutmut is stopped with SIGINT (it
 stops its workers and keeps every verdict so far); mutants it did not reach count as "not
 checked", modules the run did not reach keep their previous figures.
 
-mutmut's type check runs `python ../bench/mutate.py --type-checker mypy` (from mutants/):
+mutmut's type check runs `python -m bench.mutate --type-checker mypy` (in mutants/):
 mypy over the module being mutated only, so mutmut need not parse the other modules' mutants
 (minutes for writer.py and exif.py).
 
@@ -33,7 +37,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "flickr_async"
@@ -63,6 +70,17 @@ COLUMN_BY_STATUS = {
     "not checked": "not checked",
     "check was interrupted by user": "not checked",
 }
+# The e2e files that test each module's behaviour; unit tests are always relevant (and fast).
+RELEVANT_E2E = {
+    "listing": ("test_backup.py",),
+    "downloader": ("test_backup.py", "test_resume.py"),
+    "writer": ("test_backup.py", "test_sync.py"),
+    "state": ("test_sync.py", "test_resume.py"),
+    "verify": ("test_cron.py",),
+    "layout": ("test_backup.py",),
+    "exif": ("test_backup.py",),
+}
+E2E_DIR = "tests/e2e/"
 COLUMNS = ("killed", "mypy", "survived", "no tests", "timeout", "not checked", "other")
 LISTED = ("survived", "no tests")  # the verdicts whose mutants MUTATION.md lists
 
@@ -94,6 +112,27 @@ class ModuleRun:
         caught = sum(self.counts.get(c, 0) for c in ("killed", "mypy", "timeout"))
         checked = self.generated - self.counts.get("not checked", 0)
         return caught / checked if checked else None
+
+
+# --- the pytest plugin (`-p bench.mutate` in [tool.mutmut] pytest_add_cli_args) -------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """While mutmut tests a module named by the driver, only its relevant tests run. Its
+    stats runs (which test reaches which function) and test listings still see every test."""
+    module = os.environ.get(MODULE_ENV, "")
+    phase = os.environ.get("MUTANT_UNDER_TEST", "")
+    if module not in RELEVANT_E2E or phase in ("stats", "list_all_tests"):
+        return
+    relevant = {E2E_DIR + name for name in RELEVANT_E2E[module]}
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        path = item.nodeid.split("::", 1)[0].removeprefix("mutants/")
+        (drop if path.startswith(E2E_DIR) and path not in relevant else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 # --- running mutmut --------------------------------------------------------------------------
