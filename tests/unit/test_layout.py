@@ -151,9 +151,10 @@ def test_safe_name_never_cuts_a_mark_or_modifier_off_its_base(mark: str, kind: s
     assert layout.safe_name(prefix + base + mark + "zz", max_bytes=16) == prefix
 
 
-def test_safe_name_does_not_split_a_flag_of_two_a_indicators() -> None:
-    # 🇦🇺 starts with U+1F1E6, the first regional indicator: the cut falls after "🇦🇺🇦".
-    assert layout.safe_name("aaaa" + "🇦🇺" * 2, max_bytes=16) == "aaaa🇦🇺"
+@pytest.mark.parametrize("flag", ["🇦🇺", "🇿🇦"])  # the first and the last regional indicator
+def test_safe_name_does_not_split_a_flag_made_of_the_end_indicators(flag: str) -> None:
+    # The cut falls after one flag and a half.
+    assert layout.safe_name("aaaa" + flag * 2, max_bytes=16) == "aaaa" + flag
 
 
 def test_safe_name_drops_a_trailing_space_left_by_truncation() -> None:
@@ -259,6 +260,30 @@ def test_a_title_equal_to_another_albums_disambiguated_name_still_gets_its_own_f
     albums = [album("1", "Trip"), album("2", "Trip"), album("3", "Trip (2)")]
     folders = list(layout.assign_album_folders(albums, {}).values())
     assert len(set(folders)) == 3
+
+
+def test_a_title_taking_the_first_disambiguated_name_pushes_the_album_to_a_numbered_one() -> None:
+    albums = [album("3", "Trip (2)"), album("1", "Trip"), album("2", "Trip")]
+    assert layout.assign_album_folders(albums, {}) == {
+        "3": "Trip (2)",
+        "1": "Trip",
+        "2": "Trip (2-2)",
+    }
+
+
+def test_a_corrupt_previous_folder_does_not_stop_later_albums_keeping_theirs() -> None:
+    albums = [album("1", "Trip"), album("2", "Trip"), album("3", "Home")]
+    previous = {"1": "Trip", "2": "Trip", "3": "Home (3)"}  # two albums, one folder
+    assert layout.assign_album_folders(albums, previous) == {
+        "1": "Trip",
+        "2": "Trip (2)",
+        "3": "Home (3)",
+    }
+
+
+def test_a_new_album_listed_after_one_that_keeps_its_folder_gets_a_folder_too() -> None:
+    albums = [album("1", "Trip"), album("2", "Home")]
+    assert layout.assign_album_folders(albums, {"1": "Trip"}) == {"1": "Trip", "2": "Home"}
 
 
 # --- extension_for -------------------------------------------------------------------------
@@ -400,6 +425,31 @@ def test_photo_paths_refuses_unsafe_ids_and_extensions(photo_id: str, ext: str) 
 def test_photo_paths_refuses_an_unsafe_folder() -> None:
     with pytest.raises(ValueError):
         layout.photo_paths("1", "jpg", ["x"], {"x": ".."}, "albums")
+
+
+@pytest.mark.parametrize("folder", ["", ".", "..", "a/b", "a\\b", "a\x00b"])
+def test_photo_paths_refuses_every_kind_of_unsafe_folder_and_names_it(folder: str) -> None:
+    with pytest.raises(ValueError, match="unsafe album folder") as refused:
+        layout.photo_paths("1", "jpg", ["x"], {"x": folder}, "albums")
+    assert repr(folder) in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("photo_id", "ext", "message"),
+    [("../1", "jpg", "unsafe photo id '../1'"), ("1", "j/g", "unsafe extension 'j/g'")],
+)
+def test_photo_paths_names_the_unsafe_id_or_extension(
+    photo_id: str, ext: str, message: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        layout.photo_paths(photo_id, ext, [], {}, "flat")
+    assert str(refused.value) == message
+
+
+def test_photo_paths_names_an_unknown_layout() -> None:
+    with pytest.raises(ValueError) as refused:
+        layout.photo_paths("1", "jpg", [], {}, "tree")  # type: ignore[arg-type]
+    assert str(refused.value) == "unknown layout 'tree'"
 
 
 def test_the_sidecar_sits_next_to_the_file_with_a_json_suffix() -> None:
