@@ -534,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     commit = git("rev-parse", "--short", "HEAD") + (
         "+dirty" if git("status", "--porcelain") else ""
     )
+    load_before = os.getloadavg()[0]
     deadline = time.monotonic() + args.minutes * 60
     print(
         f"mutation testing {', '.join(args.modules)} within {args.minutes:g} min,"
@@ -572,7 +573,9 @@ def main(argv: list[str] | None = None) -> int:
             f"- Last run: {time.strftime('%Y-%m-%d %H:%M')} on {commit},"
             f" modules {' '.join(args.modules)}, bound {args.minutes:g} min, {args.jobs} at once"
             + (f"; not reached: {' '.join(not_reached)}" if not_reached else ""),
-            f"- Machine: {os.cpu_count()} cores; mutmut {mutmut_version()}",
+            f"- Machine: {os.cpu_count()} cores, 1-minute load average {load_before:.1f} before"
+            f" and {os.getloadavg()[0]:.1f} after (other work on the machine slows the tests);"
+            f" mutmut {mutmut_version()}",
         ]
         save(runs, last_run)
         print(f"\nwrote {MUTATION_MD.relative_to(ROOT)} and {MUTATION_JSON.relative_to(ROOT)}")
