@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: install test lint fmt typecheck pytest bench demo clean
+.PHONY: install test lint fmt typecheck pytest bench mutate demo clean
 
 install: $(VENV)/.installed
 
@@ -33,9 +33,17 @@ test: lint typecheck pytest
 bench: install
 	$(PY) -m bench
 
+# Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) -> bench/MUTATION.md. Not part of
+# `make test`: MUTATE_TIME minutes for the whole run, MODULES a subset (e.g. "layout verify").
+MUTATE_TIME ?= 35
+MUTATE_JOBS ?= 2
+MODULES ?=
+mutate: install
+	$(PY) -m bench.mutate --minutes $(MUTATE_TIME) --jobs $(MUTATE_JOBS) $(MODULES)
+
 # The local fake has no quota to protect: 20 calls/s instead of Flickr's 1/s keeps it brisk.
 demo: install
 	$(PY) -m tests.fakeflickr.demo -- --api-rate 20
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out mutants .pytest_cache .mypy_cache .ruff_cache

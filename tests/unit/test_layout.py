@@ -132,6 +132,31 @@ def test_safe_name_does_not_split_a_flag() -> None:
     assert name == "x" + "🇫🇷" * 2
 
 
+@pytest.mark.parametrize(
+    ("mark", "kind"),
+    [
+        ("\u0301", "Mn: combining acute, no precomposed q with it"),
+        ("\u093e", "Mc: Devanagari vowel sign aa"),
+        ("\u20dd", "Me: combining enclosing circle"),
+        ("\U0001f3fb", "skin tone modifier, lightest"),
+        ("\U0001f3ff", "skin tone modifier, darkest"),
+        ("\U000e0020", "tag space, first emoji tag"),
+        ("\U000e007f", "cancel tag, last emoji tag"),
+    ],
+)
+def test_safe_name_never_cuts_a_mark_or_modifier_off_its_base(mark: str, kind: str) -> None:
+    base = "q" if mark == "\u0301" else "\u0915" if mark == "\u093e" else "x"
+    # The bound falls just after the base character: the mark would be cut off.
+    prefix = "a" * (16 - len(base.encode()))
+    assert layout.safe_name(prefix + base + mark + "zz", max_bytes=16) == prefix
+
+
+@pytest.mark.parametrize("flag", ["🇦🇺", "🇿🇦"])  # the first and the last regional indicator
+def test_safe_name_does_not_split_a_flag_made_of_the_end_indicators(flag: str) -> None:
+    # The cut falls after one flag and a half.
+    assert layout.safe_name("aaaa" + flag * 2, max_bytes=16) == "aaaa" + flag
+
+
 def test_safe_name_drops_a_trailing_space_left_by_truncation() -> None:
     assert layout.safe_name("a" * 19 + " b", max_bytes=20) == "a" * 19
 
@@ -237,6 +262,30 @@ def test_a_title_equal_to_another_albums_disambiguated_name_still_gets_its_own_f
     assert len(set(folders)) == 3
 
 
+def test_a_title_taking_the_first_disambiguated_name_pushes_the_album_to_a_numbered_one() -> None:
+    albums = [album("3", "Trip (2)"), album("1", "Trip"), album("2", "Trip")]
+    assert layout.assign_album_folders(albums, {}) == {
+        "3": "Trip (2)",
+        "1": "Trip",
+        "2": "Trip (2-2)",
+    }
+
+
+def test_a_corrupt_previous_folder_does_not_stop_later_albums_keeping_theirs() -> None:
+    albums = [album("1", "Trip"), album("2", "Trip"), album("3", "Home")]
+    previous = {"1": "Trip", "2": "Trip", "3": "Home (3)"}  # two albums, one folder
+    assert layout.assign_album_folders(albums, previous) == {
+        "1": "Trip",
+        "2": "Trip (2)",
+        "3": "Home (3)",
+    }
+
+
+def test_a_new_album_listed_after_one_that_keeps_its_folder_gets_a_folder_too() -> None:
+    albums = [album("1", "Trip"), album("2", "Home")]
+    assert layout.assign_album_folders(albums, {"1": "Trip"}) == {"1": "Trip", "2": "Home"}
+
+
 # --- extension_for -------------------------------------------------------------------------
 
 LISTING: dict[str, Any] = {"id": "1", "owner": "o", "title": "t", "originalformat": "png"}
@@ -288,6 +337,21 @@ def test_a_video_understands_an_rfc_2231_content_disposition() -> None:
 )
 def test_a_video_falls_back_to_the_content_type(content_type: str, expected: str) -> None:
     assert layout.extension_for(video(), content_type=content_type) == expected
+
+
+def test_a_video_content_type_is_read_before_its_first_parameter_only() -> None:
+    content_type = "video/quicktime; codecs=avc1; profile=high"
+    assert layout.extension_for(video(), content_type=content_type) == "mov"
+
+
+def test_a_video_takes_the_last_dot_of_a_url_file_name() -> None:
+    url = "https://live.staticflickr.com/video/clip.v2.mov"
+    assert layout.extension_for(video(), final_url=url) == "mov"
+
+
+def test_a_video_takes_the_last_dot_of_a_content_disposition_file_name() -> None:
+    header = 'attachment; filename="holiday.2019.mov"'
+    assert layout.extension_for(video(), content_disposition=header) == "mov"
 
 
 def test_a_video_with_nothing_known_is_an_mp4() -> None:
@@ -361,6 +425,31 @@ def test_photo_paths_refuses_unsafe_ids_and_extensions(photo_id: str, ext: str) 
 def test_photo_paths_refuses_an_unsafe_folder() -> None:
     with pytest.raises(ValueError):
         layout.photo_paths("1", "jpg", ["x"], {"x": ".."}, "albums")
+
+
+@pytest.mark.parametrize("folder", ["", ".", "..", "a/b", "a\\b", "a\x00b"])
+def test_photo_paths_refuses_every_kind_of_unsafe_folder_and_names_it(folder: str) -> None:
+    with pytest.raises(ValueError, match="unsafe album folder") as refused:
+        layout.photo_paths("1", "jpg", ["x"], {"x": folder}, "albums")
+    assert repr(folder) in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("photo_id", "ext", "message"),
+    [("../1", "jpg", "unsafe photo id '../1'"), ("1", "j/g", "unsafe extension 'j/g'")],
+)
+def test_photo_paths_names_the_unsafe_id_or_extension(
+    photo_id: str, ext: str, message: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        layout.photo_paths(photo_id, ext, [], {}, "flat")
+    assert str(refused.value) == message
+
+
+def test_photo_paths_names_an_unknown_layout() -> None:
+    with pytest.raises(ValueError) as refused:
+        layout.photo_paths("1", "jpg", [], {}, "tree")  # type: ignore[arg-type]
+    assert str(refused.value) == "unknown layout 'tree'"
 
 
 def test_the_sidecar_sits_next_to_the_file_with_a_json_suffix() -> None:

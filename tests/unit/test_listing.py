@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+import pytest
 
 from flickr_async.listing import Photostream
 from flickr_async.models import Page
@@ -23,6 +26,8 @@ class CappedSearch:
     items: list[Item]
     cap: int = 4000
     short_once: set[int] = field(default_factory=set)  # pages that come back short once
+    short_tail_once: set[int] = field(default_factory=set)  # then short at the other end once
+    short_always: set[int] = field(default_factory=set)  # pages that never come back whole
     calls: int = 0
 
     async def photos_search(self, **kw: Any) -> Page:
@@ -41,6 +46,11 @@ class CappedSearch:
         chunk = matching[(capped_page - 1) * per_page : capped_page * per_page]
         if page in self.short_once:
             self.short_once.discard(page)
+            chunk = chunk[3:]
+        elif page in self.short_tail_once:
+            self.short_tail_once.discard(page)
+            chunk = chunk[:-3]
+        elif page in self.short_always:
             chunk = chunk[3:]
         return Page(page=page, pages=pages, per_page=per_page, total=total, items=chunk)
 
@@ -95,3 +105,82 @@ async def test_more_photos_in_one_second_than_the_cap_is_reported_not_looped() -
     ids = await collect(stream)
     assert len(ids) == 20
     assert stream.problem is not None and "same second" in stream.problem
+
+
+async def test_the_cap_problem_is_reported_in_full_and_logged_as_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    items = [Item(id=str(i), date_posted=5) for i in range(60)]
+    stream = Photostream(CappedSearch(items, cap=20), per_page=10, cap=20)  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING, logger="flickr_async.listing"):
+        await collect(stream)
+    expected = (
+        "more than 20 photos were uploaded in the same second (5); some of them cannot be listed"
+    )
+    assert stream.problem == expected
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [expected]
+
+
+async def test_an_account_of_exactly_the_cap_is_listed_in_one_window() -> None:
+    api = CappedSearch(library(4000))
+    ids = await collect(Photostream(api))  # type: ignore[arg-type]
+    assert len(set(ids)) == 4000
+    assert api.calls == 8  # a ninth would open a needless window at the last second
+
+
+async def test_an_account_of_one_page_costs_one_call() -> None:
+    api = CappedSearch(library(300))
+    assert len(await collect(Photostream(api))) == 300  # type: ignore[arg-type]
+    assert api.calls == 1
+
+
+async def test_an_empty_account_costs_one_call_and_lists_nothing() -> None:
+    api = CappedSearch([])
+    assert await collect(Photostream(api)) == []  # type: ignore[arg-type]
+    assert api.calls == 1
+
+
+async def test_a_photo_uploaded_at_second_zero_is_listed() -> None:
+    api = CappedSearch([Item(id="1", date_posted=0), Item(id="2", date_posted=5)])
+    assert sorted(await collect(Photostream(api))) == ["1", "2"]  # type: ignore[arg-type]
+
+
+async def test_a_page_that_stays_short_is_asked_for_twice_more_then_taken_as_it_is() -> None:
+    items = library(1500)
+    api = CappedSearch(items, short_always={2})
+    ids = await collect(Photostream(api))  # type: ignore[arg-type]
+    assert api.calls == 3 + 2
+    never_served = {i.id for i in items[500:503]}
+    assert sorted(ids) == sorted({i.id for i in items} - never_served)
+
+
+async def test_two_short_answers_for_one_page_are_merged_into_the_whole_page() -> None:
+    items = library(1500)
+    api = CappedSearch(items, short_once={2}, short_tail_once={2})
+    ids = await collect(Photostream(api))  # type: ignore[arg-type]
+    assert sorted(ids) == sorted(i.id for i in items)
+    assert api.calls == 3 + 1
+
+
+async def test_new_windows_and_short_pages_are_logged_at_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api = CappedSearch(library(4500), short_once={2})
+    with caplog.at_level(logging.INFO, logger="flickr_async.listing"):
+        await collect(Photostream(api))  # type: ignore[arg-type]
+    assert [r.getMessage() for r in caplog.records] == [
+        "page 2 came back short (497 items); asking again",
+        "listing window from upload second 1001333",  # where the 4,000th photo was uploaded
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="listing.py asks for page 1 with window_pages=1, so page 1 always counts as the "
+    "window's last page and a short one is never asked for again (found by make mutate)",
+)
+async def test_a_short_first_page_is_asked_for_again() -> None:
+    items = library(1500)
+    api = CappedSearch(items, short_once={1})
+    ids = await collect(Photostream(api))  # type: ignore[arg-type]
+    assert sorted(ids) == sorted(i.id for i in items)
