@@ -30,16 +30,17 @@ def state(out: Path) -> Iterator[State]:
 
 
 def archive(out: Path, state: State, *, link: str = "hard") -> None:
-    """Photo 1 in album A, with its sidecar, and in album B as a hard link or a plain copy."""
+    """Photo 1 in album A, with its sidecar, and in album B as hard links or plain copies."""
     primary = out / "A" / "1.jpg"
     primary.parent.mkdir(parents=True)
     primary.write_bytes(PHOTO)
     primary.with_name("1.jpg.json").write_bytes(sidecar.dumps({"schema": 1, "id": "1"}))
     (out / "B").mkdir()
-    if link == "hard":
-        os.link(primary, out / "B" / "1.jpg")
-    else:
-        shutil.copyfile(primary, out / "B" / "1.jpg")
+    for name in ("1.jpg", "1.jpg.json"):  # the copy's sidecar is the primary's too
+        if link == "hard":
+            os.link(out / "A" / name, out / "B" / name)
+        else:
+            shutil.copyfile(out / "A" / name, out / "B" / name)
     state.record_done(
         photo_id="1",
         last_update=10,
