@@ -74,12 +74,12 @@ class Photostream:
         window_pages = 1
         page = 1
         while page <= window_pages:
-            result = await self._fetch_page(window, page, window_pages)
+            result = await self._fetch_page(window, page)
             if page == 1:
                 window.total = result.total
                 window.capped = result.total > self.cap
                 # Pages past the cap only repeat earlier results: never ask for them.
-                window_pages = max(1, min(result.pages, self.cap // self.per_page))
+                window_pages = self._pages_in_window(result)
             window.newest = max([window.newest, *(p.date_posted for p in result.items)])
             fresh = [p for p in result.items if p.id not in self.seen]
             self.seen.update(p.id for p in fresh)
@@ -89,7 +89,11 @@ class Photostream:
                 return
             page += 1
 
-    async def _fetch_page(self, window: Window, page: int, window_pages: int) -> Page:
+    def _pages_in_window(self, result: Page) -> int:
+        """Pages past the cap only repeat earlier results: never ask for them."""
+        return max(1, min(result.pages, self.cap // self.per_page))
+
+    async def _fetch_page(self, window: Window, page: int) -> Page:
         """One page; a short page that is not the window's last is asked for again.
 
         Flickr sometimes drops items from a page (filtered or lagging index); the retry usually
@@ -106,7 +110,9 @@ class Photostream:
                 min_upload_date=window.lower,  # inclusive, Unix seconds
             )
             best = _merge(best, result)
-            is_last = page >= min(result.pages, window_pages)
+            # Judged from this answer (the caller knows the window's size only after page 1:
+            # a short first page must be asked for again too).
+            is_last = page >= self._pages_in_window(result)
             if is_last or len(best.items) >= self.per_page:
                 break
             log.info("page %d came back short (%d items); asking again", page, len(best.items))

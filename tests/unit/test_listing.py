@@ -174,11 +174,6 @@ async def test_new_windows_and_short_pages_are_logged_at_info(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="listing.py asks for page 1 with window_pages=1, so page 1 always counts as the "
-    "window's last page and a short one is never asked for again (found by make mutate)",
-)
 async def test_a_short_first_page_is_asked_for_again() -> None:
     items = library(1500)
     api = CappedSearch(items, short_once={1})
