@@ -35,6 +35,7 @@ from flickr_async.account import (
     profile_from_json,
 )
 from flickr_async.errors import (
+    ApiBudgetSpent,
     APIError,
     AuthError,
     CredentialsRejectedError,
@@ -45,6 +46,7 @@ from flickr_async.errors import (
 )
 from flickr_async.models import (
     LISTING_EXTRAS,
+    PLACE_LEVELS,
     Comment,
     Page,
     Photo,
@@ -53,8 +55,11 @@ from flickr_async.models import (
     album_from_json,
     comment_from_json,
     page_from_json,
+    photo_from_info,
     photo_from_listing,
     photo_with_info,
+    place_names,
+    raw_tags_from_json,
     size_from_json,
     text,
     to_bool,
@@ -72,6 +77,19 @@ AUTH_CODES = range(95, 101)  # 95 SSL, 96/97 signature, 98 token, 99 permissions
 TRANSIENT_CODES = frozenset({0, 105, 106, 201})
 UNAVAILABLE_TEXT = "not currently available"
 JSONP_PREFIX = "jsonFlickrApi("
+# The calls --max-api-calls stops: per-photo metadata (and the account-wide lookups that
+# serve it), which is where a big account's API time goes.
+CAPPED_METHODS = frozenset(
+    {
+        "flickr.photos.getInfo",
+        "flickr.photos.comments.getList",
+        "flickr.photos.people.getList",
+        "flickr.photos.getSizes",
+        "flickr.photos.getExif",
+        "flickr.places.getInfo",
+        "flickr.tags.getListUserRaw",
+    }
+)
 _QUERY_IN_TEXT = re.compile(r"\?[^\s'\"]*")
 
 Params = Mapping[str, str | int]
@@ -206,7 +224,7 @@ def join_extras(extras: Iterable[str] | str) -> str:
     """Flickr wants one comma-separated string; accept that string too."""
     if isinstance(extras, str):
         return extras
-    return ",".join(e for e in extras if e)
+    return ",".join(dict.fromkeys(e for e in extras if e))
 
 
 def clamp_per_page(per_page: int) -> int:
@@ -241,6 +259,10 @@ class FlickrAPI:
             attempts=settings.retry_attempts, max_wait=settings.retry_max_wait
         )
         self.calls: collections.Counter[str] = collections.Counter()
+        # Attempts begun (counted before the limiter wait, so concurrent callers cannot
+        # overshoot --max-api-calls); `calls` counts those that went out, per method.
+        self.started = 0
+        self.budget_spent = False
 
     # --- the one call path ---------------------------------------------------------------
 
@@ -250,7 +272,23 @@ class FlickrAPI:
         query += [("method", method), ("format", "json"), ("nojsoncallback", "1")]
         return await self.retry.run(lambda: self._call_once(method, query), what=method)
 
+    def _spend(self, method: str) -> None:
+        """One call from the run's budget. Once --max-api-calls is reached, per-photo
+        metadata calls raise ApiBudgetSpent; listings still complete (about one call per 500
+        photos), so a capped run still sees every photo and infers deletions safely."""
+        budget = self.settings.max_api_calls
+        if budget is not None and self.started >= budget and method in CAPPED_METHODS:
+            self.budget_spent = True
+            raise ApiBudgetSpent(budget)
+        self.started += 1
+
+    @property
+    def calls_left(self) -> int | None:
+        budget = self.settings.max_api_calls
+        return None if budget is None else max(0, budget - self.started)
+
     async def _call_once(self, method: str, query: list[tuple[str, str]]) -> dict[str, Any]:
+        self._spend(method)
         url = f"{self.settings.rest_url}?{encode_query(query)}"
         async with self.limiter:
             self.calls[method] += 1
@@ -496,6 +534,12 @@ class FlickrAPI:
         data = await self.call(method, photo_id=photo.id)
         return photo_with_info(photo, _mapping(data, "photo", method))
 
+    async def photos_get_info_by_id(self, photo_id: str) -> Photo:
+        """getInfo alone, for a photo archived earlier (no listing item at hand)."""
+        method = "flickr.photos.getInfo"
+        data = await self.call(method, photo_id=photo_id)
+        return photo_from_info(_mapping(data, "photo", method))
+
     async def photos_comments_get_list(self, photo_id: str) -> list[Comment]:
         method = "flickr.photos.comments.getList"
         data = await self.call(method, photo_id=photo_id)
@@ -504,6 +548,24 @@ class FlickrAPI:
         if isinstance(items, Mapping):
             items = [items]
         return [comment_from_json(c) for c in items if isinstance(c, Mapping)]
+
+    async def tags_get_list_user_raw(self) -> dict[str, tuple[str, ...]]:
+        """Every tag of the account: clean form -> the raw spellings it stands for (one call)."""
+        method = "flickr.tags.getListUserRaw"
+        data = await self.call(method)
+        return raw_tags_from_json(_mapping(data, "who", method))
+
+    async def places_get_info(self, place_id: str) -> dict[str, str]:
+        """Level -> name (neighbourhood … country) of a place id."""
+        method = "flickr.places.getInfo"
+        data = await self.call(method, place_id=place_id)
+        place = _mapping(data, "place", method)
+        names = place_names(place)
+        kind = text(place.get("place_type"))
+        if kind in PLACE_LEVELS and kind not in names and text(place.get("name")):
+            # The place itself is the level (its `name` is "Abbey Dore, Herefordshire, …").
+            names[kind] = text(place.get("name")).split(",")[0].strip()
+        return names
 
     async def photos_get_exif(self, photo_id: str, secret: str) -> dict[str, str] | None:
         """{"<tagspace>:<tag>": clean-or-raw value}; None when the owner hides EXIF (code 2)."""

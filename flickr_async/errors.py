@@ -101,6 +101,15 @@ class CredentialsRejectedError(AuthError):
         self.args = (f"{where}Flickr refused the credentials ({reason}); run `flickr-async auth`",)
 
 
+class ApiBudgetSpent(FlickrAsyncError):
+    """--max-api-calls is reached: no further API call in this run (never retried). What
+    needed one waits for the next run; it is not a failure of the item."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__(f"the run's API call budget (--max-api-calls {budget}) is spent")
+        self.budget = budget
+
+
 class DownloadError(FlickrAsyncError):
     """A file could not be fetched for a reason a retry in this run will not fix (403/404...)."""
 

@@ -24,7 +24,7 @@ from flickr_async import layout, portable, sidecar, xmp
 from flickr_async.account import Fave
 from flickr_async.api import FlickrAPI
 from flickr_async.downloader import Downloader
-from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
 from flickr_async.fsutil import (
     Scratch,
     raise_if_disk_problem,
@@ -125,6 +125,8 @@ class FavoritesKeeper:
             await finish_in_thread(self._place, fave, got.record, got.part, row)
         except (AuthError, StorageError):
             raise
+        except ApiBudgetSpent:
+            self.stats.deferred += 1  # a video's getSizes: kept by the next run
         except OSError as exc:
             raise_if_disk_problem(exc, self.out)
             self._failed(photo.id, str(exc))

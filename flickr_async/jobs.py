@@ -19,7 +19,7 @@ from flickr_async.account import (
     Group,
     Person,
 )
-from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
 from flickr_async.models import Album, Comment, DownloadRecord, Photo
 from flickr_async.state import StoredPhoto
 
@@ -50,6 +50,7 @@ class Described:
     photo: Photo  # enriched by getInfo when metadata is "full"
     comments: tuple[Comment, ...]
     people: tuple[Person, ...] = ()  # only asked when getInfo says the photo has people
+    level: str = "basic"  # what `photo` holds: "basic", "list" or "deep" (see settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class Failed:
     photo_id: str
     stage: str  # "download" or "metadata"
     error: str
+    deferred: bool = False  # not a failure: the run's API budget is spent; next run goes on
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,8 @@ async def serve_jobs(
             message = await handle(job)
         except (AuthError, StorageError):
             raise
+        except ApiBudgetSpent as exc:
+            message = Failed(job.photo.id, stage, str(exc), deferred=True)
         except FlickrAsyncError as exc:
             log.warning("photo %s: %s failed: %s", job.photo.id, stage, exc)
             message = Failed(job.photo.id, stage, str(exc))
@@ -157,6 +161,10 @@ class Stats:
     updated: int = 0  # sidecar/EXIF/links rewritten without a new download
     replaced: int = 0
     failed: int = 0
+    deferred: int = 0  # left for the next run: the API budget (--max-api-calls) ran out
+    deep: int = 0  # photos given deep metadata (getInfo's notes, people, permissions)
+    awaiting_deep: int = 0  # photos whose deep metadata is still to come (next runs)
+    budget_spent: bool = False  # --max-api-calls stopped the run's API calls
     finished: int = 0  # jobs the writer has closed, successfully or not
     bytes_downloaded: int = 0
     not_original: list[str] = field(default_factory=list)
@@ -173,7 +181,13 @@ class Stats:
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0 and self.listing_complete and not self.organisation_problems
+        """Exit 0: nothing failed, and nothing but deep metadata was left for later."""
+        return (
+            self.failed == 0
+            and self.deferred == 0
+            and self.listing_complete
+            and not self.organisation_problems
+        )
 
     def summary(self, result: str) -> dict[str, Any]:
         """The run's outcome as JSON-ready data (state's run log, --report, the CLI summary)."""
@@ -191,6 +205,10 @@ class Stats:
             "replaced": self.replaced,
             "unchanged": self.unchanged,
             "failed": self.failed,
+            "deferred_to_next_run": self.deferred,
+            "deep_metadata": self.deep,
+            "awaiting_deep_metadata": self.awaiting_deep,
+            "api_budget_spent": self.budget_spent,
             "failures": dict(self.failures),
             "not_original": list(self.not_original),
             "deleted_on_flickr": self.deleted_on_flickr,

@@ -7,6 +7,7 @@ The `_int`/`_text`/... helpers absorb that here, once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -43,7 +44,13 @@ LISTING_EXTRAS: tuple[str, ...] = (
     "views",
     "media",
     "path_alias",
+    "owner_name",
     "count_comments",
+    # Undocumented extras Flickr's own web client asks for: lenient, and a photo whose
+    # listing lacks one gets getInfo (see listlevel.py).
+    "count_faves",
+    "rotation",
+    "safety_level",
     "url_o",
     *(f"url_{suffix}" for suffix, _ in FALLBACK_SIZE_SUFFIXES),
 )
@@ -114,8 +121,10 @@ class Geo:
     latitude: float
     longitude: float
     accuracy: int | None
-    # Place names from getInfo: locality, county, region, country, neighbourhood.
+    # Place names (getInfo's location, or places.getInfo of place_id): locality, county,
+    # region, country, neighbourhood.
     places: Mapping[str, str] = field(default_factory=dict)
+    place_id: str | None = None  # the listing's most specific place, for places.getInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,13 +208,16 @@ class Photo:
     views: int | None
     count_comments: int | None
     path_alias: str | None = None
-    # Filled by getInfo (metadata "full"); None means "not asked".
+    # From the listing's undocumented extras or getInfo; None means "not known".
     rotation: int | None = None
     safety_level: int | None = None
+    owner_name: str | None = None
+    faves: int | None = None
+    # Only getInfo has these (deep metadata); None/() means "not asked".
     page_url: str | None = None
     notes: tuple[Note, ...] = ()
     has_people: bool | None = None
-    owner_name: str | None = None
+    permissions: Mapping[str, int] | None = None
 
     @property
     def is_video(self) -> bool:
@@ -238,8 +250,30 @@ class User:
 # --- parsers ---------------------------------------------------------------------------
 
 
+# namespace:predicate=value; Flickr's clean form lower-cases the first two.
+MACHINE_TAG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*=.+$")
+
+
 def _split_tags(value: Any) -> tuple[str, ...]:
     return tuple(t for t in text(value).split() if t)
+
+
+def is_machine_tag(tag: str) -> bool:
+    return MACHINE_TAG.match(tag) is not None
+
+
+def _listing_tags(d: JSON) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(tags, machine tags) of a listing item. Its `tags` holds machine tags too (in clean
+    form), and some (Flickr's own `vision:` tags) appear only there: keep the two apart."""
+    machine = _split_tags(d.get("machine_tags"))
+    known = set(machine)
+    plain: list[str] = []
+    extra: list[str] = []
+    for tag in _split_tags(d.get("tags")):
+        if tag in known:
+            continue
+        (extra if is_machine_tag(tag) else plain).append(tag)
+    return tuple(plain), machine + tuple(extra)
 
 
 def _visibility(d: JSON) -> Visibility:
@@ -250,6 +284,9 @@ def _visibility(d: JSON) -> Visibility:
     )
 
 
+PLACE_LEVELS = ("neighbourhood", "locality", "county", "region", "country")
+
+
 def _geo(d: JSON) -> Geo | None:
     lat, lon = to_float(d.get("latitude")), to_float(d.get("longitude"))
     if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
@@ -258,12 +295,22 @@ def _geo(d: JSON) -> Geo | None:
     # Accuracy 0 means "no geo" in practice; Flickr reports 0,0 for untagged photos too.
     if accuracy == 0:
         accuracy = None
-    places = {
-        level: text(d[level])
-        for level in ("neighbourhood", "locality", "county", "region", "country")
-        if isinstance(d.get(level), Mapping | str) and text(d[level])
+    return Geo(
+        latitude=lat,
+        longitude=lon,
+        accuracy=accuracy,
+        places=place_names(d),
+        place_id=text(d.get("place_id")) or None,
+    )
+
+
+def place_names(d: JSON) -> dict[str, str]:
+    """Level -> name of getInfo's `location` or places.getInfo's `place` (empty ones left out)."""
+    return {
+        level: text(d[level]).strip()
+        for level in PLACE_LEVELS
+        if isinstance(d.get(level), Mapping | str) and text(d[level]).strip()
     }
-    return Geo(latitude=lat, longitude=lon, accuracy=accuracy, places=places)
 
 
 def _date_taken(value: Any) -> str | None:
@@ -289,6 +336,7 @@ def _best_fallback(d: JSON) -> tuple[str | None, str | None]:
 def photo_from_listing(d: JSON) -> Photo:
     """A photos.search / photosets.getPhotos / recentlyUpdated item with LISTING_EXTRAS."""
     best_url, best_label = _best_fallback(d)
+    tags, machine_tags = _listing_tags(d)
     return Photo(
         id=text(d.get("id")),
         title=text(d.get("title")),
@@ -309,14 +357,18 @@ def photo_from_listing(d: JSON) -> Photo:
         date_taken_unknown=to_bool(d.get("datetakenunknown")),
         date_posted=to_int(d.get("dateupload")),
         date_updated=to_int(d.get("lastupdate")),
-        tags=_split_tags(d.get("tags")),
-        machine_tags=_split_tags(d.get("machine_tags")),
+        tags=tags,
+        machine_tags=machine_tags,
         geo=_geo(d),
         visibility=_visibility(d),
         license=text(d.get("license")),
         views=to_opt_int(d.get("views")),
         count_comments=to_opt_int(d.get("count_comments")),
         path_alias=text(d.get("pathalias")) or None,
+        rotation=to_opt_int(d.get("rotation")),
+        safety_level=to_opt_int(d.get("safety_level")),
+        owner_name=text(d.get("ownername")) or None,
+        faves=to_opt_int(d.get("count_faves")),
     )
 
 
@@ -371,9 +423,65 @@ def photo_with_info(photo: Photo, info: JSON) -> Photo:
         page_url=page_url,
         notes=notes,
         has_people=to_bool((info.get("people") or {}).get("haspeople")),
-        owner_name=text(owner.get("username")) or None,
+        owner_name=text(owner.get("username")) or photo.owner_name,
         path_alias=text(owner.get("path_alias")) or photo.path_alias,
+        permissions=_permissions(info),
     )
+
+
+def photo_from_info(info: JSON) -> Photo:
+    """A Photo from flickr.photos.getInfo's `photo` alone (no listing at hand). The listing's
+    file facts (size URLs, dimensions) and fave count are unknown here."""
+    owner = info.get("owner") or {}
+    base = photo_from_listing(
+        {
+            "id": info.get("id"),
+            "secret": info.get("secret"),
+            "server": info.get("server"),
+            "owner": owner.get("nsid") if isinstance(owner, Mapping) else None,
+            "media": info.get("media"),
+        }
+    )
+    return photo_with_info(base, info)
+
+
+# getInfo's owner-only `permissions` and everyone's `usage`, under one set of names.
+_PERMISSION_KEYS = (
+    ("permissions", "permcomment", "comment"),
+    ("permissions", "permaddmeta", "addmeta"),
+    ("usage", "candownload", "download"),
+    ("usage", "canblog", "blog"),
+    ("usage", "canprint", "print"),
+    ("usage", "canshare", "share"),
+)
+
+
+def _permissions(info: JSON) -> dict[str, int] | None:
+    found: dict[str, int] = {}
+    for group, key, name in _PERMISSION_KEYS:
+        section = info.get(group)
+        if isinstance(section, Mapping) and section.get(key) is not None:
+            found[name] = to_int(section.get(key))
+    return found or None
+
+
+def raw_tags_from_json(who: JSON) -> dict[str, tuple[str, ...]]:
+    """flickr.tags.getListUserRaw's `who`: clean tag -> every raw spelling the account uses."""
+    items = (who.get("tags") or {}).get("tag") or []
+    if isinstance(items, Mapping):
+        items = [items]
+    found: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        raws = item.get("raw") or []
+        if not isinstance(raws, list):
+            raws = [raws]
+        spellings = tuple(dict.fromkeys(r for r in (text(x).strip() for x in raws) if r))
+        clean = text(item.get("clean")).strip()
+        if clean and spellings:
+            found[clean] = spellings
+    return found
 
 
 def album_from_json(d: JSON) -> Album:

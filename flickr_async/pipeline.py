@@ -12,11 +12,13 @@ from typing import Any
 
 from flickr_async import account_files, layout
 from flickr_async.api import FlickrAPI, open_api, throttle_for
+from flickr_async.deep import DeepMetadata
 from flickr_async.downloader import Downloader
 from flickr_async.errors import CredentialsError, FlickrAsyncError
 from flickr_async.favorites import FavoritesKeeper
 from flickr_async.fsutil import Scratch, read_json
 from flickr_async.jobs import Job, Message, Stats
+from flickr_async.listlevel import ListLevel
 from flickr_async.metadata import MetadataFetcher
 from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
@@ -135,8 +137,11 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         )
         for _ in range(workers)
     ]
+    list_level = ListLevel(api, state) if settings.metadata != "basic" else None
     fetchers = [
-        MetadataFetcher(api=api, settings=settings, jobs=metadata, results=results)
+        MetadataFetcher(
+            api=api, settings=settings, jobs=metadata, results=results, list_level=list_level
+        )
         for _ in range(api_workers)
     ]
     await run_together(
@@ -160,6 +165,18 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
             throttle=file_servers,
         )
         await keeper.run(faves)
+    if settings.metadata == "deep":
+        # Last: every file and its list-level sidecar are safe; the budget left goes here.
+        deep = DeepMetadata(
+            api=api,
+            settings=settings,
+            state=state,
+            stats=stats,
+            scratch=scratch,
+            workers=METADATA_WORKERS,
+        )
+        await deep.run()
+    stats.budget_spent = api.budget_spent
 
 
 async def run_together(stages: Sequence[Coroutine[Any, Any, None]]) -> None:

@@ -283,7 +283,7 @@ class Producer:
         return None
 
     def _needs_metadata(self, photo: Photo) -> bool:
-        if self.settings.metadata == "full":
+        if self.settings.metadata != "basic":
             return True
         # basic: the listing's extras suffice, but comments need their own call.
         return photo.count_comments is None or photo.count_comments > 0

@@ -112,6 +112,19 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
         lines.append(f"listed {summary['listed']} of {summary['account_count']} photos on Flickr")
     if summary.get("listing_problem"):
         lines.append(f"INCOMPLETE LISTING: {summary['listing_problem']}")
+    if summary.get("deep_metadata"):
+        lines.append(f"deep metadata (notes, people, permissions) for {summary['deep_metadata']}")
+    if summary.get("api_budget_spent"):
+        lines.append(
+            f"stopped at the API call budget: {summary.get('deferred_to_next_run', 0)} photos "
+            f"wait for their metadata, {summary.get('awaiting_deep_metadata', 0)} for deep "
+            "metadata; the next run continues"
+        )
+    elif summary.get("awaiting_deep_metadata"):
+        lines.append(
+            f"{summary['awaiting_deep_metadata']} photos wait for deep metadata "
+            "(the next run continues)"
+        )
     if summary.get("replaced"):
         lines.append(f"{summary['replaced']} originals replaced on Flickr (old copies kept)")
     if summary.get("deleted_on_flickr"):

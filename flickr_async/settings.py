@@ -21,7 +21,22 @@ ENV_API_BASE = "FLICKR_API_BASE"
 ENV_TOKEN_FILE = "FLICKR_TOKEN_FILE"
 
 Layout = Literal["albums", "flat"]
-MetadataLevel = Literal["full", "basic"]
+# How far a run takes each photo's metadata (see README "Metadata levels"):
+# basic: the listing's fields and comments; list: + raw tags, place names and the listing's
+# undocumented extras (getInfo only where those fall short); deep: + getInfo's notes, people
+# and permissions for every photo, fetched after the files. "full" is deep's old name.
+MetadataLevel = Literal["basic", "list", "deep"]
+METADATA_LEVELS: tuple[MetadataLevel, ...] = ("basic", "list", "deep")
+METADATA_ALIASES: dict[str, MetadataLevel] = {"full": "deep"}
+
+
+def metadata_level(value: str) -> MetadataLevel:
+    """A level by name (old names accepted); ConfigError for anything else."""
+    level = METADATA_ALIASES.get(value, value)
+    for known in METADATA_LEVELS:
+        if level == known:
+            return known
+    raise ConfigError("--metadata must be 'basic', 'list' or 'deep' ('full' means deep)")
 
 
 def default_token_file(environ: Mapping[str, str]) -> Path:
@@ -45,7 +60,8 @@ class Settings:
     layout: Layout = "albums"
     api_rate: float = 1.0  # API calls per second, all stages together (Flickr: 3,600/hour/key)
     api_burst: int = 1
-    metadata: MetadataLevel = "full"
+    metadata: MetadataLevel = "deep"
+    max_api_calls: int | None = None  # stop making API calls after this many (None: no cap)
     exif: bool = True
     xmp: bool = True  # .xmp sidecars, and the XMP packet in JPEGs when exif is on
     favorites: bool = False  # also keep the favourites' files under OUT/Favorites/
@@ -84,8 +100,9 @@ class Settings:
             raise ConfigError("--api-rate must be a positive number of calls per second")
         if self.layout not in ("albums", "flat"):
             raise ConfigError("--layout must be 'albums' or 'flat'")
-        if self.metadata not in ("full", "basic"):
-            raise ConfigError("--metadata must be 'full' or 'basic'")
+        metadata_level(self.metadata)
+        if self.max_api_calls is not None and self.max_api_calls < 1:
+            raise ConfigError("--max-api-calls must be a positive number of calls")
         if not self.api_base.startswith(("http://", "https://")):
             raise ConfigError("--api-base must be an http(s) URL")
 
@@ -123,6 +140,8 @@ def build_settings(
     # A token belongs to the key it was issued for: use the saved one only with that key.
     if not token and saved and (not saved.api_key or saved.api_key == key):
         token, token_secret = saved.oauth_token, saved.oauth_token_secret
+    if isinstance(options.get("metadata"), str):  # old archives remember "full"
+        options["metadata"] = metadata_level(str(options["metadata"]))
     settings = Settings(
         api_key=key,
         api_secret=secret,

@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flickr_async.account import Person
-from flickr_async.models import Album, Comment, DownloadRecord, Geo, Note, Photo
+from flickr_async.models import PLACE_LEVELS, Album, Comment, DownloadRecord, Geo, Note, Photo
 
 SCHEMA_VERSION = 1
-PLACE_LEVELS = ("neighbourhood", "locality", "county", "region", "country")
 
 
 def photo_page_url(photo: Photo) -> str:
@@ -88,10 +87,16 @@ def build(
     deleted_on_flickr: str | None = None,
     exif_replaced: Mapping[str, str] | None = None,
     people: Sequence[Person] = (),
+    level: str = "basic",
 ) -> dict[str, Any]:
-    """The sidecar document; `dumps` keeps this key order."""
+    """The sidecar document; `dumps` keeps this key order.
+
+    `level` says how far it goes: "basic" (the listing's fields), "list" (+ tags as typed,
+    place names, rotation, safety level) or "deep" (+ notes, people, permissions).
+    """
     doc: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
+        "metadata_level": level,
         "id": photo.id,
         "title": photo.title,
         "description": photo.description,  # Flickr's HTML fragment, as-is
@@ -115,12 +120,14 @@ def build(
         },
         "license": photo.license,
         "views": photo.views,
+        "faves": photo.faves,
         "url": photo_page_url(photo),
         "rotation": photo.rotation,
         "safety_level": photo.safety_level,
         "notes": [_note(n) for n in photo.notes],
         "has_people": photo.has_people,
         "people": [_person(p) for p in people],
+        "permissions": dict(photo.permissions) if photo.permissions is not None else None,
         "owner": {"nsid": photo.owner, "username": photo.owner_name},
         "download": _download(download),
     }
@@ -128,6 +135,29 @@ def build(
         doc["exif_replaced"] = {key: exif_replaced[key] for key in sorted(exif_replaced)}
     doc["deleted_on_flickr"] = deleted_on_flickr
     return doc
+
+
+# What getInfo cannot say about a photo, kept from the sidecar when deep metadata comes in
+# (and its page URL, already the canonical one: embedded as the source, it must not move).
+KEPT_BY_DEEP = ("comments", "albums", "download", "exif_replaced", "deleted_on_flickr", "url")
+
+
+def with_deep(doc: Mapping[str, Any], photo: Photo, people: Sequence[Person]) -> dict[str, Any]:
+    """The sidecar `doc` (of any level) rebuilt from getInfo's `photo`: notes, people and
+    permissions added, tags as typed and place names included (an archive made with
+    --metadata basic gets them too). Comments, albums, the download record and what the
+    listing alone knows (the fave count) are kept."""
+    out = build(photo, comments=(), albums=(), download=None, people=people, level="deep")
+    for key in KEPT_BY_DEEP:
+        if key in doc:
+            out[key] = doc[key]
+    if out.get("faves") is None:
+        out["faves"] = doc.get("faves")
+    if doc.get("original_format") and not out.get("original_format"):
+        out["original_format"] = doc["original_format"]
+    tail = out.pop("deleted_on_flickr", None)
+    out["deleted_on_flickr"] = tail  # last, as build() puts it
+    return out
 
 
 def with_exif_replaced(doc: Mapping[str, Any], replaced: Mapping[str, str]) -> dict[str, Any]:

@@ -39,7 +39,12 @@ CREATE TABLE IF NOT EXISTS photos (
     deleted_on_flickr TEXT,            -- ISO date the sync noticed it gone; NULL while on Flickr
     updated_at INTEGER NOT NULL,
     metadata_stale INTEGER NOT NULL DEFAULT 0,  -- 1: placed with the listing's metadata only
-    embed_version INTEGER NOT NULL DEFAULT 1    -- how the metadata was written (portable.py)
+    embed_version INTEGER NOT NULL DEFAULT 1,   -- how the metadata was written (portable.py)
+    metadata_level TEXT NOT NULL DEFAULT 'basic' -- what its sidecar holds: basic, list, deep
+);
+CREATE TABLE IF NOT EXISTS places (          -- flickr.places.getInfo, asked once per place
+    place_id TEXT PRIMARY KEY,
+    names TEXT NOT NULL                      -- JSON {level: name}
 );
 CREATE TABLE IF NOT EXISTS albums (
     id TEXT PRIMARY KEY,
@@ -76,11 +81,19 @@ ADDED_COLUMNS = {
     "photos": {
         "metadata_stale": "INTEGER NOT NULL DEFAULT 0",
         "embed_version": "INTEGER NOT NULL DEFAULT 1",
+        "metadata_level": "TEXT NOT NULL DEFAULT 'basic'",
     },
     "albums": {
         "needs_listing": "INTEGER NOT NULL DEFAULT 0",
         "comments": "TEXT NOT NULL DEFAULT '[]'",
     },
+}
+# What an added column holds for the rows already there. Before metadata levels, an archive's
+# photos had getInfo's metadata unless it was made with --metadata basic.
+BACKFILL = {
+    ("photos", "metadata_level"): """UPDATE photos SET metadata_level = CASE
+        WHEN (SELECT value FROM meta WHERE key = 'options') LIKE '%"metadata": "basic"%'
+        THEN 'basic' ELSE 'deep' END""",
 }
 
 
@@ -109,6 +122,7 @@ class StoredPhoto:
     deleted_on_flickr: str | None
     metadata_stale: bool = False  # the sidecar holds only the listing's metadata
     embed_version: int = 1  # how its metadata was embedded and written beside it
+    metadata_level: str = "basic"  # what its sidecar holds: basic, list or deep
 
     @property
     def is_done(self) -> bool:
@@ -163,6 +177,7 @@ def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
         deleted_on_flickr=row["deleted_on_flickr"],
         metadata_stale=bool(row["metadata_stale"]),
         embed_version=int(row["embed_version"]),
+        metadata_level=str(row["metadata_level"]),
     )
 
 
@@ -192,6 +207,8 @@ class State:
             for name, declaration in columns.items():
                 if name not in have:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+                    if (table, name) in BACKFILL:
+                        self._db.execute(BACKFILL[(table, name)])
 
     @classmethod
     def open(cls, out: Path) -> State:
@@ -279,14 +296,16 @@ class State:
         deleted_on_flickr: str | None = None,
         metadata_stale: bool = False,
         embed_version: int = 1,
+        metadata_level: str = "basic",
     ) -> None:
         with self._tx() as db:
             db.execute(
                 """INSERT INTO photos(id, status, error, attempts, last_update, original_key,
                        media, path, links, albums, bytes, sha256, served_url, served_bytes,
                        served_sha256, original, size_label, date_taken, deleted_on_flickr,
-                       updated_at, metadata_stale, embed_version)
-                   VALUES(?, 'done', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       updated_at, metadata_stale, embed_version, metadata_level)
+                   VALUES(?, 'done', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                          ?)
                    ON CONFLICT(id) DO UPDATE SET status='done', error=NULL, attempts=0,
                        last_update=excluded.last_update, original_key=excluded.original_key,
                        media=excluded.media, path=excluded.path, links=excluded.links,
@@ -296,7 +315,8 @@ class State:
                        size_label=excluded.size_label, date_taken=excluded.date_taken,
                        deleted_on_flickr=excluded.deleted_on_flickr,
                        updated_at=excluded.updated_at, metadata_stale=excluded.metadata_stale,
-                       embed_version=excluded.embed_version""",
+                       embed_version=excluded.embed_version,
+                       metadata_level=excluded.metadata_level""",
                 (
                     photo_id,
                     last_update,
@@ -317,7 +337,50 @@ class State:
                     int(time.time()),
                     int(metadata_stale),
                     embed_version,
+                    metadata_level,
                 ),
+            )
+
+    def awaiting_deep(self, after: str = "", limit: int = 500) -> list[StoredPhoto]:
+        """Archived photos (still on Flickr) whose sidecars lack deep metadata, in id order
+        from `after`: the deep stage's work, in batches."""
+        rows = self._query(
+            """SELECT * FROM photos WHERE status = 'done' AND path IS NOT NULL
+                 AND deleted_on_flickr IS NULL AND metadata_level != 'deep' AND id > ?
+               ORDER BY id LIMIT ?""",
+            (after, limit),
+        )
+        return [_photo_from_row(r) for r in rows]
+
+    def record_deep(self, photo_id: str, *, re_embed: bool) -> None:
+        """The sidecar now has deep metadata; `re_embed`: what files carry changed too, so
+        the next run re-embeds it from the sidecar (a "refresh", no API call)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE photos SET metadata_level = 'deep', "
+                "embed_version = CASE WHEN ? THEN 0 ELSE embed_version END WHERE id = ?",
+                (int(re_embed), photo_id),
+            )
+
+    def mark_metadata_stale(self, photo_id: str) -> None:
+        """Its sidecar must be rebuilt from Flickr: the next run makes a "changed" job."""
+        with self._tx() as db:
+            db.execute("UPDATE photos SET metadata_stale = 1 WHERE id = ?", (photo_id,))
+
+    # --- places ------------------------------------------------------------------------
+
+    def places(self) -> dict[str, dict[str, str]]:
+        return {
+            r["place_id"]: {str(k): str(v) for k, v in json.loads(r["names"]).items()}
+            for r in self._query("SELECT place_id, names FROM places")
+        }
+
+    def record_place(self, place_id: str, names: Mapping[str, str]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO places(place_id, names) VALUES(?, ?) "
+                "ON CONFLICT(place_id) DO UPDATE SET names = excluded.names",
+                (place_id, json.dumps(dict(names), ensure_ascii=False)),
             )
 
     def record_failed(self, photo_id: str, error: str, *, media: str = "photo") -> None:
@@ -378,6 +441,8 @@ class State:
                  SUM(deleted_on_flickr IS NOT NULL) AS deleted,
                  SUM(status = 'done' AND original = 0) AS not_original,
                  SUM(status = 'done' AND media = 'video') AS videos,
+                 SUM(status = 'done' AND path IS NOT NULL AND deleted_on_flickr IS NULL
+                     AND metadata_level != 'deep') AS awaiting_deep,
                  COALESCE(SUM(bytes), 0) AS bytes
                FROM photos"""
         )

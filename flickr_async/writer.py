@@ -8,7 +8,7 @@ import datetime as dt
 import functools
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -65,6 +65,7 @@ class _Built:
     doc: dict[str, Any]  # the JSON sidecar, exif_replaced included
     meta: portable.Meta  # what the file's EXIF/XMP and its .xmp sidecar carry
     stale: bool  # the sidecar holds only the listing's metadata
+    level: str  # what the sidecar holds: basic, list or deep
 
 
 @dataclass
@@ -77,6 +78,7 @@ class _Pending:
     # getInfo/comments failed for a photo whose file did arrive: it is placed all the same,
     # with the listing's metadata, and the rest is fetched by the next run.
     metadata_error: str | None = None
+    deferred: bool = False  # the API budget ran out before its inputs: the next run goes on
 
     @property
     def ready(self) -> bool:
@@ -195,8 +197,10 @@ class Writer:
             item.described = message
         elif message.stage == "metadata" and item.job.download:
             item.metadata_error = message.error
+            item.deferred = item.deferred or message.deferred
         else:
             item.failures.append(f"{message.stage}: {message.error}")
+            item.deferred = item.deferred or message.deferred
         return item
 
     async def _close(self, item: _Pending) -> None:
@@ -213,7 +217,9 @@ class Writer:
                 async with self._placing:  # names and state change one photo at a time
                     await finish_in_thread(self._place, item, built)
                 self.stats.finished += 1
-                if item.metadata_error is not None:
+                if item.metadata_error is not None and item.deferred:
+                    self.stats.deferred += 1  # placed; its metadata waits for the budget
+                elif item.metadata_error is not None:
                     # The file is safe; the run still owes this photo its full metadata.
                     self.stats.failed += 1
                     self.stats.failures[photo_id] = (
@@ -232,8 +238,12 @@ class Writer:
                 item.failures.append(f"write: {type(exc).__name__}: {exc}")
         # A finished .part stays where it is: the next run resumes it at no cost.
         error = "; ".join(item.failures)
-        self.stats.failed += 1
         self.stats.finished += 1
+        if item.deferred and len(item.failures) == 1:
+            self.stats.deferred += 1  # not a failure: the run's API budget ran out
+            await finish_in_thread(self._record_failed, photo_id, error, item.job.photo.media)
+            return
+        self.stats.failed += 1
         self.stats.failures[photo_id] = error
         log.error("photo %s failed: %s", photo_id, error)
         await finish_in_thread(self._record_failed, photo_id, error, item.job.photo.media)
@@ -341,7 +351,7 @@ class Writer:
         photo = item.described.photo if item.described else job.photo
         downloaded = item.download
         old_path = self.out / old.path if old and old.path else None
-        old_sidecar = _read_sidecar(old_path) if old_path else None
+        old_sidecar = read_sidecar(old_path) if old_path else None
         album_ids = self.albums_by_photo.get(photo.id, ())
         albums = [self.albums[a] for a in album_ids if a in self.albums]
         source: Path | None
@@ -368,13 +378,18 @@ class Writer:
             comments = item.described.comments if item.described else ()
             people = item.described.people if item.described else ()
             doc = sidecar.build(
-                photo, comments=comments, albums=albums, download=record, people=people
+                photo,
+                comments=comments,
+                albums=albums,
+                download=record,
+                people=people,
+                level=item.described.level if item.described else "basic",
             )
         meta = portable.from_sidecar(doc)
         replaced: dict[str, str] = dict((old_sidecar or {}).get("exif_replaced") or {})
         built: Path | None = None
         size, digest = (old.bytes or 0, old.sha256 or "") if old else (0, "")
-        if source is not None and self.settings.exif and _is_jpeg(source):
+        if source is not None and self.settings.exif and is_jpeg(source):
             built = self.scratch.path(f"{photo.id}.jpg")
             size, digest, new_replaced = embed_into(
                 source, built, meta, photo_id=photo.id, with_xmp=self.settings.xmp
@@ -386,7 +401,11 @@ class Writer:
             size, digest = downloaded.record.bytes, downloaded.record.sha256
         doc = sidecar.with_exif_replaced(doc, replaced)
         stale = not patch and not downloaded and not item.described and job.reason != "changed"
-        return _Built(built, size, digest, doc, meta, stale)
+        if patch and old is not None:
+            level = old.metadata_level  # the old sidecar, and what it holds, stays
+        else:
+            level = item.described.level if item.described else "basic"
+        return _Built(built, size, digest, doc, meta, stale, level)
 
     def _place(self, item: _Pending, built: _Built) -> None:
         """Make one photo final: rename, sidecar, links, state. One at a time."""
@@ -433,19 +452,16 @@ class Writer:
         # A job without news from Flickr whose old sidecar is unreadable could only write the
         # listing's fields: record it as stale so the next run fetches the full metadata.
         stale_metadata = built.stale or item.metadata_error is not None
-        primary_json = _sidecar_path(primary)
+        primary_json = sidecar_file(primary)
         write_atomic(primary_json, sidecar.dumps(built.doc), self.scratch)
         beside = [primary_json]
         if self.settings.xmp:
-            primary_xmp = _xmp_path(primary)
+            primary_xmp = xmp_file(primary)
             write_if_changed(primary_xmp, xmp.packet(built.meta), self.scratch)
             beside.append(primary_xmp)
         for rel in link_rels:
-            copy = self.out / rel
-            place_link(primary, copy, self.scratch)
-            for path in beside:
-                place_link(path, copy.with_name(copy.name + path.name[len(primary.name) :]),
-                           self.scratch)  # fmt: skip
+            place_link(primary, self.out / rel, self.scratch)
+        link_beside(primary, beside, [self.out / rel for rel in link_rels], self.scratch)
 
         # 4. Whatever this photo had elsewhere before and no longer has.
         keep_paths = [self.out / p for p in (primary_rel, *link_rels)]
@@ -454,8 +470,8 @@ class Writer:
             if path in keep_paths or any(same_entry(path, kept) for kept in keep_paths):
                 continue  # the same entry spelled in another case (case-insensitive disks)
             remove_quietly(path, stop_at=self.out)
-            remove_quietly(_sidecar_path(path), stop_at=self.out)
-            remove_quietly(_xmp_path(path), stop_at=self.out)
+            remove_quietly(sidecar_file(path), stop_at=self.out)
+            remove_quietly(xmp_file(path), stop_at=self.out)
         if downloaded:
             downloaded.part.unlink(missing_ok=True)
 
@@ -478,6 +494,7 @@ class Writer:
             date_taken=photo.date_taken,
             metadata_stale=stale_metadata,
             embed_version=portable.EMBED_VERSION,
+            metadata_level=built.level,
         )
         if downloaded:
             if job.reason == "replaced":
@@ -511,15 +528,13 @@ class Writer:
             if row is None or row.path is None:
                 continue
             primary = self.out / row.path
-            doc = _read_sidecar(primary)
+            doc = read_sidecar(primary)
             if doc is not None:
                 doc["deleted_on_flickr"] = self.today
-                write_atomic(_sidecar_path(primary), sidecar.dumps(doc), self.scratch)
-                for rel in row.links:
-                    with contextlib.suppress(FileNotFoundError):
-                        place_link(
-                            _sidecar_path(primary), _sidecar_path(self.out / rel), self.scratch
-                        )
+                write_atomic(sidecar_file(primary), sidecar.dumps(doc), self.scratch)
+                with contextlib.suppress(FileNotFoundError):
+                    copies = [self.out / rel for rel in row.links]
+                    link_beside(primary, [sidecar_file(primary)], copies, self.scratch)
         self.state.mark_deleted(list(photo_ids), self.today)
 
 
@@ -537,23 +552,34 @@ async def finish_in_thread(fn: Callable[..., T], *args: Any) -> T:
         raise
 
 
-def _sidecar_path(path: Path) -> Path:
+def sidecar_file(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def _xmp_path(path: Path) -> Path:
+def xmp_file(path: Path) -> Path:
     """`<file>.<ext>.xmp`: the one sidecar name every XMP sidecar reader accepts."""
     return path.with_name(path.name + ".xmp")
 
 
-def _read_sidecar(path: Path) -> dict[str, Any] | None:
+def read_sidecar(path: Path) -> dict[str, Any] | None:
+    """The JSON sidecar of the media file `path`; None when missing or unreadable."""
     try:
-        return sidecar.loads(_sidecar_path(path).read_bytes())
+        return sidecar.loads(sidecar_file(path).read_bytes())
     except (OSError, ValueError):
         return None
 
 
-def _is_jpeg(path: Path) -> bool:
+def link_beside(
+    primary: Path, beside: Sequence[Path], copies: Sequence[Path], scratch: Scratch
+) -> None:
+    """Each album copy of `primary` gets `beside` (its sidecars, `<primary name><suffix>`)
+    as hard links again: a rewritten sidecar is a new file the copies do not share yet."""
+    for copy in copies:
+        for path in beside:
+            place_link(path, copy.with_name(copy.name + path.name[len(primary.name) :]), scratch)
+
+
+def is_jpeg(path: Path) -> bool:
     with path.open("rb") as fh:
         return exif.is_jpeg(fh.read(4))
 

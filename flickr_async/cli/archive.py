@@ -32,6 +32,7 @@ from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
 from flickr_async.pipeline import REMEMBERED
 from flickr_async.progress import human_bytes
+from flickr_async.settings import metadata_level
 from flickr_async.state import RunLock, State
 from flickr_async.verify import verify_archive
 
@@ -125,9 +126,12 @@ def status(
         not_original = [
             row.id for row in state.iter_photos() if row.is_done and row.original is False
         ]
+        options = json.loads(state.get_meta("options") or "{}")
     finally:
         state.close()
     summary = (last or {}).get("summary", {})
+    level = metadata_level(str(options.get("metadata") or "deep"))
+    awaiting = counts["awaiting_deep"] if level == "deep" else None
     info = {
         "archived": counts["done"],
         "videos": counts["videos"],
@@ -136,6 +140,8 @@ def status(
         "pending_or_failed": dict(failed),
         "not_original": not_original,
         "deleted_on_flickr": counts["deleted"],
+        "metadata_level": level,
+        "awaiting_deep_metadata": awaiting,
         "last_run": None
         if last is None
         else {
@@ -164,6 +170,10 @@ def status(
         typer.echo(f"  {photo_id}: {error}")
     typer.echo(f"saved without original: {len(not_original)}")
     typer.echo(f"deleted on Flickr (kept): {counts['deleted']}")
+    if awaiting is not None:
+        typer.echo(f"waiting for deep metadata (notes, people, permissions): {awaiting}")
+    else:
+        typer.echo(f"metadata level: {level}")
 
 
 def _archive_state_path(out: Path) -> Path:

@@ -63,6 +63,19 @@ ApiRateOption = Annotated[
         ),
     ),
 ]
+MaxApiCallsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-api-calls",
+        min=1,
+        help=(
+            "Stop making API calls after this many (a bounded nightly run on a huge account). "
+            "Files already listed still download; what is left waits for the next run. Exit "
+            "status 0 when only deep metadata is left. Default: no limit."
+        ),
+        show_default=False,
+    ),
+]
 MaxRetryWaitOption = Annotated[
     float,
     typer.Option(
@@ -88,9 +101,12 @@ MetadataOption = Annotated[
     typer.Option(
         "--metadata",
         help=(
-            "full: one getInfo call per new or changed photo (raw tags, notes, place names, "
-            "rotation...); basic: the listing's fields only. Comments are fetched in both, "
-            "only for photos that have some. Default: what this archive used last, else full."
+            "How far each photo's metadata goes. basic: the listing's fields and comments. "
+            "list: also tags as typed, place names, rotation and safety level, from a few "
+            "calls per account rather than one per photo. deep: also notes, people and "
+            "permissions (one getInfo per photo), fetched after every file is safe, "
+            "continuing across runs. 'full' is accepted for deep. Default: what this archive "
+            "used last, else deep."
         ),
         show_default=False,
     ),
@@ -157,6 +173,7 @@ def backup(
             show_default=False,
         ),
     ] = None,
+    max_api_calls: MaxApiCallsOption = None,
     max_retry_wait: MaxRetryWaitOption = 60.0,
     quiet: QuietOption = False,
     api_key: ApiKeyOption = None,
@@ -183,6 +200,7 @@ def backup(
         quiet=quiet,
         report_file=report,
         retry_max_wait=max_retry_wait,
+        max_api_calls=max_api_calls,
         **remembered_options(
             out, layout=layout_, metadata=metadata, exif=exif, xmp=xmp, favorites=favorites
         ),

@@ -6,15 +6,18 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
 from flickr_async.api import FlickrAPI, open_api
 from flickr_async.jobs import Described, Failed, Job, Message, WorkerExit
+from flickr_async.listlevel import ListLevel
 from flickr_async.metadata import MetadataFetcher
 from flickr_async.models import Photo
 from flickr_async.retry import RetryPolicy
 from flickr_async.settings import MetadataLevel, Settings
+from flickr_async.state import State
 from tests.fakeflickr import FakeFlickr, Library, generate_library
 from tests.rig import owner_settings
 
@@ -29,12 +32,15 @@ class Rig:
     api: FlickrAPI
     photos: dict[str, Photo]  # as the listing describes them
 
-    def fetcher(self, metadata: MetadataLevel = "full") -> MetadataFetcher:
+    state: State
+
+    def fetcher(self, metadata: MetadataLevel = "deep") -> MetadataFetcher:
         return MetadataFetcher(
             api=self.api,
             settings=replace(self.settings, metadata=metadata),
             jobs=asyncio.Queue(),
             results=asyncio.Queue(),
+            list_level=ListLevel(self.api, self.state),
         )
 
 
@@ -49,7 +55,11 @@ async def rigged(library: Library) -> AsyncIterator[Rig]:
         async with open_api(settings, retry=RetryPolicy(attempts=3, sleep=no_sleep)) as api:
             page = await api.photos_search(page=1, per_page=500)
             fake.counters.reset()
-            yield Rig(fake, settings, api, {p.id: p for p in page.items})
+            state = State(Path(":memory:"))
+            try:
+                yield Rig(fake, settings, api, {p.id: p for p in page.items}, state)
+            finally:
+                state.close()
 
 
 @pytest.fixture
@@ -81,11 +91,23 @@ async def test_a_photo_with_comments_has_them_fetched(rig: Rig) -> None:
     assert rig.fake.counters.api_calls[COMMENTS] == 1
 
 
-async def test_full_metadata_enriches_the_photo_with_get_info(rig: Rig) -> None:
+async def test_list_level_needs_no_get_info_for_a_photo_the_listing_describes(rig: Rig) -> None:
+    photo = listed(rig, lambda p: p.count_comments == 0 and not p.tags and p.geo is None)
+    described = await rig.fetcher("deep").describe(job_for(photo))
+    assert rig.fake.counters.api_calls[GET_INFO] == 0
+    assert described.level == "list"
+    assert described.photo.rotation is not None  # the listing's extras carry it
+
+
+async def test_a_photo_the_list_level_cannot_complete_gets_get_info_and_deep_metadata(
+    rig: Rig,
+) -> None:
     photo = listed(rig, lambda p: p.count_comments == 0)
-    described = await rig.fetcher("full").describe(job_for(photo))
+    incomplete = replace(photo, rotation=None)  # Flickr left out an undocumented extra
+    described = await rig.fetcher("deep").describe(job_for(incomplete))
     assert rig.fake.counters.api_calls[GET_INFO] == 1
-    assert described.photo.rotation is not None  # only getInfo tells
+    assert described.level == "deep"  # getInfo paid for: nothing left for later
+    assert described.photo.rotation is not None
     assert described.photo.page_url is not None
 
 
@@ -111,7 +133,8 @@ async def test_run_answers_every_job_then_says_the_worker_stopped(rig: Rig) -> N
 async def test_a_photo_whose_get_info_fails_is_reported_and_the_worker_goes_on(
     rig: Rig,
 ) -> None:
-    first, second = list(rig.photos.values())[:2]
+    # Without the rotation extra, both need getInfo.
+    first, second = (replace(p, rotation=None) for p in list(rig.photos.values())[:2])
     rig.fake.faults.fail_method_for_photo(GET_INFO, first.id, code=1)
     fetcher = rig.fetcher()
     for photo in (first, second, None):

@@ -143,6 +143,7 @@ DOWNLOAD = DownloadRecord(
 
 KEYS = [
     "schema",
+    "metadata_level",
     "id",
     "title",
     "description",
@@ -161,12 +162,14 @@ KEYS = [
     "visibility",
     "license",
     "views",
+    "faves",
     "url",
     "rotation",
     "safety_level",
     "notes",
     "has_people",
     "people",
+    "permissions",
     "owner",
     "download",
     "deleted_on_flickr",
