@@ -67,9 +67,59 @@ OPTIONS = (
 CALLS_PER_ITEM = 0.25  # target before deep metadata
 BOUND_SLACK = 1.15  # target: files + list-level metadata within 15 % of the bandwidth bound
 
-# Today's behaviour (before issue 10), printed beside every run's figures. Keys as in
-# `figures()`; measured with this very section (`python -m bench quota [--quick]`).
-BASELINE: dict[str, dict[str, Any]] = {}
+# Today's behaviour (before issue 10), printed beside every run's figures: keys as in
+# `measure()`, measured with this section (`python -m bench quota [--quick]`) on main's
+# flickr_async/ at `commit`, the machine's load average 3-6 (bench/history.md).
+BASELINE: dict[str, dict[str, Any]] = {
+    "full": {
+        "commit": "5f333d6",
+        "measured": "2026-11-29",
+        "items": 480,
+        "calls": 622,
+        "listed_calls": 622,
+        "listed_at": 83.33,
+        "deep_at": 83.33,
+        "wall": 83.93,
+        "bound": 28.47,
+        "too_many": 1,
+        "rerun_too_many": 0,
+        "peak_calls_in_window": 80,
+        "rerun_calls": 9,
+        "rerun_wall": 4.93,
+        "calls_by_method": (
+            "photos.getInfo 481, photos.comments.getList 48, photos.people.getList 47, "
+            "photos.getSizes 24, photosets.getPhotos 8, photosets.comments.getList 3, "
+            "galleries.getPhotos 2, collections.getTree 1, contacts.getList 1, favorites.getList "
+            "1, galleries.getList 1, people.getGroups 1, people.getInfo 1, photos.search 1, "
+            "photosets.getList 1, test.login 1"
+        ),
+        "other_runs": "another full run: every file + sidecar at 79.9 s (run 80.1 s), 0 429s",
+    },
+    "quick": {
+        "commit": "5f333d6",
+        "measured": "2026-11-29",
+        "items": 240,
+        "calls": 321,
+        "listed_calls": 321,
+        "listed_at": 43.83,
+        "deep_at": 43.83,
+        "wall": 44.57,
+        "bound": 14.21,
+        "too_many": 0,
+        "rerun_too_many": 0,
+        "peak_calls_in_window": 78,
+        "rerun_calls": 9,
+        "rerun_wall": 2.91,
+        "calls_by_method": (
+            "photos.getInfo 240, photos.people.getList 26, photos.comments.getList 24, "
+            "photos.getSizes 12, photosets.getPhotos 5, photosets.comments.getList 3, "
+            "galleries.getPhotos 2, collections.getTree 1, contacts.getList 1, favorites.getList "
+            "1, galleries.getList 1, people.getGroups 1, people.getInfo 1, photos.search 1, "
+            "photosets.getList 1, test.login 1"
+        ),
+        "other_runs": "another quick run: every file + sidecar at 42.5 s (run 42.7 s), 0 429s",
+    },
+}
 
 
 def spec(mode: str) -> FakeSpec:
@@ -268,9 +318,14 @@ def notes(now: dict[str, Any], then: dict[str, Any] | None, lib: dict[str, Any])
         f"{now['bytes_served'] / MiB:.1f} MiB. Moments are seen at the "
         f"{POLL:g} s polls (up to {POLL:g} s late); calls at a moment are read just after it.",
     ]
+    out.append(
+        "Only the quota and the call latency are scaled: the client's 429 pause (2 s for "
+        "everyone, doubling while 429s keep coming) is not, so one 429 costs "
+        f"{2 * API_RATE:.0f} calls' time here and 2 at Flickr's rate."
+    )
     if then:
         out.append(
             f"Before issue 10 ({then['commit']}, {then['measured']}): first backup calls by "
-            f"method {by_method(then['calls_by_method'])}."
+            f"method {then['calls_by_method']}; {then['other_runs']}."
         )
     return out
