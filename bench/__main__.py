@@ -10,10 +10,10 @@ import traceback
 from collections.abc import Callable
 from types import ModuleType
 
-from bench import budget, economy, memory, report, scaling, throughput, versus
+from bench import budget, economy, memory, quota, report, scaling, throughput, versus
 from bench.common import Section
 
-BENCHMARKS: tuple[ModuleType, ...] = (scaling, versus, throughput, economy, budget, memory)
+BENCHMARKS: tuple[ModuleType, ...] = (scaling, versus, throughput, economy, budget, memory, quota)
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import signal
 import sys
 from dataclasses import asdict, dataclass
@@ -17,11 +18,17 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakeflickr import FakeFlickr, Library, generate_library
+from tests.fakeflickr.model import FakeComment
 
 
 @dataclass(frozen=True)
 class FakeSpec:
-    """What library to serve and how fast; `uniform` makes every still a downloadable JPEG."""
+    """What library to serve and how fast; `uniform` makes every still a downloadable JPEG.
+
+    `video_share` set: `photos` counts every item, that share of them videos (`videos` is
+    ignored). `comment_share` set: that share of the items has comments, the rest none (the
+    generator gives ~15 %). `api_quota` set: calls beyond it in any sliding `quota_window`
+    seconds get Flickr's HTML 429 (refused calls do not use up the quota)."""
 
     photos: int
     videos: int = 0
@@ -32,16 +39,29 @@ class FakeSpec:
     bandwidth: float | None = None  # bytes/s per connection
     latency: float = 0.0  # seconds before a file's first byte
     uniform: bool = True
+    video_share: float | None = None
+    comment_share: float | None = None
+    api_latency: float = 0.0  # seconds before every REST answer
+    api_quota: int | None = None
+    quota_window: float = 1.0
+
+    def items(self) -> tuple[int, int]:
+        """(stills, videos) the generator is asked for."""
+        if self.video_share is None:
+            return self.photos, self.videos
+        videos = round(self.photos * self.video_share)
+        return self.photos - videos, videos
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
 
 def build_library(spec: FakeSpec) -> Library:
+    stills, videos = spec.items()
     library = generate_library(
         seed=spec.seed,
-        photos=spec.photos,
-        videos=spec.videos,
+        photos=stills,
+        videos=videos,
         albums=spec.albums,
         file_size=spec.file_size,
         huge_video_size=spec.huge_video,
@@ -54,7 +74,28 @@ def build_library(spec: FakeSpec) -> Library:
             if not photo.is_video:
                 photo.can_download = True
                 photo.originalformat = "jpg"
+    if spec.comment_share is not None:
+        set_comment_share(library, spec.comment_share, random.Random(f"comments-{spec.seed}"))
     return library
+
+
+def set_comment_share(library: Library, share: float, rnd: random.Random) -> None:
+    """Exactly round(share × items) items keep (or get) comments, chosen by `rnd`."""
+    photos = library.photos
+    chosen = set(rnd.sample(range(len(photos)), round(len(photos) * share)))
+    for index, photo in enumerate(photos):
+        if index not in chosen:
+            photo.comments = []
+        elif not photo.comments:
+            photo.comments = [
+                FakeComment(
+                    id=f"99887766-{photo.id}-72157{rnd.getrandbits(40)}",
+                    author="12345678@N01",
+                    authorname="bench",
+                    datecreate=photo.dateupload + 60,
+                    text="Nice!",
+                )
+            ]
 
 
 def library_summary(library: Library) -> dict[str, Any]:
@@ -66,6 +107,9 @@ def library_summary(library: Library) -> dict[str, Any]:
         "videos": sum(1 for p in photos if p.is_video),
         "with_comments": sum(1 for p in photos if p.comments),
         "with_people": sum(1 for p in photos if p.people),
+        "with_notes": sum(1 for p in photos if p.notes),
+        "with_geo": sum(1 for p in photos if p.geo),
+        "places": len({p.geo.place.place_id for p in photos if p.geo and p.geo.place}),
         "album_sizes": [len(a.photo_ids) for a in library.albums],
         "albums_with_comments": sum(1 for a in library.albums if a.comments),
         "favorites": len(library.favorites),
@@ -81,6 +125,7 @@ def add_admin_routes(fake: FakeFlickr) -> None:
             {
                 "api_calls": dict(c.api_calls),
                 "total_api_calls": c.total_api_calls,
+                "too_many_requests": dict(c.too_many_requests),  # HTTP 429s sent, by method
                 "file_requests": sum(c.file_requests.values()),
                 "bytes_served": sum(c.bytes_served.values()),
                 "max_concurrent_files": c.max_concurrent_files,
@@ -103,6 +148,9 @@ async def serve(spec: FakeSpec) -> None:
     fake = FakeFlickr(build_library(spec))
     fake.faults.file_bandwidth = spec.bandwidth
     fake.faults.file_latency = spec.latency
+    fake.faults.api_latency = spec.api_latency
+    if spec.api_quota is not None:
+        fake.faults.api_rate_limit(spec.api_quota, spec.quota_window)
     add_admin_routes(fake)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

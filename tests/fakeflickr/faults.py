@@ -77,6 +77,7 @@ class Faults:
             self._page_caps: dict[str, int] = {}
             self.file_bandwidth: float | None = None  # bytes/s per connection
             self.file_latency: float = 0.0  # seconds before the first byte of a file
+            self.api_latency: float = 0.0  # seconds before every REST answer (429s too)
             self.no_range: bool = False  # ignore Range: answer 200 with the whole file
             # photos.search's index lags: these ids are missing from it (and from its total)
             # while albums, getNotInSet, people.getPhotos and the account count have them.
@@ -252,6 +253,7 @@ class Counters:
     def reset(self) -> None:
         with self._lock:
             self._api: Counter[str] = Counter()
+            self._too_many: Counter[str] = Counter()
             self._files: Counter[str] = Counter()
             self._bytes: Counter[str] = Counter()
             self._log: list[str] = []
@@ -267,6 +269,12 @@ class Counters:
     def total_api_calls(self) -> int:
         with self._lock:
             return sum(self._api.values())
+
+    @property
+    def too_many_requests(self) -> Counter[str]:
+        """REST calls answered HTTP 429, by method (also counted in `api_calls`)."""
+        with self._lock:
+            return Counter(self._too_many)
 
     @property
     def file_requests(self) -> Counter[str]:
@@ -295,6 +303,10 @@ class Counters:
         with self._lock:
             self._api[method] += 1
             self._log.append(method)
+
+    def count_too_many(self, method: str) -> None:
+        with self._lock:
+            self._too_many[method] += 1
 
     def file_slot(self, photo_id: str) -> FileSlot:
         """Count a file request and hold one in-flight place until `release()`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -114,8 +115,12 @@ async def handle_rest(request: web.Request) -> web.Response:
     params: dict[str, Any] = dict(pairs)
     method = params.get("method", "")
     ctx.counters.count_api(method)
-    fault = ctx.faults.take_api_fault(method)
+    fault = ctx.faults.take_api_fault(method)  # the quota counts a call when it arrives
+    if ctx.faults.api_latency:
+        await asyncio.sleep(ctx.faults.api_latency)
     if fault is not None and fault.kind in ("http", "rate"):
+        if fault.status == 429:
+            ctx.counters.count_too_many(method)
         return html_error(fault.status, fault)
     if fault is not None:
         return render(fail(fault.code, fault.message), params)

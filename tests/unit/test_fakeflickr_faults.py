@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import threading
+import time
 
 import pytest
 
@@ -96,6 +97,15 @@ def test_api_rate_limit_answers_429_beyond_the_quota(
     fake.faults.api_rate_limit(2, per_seconds=3600)
     statuses = [rest_reply(owner_client)[0] for _ in range(3)]
     assert statuses == [200, 200, 429]
+    assert fake.counters.too_many_requests == {"flickr.test.login": 1}
+    assert fake.counters.api_calls == {"flickr.test.login": 3}  # the refused call too
+
+
+def test_api_latency_holds_every_rest_answer(fake: FakeFlickr, owner_client: SignedClient) -> None:
+    fake.faults.api_latency = 0.05
+    started = time.monotonic()
+    assert rest_reply(owner_client)[0] == 200
+    assert time.monotonic() - started >= 0.05
 
 
 def test_reset_file_drops_the_connection_mid_body_once(
