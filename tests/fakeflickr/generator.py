@@ -18,6 +18,7 @@ from tests.fakeflickr.model import (
     FakePhoto,
     FakePlace,
     FakeVideo,
+    PlaceSpec,
 )
 from tests.fakeflickr.organisation import organise
 
@@ -65,11 +66,51 @@ CAMERAS = (
     ("FUJIFILM", "X-T3"),
     ("NIKON CORPORATION", "NIKON D750"),
 )
+# A small pool, so photos share places (a client asks places.getInfo once per place). Levels
+# are shared too: Altstadt lies in Zürich, which is itself a photo's place; two Brooklyn
+# neighbourhoods; Kyoto has no county. Country first: (type, name, place_id, woeid, lat, lon).
+_ZURICH: tuple[PlaceSpec, ...] = (
+    ("country", "Switzerland", "7Ib5e2xQUL8r0lq.", "23424957", 46.813, 8.224),
+    ("region", "Zurich", "B3vZE6dQULr5bLbL", "12893375", 47.417, 8.655),
+    ("county", "Zürich District", "2UQpqIlSUL9ZMy0g", "12593211", 47.381, 8.532),
+    ("locality", "Zürich", "Qkzn.aVTU7Ji6Q", "784794", 47.372, 8.541),
+)
+_BROOKLYN: tuple[PlaceSpec, ...] = (
+    ("country", "United States", "nz.gsghTUb4c2WAecA", "23424977", 48.890, -116.982),
+    ("region", "New York", "ODHTuIhTUb75gdBu", "2347591", 42.855, -76.501),
+    ("county", "Kings", "4.e2sohQUL_DmxoQ", "12589335", 40.635, -73.950),
+    ("locality", "Brooklyn", "3o0bYv.dBp8", "2459115", 40.650, -73.949),
+)
 PLACES = (
-    FakePlace("Zürich", "Zürich", "Zurich", "Switzerland", "Qkzn.aVTU7Ji6Q", "784794"),
-    FakePlace("Abbey Dore", "Herefordshire", "England", "United Kingdom", "ml2ZwFFTUb8", "10567"),
-    FakePlace("Kyoto", "Kyoto", "Kyoto Prefecture", "Japan", "d0KwZBpYVs0", "15015372"),
-    FakePlace("Brooklyn", "Kings", "New York", "United States", "3o0bYv.dBp8", "2459115", "DUMBO"),
+    FakePlace.of("Europe/Zurich", *_ZURICH),
+    FakePlace.of(
+        "Europe/London",
+        ("country", "United Kingdom", "DevLebebApj4RVbtaQ", "23424975", 54.314, -2.230),
+        ("region", "England", "pn4MsiGbBZlXeplyXg", "24554868", 52.883, -1.974),
+        ("county", "Herefordshire", "ZZ9.qXxTUb5zW0oJ", "12602157", 52.081, -2.749),
+        ("locality", "Abbey Dore", "ml2ZwFFTUb8", "10567", 51.968, -2.892),
+    ),
+    FakePlace.of(
+        "Asia/Tokyo",
+        ("country", "Japan", "0x9Bh1dQUL9hb3ay", "23424856", 36.204, 138.252),
+        ("region", "Kyoto Prefecture", "fiVzH0pQUL9GcpKm", "2345853", 35.244, 135.467),
+        ("locality", "Kyoto", "d0KwZBpYVs0", "15015372", 35.021, 135.754),
+    ),
+    FakePlace.of(
+        "America/New_York",
+        *_BROOKLYN,
+        ("neighbourhood", "DUMBO", "VIYpYm5WU7IfYhxi", "2389483", 40.703, -73.988),
+    ),
+    FakePlace.of(
+        "Europe/Zurich",
+        *_ZURICH,
+        ("neighbourhood", "Altstadt", "6oK4ew9WVLc3Nnn2", "20066186", 47.372, 8.543),
+    ),
+    FakePlace.of(
+        "America/New_York",
+        *_BROOKLYN,
+        ("neighbourhood", "Williamsburg", "f5AY0B9WU7JaP5hR", "2508428", 40.714, -73.961),
+    ),
 )
 COMMENTERS = ("Ännchen", "bob", "🤖 robot", "Zoë O'Brien")
 T = TypeVar("T")
@@ -380,5 +421,6 @@ def generate_library(
         albums=made_albums,
         organisation=org,
         huge_video_id=huge_id,
+        known_places=PLACES,
         huge_video_size=huge_video_size,
     )
