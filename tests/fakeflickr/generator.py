@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -58,7 +59,18 @@ RAW_TAGS = (
     "Sunset", "New York", "café", "2019", 'with "quotes"', "Zürich", "b&w", "NYC", "🌅",
     "long_exposure", "Hello World", "x/y",
 )  # fmt: skip
-MACHINE_TAGS = ("geo:lat=47.37", "upcoming:event=12345", "dc:subject=Old Town", "exif:iso=200")
+MACHINE_TAGS = (
+    "geo:lat=47.37", "upcoming:event=12345", "dc:subject=Old Town", "exif:iso=200",
+    "dc:identifier=https://example.org/page/42",
+)  # fmt: skip
+# Other spellings of some tags above, given to later photos that carry them: one clean tag,
+# several raw forms on different photos. The listing's clean tags and tags.getListUserRaw
+# then cannot tell which spelling a photo has; only its getInfo can.
+SPELLINGS = {
+    "New York": ("newyork", "NEW-YORK", "New york"),
+    "Hello World": ("HelloWorld", "hello world"),
+    "dc:subject=Old Town": ("dc:subject=old-town", "DC:Subject=Old Town"),
+}
 CAMERAS = (
     ("Canon", "Canon EOS 5D Mark III"),
     ("SONY", "NEX-6"),
@@ -307,6 +319,24 @@ def _video(rnd: random.Random, vindex: int, photo: FakePhoto, huge: bool) -> Non
     )
 
 
+def _respell(rnd: random.Random, photos: list[FakePhoto]) -> None:
+    """Give SPELLINGS' other forms to later photos: the 2nd, 3rd... photo with such a tag
+    gets each other spelling in turn (so even a small library has them), later ones a
+    random spelling. Its own generator: no draw of the photos moves."""
+    seen: Counter[str] = Counter()
+    for photo in photos:
+        for i, raw in enumerate(photo.tags):
+            others = SPELLINGS.get(raw)
+            if others is None:
+                continue
+            nth = seen[raw]
+            seen[raw] += 1
+            if 1 <= nth <= len(others):
+                photo.tags[i] = others[nth - 1]
+            elif nth > len(others) and rnd.random() < 0.5:
+                photo.tags[i] = _pick(rnd, others)
+
+
 def _albums(
     rnd: random.Random, photos: list[FakePhoto], count: int, owner_stamp: int
 ) -> list[FakeAlbum]:
@@ -400,6 +430,8 @@ def generate_library(
             with_people.append(photo)
         if progress and i % 10_000 == 0:
             progress(i)
+    # Generators of their own: these moved none of the draws above.
+    _respell(random.Random(f"spellings-{seed}"), items)
     last = max((p.lastupdate for p in items), default=EPOCH)
     huge_id = next((p.id for p in items if p.is_video), None) if huge_video_size else None
     made_albums = _albums(rnd, items, albums, last)

@@ -24,6 +24,7 @@ from tests.fakeflickr.model import (
     FakePhoto,
     FakePlace,
     Organisation,
+    clean_tag,
 )
 
 Clock = Callable[[], float]
@@ -107,7 +108,29 @@ class Library(OrganisationHooks):
     def __len__(self) -> int:
         return len(self._photos)
 
-    # --- places ----------------------------------------------------------------
+    # --- tags and places ----------------------------------------------------------------
+
+    def raw_tags(self, clean: str | None = None) -> dict[str, list[str]]:
+        """Every raw spelling on the account's photos by clean form, both sorted: what
+        tags.getListUserRaw lists. `clean` keeps only that clean tag."""
+        with self.lock:
+            spellings: dict[str, set[str]] = {}
+            for photo in self._photos:
+                for raw in photo.tags:
+                    key = clean_tag(raw)
+                    if key and (clean is None or key == clean):
+                        spellings.setdefault(key, set()).add(raw)
+            return {key: sorted(spellings[key]) for key in sorted(spellings)}
+
+    def ambiguous_tags(self) -> dict[str, list[str]]:
+        """Clean tags spelt more than one way: which spelling a photo has, only its getInfo
+        says (the generator makes a few: see generator.SPELLINGS)."""
+        return {key: raws for key, raws in self.raw_tags().items() if len(raws) > 1}
+
+    def photos_tagged(self, clean: str) -> list[FakePhoto]:
+        """The account's photos carrying the tag whose clean form is `clean`."""
+        with self.lock:
+            return [p for p in self._photos if any(clean_tag(t) == clean for t in p.tags)]
 
     @property
     def places(self) -> list[FakePlace]:

@@ -394,11 +394,16 @@ def is_machine_tag(raw: str) -> bool:
     return _MACHINE_TAG.match(raw.strip()) is not None
 
 
+def _squeeze(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch not in _DROPPED)
+
+
 def clean_tag(raw: str) -> str:
-    """Flickr's normalised tag: lower-case, spaces and punctuation dropped (namespace kept)."""
+    """Flickr's normalised tag: lower-case, spaces and punctuation dropped. A machine tag
+    keeps its `namespace:predicate=` and loses them only in its value:
+    `dc:identifier=https://x.org/a` -> `dc:identifier=httpsxorga`."""
     match = _MACHINE_TAG.match(raw.strip())
     if match:
         ns, pred, value = match.groups()
-        value = re.sub(r'[\s"]', "", value.lower())
-        return f"{ns.lower()}:{pred.lower()}={value}"
-    return "".join(ch for ch in raw.lower() if ch not in _DROPPED)
+        return f"{ns.lower()}:{pred.lower()}={_squeeze(value)}"
+    return _squeeze(raw)

@@ -3,10 +3,13 @@ extras (which it may ignore), raw tags in one call, place names once per place."
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pytest
 
-from tests.fakeflickr import FakeFlickr, FakePhoto, Library
+from tests.fakeflickr import FakeFlickr, FakePhoto, Library, generate_library
 from tests.fakeflickr.client import SignedClient
+from tests.fakeflickr.model import clean_tag
 
 
 def listed(client: SignedClient, extras: str) -> dict[str, dict]:
@@ -16,12 +19,127 @@ def listed(client: SignedClient, extras: str) -> dict[str, dict]:
     return {p["id"]: p for p in reply["photos"]["photo"]}
 
 
+def raw_tags(client: SignedClient, **params: str) -> dict[str, list[str]]:
+    who = client.call("flickr.tags.getListUserRaw", **params)["who"]
+    return {t["clean"]: [r["_content"] for r in t["raw"]] for t in who["tags"]["tag"]}
+
+
 def geotagged(library: Library, *, neighbourhood: bool) -> FakePhoto:
     return next(
         p
         for p in library.photos
         if p.geo and p.geo.place and bool(p.geo.place.neighbourhood) == neighbourhood
     )
+
+
+# --- clean tags ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("New York", "newyork"),
+        ("NEW-YORK", "newyork"),
+        ("1+1", "11"),
+        ("(April", "april"),
+        ("taxonomy:genus=Loxodonta", "taxonomy:genus=loxodonta"),
+        (
+            "dc:identifier=https://biodiversitylibrary.org/page/33665645",
+            "dc:identifier=httpsbiodiversitylibraryorgpage33665645",
+        ),
+        ("DC:Subject=Old Town", "dc:subject=oldtown"),
+    ],
+)
+def test_clean_tags_drop_case_spaces_and_punctuation_machine_values_included(
+    raw: str, clean: str
+) -> None:
+    assert clean_tag(raw) == clean
+
+
+# --- several spellings of one tag ---------------------------------------------------------
+
+
+def test_the_library_spells_a_few_clean_tags_several_ways_on_different_photos(
+    library: Library,
+) -> None:
+    ambiguous = library.ambiguous_tags()
+    clean, spellings = max(ambiguous.items(), key=lambda item: len(item[1]))
+    assert len(spellings) >= 3
+    for spelling in spellings:
+        assert any(spelling in p.tags for p in library.photos_tagged(clean))
+    # one spelling per photo: the spellings are on different photos
+    assert all(
+        sum(clean_tag(t) == clean for t in p.tags) == 1 for p in library.photos_tagged(clean)
+    )
+
+
+def test_most_tags_have_a_single_spelling(library: Library) -> None:
+    assert 0 < len(library.ambiguous_tags()) < len(library.raw_tags()) / 2
+
+
+def test_the_spellings_are_the_same_for_the_same_seed() -> None:
+    first, again = generate_library(seed=5), generate_library(seed=5)
+    assert first.ambiguous_tags() == again.ambiguous_tags()
+    assert [p.tags for p in first.photos] == [p.tags for p in again.photos]
+
+
+def test_the_listing_cannot_tell_spellings_apart_but_get_info_can(
+    owner_client: SignedClient, library: Library
+) -> None:
+    clean, spellings = next(iter(library.ambiguous_tags().items()))
+    one, other = (
+        next(p for p in library.photos_tagged(clean) if s in p.tags and p.safety_level < 2)
+        for s in spellings[:2]
+    )
+    items = listed(owner_client, "tags")
+    assert clean in items[one.id]["tags"].split() and clean in items[other.id]["tags"].split()
+    for photo, spelling in ((one, spellings[0]), (other, spellings[1])):
+        info = owner_client.call("flickr.photos.getInfo", photo_id=photo.id)["photo"]
+        tag = next(t for t in info["tags"]["tag"] if t["_content"] == clean)
+        assert tag["raw"] == spelling
+
+
+# --- flickr.tags.getListUserRaw -----------------------------------------------------------
+
+
+def test_get_list_user_raw_lists_every_spelling_under_its_clean_form(
+    owner_client: SignedClient, library: Library
+) -> None:
+    expected: dict[str, set[str]] = defaultdict(set)
+    for photo in library.photos:  # private and restricted photos too: they are the owner's
+        for raw in photo.tags:
+            expected[clean_tag(raw)].add(raw)
+    reply = owner_client.call("flickr.tags.getListUserRaw")
+    assert reply["stat"] == "ok" and reply["who"]["id"] == library.owner.nsid
+    got = raw_tags(owner_client)
+    assert {k: set(v) for k, v in got.items()} == expected
+    assert any(len(v) > 1 for v in got.values())
+
+
+def test_get_list_user_raw_lists_machine_tags_raw_under_their_clean_form(
+    owner_client: SignedClient, library: Library
+) -> None:
+    library.add_photo(tags=["dc:identifier=https://x.org/a"])
+    assert raw_tags(owner_client)["dc:identifier=httpsxorga"] == ["dc:identifier=https://x.org/a"]
+
+
+def test_get_list_user_raw_with_a_tag_keeps_only_that_clean_tag(
+    owner_client: SignedClient, library: Library
+) -> None:
+    clean, spellings = next(iter(library.ambiguous_tags().items()))
+    assert raw_tags(owner_client, tag=clean) == {clean: spellings}
+
+
+def test_get_list_user_raw_with_an_unknown_tag_has_an_empty_list(
+    owner_client: SignedClient,
+) -> None:
+    reply = owner_client.call("flickr.tags.getListUserRaw", tag="nosuchtag")
+    assert reply["who"]["tags"] == {"tag": []}
+
+
+def test_get_list_user_raw_needs_the_owner(fake: FakeFlickr) -> None:
+    client = SignedClient(fake.base_url, fake.api_key, fake.api_secret)
+    assert client.anonymous("flickr.tags.getListUserRaw")["code"] == 99
 
 
 # --- flickr.places.getInfo ----------------------------------------------------------------
@@ -134,3 +252,14 @@ def test_places_get_info_fails_with_flickrs_codes(
 ) -> None:
     reply = owner_client.call("flickr.places.getInfo", **params)
     assert reply == {"stat": "fail", "code": code, "message": message}
+
+
+# --- counters -----------------------------------------------------------------------------
+
+
+def test_counters_count_the_metadata_methods(fake: FakeFlickr, owner_client: SignedClient) -> None:
+    owner_client.call("flickr.tags.getListUserRaw")
+    owner_client.call("flickr.places.getInfo", place_id="Qkzn.aVTU7Ji6Q")
+    owner_client.call("flickr.places.getInfo", woe_id="0")
+    calls = fake.counters.api_calls
+    assert (calls["flickr.tags.getListUserRaw"], calls["flickr.places.getInfo"]) == (1, 2)
