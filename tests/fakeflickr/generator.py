@@ -337,6 +337,16 @@ def _respell(rnd: random.Random, photos: list[FakePhoto]) -> None:
                 photo.tags[i] = _pick(rnd, others)
 
 
+def _faves(rnd: random.Random, photos: list[FakePhoto]) -> None:
+    """Fave counts: most photos none, some a few, a rare one many; never the same for all."""
+    for index, photo in enumerate(photos):
+        roll = rnd.random()
+        if index == 0 or 0.6 <= roll < 0.97:
+            photo.faves = _between(rnd, 1, 40)
+        elif roll >= 0.97:
+            photo.faves = _between(rnd, 100, 5000)
+
+
 def _albums(
     rnd: random.Random, photos: list[FakePhoto], count: int, owner_stamp: int
 ) -> list[FakeAlbum]:
@@ -432,6 +442,7 @@ def generate_library(
             progress(i)
     # Generators of their own: these moved none of the draws above.
     _respell(random.Random(f"spellings-{seed}"), items)
+    _faves(random.Random(f"faves-{seed}"), items)
     last = max((p.lastupdate for p in items), default=EPOCH)
     huge_id = next((p.id for p in items if p.is_video), None) if huge_video_size else None
     made_albums = _albums(rnd, items, albums, last)

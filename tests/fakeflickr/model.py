@@ -258,6 +258,7 @@ class FakePhoto:
     isfamily: bool = False
     safety_level: int = 0
     views: int = 0
+    faves: int = 0  # how many members faved it (the count_faves extra)
     rotation: int = 0
     can_download: bool = True
     geo: FakeGeo | None = None

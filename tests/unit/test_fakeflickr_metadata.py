@@ -11,6 +11,8 @@ from tests.fakeflickr import FakeFlickr, FakePhoto, Library, generate_library
 from tests.fakeflickr.client import SignedClient
 from tests.fakeflickr.model import clean_tag
 
+WEB_EXTRAS = "count_faves,count_views,count_comments,rotation,safety_level,realname,can_download"
+
 
 def listed(client: SignedClient, extras: str) -> dict[str, dict]:
     reply = client.call(
@@ -252,6 +254,53 @@ def test_places_get_info_fails_with_flickrs_codes(
 ) -> None:
     reply = owner_client.call("flickr.places.getInfo", **params)
     assert reply == {"stat": "fail", "code": code, "message": message}
+
+
+# --- web-client extras --------------------------------------------------------------------
+
+
+def test_web_client_extras_come_per_photo_as_strings_and_flags(
+    owner_client: SignedClient, library: Library
+) -> None:
+    items = listed(owner_client, f"{WEB_EXTRAS},owner_name")
+    for photo_id, item in items.items():
+        photo = library.photo(photo_id)
+        assert item["count_faves"] == str(photo.faves)
+        assert item["count_views"] == str(photo.views)
+        assert item["count_comments"] == str(len(photo.comments))
+        assert (item["rotation"], item["safety_level"]) == (photo.rotation, str(photo.safety_level))
+        assert item["realname"] == library.owner.realname
+        assert item["ownername"] == library.owner.username
+    assert {item["can_download"] for item in items.values()} == {0, 1}
+    assert len({item["count_faves"] for item in items.values()}) > 2
+
+
+def test_can_download_agrees_with_get_info(owner_client: SignedClient, library: Library) -> None:
+    items = listed(owner_client, "can_download")
+    for photo in library.photos[:12]:
+        if photo.id in items:
+            info = owner_client.call("flickr.photos.getInfo", photo_id=photo.id)["photo"]
+            assert items[photo.id]["can_download"] == info["usage"]["candownload"]
+
+
+def test_ignored_extras_are_left_out_silently(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    fake.faults.ignore_extras({"rotation", "count_faves", "realname"})
+    items = listed(owner_client, WEB_EXTRAS).values()
+    album = library.albums[0]
+    in_album = owner_client.call(
+        "flickr.photosets.getPhotos", photoset_id=album.id, extras=WEB_EXTRAS
+    )["photoset"]["photo"]
+    for item in [*items, *in_album]:
+        assert not {"rotation", "count_faves", "realname"} & set(item)
+        assert {"count_views", "safety_level", "can_download"} <= set(item)
+
+
+def test_ignoring_no_extras_brings_them_back(fake: FakeFlickr, owner_client: SignedClient) -> None:
+    fake.faults.ignore_extras(["rotation"])
+    fake.faults.ignore_extras(None)
+    assert all("rotation" in item for item in listed(owner_client, "rotation").values())
 
 
 # --- counters -----------------------------------------------------------------------------
