@@ -12,6 +12,8 @@ from tests.fakeflickr.model import (
     FakeOwner,
     FakePhoto,
     FakePhotoPerson,
+    FakePlace,
+    FakePlaceLevel,
     FakeUser,
 )
 from tests.fakeflickr.server import FakeFlickr, running_fake
@@ -27,6 +29,8 @@ __all__ = [
     "FakeOwner",
     "FakePhoto",
     "FakePhotoPerson",
+    "FakePlace",
+    "FakePlaceLevel",
     "FakeUser",
     "Library",
     "generate_library",

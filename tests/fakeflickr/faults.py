@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -84,6 +84,8 @@ class Faults:
             self.search_lag: frozenset[str] = frozenset()
             # counted by people.getInfo, shown by no listing at all (stuck in processing)
             self.unlisted: frozenset[str] = frozenset()
+            # extras every listing leaves out, asked for or not (see ignore_extras)
+            self.ignored_extras: frozenset[str] = frozenset()
 
     # --- arming (test side) -------------------------------------------------------------
 
@@ -165,6 +167,14 @@ class Faults:
         """No listing shows these photos any more; the account still counts them."""
         with self._lock:
             self.unlisted = frozenset(str(p) for p in photo_ids)
+
+    def ignore_extras(self, names: Iterable[str] | None) -> None:
+        """Listings silently leave out these extras, by the name a client asks for
+        ("rotation", "count_faves", "owner_name", "url_o"...), as Flickr answers extras it
+        does not know: no error, no key. Several are undocumented and may go away; a client
+        must notice the gap and fall back (getInfo). None or () brings them back."""
+        with self._lock:
+            self.ignored_extras = frozenset(n.strip().lower() for n in names or ())
 
     def misrange_file(self, photo_id: str | int, times: int | None = 1) -> None:
         """A `Range: bytes=N-` request gets 206 with the whole file from byte 0, and a

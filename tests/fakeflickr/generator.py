@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from tests.fakeflickr.model import (
     FakePhoto,
     FakePlace,
     FakeVideo,
+    PlaceSpec,
 )
 from tests.fakeflickr.organisation import organise
 
@@ -57,7 +59,18 @@ RAW_TAGS = (
     "Sunset", "New York", "café", "2019", 'with "quotes"', "Zürich", "b&w", "NYC", "🌅",
     "long_exposure", "Hello World", "x/y",
 )  # fmt: skip
-MACHINE_TAGS = ("geo:lat=47.37", "upcoming:event=12345", "dc:subject=Old Town", "exif:iso=200")
+MACHINE_TAGS = (
+    "geo:lat=47.37", "upcoming:event=12345", "dc:subject=Old Town", "exif:iso=200",
+    "dc:identifier=https://example.org/page/42",
+)  # fmt: skip
+# Other spellings of some tags above, given to later photos that carry them: one clean tag,
+# several raw forms on different photos. The listing's clean tags and tags.getListUserRaw
+# then cannot tell which spelling a photo has; only its getInfo can.
+SPELLINGS = {
+    "New York": ("newyork", "NEW-YORK", "New york"),
+    "Hello World": ("HelloWorld", "hello world"),
+    "dc:subject=Old Town": ("dc:subject=old-town", "DC:Subject=Old Town"),
+}
 CAMERAS = (
     ("Canon", "Canon EOS 5D Mark III"),
     ("SONY", "NEX-6"),
@@ -65,11 +78,51 @@ CAMERAS = (
     ("FUJIFILM", "X-T3"),
     ("NIKON CORPORATION", "NIKON D750"),
 )
+# A small pool, so photos share places (a client asks places.getInfo once per place). Levels
+# are shared too: Altstadt lies in Zürich, which is itself a photo's place; two Brooklyn
+# neighbourhoods; Kyoto has no county. Country first: (type, name, place_id, woeid, lat, lon).
+_ZURICH: tuple[PlaceSpec, ...] = (
+    ("country", "Switzerland", "7Ib5e2xQUL8r0lq.", "23424957", 46.813, 8.224),
+    ("region", "Zurich", "B3vZE6dQULr5bLbL", "12893375", 47.417, 8.655),
+    ("county", "Zürich District", "2UQpqIlSUL9ZMy0g", "12593211", 47.381, 8.532),
+    ("locality", "Zürich", "Qkzn.aVTU7Ji6Q", "784794", 47.372, 8.541),
+)
+_BROOKLYN: tuple[PlaceSpec, ...] = (
+    ("country", "United States", "nz.gsghTUb4c2WAecA", "23424977", 48.890, -116.982),
+    ("region", "New York", "ODHTuIhTUb75gdBu", "2347591", 42.855, -76.501),
+    ("county", "Kings", "4.e2sohQUL_DmxoQ", "12589335", 40.635, -73.950),
+    ("locality", "Brooklyn", "3o0bYv.dBp8", "2459115", 40.650, -73.949),
+)
 PLACES = (
-    FakePlace("Zürich", "Zürich", "Zurich", "Switzerland", "Qkzn.aVTU7Ji6Q", "784794"),
-    FakePlace("Abbey Dore", "Herefordshire", "England", "United Kingdom", "ml2ZwFFTUb8", "10567"),
-    FakePlace("Kyoto", "Kyoto", "Kyoto Prefecture", "Japan", "d0KwZBpYVs0", "15015372"),
-    FakePlace("Brooklyn", "Kings", "New York", "United States", "3o0bYv.dBp8", "2459115", "DUMBO"),
+    FakePlace.of("Europe/Zurich", *_ZURICH),
+    FakePlace.of(
+        "Europe/London",
+        ("country", "United Kingdom", "DevLebebApj4RVbtaQ", "23424975", 54.314, -2.230),
+        ("region", "England", "pn4MsiGbBZlXeplyXg", "24554868", 52.883, -1.974),
+        ("county", "Herefordshire", "ZZ9.qXxTUb5zW0oJ", "12602157", 52.081, -2.749),
+        ("locality", "Abbey Dore", "ml2ZwFFTUb8", "10567", 51.968, -2.892),
+    ),
+    FakePlace.of(
+        "Asia/Tokyo",
+        ("country", "Japan", "0x9Bh1dQUL9hb3ay", "23424856", 36.204, 138.252),
+        ("region", "Kyoto Prefecture", "fiVzH0pQUL9GcpKm", "2345853", 35.244, 135.467),
+        ("locality", "Kyoto", "d0KwZBpYVs0", "15015372", 35.021, 135.754),
+    ),
+    FakePlace.of(
+        "America/New_York",
+        *_BROOKLYN,
+        ("neighbourhood", "DUMBO", "VIYpYm5WU7IfYhxi", "2389483", 40.703, -73.988),
+    ),
+    FakePlace.of(
+        "Europe/Zurich",
+        *_ZURICH,
+        ("neighbourhood", "Altstadt", "6oK4ew9WVLc3Nnn2", "20066186", 47.372, 8.543),
+    ),
+    FakePlace.of(
+        "America/New_York",
+        *_BROOKLYN,
+        ("neighbourhood", "Williamsburg", "f5AY0B9WU7JaP5hR", "2508428", 40.714, -73.961),
+    ),
 )
 COMMENTERS = ("Ännchen", "bob", "🤖 robot", "Zoë O'Brien")
 T = TypeVar("T")
@@ -266,6 +319,34 @@ def _video(rnd: random.Random, vindex: int, photo: FakePhoto, huge: bool) -> Non
     )
 
 
+def _respell(rnd: random.Random, photos: list[FakePhoto]) -> None:
+    """Give SPELLINGS' other forms to later photos: the 2nd, 3rd... photo with such a tag
+    gets each other spelling in turn (so even a small library has them), later ones a
+    random spelling. Its own generator: no draw of the photos moves."""
+    seen: Counter[str] = Counter()
+    for photo in photos:
+        for i, raw in enumerate(photo.tags):
+            others = SPELLINGS.get(raw)
+            if others is None:
+                continue
+            nth = seen[raw]
+            seen[raw] += 1
+            if 1 <= nth <= len(others):
+                photo.tags[i] = others[nth - 1]
+            elif nth > len(others) and rnd.random() < 0.5:
+                photo.tags[i] = _pick(rnd, others)
+
+
+def _faves(rnd: random.Random, photos: list[FakePhoto]) -> None:
+    """Fave counts: most photos none, some a few, a rare one many; never the same for all."""
+    for index, photo in enumerate(photos):
+        roll = rnd.random()
+        if index == 0 or 0.6 <= roll < 0.97:
+            photo.faves = _between(rnd, 1, 40)
+        elif roll >= 0.97:
+            photo.faves = _between(rnd, 100, 5000)
+
+
 def _albums(
     rnd: random.Random, photos: list[FakePhoto], count: int, owner_stamp: int
 ) -> list[FakeAlbum]:
@@ -359,6 +440,9 @@ def generate_library(
             with_people.append(photo)
         if progress and i % 10_000 == 0:
             progress(i)
+    # Generators of their own: these moved none of the draws above.
+    _respell(random.Random(f"spellings-{seed}"), items)
+    _faves(random.Random(f"faves-{seed}"), items)
     last = max((p.lastupdate for p in items), default=EPOCH)
     huge_id = next((p.id for p in items if p.is_video), None) if huge_video_size else None
     made_albums = _albums(rnd, items, albums, last)
@@ -380,5 +464,6 @@ def generate_library(
         albums=made_albums,
         organisation=org,
         huge_video_id=huge_id,
+        known_places=PLACES,
         huge_video_size=huge_video_size,
     )

@@ -24,6 +24,7 @@ from tests.fakeflickr.model import (
     FakePhoto,
     FakePlace,
     Organisation,
+    clean_tag,
 )
 
 Clock = Callable[[], float]
@@ -44,6 +45,7 @@ class Library(OrganisationHooks):
         organisation: Organisation | None = None,
         huge_video_id: str | None = None,
         huge_video_size: int = 0,
+        known_places: Iterable[FakePlace] = (),
     ) -> None:
         self.seed = seed
         self.owner = owner or FakeOwner()
@@ -57,6 +59,9 @@ class Library(OrganisationHooks):
         self._by_id = {p.id: p for p in self._photos}
         self._albums: list[FakeAlbum] = list(albums)  # the user's custom order
         self._deleted: dict[str, FakePhoto] = {}  # what restore_photo can bring back
+        # Places that resolve (places.getInfo) though no photo is there now: Flickr knows
+        # every place on Earth; the fake, those of its photos and these.
+        self._known_places: list[FakePlace] = list(known_places)
         self._rng = random.Random(f"admin-{seed}")
         self._init_organisation(organisation or Organisation())
         stamps = [p.lastupdate for p in self._photos] + [a.date_update for a in self._albums]
@@ -102,6 +107,48 @@ class Library(OrganisationHooks):
 
     def __len__(self) -> int:
         return len(self._photos)
+
+    # --- tags and places ----------------------------------------------------------------
+
+    def raw_tags(self, clean: str | None = None) -> dict[str, list[str]]:
+        """Every raw spelling on the account's photos by clean form, both sorted: what
+        tags.getListUserRaw lists. `clean` keeps only that clean tag."""
+        with self.lock:
+            spellings: dict[str, set[str]] = {}
+            for photo in self._photos:
+                for raw in photo.tags:
+                    key = clean_tag(raw)
+                    if key and (clean is None or key == clean):
+                        spellings.setdefault(key, set()).add(raw)
+            return {key: sorted(spellings[key]) for key in sorted(spellings)}
+
+    def ambiguous_tags(self) -> dict[str, list[str]]:
+        """Clean tags spelt more than one way: which spelling a photo has, only its getInfo
+        says (the generator makes a few: see generator.SPELLINGS)."""
+        return {key: raws for key, raws in self.raw_tags().items() if len(raws) > 1}
+
+    def photos_tagged(self, clean: str) -> list[FakePhoto]:
+        """The account's photos carrying the tag whose clean form is `clean`."""
+        with self.lock:
+            return [p for p in self._photos if any(clean_tag(t) == clean for t in p.tags)]
+
+    @property
+    def places(self) -> list[FakePlace]:
+        """The distinct places of the account's geotagged photos, first use first. Each
+        photo's place_id is its place's most specific level; the others resolve too."""
+        with self.lock:
+            found = (p.geo.place for p in self._photos if p.geo is not None)
+            return list(dict.fromkeys(place for place in found if place is not None))
+
+    def find_place(self, place_id: str = "", woeid: str = "") -> FakePlace | None:
+        """The place with this place_id or woeid, at whatever level (places.getInfo):
+        a county id gives the county, with its region and country above it."""
+        with self.lock:
+            for place in self.places + self._known_places:
+                found = place.within(place_id, woeid)
+                if found is not None:
+                    return found
+            return None
 
     # --- clock --------------------------------------------------------------------------
 
@@ -243,6 +290,8 @@ class Library(OrganisationHooks):
                 photo.geo = None
             else:
                 photo.geo = FakeGeo(latitude, longitude, accuracy, place=place)
+                if place is not None and place not in self._known_places:
+                    self._known_places.append(place)  # still resolves after a move
             self._touch(photo)
             return photo
 

@@ -261,6 +261,9 @@ def render_photo(
     """A listing item: the bare fields plus exactly the requested extras, Flickr's names/types.
     Another member's photo (a favourite, a gallery's) names that member as its owner."""
     owner = photo.owner or ctx.library.owner
+    ignored = ctx.faults.ignored_extras
+    if ignored:
+        extras = extras - ignored
     item: JSONDict = {"id": photo.id}
     if with_owner:
         item["owner"] = owner.nsid
@@ -302,8 +305,18 @@ def render_photo(
         item["pathalias"] = owner.path_alias
     if "count_comments" in extras:
         item["count_comments"] = str(len(photo.comments))
+    # Undocumented extras of Flickr's web client. Counts are strings like views, flags
+    # ints like its can_comment and rotation (one real item has "count_faves":"14",
+    # "can_comment":1, "rotation":0).
     if "count_faves" in extras:
-        item["count_faves"] = "0"
+        item["count_faves"] = str(photo.faves)
+    if "count_views" in extras:
+        item["count_views"] = str(photo.views)
+    if "realname" in extras:
+        item["realname"] = owner.realname
+    if "can_download" in extras:
+        # the same answer as getInfo's usage.candownload: the original is offered
+        item["can_download"] = int(has_original(photo, ctx.library.pro))
     if "safety_level" in extras:
         item["safety_level"] = str(photo.safety_level)
     if "rotation" in extras:

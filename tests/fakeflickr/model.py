@@ -61,17 +61,113 @@ class FakeOwner:
         )
 
 
-@dataclass(slots=True, frozen=True)
-class FakePlace:
-    """Reverse-geocoded names as getInfo's `location` reports them."""
+PlaceType = Literal["neighbourhood", "locality", "county", "region", "country"]
+# Flickr's place_type_id for each level (flickr.places.getPlaceTypes).
+PLACE_TYPE_IDS: dict[PlaceType, int] = {
+    "neighbourhood": 22,
+    "locality": 7,
+    "county": 9,
+    "region": 8,
+    "country": 12,
+}
+# One level as FakePlace.of takes it: (type, name, place_id, woeid, latitude, longitude).
+PlaceSpec = tuple[PlaceType, str, str, str, float, float]
 
-    locality: str
-    county: str
-    region: str
-    country: str
+
+@dataclass(slots=True, frozen=True)
+class FakePlaceLevel:
+    """One level of Flickr's place hierarchy; a place of its own, with its own ids."""
+
+    place_type: PlaceType
+    name: str
     place_id: str
     woeid: str
-    neighbourhood: str = ""
+    latitude: float
+    longitude: float
+    place_url: str
+
+
+@dataclass(slots=True, frozen=True)
+class FakePlace:
+    """Where a geotagged photo is, as reverse geocoding put it: its levels, the most
+    specific (neighbourhood, else locality) first and the country last. A level may be
+    missing (no county). The photo's `place_id`/`woeid` are those of the first level; each
+    level resolves on its own through places.getInfo (`within`)."""
+
+    levels: tuple[FakePlaceLevel, ...]
+    timezone: str
+
+    @classmethod
+    def of(cls, timezone: str, *levels: PlaceSpec) -> FakePlace:
+        """Build from (type, name, place_id, woeid, latitude, longitude), country first.
+        Flickr's place_url: the names down to this level, `+` for spaces; a county has
+        none of its own and goes by its id."""
+        built: list[FakePlaceLevel] = []
+        path = ""
+        for place_type, name, place_id, woeid, lat, lon in levels:
+            if place_type == "county":
+                url = f"/{place_id}"
+            else:
+                path += "/" + name.replace(" ", "+")
+                url = path
+            built.append(FakePlaceLevel(place_type, name, place_id, woeid, lat, lon, url))
+        return cls(tuple(reversed(built)), timezone)
+
+    @property
+    def place_id(self) -> str:
+        return self.levels[0].place_id
+
+    @property
+    def woeid(self) -> str:
+        return self.levels[0].woeid
+
+    @property
+    def place_type(self) -> PlaceType:
+        return self.levels[0].place_type
+
+    def level(self, place_type: PlaceType) -> FakePlaceLevel | None:
+        return next((lv for lv in self.levels if lv.place_type == place_type), None)
+
+    def name_of(self, place_type: PlaceType) -> str:
+        """The name at that level, "" when the place has no such level."""
+        found = self.level(place_type)
+        return found.name if found else ""
+
+    @property
+    def neighbourhood(self) -> str:
+        return self.name_of("neighbourhood")
+
+    @property
+    def locality(self) -> str:
+        return self.name_of("locality")
+
+    @property
+    def county(self) -> str:
+        return self.name_of("county")
+
+    @property
+    def region(self) -> str:
+        return self.name_of("region")
+
+    @property
+    def country(self) -> str:
+        return self.name_of("country")
+
+    @property
+    def name(self) -> str:
+        """Flickr's display name: this level and the ones above it, the county left out
+        ("Montreal, Quebec, Canada")."""
+        parts = [self.levels[0].name]
+        parts += [lv.name for lv in self.levels[1:] if lv.place_type != "county"]
+        return ", ".join(parts)
+
+    def within(self, place_id: str = "", woeid: str = "") -> FakePlace | None:
+        """The place one of these levels is (itself and the levels above it), found by
+        place_id or woeid; None when no level has that id."""
+        for index, lv in enumerate(self.levels):
+            if (place_id and lv.place_id == place_id) or (woeid and lv.woeid == woeid):
+                return FakePlace(self.levels[index:], self.timezone)
+        return None
 
 
 @dataclass(slots=True)
@@ -162,6 +258,7 @@ class FakePhoto:
     isfamily: bool = False
     safety_level: int = 0
     views: int = 0
+    faves: int = 0  # how many members faved it (the count_faves extra)
     rotation: int = 0
     can_download: bool = True
     geo: FakeGeo | None = None
@@ -298,11 +395,16 @@ def is_machine_tag(raw: str) -> bool:
     return _MACHINE_TAG.match(raw.strip()) is not None
 
 
+def _squeeze(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch not in _DROPPED)
+
+
 def clean_tag(raw: str) -> str:
-    """Flickr's normalised tag: lower-case, spaces and punctuation dropped (namespace kept)."""
+    """Flickr's normalised tag: lower-case, spaces and punctuation dropped. A machine tag
+    keeps its `namespace:predicate=` and loses them only in its value:
+    `dc:identifier=https://x.org/a` -> `dc:identifier=httpsxorga`."""
     match = _MACHINE_TAG.match(raw.strip())
     if match:
         ns, pred, value = match.groups()
-        value = re.sub(r'[\s"]', "", value.lower())
-        return f"{ns.lower()}:{pred.lower()}={value}"
-    return "".join(ch for ch in raw.lower() if ch not in _DROPPED)
+        return f"{ns.lower()}:{pred.lower()}={_squeeze(value)}"
+    return _squeeze(raw)

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakeflickr import rest_account, rest_lists, rest_photo
+from tests.fakeflickr import rest_account, rest_lists, rest_photo, rest_places, rest_tags
 from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, OAuthRejected, ServerContext
 from tests.fakeflickr.faults import TOO_MANY, ApiFault
 from tests.fakeflickr.listing import int_param
@@ -41,6 +41,8 @@ METHODS: dict[str, tuple[Method, bool]] = {
     "flickr.galleries.getPhotos": (rest_account.galleries_get_photos, False),
     "flickr.people.getGroups": (rest_account.people_get_groups, True),
     "flickr.contacts.getList": (rest_account.contacts_get_list, True),
+    "flickr.tags.getListUserRaw": (rest_tags.tags_get_list_user_raw, True),
+    "flickr.places.getInfo": (rest_places.places_get_info, False),
 }
 
 

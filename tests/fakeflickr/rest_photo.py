@@ -49,10 +49,14 @@ def _location(photo: FakePhoto) -> JSONDict | None:
     }
     if geo.place:
         place = geo.place
-        for level in ("neighbourhood", "locality", "county", "region", "country"):
-            name = getattr(place, level)
-            if name:
-                out[level] = {"_content": name, "place_id": place.place_id, "woeid": place.woeid}
+        # Each level carries its own ids, the ones places.getInfo knows it by; the
+        # location's own are the most specific level's, as in the listing's geo extra.
+        for level in place.levels:
+            out[level.place_type] = {
+                "_content": level.name,
+                "place_id": level.place_id,
+                "woeid": level.woeid,
+            }
         out |= {"place_id": place.place_id, "woeid": place.woeid}
     return out
 
