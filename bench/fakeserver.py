@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakeflickr import FakeFlickr, Library, generate_library
-from tests.fakeflickr.model import FakeComment
+from tests.fakeflickr.model import FakeComment, clean_tag
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class FakeSpec:
     uniform: bool = True
     video_share: float | None = None
     comment_share: float | None = None
+    ambiguous_share: float | None = None  # items carrying a tag the account spells two ways
     api_latency: float = 0.0  # seconds before every REST answer
     api_quota: int | None = None
     quota_window: float = 1.0
@@ -76,7 +77,26 @@ def build_library(spec: FakeSpec) -> Library:
                 photo.originalformat = "jpg"
     if spec.comment_share is not None:
         set_comment_share(library, spec.comment_share, random.Random(f"comments-{spec.seed}"))
+    if spec.ambiguous_share is not None:
+        rnd = random.Random(f"spellings-{spec.seed}")
+        set_ambiguous_share(library, spec.ambiguous_share, rnd)
     return library
+
+
+AMBIGUOUS_SPELLINGS = ("New York", "NewYork", "new york")  # one clean tag: newyork
+
+
+def set_ambiguous_share(library: Library, share: float, rnd: random.Random) -> None:
+    """Exactly round(share × items) items carry a tag the account spells several ways (only
+    getInfo tells which spelling a photo has); no other item carries such a tag. The
+    generator spells its few such tags on a large share of a small library's photos."""
+    ambiguous = set(library.ambiguous_tags())
+    photos = library.photos
+    chosen = sorted(rnd.sample(range(len(photos)), round(len(photos) * share)))
+    for photo in photos:
+        photo.tags = [t for t in photo.tags if clean_tag(t) not in ambiguous]
+    for n, index in enumerate(chosen):
+        photos[index].tags.append(AMBIGUOUS_SPELLINGS[n % len(AMBIGUOUS_SPELLINGS)])
 
 
 def set_comment_share(library: Library, share: float, rnd: random.Random) -> None:
