@@ -62,6 +62,10 @@ class DeepMetadata:
         self.workers = max(1, workers)
 
     async def run(self) -> None:
+        counts = await asyncio.to_thread(self.state.counts)
+        self.stats.deep_total = counts["awaiting_deep"]
+        if not self.stats.deep_total:
+            return
         rows: asyncio.Queue[StoredPhoto | None] = asyncio.Queue(maxsize=self.workers * 2)
         async with asyncio.TaskGroup() as tg:
             for _ in range(self.workers):

@@ -163,6 +163,7 @@ class Stats:
     failed: int = 0
     deferred: int = 0  # left for the next run: the API budget (--max-api-calls) ran out
     deep: int = 0  # photos given deep metadata (getInfo's notes, people, permissions)
+    deep_total: int = 0  # photos the deep pass set out to do (0 until it starts)
     awaiting_deep: int = 0  # photos whose deep metadata is still to come (next runs)
     budget_spent: bool = False  # --max-api-calls stopped the run's API calls
     finished: int = 0  # jobs the writer has closed, successfully or not

@@ -34,10 +34,11 @@ def human_bytes(n: float) -> str:
 
 def status_line(stats: Stats, elapsed: float) -> str:
     rate = stats.bytes_downloaded / elapsed if elapsed > 0 else 0.0
+    deep = f", deep metadata {stats.deep}/{stats.deep_total}" if stats.deep_total else ""
     return (
         f"listed {stats.listed}, done {stats.finished}/{stats.jobs}, failed {stats.failed}, "
         f"{human_bytes(stats.bytes_downloaded)} at {human_bytes(rate)}/s, "
-        f"{sum(stats.api_calls.values())} API calls"
+        f"{sum(stats.api_calls.values())} API calls{deep}"
     )
 
 
@@ -76,11 +77,16 @@ async def _rich_loop(stats: Stats, console: Console) -> None:
         try:
             while True:
                 elapsed = max(time.monotonic() - started, 1e-6)
+                deep = stats.deep_total > 0  # the files are done: getInfo's pass
                 progress.update(
                     task,
-                    description="listing" if stats.jobs == 0 else "backing up",
-                    total=stats.jobs or None,
-                    completed=stats.finished,
+                    description="deep metadata"
+                    if deep
+                    else "listing"
+                    if stats.jobs == 0
+                    else "backing up",
+                    total=(stats.deep_total if deep else stats.jobs) or None,
+                    completed=stats.deep if deep else stats.finished,
                     bytes=human_bytes(stats.bytes_downloaded),
                     rate=human_bytes(stats.bytes_downloaded / elapsed),
                     api=sum(stats.api_calls.values()),
