@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextvars
 import json
 import logging
 import math
@@ -77,6 +78,9 @@ AUTH_CODES = range(95, 101)  # 95 SSL, 96/97 signature, 98 token, 99 permissions
 TRANSIENT_CODES = frozenset({0, 105, 106, 201})
 UNAVAILABLE_TEXT = "not currently available"
 JSONP_PREFIX = "jsonFlickrApi("
+# Set in a task whose calls may wait for everybody else's (deep metadata during downloads).
+BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("background", default=False)
+
 # The calls --max-api-calls stops: per-photo metadata (and the account-wide lookups that
 # serve it), which is where a big account's API time goes.
 CAPPED_METHODS = frozenset(
@@ -290,19 +294,19 @@ class FlickrAPI:
     async def _call_once(self, method: str, query: list[tuple[str, str]]) -> dict[str, Any]:
         self._spend(method)
         url = f"{self.settings.rest_url}?{encode_query(query)}"
-        async with self.limiter:
-            self.calls[method] += 1
-            log.debug("GET %s %s", method, {k: v for k, v in query if k != "method"})
-            # Signed per attempt: Flickr rejects a replayed nonce.
-            headers = sign_request(self.settings, "GET", url)
-            try:
-                async with self.session.get(URL(url, encoded=True), headers=headers) as resp:
-                    status = resp.status
-                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                    body = await resp.read()
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                detail = scrub(str(exc)) or type(exc).__name__
-                raise NetworkError(f"{method}: {detail}") from exc
+        await self.limiter.acquire(background=BACKGROUND.get())
+        self.calls[method] += 1
+        log.debug("GET %s %s", method, {k: v for k, v in query if k != "method"})
+        # Signed per attempt: Flickr rejects a replayed nonce.
+        headers = sign_request(self.settings, "GET", url)
+        try:
+            async with self.session.get(URL(url, encoded=True), headers=headers) as resp:
+                status = resp.status
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                body = await resp.read()
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            detail = scrub(str(exc)) or type(exc).__name__
+            raise NetworkError(f"{method}: {detail}") from exc
         if status != 429:
             self.limiter.throttle.succeeded()
         return self._parse(method, status, retry_after, body)

@@ -1,11 +1,14 @@
-"""DeepMetadata.run(): getInfo's notes, people and permissions, after every file is safe.
+"""DeepMetadata.run(): getInfo's notes, people and permissions, once each file is safe.
 
-Runs once the photos' stages are done (every file and its list-level sidecar on disk), with
-the API budget that is left, and goes on across runs: the state database says which photos
-still lack deep metadata (`metadata_level`). Per photo: getInfo, people.getList where getInfo
-says someone is in it, then the sidecar is rewritten (atomically, album copies re-linked)
-and only then does state say "deep". A run killed at any point loses at most the calls of
-the photos in hand.
+A photo's deep metadata is asked only after its file and list-level sidecar are on disk:
+beside the downloads with the API calls the listing and the list level leave (background
+callers of the token bucket), then, once every file is in, for every photo of the archive
+still waiting (older runs' too). With --max-api-calls the whole pass waits for the files, so
+the budget goes to the list level first. It continues across runs: the state database says
+which photos still lack deep metadata (`metadata_level`). Per photo: getInfo, people.getList
+where getInfo says someone is in it, then the sidecar is rewritten (atomically, album copies
+re-linked) and only then does state say "deep". A run killed at any point loses at most the
+calls of the photos in hand.
 """
 
 from __future__ import annotations
@@ -16,14 +19,14 @@ from pathlib import Path
 
 from flickr_async import portable, sidecar, xmp
 from flickr_async.account import Person
-from flickr_async.api import FlickrAPI
+from flickr_async.api import BACKGROUND, FlickrAPI
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
 from flickr_async.fsutil import Scratch, write_atomic, write_if_changed
 from flickr_async.jobs import Stats
 from flickr_async.metadata import people_of
 from flickr_async.models import Photo
 from flickr_async.settings import Settings
-from flickr_async.state import State, StoredPhoto
+from flickr_async.state import State
 from flickr_async.writer import (
     finish_in_thread,
     is_jpeg,
@@ -40,7 +43,13 @@ BATCH = 500  # rows read from state at a time
 
 class DeepMetadata:
     """A few API workers over the photos that lack deep metadata; the token bucket sets
-    the pace, --max-api-calls where it ends."""
+    the pace, --max-api-calls where it ends.
+
+    Beside the files (`placed` given): photos the writer has just placed, as background
+    callers of the token bucket, so listing and list-level calls always go first and only
+    the budget they leave is used. After the files (`files_done`): every photo of the
+    archive still waiting, older runs' included, in id order.
+    """
 
     def __init__(
         self,
@@ -51,6 +60,9 @@ class DeepMetadata:
         stats: Stats,
         scratch: Scratch,
         workers: int,
+        placing: asyncio.Lock,
+        files_done: asyncio.Event,
+        placed: asyncio.Queue[str] | None = None,
     ) -> None:
         assert settings.out is not None
         self.api = api
@@ -60,69 +72,93 @@ class DeepMetadata:
         self.stats = stats
         self.scratch = scratch
         self.workers = max(1, workers)
+        self.placing = placing
+        self.files_done = files_done
+        self.placed = placed
 
     async def run(self) -> None:
-        counts = await asyncio.to_thread(self.state.counts)
-        self.stats.deep_total = counts["awaiting_deep"]
-        if not self.stats.deep_total:
-            return
-        rows: asyncio.Queue[StoredPhoto | None] = asyncio.Queue(maxsize=self.workers * 2)
+        work: asyncio.Queue[tuple[str, bool] | None] = asyncio.Queue(maxsize=self.workers * 2)
         async with asyncio.TaskGroup() as tg:
             for _ in range(self.workers):
-                tg.create_task(self._work(rows))
-            after = ""
-            while not self.api.budget_spent:
-                batch = await asyncio.to_thread(self.state.awaiting_deep, after, BATCH)
-                if not batch:
-                    break
-                for row in batch:
-                    if self.api.budget_spent:
-                        break
-                    await rows.put(row)
-                after = batch[-1].id
+                tg.create_task(self._work(work))
+            await self._feed(work)
             for _ in range(self.workers):
-                await rows.put(None)
-        self.stats.awaiting_deep = (await asyncio.to_thread(self.state.counts))["awaiting_deep"]
+                await work.put(None)
+        counts = await asyncio.to_thread(self.state.counts)
+        self.stats.awaiting_deep = counts["awaiting_deep"]
 
-    async def _work(self, rows: asyncio.Queue[StoredPhoto | None]) -> None:
-        while (row := await rows.get()) is not None:
+    async def _feed(self, work: asyncio.Queue[tuple[str, bool] | None]) -> None:
+        placed = self.placed
+        while placed is not None and not (self.files_done.is_set() and placed.empty()):
+            try:
+                photo_id = await asyncio.wait_for(placed.get(), timeout=0.25)
+            except TimeoutError:
+                continue
+            if self.api.budget_spent:
+                return
+            await work.put((photo_id, True))
+        await self.files_done.wait()
+        counts = await asyncio.to_thread(self.state.counts)
+        self.stats.deep_total = self.stats.deep + counts["awaiting_deep"]
+        after = ""
+        while not self.api.budget_spent:
+            batch = await asyncio.to_thread(self.state.awaiting_deep, after, BATCH)
+            if not batch:
+                return
+            for row in batch:
+                if self.api.budget_spent:
+                    return
+                await work.put((row.id, False))
+            after = batch[-1].id
+
+    async def _work(self, work: asyncio.Queue[tuple[str, bool] | None]) -> None:
+        while (item := await work.get()) is not None:
+            photo_id, background = item
             if self.api.budget_spent:
                 continue  # drain: what is left waits for the next run
+            token = BACKGROUND.set(background)
             try:
-                photo = await self.api.photos_get_info_by_id(row.id)
+                photo = await self.api.photos_get_info_by_id(photo_id)
                 people = await people_of(self.api, photo)
-                await finish_in_thread(self._apply, row, photo, people)
+                async with self.placing:
+                    applied = await finish_in_thread(self._apply, photo_id, photo, people)
             except (AuthError, StorageError):
                 raise
             except ApiBudgetSpent:
                 continue
             except FlickrAsyncError as exc:
                 self.stats.failed += 1
-                self.stats.failures[row.id] = f"deep metadata: {exc}"
-                log.warning("photo %s: deep metadata failed: %s", row.id, exc)
+                self.stats.failures[photo_id] = f"deep metadata: {exc}"
+                log.warning("photo %s: deep metadata failed: %s", photo_id, exc)
                 continue
-            self.stats.deep += 1
+            finally:
+                BACKGROUND.reset(token)
+            self.stats.deep += int(applied)
 
-    def _apply(self, row: StoredPhoto, photo: Photo, people: tuple[Person, ...]) -> None:
-        assert row.path is not None
+    def _apply(self, photo_id: str, photo: Photo, people: tuple[Person, ...]) -> bool:
+        """The sidecar and state of one photo, as they are now (the writer may have moved or
+        rewritten it since it was queued): False when there is nothing to add to."""
+        row = self.state.photo(photo_id)
+        if row is None or not row.is_done or row.path is None or row.metadata_level == "deep":
+            return False
         primary = self.out / row.path
         old = read_sidecar(primary)
         if old is None:
             # Nothing to add to: the next run's "changed" job rebuilds the sidecar first.
-            log.warning("photo %s: its sidecar is unreadable; rebuilt next run", row.id)
-            self.state.mark_metadata_stale(row.id)
-            return
+            log.warning("photo %s: its sidecar is unreadable; rebuilt next run", photo_id)
+            self.state.mark_metadata_stale(photo_id)
+            return False
         doc = sidecar.with_deep(old, photo, people)
-        doc.setdefault("metadata_level", "deep")
         write_atomic(sidecar_file(primary), sidecar.dumps(doc), self.scratch)
         beside = [sidecar_file(primary)]
         meta = portable.from_sidecar(doc)
-        changed = meta != portable.from_sidecar(old)
         if self.settings.xmp:
             write_if_changed(xmp_file(primary), xmp.packet(meta), self.scratch)
             beside.append(xmp_file(primary))
         link_beside(primary, beside, [self.out / rel for rel in row.links], self.scratch)
         # What the file itself carries changed (an archive made with --metadata basic gets
         # tags as typed, place names): re-embedded from the sidecar by the next run.
+        changed = meta != portable.from_sidecar(old)
         re_embed = changed and self.settings.exif and primary.exists() and is_jpeg(primary)
-        self.state.record_deep(row.id, re_embed=re_embed)
+        self.state.record_deep(photo_id, re_embed=re_embed)
+        return True

@@ -112,6 +112,14 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
     parts_dir.mkdir(parents=True, exist_ok=True)
     scratch = Scratch(base / "tmp")
     scratch.clear()  # leftovers of a killed run: never under a final name, safe to drop
+    deep_scratch = Scratch(base / "tmp-deep")  # its own: the writer clears `scratch`
+    deep_scratch.clear()
+    deep = settings.metadata == "deep"
+    # With a --max-api-calls cap the deep pass waits for the files: the budget goes to the
+    # list level first. Without one it runs beside them, on the calls the others leave.
+    beside = deep and settings.max_api_calls is None
+    placing = asyncio.Lock()
+    placed: asyncio.Queue[str] | None = asyncio.Queue() if beside else None
     writer = Writer(
         settings=settings,
         state=state,
@@ -121,6 +129,8 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         scratch=scratch,
         parts_dir=parts_dir,
         organisation=True,
+        placing=placing,
+        placed=placed,
     )
     file_servers = throttle_for(settings)  # a CDN 429 holds back every download worker
     downloaders = [
@@ -144,38 +154,47 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         )
         for _ in range(api_workers)
     ]
-    await run_together(
-        [
-            producer.run(),
-            organiser.run(),
-            writer.run(),
-            *(d.run() for d in downloaders),
-            *(f.run() for f in fetchers),
-        ]
-    )
-    faves = organiser.found.favorites if organiser.found else None
-    if settings.favorites and faves is not None:
-        keeper = FavoritesKeeper(
-            api=api,
-            settings=settings,
-            state=state,
-            stats=stats,
-            scratch=scratch,
-            parts_dir=parts_dir,
-            throttle=file_servers,
+    files_done = asyncio.Event()
+
+    async def files() -> None:
+        await run_together(
+            [
+                producer.run(),
+                organiser.run(),
+                writer.run(),
+                *(d.run() for d in downloaders),
+                *(f.run() for f in fetchers),
+            ]
         )
-        await keeper.run(faves)
-    if settings.metadata == "deep":
-        # Last: every file and its list-level sidecar are safe; the budget left goes here.
-        deep = DeepMetadata(
+        faves = organiser.found.favorites if organiser.found else None
+        if settings.favorites and faves is not None:
+            keeper = FavoritesKeeper(
+                api=api,
+                settings=settings,
+                state=state,
+                stats=stats,
+                scratch=scratch,
+                parts_dir=parts_dir,
+                throttle=file_servers,
+            )
+            await keeper.run(faves)
+        files_done.set()
+
+    if not deep:
+        await files()
+    else:
+        deep_pass = DeepMetadata(
             api=api,
             settings=settings,
             state=state,
             stats=stats,
-            scratch=scratch,
+            scratch=deep_scratch,
             workers=METADATA_WORKERS,
+            placing=placing,
+            files_done=files_done,
+            placed=placed,
         )
-        await deep.run()
+        await run_together([files(), deep_pass.run()])
     stats.budget_spent = api.budget_spent
 
 

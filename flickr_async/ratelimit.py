@@ -101,6 +101,10 @@ class TokenBucket:
         # Only the holder sleeps; everyone else queues behind it.
         self._lock = asyncio.Lock()
         self.acquired = 0
+        # Background callers (deep metadata) take a token only while no one else waits.
+        self._urgent = 0
+        self._calm = asyncio.Event()
+        self._calm.set()
 
     def pause(self, seconds: float) -> None:
         """Nobody acquires before now + seconds (Flickr throttles the whole key, not one task)."""
@@ -114,22 +118,42 @@ class TokenBucket:
     def paused_until(self) -> float:
         return self.throttle.paused_until
 
-    async def acquire(self) -> None:
-        """Wait for a token and spend it."""
-        async with self._lock:
+    async def acquire(self, *, background: bool = False) -> None:
+        """Wait for a token and spend it. A `background` caller yields to every other caller
+        waiting (it delays one of them by at most the token it is already waiting for)."""
+        if background:
             while True:
-                now = self._clock()
-                if now < self.throttle.paused_until:
-                    await self._sleep(self.throttle.paused_until - now)
-                    continue
-                self._refill(now)
-                # The epsilon absorbs float rounding: without it a bucket at 0.9999999999 tokens
-                # sleeps for 1e-17 s, which a large clock value cannot even register.
-                if self._tokens >= 1.0 - _EPSILON:
-                    self._tokens = max(0.0, self._tokens - 1.0)
-                    self.acquired += 1
+                await self._calm.wait()
+                async with self._lock:
+                    if self._urgent:
+                        continue
+                    await self._take()
                     return
-                await self._sleep((1.0 - self._tokens) / self.rate)
+        self._urgent += 1
+        self._calm.clear()
+        try:
+            async with self._lock:
+                await self._take()
+        finally:
+            self._urgent -= 1
+            if not self._urgent:
+                self._calm.set()
+
+    async def _take(self) -> None:
+        """Under the lock: sleep until a token is there (and the gate open), spend it."""
+        while True:
+            now = self._clock()
+            if now < self.throttle.paused_until:
+                await self._sleep(self.throttle.paused_until - now)
+                continue
+            self._refill(now)
+            # The epsilon absorbs float rounding: without it a bucket at 0.9999999999 tokens
+            # sleeps for 1e-17 s, which a large clock value cannot even register.
+            if self._tokens >= 1.0 - _EPSILON:
+                self._tokens = max(0.0, self._tokens - 1.0)
+                self.acquired += 1
+                return
+            await self._sleep((1.0 - self._tokens) / self.rate)
 
     def _refill(self, now: float) -> None:
         elapsed = max(0.0, now - self._updated)

@@ -343,10 +343,12 @@ class State:
 
     def awaiting_deep(self, after: str = "", limit: int = 500) -> list[StoredPhoto]:
         """Archived photos (still on Flickr) whose sidecars lack deep metadata, in id order
-        from `after`: the deep stage's work, in batches."""
+        from `after`: the deep stage's work, in batches. Not those whose list-level metadata
+        is owed too (the next run's "changed" job comes first)."""
         rows = self._query(
             """SELECT * FROM photos WHERE status = 'done' AND path IS NOT NULL
-                 AND deleted_on_flickr IS NULL AND metadata_level != 'deep' AND id > ?
+                 AND deleted_on_flickr IS NULL AND metadata_level != 'deep'
+                 AND metadata_stale = 0 AND id > ?
                ORDER BY id LIMIT ?""",
             (after, limit),
         )

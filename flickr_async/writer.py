@@ -99,6 +99,8 @@ class Writer:
         scratch: Scratch,
         parts_dir: Path,
         organisation: bool = False,
+        placing: asyncio.Lock | None = None,
+        placed: asyncio.Queue[str] | None = None,
     ) -> None:
         assert settings.out is not None
         self.settings = settings
@@ -116,14 +118,18 @@ class Writer:
         self.today = dt.date.today().isoformat()
         self.organisation = organisation  # an Organiser sends the account's organisation
         self._builders = asyncio.Semaphore(BUILDERS)
-        self._placing = asyncio.Lock()
+        # Sidecars and state change one photo at a time (shared with the deep pass).
+        self._placing = placing or asyncio.Lock()
+        # Ids of photos placed below deep metadata, for the deep pass running beside.
+        self.placed = placed
 
     async def run(self) -> None:
         try:
             async with asyncio.TaskGroup() as closing:
                 listing = await self._consume(closing)
             if listing.gone:
-                await finish_in_thread(self._mark_deleted, listing.gone)
+                async with self._placing:
+                    await finish_in_thread(self._mark_deleted, listing.gone)
             if listing.forgotten:
                 await finish_in_thread(self.state.forget, listing.forgotten)
             await finish_in_thread(self._sweep_parts)
@@ -216,6 +222,8 @@ class Writer:
                 built = await finish_in_thread(self._build, item)
                 async with self._placing:  # names and state change one photo at a time
                     await finish_in_thread(self._place, item, built)
+                if self.placed is not None and built.level == "list" and not built.stale:
+                    self.placed.put_nowait(photo_id)
                 self.stats.finished += 1
                 if item.metadata_error is not None and item.deferred:
                     self.stats.deferred += 1  # placed; its metadata waits for the budget

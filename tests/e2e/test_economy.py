@@ -83,10 +83,11 @@ def test_deep_metadata_comes_after_every_file_and_loses_nothing_of_get_info(
     calls = fake.counters.api_calls
     assert calls[GET_INFO] == len(library.photos)  # once each: list level asked none twice
     log = fake.counters.log
-    last_file = max(i for i, entry in enumerate(log) if entry.startswith("file:"))
-    # Before the last file only the list level's own fallbacks (ambiguous tags) call getInfo.
-    assert log[:last_file].count(GET_INFO) <= len(ambiguous_tagged(library))
-    assert log[last_file:].count(GET_INFO) >= len(library.photos) - len(ambiguous_tagged(library))
+    fallbacks = ambiguous_tagged(library)  # the list level's own getInfo, beside the download
+    for index, method, photo_id in fake.counters.photo_calls:
+        if method == GET_INFO and photo_id not in fallbacks:
+            # deep metadata: only once the photo's file is in
+            assert log.index(f"file:{photo_id}") < index, photo_id
     docs = sidecars(out)
     assert {d["metadata_level"] for d in docs.values()} == {"deep"}
     for photo in library.photos:
@@ -172,7 +173,7 @@ def deep_rows(out: Path) -> int:
         return 0
 
 
-def test_a_run_killed_during_deep_metadata_leaves_a_whole_archive_and_the_next_finishes(
+def test_a_run_killed_mid_way_leaves_whole_list_level_sidecars_and_the_next_finishes(
     fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
 ) -> None:
     fake.faults.api_latency = 0.05  # the deep pass takes a while: time to catch it
@@ -183,19 +184,26 @@ def test_a_run_killed_during_deep_metadata_leaves_a_whole_archive_and_the_next_f
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    docs = sidecars(out)
-    assert len(docs) == len(library.photos)  # every file was in before deep began
-    levels = Counter(d["metadata_level"] for d in docs.values())
-    assert levels["list"] > 0 and set(levels) == {"list", "deep"}, levels
-    for photo in library.photos:  # list level is whole: tags as typed, machine tags apart
-        doc = docs[photo.id]
-        assert sorted(doc["tags"] + doc["machine_tags"]) == sorted(photo.tags), photo.id
+    state = State(out / ".flickr-async" / "state.sqlite3")
+    try:
+        done = {r.id: r for r in state.photos() if r.is_done}
+    finally:
+        state.close()
+    levels = Counter(row.metadata_level for row in done.values())
+    assert levels["deep"] > 0 and set(levels) <= {"list", "deep"}, levels
+    for photo_id, row in done.items():  # every finished file has whole list-level metadata
+        assert row.path is not None
+        doc = sidecar(out / row.path)
+        assert doc["metadata_level"] == row.metadata_level, photo_id
+        raw = library.photo(photo_id).tags
+        assert sorted(doc["tags"] + doc["machine_tags"]) == sorted(raw), photo_id
     checked = run_cli(env, "verify", str(out))
     assert checked.code == 0, checked.stdout  # album copies share each rewritten sidecar
 
     fake.faults.api_latency = 0.0
     fake.counters.reset()
     assert backup(env, out) == 0
-    assert fake.counters.api_calls[GET_INFO] <= levels["list"] + 4  # + those in hand
-    assert sum(fake.counters.file_requests.values()) == 0
+    left = len(library.photos) - levels["deep"]
+    assert fake.counters.api_calls[GET_INFO] <= left + 4  # + those in hand at the kill
+    assert not any(fake.counters.file_requests[pid] for pid in done)
     assert {d["metadata_level"] for d in sidecars(out).values()} == {"deep"}

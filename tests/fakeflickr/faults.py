@@ -267,6 +267,7 @@ class Counters:
             self._files: Counter[str] = Counter()
             self._bytes: Counter[str] = Counter()
             self._log: list[str] = []
+            self._photo_calls: list[tuple[int, str, str]] = []
             self._peak = self._in_flight
 
     @property
@@ -309,9 +310,17 @@ class Counters:
         with self._lock:
             return self._peak
 
-    def count_api(self, method: str) -> None:
+    @property
+    def photo_calls(self) -> list[tuple[int, str, str]]:
+        """(index in `log`, method, photo id) of every REST call about one photo."""
+        with self._lock:
+            return list(self._photo_calls)
+
+    def count_api(self, method: str, photo_id: str | None = None) -> None:
         with self._lock:
             self._api[method] += 1
+            if photo_id:
+                self._photo_calls.append((len(self._log), method, photo_id))
             self._log.append(method)
 
     def count_too_many(self, method: str) -> None:

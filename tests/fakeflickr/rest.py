@@ -116,7 +116,7 @@ async def handle_rest(request: web.Request) -> web.Response:
     pairs, header = await request_params(request)
     params: dict[str, Any] = dict(pairs)
     method = params.get("method", "")
-    ctx.counters.count_api(method)
+    ctx.counters.count_api(method, params.get("photo_id"))
     fault = ctx.faults.take_api_fault(method)  # the quota counts a call when it arrives
     if ctx.faults.api_latency:
         await asyncio.sleep(ctx.faults.api_latency)

@@ -185,3 +185,33 @@ async def test_a_bucket_throttled_holds_every_acquirer() -> None:
     bucket.throttled()
     await asyncio.gather(bucket.acquire(), bucket.acquire())
     assert clock.now >= 2.0
+
+
+async def test_a_background_caller_takes_a_token_only_when_nobody_else_waits() -> None:
+    clock = VirtualClock()
+    bucket = bucket_with(clock, rate=1.0)
+    order: list[str] = []
+
+    async def take(name: str, *, background: bool) -> None:
+        await bucket.acquire(background=background)
+        order.append(name)
+
+    async with asyncio.TaskGroup() as group:
+        for n in range(3):
+            group.create_task(take(f"deep{n}", background=True))
+        await asyncio.sleep(0)  # the background callers queue first...
+        for n in range(3):
+            group.create_task(take(f"list{n}", background=False))  # ...and are overtaken
+    # deep0 had its token at once, deep1 held the bucket waiting for the next: the rest of
+    # the background waits for every other caller, though it queued first (no plain FIFO).
+    assert order == ["deep0", "deep1", "list0", "list1", "list2", "deep2"]
+    assert clock.now == pytest.approx(5.0)  # the pace is the same: one a second
+
+
+async def test_background_callers_alone_keep_the_rate() -> None:
+    clock = VirtualClock()
+    bucket = bucket_with(clock, rate=2.0)
+    async with asyncio.TaskGroup() as group:
+        for _ in range(5):
+            group.create_task(bucket.acquire(background=True))
+    assert clock.now == pytest.approx(2.0)
