@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from flickr_async import account_files, layout
-from flickr_async.api import FlickrAPI, open_api, throttle_for
-from flickr_async.downloader import Downloader
+from flickr_async.api import FlickrAPI, open_api
+from flickr_async.downloader import Downloader, FileServers
 from flickr_async.errors import CredentialsError, FlickrAsyncError
 from flickr_async.favorites import FavoritesKeeper
 from flickr_async.fsutil import Scratch, read_json
@@ -120,7 +120,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         parts_dir=parts_dir,
         organisation=True,
     )
-    file_servers = throttle_for(settings)  # a CDN 429 holds back every download worker
+    file_servers = FileServers.for_settings(settings)  # a CDN 429 slows every worker
     downloaders = [
         Downloader(
             api=api,
@@ -131,7 +131,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
             results=results,
             stats=stats,
             parts_dir=parts_dir,
-            throttle=file_servers,
+            servers=file_servers,
         )
         for _ in range(workers)
     ]
@@ -157,7 +157,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
             stats=stats,
             scratch=scratch,
             parts_dir=parts_dir,
-            throttle=file_servers,
+            servers=file_servers,
         )
         await keeper.run(faves)
 
