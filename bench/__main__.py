@@ -10,10 +10,18 @@ import traceback
 from collections.abc import Callable
 from types import ModuleType
 
-from bench import budget, economy, memory, report, scaling, throughput, versus
-from bench.common import Section
+from bench import budget, economy, memory, report, scaling, startup, throughput, versus
+from bench.common import Section, compile_package
 
-BENCHMARKS: tuple[ModuleType, ...] = (scaling, versus, throughput, economy, budget, memory)
+BENCHMARKS: tuple[ModuleType, ...] = (
+    scaling,
+    versus,
+    throughput,
+    economy,
+    budget,
+    memory,
+    startup,
+)
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 
 
@@ -62,6 +70,7 @@ def run_one(module: ModuleType, quick: bool) -> Section:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     chosen = [BY_NAME[n] for n in args.names] if args.names else list(BENCHMARKS)
+    compile_package()
     sections = [run_one(module, args.quick) for module in chosen]
     print("\n" + report.table(sections))
     if not args.no_write:

@@ -293,6 +293,7 @@ class Counters:
             self._peak = self._in_flight
             self._file_429s = 0
             self._peak_since_429 = self._in_flight
+            self._first_at: dict[str, float] = {}
 
     @property
     def api_calls(self) -> Counter[str]:
@@ -341,14 +342,26 @@ class Counters:
         with self._lock:
             return self._peak_since_429
 
+    def first_at(self, what: str) -> float | None:
+        """time.monotonic() when the first request of a kind arrived: a REST method name,
+        "api" (any REST or OAuth call) or "file". On Linux that clock is the system's
+        CLOCK_MONOTONIC, so another process can compare it with its own (start-up figures)."""
+        with self._lock:
+            return self._first_at.get(what)
+
     def count_api(self, method: str) -> None:
+        now = time.monotonic()
         with self._lock:
             self._api[method] += 1
             self._log.append(method)
+            self._first_at.setdefault("api", now)
+            self._first_at.setdefault(method, now)
 
     def file_slot(self, photo_id: str) -> FileSlot:
         """Count a file request and hold one in-flight place until `release()`."""
+        now = time.monotonic()
         with self._lock:
+            self._first_at.setdefault("file", now)
             self._files[photo_id] += 1
             self._log.append(f"file:{photo_id}")
             self._in_flight += 1

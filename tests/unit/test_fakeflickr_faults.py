@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import threading
+import time
 
 import pytest
 
@@ -273,6 +274,22 @@ def test_counters_reset_forgets_everything(fake: FakeFlickr, owner_client: Signe
     owner_client.call("flickr.test.login")
     fake.counters.reset()
     assert fake.counters.total_api_calls == 0 and not fake.counters.api_calls
+
+
+def test_counters_keep_when_the_first_request_of_each_kind_arrived(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    before = time.monotonic()
+    url = original_url(owner_client, photo)  # one getSizes call
+    fetch(url)
+    fetch(url)
+    counters = fake.counters
+    first_api, first_file = counters.first_at("api"), counters.first_at("file")
+    assert first_api is not None and first_file is not None
+    assert before <= first_api == counters.first_at("flickr.photos.getSizes") <= first_file
+    assert counters.first_at("flickr.photos.search") is None
+    counters.reset()
+    assert counters.first_at("api") is None and counters.first_at("file") is None
 
 
 def test_max_concurrent_files_records_the_peak_of_parallel_downloads(
