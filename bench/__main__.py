@@ -10,10 +10,19 @@ import traceback
 from collections.abc import Callable
 from types import ModuleType
 
-from bench import budget, economy, memory, quota, report, scaling, throughput, versus
-from bench.common import Section
+from bench import budget, economy, memory, quota, report, scaling, startup, throughput, versus
+from bench.common import Section, compile_package
 
-BENCHMARKS: tuple[ModuleType, ...] = (scaling, versus, throughput, economy, budget, memory, quota)
+BENCHMARKS: tuple[ModuleType, ...] = (
+    scaling,
+    versus,
+    throughput,
+    economy,
+    budget,
+    memory,
+    startup,
+    quota,
+)
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 
 
@@ -62,6 +71,7 @@ def run_one(module: ModuleType, quick: bool) -> Section:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     chosen = [BY_NAME[n] for n in args.names] if args.names else list(BENCHMARKS)
+    compile_package()
     sections = [run_one(module, args.quick) for module in chosen]
     print("\n" + report.table(sections))
     if not args.no_write:

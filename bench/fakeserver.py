@@ -141,6 +141,8 @@ def library_summary(library: Library) -> dict[str, Any]:
 def add_admin_routes(fake: FakeFlickr) -> None:
     async def counters(_: web.Request) -> web.Response:
         c = fake.counters
+        log = c.log
+        first_file = next((i for i, entry in enumerate(log) if entry.startswith("file:")), None)
         return web.json_response(
             {
                 "api_calls": dict(c.api_calls),
@@ -149,6 +151,15 @@ def add_admin_routes(fake: FakeFlickr) -> None:
                 "file_requests": sum(c.file_requests.values()),
                 "bytes_served": sum(c.bytes_served.values()),
                 "max_concurrent_files": c.max_concurrent_files,
+                "file_429s": c.file_429s,
+                # time.monotonic() of the first arrivals (CLOCK_MONOTONIC: comparable with
+                # the benchmark's own clock), and the API calls that came before any file
+                "first_at": {
+                    what: c.first_at(what)
+                    for what in ("api", "flickr.photos.search", "file")
+                    if c.first_at(what) is not None
+                },
+                "calls_before_first_file": log[:first_file] if first_file is not None else log,
             }
         )
 

@@ -39,7 +39,7 @@ from bench.fakeserver import FakeSpec
 from bench.watch import SidecarWatch, Watched
 
 NAME = "quota"
-TITLE = "7. Under Flickr's quota"
+TITLE = "8. Under Flickr's quota"
 
 TIME_SCALE = 8  # one benchmark second stands for this many real ones
 API_RATE = 1.0 * TIME_SCALE  # Flickr: 3,600 calls an hour per key = 1 call/s

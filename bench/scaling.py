@@ -23,7 +23,7 @@ FILE_SIZE = 512 * KiB
 BANDWIDTH = 1 * MiB  # bytes/s per connection
 LATENCY = 0.1  # s before the first byte
 LEVELS = (1, 2, 4, 8, 16)
-TARGET = 7.0  # c=8 at least this much faster than c=1
+TARGET = 7.5  # c=8 at least this much faster than c=1 (issue 10; 7.0 before)
 
 
 def library(quick: bool) -> FakeSpec:
@@ -92,7 +92,7 @@ def run(quick: bool) -> Section:
         speedup = walls[1] / walls[level]
         if level == 8:
             section.add(
-                "speed-up c=8 vs c=1 (wall)", ratio(speedup), f"≥ {TARGET:.0f}×", speedup >= TARGET
+                "speed-up c=8 vs c=1 (wall)", ratio(speedup), f"≥ {TARGET:g}×", speedup >= TARGET
             )
         else:
             section.add(f"speed-up c={level} vs c=1 (wall)", ratio(speedup))

@@ -15,7 +15,7 @@ import aiofiles
 import aiohttp
 
 from flickr_async import layout
-from flickr_async.api import FlickrAPI, parse_retry_after
+from flickr_async.api import FlickrAPI, parse_retry_after, throttle_for
 from flickr_async.errors import (
     DownloadError,
     NetworkError,
@@ -24,7 +24,7 @@ from flickr_async.errors import (
 )
 from flickr_async.jobs import Downloaded, Job, Message, Stats, serve_jobs
 from flickr_async.models import DownloadRecord, Photo, Size
-from flickr_async.ratelimit import Throttle
+from flickr_async.ratelimit import AdaptiveLimit, Throttle, Transfer
 from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
 
@@ -85,6 +85,24 @@ def choose_video_size(sizes: list[Size]) -> Source | None:
     return ranked[0] if ranked else None
 
 
+@dataclass(frozen=True, slots=True)
+class FileServers:
+    """What every download worker of a run shares about the file servers, which throttle apart
+    from the API: how many files they take at once, and the pause a 429 imposes on everyone.
+
+    A 429 from them halves the files in flight and pauses every worker (Retry-After is a floor
+    for the pause); successes bring the number back up to --concurrency. It never costs an API
+    call: the same file is asked for again, from the same URL.
+    """
+
+    transfers: AdaptiveLimit
+    throttle: Throttle
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> FileServers:
+        return cls(AdaptiveLimit(settings.concurrency), throttle_for(settings))
+
+
 class Downloader:
     """One of N workers: take a job, pick the right URL, stream it to disk, report."""
 
@@ -99,7 +117,7 @@ class Downloader:
         results: asyncio.Queue[Message],
         stats: Stats,
         parts_dir: Path,
-        throttle: Throttle | None = None,
+        servers: FileServers | None = None,
     ) -> None:
         self.api = api
         self.session = session
@@ -110,7 +128,7 @@ class Downloader:
         self.stats = stats
         self.parts_dir = parts_dir
         # Shared by every worker of a run: a 429 from the file servers holds them all back.
-        self.throttle = throttle or Throttle()
+        self.servers = servers or FileServers.for_settings(settings)
 
     async def run(self) -> None:
         await serve_jobs("download", self.jobs, self.results, self.fetch_job)
@@ -200,11 +218,17 @@ class Downloader:
 
     async def _stream(self, url: str, part: Path) -> tuple[int, str, dict[str, str]]:
         """One attempt: resume from the .part's length, append, hash, check the length."""
-        await self.throttle.wait()
         offset = await asyncio.to_thread(_size_or_zero, part)
         headers = {"User-Agent": self.settings.user_agent}
         if offset:
             headers["Range"] = f"bytes={offset}-"
+        async with self.servers.transfers.transfer() as transfer:
+            await self.servers.throttle.wait()
+            return await self._transfer(url, part, offset, headers, transfer)
+
+    async def _transfer(
+        self, url: str, part: Path, offset: int, headers: dict[str, str], transfer: Transfer
+    ) -> tuple[int, str, dict[str, str]]:
         try:
             async with self.session.get(
                 url, headers=headers, allow_redirects=True, read_bufsize=READ_BUFFER
@@ -217,13 +241,10 @@ class Downloader:
                 if resp.status == 416 and offset:
                     return await self._finish_416(resp, part, offset, info)
                 if resp.status == 429:
-                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                    raise RateLimitedError(
-                        "the file server is throttling (HTTP 429)",
-                        retry_after=self.throttle.throttled(retry_after),
-                    )
+                    raise self._throttled(resp, transfer)
                 _raise_for_status(resp)
-                self.throttle.succeeded()
+                transfer.succeeded()
+                self.servers.throttle.succeeded()
                 resumed = resp.status == 206
                 if resumed and _range_start(resp) != offset:
                     await asyncio.to_thread(part.unlink, missing_ok=True)
@@ -262,6 +283,16 @@ class Downloader:
         if resp.content_length is not None and written != expected:
             raise NetworkError(f"truncated body: got {written} of {expected} bytes")
         return written, hasher.hexdigest(), info
+
+    def _throttled(self, resp: aiohttp.ClientResponse, transfer: Transfer) -> RateLimitedError:
+        """The CDN's own 429 (a 117-byte HTML page, mostly without Retry-After): fewer files
+        at once, everyone paused; the retry asks the same URL again, never the API."""
+        limits = self.servers.transfers
+        if transfer.throttled():
+            log.info("the file servers are throttling: %d files at once", limits.limit)
+        retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+        wait = self.servers.throttle.throttled(retry_after)
+        return RateLimitedError("the file server is throttling (HTTP 429)", retry_after=wait)
 
     async def _finish_416(
         self, resp: aiohttp.ClientResponse, part: Path, offset: int, info: dict[str, str]

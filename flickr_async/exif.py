@@ -22,8 +22,6 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import piexif
-
 from flickr_async.models import Photo
 from flickr_async.portable import Meta, from_photo
 
@@ -624,6 +622,8 @@ def embed(header: bytes, photo: Photo | Meta) -> tuple[bytes, dict[str, str]]:
         tiff = _Tiff(b"II*\x00\x00\x00\x00\x00", "<", [], [], [], 0)
     else:
         # Our bounds-checked walk first: piexif trusts counts and can allocate gigabytes.
+        import piexif  # a second opinion on camera EXIF only: loaded when one first comes
+
         try:
             tiff = _parse_tiff(old)
             piexif.load(EXIF_MAGIC + old)

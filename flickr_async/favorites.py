@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from flickr_async import layout, portable, sidecar, xmp
 from flickr_async.account import Fave
 from flickr_async.api import FlickrAPI
-from flickr_async.downloader import Downloader
+from flickr_async.downloader import Downloader, FileServers
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
 from flickr_async.fsutil import (
     Scratch,
@@ -33,7 +33,6 @@ from flickr_async.fsutil import (
     write_if_changed,
 )
 from flickr_async.jobs import Stats
-from flickr_async.ratelimit import Throttle
 from flickr_async.settings import Settings
 from flickr_async.state import State, StoredFave
 from flickr_async.writer import finish_in_thread
@@ -60,7 +59,7 @@ class FavoritesKeeper:
         stats: Stats,
         scratch: Scratch,
         parts_dir: Path,
-        throttle: Throttle,
+        servers: FileServers,
     ) -> None:
         assert settings.out is not None
         self.out = settings.out
@@ -78,7 +77,7 @@ class FavoritesKeeper:
             results=asyncio.Queue(),
             stats=Stats(),  # favourites are counted apart from the owner's photos
             parts_dir=parts_dir,
-            throttle=throttle,
+            servers=servers,
         )
 
     async def run(self, faves: Sequence[Fave]) -> None:

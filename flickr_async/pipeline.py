@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from flickr_async import account_files, layout
-from flickr_async.api import FlickrAPI, open_api, throttle_for
+from flickr_async.api import FlickrAPI, open_api
 from flickr_async.deep import DeepMetadata
-from flickr_async.downloader import Downloader
+from flickr_async.downloader import Downloader, FileServers
 from flickr_async.errors import CredentialsError, FlickrAsyncError
 from flickr_async.favorites import FavoritesKeeper
 from flickr_async.fsutil import Scratch, read_json
@@ -132,7 +132,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         placing=placing,
         placed=placed,
     )
-    file_servers = throttle_for(settings)  # a CDN 429 holds back every download worker
+    file_servers = FileServers.for_settings(settings)  # a CDN 429 slows every worker
     downloaders = [
         Downloader(
             api=api,
@@ -143,7 +143,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
             results=results,
             stats=stats,
             parts_dir=parts_dir,
-            throttle=file_servers,
+            servers=file_servers,
         )
         for _ in range(workers)
     ]
@@ -175,7 +175,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
                 stats=stats,
                 scratch=scratch,
                 parts_dir=parts_dir,
-                throttle=file_servers,
+                servers=file_servers,
             )
             await keeper.run(faves)
         files_done.set()

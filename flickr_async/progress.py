@@ -9,15 +9,6 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from flickr_async.jobs import Stats
 
@@ -60,6 +51,17 @@ async def show_progress(stats: Stats, console: Console, *, quiet: bool) -> Async
 
 
 async def _rich_loop(stats: Stats, console: Console) -> None:
+    # Only a terminal gets the bar: cron runs (--quiet, or a pipe) never load rich.progress.
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     started = time.monotonic()
     progress = Progress(
         SpinnerColumn(),

@@ -1,11 +1,14 @@
 """Pacing shared by every caller of one server: a token bucket for the API quota (`async with
-bucket:` spends one call) and a throttle that a 429 closes for everybody at once."""
+bucket:` spends one call), a throttle that a 429 closes for everybody at once, and an adaptive
+limit on transfers in flight that 429s lower and successes raise again."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 
 _EPSILON = 1e-9
@@ -171,3 +174,96 @@ class TokenBucket:
         tb: TracebackType | None,
     ) -> None:
         return None
+
+
+class AdaptiveLimit:
+    """At most `limit` transfers in flight, the limit following what the server tolerates.
+
+    Flickr's image servers throttle apart from the API quota (connections per address, user
+    agent, URL...) and say so only with 429s. Additive increase, multiplicative decrease: a 429
+    halves the limit (never below 1); `limit` successes in a row raise it by one, back up to
+    `ceiling` (--concurrency) once the servers stop objecting. Only a 429 for a transfer that
+    started after the last cut cuts again: the others were sent at the old level, and one burst
+    answered with several 429s is one signal, not several halvings. Waiters are served FIFO.
+    """
+
+    def __init__(self, ceiling: int) -> None:
+        if ceiling < 1:
+            raise ValueError("ceiling must be at least 1")
+        self.ceiling = ceiling
+        self.limit = ceiling
+        self.in_flight = 0
+        self.cuts = 0
+        self._successes = 0  # in a row at the current limit
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @contextlib.asynccontextmanager
+    async def transfer(self) -> AsyncIterator[Transfer]:
+        """Hold one place while the body runs; report the server's answer on what it yields."""
+        await self._acquire()
+        try:
+            yield Transfer(self, self.cuts)
+        finally:
+            self.in_flight -= 1
+            self._wake()
+
+    def throttled(self, started_after: int) -> bool:
+        """A 429 for a transfer started after cut number `started_after`; True if it cut."""
+        if started_after != self.cuts:
+            return False
+        self.cuts += 1
+        self.limit = max(1, self.limit // 2)
+        self._successes = 0
+        return True
+
+    def succeeded(self) -> None:
+        if self.limit >= self.ceiling:
+            return
+        self._successes += 1
+        if self._successes >= self.limit:
+            self.limit += 1
+            self._successes = 0
+            self._wake()
+
+    async def _acquire(self) -> None:
+        if not self._waiters and self.in_flight < self.limit:
+            self.in_flight += 1
+            return
+        place = asyncio.get_running_loop().create_future()
+        self._waiters.append(place)
+        try:
+            await place
+        except asyncio.CancelledError:
+            if place.done() and not place.cancelled():  # granted, then cancelled: pass it on
+                self.in_flight -= 1
+                self._wake()
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(place)
+            raise
+
+    def _wake(self) -> None:
+        """Hand free places to waiters, first come first served (a place is counted as soon as
+        it is handed over, so a newcomer cannot take it meanwhile)."""
+        while self._waiters and self.in_flight < self.limit:
+            place = self._waiters.popleft()
+            if not place.done():
+                self.in_flight += 1
+                place.set_result(None)
+
+
+class Transfer:
+    """One place in an AdaptiveLimit, and what the server said to it."""
+
+    __slots__ = ("_limit", "_started_after")
+
+    def __init__(self, limit: AdaptiveLimit, started_after: int) -> None:
+        self._limit = limit
+        self._started_after = started_after
+
+    def throttled(self) -> bool:
+        """The server answered 429: halve the limit unless this burst already did (True if
+        this one cut)."""
+        return self._limit.throttled(self._started_after)
+
+    def succeeded(self) -> None:
+        self._limit.succeeded()

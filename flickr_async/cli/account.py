@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import webbrowser
 from dataclasses import replace
 from typing import Annotated
 
@@ -100,6 +99,8 @@ async def _exchange(
 
 
 def _open_browser(url: str) -> None:
+    import webbrowser  # only `auth` needs it: not loaded by every other command
+
     # The address is printed already: a missing or broken browser is not an error.
     with contextlib.suppress(webbrowser.Error):
         webbrowser.open(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import traceback
@@ -77,6 +78,10 @@ app = typer.Typer(
 
 def main() -> None:
     """Console entry point (`flickr-async`, `python -m flickr_async`)."""
+    # What the imports built lives until exit: frozen, the garbage collector never walks it
+    # again, neither in the run's full collections nor at exit, whose walk over ~45,000
+    # import-time objects took 0.3-0.7 s on a 2-core machine (0.1 s frozen).
+    gc.freeze()
     app()
 
 

@@ -143,6 +143,45 @@ def test_a_backup_under_429s_without_retry_after_finishes_with_nothing_lost(
     )
 
 
+# --- the CDN's own limit -------------------------------------------------------------------
+
+CONCURRENCY = 6
+CDN_FILES = 2  # what the image servers take from us at once
+
+
+def test_a_cdn_taking_fewer_files_than_concurrency_gets_fewer_and_every_file_arrives(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path, tmp_path: Path
+) -> None:
+    fake.faults.file_latency = 0.05  # responses overlap: the workers are really concurrent
+    assert backup(env, tmp_path / "unthrottled", "--concurrency", str(CONCURRENCY)) == 0
+    unthrottled_calls = fake.counters.api_calls
+    fake.counters.reset()
+    fake.faults.cdn_limit(max_in_flight=CDN_FILES)  # the whole run long
+    assert backup(env, out, "--concurrency", str(CONCURRENCY)) == 0
+    assert archived_ids(out) == {p.id for p in library.photos}
+    for path in media_files(out):
+        if path.stem in stills(library):
+            download = sidecar(path)["download"]
+            assert download["original"] is True
+            assert download["sha256"] == sha256_of(fake.original_bytes(path.stem))
+    # Not one API call spent on the CDN's 429s: no getSizes fallback, no retry through the API.
+    assert fake.counters.api_calls == unthrottled_calls
+    # It backed off: all six workers resuming together after each pause would meet four 429s
+    # for every two files served.
+    assert 0 < fake.counters.file_429s < len(library.photos)
+
+
+def test_downloads_climb_back_to_concurrency_once_the_cdn_stops_throttling(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    fake.faults.file_latency = 0.05
+    fake.faults.cdn_limit(max_in_flight=CDN_FILES, retry_after="0", times=6)
+    assert backup(env, out, "--concurrency", str(CONCURRENCY)) == 0
+    assert archived_ids(out) == {p.id for p in library.photos}
+    assert fake.counters.file_429s == 6
+    assert fake.counters.max_concurrent_files_since_429 == CONCURRENCY
+
+
 # --- albums never updated ----------------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ STAT_MESSAGES = {
     0: "Sorry, the Flickr API service is not currently available.",
 }
 TOO_MANY = "You have sent too many requests in a given amount of time."
+# What live.staticflickr.com answers when it throttles: HAProxy's stock page, 117 bytes.
+CDN_TOO_MANY = f"<html><body><h1>429 Too Many Requests</h1>\n{TOO_MANY}\n</body></html>\n"
 
 
 @dataclass(slots=True)
@@ -40,6 +42,13 @@ class FileFault:
     remaining: int | None = 1
     what: str | None = None  # "original", a size suffix ("b", "k"), a video play label; None: any
     retry_after: str | None = None  # the Retry-After header of a status fault, verbatim
+
+
+@dataclass(slots=True)
+class CdnLimit:
+    max_in_flight: int
+    retry_after: str | None = None  # verbatim; the real CDN has not been seen sending one
+    remaining: int | None = None  # 429s left to send before the CDN relents; None: until lifted
 
 
 @dataclass(slots=True)
@@ -75,6 +84,7 @@ class Faults:
             self._calls: deque[float] = deque()
             self._short: tuple[int, int] = (0, 0)
             self._page_caps: dict[str, int] = {}
+            self._cdn: CdnLimit | None = None
             self.file_bandwidth: float | None = None  # bytes/s per connection
             self.file_latency: float = 0.0  # seconds before the first byte of a file
             self.api_latency: float = 0.0  # seconds before every REST answer (429s too)
@@ -147,6 +157,19 @@ class Faults:
         """The original (a photo's `_o` file, a video's Video Original) is refused while the
         other sizes are served: downloads disabled by the owner, a CDN refusal."""
         self.fail_file(photo_id, status, times, what="original")
+
+    def cdn_limit(
+        self, max_in_flight: int | None, *, retry_after: str | None = None, times: int | None = None
+    ) -> None:
+        """The image servers' own throttling, apart from the API quota: a file request that
+        finds `max_in_flight` others being served gets HTTP 429 with the CDN's 117-byte HTML
+        page (and Retry-After, if given). After `times` such 429s the CDN relents (None: until
+        `cdn_limit(None)` or `clear()`)."""
+        with self._lock:
+            if max_in_flight is None:
+                self._cdn = None
+            else:
+                self._cdn = CdnLimit(max(1, max_in_flight), retry_after, times)
 
     def reset_file(self, photo_id: str | int, times: int | None = 1) -> None:
         """The connection drops (reset) after some bytes of the body."""
@@ -239,6 +262,18 @@ class Faults:
                     return fault
             return None
 
+    def take_cdn_refusal(self, in_flight: int) -> CdnLimit | None:
+        """The CDN limit, when a request that makes `in_flight` (itself included) exceeds it."""
+        with self._lock:
+            limit = self._cdn
+            if limit is None or in_flight <= limit.max_in_flight:
+                return None
+            if limit.remaining is not None:
+                limit.remaining -= 1
+                if limit.remaining <= 0:
+                    self._cdn = None
+            return limit
+
     def page_cap(self, method: str) -> int | None:
         with self._lock:
             return self._page_caps.get(method)
@@ -269,6 +304,9 @@ class Counters:
             self._log: list[str] = []
             self._photo_calls: list[tuple[int, str, str]] = []
             self._peak = self._in_flight
+            self._file_429s = 0
+            self._peak_since_429 = self._in_flight
+            self._first_at: dict[str, float] = {}
 
     @property
     def api_calls(self) -> Counter[str]:
@@ -316,12 +354,35 @@ class Counters:
         with self._lock:
             return list(self._photo_calls)
 
+    @property
+    def file_429s(self) -> int:
+        """HTTP 429s the file servers sent (a CDN limit's, or a fault's)."""
+        with self._lock:
+            return self._file_429s
+
+    @property
+    def max_concurrent_files_since_429(self) -> int:
+        """Peak of file responses in flight among requests that arrived after the last 429:
+        how far the client's concurrency climbed back once the throttling stopped."""
+        with self._lock:
+            return self._peak_since_429
+
+    def first_at(self, what: str) -> float | None:
+        """time.monotonic() when the first request of a kind arrived: a REST method name,
+        "api" (any REST or OAuth call) or "file". On Linux that clock is the system's
+        CLOCK_MONOTONIC, so another process can compare it with its own (start-up figures)."""
+        with self._lock:
+            return self._first_at.get(what)
+
     def count_api(self, method: str, photo_id: str | None = None) -> None:
+        now = time.monotonic()
         with self._lock:
             self._api[method] += 1
             if photo_id:
                 self._photo_calls.append((len(self._log), method, photo_id))
             self._log.append(method)
+            self._first_at.setdefault("api", now)
+            self._first_at.setdefault(method, now)
 
     def count_too_many(self, method: str) -> None:
         with self._lock:
@@ -329,12 +390,21 @@ class Counters:
 
     def file_slot(self, photo_id: str) -> FileSlot:
         """Count a file request and hold one in-flight place until `release()`."""
+        now = time.monotonic()
         with self._lock:
+            self._first_at.setdefault("file", now)
             self._files[photo_id] += 1
             self._log.append(f"file:{photo_id}")
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
-        return FileSlot(self, photo_id)
+            self._peak_since_429 = max(self._peak_since_429, self._in_flight)
+            return FileSlot(self, photo_id, self._in_flight)
+
+    def file_throttled(self) -> None:
+        """A file request was answered 429 (its slot already released)."""
+        with self._lock:
+            self._file_429s += 1
+            self._peak_since_429 = 0
 
     def file_finished(self) -> None:
         with self._lock:
@@ -349,9 +419,10 @@ class FileSlot:
     """One file response in flight. Release it *before* the last bytes go out: a client that
     has its whole file may start the next one at once, and must not look concurrent."""
 
-    def __init__(self, counters: Counters, photo_id: str) -> None:
+    def __init__(self, counters: Counters, photo_id: str, in_flight: int) -> None:
         self._counters: Counters | None = counters
         self.photo_id = photo_id
+        self.in_flight = in_flight  # file responses in flight when it arrived, itself included
 
     def release(self) -> None:
         if self._counters is not None:

@@ -1,7 +1,8 @@
 """Static files and videos: originals, smaller sizes, /play/ redirects to a signed CDN URL.
 
 Every response has a Content-Length; `Range: bytes=N-` gets 206; the file faults (status,
-reset, truncate, misrange), bandwidth, latency and no_range knobs apply here.
+reset, truncate, misrange), the CDN's own limit on files in flight, bandwidth, latency and
+no_range knobs apply here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from tests.fakeflickr.content import Blob, BytesBlob, make_original, make_rendition, make_video
 from tests.fakeflickr.context import CTX, ServerContext
-from tests.fakeflickr.faults import FileSlot
+from tests.fakeflickr.faults import CDN_TOO_MANY, FileSlot
 from tests.fakeflickr.model import FakePhoto
 from tests.fakeflickr.sizes import (
     BY_SUFFIX,
@@ -199,12 +200,23 @@ async def serve(
 ) -> web.StreamResponse:
     slot = ctx.counters.file_slot(photo_id)
     try:
+        refusal = ctx.faults.take_cdn_refusal(slot.in_flight)
+        if refusal is not None:
+            slot.release()  # a refused request holds no place among those being served
+            ctx.counters.file_throttled()
+            extra = {"Retry-After": refusal.retry_after} if refusal.retry_after else {}
+            return web.Response(
+                status=429, text=CDN_TOO_MANY, content_type="text/html", headers=extra
+            )
         asks_range = RANGE.match(request.headers.get("Range", "").strip()) is not None
         fault = ctx.faults.take_file_fault(
             photo_id, what, ranged=asks_range and not ctx.faults.no_range
         )
         if fault is not None and fault.kind == "status":
             extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            if fault.status == 429:
+                slot.release()
+                ctx.counters.file_throttled()
             return web.Response(
                 status=fault.status,
                 text=f"<html><body>{fault.status}</body></html>",

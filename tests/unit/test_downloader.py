@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from flickr_async.api import FlickrAPI, open_api
-from flickr_async.downloader import Downloader, part_path
-from flickr_async.errors import NetworkError
+from flickr_async.downloader import Downloader, FileServers, part_path
+from flickr_async.errors import NetworkError, RateLimitedError
 from flickr_async.jobs import Stats
 from flickr_async.models import Photo
-from flickr_async.ratelimit import Throttle
+from flickr_async.ratelimit import AdaptiveLimit, Throttle
 from flickr_async.retry import RetryPolicy
 from tests.fakeflickr import FakeFlickr, Library, generate_library
 from tests.rig import owner_settings
@@ -176,7 +176,7 @@ async def test_a_video_whose_original_is_refused_is_saved_from_its_best_renditio
     assert not result.record.original and result.record.size_label != "Video Original"
 
 
-def worker_with(rig: Rig, throttle: Throttle) -> Downloader:
+def worker_with(rig: Rig, throttle: Throttle, transfers: AdaptiveLimit | None = None) -> Downloader:
     return Downloader(
         api=rig.worker.api,
         session=rig.worker.session,
@@ -186,7 +186,7 @@ def worker_with(rig: Rig, throttle: Throttle) -> Downloader:
         results=asyncio.Queue(),
         stats=Stats(),
         parts_dir=rig.parts,
-        throttle=throttle,
+        servers=FileServers(transfers or AdaptiveLimit(8), throttle),
     )
 
 
@@ -210,6 +210,38 @@ async def test_a_file_server_429_closes_the_gate_every_worker_waits_at(
     before = clock.now
     await second.fetch(b)
     assert clock.now > before, "the other worker did not wait at the shared gate"
+
+
+async def test_a_file_server_429_halves_the_files_in_flight_and_a_success_counts_towards_more(
+    rig: Rig,
+) -> None:
+    clock = VirtualClock()
+    transfers = AdaptiveLimit(8)
+    worker = worker_with(rig, Throttle(clock=clock, sleep=clock.sleep), transfers)
+    photo = a_still(rig)
+    rig.fake.faults.fail_file(photo.id, status=429, times=1)
+    result = await worker.fetch(photo)
+    assert result.record.original
+    assert (transfers.cuts, transfers.limit, transfers.in_flight) == (1, 4, 0)
+
+
+@pytest.mark.parametrize("listed_other_size", [True, False])
+async def test_a_429_that_outlasts_its_retries_fails_the_file_without_any_api_call(
+    rig: Rig, listed_other_size: bool
+) -> None:
+    # Without a listed fallback size a refused original costs a getSizes call; a throttled
+    # one must not: the CDN is busy, not refusing, and the API quota is not its business.
+    photo = a_still(rig)
+    if not listed_other_size:
+        photo = replace(photo, best_url=None, best_label=None)
+    clock = VirtualClock()
+    worker = worker_with(rig, Throttle(clock=clock, sleep=clock.sleep))
+    rig.fake.faults.fail_file(photo.id, status=429)
+    rig.fake.counters.reset()
+    with pytest.raises(RateLimitedError):
+        await worker.fetch(photo)
+    assert rig.fake.counters.total_api_calls == 0
+    assert rig.fake.counters.file_requests[photo.id] == rig.worker.retry.throttled_budget
 
 
 async def test_a_video_is_fetched_from_its_video_original_with_its_real_extension(

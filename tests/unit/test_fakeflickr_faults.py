@@ -9,8 +9,8 @@ import time
 import pytest
 
 from tests.fakeflickr import FakeFlickr, FakePhoto, Library
-from tests.fakeflickr.client import SignedClient, fetch
-from tests.fakeflickr.faults import TOO_MANY
+from tests.fakeflickr.client import Reply, SignedClient, fetch
+from tests.fakeflickr.faults import CDN_TOO_MANY, TOO_MANY
 from tests.fakeflickr.oauth import sign_params
 
 
@@ -140,6 +140,58 @@ def test_fail_file_without_times_lasts_until_cleared(
     assert fetch(url).status == 200
 
 
+def fetch_together(urls: list[str]) -> list[Reply]:
+    replies: list[Reply] = []
+    threads = [threading.Thread(target=lambda u=u: replies.append(fetch(u))) for u in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies
+
+
+def downloadable(library: Library, count: int) -> list[FakePhoto]:
+    return [p for p in library.photos if p.can_download and not p.is_video][:count]
+
+
+def test_cdn_limit_answers_429_with_the_cdns_117_byte_page_beyond_its_files_in_flight(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    urls = [original_url(owner_client, p) for p in downloadable(library, 4)]
+    fake.faults.file_latency = 0.3  # the four overlap
+    fake.faults.cdn_limit(max_in_flight=2, retry_after="3")
+    replies = fetch_together(urls)
+    assert sorted(r.status for r in replies) == [200, 200, 429, 429]
+    refused = [r for r in replies if r.status == 429]
+    assert all(r.body == CDN_TOO_MANY.encode() and len(r.body) == 117 for r in refused)
+    assert all(r.headers["Retry-After"] == "3" for r in refused)
+    assert fake.counters.file_429s == 2
+    assert fake.counters.max_concurrent_files == 3  # the two served and one it was refusing
+
+
+def test_cdn_limit_relents_after_its_429s_and_counts_the_climb_back(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    urls = [original_url(owner_client, p) for p in downloadable(library, 3)]
+    fake.faults.file_latency = 0.3
+    fake.faults.cdn_limit(max_in_flight=1, times=2)
+    assert sorted(r.status for r in fetch_together(urls)) == [200, 429, 429]
+    assert fake.counters.max_concurrent_files_since_429 <= 1
+    assert [r.status for r in fetch_together(urls)] == [200, 200, 200]
+    assert fake.counters.file_429s == 2
+    assert fake.counters.max_concurrent_files_since_429 == 3
+
+
+def test_cdn_limit_none_lifts_it(
+    fake: FakeFlickr, owner_client: SignedClient, library: Library
+) -> None:
+    urls = [original_url(owner_client, p) for p in downloadable(library, 2)]
+    fake.faults.file_latency = 0.3
+    fake.faults.cdn_limit(max_in_flight=1)
+    fake.faults.cdn_limit(None)
+    assert [r.status for r in fetch_together(urls)] == [200, 200]
+
+
 def test_no_range_answers_200_with_the_whole_file(
     fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
 ) -> None:
@@ -231,6 +283,22 @@ def test_counters_reset_forgets_everything(fake: FakeFlickr, owner_client: Signe
     owner_client.call("flickr.test.login")
     fake.counters.reset()
     assert fake.counters.total_api_calls == 0 and not fake.counters.api_calls
+
+
+def test_counters_keep_when_the_first_request_of_each_kind_arrived(
+    fake: FakeFlickr, owner_client: SignedClient, photo: FakePhoto
+) -> None:
+    before = time.monotonic()
+    url = original_url(owner_client, photo)  # one getSizes call
+    fetch(url)
+    fetch(url)
+    counters = fake.counters
+    first_api, first_file = counters.first_at("api"), counters.first_at("file")
+    assert first_api is not None and first_file is not None
+    assert before <= first_api == counters.first_at("flickr.photos.getSizes") <= first_file
+    assert counters.first_at("flickr.photos.search") is None
+    counters.reset()
+    assert counters.first_at("api") is None and counters.first_at("file") is None
 
 
 def test_max_concurrent_files_records_the_peak_of_parallel_downloads(

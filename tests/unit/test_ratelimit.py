@@ -1,4 +1,5 @@
-"""TokenBucket in virtual time: an injected clock whose sleep advances it (no real sleeping)."""
+"""TokenBucket and Throttle in virtual time (an injected clock whose sleep advances it: no real
+sleeping); AdaptiveLimit by what it admits."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 
 import pytest
 
-from flickr_async.ratelimit import MAX_RETRY_AFTER, Throttle, TokenBucket
+from flickr_async.ratelimit import MAX_RETRY_AFTER, AdaptiveLimit, Throttle, TokenBucket, Transfer
 
 
 class VirtualClock:
@@ -215,3 +216,155 @@ async def test_background_callers_alone_keep_the_rate() -> None:
         for _ in range(5):
             group.create_task(bucket.acquire(background=True))
     assert clock.now == pytest.approx(2.0)
+
+
+# --- the adaptive limit on transfers in flight ---------------------------------------------
+
+
+class Holders:
+    """Tasks that each take a place in `limit` and keep it until released, in start order."""
+
+    def __init__(self, limit: AdaptiveLimit) -> None:
+        self.limit = limit
+        self.admitted: list[int] = []
+        self.transfers: dict[int, Transfer] = {}
+        self._release: dict[int, asyncio.Event] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def start(self, count: int) -> None:
+        for _ in range(count):
+            n = len(self.tasks)
+            self._release[n] = asyncio.Event()
+            self.tasks.append(asyncio.create_task(self._hold(n)))
+
+    async def _hold(self, n: int) -> None:
+        async with self.limit.transfer() as transfer:
+            self.admitted.append(n)
+            self.transfers[n] = transfer
+            await self._release[n].wait()
+
+    async def release(self, *numbers: int) -> None:
+        for n in numbers:
+            self._release[n].set()
+        await settle()
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def test_each_429_that_is_news_halves_the_limit_never_below_one() -> None:
+    limit = AdaptiveLimit(8)
+    limits = []
+    for _ in range(5):
+        limit.throttled(started_after=limit.cuts)
+        limits.append(limit.limit)
+    assert limits == [4, 2, 1, 1, 1]
+
+
+def test_a_run_of_successes_as_long_as_the_limit_raises_it_by_one_up_to_the_ceiling() -> None:
+    limit = AdaptiveLimit(6)
+    limit.throttled(started_after=0)  # 6 -> 3
+    seen = []
+    for _ in range(3 + 4 + 5 + 10):
+        limit.succeeded()
+        seen.append(limit.limit)
+    assert seen[:3] == [3, 3, 4]
+    assert seen[3:7] == [4, 4, 4, 5]
+    assert seen[7:12] == [5, 5, 5, 5, 6]
+    assert set(seen[12:]) == {6}
+
+
+def test_a_429_starts_the_run_of_successes_over() -> None:
+    limit = AdaptiveLimit(8)
+    limit.throttled(started_after=0)  # 8 -> 4
+    for _ in range(3):
+        limit.succeeded()
+    limit.throttled(started_after=1)  # 4 -> 2, the three successes forgotten
+    limit.succeeded()
+    assert limit.limit == 2
+    limit.succeeded()
+    assert limit.limit == 3
+
+
+async def test_no_more_transfers_than_the_limit_run_at_once_and_waiters_go_in_order() -> None:
+    holders = Holders(AdaptiveLimit(2))
+    holders.start(5)
+    await settle()
+    assert holders.admitted == [0, 1]
+    await holders.release(1)
+    assert holders.admitted == [0, 1, 2]
+    await holders.release(0, 2)
+    assert holders.admitted == [0, 1, 2, 3, 4]
+    assert holders.limit.in_flight == 2
+    await holders.release(3, 4)
+    assert holders.limit.in_flight == 0
+
+
+async def test_429s_in_one_burst_halve_the_limit_once() -> None:
+    limit = AdaptiveLimit(8)
+    holders = Holders(limit)
+    holders.start(8)
+    await settle()
+    cut = [holders.transfers[n].throttled() for n in range(8)]
+    assert cut == [True] + [False] * 7
+    assert (limit.limit, limit.cuts) == (4, 1)
+
+
+async def test_a_cut_lets_running_transfers_finish_and_admits_nobody_until_below_it() -> None:
+    limit = AdaptiveLimit(4)
+    holders = Holders(limit)
+    holders.start(6)
+    await settle()
+    holders.transfers[0].throttled()  # 4 -> 2 with four in flight
+    await holders.release(0, 1)
+    assert holders.admitted == [0, 1, 2, 3]  # two still in flight: the limit is full
+    await holders.release(2)
+    assert holders.admitted == [0, 1, 2, 3, 4]
+    await holders.release(3, 4, 5)
+
+
+async def test_a_raised_limit_admits_a_waiter_at_once() -> None:
+    limit = AdaptiveLimit(2)
+    limit.throttled(started_after=0)  # 2 -> 1
+    holders = Holders(limit)
+    holders.start(2)
+    await settle()
+    assert holders.admitted == [0]
+    holders.transfers[0].succeeded()  # a run of one at limit 1: back to 2
+    await settle()
+    assert holders.admitted == [0, 1]
+    await holders.release(0, 1)
+
+
+async def test_a_cancelled_waiter_leaves_its_place_to_the_next() -> None:
+    limit = AdaptiveLimit(1)
+    holders = Holders(limit)
+    holders.start(3)
+    await settle()
+    holders.tasks[1].cancel()
+    await holders.release(0)
+    assert holders.admitted == [0, 2]
+    await holders.release(2)
+    assert limit.in_flight == 0
+
+
+async def test_a_waiter_cancelled_as_its_place_came_hands_the_place_on() -> None:
+    limit = AdaptiveLimit(1)
+    first = limit.transfer()
+    await first.__aenter__()
+    holders = Holders(limit)
+    holders.start(2)
+    await settle()
+    await first.__aexit__(None, None, None)  # the place goes to waiter 0 at once...
+    holders.tasks[0].cancel()  # ...which is cancelled before it could use it
+    await settle()
+    assert holders.admitted == [1]
+    await holders.release(1)
+    assert limit.in_flight == 0
+
+
+def test_an_adaptive_limit_needs_room_for_one_transfer() -> None:
+    with pytest.raises(ValueError):
+        AdaptiveLimit(0)
