@@ -207,3 +207,17 @@ def test_a_run_killed_mid_way_leaves_whole_list_level_sidecars_and_the_next_fini
     assert fake.counters.api_calls[GET_INFO] <= left + 4  # + those in hand at the kill
     assert not any(fake.counters.file_requests[pid] for pid in done)
     assert {d["metadata_level"] for d in sidecars(out).values()} == {"deep"}
+
+
+def test_extras_flickr_leaves_out_fall_back_to_get_info_for_those_photos(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    # Undocumented extras: Flickr may ignore them without a word.
+    fake.faults.ignore_extras({"rotation", "safety_level"})
+    assert backup(env, out, "--metadata", "list") == 0
+    assert fake.counters.api_calls[GET_INFO] == len(library.photos)
+    assert fake.counters.api_calls[RAW_TAGS] == fake.counters.api_calls[PLACES] == 0
+    docs = sidecars(out)
+    for photo in library.photos:
+        assert docs[photo.id]["rotation"] == photo.rotation, photo.id
+        assert docs[photo.id]["safety_level"] == photo.safety_level, photo.id
