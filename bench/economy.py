@@ -33,14 +33,16 @@ def organisation_calls(lib: dict[str, Any]) -> int:
 
 
 def full_bound(lib: dict[str, Any]) -> int:
-    """Listing pages + album pages + getInfo each + comments where any + getSizes per video
-    + people where any + test.login + people.getInfo + the organisation (every gallery's
-    photos and every commented album's comments once)."""
+    """Listing pages + album pages + getInfo each (deep metadata: once, whether the list level
+    or the deep pass asks it) + comments where any + getSizes per video + people where any +
+    the list level's account-wide calls (one tags.getListUserRaw, one places.getInfo per
+    distinct place) + test.login + people.getInfo + the organisation (every gallery's photos
+    and every commented album's comments once)."""
     albums: list[int] = lib["album_sizes"]
     listing = math.ceil(int(lib["items"]) / PER_PAGE)
     album_pages = math.ceil(len(albums) / PER_PAGE) + sum(math.ceil(n / PER_PAGE) for n in albums)
     per_photo = int(lib["items"]) + int(lib["with_comments"]) + int(lib["videos"])
-    per_photo += int(lib["with_people"])
+    per_photo += int(lib["with_people"]) + 1 + int(lib["places"])
     organisation = organisation_calls(lib) + int(lib["albums_with_comments"])
     organisation += sum(pages(n) for n in lib["gallery_sizes"])
     return listing + album_pages + per_photo + 2 + organisation
@@ -70,7 +72,8 @@ def run(quick: bool) -> Section:
         f"files, `--metadata full --api-rate {HIGH_API_RATE}`; calls counted by the fake. "
         "Full bound = ceil(N/500) listing pages + album pages (getList + getPhotos per album) "
         "+ N getInfo + comments.getList per commented photo + getSizes per video + "
-        "people.getList per photo with people + test.login + people.getInfo + the account's "
+        "people.getList per photo with people + tags.getListUserRaw once + places.getInfo per "
+        "distinct place + test.login + people.getInfo + the account's "
         "organisation (collections, groups, favourite/gallery/contact pages, every gallery's "
         "photos, every commented album's comments). Rerun bound = ceil(N/500) + ceil(A/500) + "
         "ceil(F/500) + ceil(G/500) + ceil(C/1000) + 5 (README).",
