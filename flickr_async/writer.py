@@ -52,6 +52,9 @@ T = TypeVar("T")
 # Jobs without a download that re-embed the metadata in the archived file: Flickr's changed,
 # or the archive was written by an earlier version (see portable.EMBED_VERSION).
 RE_EMBED = frozenset({"changed", "refresh"})
+# Placed photos the deep pass may have waiting beside the files; past it they wait for its
+# scan of the archive after the last file (memory stays flat on a first backup of 500k).
+PLACED_MAX = 10_000
 # Photos whose files are built (EXIF copy + hash) at the same time: one per core here;
 # placing them (rename, sidecar, links, state) stays one at a time.
 BUILDERS = 2
@@ -222,7 +225,12 @@ class Writer:
                 built = await finish_in_thread(self._build, item)
                 async with self._placing:  # names and state change one photo at a time
                     await finish_in_thread(self._place, item, built)
-                if self.placed is not None and built.level == "list" and not built.stale:
+                if (
+                    self.placed is not None
+                    and built.level == "list"
+                    and not built.stale
+                    and self.placed.qsize() < PLACED_MAX
+                ):
                     self.placed.put_nowait(photo_id)
                 self.stats.finished += 1
                 if item.metadata_error is not None and item.deferred:
