@@ -91,6 +91,8 @@ def browser_missing() -> str | None:
     except ImportError:
         return "playwright is not installed (pip install -e '.[dev]')"
     if chromium_path() is None:
+        if os.environ.get("CHROMIUM"):
+            return f"$CHROMIUM names no file: {os.environ['CHROMIUM']}"
         return "chromium is not installed (apt-get install chromium; .ci/run does it)"
     return None
 
