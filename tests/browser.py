@@ -11,11 +11,13 @@ never downloads a browser of its own (`playwright install` fails on a closed net
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,6 +97,25 @@ def browser_missing() -> str | None:
             return f"$CHROMIUM names no file: {os.environ['CHROMIUM']}"
         return "chromium is not installed (apt-get install chromium; .ci/run does it)"
     return None
+
+
+@contextmanager
+def playwright_loop_hidden() -> Iterator[None]:
+    """Let asyncio code run in a thread where Playwright's sync API is open.
+
+    That API runs its event loop in a greenlet, so between calls the loop still counts as
+    running in this thread, and asyncio.run() (the CLI) or pytest-asyncio refuse to start
+    ("cannot be called from a running event loop"). Hide it while other code runs; it is put
+    back before Playwright is used again."""
+    loop = asyncio._get_running_loop()
+    if loop is None:
+        yield
+        return
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(loop)
 
 
 def file_path(url: str) -> Path:

@@ -9,12 +9,23 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser import SiteBrowser, browser_missing, launch
+from tests.browser import SiteBrowser, browser_missing, launch, playwright_loop_hidden
 from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
 from tests.fakeflickr.client import SignedClient
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+
+@pytest.fixture(autouse=True)
+def asyncio_beside_the_browser(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Once the session's chromium is open, a test that does not use it still gets a thread
+    free for asyncio (its own loop, the CLI's asyncio.run)."""
+    if "chromium" in request.fixturenames:
+        yield
+        return
+    with playwright_loop_hidden():
+        yield
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser import CrawlReport, SiteBrowser, Visit, file_path
+from tests.browser import CrawlReport, SiteBrowser, Visit, file_path, playwright_loop_hidden
 from tests.e2e.helpers import FAST, cli_env, run_cli
 from tests.e2e.site_facts import SiteFacts, facts_from_library, plant_hostile_text
 from tests.e2e.site_fixture import write_fixture_site
@@ -40,7 +40,7 @@ def generate_site(out: Path, home: Path) -> SiteFacts:
     """A backup of the fake account (hostile text planted), then `flickr-async site OUT`."""
     library = generate_library(seed=1, photos=40, videos=4, albums=6)
     planted = plant_hostile_text(library)
-    with running_fake(library) as fake:
+    with running_fake(library) as fake, playwright_loop_hidden():
         env = cli_env(fake, home)
         backup = run_cli(env, "backup", str(out), *FAST)
         assert backup.code == 0, backup.stdout + backup.stderr
