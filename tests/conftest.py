@@ -1,13 +1,31 @@
-"""Shared fixtures: a small generated Flickr library and the fake server running on it."""
+"""Shared fixtures: a small generated Flickr library, the fake server running on it, and the
+headless chromium the site tests look through."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.browser import SiteBrowser, browser_missing, launch, playwright_loop_hidden
 from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
 from tests.fakeflickr.client import SignedClient
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+
+@pytest.fixture(autouse=True)
+def asyncio_beside_the_browser(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Once the session's chromium is open, a test that does not use it still gets a thread
+    free for asyncio (its own loop, the CLI's asyncio.run)."""
+    if "chromium" in request.fixturenames:
+        yield
+        return
+    with playwright_loop_hidden():
+        yield
 
 
 @pytest.fixture
@@ -28,3 +46,28 @@ def owner_client(fake: FakeFlickr) -> SignedClient:
     """A signed client holding a pre-authorised owner token (read perms)."""
     token, secret = fake.issue_access_token()
     return SignedClient(fake.base_url, fake.api_key, fake.api_secret, token, secret)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One headless Debian chromium for the whole session. Missing, it skips the browser tests
+    here, and fails them under CI=true: there the browser is part of the test bed."""
+    missing = browser_missing()
+    if missing is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests cannot run under CI: {missing}", pytrace=False)
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site_browser(chromium: Browser) -> Iterator[SiteBrowser]:
+    """Pages opened in the session's chromium (open_page, crawl, screenshot); closed after."""
+    pages = SiteBrowser(chromium)
+    yield pages
+    pages.close()
