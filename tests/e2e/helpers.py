@@ -76,11 +76,13 @@ def sidecar(path: Path) -> dict[str, Any]:
 
 
 def media_files(out: Path) -> list[Path]:
-    """Every photo/video file in the archive (not sidecars, not tool state)."""
+    """Every photo/video file in the archive (not sidecars, not tool state, not the site)."""
     return sorted(
         p
         for p in out.rglob("*")
-        if p.is_file() and p.suffix not in SIDECARS and ".flickr-async" not in p.parts
+        if p.is_file()
+        and p.suffix not in SIDECARS
+        and not {".flickr-async", ".site"} & set(p.parts)
     )
 
 
