@@ -89,7 +89,7 @@ class Thumbnails:
             settings=settings,
             jobs=asyncio.Queue(),
             results=asyncio.Queue(),
-            stats=Stats(),  # thumbnails' bytes are not the archive's downloads
+            stats=stats,  # counts their bytes: nothing else (no photo is "downloaded")
             parts_dir=tmp,
             servers=servers,
         )

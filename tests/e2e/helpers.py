@@ -8,6 +8,7 @@ import math
 import os
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,17 @@ def no_change_bound(library: Library) -> int:
         + max(1, pages(len(library.contacts) / 1000))
         + 5
     )
+
+
+# What the site's thumbnails ask the file servers for: Large Square, Medium 640, and for a
+# photo smaller than that the Medium 500 ("") or the Small 320 (flickr_async/thumbnails.py).
+THUMBNAIL_REQUESTS = frozenset({"q", "z", "", "n"})
+
+
+def archive_file_requests(fake: FakeFlickr) -> Counter[str]:
+    """File requests by photo id, the site's thumbnails left out: the originals (or the best
+    size Flickr offered instead), what the archive itself is made of."""
+    return Counter(pid for pid, what in fake.counters.file_log if what not in THUMBNAIL_REQUESTS)
 
 
 def run_cli(env: dict[str, str], *args: str) -> Run:

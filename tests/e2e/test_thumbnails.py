@@ -11,12 +11,10 @@ import pytest
 from PIL import Image
 
 from flickr_async.thumbnails import Thumbnails
-from tests.e2e.helpers import FAST, no_change_bound, run_cli
+from tests.e2e.helpers import FAST, THUMBNAIL_REQUESTS, no_change_bound, run_cli
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.model import FakePhoto
 from tests.fakeflickr.sizes import BY_EXTRA, available_sizes, size_dims
-
-THUMB_REQUESTS = {"q", "z", "", "n"}  # Large Square, Medium 640, Medium 500, Small 320
 
 
 def backup(env: dict[str, str], out: Path, *extra: str) -> int:
@@ -36,7 +34,7 @@ def expected(library: Library, photo: FakePhoto) -> dict[str, tuple[int, int]]:
 
 
 def thumbnail_requests(fake: FakeFlickr) -> list[tuple[str, str]]:
-    return [(pid, what) for pid, what in fake.counters.file_log if what in THUMB_REQUESTS]
+    return [(pid, what) for pid, what in fake.counters.file_log if what in THUMBNAIL_REQUESTS]
 
 
 def summary(out: Path) -> dict[str, int]:
@@ -78,9 +76,9 @@ def test_thumbnails_cost_no_api_call_and_come_after_every_original(
     assert backup(env, tmp_path / "with") == 0
     with_thumbs = fake.counters.api_calls
     log = fake.counters.file_log
-    first_thumb = next(i for i, (_, what) in enumerate(log) if what in THUMB_REQUESTS)
-    assert all(what in THUMB_REQUESTS for _, what in log[first_thumb:])
-    assert any(what not in THUMB_REQUESTS for _, what in log[:first_thumb])
+    first_thumb = next(i for i, (_, what) in enumerate(log) if what in THUMBNAIL_REQUESTS)
+    assert all(what in THUMBNAIL_REQUESTS for _, what in log[first_thumb:])
+    assert any(what not in THUMBNAIL_REQUESTS for _, what in log[:first_thumb])
 
     async def nothing(*_: object) -> None:
         return None
