@@ -11,12 +11,13 @@ placeholder.
 Two halves, so that no list of every photo's URLs is ever held. While the producer lists,
 `note_listed` compares each page with the state table `thumbnails` and marks what is wanted:
 a URL never fetched, another URL (the photo was replaced on Flickr) or a file gone or torn on
-disk. That costs one SELECT and two stats per page. Once every original is fetched, `run`
-pages through the wanted rows (a partial index makes that free when there are none) and
-fetches them with the download workers' own code: the same retry policy, the same limit on
-files in flight, the same pause after a 429 (a CDN 429 on a thumbnail slows the downloads
-too). A failure is counted and never fails the run; the row stays wanted for the next run.
-Thumbnails of photos deleted on Flickr stay.
+disk. That costs one SELECT per page and a stat per thumbnail. Once every original is
+fetched (the download workers have finished), `run` pages through the wanted rows (a partial
+index makes that free when there are none) and fetches them with the download workers' own
+code: the same retry policy, the same limit on files in flight, the same pause after a 429
+(a CDN 429 on a thumbnail slows any download still running too). A failure is counted and
+never fails the run; the row stays wanted for the next run. Thumbnails of photos deleted on
+Flickr stay.
 """
 
 from __future__ import annotations
