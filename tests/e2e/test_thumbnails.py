@@ -13,7 +13,7 @@ from PIL import Image
 from flickr_async.thumbnails import Thumbnails
 from tests.e2e.helpers import FAST, THUMBNAIL_REQUESTS, no_change_bound, run_cli
 from tests.fakeflickr import FakeFlickr, Library
-from tests.fakeflickr.model import FakePhoto
+from tests.fakeflickr.model import FakePhoto, FakeVideo
 from tests.fakeflickr.sizes import BY_EXTRA, available_sizes, size_dims
 
 
@@ -175,3 +175,22 @@ def test_a_photo_deleted_on_flickr_keeps_its_thumbnails(
     library.delete_photo(gone.id)
     assert backup(env, out) == 0
     assert {p: p.read_bytes() for p in thumbs_dir(out).glob(f"{gone.id}_*.jpg")} == kept
+
+
+def test_a_video_smaller_than_640_gets_its_largest_poster_below_as_its_z(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    video = library.add_photo(
+        title="tiny clip",
+        media="video",
+        originalformat="jpg",
+        width=352,
+        height=288,
+        video=FakeVideo(duration=16, container="mp4"),
+    )
+    assert [s.extra for s in available_sizes(video, library.pro) if not s.square] == ["t", "s", "n"]
+    assert backup(env, out) == 0
+    with Image.open(thumbs_dir(out) / f"{video.id}_z.jpg") as image:
+        assert image.size == size_dims(video, BY_EXTRA["n"]) == (320, 262)
+    with Image.open(thumbs_dir(out) / f"{video.id}_q.jpg") as image:
+        assert image.size == (150, 150)
