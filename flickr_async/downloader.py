@@ -193,8 +193,8 @@ class Downloader:
 
     async def _fetch_from(self, photo: Photo, source: Source, retry: RetryPolicy) -> Downloaded:
         part = part_path(self.parts_dir, photo.id, source.url)
-        size, digest, headers = await retry.run(
-            lambda: self._stream(source.url, part), what=f"download of {photo.id}"
+        size, digest, headers = await self.fetch_url(
+            source.url, part, retry=retry, what=f"download of {photo.id}"
         )
         ext = layout.extension_for(
             # A rendition is a JPEG whatever the original's format: name it by its URL.
@@ -215,6 +215,15 @@ class Downloader:
         if not source.original:
             self.stats.not_original.append(photo.id)
         return Downloaded(photo.id, record, part)
+
+    async def fetch_url(
+        self, url: str, part: Path, *, what: str, retry: RetryPolicy | None = None
+    ) -> tuple[int, str, dict[str, str]]:
+        """Stream one file server URL into `part` (resumed from its length), retried by the
+        run's policy, within the shared limit on files in flight and its 429 pause.
+        Returns (bytes, sha256, the response's final_url/content_type/content_disposition)."""
+        policy = retry or self.retry
+        return await policy.run(lambda: self._stream(url, part), what=what)
 
     async def _stream(self, url: str, part: Path) -> tuple[int, str, dict[str, str]]:
         """One attempt: resume from the .part's length, append, hash, check the length."""

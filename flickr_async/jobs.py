@@ -168,6 +168,10 @@ class Stats:
     budget_spent: bool = False  # --max-api-calls stopped the run's API calls
     finished: int = 0  # jobs the writer has closed, successfully or not
     bytes_downloaded: int = 0
+    # The site's thumbnails (thumbnails.py): fetched, and failed (the next run tries again;
+    # never a reason for exit 1).
+    thumbnails: int = 0
+    thumbnails_failed: int = 0
     not_original: list[str] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
     deleted_on_flickr: int = 0
@@ -214,6 +218,8 @@ class Stats:
             "not_original": list(self.not_original),
             "deleted_on_flickr": self.deleted_on_flickr,
             "bytes_downloaded": self.bytes_downloaded,
+            "thumbnails_fetched": self.thumbnails,
+            "thumbnails_failed": self.thumbnails_failed,
             "api_calls": sum(self.api_calls.values()),
             "api_calls_by_method": dict(sorted(self.api_calls.items())),
             "elapsed_seconds": round(self.elapsed, 3),

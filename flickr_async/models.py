@@ -53,7 +53,13 @@ LISTING_EXTRAS: tuple[str, ...] = (
     "safety_level",
     "url_o",
     *(f"url_{suffix}" for suffix, _ in FALLBACK_SIZE_SUFFIXES),
+    # The site's thumbnails (thumbnails.py): Large Square 150, and Small 320 for photos (and
+    # video posters) too small to have a Medium 640 or a Medium 500.
+    "url_q",
+    "url_n",
 )
+# The site's preview: Medium 640, else the largest listed size below it.
+PREVIEW_SIZE_SUFFIXES: tuple[str, ...] = ("z", "m", "n")
 
 
 # --- lenient field readers -------------------------------------------------------------
@@ -218,6 +224,10 @@ class Photo:
     notes: tuple[Note, ...] = ()
     has_people: bool | None = None
     permissions: Mapping[str, int] | None = None
+    # Flickr's small renditions the listing offered (a video's are its poster frame), for
+    # the site's thumbnails: Large Square 150 (url_q), and Medium 640 or the largest below.
+    square_url: str | None = None
+    preview_url: str | None = None
 
     @property
     def is_video(self) -> bool:
@@ -333,6 +343,10 @@ def _best_fallback(d: JSON) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _preview_url(d: JSON) -> str | None:
+    return next((u for u in (text(d.get(f"url_{s}")) for s in PREVIEW_SIZE_SUFFIXES) if u), None)
+
+
 def photo_from_listing(d: JSON) -> Photo:
     """A photos.search / photosets.getPhotos / recentlyUpdated item with LISTING_EXTRAS."""
     best_url, best_label = _best_fallback(d)
@@ -369,6 +383,8 @@ def photo_from_listing(d: JSON) -> Photo:
         safety_level=to_opt_int(d.get("safety_level")),
         owner_name=text(d.get("ownername")) or None,
         faves=to_opt_int(d.get("count_faves")),
+        square_url=text(d.get("url_q")) or None,
+        preview_url=_preview_url(d),
     )
 
 

@@ -24,6 +24,7 @@ from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
 from flickr_async.settings import Settings
 from flickr_async.state import RunLock, State
+from flickr_async.thumbnails import Thumbnails
 from flickr_async.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,18 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
     downloads: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=max(1, workers) * 4)
     metadata: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=METADATA_WINDOW)
     results: asyncio.Queue[Message] = asyncio.Queue(maxsize=METADATA_WINDOW)
+    base = settings.out / layout.STATE_DIR
+    file_servers = FileServers.for_settings(settings)  # a CDN 429 slows every worker
+    thumbnails = None
+    if not dry:  # fetched after the originals, with the same limit on files in flight
+        thumbnails = Thumbnails(
+            api=api,
+            settings=settings,
+            state=state,
+            stats=stats,
+            servers=file_servers,
+            tmp=base / "tmp-thumbs",
+        )
     producer = Producer(
         api=api,
         state=state,
@@ -91,6 +104,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         results=results,
         download_workers=workers,
         metadata_workers=api_workers,
+        on_listed=thumbnails.note_listed if thumbnails else None,
     )
     organiser = Organiser(
         api=api,
@@ -106,8 +120,9 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         # a dry run's figures) and its message left unread: nothing is written.
         await run_together([producer.run(), organiser.run()])
         return
+    assert thumbnails is not None
+    thumbnailer = thumbnails  # narrowed, for the closures below
 
-    base = settings.out / layout.STATE_DIR
     parts_dir = base / "parts"
     parts_dir.mkdir(parents=True, exist_ok=True)
     scratch = Scratch(base / "tmp")
@@ -132,7 +147,6 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         placing=placing,
         placed=placed,
     )
-    file_servers = FileServers.for_settings(settings)  # a CDN 429 slows every worker
     downloaders = [
         Downloader(
             api=api,
@@ -155,6 +169,15 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         for _ in range(api_workers)
     ]
     files_done = asyncio.Event()
+    downloads_done = asyncio.Event()
+
+    async def originals() -> None:
+        await run_together([d.run() for d in downloaders])
+        downloads_done.set()
+
+    async def thumbs() -> None:
+        await downloads_done.wait()  # every original first: thumbnails are for later
+        await thumbnailer.run()
 
     async def files() -> None:
         await run_together(
@@ -162,7 +185,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
                 producer.run(),
                 organiser.run(),
                 writer.run(),
-                *(d.run() for d in downloaders),
+                originals(),
                 *(f.run() for f in fetchers),
             ]
         )
@@ -181,7 +204,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         files_done.set()
 
     if not deep:
-        await files()
+        await run_together([files(), thumbs()])
     else:
         deep_pass = DeepMetadata(
             api=api,
@@ -194,7 +217,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
             files_done=files_done,
             placed=placed,
         )
-        await run_together([files(), deep_pass.run()])
+        await run_together([files(), thumbs(), deep_pass.run()])
     stats.budget_spent = api.budget_spent
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +40,7 @@ class Producer:
         results: asyncio.Queue[Message],
         download_workers: int,
         metadata_workers: int,
+        on_listed: Callable[[Sequence[Photo]], Awaitable[None]] | None = None,
     ) -> None:
         self.api = api
         self.state = state
@@ -51,6 +52,7 @@ class Producer:
         self.results = results
         self.download_workers = download_workers
         self.metadata_workers = metadata_workers
+        self.on_listed = on_listed  # sees every page listed (the site's thumbnails)
         self.out = settings.out or Path(".")
         self.problems: list[str] = []  # why the listing cannot be trusted to be complete
 
@@ -232,6 +234,8 @@ class Producer:
                 self.stats.unchanged += 1
                 continue
             await self._submit(job)
+        if self.on_listed is not None:
+            await self.on_listed(batch)
 
     def _lookup(self, ids: Sequence[str]) -> dict[str, tuple[StoredPhoto, bool]]:
         """Stored rows for a page of ids, and whether each one's file is still on disk."""

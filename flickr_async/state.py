@@ -65,6 +65,14 @@ CREATE TABLE IF NOT EXISTS favorites (       -- other people's photos kept with 
     served_url TEXT NOT NULL,
     removed_on TEXT                            -- ISO date a sync no longer found it faved
 );
+CREATE TABLE IF NOT EXISTS thumbnails (     -- the site's small renditions (thumbnails.py)
+    id TEXT NOT NULL,
+    size TEXT NOT NULL,                        -- 'q' or 'z': the file's name suffix
+    url TEXT NOT NULL,                         -- what the listing last offered
+    bytes INTEGER,                             -- the file on disk, from `url`; NULL: wanted
+    PRIMARY KEY (id, size)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS thumbnails_wanted ON thumbnails(id, size) WHERE bytes IS NULL;
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started REAL NOT NULL,
@@ -152,6 +160,17 @@ class StoredFave:
     original: bool
     served_url: str
     removed_on: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredThumb:
+    """One of a photo's site thumbnails: the URL the listing offered, and the size of the
+    file fetched from it (None while it is wanted)."""
+
+    id: str
+    size: str  # "q" or "z"
+    url: str
+    bytes: int | None
 
 
 def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
@@ -513,6 +532,46 @@ class State:
                 (fave.id, fave.path, fave.bytes, fave.sha256, int(fave.original),
                  fave.served_url, fave.removed_on),
             )  # fmt: skip
+
+    # --- thumbnails ----------------------------------------------------------------------
+
+    def thumbnails(self, photo_ids: Sequence[str]) -> dict[tuple[str, str], StoredThumb]:
+        """(id, size) -> the row, for a page of listed ids."""
+        found: dict[tuple[str, str], StoredThumb] = {}
+        for start in range(0, len(photo_ids), 500):  # SQLite's bound on ? per statement
+            chunk = list(photo_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(f"SELECT * FROM thumbnails WHERE id IN ({marks})", chunk):
+                found[(r["id"], r["size"])] = StoredThumb(r["id"], r["size"], r["url"], r["bytes"])
+        return found
+
+    def want_thumbnails(self, wanted: Sequence[tuple[str, str, str]]) -> None:
+        """(id, size, url) to fetch: a new URL, or a file missing or torn on disk."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO thumbnails(id, size, url, bytes) VALUES(?, ?, ?, NULL) "
+                "ON CONFLICT(id, size) DO UPDATE SET url = excluded.url, bytes = NULL",
+                wanted,
+            )
+
+    def wanted_thumbnails(
+        self, after: tuple[str, str] = ("", ""), limit: int = 500
+    ) -> list[StoredThumb]:
+        """Thumbnails still to fetch, in (id, size) order from `after`, a batch at a time."""
+        rows = self._query(
+            """SELECT * FROM thumbnails WHERE bytes IS NULL AND (id, size) > (?, ?)
+               ORDER BY id, size LIMIT ?""",
+            (*after, limit),
+        )
+        return [StoredThumb(r["id"], r["size"], r["url"], None) for r in rows]
+
+    def record_thumbnail(self, photo_id: str, size: str, url: str, size_bytes: int) -> None:
+        """The file from `url` is in place (unless the listing has offered another since)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE thumbnails SET bytes = ? WHERE id = ? AND size = ? AND url = ?",
+                (size_bytes, photo_id, size, url),
+            )
 
     # --- runs --------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import math
 import os
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,17 @@ def no_change_bound(library: Library) -> int:
     )
 
 
+# What the site's thumbnails ask the file servers for: Large Square, Medium 640, and for a
+# photo smaller than that the Medium 500 ("") or the Small 320 (flickr_async/thumbnails.py).
+THUMBNAIL_REQUESTS = frozenset({"q", "z", "", "n"})
+
+
+def archive_file_requests(fake: FakeFlickr) -> Counter[str]:
+    """File requests by photo id, the site's thumbnails left out: the originals (or the best
+    size Flickr offered instead), what the archive itself is made of."""
+    return Counter(pid for pid, what in fake.counters.file_log if what not in THUMBNAIL_REQUESTS)
+
+
 def run_cli(env: dict[str, str], *args: str) -> Run:
     """The CLI in this process (fast); the fake keeps serving from its own thread."""
     result = CliRunner().invoke(app, list(args), env=env)
@@ -76,11 +88,13 @@ def sidecar(path: Path) -> dict[str, Any]:
 
 
 def media_files(out: Path) -> list[Path]:
-    """Every photo/video file in the archive (not sidecars, not tool state)."""
+    """Every photo/video file in the archive (not sidecars, not tool state, not the site)."""
     return sorted(
         p
         for p in out.rglob("*")
-        if p.is_file() and p.suffix not in SIDECARS and ".flickr-async" not in p.parts
+        if p.is_file()
+        and p.suffix not in SIDECARS
+        and not {".flickr-async", ".site"} & set(p.parts)
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from flickr_async.state import State
-from tests.e2e.helpers import FAST, media_files, run_cli, sidecar, spawn_cli
+from tests.e2e.helpers import FAST, archive_file_requests, media_files, run_cli, sidecar, spawn_cli
 from tests.e2e.test_resume import wait_for
 from tests.fakeflickr import FakeFlickr, Library, generate_library
 
@@ -205,7 +205,7 @@ def test_a_run_killed_mid_way_leaves_whole_list_level_sidecars_and_the_next_fini
     assert backup(env, out) == 0
     left = len(library.photos) - levels["deep"]
     assert fake.counters.api_calls[GET_INFO] <= left + 4  # + those in hand at the kill
-    assert not any(fake.counters.file_requests[pid] for pid in done)
+    assert not any(archive_file_requests(fake)[pid] for pid in done)
     assert {d["metadata_level"] for d in sidecars(out).values()} == {"deep"}
 
 

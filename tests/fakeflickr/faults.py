@@ -302,6 +302,7 @@ class Counters:
             self._files: Counter[str] = Counter()
             self._bytes: Counter[str] = Counter()
             self._log: list[str] = []
+            self._file_log: list[tuple[str, str]] = []
             self._photo_calls: list[tuple[int, str, str]] = []
             self._peak = self._in_flight
             self._file_429s = 0
@@ -341,6 +342,14 @@ class Counters:
         """Every request in arrival order: a REST method name, or "file:<photo id>"."""
         with self._lock:
             return list(self._log)
+
+    @property
+    def file_log(self) -> list[tuple[str, str]]:
+        """(photo id, what) of every file request in arrival order; what is "original", a
+        size suffix ("q", "z", "" for the Medium 500, "o" for a video's poster) or a video's
+        play label ("orig", "hd", ...)."""
+        with self._lock:
+            return list(self._file_log)
 
     @property
     def max_concurrent_files(self) -> int:
@@ -388,13 +397,14 @@ class Counters:
         with self._lock:
             self._too_many[method] += 1
 
-    def file_slot(self, photo_id: str) -> FileSlot:
+    def file_slot(self, photo_id: str, what: str = "") -> FileSlot:
         """Count a file request and hold one in-flight place until `release()`."""
         now = time.monotonic()
         with self._lock:
             self._first_at.setdefault("file", now)
             self._files[photo_id] += 1
             self._log.append(f"file:{photo_id}")
+            self._file_log.append((photo_id, what))
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
             self._peak_since_429 = max(self._peak_since_429, self._in_flight)

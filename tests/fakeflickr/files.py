@@ -198,7 +198,7 @@ async def serve(
     *,
     what: str = "",
 ) -> web.StreamResponse:
-    slot = ctx.counters.file_slot(photo_id)
+    slot = ctx.counters.file_slot(photo_id, what)
     try:
         refusal = ctx.faults.take_cdn_refusal(slot.in_flight)
         if refusal is not None:

@@ -88,10 +88,13 @@ def size_dims(photo: FakePhoto, spec: SizeSpec) -> tuple[int, int]:
 
 
 def available_sizes(photo: FakePhoto, pro: bool) -> list[SizeSpec]:
-    """The renditions that exist for this photo, smallest first (never the original)."""
+    """The renditions that exist for this photo, smallest first (never the original). A
+    video's are poster frames only up to its own dimensions (a 352x288 one stops at Small
+    320, as in real listings); a photo always has the sizes up to Medium 500."""
     longest = max(photo.width, photo.height)
     limit = longest if owner_is_pro(photo, pro) else min(longest, FREE_ACCOUNT_MAX_EDGE)
-    return [s for s in SIZES if s.square or s.edge <= limit or s.edge <= 500]
+    floor = 0 if photo.is_video else 500
+    return [s for s in SIZES if s.square or s.edge <= limit or s.edge <= floor]
 
 
 def people_dims(photo: FakePhoto) -> tuple[int, int]:

@@ -116,3 +116,21 @@ def test_flags_are_kept_apart_from_flickrs_own_values(tmp_path: Path) -> None:
     )
     album = state.albums()["a"]
     assert (album.date_update, album.needs_listing) == (0, True)
+
+
+def test_wanted_thumbnails_come_in_batches_and_only_until_fetched_from_the_url_now_wanted(
+    tmp_path: Path,
+) -> None:
+    state = State.open(tmp_path)
+    state.want_thumbnails([(str(i), s, f"http://x/{i}_{s}.jpg") for i in range(5) for s in "qz"])
+    first = state.wanted_thumbnails(limit=4)
+    rest = state.wanted_thumbnails((first[-1].id, first[-1].size), limit=100)
+    assert [(t.id, t.size) for t in first + rest] == [(str(i), s) for i in range(5) for s in "qz"]
+    state.record_thumbnail("0", "q", "http://x/0_q.jpg", 1234)
+    state.record_thumbnail("0", "z", "http://x/old_z.jpg", 99)  # the listing moved on since
+    assert state.thumbnails(["0"])[("0", "q")].bytes == 1234
+    assert ("0", "z") in {(t.id, t.size) for t in state.wanted_thumbnails(limit=100)}
+    assert ("0", "q") not in {(t.id, t.size) for t in state.wanted_thumbnails(limit=100)}
+    state.want_thumbnails([("0", "q", "http://x/0_q2.jpg")])  # replaced on Flickr
+    assert state.thumbnails(["0"])[("0", "q")].bytes is None
+    state.close()

@@ -1,0 +1,193 @@
+"""Thumbnails: Flickr's own small renditions for the site, fetched once the originals are in.
+
+A site of thousands of photos needs small images with known sizes. Shrinking the originals
+would mean decoding them (an imaging library, minutes of CPU); Flickr has made the
+renditions already and the listing names them in its url_* extras, so each is one file
+request like any download and never an API call. A photo or video (its poster frame) gets
+`OUT/.site/thumbs/<id>_q.jpg`, the Large Square 150, and `<id>_z.jpg`, the Medium 640 or the
+largest listed size below it. One whose listing offers neither gets none: the site shows a
+placeholder.
+
+Two halves, so that no list of every photo's URLs is ever held. While the producer lists,
+`note_listed` compares each page with the state table `thumbnails` and marks what is wanted:
+a URL never fetched, another URL (the photo was replaced on Flickr) or a file gone or torn on
+disk. That costs one SELECT per page and a stat per thumbnail. Once every original is
+fetched (the download workers have finished), `run` pages through the wanted rows (a partial
+index makes that free when there are none) and fetches them with the download workers' own
+code: the same retry policy, the same limit on files in flight, the same pause after a 429
+(a CDN 429 on a thumbnail slows any download still running too). A failure is counted and
+never fails the run; the row stays wanted for the next run. Thumbnails of photos deleted on
+Flickr stay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from flickr_async.api import FlickrAPI
+from flickr_async.downloader import Downloader, FileServers, part_path
+from flickr_async.errors import DownloadError, FlickrAsyncError, StorageError
+from flickr_async.fsutil import Scratch, raise_if_disk_problem
+from flickr_async.jobs import Stats
+from flickr_async.models import Photo
+from flickr_async.settings import Settings
+from flickr_async.state import State, StoredThumb
+
+log = logging.getLogger(__name__)
+
+# The site generator's folder (layout.SITE_DIR); the thumbnails live in it, with the site.
+SITE_DIR = ".site"
+THUMBS_DIR = PurePosixPath(SITE_DIR) / "thumbs"
+SQUARE = "q"  # Large Square, 150 x 150
+PREVIEW = "z"  # Medium 640, or the largest size below it the listing offered
+BATCH = 500
+JPEG_START = b"\xff\xd8\xff"
+
+
+def offered(photo: Photo) -> list[tuple[str, str]]:
+    """(size, url) of the thumbnails the listing offers for a photo."""
+    pairs = ((SQUARE, photo.square_url), (PREVIEW, photo.preview_url))
+    return [(size, url) for size, url in pairs if url]
+
+
+def thumbnail_path(out: Path, photo_id: str, size: str) -> Path:
+    return out / THUMBS_DIR / f"{photo_id}_{size}.jpg"
+
+
+def same_file(a: str, b: str) -> bool:
+    # Compare paths only: Flickr serves one file from several static hosts.
+    return urlsplit(a).path == urlsplit(b).path
+
+
+class Thumbnails:
+    """Marks the thumbnails a listing page wants; fetches them after the originals."""
+
+    def __init__(
+        self,
+        *,
+        api: FlickrAPI,
+        settings: Settings,
+        state: State,
+        stats: Stats,
+        servers: FileServers,
+        tmp: Path,
+    ) -> None:
+        assert settings.out is not None
+        self.out = settings.out
+        self.state = state
+        self.stats = stats
+        self.workers = settings.concurrency
+        self.tmp = tmp  # under OUT: a finished file reaches its name by rename
+        self.downloader = Downloader(
+            api=api,
+            session=api.session,
+            retry=api.retry,
+            settings=settings,
+            jobs=asyncio.Queue(),
+            results=asyncio.Queue(),
+            stats=stats,  # counts their bytes: nothing else (no photo is "downloaded")
+            parts_dir=tmp,
+            servers=servers,
+        )
+
+    # --- while listing -------------------------------------------------------------------
+
+    async def note_listed(self, batch: Sequence[Photo]) -> None:
+        await asyncio.to_thread(self._note, batch)
+
+    def _note(self, batch: Sequence[Photo]) -> None:
+        offers = {(p.id, size): url for p in batch for size, url in offered(p)}
+        if not offers:
+            return
+        stored = self.state.thumbnails(list(dict.fromkeys(pid for pid, _ in offers)))
+        wanted: list[tuple[str, str, str]] = []
+        for (pid, size), url in offers.items():
+            row = stored.get((pid, size))
+            if row is None or not same_file(row.url, url):
+                wanted.append((pid, size, url))
+            elif (
+                row.bytes is not None and _size_of(thumbnail_path(self.out, pid, size)) != row.bytes
+            ):
+                wanted.append((pid, size, url))  # deleted or torn on disk
+        if wanted:
+            self.state.want_thumbnails(wanted)
+
+    # --- after the originals --------------------------------------------------------------
+
+    async def run(self) -> None:
+        scratch = Scratch(self.tmp)
+        scratch.clear()  # a killed run's leftovers: never under a final name
+        queue: asyncio.Queue[StoredThumb | None] = asyncio.Queue(maxsize=self.workers * 2)
+
+        async def feed() -> None:
+            after = ("", "")
+            while rows := await asyncio.to_thread(self.state.wanted_thumbnails, after, BATCH):
+                for row in rows:
+                    await queue.put(row)
+                after = (rows[-1].id, rows[-1].size)
+            for _ in range(self.workers):
+                await queue.put(None)
+
+        async def work() -> None:
+            while (row := await queue.get()) is not None:
+                await self._fetch(row)
+
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(feed())
+                for _ in range(self.workers):
+                    tg.create_task(work())
+        except* StorageError as group:
+            # The disk is full or read-only: the originals come first, and they are done.
+            log.warning("thumbnails stopped: %s", group.exceptions[0])
+        if self.stats.thumbnails_failed:
+            log.warning(
+                "%d thumbnails could not be fetched; the next run tries again",
+                self.stats.thumbnails_failed,
+            )
+
+    async def _fetch(self, row: StoredThumb) -> None:
+        name = f"{row.id}_{row.size}"
+        part = part_path(self.tmp, name, row.url)
+        try:
+            size, _, _ = await self.downloader.fetch_url(row.url, part, what=f"thumbnail {name}")
+            await asyncio.to_thread(self._place, row, part, size)
+            self.stats.thumbnails += 1
+        except StorageError:
+            raise
+        except OSError as exc:
+            raise_if_disk_problem(exc, self.out)
+            self._failed(name, str(exc))
+        except FlickrAsyncError as exc:
+            self._failed(name, str(exc))
+        except Exception as exc:  # one bad thumbnail must not stop the others
+            log.debug("thumbnail %s failed", name, exc_info=True)
+            self._failed(name, f"{type(exc).__name__}: {exc}")
+        finally:
+            await asyncio.to_thread(part.unlink, missing_ok=True)
+
+    def _place(self, row: StoredThumb, part: Path, size: int) -> None:
+        with part.open("rb") as fh:
+            if fh.read(len(JPEG_START)) != JPEG_START:
+                # Flickr answers some missing files with a placeholder image, not a 404.
+                raise DownloadError("the file server sent something other than a JPEG")
+        dest = thumbnail_path(self.out, row.id, row.size)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, dest)
+        self.state.record_thumbnail(row.id, row.size, row.url, size)
+
+    def _failed(self, name: str, error: str) -> None:
+        log.info("thumbnail %s: %s", name, error)
+        self.stats.thumbnails_failed += 1
+
+
+def _size_of(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
