@@ -1,0 +1,124 @@
+"""The site's own memory (OUT/.site/cache.sqlite3): what each sidecar said, and what each page
+holds, so a refresh re-reads only changed sidecars and rewrites only changed pages.
+
+It is a cache: deleting it (or a new version of the site's code) costs one full build and
+loses nothing. It never touches the archive's state database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from flickr_async.site.model import Summary
+
+# Bump when what a Summary holds or how it is read from a sidecar changes.
+VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS photos (
+    id TEXT PRIMARY KEY,
+    sig TEXT NOT NULL,            -- the sidecar's "mtime_ns:size" when it was read
+    title TEXT NOT NULL, media TEXT NOT NULL, date_taken TEXT, granularity INTEGER NOT NULL,
+    date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT, text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pages (
+    path TEXT PRIMARY KEY,        -- relative to OUT
+    digest TEXT NOT NULL,         -- of the bytes written
+    inputs TEXT                   -- of what the page was made from (photo pages), else NULL
+);
+"""
+_TAG_SEP = "\x1f"  # the unit separator never occurs in a tag Flickr accepts
+
+
+class SiteCache:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=OFF")  # a cache: a torn one is rebuilt
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        except sqlite3.DatabaseError:
+            self._db.close()
+            path.unlink(missing_ok=True)  # unreadable: start again
+            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db.executescript(_SCHEMA)
+            row = None
+        if row is None or row[0] != VERSION:
+            self._db.executescript("DELETE FROM photos; DELETE FROM pages;")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (VERSION,))
+        self._db.execute("BEGIN")
+
+    def commit(self) -> None:
+        self._db.execute("COMMIT")
+        self._db.execute("BEGIN")
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("COMMIT")
+        self._db.close()
+
+    # --- sidecar summaries ---------------------------------------------------------------
+
+    def summaries(self) -> Iterator[tuple[str, str, Summary]]:
+        """(id, sig, summary) of every photo, in id order (as State.iter_photos)."""
+        cursor = self._db.execute(
+            "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
+            "original, deleted, text FROM photos ORDER BY id"
+        )
+        for row in cursor:
+            yield (
+                row[0],
+                row[1],
+                Summary(
+                    title=row[2],
+                    media=row[3],
+                    date_taken=row[4],
+                    granularity=row[5],
+                    date_posted=row[6],
+                    tags=tuple(row[7].split(_TAG_SEP)) if row[7] else (),
+                    original=None if row[8] is None else bool(row[8]),
+                    deleted=row[9],
+                    text=row[10],
+                ),
+            )
+
+    def put_summaries(self, rows: Iterable[tuple[str, str, Summary]]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    photo_id,
+                    sig,
+                    m.title,
+                    m.media,
+                    m.date_taken,
+                    m.granularity,
+                    m.date_posted,
+                    _TAG_SEP.join(m.tags),
+                    None if m.original is None else int(m.original),
+                    m.deleted,
+                    m.text,
+                )
+                for photo_id, sig, m in rows
+            ],
+        )
+
+    def drop_summaries(self, photo_ids: Iterable[str]) -> None:
+        self._db.executemany("DELETE FROM photos WHERE id = ?", [(p,) for p in photo_ids])
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def pages(self) -> dict[str, tuple[str, str | None]]:
+        """path -> (digest, inputs) of every page the last builds wrote."""
+        return {row[0]: (row[1], row[2]) for row in self._db.execute("SELECT * FROM pages")}
+
+    def put_pages(self, rows: Iterable[tuple[str, str, str | None]]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO pages VALUES(?, ?, ?)", list(rows))
+
+    def drop_pages(self, paths: Iterable[str]) -> None:
+        self._db.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in paths])
