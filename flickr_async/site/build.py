@@ -20,8 +20,11 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -35,6 +38,7 @@ from flickr_async.site.model import (
     DELETED,
     MISSING,
     NOT_ORIGINAL,
+    VIDEO,
     Account,
     AlbumEntry,
     Item,
@@ -89,9 +93,22 @@ class BuildReport:
 
 
 class PageWriter:
-    """Writes a page only when its bytes differ from what the cache says the file holds (or
-    the file is gone), by an atomic rename; remembers every page of this build so that the
-    rest can be removed."""
+    """Writes a page only when it has to, and remembers every page of this build so that
+    the ones no longer made can be removed.
+
+    `page(path, inputs, render)` skips rendering when the cache says the file was made from
+    the same inputs and it is still there; `write(path, text)` compares the bytes' digest
+    with the cache's instead. A file is written in place, not by rename: the site can always
+    be made again, and its record reaches the cache only once the bytes are on disk, so a
+    page torn by a kill is rewritten by the next build (its digest is not the recorded one).
+
+    Creating a file costs a disk round trip (up to a millisecond on a busy disk, most of a
+    100,000-page build), so a few threads write while the main thread renders; at most
+    IN_FLIGHT pages wait for them.
+    """
+
+    IN_FLIGHT = 256
+    THREADS = 4
 
     def __init__(self, out: Path, cache: SiteCache) -> None:
         self.out = out
@@ -101,6 +118,15 @@ class PageWriter:
         self.pending: list[tuple[str, str, str | None]] = []
         self.written = self.unchanged = self.removed = 0
         self._listings: dict[str, set[str]] = {}
+        self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="site-writer")
+        self._writing: deque[tuple[Future[None], str, str, str | None]] = deque()
+
+    def close(self) -> None:
+        """Wait for every write (raising the first error), then stop the threads."""
+        try:
+            self._drain(0)
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _exists(self, path: str) -> bool:
         folder, _, name = path.rpartition("/")
@@ -113,14 +139,14 @@ class PageWriter:
             self._listings[folder] = names
         return name in names
 
-    def is_current(self, path: str, inputs: str) -> bool:
-        """Was the page at `path` made from exactly `inputs`, and is it still there?"""
+    def page(self, path: str, inputs: str, render: Callable[[], str]) -> None:
+        """Write `render()` at `path` unless the page there was made from `inputs`."""
         known = self.known.get(path)
         if known is not None and known[1] == inputs and self._exists(path):
             self.seen.add(path)
             self.unchanged += 1
-            return True
-        return False
+            return
+        self.write(path, render(), inputs)
 
     def write(self, path: str, text: str | bytes, inputs: str | None = None) -> None:
         data = text.encode("utf-8") if isinstance(text, str) else text
@@ -132,16 +158,20 @@ class PageWriter:
             if known[1] != inputs:
                 self._record(path, digest, inputs)
             return
-        dest = self.out / path
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
+        folder, _, name = path.rpartition("/")
+        if folder not in self._listings or not self._listings[folder]:
+            (self.out / folder).mkdir(parents=True, exist_ok=True)
+            self._listings.setdefault(folder, set())
+        self._writing.append((self._pool.submit(_put, self.out / path, data), path, digest, inputs))
+        self._listings[folder].add(name)
         self.written += 1
-        self._record(path, digest, inputs)
+        self._drain(self.IN_FLIGHT)
+
+    def _drain(self, keep: int) -> None:
+        while len(self._writing) > keep:
+            future, path, digest, inputs = self._writing.popleft()
+            future.result()
+            self._record(path, digest, inputs)
 
     def _record(self, path: str, digest: str, inputs: str | None) -> None:
         self.pending.append((path, digest, inputs))
@@ -149,6 +179,7 @@ class PageWriter:
             self.flush()
 
     def flush(self) -> None:
+        self._drain(0)
         self.cache.put_pages(self.pending)
         self.pending.clear()
 
@@ -164,6 +195,11 @@ class PageWriter:
                 dest.parent.rmdir()  # only when empty
         self.cache.drop_pages(gone)
         self.flush()
+
+
+def _put(dest: Path, data: bytes) -> None:
+    with dest.open("wb") as fh:
+        fh.write(data)
 
 
 # --- reading the archive ---------------------------------------------------------------------
@@ -206,7 +242,7 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
     stale: list[str] = []
     present = _Presence(out)
     read = 0
-    for row in state.iter_photos():
+    for row in state.iter_briefs():
         while ahead is not None and ahead[0] < row.id:
             stale.append(ahead[0])
             ahead = next(cached, None)
@@ -217,20 +253,21 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
             continue
         summary = None
-        sig = _stat_sig(out / (row.path + ".json")) if row.path else ""
-        if sig and hit is not None and hit[1] == sig:
-            summary = hit[2]
-        elif sig:
-            try:
-                doc = sidecar.loads((out / (row.path + ".json")).read_bytes())  # type: ignore[operator]
-            except (OSError, ValueError) as exc:
-                log.warning("photo %s: sidecar unreadable (%s); shown with what state knows",
-                            row.id, exc)  # fmt: skip
-                sig = ""
-            else:
-                summary = summarize(doc)
-                fresh.append((row.id, sig, summary))
-                read += 1
+        sig = ""
+        if row.path:
+            side = out / (row.path + ".json")
+            sig = _stat_sig(side)
+            if sig and hit is not None and hit[1] == sig:
+                summary = hit[2]
+            elif sig:
+                try:
+                    summary = summarize(sidecar.loads(side.read_bytes()))
+                except (OSError, ValueError) as exc:
+                    log.warning("photo %s: sidecar unreadable (%s)", row.id, exc)
+                    sig = ""
+                else:
+                    fresh.append((row.id, sig, summary))
+                    read += 1
         if summary is None:
             if hit is not None:
                 stale.append(row.id)
@@ -270,8 +307,7 @@ def load_account(out: Path, state: State) -> Account:
         albums = album_entries(albums_doc)
     else:  # an archive from before albums.json: the state's albums, in the user's order
         albums = [
-            AlbumEntry(a.id, a.title, "", None, a.folder, a.photo_ids, None, None, a.comments,
-                       None)  # fmt: skip
+            AlbumEntry(a.id, a.title, "", None, a.folder, a.photo_ids, None, None, a.comments, None)
             for a in state.albums().values()
         ]
     collections = read_json(out / account_files.COLLECTIONS) or {}
@@ -290,8 +326,8 @@ def load_account(out: Path, state: State) -> Account:
 # --- the build -------------------------------------------------------------------------------
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+def _digest(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _months(stream: list[Item]) -> Iterator[tuple[str, list[Item]]]:
@@ -327,8 +363,7 @@ def media_for(out: Path, item: Item, has_z: bool) -> Media:
     ext = full.rpartition(".")[2].lower() if full else ""
     if full and ext in BROWSER_IMAGES:
         width, height = image_size(out / full) or (None, None)
-        return Media("image", src=full, width=width, height=height, full=full,
-                     from_original=True)  # fmt: skip
+        return Media("image", src=full, width=width, height=height, full=full, from_original=True)
     return Media("none", full=full)
 
 
@@ -346,11 +381,14 @@ def build_site(out: Path, state: State) -> BuildReport:
     cache = SiteCache(out / paths.CACHE)
     try:
         writer = PageWriter(out, cache)
-        items, read = load_items(out, state, cache)
-        account = load_account(out, state)
-        _render_all(out, items, account, writer)
-        writer.flush()
-        writer.prune()
+        try:
+            items, read = load_items(out, state, cache)
+            account = load_account(out, state)
+            _Renderer(out, account, writer).run(items)
+            writer.flush()
+            writer.prune()
+        finally:
+            writer.close()
         cache.commit()
     finally:
         cache.close()
@@ -366,165 +404,232 @@ def build_site(out: Path, state: State) -> BuildReport:
     )
 
 
-def _render_all(out: Path, items: list[Item], account: Account, writer: PageWriter) -> None:
-    try:
-        thumbs = set(os.listdir(out / paths.THUMBS))
-    except OSError:
-        thumbs = set()
-    shell = Shell(
-        name=account.profile.name,
-        favorites=bool(account.favorites),
-        galleries=bool(account.galleries),
-    )
-    by_id = {item.id: item for item in items}
-    stream = sorted(items, key=lambda it: (it.sort_key, it.id), reverse=True)
-    del items
+class _Renderer:
+    """Renders every page of the site through one PageWriter.
 
-    # The photostream, a month (of up to PER_PAGE items a page) at a time.
-    position: dict[str, tuple[str, int]] = {}
-    months = list(_months(stream))
-    for n, (month, run) in enumerate(months):
-        chunks = split(run)
-        newer = months[n - 1][0] if n > 0 else None
-        older = months[n + 1][0] if n + 1 < len(months) else None
-        for number, chunk in enumerate(chunks, 1):
-            for item in chunk:
-                position[item.id] = (month, number)
-            writer.write(
-                paths.month_page(month, number),
-                month_page(shell, month, chunk, number, len(chunks), len(run), newer, older,
-                           thumbs),  # fmt: skip
-            )
+    Each item gets a key that changes whenever anything a grid or search shows of it does
+    (its sidecar's signature, state, flags, thumbnails): a grid page's inputs are its items'
+    keys, so a refresh renders only the grid pages whose items moved.
+    """
 
-    # Albums, in the user's order: pages, and the order site.js follows from a photo page.
-    memberships: dict[str, list[tuple[str, str, int]]] = {}
-    album_counts: list[tuple[AlbumEntry, int]] = []
-    for album in account.albums:
-        members = [by_id[pid] for pid in album.photo_ids if pid in by_id]
-        album_counts.append((album, len(members)))
-        chunks = split(members)
-        for number, chunk in enumerate(chunks, 1):
-            for item in chunk:
-                memberships.setdefault(item.id, []).append((album.id, album.title, number))
-            writer.write(
-                paths.album_page(album.id, number),
-                album_page(shell, album, chunk, number, len(chunks), len(members),
-                           account.profile.flickr_path, thumbs),  # fmt: skip
+    def __init__(self, out: Path, account: Account, writer: PageWriter) -> None:
+        self.out = out
+        self.account = account
+        self.writer = writer
+        try:
+            self.thumbs = set(os.listdir(out / paths.THUMBS))
+        except OSError:
+            self.thumbs = set()
+        self.shell = Shell(
+            name=account.profile.name,
+            favorites=bool(account.favorites),
+            galleries=bool(account.galleries),
+        )
+        self.base = _digest(RENDER_VERSION, repr(self.shell))
+        self.keys: dict[str, str] = {}
+
+    def key(self, item: Item) -> str:
+        pid = item.id
+        return "\x1e".join(
+            (
+                pid,
+                item.sig or repr(item.summary),
+                str(item.flags),
+                "q" if f"{pid}_q.jpg" in self.thumbs else "",
+                "z" if f"{pid}_z.jpg" in self.thumbs else "",
             )
-        writer.write(
-            paths.album_data(album.id),
-            _js_data(
-                f'(window.FA_ALBUMS = window.FA_ALBUMS || {{}})["{paths.file_id(album.id)}"]',
-                {"title": album.title, "per_page": PER_PAGE, "ids": [m.id for m in members]},
-            ),
         )
 
-    # Tags: one page each (Flickr's grouping: case and punctuation aside), and an index.
-    tags: dict[str, tuple[str, list[Item]]] = {}
-    for item in stream:
-        for tag in item.summary.tags:
-            key = paths.tag_key(tag)
-            if key not in tags:
-                tags[key] = (tag, [])
-            tags[key][1].append(item)
-    for key, (name, tagged) in tags.items():
-        chunks = split(tagged)
-        for number, chunk in enumerate(chunks, 1):
-            writer.write(
-                paths.tag_page(key, number),
-                tag_page(shell, key, name, chunk, number, len(chunks), len(tagged), thumbs),
+    def grid_inputs(self, chunk: Sequence[Item], *params: object) -> str:
+        keys = self.keys
+        return _digest(self.base, repr(params), *(keys[item.id] for item in chunk))
+
+    def run(self, items: list[Item]) -> None:
+        self.keys = {item.id: self.key(item) for item in items}
+        by_id = {item.id: item for item in items}
+        stream = sorted(items, key=lambda it: (it.sort_key, it.id), reverse=True)
+        months = list(_months(stream))
+        position = self.stream_pages(months)
+        memberships, album_counts = self.albums(by_id)
+        tag_count = self.tags(stream)
+        self.photo_pages(stream, position, memberships)
+        self.search(stream)
+        self.others(by_id)
+        self.home(stream, months, album_counts, tag_count)
+        assets = resources.files("flickr_async.site") / "static"
+        for name in ASSET_FILES:
+            self.writer.write(f"{paths.ASSETS}/{name}", (assets / name).read_bytes())
+
+    def stream_pages(self, months: list[tuple[str, list[Item]]]) -> dict[str, tuple[str, int]]:
+        """The photostream, a month (of up to PER_PAGE items a page) at a time."""
+        position: dict[str, tuple[str, int]] = {}
+        for n, (month, run) in enumerate(months):
+            chunks = split(run)
+            newer = months[n - 1][0] if n > 0 else None
+            older = months[n + 1][0] if n + 1 < len(months) else None
+            for number, chunk in enumerate(chunks, 1):
+                for item in chunk:
+                    position[item.id] = (month, number)
+                self.writer.page(
+                    paths.month_page(month, number),
+                    self.grid_inputs(chunk, number, len(chunks), len(run), newer, older),
+                    partial(month_page, self.shell, month, chunk, number, len(chunks), len(run),
+                            newer, older, self.thumbs),
+                )  # fmt: skip
+        return position
+
+    def albums(
+        self, by_id: dict[str, Item]
+    ) -> tuple[dict[str, list[tuple[str, str, int]]], list[tuple[AlbumEntry, int]]]:
+        """Album pages in the user's order, and the order site.js follows on photo pages."""
+        memberships: dict[str, list[tuple[str, str, int]]] = {}
+        counts: list[tuple[AlbumEntry, int]] = []
+        owner = self.account.profile.flickr_path
+        for album in self.account.albums:
+            members = [by_id[pid] for pid in album.photo_ids if pid in by_id]
+            counts.append((album, len(members)))
+            chunks = split(members)
+            about = (album.id, album.title, album.description, album.deleted,
+                     repr(album.comments), owner)  # fmt: skip
+            for number, chunk in enumerate(chunks, 1):
+                for item in chunk:
+                    memberships.setdefault(item.id, []).append((album.id, album.title, number))
+                self.writer.page(
+                    paths.album_page(album.id, number),
+                    self.grid_inputs(chunk, about, number, len(chunks), len(members)),
+                    partial(album_page, self.shell, album, chunk, number, len(chunks),
+                            len(members), owner, self.thumbs),
+                )  # fmt: skip
+            self.writer.write(
+                paths.album_data(album.id),
+                _js_data(
+                    f'(window.FA_ALBUMS = window.FA_ALBUMS || {{}})["{paths.file_id(album.id)}"]',
+                    {"title": album.title, "per_page": PER_PAGE, "ids": [m.id for m in members]},
+                ),
             )
-    index = sorted(
-        ((key, name, len(tagged)) for key, (name, tagged) in tags.items()),
-        key=lambda t: (t[1].casefold(), t[1]),
-    )
-    writer.write(paths.TAGS, tags_index(shell, index))
+        return memberships, counts
 
-    _photo_pages(out, stream, position, memberships, thumbs, shell, writer)
-
-    # Search: one data file of every title, description and tag, and its page.
-    entries = [
-        [
-            item.id,
-            item.summary.title,
-            item.summary.text,
-            " ".join(item.summary.tags),
-            month_label(item.month or paths.UNDATED),
-            item.flags | (16 if f"{item.id}_q.jpg" in thumbs else 0),
-        ]
-        for item in stream
-    ]
-    writer.write(paths.SEARCH_DATA, _js_data("window.FA_SEARCH", entries))
-    del entries
-    writer.write(paths.SEARCH, search_page(shell))
-
-    if account.favorites:
-        faves = account.favorites
-        presence = _Presence(out)
-        writer.write(paths.FAVORITES, favorites_page(shell, faves, thumbs, presence))
-    if account.galleries:
-        writer.write(paths.GALLERIES, galleries_page(shell, account.galleries, by_id.__contains__))
-
-    counts = Counts(
-        photos=sum(1 for it in stream if it.summary.media != "video"),
-        videos=sum(1 for it in stream if it.summary.media == "video"),
-        albums=len(account.albums),
-        tags=len(tags),
-        not_original=sum(1 for it in stream if it.flags & NOT_ORIGINAL),
-        deleted=sum(1 for it in stream if it.flags & DELETED),
-        missing=sum(1 for it in stream if it.flags & MISSING),
-    )
-    writer.write(
-        paths.HOME,
-        home(shell, account.profile, counts, album_counts, account.collections,
-             [(month, len(run)) for month, run in months], thumbs),  # fmt: skip
-    )
-    assets = resources.files("flickr_async.site") / "static"
-    for name in ASSET_FILES:
-        writer.write(f"{paths.ASSETS}/{name}", (assets / name).read_bytes())
-
-
-def _photo_pages(
-    out: Path,
-    stream: list[Item],
-    position: dict[str, tuple[str, int]],
-    memberships: dict[str, list[tuple[str, str, int]]],
-    thumbs: set[str],
-    shell: Shell,
-    writer: PageWriter,
-) -> None:
-    """One page per photo, rendered only when something it shows has moved."""
-    for n, item in enumerate(stream):
-        ctx = Context(
-            prev=stream[n - 1].id if n > 0 else None,
-            next=stream[n + 1].id if n + 1 < len(stream) else None,
-            month=position[item.id][0],
-            month_page=position[item.id][1],
-            albums=tuple(memberships.get(item.id, ())),
+    def tags(self, stream: list[Item]) -> int:
+        """One page per tag (Flickr's grouping: case and punctuation aside), and an index."""
+        tags: dict[str, tuple[str, list[Item]]] = {}
+        for item in stream:
+            for tag in item.summary.tags:
+                key = paths.tag_key(tag)
+                if key not in tags:
+                    tags[key] = (tag, [])
+                tags[key][1].append(item)
+        for key, (name, tagged) in tags.items():
+            chunks = split(tagged)
+            for number, chunk in enumerate(chunks, 1):
+                self.writer.page(
+                    paths.tag_page(key, number),
+                    self.grid_inputs(chunk, key, name, number, len(chunks), len(tagged)),
+                    partial(tag_page, self.shell, key, name, chunk, number, len(chunks),
+                            len(tagged), self.thumbs),
+                )  # fmt: skip
+        index = sorted(
+            ((key, name, len(tagged)) for key, (name, tagged) in tags.items()),
+            key=lambda t: (t[1].casefold(), t[1]),
         )
-        has_z = f"{item.id}_z.jpg" in thumbs
-        inputs = _digest(
-            RENDER_VERSION,
-            shell,
-            item.sig,
-            item.summary if not item.sig else None,
-            item.status,
-            item.error,
-            item.path,
-            item.present,
-            has_z,
-            ctx,
-        )
-        page = paths.photo_page(item.id)
-        if writer.is_current(page, inputs):
-            continue
+        self.writer.write(paths.TAGS, tags_index(self.shell, index))
+        return len(tags)
+
+    def photo_pages(
+        self,
+        stream: list[Item],
+        position: dict[str, tuple[str, int]],
+        memberships: dict[str, list[tuple[str, str, int]]],
+    ) -> None:
+        """One page per photo, rendered only when something it shows has moved."""
+        for n, item in enumerate(stream):
+            ctx = Context(
+                prev=stream[n - 1].id if n > 0 else None,
+                next=stream[n + 1].id if n + 1 < len(stream) else None,
+                month=position[item.id][0],
+                month_page=position[item.id][1],
+                albums=tuple(memberships.get(item.id, ())),
+            )
+            inputs = _digest(
+                self.base,
+                self.keys[item.id],
+                item.status,
+                item.error,
+                item.path or "",
+                repr(ctx),
+            )
+            self.writer.page(paths.photo_page(item.id), inputs, partial(self.photo, item, ctx))
+
+    def photo(self, item: Item, ctx: Context) -> str:
         doc: dict[str, object] = {}
         if item.sig and item.path:
-            try:
-                doc = sidecar.loads((out / (item.path + ".json")).read_bytes())
-            except (OSError, ValueError):
-                doc = {}
-        writer.write(page, photo_page(shell, item, doc, media_for(out, item, has_z), ctx), inputs)
+            with contextlib.suppress(OSError, ValueError):
+                doc = sidecar.loads((self.out / (item.path + ".json")).read_bytes())
+        has_z = f"{item.id}_z.jpg" in self.thumbs
+        return photo_page(self.shell, item, doc, media_for(self.out, item, has_z), ctx)
+
+    def search(self, stream: list[Item]) -> None:
+        """One data file of every title, description and tag (search.html reads it)."""
+        thumbs = self.thumbs
+
+        def render() -> str:
+            entries = [
+                [
+                    item.id,
+                    item.summary.title,
+                    item.summary.text,
+                    " ".join(item.summary.tags),
+                    month_label(item.month or paths.UNDATED),
+                    item.flags | (16 if f"{item.id}_q.jpg" in thumbs else 0),
+                ]
+                for item in stream
+            ]
+            return _js_data("window.FA_SEARCH", entries)
+
+        self.writer.page(paths.SEARCH_DATA, self.grid_inputs(stream), render)
+        self.writer.write(paths.SEARCH, search_page(self.shell))
+
+    def others(self, by_id: dict[str, Item]) -> None:
+        account = self.account
+        if account.favorites:
+            presence = _Presence(self.out)
+            self.writer.write(
+                paths.FAVORITES,
+                favorites_page(self.shell, account.favorites, self.thumbs, presence),
+            )
+        if account.galleries:
+            self.writer.write(
+                paths.GALLERIES, galleries_page(self.shell, account.galleries, by_id.__contains__)
+            )
+
+    def home(
+        self,
+        stream: list[Item],
+        months: list[tuple[str, list[Item]]],
+        album_counts: list[tuple[AlbumEntry, int]],
+        tag_count: int,
+    ) -> None:
+        flags = [item.flags for item in stream]
+        counts = Counts(
+            photos=sum(1 for f in flags if not f & VIDEO),
+            videos=sum(1 for f in flags if f & VIDEO),
+            albums=len(self.account.albums),
+            tags=tag_count,
+            not_original=sum(1 for f in flags if f & NOT_ORIGINAL),
+            deleted=sum(1 for f in flags if f & DELETED),
+            missing=sum(1 for f in flags if f & MISSING),
+        )
+        self.writer.write(
+            paths.HOME,
+            home(
+                self.shell,
+                self.account.profile,
+                counts,
+                album_counts,
+                self.account.collections,
+                [(month, len(run)) for month, run in months],
+                self.thumbs,
+            ),
+        )
 
 
 def site_dir(out: Path) -> Path:

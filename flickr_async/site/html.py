@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -27,6 +29,7 @@ ALLOWED_TAGS = frozenset(
 _VOID = frozenset({"br"})
 _SAFE_SCHEMES = ("http:", "https:", "mailto:")
 REL = "noopener noreferrer nofollow"
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")  # what quote() leaves as it is
 # What browsers drop from a URL before reading its scheme ("java\tscript:" is javascript:).
 _URL_IGNORED = str.maketrans("", "", "\t\n\r")
 
@@ -39,10 +42,21 @@ def esc(text: object) -> str:
 # --- URLs --------------------------------------------------------------------------------
 
 
+def _segment(segment: str) -> str:
+    return segment if _UNRESERVED.fullmatch(segment) else quote(segment, safe="")
+
+
 def url_path(path: str) -> str:
     """A relative POSIX path as a URL: each segment percent-encoded (`#`, `?`, `%`, spaces,
     emoji, RTL text), the separators kept."""
-    return "/".join(quote(segment, safe="") for segment in path.split("/"))
+    return "/".join(_segment(segment) for segment in path.split("/"))
+
+
+@lru_cache(maxsize=8192)
+def _folder_prefix(start: str, folder: str) -> str:
+    """The encoded way from folder `start` to folder `folder` ("" when they are one)."""
+    rel = posixpath.relpath(folder or ".", start)
+    return "" if rel == "." else url_path(rel) + "/"
 
 
 def href(from_page: str, to_path: str) -> str:
@@ -180,19 +194,13 @@ def sanitize(fragment: str) -> str:
 class Linker:
     """Relative, encoded links from one page: `link(target)` for a path relative to OUT.
 
-    Grids make thousands of links into a few folders: the folder part is worked out once.
+    Grids make thousands of links into a few folders: each folder's part is worked out once.
     """
 
     def __init__(self, page: str) -> None:
         self.page = page
         self._start = posixpath.dirname(page) or "."
-        self._dirs: dict[str, str] = {}
 
     def __call__(self, target: str) -> str:
         folder, _, name = target.rpartition("/")
-        prefix = self._dirs.get(folder)
-        if prefix is None:
-            rel = posixpath.relpath(folder or ".", self._start)
-            prefix = "" if rel == "." else url_path(rel) + "/"
-            self._dirs[folder] = prefix
-        return prefix + quote(name, safe="")
+        return _folder_prefix(self._start, folder) + _segment(name)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from flickr_async.layout import SITE_DIR
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc, safe_link, sanitize
 from flickr_async.site.model import (
@@ -77,7 +78,7 @@ def document(
     if shell.galleries:
         nav.append(f'<a href="{link(paths.GALLERIES)}">Galleries</a>')
     script_tags = "".join(f'<script src="{link(s)}"></script>' for s in (*scripts, paths.JS))
-    root = paths.to_root(link.page) + paths.SITE_DIR + "/"
+    root = paths.to_root(link.page) + SITE_DIR + "/"
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -91,7 +92,7 @@ def document(
         f'<header class="top"><a class="brand" href="{link(paths.HOME)}" dir="auto">'
         f"{esc(shell.name)}</a><nav>{' '.join(nav)}</nav></header>\n"
         f"<main>\n{body}\n</main>\n"
-        '<footer>An offline copy of a Flickr account, made by flickr-async. '
+        "<footer>An offline copy of a Flickr account, made by flickr-async. "
         "It needs no network.</footer>\n"
         f"{script_tags}\n</body>\n</html>\n"
     )
@@ -109,9 +110,8 @@ def pager(link_prev: Nav, up: Nav, link_next: Nav) -> str:
             continue
         url, label = nav
         rel = f' rel="{name}"' if name != "up" else ""
-        parts.append(
-            f'<a data-nav="{name}"{rel} href="{url}" dir="auto">{arrow}{esc(label)}{_after(name)}</a>'
-        )
+        text = f"{arrow}{esc(label)}{_after(name)}"
+        parts.append(f'<a data-nav="{name}"{rel} href="{url}" dir="auto">{text}</a>')
     return f'<nav class="pager">{"".join(parts)}</nav>'
 
 
@@ -123,7 +123,7 @@ def _after(name: str) -> str:
 
 
 def month_label(month: str) -> str:
-    """"2019-06" -> "June 2019"; the undated bucket says so."""
+    """ "2019-06" -> "June 2019"; the undated bucket says so."""
     if month == paths.UNDATED or len(month) != 7:
         return "Date unknown"
     year, number = month[:4], int(month[5:7])
@@ -192,9 +192,7 @@ def tile(link: Linker, item: Item, thumbs: set[str], suffix: str = "") -> str:
 
 def grid(link: Linker, items: Iterable[Item], thumbs: set[str], suffix: str = "") -> str:
     return (
-        '<ul class="grid">'
-        + "".join(tile(link, item, thumbs, suffix) for item in items)
-        + "</ul>"
+        '<ul class="grid">' + "".join(tile(link, item, thumbs, suffix) for item in items) + "</ul>"
     )
 
 
@@ -234,7 +232,8 @@ def comments_block(comments: Sequence[Mapping[str, object]]) -> str:
             f'<li><p class="by">{who} <time>{stamp}</time></p>'
             f'<div class="text" dir="auto">{sanitize(str(c.get("text") or ""))}</div></li>'
         )
-    return f'<section class="comments"><h2>{plural(len(comments), "comment")}</h2><ol>{"".join(rows)}</ol></section>'
+    heading = plural(len(comments), "comment")
+    return f'<section class="comments"><h2>{heading}</h2><ol>{"".join(rows)}</ol></section>'
 
 
 # --- home ----------------------------------------------------------------------------------
@@ -355,7 +354,7 @@ def _photostream(link: Linker, months: Sequence[tuple[str, int]]) -> str:
         )
         total = sum(n for _, n in entries)
         rows.append(
-            f"<h3>{esc(year) or 'Date unknown'} <span class=\"n\">{total:,}</span></h3>"
+            f'<h3>{esc(year) or "Date unknown"} <span class="n">{total:,}</span></h3>'
             f'<ul class="months">{chips}</ul>'
         )
     return (
@@ -432,7 +431,9 @@ def month_page(
     if after is None and older is not None:
         after = (link(paths.month_page(older)), month_label(older))
     label = month_label(month)
-    facts = plural(total, "item") + (f" · page {number} of {total_pages}" if total_pages > 1 else "")
+    facts = plural(total, "item") + (
+        f" · page {number} of {total_pages}" if total_pages > 1 else ""
+    )
     body = "\n".join(
         [
             pager(prev, (link(paths.HOME), "Home"), after),
@@ -458,7 +459,9 @@ def tag_page(
     page = paths.tag_page(key, number)
     link = Linker(page)
     prev, after = page_nav(link, lambda n: paths.tag_page(key, n), number, total_pages)
-    facts = plural(total, "item") + (f" · page {number} of {total_pages}" if total_pages > 1 else "")
+    facts = plural(total, "item") + (
+        f" · page {number} of {total_pages}" if total_pages > 1 else ""
+    )
     body = "\n".join(
         [
             pager(prev, (link(paths.TAGS), "All tags"), after),
@@ -481,11 +484,11 @@ def tags_index(shell: Shell, tags: Sequence[tuple[str, str, int]]) -> str:
         )
 
     top = sorted(tags, key=lambda t: (-t[2], t[1].casefold()))[:40]
-    parts = [f"<h1>Tags</h1><p class=\"facts\">{plural(len(tags), 'tag')}</p>"]
+    parts = [f'<h1>Tags</h1><p class="facts">{plural(len(tags), "tag")}</p>']
     if top:
-        parts.append("<h2>Most used</h2><ul class=\"tags\">")
+        parts.append('<h2>Most used</h2><ul class="tags">')
         parts.append("".join(entry(*t) for t in top) + "</ul>")
-        parts.append("<h2>All tags</h2><ul class=\"tags all\">")
+        parts.append('<h2>All tags</h2><ul class="tags all">')
         parts.append("".join(entry(*t) for t in tags) + "</ul>")
     else:
         parts.append("<p>No photo has a tag.</p>")
@@ -503,7 +506,7 @@ def search_page(shell: Shell) -> str:
         '<input type="search" id="fa-q" name="q" autofocus '
         'placeholder="Words from titles, descriptions and tags" aria-label="Search">'
         "<button>Search</button></form>"
-        "<noscript><p class=\"notice\">Search runs in the browser and needs JavaScript. "
+        '<noscript><p class="notice">Search runs in the browser and needs JavaScript. '
         f'Without it, browse by <a href="{link(paths.TAGS)}">tags</a>, albums or the '
         f'photostream from the <a href="{link(paths.HOME)}">home page</a>.</p></noscript>'
         '<p id="fa-status" class="facts" aria-live="polite"></p>'
@@ -539,7 +542,9 @@ def favorites_page(
         if fave.path and present(fave.path):
             extra.append(f'<a href="{link(fave.path)}">the file kept here</a>')
         if fave.removed_on:
-            extra.append(f'<i class="b-warn">no longer a favourite since {esc(fave.removed_on)}</i>')
+            extra.append(
+                f'<i class="b-warn">no longer a favourite since {esc(fave.removed_on)}</i>'
+            )
         rows.append(
             f'<li>{media}<span class="cap" dir="auto">{head}</span>'
             f'<span class="n">{" · ".join(extra)}</span></li>'
@@ -553,7 +558,9 @@ def favorites_page(
     return document(shell, link, "Favourites", body)
 
 
-def galleries_page(shell: Shell, galleries: Sequence[GalleryEntry], own: Callable[[str], bool]) -> str:
+def galleries_page(
+    shell: Shell, galleries: Sequence[GalleryEntry], own: Callable[[str], bool]
+) -> str:
     link = Linker(paths.GALLERIES)
     sections = []
     for gallery in galleries:

@@ -19,7 +19,16 @@ from flickr_async.portable import LICENSES
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc, safe_link, sanitize
 from flickr_async.site.model import Item, dicts, i, s, strs
-from flickr_async.site.pages import MONTHS, Shell, comments_block, day, document, pager, untitled
+from flickr_async.site.pages import (
+    MONTHS,
+    Shell,
+    comments_block,
+    day,
+    document,
+    month_label,
+    pager,
+    untitled,
+)
 
 NOTE_SPACE = 500  # Flickr's note boxes are in the coordinates of its 500 px "Medium" size
 
@@ -224,16 +233,14 @@ def _people(doc: Mapping[str, Any]) -> str:
     return f'<section><h2>People in this photo</h2><ul class="plain">{"".join(rows)}</ul></section>'
 
 
-def photo_page(
-    shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, ctx: Context
-) -> str:
+def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, ctx: Context) -> str:
     page = paths.photo_page(item.id)
     link = Linker(page)
     summary = item.summary
     prev = (link(paths.photo_page(ctx.prev)), "Previous") if ctx.prev else None
     after = (link(paths.photo_page(ctx.next)), "Next") if ctx.next else None
     up = (link(paths.month_page(ctx.month, ctx.month_page)) + f"#p{item.id}",
-          _month_name(ctx.month))  # fmt: skip
+          month_label(ctx.month))  # fmt: skip
     notes = dicts(doc.get("notes"))
     rotation = i(doc.get("rotation")) or 0
     parts = [
@@ -268,7 +275,7 @@ def photo_page(
     if notes:
         rows = "".join(
             f'<li><span dir="auto">{sanitize(s(n.get("text")))}</span>'
-            f' <small>— {esc(s(n.get("author_name")))}</small></li>'
+            f" <small>— {esc(s(n.get('author_name')))}</small></li>"
             for n in notes
         )
         parts.append(f'<section><h2>Notes</h2><ul class="plain">{rows}</ul></section>')
@@ -289,10 +296,3 @@ def photo_page(
     return document(
         shell, link, summary.title or "Untitled", "\n".join(p for p in parts if p), body_attrs=attrs
     )
-
-
-def _month_name(month: str) -> str:
-    if month == paths.UNDATED or len(month) != 7:
-        return "Date unknown"
-    number = int(month[5:7])
-    return f"{MONTHS[number - 1]} {month[:4]}" if 1 <= number <= 12 else month
