@@ -57,9 +57,17 @@ def _doc(pid: str, n: int, rnd: random.Random, albums: list[tuple[str, str]]) ->
         "date_updated": 1_262_304_000 + n * 4000 + 86_400,
         "geo": None,
         "comments": [
-            {"id": f"c{n}", "author": "12037949@N03", "author_name": "ånna", "date": 1600000000,
-             "text": "Nice <a href=\"https://x.example/\">link</a>", "permalink": ""}
-        ] if n % 7 == 0 else [],  # fmt: skip
+            {
+                "id": f"c{n}",
+                "author": "12037949@N03",
+                "author_name": "ånna",
+                "date": 1600000000,
+                "text": 'Nice <a href="https://x.example/">link</a>',
+                "permalink": "",
+            }
+        ]
+        if n % 7 == 0
+        else [],  # fmt: skip
         "albums": [{"id": a, "title": t} for a, t in albums],
         "visibility": {"public": True, "friends": False, "family": False},
         "license": "4",
@@ -73,8 +81,13 @@ def _doc(pid: str, n: int, rnd: random.Random, albums: list[tuple[str, str]]) ->
         "people": [],
         "permissions": None,
         "owner": {"nsid": "99887766@N04", "username": "someone"},
-        "download": {"url": "", "bytes": 30, "sha256": "", "original": n % 200 != 0,
-                     "size_label": "Original"},  # fmt: skip
+        "download": {
+            "url": "",
+            "bytes": 30,
+            "sha256": "",
+            "original": n % 200 != 0,
+            "size_label": "Original",
+        },  # fmt: skip
         "deleted_on_flickr": None,
     }
 

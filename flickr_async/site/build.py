@@ -128,8 +128,8 @@ class PageWriter:
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _exists(self, path: str) -> bool:
-        folder, _, name = path.rpartition("/")
+    def _listing(self, folder: str) -> set[str]:
+        """The names in `folder` (relative to OUT), listed once per build."""
         names = self._listings.get(folder)
         if names is None:
             try:
@@ -137,7 +137,11 @@ class PageWriter:
             except OSError:
                 names = set()
             self._listings[folder] = names
-        return name in names
+        return names
+
+    def _exists(self, path: str) -> bool:
+        folder, _, name = path.rpartition("/")
+        return name in self._listing(folder)
 
     def page(self, path: str, inputs: str, render: Callable[[], str]) -> None:
         """Write `render()` at `path` unless the page there was made from `inputs`."""
@@ -159,11 +163,11 @@ class PageWriter:
                 self._record(path, digest, inputs)
             return
         folder, _, name = path.rpartition("/")
-        if folder not in self._listings or not self._listings[folder]:
+        names = self._listing(folder)
+        if not names:  # a folder without files may not exist yet
             (self.out / folder).mkdir(parents=True, exist_ok=True)
-            self._listings.setdefault(folder, set())
         self._writing.append((self._pool.submit(_put, self.out / path, data), path, digest, inputs))
-        self._listings[folder].add(name)
+        names.add(name)
         self.written += 1
         self._drain(self.IN_FLIGHT)
 

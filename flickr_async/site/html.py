@@ -76,7 +76,7 @@ def safe_link(url: str) -> str | None:
         return "https:" + cleaned
     if cleaned.startswith("/"):
         return FLICKR + cleaned  # Flickr writes links to its own pages as /photos/...
-    if cleaned.lower().startswith(_SAFE_SCHEMES) and len(cleaned) > len("http:"):
+    if cleaned.lower().startswith(_SAFE_SCHEMES) and cleaned.partition(":")[2]:
         return cleaned
     return None
 

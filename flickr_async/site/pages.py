@@ -196,8 +196,9 @@ def grid(link: Linker, items: Iterable[Item], thumbs: set[str], suffix: str = ""
     )
 
 
-def split(items: Sequence[Item], per_page: int = PER_PAGE) -> list[Sequence[Item]]:
+def split(items: Sequence[Item], per_page: int | None = None) -> list[Sequence[Item]]:
     """Grid pages: at least one (an empty album still has its page)."""
+    per_page = per_page or PER_PAGE
     return [items[n : n + per_page] for n in range(0, len(items), per_page)] or [items[:0]]
 
 
