@@ -67,7 +67,7 @@ def _doc(pid: str, n: int, rnd: random.Random, albums: list[tuple[str, str]]) ->
             }
         ]
         if n % 7 == 0
-        else [],  # fmt: skip
+        else [],
         "albums": [{"id": a, "title": t} for a, t in albums],
         "visibility": {"public": True, "friends": False, "family": False},
         "license": "4",
@@ -87,7 +87,7 @@ def _doc(pid: str, n: int, rnd: random.Random, albums: list[tuple[str, str]]) ->
             "sha256": "",
             "original": n % 200 != 0,
             "size_label": "Original",
-        },  # fmt: skip
+        },
         "deleted_on_flickr": None,
     }
 

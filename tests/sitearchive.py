@@ -57,7 +57,7 @@ def sidecar_doc(photo_id: str, **fields: Any) -> dict[str, Any]:
             "sha256": "",
             "original": True,
             "size_label": "Original",
-        },  # fmt: skip
+        },
         "deleted_on_flickr": None,
     }
     doc.update(fields)
