@@ -11,11 +11,12 @@ import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from flickr_async.site.model import Summary
 
 # Bump when what a Summary holds or how it is read from a sidecar changes.
-VERSION = "1"
+VERSION = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
@@ -26,11 +27,31 @@ CREATE TABLE IF NOT EXISTS photos (
 );
 CREATE TABLE IF NOT EXISTS pages (
     path TEXT PRIMARY KEY,        -- relative to OUT
-    digest TEXT NOT NULL,         -- of the bytes written
-    inputs TEXT                   -- of what the page was made from (photo pages), else NULL
-);
+    digest BLOB NOT NULL          -- of the bytes written (16 bytes), then of what the page
+);                                -- was made from, when it was made by inputs (16 more)
 """
 _TAG_SEP = "\x1f"  # the unit separator never occurs in a tag Flickr accepts
+
+
+_MEDIA = {"photo": "photo", "video": "video"}  # one string object each, not one per row
+
+
+def _summary(row: tuple[Any, ...]) -> tuple[str, str, Summary]:
+    return (
+        row[0],
+        row[1],
+        Summary(
+            title=row[2],
+            media=_MEDIA.get(row[3], row[3]),
+            date_taken=row[4],
+            granularity=row[5],
+            date_posted=row[6],
+            tags=tuple(row[7].split(_TAG_SEP)) if row[7] else (),
+            original=None if row[8] is None else bool(row[8]),
+            deleted=row[9],
+            text=row[10],
+        ),
+    )
 
 
 class SiteCache:
@@ -64,33 +85,35 @@ class SiteCache:
 
     # --- sidecar summaries ---------------------------------------------------------------
 
-    def summaries(self) -> Iterator[tuple[str, str, Summary]]:
-        """(id, sig, summary) of every photo, in id order (as State.iter_photos)."""
-        cursor = self._db.execute(
-            "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
-            "original, deleted, text FROM photos ORDER BY id"
-        )
-        for row in cursor:
-            yield (
-                row[0],
-                row[1],
-                Summary(
-                    title=row[2],
-                    media=row[3],
-                    date_taken=row[4],
-                    granularity=row[5],
-                    date_posted=row[6],
-                    tags=tuple(row[7].split(_TAG_SEP)) if row[7] else (),
-                    original=None if row[8] is None else bool(row[8]),
-                    deleted=row[9],
-                    text=row[10],
-                ),
-            )
+    def summaries(
+        self, *, text: bool = False, batch: int = 5000
+    ) -> Iterator[tuple[str, str, Summary]]:
+        """(id, sig, summary) of every photo, in id order (as State.iter_briefs), a batch at a
+        time: the caller may write between batches. Without `text` the summaries' search
+        text is left out (it is only needed for the search data)."""
+        last = ""
+        while True:
+            rows = self._db.execute(
+                "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
+                f"original, deleted, {'text' if text else chr(39) * 2} FROM photos "
+                "WHERE id > ? ORDER BY id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield from (_summary(row) for row in rows)
+
+    def search_rows(self) -> Iterator[tuple[str, str, str, str]]:
+        """(id, title, text, tags joined by spaces) of every photo, newest id first."""
+        cursor = self._db.execute("SELECT id, title, text, tags FROM photos ORDER BY id DESC")
+        for photo_id, title, text, tags in cursor:
+            yield photo_id, title, text, tags.replace(_TAG_SEP, " ")
 
     def put_summaries(self, rows: Iterable[tuple[str, str, Summary]]) -> None:
         self._db.executemany(
             "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+            (
                 (
                     photo_id,
                     sig,
@@ -105,7 +128,7 @@ class SiteCache:
                     m.text,
                 )
                 for photo_id, sig, m in rows
-            ],
+            ),
         )
 
     def drop_summaries(self, photo_ids: Iterable[str]) -> None:
@@ -113,12 +136,12 @@ class SiteCache:
 
     # --- pages ---------------------------------------------------------------------------
 
-    def pages(self) -> dict[str, tuple[str, str | None]]:
-        """path -> (digest, inputs) of every page the last builds wrote."""
-        return {row[0]: (row[1], row[2]) for row in self._db.execute("SELECT * FROM pages")}
+    def pages(self) -> dict[str, bytes]:
+        """path -> digest (+ inputs digest) of every page the last builds wrote."""
+        return dict(self._db.execute("SELECT path, digest FROM pages"))
 
-    def put_pages(self, rows: Iterable[tuple[str, str, str | None]]) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO pages VALUES(?, ?, ?)", list(rows))
+    def put_pages(self, rows: Iterable[tuple[str, bytes]]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO pages VALUES(?, ?)", rows)
 
     def drop_pages(self, paths: Iterable[str]) -> None:
         self._db.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in paths])

@@ -92,16 +92,21 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
 
 @dataclass(slots=True)
 class Item:
-    """One archived photo or video: its summary joined with its state row."""
+    """One archived photo or video: its summary joined with its state row, and its place in
+    the site (set by the build)."""
 
     id: str
-    summary: Summary
+    summary: Summary  # without its search text (kept in the cache only)
     sig: str  # the sidecar's "mtime_ns:size" ("" without one)
     status: str
     error: str
     path: str | None  # the primary file, relative to OUT
     present: bool = True  # its file is on disk
     sort_key: str = ""
+    key: bytes = b""  # digest of everything a grid or the search shows of it
+    month: str = ""  # its photostream month ("2019-06", or paths.UNDATED)
+    month_page: int = 1
+    albums: list[tuple[str, str, int]] | None = None  # (album id, title, page it is on)
 
     @property
     def flags(self) -> int:
@@ -114,10 +119,6 @@ class Item:
         if not self.present or self.status != "done" or not self.path:
             flags |= MISSING
         return flags
-
-    @property
-    def month(self) -> str:
-        return self.sort_key[:7] if self.sort_key else ""
 
 
 # --- account files -------------------------------------------------------------------------
