@@ -33,12 +33,14 @@ _BATCH = 2000  # summaries read from sidecars go to the cache this many at a tim
 _WORDS = {w: w for w in ("done", "failed", "photo", "video")}  # one string object each
 
 
-def _stat_sig(path: Path) -> str:
+def _stat_sig(path: Path) -> int:
+    """hash((mtime_ns, size)) of a sidecar (deterministic: ints hash to themselves); 0 when
+    it cannot be read."""
     try:
         st = os.stat(path)
     except OSError:
-        return ""
-    return f"{st.st_mtime_ns:x}:{st.st_size:x}"
+        return 0
+    return hash((st.st_mtime_ns, st.st_size)) or 1
 
 
 def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], int]:
@@ -50,7 +52,7 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
     cached = cache.summaries()
     ahead = next(cached, None)
     items: list[Item] = []
-    fresh: list[tuple[str, str, Summary]] = []
+    fresh: list[tuple[str, int, Summary]] = []
     stale: list[str] = []
     read = 0
     for row in state.iter_briefs():
@@ -64,7 +66,7 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
             continue
         summary = None
-        sig = ""
+        sig = 0
         if row.path:
             side = out / (row.path + ".json")
             sig = _stat_sig(side)
@@ -75,7 +77,7 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
                     summary = summarize(sidecar.loads(side.read_bytes()))
                 except (OSError, ValueError) as exc:
                     log.warning("photo %s: sidecar unreadable (%s)", row.id, exc)
-                    sig = ""
+                    sig = 0
                 else:
                     fresh.append((row.id, sig, summary))
                     summary = replace(summary, text="")

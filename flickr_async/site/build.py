@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
@@ -30,7 +30,17 @@ from flickr_async.site import paths
 from flickr_async.site.archive import load_account, load_items
 from flickr_async.site.cache import SiteCache
 from flickr_async.site.imagesize import BROWSER_IMAGES, image_size
-from flickr_async.site.model import DELETED, MISSING, NOT_ORIGINAL, VIDEO, Account, AlbumEntry, Item
+from flickr_async.site.model import (
+    DELETED,
+    MISSING,
+    NOT_ORIGINAL,
+    THUMB_Q,
+    THUMB_Z,
+    VIDEO,
+    Account,
+    AlbumEntry,
+    Item,
+)
 from flickr_async.site.output import PageWriter, digest
 from flickr_async.site.pages import (
     PER_PAGE,
@@ -148,6 +158,46 @@ def build_site(out: Path, state: State) -> BuildReport:
     )
 
 
+class Thumbs:
+    """Which of Flickr's small renditions are in OUT/.site/thumbs/, as a container of file
+    names ("<id>_q.jpg"), without holding 200,000 names: an item's are bits on the item."""
+
+    def __init__(
+        self, by_id: dict[str, Item] | None = None, others: Set[str] = frozenset()
+    ) -> None:
+        self.by_id = by_id or {}
+        self.others = others  # names for ids that are not items (favourites)
+
+    @classmethod
+    def scan(cls, folder: Path, by_id: dict[str, Item], other_ids: set[str]) -> Thumbs:
+        others: set[str] = set()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            return cls(by_id, others)
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if len(name) < 7 or name[-6] != "_" or not name.endswith(".jpg"):
+                    continue
+                bit = {"q": THUMB_Q, "z": THUMB_Z}.get(name[-5], 0)
+                item = by_id.get(name[:-6])
+                if item is not None:
+                    item.thumbs |= bit
+                elif name[:-6] in other_ids:
+                    others.add(name)
+        return cls(by_id, others)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or len(name) < 7 or not name.endswith(".jpg"):
+            return False
+        item = self.by_id.get(name[:-6])
+        if item is None:
+            return name in self.others
+        bit = {"q": THUMB_Q, "z": THUMB_Z}.get(name[-5], 0)
+        return name[-6] == "_" and bool(item.thumbs & bit)
+
+
 class _Renderer:
     """Renders every page of the site through one PageWriter."""
 
@@ -156,10 +206,7 @@ class _Renderer:
         self.account = account
         self.writer = writer
         self.cache = cache
-        try:
-            self.thumbs = set(os.listdir(out / paths.THUMBS))
-        except OSError:
-            self.thumbs = set()
+        self.thumbs = Thumbs()
         self.shell = Shell(
             name=account.profile.name,
             favorites=bool(account.favorites),
@@ -174,10 +221,9 @@ class _Renderer:
             "\x1f".join(
                 (
                     pid,
-                    item.sig or repr(item.summary),
+                    str(item.sig) if item.sig else repr(item.summary),
                     str(item.flags),
-                    "q" if f"{pid}_q.jpg" in self.thumbs else "",
-                    "z" if f"{pid}_z.jpg" in self.thumbs else "",
+                    str(item.thumbs),
                 )
             ).encode()
         )
@@ -188,9 +234,11 @@ class _Renderer:
         return digest(head + b"".join(item.key for item in chunk))
 
     def run(self, items: list[Item]) -> None:
+        by_id = {item.id: item for item in items}
+        faves = {f.id for f in self.account.favorites or ()}
+        self.thumbs = Thumbs.scan(self.out / paths.THUMBS, by_id, faves)
         for item in items:
             item.key = self.key(item)
-        by_id = {item.id: item for item in items}
         stream = sorted(items, key=lambda it: (it.sort_key, it.id), reverse=True)
         del items
         months = list(_months(stream))
@@ -299,13 +347,12 @@ class _Renderer:
         if item.sig and item.path:
             with contextlib.suppress(OSError, ValueError):
                 doc = sidecar.loads((self.out / (item.path + ".json")).read_bytes())
-        has_z = f"{item.id}_z.jpg" in self.thumbs
+        has_z = bool(item.thumbs & THUMB_Z)
         return photo_page(self.shell, item, doc, media_for(self.out, item, has_z), ctx)
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
         """One data file of every title, description and tag (search.html reads it), newest
         upload first; the descriptions come from the cache, not from memory."""
-        thumbs = self.thumbs
 
         def chunks() -> Iterator[bytes]:
             yield b"window.FA_SEARCH = ["
@@ -314,7 +361,7 @@ class _Renderer:
                 item = by_id.get(photo_id)
                 if item is None:
                     continue
-                flags = item.flags | (16 if f"{photo_id}_q.jpg" in thumbs else 0)
+                flags = item.flags | (16 if item.thumbs & THUMB_Q else 0)
                 entry = [photo_id, title, text, tags, month_label(item.month), flags]
                 yield (b"" if first else b",\n") + _json(entry).encode()
                 first = False

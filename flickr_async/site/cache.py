@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,12 @@ from typing import Any
 from flickr_async.site.model import Summary
 
 # Bump when what a Summary holds or how it is read from a sidecar changes.
-VERSION = "2"
+VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
     id TEXT PRIMARY KEY,
-    sig TEXT NOT NULL,            -- the sidecar's "mtime_ns:size" when it was read
+    sig INTEGER NOT NULL,         -- hash((mtime_ns, size)) of the sidecar when it was read
     title TEXT NOT NULL, media TEXT NOT NULL, date_taken TEXT, granularity INTEGER NOT NULL,
     date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT, text TEXT NOT NULL
 );
@@ -36,7 +37,7 @@ _TAG_SEP = "\x1f"  # the unit separator never occurs in a tag Flickr accepts
 _MEDIA = {"photo": "photo", "video": "video"}  # one string object each, not one per row
 
 
-def _summary(row: tuple[Any, ...]) -> tuple[str, str, Summary]:
+def _summary(row: tuple[Any, ...]) -> tuple[str, int, Summary]:
     return (
         row[0],
         row[1],
@@ -46,7 +47,7 @@ def _summary(row: tuple[Any, ...]) -> tuple[str, str, Summary]:
             date_taken=row[4],
             granularity=row[5],
             date_posted=row[6],
-            tags=tuple(row[7].split(_TAG_SEP)) if row[7] else (),
+            tags=tuple(sys.intern(t) for t in row[7].split(_TAG_SEP)) if row[7] else (),
             original=None if row[8] is None else bool(row[8]),
             deleted=row[9],
             text=row[10],
@@ -87,7 +88,7 @@ class SiteCache:
 
     def summaries(
         self, *, text: bool = False, batch: int = 5000
-    ) -> Iterator[tuple[str, str, Summary]]:
+    ) -> Iterator[tuple[str, int, Summary]]:
         """(id, sig, summary) of every photo, in id order (as State.iter_briefs), a batch at a
         time: the caller may write between batches. Without `text` the summaries' search
         text is left out (it is only needed for the search data)."""
@@ -110,7 +111,7 @@ class SiteCache:
         for photo_id, title, text, tags in cursor:
             yield photo_id, title, text, tags.replace(_TAG_SEP, " ")
 
-    def put_summaries(self, rows: Iterable[tuple[str, str, Summary]]) -> None:
+    def put_summaries(self, rows: Iterable[tuple[str, int, Summary]]) -> None:
         self._db.executemany(
             "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (

@@ -9,6 +9,7 @@ refresh re-reads only the sidecars that changed. Photo pages read their whole si
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ VIDEO = 1
 NOT_ORIGINAL = 2
 DELETED = 4
 MISSING = 8  # failed, or its file is not on disk
+THUMB_Q = 1
+THUMB_Z = 2
 
 
 def s(value: Any) -> str:
@@ -83,7 +86,8 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
         date_taken=taken,
         granularity=i(doc.get("date_taken_granularity")) or 0,
         date_posted=i(doc.get("date_posted")),
-        tags=tuple(dict.fromkeys(t for t in strs(doc.get("tags")) if t.strip())),
+        # Tags repeat across photos: one string object per tag, not one per photo.
+        tags=tuple(dict.fromkeys(sys.intern(t) for t in strs(doc.get("tags")) if t.strip())),
         original=original if isinstance(original, bool) else None,
         deleted=opt_s(doc.get("deleted_on_flickr")),
         text=" ".join(text.split())[:SEARCH_TEXT_LIMIT],
@@ -97,7 +101,7 @@ class Item:
 
     id: str
     summary: Summary  # without its search text (kept in the cache only)
-    sig: str  # the sidecar's "mtime_ns:size" ("" without one)
+    sig: int  # the sidecar's hash((mtime_ns, size)); 0 without one
     status: str
     error: str
     path: str | None  # the primary file, relative to OUT
@@ -107,6 +111,7 @@ class Item:
     month: str = ""  # its photostream month ("2019-06", or paths.UNDATED)
     month_page: int = 1
     albums: list[tuple[str, str, int]] | None = None  # (album id, title, page it is on)
+    thumbs: int = 0  # THUMB_Q | THUMB_Z: its small renditions on disk
 
     @property
     def flags(self) -> int:

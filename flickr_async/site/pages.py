@@ -9,7 +9,7 @@ byte-identical pages and an incremental build rewrites nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from flickr_async.layout import SITE_DIR
@@ -172,7 +172,7 @@ def badges(flags: int) -> str:
     return f'<span class="badges">{"".join(marks)}</span>' if marks else ""
 
 
-def tile(link: Linker, item: Item, thumbs: set[str], suffix: str = "") -> str:
+def tile(link: Linker, item: Item, thumbs: Container[str], suffix: str = "") -> str:
     """One photo in a grid: its square thumbnail (or a placeholder), title and marks."""
     pid = item.id
     title = item.summary.title
@@ -190,7 +190,7 @@ def tile(link: Linker, item: Item, thumbs: set[str], suffix: str = "") -> str:
     )
 
 
-def grid(link: Linker, items: Iterable[Item], thumbs: set[str], suffix: str = "") -> str:
+def grid(link: Linker, items: Iterable[Item], thumbs: Container[str], suffix: str = "") -> str:
     return (
         '<ul class="grid">' + "".join(tile(link, item, thumbs, suffix) for item in items) + "</ul>"
     )
@@ -258,7 +258,7 @@ def home(
     albums: Sequence[tuple[AlbumEntry, int]],
     collections: Sequence[CollectionNode],
     months: Sequence[tuple[str, int]],
-    thumbs: set[str],
+    thumbs: Container[str],
 ) -> str:
     """OUT/index.html: who, how much, albums in the user's order, collections, photostream."""
     link = Linker(paths.HOME)
@@ -297,7 +297,7 @@ def home(
     return document(shell, link, "Home", "\n".join(sections), body_attrs=' class="home"')
 
 
-def _album_card(link: Linker, album: AlbumEntry, count: int, thumbs: set[str]) -> str:
+def _album_card(link: Linker, album: AlbumEntry, count: int, thumbs: Container[str]) -> str:
     cover = album.primary
     if cover and f"{cover}_q.jpg" in thumbs:
         media = (
@@ -376,7 +376,7 @@ def album_page(
     total_pages: int,
     total: int,
     owner_path: str,
-    thumbs: set[str],
+    thumbs: Container[str],
 ) -> str:
     page = paths.album_page(album.id, number)
     link = Linker(page)
@@ -421,7 +421,7 @@ def month_page(
     total: int,
     newer: str | None,
     older: str | None,
-    thumbs: set[str],
+    thumbs: Container[str],
 ) -> str:
     """One month of the photostream; ← and → go to the newer and older pages."""
     page = paths.month_page(month, number)
@@ -455,7 +455,7 @@ def tag_page(
     number: int,
     total_pages: int,
     total: int,
-    thumbs: set[str],
+    thumbs: Container[str],
 ) -> str:
     page = paths.tag_page(key, number)
     link = Linker(page)
@@ -522,7 +522,7 @@ def search_page(shell: Shell) -> str:
 
 
 def favorites_page(
-    shell: Shell, faves: Sequence[FaveEntry], thumbs: set[str], present: Callable[[str], bool]
+    shell: Shell, faves: Sequence[FaveEntry], thumbs: Container[str], present: Callable[[str], bool]
 ) -> str:
     link = Linker(paths.FAVORITES)
     rows = []
