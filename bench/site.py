@@ -14,6 +14,7 @@ import random
 import re
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.common import PYTHON, Section, run_child, seconds, workdir
@@ -36,6 +37,9 @@ def jpeg(width: int, height: int) -> bytes:
     """A few bytes with a JPEG frame header (what the site reads for width and height)."""
     sof = b"\xff\xc0\x00\x11\x08" + height.to_bytes(2, "big") + width.to_bytes(2, "big")
     return b"\xff\xd8" + sof + b"\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01" + b"\xff\xd9"
+
+
+MEDIA = jpeg(4000, 3000)  # a few bytes standing in for an original
 
 
 def _doc(pid: str, n: int, rnd: random.Random, albums: list[tuple[str, str]]) -> dict[str, object]:
@@ -92,49 +96,56 @@ def _doc(pid: str, n: int, rnd: random.Random, albums: list[tuple[str, str]]) ->
     }
 
 
+def _write(path: Path, data: bytes, links: list[Path], thumbs: list[tuple[Path, bytes]]) -> None:
+    """One photo's files (in a worker thread)."""
+    path.write_bytes(MEDIA)
+    Path(f"{path}.json").write_bytes(data)
+    for other in links:
+        os.link(path, other)
+    for thumb, content in thumbs:
+        thumb.write_bytes(content)
+
+
 def synthesise(out: Path, count: int, seed: int = 7) -> list[Path]:
     """An archive of `count` items; returns the sidecars (to change some later)."""
     rnd = random.Random(seed)
     out.mkdir(parents=True)
-    state = State.open(out)
-    state.close()
+    State.open(out).close()
     n_albums = max(1, count // PER_ALBUM)
     album_ids = [f"72157{700000000000 + a}" for a in range(n_albums)]
     members: dict[str, list[str]] = {a: [] for a in album_ids}
+    for a in album_ids:
+        (out / f"Album {a[-4:]}").mkdir()
     thumbs = out / ".site" / "thumbs"
     thumbs.mkdir(parents=True)
+    small = [jpeg(150, 150), jpeg(640, 480)]
     rows = []
     sidecars = []
-    for n in range(count):
-        pid = str(FIRST_ID + n)
-        first = album_ids[n % n_albums]
-        in_albums = [first] + ([album_ids[(n * 7) % n_albums]] if n % 10 == 0 else [])
-        in_albums = list(dict.fromkeys(in_albums))
-        for a in in_albums:
-            members[a].append(pid)
-        doc = _doc(pid, n, rnd, [(a, f"Album {a[-4:]}") for a in in_albums])
-        ext = "mp4" if doc["media"] == "video" else "jpg"
-        rel = f"Album {first[-4:]}/{pid}.{ext}"
-        path = out / rel
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(jpeg(4000, 3000))
-        Path(f"{path}.json").write_bytes(sidecar.dumps(doc))
-        links = []
-        for a in in_albums[1:]:
-            other = out / f"Album {a[-4:]}" / path.name
-            other.parent.mkdir(exist_ok=True)
-            os.link(path, other)
-            links.append(str(other.relative_to(out)))
-        sidecars.append(Path(f"{path}.json"))
-        if n % 10 != 9:  # most photos have their small renditions
-            (thumbs / f"{pid}_q.jpg").write_bytes(jpeg(150, 150))
-            (thumbs / f"{pid}_z.jpg").write_bytes(jpeg(640, 480))
-        rows.append((pid, "done", doc["media"], rel, json.dumps(links), doc["date_taken"]))
+    with ThreadPoolExecutor(8) as pool:  # creating files is disk latency: overlap it
+        for n in range(count):
+            pid = str(FIRST_ID + n)
+            first = album_ids[n % n_albums]
+            in_albums = list(
+                dict.fromkeys([first, *([album_ids[(n * 7) % n_albums]] * (n % 10 == 0))])
+            )
+            for a in in_albums:
+                members[a].append(pid)
+            doc = _doc(pid, n, rnd, [(a, f"Album {a[-4:]}") for a in in_albums])
+            ext = "mp4" if doc["media"] == "video" else "jpg"
+            rel = f"Album {first[-4:]}/{pid}.{ext}"
+            links = [out / f"Album {a[-4:]}" / f"{pid}.{ext}" for a in in_albums[1:]]
+            own = [] if n % 10 == 9 else [  # most photos have their small renditions
+                (thumbs / f"{pid}_q.jpg", small[0]), (thumbs / f"{pid}_z.jpg", small[1])
+            ]  # fmt: skip
+            pool.submit(_write, out / rel, sidecar.dumps(doc), links, own)
+            sidecars.append(out / f"{rel}.json")
+            links_json = json.dumps([str(p.relative_to(out)) for p in links])
+            rows.append((pid, "done", doc["media"], rel, links_json, doc["date_taken"]))
     db = sqlite3.connect(out / ".flickr-async" / "state.sqlite3")
     db.executemany(
         "INSERT INTO photos(id, status, media, path, links, bytes, sha256, original, "
         "date_taken, updated_at) VALUES(?, ?, ?, ?, ?, 30, '', 1, ?, 0)",
-        [(pid, status, media, rel, links, taken) for pid, status, media, rel, links, taken in rows],
+        rows,
     )
     db.commit()
     db.close()
