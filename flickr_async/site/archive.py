@@ -33,7 +33,7 @@ _BATCH = 2000  # summaries read from sidecars go to the cache this many at a tim
 _WORDS = {w: w for w in ("done", "failed", "photo", "video")}  # one string object each
 
 
-def _stat_sig(path: Path) -> int:
+def _stat_sig(path: str) -> int:
     """hash((mtime_ns, size)) of a sidecar (deterministic: ints hash to themselves); 0 when
     it cannot be read."""
     try:
@@ -55,6 +55,7 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
     fresh: list[tuple[str, int, Summary]] = []
     stale: list[str] = []
     read = 0
+    root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
     for row in state.iter_briefs():
         while ahead is not None and ahead[0] < row.id:
             stale.append(ahead[0])
@@ -68,13 +69,14 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
         summary = None
         sig = 0
         if row.path:
-            side = out / (row.path + ".json")
+            side = f"{root}/{row.path}.json"
             sig = _stat_sig(side)
             if sig and hit is not None and hit[1] == sig:
                 summary = hit[2]
             elif sig:
                 try:
-                    summary = summarize(sidecar.loads(side.read_bytes()))
+                    with open(side, "rb") as fh:
+                        summary = summarize(sidecar.loads(fh.read()))
                 except (OSError, ValueError) as exc:
                     log.warning("photo %s: sidecar unreadable (%s)", row.id, exc)
                     sig = 0

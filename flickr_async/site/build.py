@@ -15,7 +15,6 @@ within 200 MiB, a refresh after a small sync in seconds):
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 from flickr_async import sidecar
 from flickr_async.site import paths
 from flickr_async.site.archive import load_account, load_items
-from flickr_async.site.cache import SiteCache
+from flickr_async.site.cache import SiteCache, js_json
 from flickr_async.site.imagesize import BROWSER_IMAGES, image_size
 from flickr_async.site.model import (
     DELETED,
@@ -119,15 +118,9 @@ def media_for(out: Path, item: Item, has_z: bool) -> Media:
     return Media("none", full=full)
 
 
-def _json(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    # Valid JSON, but line terminators to older JavaScript parsers.
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
 def _js_data(name: str, value: object) -> str:
     """A data file scripts load with <script src> (file:// allows no fetch)."""
-    return f"{name} = {_json(value)};\n"
+    return f"{name} = {js_json(value)};\n"
 
 
 def build_site(out: Path, state: State) -> BuildReport:
@@ -175,12 +168,13 @@ class Thumbs:
             entries = os.scandir(folder)
         except OSError:
             return cls(by_id, others)
+        bits = {"_q.jpg": THUMB_Q, "_z.jpg": THUMB_Z}
         with entries:
             for entry in entries:
                 name = entry.name
-                if len(name) < 7 or name[-6] != "_" or not name.endswith(".jpg"):
+                bit = bits.get(name[-6:])
+                if bit is None:
                     continue
-                bit = {"q": THUMB_Q, "z": THUMB_Z}.get(name[-5], 0)
                 item = by_id.get(name[:-6])
                 if item is not None:
                     item.thumbs |= bit
@@ -302,9 +296,12 @@ class _Renderer:
     def tags(self, stream: list[Item]) -> int:
         """One page per tag (Flickr's grouping: case and punctuation aside), and an index."""
         tags: dict[str, tuple[str, list[Item]]] = {}
+        keys: dict[str, str] = {}  # tag -> its page's key, worked out once per spelling
         for item in stream:
             for tag in item.summary.tags:
-                key = paths.tag_key(tag)
+                key = keys.get(tag)
+                if key is None:
+                    key = keys[tag] = paths.tag_key(tag)
                 if key not in tags:
                     tags[key] = (tag, [])
                 tags[key][1].append(item)
@@ -327,22 +324,28 @@ class _Renderer:
     def photo_pages(self, stream: list[Item]) -> None:
         """One page per photo, rendered only when something it shows has moved."""
         base = self.base
+        last = len(stream) - 1
         for n, item in enumerate(stream):
-            ctx = Context(
-                prev=stream[n - 1].id if n > 0 else None,
-                next=stream[n + 1].id if n + 1 < len(stream) else None,
-                month=item.month,
-                month_page=item.month_page,
-                albums=tuple(item.albums or ()),
-            )
-            about = repr((item.status, item.error, item.path, ctx)).encode()
+            prev = stream[n - 1].id if n > 0 else ""
+            after = stream[n + 1].id if n < last else ""
+            about = "\x1f".join(
+                (item.status, item.error, item.path or "", prev, after, item.month,
+                 str(item.month_page), repr(item.albums) if item.albums else "")
+            )  # fmt: skip
             self.writer.page(
                 paths.photo_page(item.id),
-                digest(base + item.key + about),
-                partial(self.photo, item, ctx),
+                digest(base + item.key + about.encode()),
+                partial(self.photo, item, prev, after),
             )
 
-    def photo(self, item: Item, ctx: Context) -> str:
+    def photo(self, item: Item, prev: str, after: str) -> str:
+        ctx = Context(
+            prev=prev or None,
+            next=after or None,
+            month=item.month,
+            month_page=item.month_page,
+            albums=tuple(item.albums or ()),
+        )
         doc: dict[str, object] = {}
         if item.sig and item.path:
             with contextlib.suppress(OSError, ValueError):
@@ -352,23 +355,27 @@ class _Renderer:
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
         """One data file of every title, description and tag (search.html reads it), newest
-        upload first; the descriptions come from the cache, not from memory."""
+        upload first: [id, title, text, tags, month, flags]. The entries come from the cache
+        (descriptions are not held in memory); month and flags are added here."""
 
         def chunks() -> Iterator[bytes]:
             yield b"window.FA_SEARCH = ["
             first = True
-            for photo_id, title, text, tags in self.cache.search_rows():
+            labels: dict[str, str] = {}
+            for photo_id, entry in self.cache.search_entries():
                 item = by_id.get(photo_id)
                 if item is None:
                     continue
+                label = labels.get(item.month)
+                if label is None:
+                    label = labels[item.month] = js_json(month_label(item.month))
                 flags = item.flags | (16 if item.thumbs & THUMB_Q else 0)
-                entry = [photo_id, title, text, tags, month_label(item.month), flags]
-                yield (b"" if first else b",\n") + _json(entry).encode()
+                tail = f",{label},{flags}]"
+                yield ((b"" if first else b",\n") + entry[:-1].encode() + tail.encode())
                 first = False
             yield b"];\n"
 
-        inputs = self.inputs(stream)
-        self.writer.page_chunks(paths.SEARCH_DATA, inputs, chunks)
+        self.writer.page_chunks(paths.SEARCH_DATA, self.inputs(stream), chunks)
         self.writer.write(paths.SEARCH, search_page(self.shell))
 
     def others(self, by_id: dict[str, Item]) -> None:

@@ -8,6 +8,7 @@ loses nothing. It never touches the archive's state database.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
@@ -17,21 +18,31 @@ from typing import Any
 from flickr_async.site.model import Summary
 
 # Bump when what a Summary holds or how it is read from a sidecar changes.
-VERSION = "3"
+VERSION = "4"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
     id TEXT PRIMARY KEY,
     sig INTEGER NOT NULL,         -- hash((mtime_ns, size)) of the sidecar when it was read
     title TEXT NOT NULL, media TEXT NOT NULL, date_taken TEXT, granularity INTEGER NOT NULL,
-    date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT, text TEXT NOT NULL
+    date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT, text TEXT NOT NULL,
+    entry TEXT NOT NULL           -- its search entry, JSON: [id, title, text, tags]
 );
 CREATE TABLE IF NOT EXISTS pages (
     path TEXT PRIMARY KEY,        -- relative to OUT
     digest BLOB NOT NULL          -- of the bytes written (16 bytes), then of what the page
 );                                -- was made from, when it was made by inputs (16 more)
 """
-_TAG_SEP = "\x1f"  # the unit separator never occurs in a tag Flickr accepts
+_TAG_SEP = "\x1f"
+
+
+def js_json(value: object) -> str:
+    """JSON for a data file scripts load (<script src>): U+2028 and U+2029 are valid JSON but
+    line terminators to older JavaScript parsers."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace(
+        "\u2029", "\\u2029"
+    )  # the unit separator never occurs in a tag Flickr accepts
 
 
 _MEDIA = {"photo": "photo", "video": "video"}  # one string object each, not one per row
@@ -70,8 +81,8 @@ class SiteCache:
             self._db = sqlite3.connect(path, isolation_level=None)
             self._db.executescript(_SCHEMA)
             row = None
-        if row is None or row[0] != VERSION:
-            self._db.executescript("DELETE FROM photos; DELETE FROM pages;")
+        if row is None or row[0] != VERSION:  # another version's tables: start again
+            self._db.executescript("DROP TABLE photos; DROP TABLE pages;" + _SCHEMA)
             self._db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (VERSION,))
         self._db.execute("BEGIN")
 
@@ -105,15 +116,13 @@ class SiteCache:
             last = rows[-1][0]
             yield from (_summary(row) for row in rows)
 
-    def search_rows(self) -> Iterator[tuple[str, str, str, str]]:
-        """(id, title, text, tags joined by spaces) of every photo, newest id first."""
-        cursor = self._db.execute("SELECT id, title, text, tags FROM photos ORDER BY id DESC")
-        for photo_id, title, text, tags in cursor:
-            yield photo_id, title, text, tags.replace(_TAG_SEP, " ")
+    def search_entries(self) -> Iterator[tuple[str, str]]:
+        """(id, JSON [id, title, text, tags]) of every photo, newest id first."""
+        yield from self._db.execute("SELECT id, entry FROM photos ORDER BY id DESC")
 
     def put_summaries(self, rows: Iterable[tuple[str, int, Summary]]) -> None:
         self._db.executemany(
-            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     photo_id,
@@ -127,6 +136,7 @@ class SiteCache:
                     None if m.original is None else int(m.original),
                     m.deleted,
                     m.text,
+                    js_json([photo_id, m.title, m.text, " ".join(m.tags)]),
                 )
                 for photo_id, sig, m in rows
             ),
