@@ -10,7 +10,18 @@ import traceback
 from collections.abc import Callable
 from types import ModuleType
 
-from bench import budget, economy, memory, quota, report, scaling, startup, throughput, versus
+from bench import (
+    budget,
+    economy,
+    memory,
+    quota,
+    report,
+    scaling,
+    site,
+    startup,
+    throughput,
+    versus,
+)
 from bench.common import Section, compile_package
 
 BENCHMARKS: tuple[ModuleType, ...] = (
@@ -22,6 +33,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     memory,
     startup,
     quota,
+    site,
 )
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 

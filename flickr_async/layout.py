@@ -26,11 +26,12 @@ _WINDOWS_RESERVED = frozenset(
 )
 FAVORITES_DIR = "Favorites"
 SITE_ENTRY = "index.html"
+SITE_DIR = ".site"  # the offline site's pages, assets, data and thumbnails (flickr_async.site)
 # Names the archive uses itself at its root: an album called "albums.json" or "Favorites"
 # gets a folder of its own beside them, never theirs.
 _OWN_RESERVED = frozenset(
     name.casefold()
-    for name in (UNSORTED, STATE_DIR, FAVORITES_DIR, SITE_ENTRY, *account_files.FILES)
+    for name in (UNSORTED, STATE_DIR, FAVORITES_DIR, SITE_ENTRY, SITE_DIR, *account_files.FILES)
 )
 _EXT_RE = re.compile(r"[a-z0-9]{1,5}")
 _ID_RE = re.compile(r"[0-9A-Za-z_@-]+")

@@ -30,7 +30,7 @@ from flickr_async.writer import Writer
 log = logging.getLogger(__name__)
 
 # Options an archive keeps from run to run unless given again (see cli.backup).
-REMEMBERED = ("layout", "metadata", "exif", "xmp", "favorites")
+REMEMBERED = ("layout", "metadata", "exif", "xmp", "favorites", "site")
 METADATA_WORKERS = 4  # the token bucket sets the pace; a few workers hide call latency
 # How far downloads may run ahead of metadata calls (jobs, not bytes): big enough that
 # neither stage idles while the other works, small enough to keep memory flat.

@@ -65,6 +65,7 @@ class Settings:
     exif: bool = True
     xmp: bool = True  # .xmp sidecars, and the XMP packet in JPEGs when exif is on
     favorites: bool = False  # also keep the favourites' files under OUT/Favorites/
+    site: bool = True  # refresh the offline site (OUT/index.html, OUT/.site/) after each run
     dry_run: bool = False
     quiet: bool = False
     verbose: bool = False

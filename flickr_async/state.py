@@ -173,6 +173,21 @@ class StoredThumb:
     bytes: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class PhotoBrief:
+    """The few columns of a `photos` row that a reader of the whole archive needs (the
+    offline site): cheaper than StoredPhoto at 100,000 rows."""
+
+    id: str
+    status: str
+    error: str | None
+    media: str
+    path: str | None
+    original: bool | None
+    date_taken: str | None
+    deleted_on_flickr: str | None
+
+
 def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
     return StoredPhoto(
         id=row["id"],
@@ -293,6 +308,24 @@ class State:
             for row in rows:
                 yield _photo_from_row(row)
             last = rows[-1]["id"]
+
+    def iter_briefs(self, batch: int = 5000) -> Iterator[PhotoBrief]:
+        """Every row's PhotoBrief in id order, a batch at a time (read only)."""
+        last = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, status, error, media, path, original, date_taken, "
+                    "deleted_on_flickr FROM photos WHERE id > ? ORDER BY id LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield PhotoBrief(
+                    r[0], r[1], r[2], r[3], r[4], None if r[5] is None else bool(r[5]), r[6], r[7]
+                )
+            last = rows[-1][0]
 
     def record_done(
         self,

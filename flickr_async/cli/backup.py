@@ -136,6 +136,19 @@ FavoritesOption = Annotated[
         show_default=False,
     ),
 ]
+SiteOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--site/--no-site",
+        help=(
+            "Refresh the archive's offline website (OUT/index.html and OUT/.site/, see the "
+            "`site` command) at the end of the run; only what changed is rewritten. A site "
+            "that cannot be written is a warning, never a failed backup. Default: what this "
+            "archive used last, else --site."
+        ),
+        show_default=False,
+    ),
+]
 ExifOption = Annotated[
     bool | None,
     typer.Option(
@@ -160,6 +173,7 @@ def backup(
     exif: ExifOption = None,
     xmp: XmpOption = None,
     favorites: FavoritesOption = None,
+    site: SiteOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="List what would be downloaded or updated; write nothing."),
@@ -202,10 +216,21 @@ def backup(
         retry_max_wait=max_retry_wait,
         max_api_calls=max_api_calls,
         **remembered_options(
-            out, layout=layout_, metadata=metadata, exif=exif, xmp=xmp, favorites=favorites
+            out,
+            layout=layout_,
+            metadata=metadata,
+            exif=exif,
+            xmp=xmp,
+            favorites=favorites,
+            site=site,
         ),
     )
-    raise typer.Exit(run_and_report(settings, Stats()))
+    code = run_and_report(settings, Stats())
+    if settings.site and not settings.dry_run:
+        from flickr_async.cli.site import refresh_after_backup
+
+        refresh_after_backup(out, quiet=settings.quiet)
+    raise typer.Exit(code)
 
 
 def remembered_options(out: Path, **given: object) -> dict[str, object]:

@@ -16,6 +16,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from flickr_async.cli import app
+from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
 from tests.fakeflickr import FakeFlickr, Library
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,13 +89,15 @@ def sidecar(path: Path) -> dict[str, Any]:
 
 
 def media_files(out: Path) -> list[Path]:
-    """Every photo/video file in the archive (not sidecars, not tool state, not the site)."""
+    """Every photo/video file in the archive (not sidecars, tool state or the site)."""
     return sorted(
         p
         for p in out.rglob("*")
         if p.is_file()
         and p.suffix not in SIDECARS
-        and not {".flickr-async", ".site"} & set(p.parts)
+        and STATE_DIR not in p.parts
+        and SITE_DIR not in p.parts
+        and p != out / SITE_ENTRY
     )
 
 

@@ -10,6 +10,7 @@ import piexif
 
 from flickr_async import account_files
 from flickr_async.downloader import part_path
+from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
 from flickr_async.state import State
 from tests.e2e.helpers import FAST, SIDECARS, jpeg_scan, media_files, run_cli, sha256, sidecar
 from tests.fakeflickr import FakeFlickr, Library
@@ -57,8 +58,11 @@ def test_albums_layout_puts_photos_in_album_folders_and_the_rest_in_unsorted(
             assert folders == {"Unsorted"}
     top = {p.name for p in out.iterdir()}
     assert ".flickr-async" in top
-    # nothing but folders at the top, and the account files
-    assert {name for name in top if not (out / name).is_dir()} == set(account_files.FILES)
+    # nothing but folders at the top, the account files and the site's entry page
+    assert {name for name in top if not (out / name).is_dir()} == {
+        *account_files.FILES,
+        SITE_ENTRY,
+    }
 
 
 def test_a_photo_in_two_albums_is_stored_once_and_hard_linked(
@@ -104,7 +108,7 @@ def test_hostile_and_duplicate_album_titles_become_safe_distinct_folders(
     fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
 ) -> None:
     assert backup(env, out) == 0
-    folders = [p for p in out.iterdir() if p.is_dir() and p.name not in (".flickr-async", ".site")]
+    folders = [p for p in out.iterdir() if p.is_dir() and p.name not in (STATE_DIR, SITE_DIR)]
     for folder in folders:
         assert folder.resolve().parent == out.resolve()
         assert folder.name not in ("", ".", "..") and not folder.name.startswith(".")

@@ -1,7 +1,8 @@
 """`make demo`: back up a generated account from the local fake Flickr into ./demo-out.
 
 Runs the real CLI (`python -m flickr_async backup`) in a subprocess against the fake, with
-the credentials passed through the environment, then prints what the fake saw.
+the credentials passed through the environment, then prints what the fake saw and, last,
+the path of the archive's offline website (the backup refreshes it).
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
               f"-Keywords` on one); `flickr-async status {args.out}` and `flickr-async "
               f"verify {args.out}` inspect it. Run `make demo` again for an incremental "
               "sync with nothing to do.")  # fmt: skip
+        index = args.out / "index.html"
+        if index.is_file():
+            print(f"\nThe archive as a website, offline (open it in a browser):\n{index.resolve()}")
     return code
 
 

@@ -1,0 +1,56 @@
+"""`site`: build the archive's offline website; and the refresh every `backup` ends with."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+
+from flickr_async.cli.app import VerboseOption, app, configure_logging
+from flickr_async.cli.backup import OutArgument, QuietOption
+
+log = logging.getLogger(__name__)
+
+
+@app.command()
+def site(out: OutArgument, quiet: QuietOption = False, verbose: VerboseOption = False) -> None:
+    """Build the archive's website: OUT/index.html opens in any browser, offline, from disk.
+
+    Albums, collections, the photostream by month, a page per photo and video (notes,
+    comments, tags, place, licence), tags, search, favourites and galleries; everything but
+    index.html lives in OUT/.site/. Only what changed since the last build is rewritten, and
+    nothing is asked from Flickr. `backup` does this at the end of every run unless
+    --no-site.
+
+    Exit status: 0 built, 1 the site could not be written, 2 OUT is not an archive, 4 a
+    backup is running on OUT.
+    """
+    from flickr_async.site import refresh  # the site's modules load only when used
+
+    configure_logging(verbose, quiet)
+    report = refresh(out)
+    if not quiet:
+        typer.echo(
+            f"site: {report.photos:,} items; {report.written:,} files written, "
+            f"{report.unchanged:,} unchanged, {report.removed:,} removed "
+            f"({report.seconds:.1f} s)"
+        )
+        typer.echo(str(report.index))
+
+
+def refresh_after_backup(out: Path, *, quiet: bool) -> None:
+    """The end of a backup: refresh the site. Its failure is one warning line; the backup's
+    files and exit status are untouched."""
+    from flickr_async.site import refresh
+
+    try:
+        report = refresh(out)
+    except Exception as exc:  # never let the site cost the backup its result
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        typer.echo(f"warning: the offline site was not refreshed: {message}", err=True)
+        log.debug("site refresh failed", exc_info=exc)  # the traceback, with --verbose
+        return
+    log.info("site refreshed: %d files written in %.1f s", report.written, report.seconds)
+    if not quiet:
+        typer.echo(f"site: {report.index}")

@@ -1,0 +1,42 @@
+"""The archive as a static website that opens offline from file:// in any browser.
+
+`OUT/index.html` is the entry point; everything else lives in `OUT/.site/` (pages, the data
+scripts read, assets, the thumbnails the backup keeps, and the build's cache). The package
+reads only the archive — the state database, the sidecars and the account files — and never
+the network, so the site can be rebuilt at any time (`flickr-async site OUT`).
+
+model.py reads the archive into plain dataclasses; html.py escapes, sanitizes and encodes
+links; pages.py and photopage.py render; build.py decides what to write; cache.py remembers
+what earlier builds saw and wrote.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from flickr_async.errors import ConfigError, StorageError
+from flickr_async.layout import STATE_DIR
+from flickr_async.site.build import BuildReport, build_site
+from flickr_async.state import RunLock, State
+
+__all__ = ["BuildReport", "build_site", "refresh"]
+
+
+def refresh(out: Path) -> BuildReport:
+    """Build or refresh OUT's site under the archive's run lock (a backup running meanwhile
+    would change sidecars under our feet: LockHeldError, exit 4)."""
+    state_path = out / STATE_DIR / "state.sqlite3"
+    if not state_path.is_file():
+        raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")
+    with RunLock(out):
+        state = State(state_path)
+        try:
+            return build_site(out, state)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            raise StorageError(f"cannot write the site:{where} {exc.strerror or exc}") from exc
+        except sqlite3.Error as exc:
+            raise StorageError(f"the site's cache in {out} is unusable: {exc}") from exc
+        finally:
+            state.close()

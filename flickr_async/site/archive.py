@@ -1,0 +1,160 @@
+"""Reading the archive for the site: every photo's summary (from the cache unless its sidecar
+moved), whether its file is on disk, and the account files."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+from flickr_async import account_files, sidecar
+from flickr_async.fsutil import read_json
+from flickr_async.site import paths
+from flickr_async.site.cache import SiteCache
+from flickr_async.site.model import (
+    Account,
+    AlbumEntry,
+    Item,
+    Summary,
+    album_entries,
+    collection_nodes,
+    fave_entries,
+    gallery_entries,
+    profile,
+    summarize,
+)
+from flickr_async.state import State
+
+log = logging.getLogger(__name__)
+
+_BATCH = 2000  # summaries read from sidecars go to the cache this many at a time
+_WORDS = {w: w for w in ("done", "failed", "photo", "video")}  # one string object each
+
+
+def _stat_sig(path: str) -> int:
+    """hash((mtime_ns, size)) of a sidecar (deterministic: ints hash to themselves); 0 when
+    it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return 0
+    return hash((st.st_mtime_ns, st.st_size)) or 1
+
+
+def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], int]:
+    """Every photo the state knows, with its summary: from the cache when its sidecar has not
+    moved, else read from the sidecar (and cached). Returns (items, sidecars read).
+
+    The state's rows and the cache's summaries are both walked in id order, side by side;
+    items keep their summaries without the search text (only the cache holds it)."""
+    cached = cache.summaries()
+    ahead = next(cached, None)
+    items: list[Item] = []
+    fresh: list[tuple[str, int, Summary]] = []
+    stale: list[str] = []
+    read = 0
+    root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
+    for row in state.iter_briefs():
+        while ahead is not None and ahead[0] < row.id:
+            stale.append(ahead[0])
+            ahead = next(cached, None)
+        hit = None
+        if ahead is not None and ahead[0] == row.id:
+            hit, ahead = ahead, next(cached, None)
+        if not paths.is_safe_id(row.id):
+            log.warning("photo id %r cannot name a page; left out of the site", row.id)
+            continue
+        summary = None
+        sig = 0
+        if row.path:
+            side = f"{root}/{row.path}.json"
+            sig = _stat_sig(side)
+            if sig and hit is not None and hit[1] == sig:
+                summary = hit[2]
+            elif sig:
+                try:
+                    with open(side, "rb") as fh:
+                        summary = summarize(sidecar.loads(fh.read()))
+                except (OSError, ValueError) as exc:
+                    log.warning("photo %s: sidecar unreadable (%s)", row.id, exc)
+                    sig = 0
+                else:
+                    fresh.append((row.id, sig, summary))
+                    summary = replace(summary, text="")
+                    read += 1
+        if summary is None:
+            if hit is not None:
+                stale.append(row.id)
+            summary = Summary(
+                title="",
+                media=_WORDS.get(row.media, row.media),
+                date_taken=row.date_taken,
+                granularity=0,
+                date_posted=None,
+                tags=(),
+                original=row.original,
+                deleted=row.deleted_on_flickr,
+                text="",
+            )
+        item = Item(
+            id=row.id,
+            summary=summary,
+            sig=sig,
+            status=_WORDS.get(row.status, row.status),
+            error=row.error or "",
+            path=row.path,
+        )
+        item.sort_key = summary.sort_key
+        items.append(item)
+        if len(fresh) >= _BATCH:  # between the cache's batches: no statement is running
+            cache.put_summaries(fresh)
+            fresh.clear()
+    while ahead is not None:
+        stale.append(ahead[0])
+        ahead = next(cached, None)
+    cache.drop_summaries(stale)
+    cache.put_summaries(fresh)
+    mark_present(out, items)
+    return items, read
+
+
+def mark_present(out: Path, items: list[Item]) -> None:
+    """Is each item's file on disk? One directory listing per folder (no stat per file),
+    held only while its folder's items are checked."""
+    by_folder: defaultdict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        if item.path:
+            by_folder[item.path.rpartition("/")[0]].append(item)
+        else:
+            item.present = False
+    for folder, members in by_folder.items():
+        try:
+            names = set(os.listdir(out / folder))
+        except OSError:
+            names = set()
+        for item in members:
+            item.present = (item.path or "").rpartition("/")[2] in names
+
+
+def load_account(out: Path, state: State) -> Account:
+    albums_doc = read_json(out / account_files.ALBUMS)
+    if albums_doc is not None:
+        albums = album_entries(albums_doc)
+    else:  # an archive from before albums.json: the state's albums, in the user's order
+        albums = [
+            AlbumEntry(a.id, a.title, "", None, a.folder, a.photo_ids, None, None, a.comments, None)
+            for a in state.albums().values()
+        ]
+    collections = read_json(out / account_files.COLLECTIONS) or {}
+    faves = read_json(out / account_files.FAVORITES)
+    galleries = read_json(out / account_files.GALLERIES)
+    kept = {fave.id: fave.path for fave in state.favorites().values()}
+    return Account(
+        profile=profile(read_json(out / account_files.ACCOUNT)),
+        albums=albums,
+        collections=collection_nodes(collections.get("collections")),
+        favorites=fave_entries(faves, kept) if faves is not None else None,
+        galleries=gallery_entries(galleries) if galleries is not None else None,
+    )

@@ -1,0 +1,158 @@
+"""The site's own memory (OUT/.site/cache.sqlite3): what each sidecar said, and what each page
+holds, so a refresh re-reads only changed sidecars and rewrites only changed pages.
+
+It is a cache: deleting it (or a new version of the site's code) costs one full build and
+loses nothing. It never touches the archive's state database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from flickr_async.site.model import Summary
+
+# Bump when what a Summary holds or how it is read from a sidecar changes.
+VERSION = "4"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS photos (
+    id TEXT PRIMARY KEY,
+    sig INTEGER NOT NULL,         -- hash((mtime_ns, size)) of the sidecar when it was read
+    title TEXT NOT NULL, media TEXT NOT NULL, date_taken TEXT, granularity INTEGER NOT NULL,
+    date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT, text TEXT NOT NULL,
+    entry TEXT NOT NULL           -- its search entry, JSON: [id, title, text, tags]
+);
+CREATE TABLE IF NOT EXISTS pages (
+    path TEXT PRIMARY KEY,        -- relative to OUT
+    digest BLOB NOT NULL          -- of the bytes written (16 bytes), then of what the page
+);                                -- was made from, when it was made by inputs (16 more)
+"""
+_TAG_SEP = "\x1f"
+
+
+def js_json(value: object) -> str:
+    """JSON for a data file scripts load (<script src>): U+2028 and U+2029 are valid JSON but
+    line terminators to older JavaScript parsers."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace(
+        "\u2029", "\\u2029"
+    )  # the unit separator never occurs in a tag Flickr accepts
+
+
+_MEDIA = {"photo": "photo", "video": "video"}  # one string object each, not one per row
+
+
+def _summary(row: tuple[Any, ...]) -> tuple[str, int, Summary]:
+    return (
+        row[0],
+        row[1],
+        Summary(
+            title=row[2],
+            media=_MEDIA.get(row[3], row[3]),
+            date_taken=row[4],
+            granularity=row[5],
+            date_posted=row[6],
+            tags=tuple(sys.intern(t) for t in row[7].split(_TAG_SEP)) if row[7] else (),
+            original=None if row[8] is None else bool(row[8]),
+            deleted=row[9],
+            text=row[10],
+        ),
+    )
+
+
+class SiteCache:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=OFF")  # a cache: a torn one is rebuilt
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        except sqlite3.DatabaseError:
+            self._db.close()
+            path.unlink(missing_ok=True)  # unreadable: start again
+            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db.executescript(_SCHEMA)
+            row = None
+        if row is None or row[0] != VERSION:  # another version's tables: start again
+            self._db.executescript("DROP TABLE photos; DROP TABLE pages;" + _SCHEMA)
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (VERSION,))
+        self._db.execute("BEGIN")
+
+    def commit(self) -> None:
+        self._db.execute("COMMIT")
+        self._db.execute("BEGIN")
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("COMMIT")
+        self._db.close()
+
+    # --- sidecar summaries ---------------------------------------------------------------
+
+    def summaries(
+        self, *, text: bool = False, batch: int = 5000
+    ) -> Iterator[tuple[str, int, Summary]]:
+        """(id, sig, summary) of every photo, in id order (as State.iter_briefs), a batch at a
+        time: the caller may write between batches. Without `text` the summaries' search
+        text is left out (it is only needed for the search data)."""
+        last = ""
+        while True:
+            rows = self._db.execute(
+                "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
+                f"original, deleted, {'text' if text else chr(39) * 2} FROM photos "
+                "WHERE id > ? ORDER BY id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield from (_summary(row) for row in rows)
+
+    def search_entries(self) -> Iterator[tuple[str, str]]:
+        """(id, JSON [id, title, text, tags]) of every photo, newest id first."""
+        yield from self._db.execute("SELECT id, entry FROM photos ORDER BY id DESC")
+
+    def put_summaries(self, rows: Iterable[tuple[str, int, Summary]]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    photo_id,
+                    sig,
+                    m.title,
+                    m.media,
+                    m.date_taken,
+                    m.granularity,
+                    m.date_posted,
+                    _TAG_SEP.join(m.tags),
+                    None if m.original is None else int(m.original),
+                    m.deleted,
+                    m.text,
+                    js_json([photo_id, m.title, m.text, " ".join(m.tags)]),
+                )
+                for photo_id, sig, m in rows
+            ),
+        )
+
+    def drop_summaries(self, photo_ids: Iterable[str]) -> None:
+        self._db.executemany("DELETE FROM photos WHERE id = ?", [(p,) for p in photo_ids])
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def pages(self) -> dict[str, bytes]:
+        """path -> digest (+ inputs digest) of every page the last builds wrote."""
+        return dict(self._db.execute("SELECT path, digest FROM pages"))
+
+    def put_pages(self, rows: Iterable[tuple[str, bytes]]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO pages VALUES(?, ?)", rows)
+
+    def drop_pages(self, paths: Iterable[str]) -> None:
+        self._db.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in paths])

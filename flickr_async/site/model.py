@@ -1,0 +1,325 @@
+"""The archive as the site sees it: plain dataclasses read from sidecars and account files.
+
+Sidecars and account files are JSON that people and older versions may have written, so every
+field is read defensively (a wrong type is as if absent). `Summary` is the little a photo's
+grids, photostream place, tag pages and search entry need; it is cached per sidecar so a
+refresh re-reads only the sidecars that changed. Photo pages read their whole sidecar.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flickr_async.plaintext import html_to_text
+
+SEARCH_TEXT_LIMIT = 1000  # characters of a description kept for search
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+
+# Flags of a photo that grids and search show.
+VIDEO = 1
+NOT_ORIGINAL = 2
+DELETED = 4
+MISSING = 8  # failed, or its file is not on disk
+THUMB_Q = 1
+THUMB_Z = 2
+
+
+def s(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def opt_s(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def i(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def strs(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a photo contributes to grids, the photostream, tag pages and search."""
+
+    title: str
+    media: str
+    date_taken: str | None  # "YYYY-MM-DD HH:MM:SS", owner's local time; None when unknown
+    granularity: int
+    date_posted: int | None
+    tags: tuple[str, ...]
+    original: bool | None
+    deleted: str | None
+    text: str  # the description as plain text, for search
+
+    @property
+    def sort_key(self) -> str:
+        """Date taken, else the upload date (UTC), as "YYYY-MM-DD HH:MM:SS"; "" for none."""
+        if self.date_taken:
+            return self.date_taken
+        if self.date_posted is not None:
+            return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.date_posted))
+        return ""
+
+
+def summarize(doc: Mapping[str, Any]) -> Summary:
+    """The summary of one sidecar document."""
+    raw_date = s(doc.get("date_taken")).strip()
+    taken = raw_date if _DATE.fullmatch(raw_date) and not doc.get("date_taken_unknown") else None
+    download = doc.get("download") if isinstance(doc.get("download"), dict) else {}
+    original = download.get("original") if download else None
+    text = html_to_text(s(doc.get("description")))
+    return Summary(
+        title=s(doc.get("title")),
+        media="video" if doc.get("media") == "video" else "photo",
+        date_taken=taken,
+        granularity=i(doc.get("date_taken_granularity")) or 0,
+        date_posted=i(doc.get("date_posted")),
+        # Tags repeat across photos: one string object per tag, not one per photo.
+        tags=tuple(dict.fromkeys(sys.intern(t) for t in strs(doc.get("tags")) if t.strip())),
+        original=original if isinstance(original, bool) else None,
+        deleted=opt_s(doc.get("deleted_on_flickr")),
+        text=" ".join(text.split())[:SEARCH_TEXT_LIMIT],
+    )
+
+
+@dataclass(slots=True)
+class Item:
+    """One archived photo or video: its summary joined with its state row, and its place in
+    the site (set by the build)."""
+
+    id: str
+    summary: Summary  # without its search text (kept in the cache only)
+    sig: int  # the sidecar's hash((mtime_ns, size)); 0 without one
+    status: str
+    error: str
+    path: str | None  # the primary file, relative to OUT
+    present: bool = True  # its file is on disk
+    sort_key: str = ""
+    key: bytes = b""  # digest of everything a grid or the search shows of it
+    month: str = ""  # its photostream month ("2019-06", or paths.UNDATED)
+    month_page: int = 1
+    albums: list[tuple[str, str, int]] | None = None  # (album id, title, page it is on)
+    thumbs: int = 0  # THUMB_Q | THUMB_Z: its small renditions on disk
+
+    @property
+    def flags(self) -> int:
+        summary = self.summary
+        flags = VIDEO if summary.media == "video" else 0
+        if summary.original is False:
+            flags |= NOT_ORIGINAL
+        if summary.deleted:
+            flags |= DELETED
+        if not self.present or self.status != "done" or not self.path:
+            flags |= MISSING
+        return flags
+
+
+# --- account files -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumEntry:
+    id: str
+    title: str
+    description: str
+    primary: str | None
+    folder: str | None
+    photo_ids: tuple[str, ...]
+    count_photos: int | None
+    count_videos: int | None
+    comments: tuple[dict[str, Any], ...]
+    deleted: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionNode:
+    id: str
+    title: str
+    description: str
+    album_ids: tuple[str, ...]
+    children: tuple[CollectionNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FaveEntry:
+    id: str
+    owner: str
+    owner_name: str
+    title: str
+    license: str
+    date_faved: int | None
+    url: str
+    removed_on: str | None
+    path: str | None = None  # the kept file (with --favorites), relative to OUT
+
+
+@dataclass(frozen=True, slots=True)
+class GalleryPhoto:
+    id: str
+    owner: str
+    owner_name: str
+    title: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class GalleryEntry:
+    id: str
+    title: str
+    description: str
+    url: str
+    photos: tuple[GalleryPhoto, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    nsid: str = ""
+    username: str = ""
+    realname: str = ""
+    path_alias: str = ""
+    description: str = ""
+    profile_url: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.realname or self.username or "Flickr archive"
+
+    @property
+    def flickr_path(self) -> str:
+        return self.path_alias or self.nsid
+
+
+@dataclass
+class Account:
+    """The account files: albums in the user's order, collections, favourites, galleries."""
+
+    profile: Profile = field(default_factory=Profile)
+    albums: list[AlbumEntry] = field(default_factory=list)
+    collections: list[CollectionNode] = field(default_factory=list)
+    favorites: list[FaveEntry] | None = None  # None: the archive has no favorites.json
+    galleries: list[GalleryEntry] | None = None
+
+
+def album_entries(doc: Mapping[str, Any] | None) -> list[AlbumEntry]:
+    seen: set[str] = set()
+    albums = []
+    for a in dicts((doc or {}).get("albums")):
+        album_id = s(a.get("id"))
+        if not album_id or album_id in seen:
+            continue
+        seen.add(album_id)
+        albums.append(
+            AlbumEntry(
+                id=album_id,
+                title=s(a.get("title")),
+                description=s(a.get("description")),
+                primary=opt_s(a.get("primary")),
+                folder=opt_s(a.get("folder")),
+                photo_ids=tuple(dict.fromkeys(strs(a.get("photo_ids")))),
+                count_photos=i(a.get("count_photos")),
+                count_videos=i(a.get("count_videos")),
+                comments=tuple(dicts(a.get("comments"))),
+                deleted=opt_s(a.get("deleted_on_flickr")),
+            )
+        )
+    return albums
+
+
+def collection_nodes(entries: Any, depth: int = 0) -> list[CollectionNode]:
+    if depth > 20:  # Flickr nests a handful of levels; a cycle in a hand-edited file stops here
+        return []
+    return [
+        CollectionNode(
+            id=s(c.get("id")),
+            title=s(c.get("title")),
+            description=s(c.get("description")),
+            album_ids=tuple(strs(c.get("albums"))),
+            children=tuple(collection_nodes(c.get("collections"), depth + 1)),
+        )
+        for c in dicts(entries)
+    ]
+
+
+def fave_entries(doc: Mapping[str, Any], kept: Mapping[str, str]) -> list[FaveEntry]:
+    return [
+        FaveEntry(
+            id=s(f.get("id")),
+            owner=s(f.get("owner")),
+            owner_name=s(f.get("owner_name")),
+            title=s(f.get("title")),
+            license=s(f.get("license")),
+            date_faved=i(f.get("date_faved")),
+            url=s(f.get("url")),
+            removed_on=opt_s(f.get("removed_on")),
+            path=kept.get(s(f.get("id"))),
+        )
+        for f in dicts(doc.get("favorites"))
+        if s(f.get("id"))
+    ]
+
+
+def gallery_entries(doc: Mapping[str, Any]) -> list[GalleryEntry]:
+    return [
+        GalleryEntry(
+            id=s(g.get("id")),
+            title=s(g.get("title")),
+            description=s(g.get("description")),
+            url=s(g.get("url")),
+            photos=tuple(
+                GalleryPhoto(
+                    id=s(p.get("id")),
+                    owner=s(p.get("owner")),
+                    owner_name=s(p.get("owner_name")),
+                    title=s(p.get("title")),
+                    comment=s(p.get("comment")),
+                )
+                for p in dicts(g.get("photos"))
+            ),
+        )
+        for g in dicts(doc.get("galleries"))
+    ]
+
+
+def profile(doc: Mapping[str, Any] | None) -> Profile:
+    person = (doc or {}).get("profile")
+    if not isinstance(person, dict):
+        return Profile()
+    return Profile(
+        nsid=s(person.get("nsid")),
+        username=s(person.get("username")),
+        realname=s(person.get("realname")),
+        path_alias=s(person.get("path_alias")),
+        description=s(person.get("description")),
+        profile_url=s(person.get("profile_url")),
+    )
+
+
+def albums_from_state(rows: Sequence[tuple[str, str, str, Sequence[str]]]) -> list[AlbumEntry]:
+    """Albums of an archive without albums.json (older versions): (id, title, folder, ids)."""
+    return [
+        AlbumEntry(
+            id=album_id,
+            title=title,
+            description="",
+            primary=None,
+            folder=folder,
+            photo_ids=tuple(dict.fromkeys(ids)),
+            count_photos=None,
+            count_videos=None,
+            comments=(),
+            deleted=None,
+        )
+        for album_id, title, folder, ids in rows
+    ]
