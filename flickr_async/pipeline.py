@@ -84,7 +84,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
     base = settings.out / layout.STATE_DIR
     file_servers = FileServers.for_settings(settings)  # a CDN 429 slows every worker
     thumbnails = None
-    if not dry:  # fetched after the originals, with the same limit on files in flight
+    if not dry and settings.site:  # after the originals, with the same limit on files in flight
         thumbnails = Thumbnails(
             api=api,
             settings=settings,
@@ -120,8 +120,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         # a dry run's figures) and its message left unread: nothing is written.
         await run_together([producer.run(), organiser.run()])
         return
-    assert thumbnails is not None
-    thumbnailer = thumbnails  # narrowed, for the closures below
+    thumbnailer = thumbnails  # None under --no-site: the site is what they are for
 
     parts_dir = base / "parts"
     parts_dir.mkdir(parents=True, exist_ok=True)
@@ -177,7 +176,8 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
 
     async def thumbs() -> None:
         await downloads_done.wait()  # every original first: thumbnails are for later
-        await thumbnailer.run()
+        if thumbnailer is not None:
+            await thumbnailer.run()
 
     async def files() -> None:
         await run_together(

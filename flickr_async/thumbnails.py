@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from flickr_async import layout
 from flickr_async.api import FlickrAPI
 from flickr_async.downloader import Downloader, FileServers, part_path
 from flickr_async.errors import DownloadError, FlickrAsyncError, StorageError
@@ -40,9 +41,8 @@ from flickr_async.state import State, StoredThumb
 
 log = logging.getLogger(__name__)
 
-# The site generator's folder (layout.SITE_DIR); the thumbnails live in it, with the site.
-SITE_DIR = ".site"
-THUMBS_DIR = PurePosixPath(SITE_DIR) / "thumbs"
+# The thumbnails live with the site, in its folder.
+THUMBS_DIR = PurePosixPath(layout.SITE_DIR) / "thumbs"
 SQUARE = "q"  # Large Square, 150 x 150
 PREVIEW = "z"  # Medium 640, or the largest size below it the listing offered
 BATCH = 500

@@ -162,10 +162,19 @@ class Visit:
         return file_path(self.page.url)
 
 
+def note_failure(visit: Visit, url: str, failure: str | None, kind: str) -> None:
+    """A request that failed, unless it is a media file the page stopped streaming when the
+    visit moved on (`<video preload="metadata">` reads a few bytes and is then aborted): such
+    a file is checked like every other `src`, by the crawler's resolution of links."""
+    if kind == "media" and failure == "net::ERR_ABORTED" and file_path(url).is_file():
+        return
+    visit.failed_requests.append(f"{url}: {failure}")
+
+
 def watch(page: Page, visit: Visit) -> None:
     """Record what the page does into `visit`; dismiss any dialog (after noting it)."""
     page.on("request", lambda r: visit.requests.append(r.url))
-    page.on("requestfailed", lambda r: visit.failed_requests.append(f"{r.url}: {r.failure}"))
+    page.on("requestfailed", lambda r: note_failure(visit, r.url, r.failure, r.resource_type))
     page.on(
         "console",
         lambda m: (

@@ -87,6 +87,7 @@ def test_no_site_is_remembered_and_site_builds_it_later(
 ) -> None:
     assert run_cli(env, "backup", str(out), *FAST, "--no-site").code == 0
     assert not (out / "index.html").exists()
+    assert not (out / ".site" / "thumbs").exists()  # no site: no thumbnails for it either
     again = run_cli(env, "backup", str(out), *FAST)
     assert again.code == 0
     assert not (out / "index.html").exists()
@@ -95,6 +96,7 @@ def test_no_site_is_remembered_and_site_builds_it_later(
     assert built.code == 0 and built.stdout == ""
     assert (out / "index.html").is_file()
     assert run_cli(env, "backup", str(out), *FAST, "--site").code == 0
+    assert any((out / ".site" / "thumbs").glob("*_q.jpg"))  # the site's thumbnails now come
     assert "site:" in run_cli(env, "backup", str(out), *FAST).stdout  # --site remembered
 
 
