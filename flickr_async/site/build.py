@@ -57,6 +57,7 @@ from flickr_async.site.pages import (
     tags_index,
 )
 from flickr_async.site.photopage import Context, Media, photo_page
+from flickr_async.site.prefetch import ordered
 from flickr_async.state import State
 
 log = logging.getLogger(__name__)
@@ -322,7 +323,22 @@ class _Renderer:
         return len(tags)
 
     def photo_pages(self, stream: list[Item]) -> None:
-        """One page per photo, rendered only when something it shows has moved."""
+        """One page per photo, rendered only when something it shows has moved; the files a
+        page is made from are read a few at a time, ahead of the rendering."""
+        for (item, prev, after, page, inputs), (doc, media) in ordered(
+            self.read_photo, self.stale_photos(stream)
+        ):
+            ctx = Context(
+                prev=prev or None,
+                next=after or None,
+                month=item.month,
+                month_page=item.month_page,
+                albums=tuple(item.albums or ()),
+            )
+            self.writer.write(page, photo_page(self.shell, item, doc, media, ctx), inputs)
+
+    def stale_photos(self, stream: list[Item]) -> Iterator[tuple[Item, str, str, str, bytes]]:
+        """(item, previous id, next id, page, inputs) of each photo page to make again."""
         base = self.base
         last = len(stream) - 1
         for n, item in enumerate(stream):
@@ -332,26 +348,20 @@ class _Renderer:
                 (item.status, item.error, item.path or "", prev, after, item.month,
                  str(item.month_page), repr(item.albums) if item.albums else "")
             )  # fmt: skip
-            self.writer.page(
-                paths.photo_page(item.id),
-                digest(base + item.key + about.encode()),
-                partial(self.photo, item, prev, after),
-            )
+            page = paths.photo_page(item.id)
+            inputs = digest(base + item.key + about.encode())
+            if not self.writer.is_current(page, inputs):
+                yield item, prev, after, page, inputs
 
-    def photo(self, item: Item, prev: str, after: str) -> str:
-        ctx = Context(
-            prev=prev or None,
-            next=after or None,
-            month=item.month,
-            month_page=item.month_page,
-            albums=tuple(item.albums or ()),
-        )
+    def read_photo(self, job: tuple[Item, str, str, str, bytes]) -> tuple[dict[str, object], Media]:
+        """What a photo page is made from on disk: its sidecar and its image's size (in a
+        reader thread)."""
+        item = job[0]
         doc: dict[str, object] = {}
         if item.sig and item.path:
             with contextlib.suppress(OSError, ValueError):
                 doc = sidecar.loads((self.out / (item.path + ".json")).read_bytes())
-        has_z = bool(item.thumbs & THUMB_Z)
-        return photo_page(self.shell, item, doc, media_for(self.out, item, has_z), ctx)
+        return doc, media_for(self.out, item, bool(item.thumbs & THUMB_Z))
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
         """One data file of every title, description and tag (search.html reads it), newest

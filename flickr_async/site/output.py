@@ -73,17 +73,19 @@ class PageWriter:
 
     def page(self, path: str, inputs: bytes, render: Callable[[], str]) -> None:
         """Write `render()` at `path` unless the page there was made from `inputs`."""
-        if not self._current(path, inputs):
+        if not self.is_current(path, inputs):
             self.write(path, render(), inputs)
 
     def page_chunks(
         self, path: str, inputs: bytes, render: Callable[[], Iterable[str | bytes]]
     ) -> None:
         """`page` for a file made of chunks (a big data file need not be one string)."""
-        if not self._current(path, inputs):
+        if not self.is_current(path, inputs):
             self.write_chunks(path, render(), inputs)
 
-    def _current(self, path: str, inputs: bytes) -> bool:
+    def is_current(self, path: str, inputs: bytes) -> bool:
+        """Was the page at `path` made from `inputs`, and is it still there? (Then it counts
+        as written by this build.)"""
         known = self._known.get(path)
         if known is not None and known[DIGEST:] == inputs and self._exists(path):
             del self._known[path]
