@@ -14,6 +14,7 @@ from flickr_async import account_files, sidecar
 from flickr_async.fsutil import read_json
 from flickr_async.site import paths
 from flickr_async.site.cache import SiteCache
+from flickr_async.site.imagesize import read_file
 from flickr_async.site.model import (
     Account,
     AlbumEntry,
@@ -54,8 +55,7 @@ def _probe(root: str, row: PhotoBrief, cached_sig: int) -> tuple[int, Summary | 
     if not sig or sig == cached_sig:
         return sig, None, ""
     try:
-        with open(side, "rb") as fh:
-            return sig, summarize(sidecar.loads(fh.read())), ""
+        return sig, summarize(sidecar.loads(read_file(side))), ""
     except (OSError, ValueError) as exc:
         return 0, None, str(exc)
 

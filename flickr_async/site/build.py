@@ -28,7 +28,7 @@ from flickr_async import sidecar
 from flickr_async.site import paths
 from flickr_async.site.archive import load_account, load_items
 from flickr_async.site.cache import SiteCache, js_json
-from flickr_async.site.imagesize import BROWSER_IMAGES, image_size
+from flickr_async.site.imagesize import BROWSER_IMAGES, image_size, read_file
 from flickr_async.site.model import (
     DELETED,
     MISSING,
@@ -97,11 +97,11 @@ def _months(stream: list[Item]) -> Iterator[tuple[str, list[Item]]]:
         yield month, run
 
 
-def media_for(out: Path, item: Item, has_z: bool) -> Media:
+def media_for(root: str, item: Item, has_z: bool) -> Media:
     """What the photo page shows, from the files on disk: the ≤ 640 px rendition when the
     backup kept one, else the original itself (JPEG, PNG, GIF), else a placeholder."""
     z = paths.thumb(item.id, "z") if has_z else None
-    width, height = image_size(out / z) or (None, None) if z else (None, None)
+    width, height = image_size(f"{root}/{z}") or (None, None) if z else (None, None)
     available = item.present and item.status == "done" and item.path is not None
     full = item.path if available else None
     if item.summary.media == "video":
@@ -114,7 +114,7 @@ def media_for(out: Path, item: Item, has_z: bool) -> Media:
         return Media("image", src=z, width=width, height=height, full=full)
     ext = full.rpartition(".")[2].lower() if full else ""
     if full and ext in BROWSER_IMAGES:
-        width, height = image_size(out / full) or (None, None)
+        width, height = image_size(f"{root}/{full}") or (None, None)
         return Media("image", src=full, width=width, height=height, full=full, from_original=True)
     return Media("none", full=full)
 
@@ -198,6 +198,7 @@ class _Renderer:
 
     def __init__(self, out: Path, account: Account, writer: PageWriter, cache: SiteCache) -> None:
         self.out = out
+        self.root = os.fspath(out)
         self.account = account
         self.writer = writer
         self.cache = cache
@@ -360,8 +361,8 @@ class _Renderer:
         doc: dict[str, object] = {}
         if item.sig and item.path:
             with contextlib.suppress(OSError, ValueError):
-                doc = sidecar.loads((self.out / (item.path + ".json")).read_bytes())
-        return doc, media_for(self.out, item, bool(item.thumbs & THUMB_Z))
+                doc = sidecar.loads(read_file(f"{self.root}/{item.path}.json"))
+        return doc, media_for(self.root, item, bool(item.thumbs & THUMB_Z))
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
         """One data file of every title, description and tag (search.html reads it), newest

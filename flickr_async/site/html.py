@@ -203,7 +203,11 @@ class Linker:
     def __init__(self, page: str) -> None:
         self.page = page
         self._start = posixpath.dirname(page) or "."
+        self._prefixes: dict[str, str] = {}
 
     def __call__(self, target: str) -> str:
         folder, _, name = target.rpartition("/")
-        return _folder_prefix(self._start, folder) + _segment(name)
+        prefix = self._prefixes.get(folder)
+        if prefix is None:
+            prefix = self._prefixes[folder] = _folder_prefix(self._start, folder)
+        return prefix + _segment(name)

@@ -10,6 +10,7 @@ in IHDR, a GIF in its logical screen descriptor.
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 from typing import BinaryIO
@@ -21,10 +22,22 @@ _ORIENTATION = 0x0112
 BROWSER_IMAGES = frozenset({"jpg", "jpeg", "png", "gif"})
 
 
-def image_size(path: Path) -> tuple[int, int] | None:
+def read_file(path: str) -> bytes:
+    """A small file's bytes (os-level: no buffered reader around one read)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def image_size(path: str | Path) -> tuple[int, int] | None:
     """(width, height) as a browser shows the image; None when unknown or unreadable."""
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             head = fh.read(32)
             if head[:3] == b"\xff\xd8\xff":
                 fh.seek(0)

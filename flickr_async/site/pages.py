@@ -76,7 +76,7 @@ def document(
     )
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)  # photo pages live in 100 folders
 def _chrome(
     shell: Shell, folder: str, scripts: tuple[str, ...]
 ) -> tuple[str, tuple[str, str], str]:
