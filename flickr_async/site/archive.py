@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from flickr_async import account_files, sidecar
 from flickr_async.fsutil import read_json
 from flickr_async.site import paths
 from flickr_async.site.cache import SiteCache
+from flickr_async.site.imagesize import read_file
 from flickr_async.site.model import (
     Account,
     AlbumEntry,
@@ -25,7 +27,8 @@ from flickr_async.site.model import (
     profile,
     summarize,
 )
-from flickr_async.state import State
+from flickr_async.site.prefetch import ordered
+from flickr_async.state import PhotoBrief, State
 
 log = logging.getLogger(__name__)
 
@@ -43,50 +46,70 @@ def _stat_sig(path: str) -> int:
     return hash((st.st_mtime_ns, st.st_size)) or 1
 
 
+def _probe(root: str, row: PhotoBrief, cached_sig: int) -> tuple[int, Summary | None, str]:
+    """(sig, summary read from the sidecar or None when the cache's is current, problem)."""
+    if not row.path:
+        return 0, None, ""
+    side = f"{root}/{row.path}.json"
+    sig = _stat_sig(side)
+    if not sig or sig == cached_sig:
+        return sig, None, ""
+    try:
+        return sig, summarize(sidecar.loads(read_file(side))), ""
+    except (OSError, ValueError) as exc:
+        return 0, None, str(exc)
+
+
 def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], int]:
     """Every photo the state knows, with its summary: from the cache when its sidecar has not
     moved, else read from the sidecar (and cached). Returns (items, sidecars read).
 
     The state's rows and the cache's summaries are both walked in id order, side by side;
-    items keep their summaries without the search text (only the cache holds it)."""
-    cached = cache.summaries()
-    ahead = next(cached, None)
+    sidecars are looked at by a few threads at once (prefetch.ordered). Items keep their
+    summaries without the search text (only the cache holds it)."""
+    root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
     items: list[Item] = []
     fresh: list[tuple[str, int, Summary]] = []
     stale: list[str] = []
     read = 0
-    root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
-    for row in state.iter_briefs():
-        while ahead is not None and ahead[0] < row.id:
+
+    def joined() -> Iterator[tuple[PhotoBrief, tuple[str, int, Summary] | None]]:
+        cached = cache.summaries()
+        ahead = next(cached, None)
+        for row in state.iter_briefs():
+            while ahead is not None and ahead[0] < row.id:
+                stale.append(ahead[0])
+                ahead = next(cached, None)
+            hit = None
+            if ahead is not None and ahead[0] == row.id:
+                hit, ahead = ahead, next(cached, None)
+            if not paths.is_safe_id(row.id):
+                log.warning("photo id %r cannot name a page; left out of the site", row.id)
+                continue
+            yield row, hit
+        while ahead is not None:
             stale.append(ahead[0])
             ahead = next(cached, None)
-        hit = None
-        if ahead is not None and ahead[0] == row.id:
-            hit, ahead = ahead, next(cached, None)
-        if not paths.is_safe_id(row.id):
-            log.warning("photo id %r cannot name a page; left out of the site", row.id)
-            continue
-        summary = None
-        sig = 0
-        if row.path:
-            side = f"{root}/{row.path}.json"
-            sig = _stat_sig(side)
-            if sig and hit is not None and hit[1] == sig:
-                summary = hit[2]
-            elif sig:
-                try:
-                    with open(side, "rb") as fh:
-                        summary = summarize(sidecar.loads(fh.read()))
-                except (OSError, ValueError) as exc:
-                    log.warning("photo %s: sidecar unreadable (%s)", row.id, exc)
-                    sig = 0
-                else:
-                    fresh.append((row.id, sig, summary))
-                    summary = replace(summary, text="")
-                    read += 1
-        if summary is None:
+
+    def probe(
+        pair: tuple[PhotoBrief, tuple[str, int, Summary] | None],
+    ) -> tuple[int, Summary | None, str]:
+        row, hit = pair
+        return _probe(root, row, hit[1] if hit is not None else 0)
+
+    for (row, hit), (sig, summary, problem) in ordered(probe, joined()):
+        if problem:
+            log.warning("photo %s: sidecar unreadable (%s)", row.id, problem)
+        if summary is not None:
+            fresh.append((row.id, sig, summary))
+            summary = replace(summary, text="")
+            read += 1
+        elif sig and hit is not None:
+            summary = hit[2]
+        else:
             if hit is not None:
                 stale.append(row.id)
+            sig = 0
             summary = Summary(
                 title="",
                 media=_WORDS.get(row.media, row.media),
@@ -108,12 +131,9 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
         )
         item.sort_key = summary.sort_key
         items.append(item)
-        if len(fresh) >= _BATCH:  # between the cache's batches: no statement is running
+        if len(fresh) >= _BATCH:
             cache.put_summaries(fresh)
             fresh.clear()
-    while ahead is not None:
-        stale.append(ahead[0])
-        ahead = next(cached, None)
     cache.drop_summaries(stale)
     cache.put_summaries(fresh)
     mark_present(out, items)

@@ -28,7 +28,7 @@ from flickr_async import sidecar
 from flickr_async.site import paths
 from flickr_async.site.archive import load_account, load_items
 from flickr_async.site.cache import SiteCache, js_json
-from flickr_async.site.imagesize import BROWSER_IMAGES, image_size
+from flickr_async.site.imagesize import BROWSER_IMAGES, image_size, read_file
 from flickr_async.site.model import (
     DELETED,
     MISSING,
@@ -57,6 +57,7 @@ from flickr_async.site.pages import (
     tags_index,
 )
 from flickr_async.site.photopage import Context, Media, photo_page
+from flickr_async.site.prefetch import ordered
 from flickr_async.state import State
 
 log = logging.getLogger(__name__)
@@ -96,11 +97,11 @@ def _months(stream: list[Item]) -> Iterator[tuple[str, list[Item]]]:
         yield month, run
 
 
-def media_for(out: Path, item: Item, has_z: bool) -> Media:
+def media_for(root: str, item: Item, has_z: bool) -> Media:
     """What the photo page shows, from the files on disk: the ≤ 640 px rendition when the
     backup kept one, else the original itself (JPEG, PNG, GIF), else a placeholder."""
     z = paths.thumb(item.id, "z") if has_z else None
-    width, height = image_size(out / z) or (None, None) if z else (None, None)
+    width, height = image_size(f"{root}/{z}") or (None, None) if z else (None, None)
     available = item.present and item.status == "done" and item.path is not None
     full = item.path if available else None
     if item.summary.media == "video":
@@ -113,7 +114,7 @@ def media_for(out: Path, item: Item, has_z: bool) -> Media:
         return Media("image", src=z, width=width, height=height, full=full)
     ext = full.rpartition(".")[2].lower() if full else ""
     if full and ext in BROWSER_IMAGES:
-        width, height = image_size(out / full) or (None, None)
+        width, height = image_size(f"{root}/{full}") or (None, None)
         return Media("image", src=full, width=width, height=height, full=full, from_original=True)
     return Media("none", full=full)
 
@@ -197,6 +198,7 @@ class _Renderer:
 
     def __init__(self, out: Path, account: Account, writer: PageWriter, cache: SiteCache) -> None:
         self.out = out
+        self.root = os.fspath(out)
         self.account = account
         self.writer = writer
         self.cache = cache
@@ -322,7 +324,22 @@ class _Renderer:
         return len(tags)
 
     def photo_pages(self, stream: list[Item]) -> None:
-        """One page per photo, rendered only when something it shows has moved."""
+        """One page per photo, rendered only when something it shows has moved; the files a
+        page is made from are read a few at a time, ahead of the rendering."""
+        for (item, prev, after, page, inputs), (doc, media) in ordered(
+            self.read_photo, self.stale_photos(stream)
+        ):
+            ctx = Context(
+                prev=prev or None,
+                next=after or None,
+                month=item.month,
+                month_page=item.month_page,
+                albums=tuple(item.albums or ()),
+            )
+            self.writer.write(page, photo_page(self.shell, item, doc, media, ctx), inputs)
+
+    def stale_photos(self, stream: list[Item]) -> Iterator[tuple[Item, str, str, str, bytes]]:
+        """(item, previous id, next id, page, inputs) of each photo page to make again."""
         base = self.base
         last = len(stream) - 1
         for n, item in enumerate(stream):
@@ -332,26 +349,20 @@ class _Renderer:
                 (item.status, item.error, item.path or "", prev, after, item.month,
                  str(item.month_page), repr(item.albums) if item.albums else "")
             )  # fmt: skip
-            self.writer.page(
-                paths.photo_page(item.id),
-                digest(base + item.key + about.encode()),
-                partial(self.photo, item, prev, after),
-            )
+            page = paths.photo_page(item.id)
+            inputs = digest(base + item.key + about.encode())
+            if not self.writer.is_current(page, inputs):
+                yield item, prev, after, page, inputs
 
-    def photo(self, item: Item, prev: str, after: str) -> str:
-        ctx = Context(
-            prev=prev or None,
-            next=after or None,
-            month=item.month,
-            month_page=item.month_page,
-            albums=tuple(item.albums or ()),
-        )
+    def read_photo(self, job: tuple[Item, str, str, str, bytes]) -> tuple[dict[str, object], Media]:
+        """What a photo page is made from on disk: its sidecar and its image's size (in a
+        reader thread)."""
+        item = job[0]
         doc: dict[str, object] = {}
         if item.sig and item.path:
             with contextlib.suppress(OSError, ValueError):
-                doc = sidecar.loads((self.out / (item.path + ".json")).read_bytes())
-        has_z = bool(item.thumbs & THUMB_Z)
-        return photo_page(self.shell, item, doc, media_for(self.out, item, has_z), ctx)
+                doc = sidecar.loads(read_file(f"{self.root}/{item.path}.json"))
+        return doc, media_for(self.root, item, bool(item.thumbs & THUMB_Z))
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
         """One data file of every title, description and tag (search.html reads it), newest

@@ -2,13 +2,15 @@
 
 Pages give every image fixed width/height attributes (no layout jumps, note boxes placed in
 percent of the shown size). A JPEG's size is in its first SOFn segment, reached by hopping
-from segment to segment with seeks, so a 40 MB original with a 5 MB MPF preview costs a few
-small reads; its EXIF Orientation (5-8: turned by 90°, which browsers apply) swaps the two.
-A PNG keeps it in IHDR, a GIF in its logical screen descriptor.
+from segment to segment: one read of the first 64 KiB covers most files, and a seek skips a
+big segment, so a 40 MB original with a 5 MB MPF preview costs a few small reads. Its EXIF
+Orientation (5-8: turned by 90°, which browsers apply) swaps the two. A PNG keeps its size
+in IHDR, a GIF in its logical screen descriptor.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 from typing import BinaryIO
@@ -20,12 +22,25 @@ _ORIENTATION = 0x0112
 BROWSER_IMAGES = frozenset({"jpg", "jpeg", "png", "gif"})
 
 
-def image_size(path: Path) -> tuple[int, int] | None:
+def read_file(path: str) -> bytes:
+    """A small file's bytes (os-level: no buffered reader around one read)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def image_size(path: str | Path) -> tuple[int, int] | None:
     """(width, height) as a browser shows the image; None when unknown or unreadable."""
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             head = fh.read(32)
             if head[:3] == b"\xff\xd8\xff":
+                fh.seek(0)
                 return _jpeg(fh)
             if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
                 width, height = struct.unpack(">II", head[16:24])
@@ -42,26 +57,50 @@ def _valid(width: int, height: int) -> tuple[int, int] | None:
     return (width, height) if width > 0 and height > 0 else None
 
 
+class _Window:
+    """Bytes of a file from `start`, read in blocks: most JPEG headers fit the first one, and
+    a huge segment (a phone's 5 MB preview) is skipped by a seek, not read."""
+
+    BLOCK = 1 << 16
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.start = 0
+        self.data = fh.read(self.BLOCK)
+
+    def get(self, at: int, size: int) -> bytes:
+        """`size` bytes at offset `at` (fewer at the end of the file)."""
+        end = self.start + len(self.data)
+        if at < self.start or at + size > end:
+            self.fh.seek(at)
+            self.start, self.data = at, self.fh.read(max(size, self.BLOCK))
+        offset = at - self.start
+        return self.data[offset : offset + size]
+
+
 def _jpeg(fh: BinaryIO) -> tuple[int, int] | None:
-    fh.seek(2)
+    window = _Window(fh)
+    at = 2
     orientation = 1
     for _ in range(_MAX_SEGMENTS):
-        byte = fh.read(1)
+        byte = window.get(at, 1)
         while byte == b"\xff":  # fill bytes before a marker
-            byte = fh.read(1)
+            at += 1
+            byte = window.get(at, 1)
         if not byte:
             return None
         marker = byte[0]
+        at += 1
         if marker in _STANDALONE:
             continue
-        length_bytes = fh.read(2)
+        length_bytes = window.get(at, 2)
         if len(length_bytes) < 2:
             return None
         length = int.from_bytes(length_bytes, "big")
         if length < 2:
             return None
         if marker in _SOF:
-            body = fh.read(5)
+            body = window.get(at + 2, 5)
             if len(body) < 5:
                 return None
             height, width = struct.unpack(">HH", body[1:5])
@@ -72,10 +111,8 @@ def _jpeg(fh: BinaryIO) -> tuple[int, int] | None:
         if marker == 0xDA:  # image data before any frame header: not a JPEG we understand
             return None
         if marker == 0xE1 and orientation == 1:
-            payload = fh.read(length - 2)
-            orientation = exif_orientation(payload)
-            continue
-        fh.seek(length - 2, 1)
+            orientation = exif_orientation(window.get(at + 2, length - 2))
+        at += length
     return None
 
 

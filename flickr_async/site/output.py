@@ -41,6 +41,7 @@ class PageWriter:
 
     def __init__(self, out: Path, cache: SiteCache) -> None:
         self.out = out
+        self._root = os.fspath(out)
         self.cache = cache
         self._known = cache.pages()  # what is left in it at the end is no longer made
         self.pages = self.written = self.unchanged = self.removed = 0
@@ -73,17 +74,19 @@ class PageWriter:
 
     def page(self, path: str, inputs: bytes, render: Callable[[], str]) -> None:
         """Write `render()` at `path` unless the page there was made from `inputs`."""
-        if not self._current(path, inputs):
+        if not self.is_current(path, inputs):
             self.write(path, render(), inputs)
 
     def page_chunks(
         self, path: str, inputs: bytes, render: Callable[[], Iterable[str | bytes]]
     ) -> None:
         """`page` for a file made of chunks (a big data file need not be one string)."""
-        if not self._current(path, inputs):
+        if not self.is_current(path, inputs):
             self.write_chunks(path, render(), inputs)
 
-    def _current(self, path: str, inputs: bytes) -> bool:
+    def is_current(self, path: str, inputs: bytes) -> bool:
+        """Was the page at `path` made from `inputs`, and is it still there? (Then it counts
+        as written by this build.)"""
         known = self._known.get(path)
         if known is not None and known[DIGEST:] == inputs and self._exists(path):
             del self._known[path]
@@ -109,7 +112,8 @@ class PageWriter:
         if not self._listing(folder):  # a folder without files may not exist yet
             (self.out / folder).mkdir(parents=True, exist_ok=True)
             self._listings[folder] = {"?"}  # exists now; names written need not be known
-        self._writing.append((self._pool.submit(_put, self.out / path, data), path, record))
+        dest = f"{self._root}/{path}"
+        self._writing.append((self._pool.submit(_put, dest, data), path, record))
         self.written += 1
         self._drain(self.IN_FLIGHT)
 
@@ -144,6 +148,11 @@ class PageWriter:
         self._known.clear()
 
 
-def _put(dest: Path, data: bytes) -> None:
-    with dest.open("wb") as fh:
-        fh.write(data)
+def _put(dest: str, data: bytes) -> None:
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)

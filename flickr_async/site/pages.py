@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flickr_async.layout import SITE_DIR
 from flickr_async.site import paths
@@ -68,6 +69,19 @@ def document(
     scripts: Sequence[str] = (),
 ) -> str:
     """A whole page: head, top navigation, `body` in <main>, the site script last."""
+    head, top, tail = _chrome(shell, link.page.rpartition("/")[0], tuple(scripts))
+    return (
+        f"{head}<title>{esc(title)} · {esc(shell.name)}</title>\n{top[0]}{body_attrs}{top[1]}"
+        f"<main>\n{body}\n</main>\n{tail}"
+    )
+
+
+@lru_cache(maxsize=1024)  # photo pages live in 100 folders
+def _chrome(
+    shell: Shell, folder: str, scripts: tuple[str, ...]
+) -> tuple[str, tuple[str, str], str]:
+    """What every page in `folder` shares around its title and body (made once per folder)."""
+    link = Linker(f"{folder}/page.html" if folder else "page.html")
     nav = [
         f'<a href="{link(paths.HOME)}">Home</a>',
         f'<a href="{link(paths.TAGS)}">Tags</a>',
@@ -79,23 +93,23 @@ def document(
         nav.append(f'<a href="{link(paths.GALLERIES)}">Galleries</a>')
     script_tags = "".join(f'<script src="{link(s)}"></script>' for s in (*scripts, paths.JS))
     root = paths.to_root(link.page) + SITE_DIR + "/"
-    return (
+    head = (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{esc(title)} · {esc(shell.name)}</title>\n"
-        f'<link rel="stylesheet" href="{link(paths.CSS)}">\n'
-        "</head>\n"
-        f'<body data-root="{esc(root)}"{body_attrs}>\n'
-        f'<header class="top"><a class="brand" href="{link(paths.HOME)}" dir="auto">'
-        f"{esc(shell.name)}</a><nav>{' '.join(nav)}</nav></header>\n"
-        f"<main>\n{body}\n</main>\n"
-        "<footer>An offline copy of a Flickr account, made by flickr-async. "
-        "It needs no network.</footer>\n"
-        f"{script_tags}\n</body>\n</html>\n"
     )
+    top = (
+        f'<link rel="stylesheet" href="{link(paths.CSS)}">\n</head>\n<body data-root="{esc(root)}"',
+        f'>\n<header class="top"><a class="brand" href="{link(paths.HOME)}" dir="auto">'
+        f"{esc(shell.name)}</a><nav>{' '.join(nav)}</nav></header>\n",
+    )
+    tail = (
+        "<footer>An offline copy of a Flickr account, made by flickr-async. "
+        f"It needs no network.</footer>\n{script_tags}\n</body>\n</html>\n"
+    )
+    return head, top, tail
 
 
 def pager(link_prev: Nav, up: Nav, link_next: Nav) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 from flickr_async.layout import SITE_DIR, SITE_ENTRY
 
@@ -72,6 +73,7 @@ def month_page(month: str, page: int = 1) -> str:
     return _numbered(f"{SITE_DIR}/stream/{month}", page)
 
 
+@lru_cache(maxsize=65536)
 def tag_key(tag: str) -> str:
     """Tags that differ only in case, spaces or punctuation share a page, as on Flickr
     ("New York", "newyork" and "NEW-YORK"); a tag of symbols only keeps its own."""
@@ -79,6 +81,7 @@ def tag_key(tag: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum()) or " ".join(folded.split())
 
 
+@lru_cache(maxsize=65536)
 def tag_page(key: str, page: int = 1) -> str:
     if _ASCII_SLUG.fullmatch(key) and key not in _RESERVED:
         slug = key

@@ -379,3 +379,18 @@ def test_not_an_archive_is_a_config_error(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="not a flickr-async archive"):
         refresh(tmp_path)
+
+
+def test_a_cache_from_another_version_is_started_again(archive: Archive) -> None:
+    import sqlite3
+
+    refresh(archive.out)
+    db = sqlite3.connect(archive.out / ".site/cache.sqlite3")
+    db.execute("UPDATE meta SET value = 'old' WHERE key = 'version'")
+    db.execute("DROP TABLE photos")
+    db.execute("CREATE TABLE photos (id TEXT PRIMARY KEY, sig TEXT)")  # an older shape
+    db.commit()
+    db.close()
+    report = refresh(archive.out)
+    assert report.sidecars_read == 4
+    assert refresh(archive.out).written == 0

@@ -162,3 +162,12 @@ def test_links_are_relative_to_the_page() -> None:
     assert link("index.html") == "../../index.html"
     assert link(".site/album/2.html") == "2.html"
     assert link("a?b/c%d.jpg") == "../../a%3Fb/c%25d.jpg"
+
+
+@pytest.mark.parametrize("text", ["plain", "two\nlines", "quote \" and ' > here", "", "ünï 🌅"])
+def test_plain_text_takes_the_same_way_out_as_markup(text: str) -> None:
+    from flickr_async.site import html as site_html
+
+    parser = site_html._Sanitizer()
+    parser.feed(text)
+    assert sanitize(text) == parser.finish()
