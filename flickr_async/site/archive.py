@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,81 +45,61 @@ def _stat_sig(path: str) -> int:
     return hash((st.st_mtime_ns, st.st_size)) or 1
 
 
-def _probe(root: str, row: PhotoBrief, cached_sig: int) -> tuple[int, Summary | None, str]:
-    """(sig, summary read from the sidecar or None when the cache's is current, problem)."""
-    if not row.path:
-        return 0, None, ""
-    side = f"{root}/{row.path}.json"
-    sig = _stat_sig(side)
-    if not sig or sig == cached_sig:
-        return sig, None, ""
+def _read_summary(path: str) -> tuple[Summary | None, str]:
     try:
-        return sig, summarize(sidecar.loads(read_file(side))), ""
+        return summarize(sidecar.loads(read_file(path))), ""
     except (OSError, ValueError) as exc:
-        return 0, None, str(exc)
+        return None, str(exc)
+
+
+def _from_row(row: PhotoBrief) -> Summary:
+    """What the state alone says of an item without a readable sidecar."""
+    return Summary(
+        title="",
+        media=_WORDS.get(row.media, row.media),
+        date_taken=row.date_taken,
+        granularity=0,
+        date_posted=None,
+        tags=(),
+        original=row.original,
+        deleted=row.deleted_on_flickr,
+        text="",
+    )
 
 
 def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], int]:
     """Every photo the state knows, with its summary: from the cache when its sidecar has not
     moved, else read from the sidecar (and cached). Returns (items, sidecars read).
 
-    The state's rows and the cache's summaries are both walked in id order, side by side;
-    sidecars are looked at by a few threads at once (prefetch.ordered). Items keep their
-    summaries without the search text (only the cache holds it)."""
+    The state's rows and the cache's summaries are both walked in id order, side by side,
+    and each sidecar's signature compared with the cache's; the sidecars that moved are then
+    read a few at a time (prefetch.ordered). Items keep their summaries without the search
+    text (only the cache holds it)."""
     root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
     items: list[Item] = []
-    fresh: list[tuple[str, int, Summary]] = []
     stale: list[str] = []
-    read = 0
-
-    def joined() -> Iterator[tuple[PhotoBrief, tuple[str, int, Summary] | None]]:
-        cached = cache.summaries()
-        ahead = next(cached, None)
-        for row in state.iter_briefs():
-            while ahead is not None and ahead[0] < row.id:
-                stale.append(ahead[0])
-                ahead = next(cached, None)
-            hit = None
-            if ahead is not None and ahead[0] == row.id:
-                hit, ahead = ahead, next(cached, None)
-            if not paths.is_safe_id(row.id):
-                log.warning("photo id %r cannot name a page; left out of the site", row.id)
-                continue
-            yield row, hit
-        while ahead is not None:
+    to_read: list[tuple[int, str]] = []  # (index in items, sidecar path)
+    cached = cache.summaries()
+    ahead = next(cached, None)
+    for row in state.iter_briefs():
+        while ahead is not None and ahead[0] < row.id:
             stale.append(ahead[0])
             ahead = next(cached, None)
-
-    def probe(
-        pair: tuple[PhotoBrief, tuple[str, int, Summary] | None],
-    ) -> tuple[int, Summary | None, str]:
-        row, hit = pair
-        return _probe(root, row, hit[1] if hit is not None else 0)
-
-    for (row, hit), (sig, summary, problem) in ordered(probe, joined()):
-        if problem:
-            log.warning("photo %s: sidecar unreadable (%s)", row.id, problem)
-        if summary is not None:
-            fresh.append((row.id, sig, summary))
-            summary = replace(summary, text="")
-            read += 1
-        elif sig and hit is not None:
+        hit = None
+        if ahead is not None and ahead[0] == row.id:
+            hit, ahead = ahead, next(cached, None)
+        if not paths.is_safe_id(row.id):
+            log.warning("photo id %r cannot name a page; left out of the site", row.id)
+            continue
+        sig = _stat_sig(f"{root}/{row.path}.json") if row.path else 0
+        if sig and hit is not None and hit[1] == sig:
             summary = hit[2]
         else:
             if hit is not None:
                 stale.append(row.id)
-            sig = 0
-            summary = Summary(
-                title="",
-                media=_WORDS.get(row.media, row.media),
-                date_taken=row.date_taken,
-                granularity=0,
-                date_posted=None,
-                tags=(),
-                original=row.original,
-                deleted=row.deleted_on_flickr,
-                text="",
-            )
+            summary = _from_row(row)
+            if sig:
+                to_read.append((len(items), f"{root}/{row.path}.json"))
         item = Item(
             id=row.id,
             summary=summary,
@@ -131,10 +110,25 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
         )
         item.sort_key = summary.sort_key
         items.append(item)
+    while ahead is not None:
+        stale.append(ahead[0])
+        ahead = next(cached, None)
+    cache.drop_summaries(stale)
+    fresh: list[tuple[str, int, Summary]] = []
+    read = 0
+    for (index, _), (read_back, problem) in ordered(lambda job: _read_summary(job[1]), to_read):
+        item = items[index]
+        if read_back is None:
+            log.warning("photo %s: sidecar unreadable (%s)", item.id, problem)
+            item.sig = 0
+            continue
+        fresh.append((item.id, item.sig, read_back))
+        item.summary = replace(read_back, text="")
+        item.sort_key = read_back.sort_key
+        read += 1
         if len(fresh) >= _BATCH:
             cache.put_summaries(fresh)
             fresh.clear()
-    cache.drop_summaries(stale)
     cache.put_summaries(fresh)
     mark_present(out, items)
     return items, read

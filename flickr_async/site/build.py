@@ -286,11 +286,14 @@ class _Renderer:
                     partial(album_page, self.shell, album, chunk, number, len(chunks),
                             len(members), owner, self.thumbs),
                 )  # fmt: skip
-            self.writer.write(
+            ids = [m.id for m in members]
+            self.writer.page(
                 paths.album_data(album.id),
-                _js_data(
+                digest(repr((album.title, PER_PAGE)).encode() + " ".join(ids).encode()),
+                partial(
+                    _js_data,
                     f'(window.FA_ALBUMS = window.FA_ALBUMS || {{}})["{paths.file_id(album.id)}"]',
-                    {"title": album.title, "per_page": PER_PAGE, "ids": [m.id for m in members]},
+                    {"title": album.title, "per_page": PER_PAGE, "ids": ids},
                 ),
             )
         return counts

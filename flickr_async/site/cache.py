@@ -18,14 +18,17 @@ from typing import Any
 from flickr_async.site.model import Summary
 
 # Bump when what a Summary holds or how it is read from a sidecar changes.
-VERSION = "4"
+VERSION = "5"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
     id TEXT PRIMARY KEY,
     sig INTEGER NOT NULL,         -- hash((mtime_ns, size)) of the sidecar when it was read
     title TEXT NOT NULL, media TEXT NOT NULL, date_taken TEXT, granularity INTEGER NOT NULL,
-    date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT, text TEXT NOT NULL,
+    date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT
+);
+CREATE TABLE IF NOT EXISTS search (   -- apart: the photos table stays small to scan
+    id TEXT PRIMARY KEY,
     entry TEXT NOT NULL           -- its search entry, JSON: [id, title, text, tags]
 );
 CREATE TABLE IF NOT EXISTS pages (
@@ -61,7 +64,7 @@ def _summary(row: tuple[Any, ...]) -> tuple[str, int, Summary]:
             tags=tuple(sys.intern(t) for t in row[7].split(_TAG_SEP)) if row[7] else (),
             original=None if row[8] is None else bool(row[8]),
             deleted=row[9],
-            text=row[10],
+            text="",
         ),
     )
 
@@ -82,7 +85,10 @@ class SiteCache:
             self._db.executescript(_SCHEMA)
             row = None
         if row is None or row[0] != VERSION:  # another version's tables: start again
-            self._db.executescript("DROP TABLE photos; DROP TABLE pages;" + _SCHEMA)
+            self._db.executescript(
+                "DROP TABLE IF EXISTS photos; DROP TABLE IF EXISTS search; "
+                "DROP TABLE IF EXISTS pages;" + _SCHEMA
+            )
             self._db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (VERSION,))
         self._db.execute("BEGIN")
 
@@ -97,18 +103,15 @@ class SiteCache:
 
     # --- sidecar summaries ---------------------------------------------------------------
 
-    def summaries(
-        self, *, text: bool = False, batch: int = 5000
-    ) -> Iterator[tuple[str, int, Summary]]:
+    def summaries(self, *, batch: int = 5000) -> Iterator[tuple[str, int, Summary]]:
         """(id, sig, summary) of every photo, in id order (as State.iter_briefs), a batch at a
-        time: the caller may write between batches. Without `text` the summaries' search
-        text is left out (it is only needed for the search data)."""
+        time: the caller may write between batches. The summaries come without their search
+        text (only the search data needs it, from `search_entries`)."""
         last = ""
         while True:
             rows = self._db.execute(
                 "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
-                f"original, deleted, {'text' if text else chr(39) * 2} FROM photos "
-                "WHERE id > ? ORDER BY id LIMIT ?",
+                "original, deleted FROM photos WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
             if not rows:
@@ -118,32 +121,28 @@ class SiteCache:
 
     def search_entries(self) -> Iterator[tuple[str, str]]:
         """(id, JSON [id, title, text, tags]) of every photo, newest id first."""
-        yield from self._db.execute("SELECT id, entry FROM photos ORDER BY id DESC")
+        yield from self._db.execute("SELECT id, entry FROM search ORDER BY id DESC")
 
     def put_summaries(self, rows: Iterable[tuple[str, int, Summary]]) -> None:
+        rows = list(rows)
         self._db.executemany(
-            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                (
-                    photo_id,
-                    sig,
-                    m.title,
-                    m.media,
-                    m.date_taken,
-                    m.granularity,
-                    m.date_posted,
-                    _TAG_SEP.join(m.tags),
-                    None if m.original is None else int(m.original),
-                    m.deleted,
-                    m.text,
-                    js_json([photo_id, m.title, m.text, " ".join(m.tags)]),
-                )
+            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
+                 _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
+                 m.deleted)
                 for photo_id, sig, m in rows
-            ),
+            ],
+        )  # fmt: skip
+        self._db.executemany(
+            "INSERT OR REPLACE INTO search VALUES(?, ?)",
+            [(pid, js_json([pid, m.title, m.text, " ".join(m.tags)])) for pid, _, m in rows],
         )
 
     def drop_summaries(self, photo_ids: Iterable[str]) -> None:
-        self._db.executemany("DELETE FROM photos WHERE id = ?", [(p,) for p in photo_ids])
+        gone = [(p,) for p in photo_ids]
+        self._db.executemany("DELETE FROM photos WHERE id = ?", gone)
+        self._db.executemany("DELETE FROM search WHERE id = ?", gone)
 
     # --- pages ---------------------------------------------------------------------------
 
