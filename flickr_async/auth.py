@@ -63,7 +63,8 @@ def save_token(path: Path, token: Token) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=".token-", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        if hasattr(os, "fchmod"):  # Windows (before 3.13) has none: the folder's ACL applies
+            os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(asdict(token), fh, indent=2)
             fh.flush()

@@ -95,9 +95,14 @@ def write_if_changed(dest: Path, data: bytes, scratch: Scratch) -> bool:
 
 
 def fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    """Flush a file we own to the disk. Windows flushes only handles open for writing, and
+    some filesystems (FUSE, network shares) cannot flush at all: that is not an error."""
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
     try:
         os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+            raise
     finally:
         os.close(fd)
 

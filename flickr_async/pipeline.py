@@ -22,8 +22,9 @@ from flickr_async.listlevel import ListLevel
 from flickr_async.metadata import MetadataFetcher
 from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
+from flickr_async.runlock import RunLock
 from flickr_async.settings import Settings
-from flickr_async.state import RunLock, State
+from flickr_async.state import State
 from flickr_async.thumbnails import Thumbnails
 from flickr_async.writer import Writer
 

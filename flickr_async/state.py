@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from flickr_async.errors import LockHeldError, StorageError
+from flickr_async.errors import StorageError
 from flickr_async.layout import STATE_DIR
 
 SCHEMA = """
@@ -631,46 +628,3 @@ class State:
             "result": row["result"],
             "summary": json.loads(row["summary"] or "{}"),
         }
-
-
-class RunLock:
-    """An exclusive flock on OUT/.flickr-async/lock: one run per archive.
-
-    The kernel drops the lock when the process dies, so a kill -9 never leaves it stale.
-    """
-
-    def __init__(self, out: Path) -> None:
-        self.path = out / STATE_DIR / "lock"
-        self._fd: int | None = None
-
-    def __enter__(self) -> RunLock:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise StorageError(f"cannot create {self.path}: {exc.strerror}") from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise LockHeldError(
-                f"another flickr-async run (pid {holder}) is using {self.path.parent.parent}; "
-                "wait for it to finish"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._fd = fd
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, 0)
-            os.close(self._fd)
-            self._fd = None

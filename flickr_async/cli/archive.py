@@ -32,8 +32,9 @@ from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
 from flickr_async.pipeline import REMEMBERED
 from flickr_async.progress import human_bytes
+from flickr_async.runlock import RunLock
 from flickr_async.settings import metadata_level
-from flickr_async.state import RunLock, State
+from flickr_async.state import State
 from flickr_async.verify import verify_archive
 
 # --- verify and status --------------------------------------------------------------------

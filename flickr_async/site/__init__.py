@@ -17,8 +17,9 @@ from pathlib import Path
 
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.layout import STATE_DIR
+from flickr_async.runlock import RunLock
 from flickr_async.site.build import BuildReport, build_site
-from flickr_async.state import RunLock, State
+from flickr_async.state import State
 
 __all__ = ["BuildReport", "build_site", "refresh"]
 

@@ -10,7 +10,7 @@ import html
 import re
 from pathlib import Path
 
-from flickr_async.state import RunLock
+from flickr_async.runlock import RunLock
 from tests.e2e.helpers import FAST, run_cli
 from tests.fakeflickr import FakeFlickr, Library
 from tests.sitecrawl import crawl

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from flickr_async.errors import LockHeldError
-from flickr_async.state import ADDED_COLUMNS, SCHEMA, RunLock, State, StoredAlbum
+from flickr_async.runlock import RunLock
+from flickr_async.state import ADDED_COLUMNS, SCHEMA, State, StoredAlbum
 
 
 def record(state: State, photo_id: str = "1", **overrides: object) -> None:
