@@ -75,6 +75,9 @@ class DeepMetadata:
         self.placing = placing
         self.files_done = files_done
         self.placed = placed
+        # Photos queued beside the files and not finished yet: the scan after the files
+        # must not ask for them again (state still says they wait until they are done).
+        self._in_hand: set[str] = set()
 
     async def run(self) -> None:
         work: asyncio.Queue[tuple[str, bool] | None] = asyncio.Queue(maxsize=self.workers * 2)
@@ -96,6 +99,7 @@ class DeepMetadata:
                 continue
             if self.api.budget_spent:
                 return
+            self._in_hand.add(photo_id)
             await work.put((photo_id, True))
         await self.files_done.wait()
         counts = await asyncio.to_thread(self.state.counts)
@@ -108,7 +112,8 @@ class DeepMetadata:
             for row in batch:
                 if self.api.budget_spent:
                     return
-                await work.put((row.id, False))
+                if row.id not in self._in_hand:
+                    await work.put((row.id, False))
             after = batch[-1].id
 
     async def _work(self, work: asyncio.Queue[tuple[str, bool] | None]) -> None:
@@ -116,6 +121,8 @@ class DeepMetadata:
             photo_id, background = item
             if self.api.budget_spent:
                 continue  # drain: what is left waits for the next run
+            if not background and not await asyncio.to_thread(self._waiting, photo_id):
+                continue  # made deep beside the files after the scan read its row
             token = BACKGROUND.set(background)
             try:
                 photo = await self.api.photos_get_info_by_id(photo_id)
@@ -133,7 +140,13 @@ class DeepMetadata:
                 continue
             finally:
                 BACKGROUND.reset(token)
+                if background:
+                    self._in_hand.discard(photo_id)
             self.stats.deep += int(applied)
+
+    def _waiting(self, photo_id: str) -> bool:
+        row = self.state.photo(photo_id)
+        return row is not None and row.is_done and row.metadata_level != "deep"
 
     def _apply(self, photo_id: str, photo: Photo, people: tuple[Person, ...]) -> bool:
         """The sidecar and state of one photo, as they are now (the writer may have moved or

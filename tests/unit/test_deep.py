@@ -1,0 +1,87 @@
+"""DeepMetadata against a stub API: a photo queued beside the files is asked for once, even
+when the scan after the files finds it still waiting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+from flickr_async import sidecar
+from flickr_async.deep import DeepMetadata
+from flickr_async.fsutil import Scratch
+from flickr_async.jobs import Stats
+from flickr_async.models import Photo
+from flickr_async.settings import Settings
+from flickr_async.state import State
+from tests.unit.test_listlevel import deep_photo, list_level_doc
+from tests.unit.test_state import record
+
+PID = deep_photo().id
+
+
+class GatedInfo:
+    """photos.getInfo, counted, answering only once `gate` opens."""
+
+    budget_spent = False
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.asked = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def photos_get_info_by_id(self, photo_id: str) -> Photo:
+        self.calls[photo_id] += 1
+        self.asked.set()
+        await self.gate.wait()
+        return deep_photo()
+
+
+async def test_a_photo_in_hand_beside_the_files_is_not_asked_for_again_by_the_scan(
+    tmp_path: Path,
+) -> None:
+    state = State.open(tmp_path)
+    rel = f"Unsorted/{PID}.jpg"
+    record(state, photo_id=PID, path=rel, links=[], metadata_level="list")
+    (tmp_path / rel).parent.mkdir(parents=True)
+    (tmp_path / rel).write_bytes(b"not a jpeg")
+    (tmp_path / f"{rel}.json").write_bytes(sidecar.dumps(list_level_doc()))
+    api = GatedInfo()
+    placed: asyncio.Queue[str] = asyncio.Queue()
+    files_done = asyncio.Event()
+    deep = DeepMetadata(
+        api=api,  # type: ignore[arg-type]  # the one method the pass calls here
+        settings=Settings(out=tmp_path, exif=False),
+        state=state,
+        stats=Stats(),
+        scratch=Scratch(tmp_path / "tmp"),
+        workers=2,
+        placing=asyncio.Lock(),
+        files_done=files_done,
+        placed=placed,
+    )
+    scanned = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    awaiting = state.awaiting_deep
+
+    def spy(after: str, limit: int) -> list[object]:
+        rows = awaiting(after, limit)
+        if rows:
+            loop.call_soon_threadsafe(scanned.set)
+        return list(rows)
+
+    state.awaiting_deep = spy  # type: ignore[method-assign]
+    running = asyncio.create_task(deep.run())
+    await placed.put(PID)
+    await api.asked.wait()  # in hand, not yet deep: the scan below reads it as waiting
+    files_done.set()
+    await scanned.wait()  # the scan read the photo as waiting
+    # A second getInfo, if queued, is one queue hand-off and one state read away.
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+    api.gate.set()
+    await running
+    assert api.calls[PID] == 1
+    row = state.photo(PID)
+    assert row is not None and row.metadata_level == "deep"
+    state.close()
