@@ -130,6 +130,30 @@ class Downloader:
         # Shared by every worker of a run: a 429 from the file servers holds them all back.
         self.servers = servers or FileServers.for_settings(settings)
 
+    @classmethod
+    def standalone(
+        cls,
+        *,
+        api: FlickrAPI,
+        settings: Settings,
+        stats: Stats,
+        parts_dir: Path,
+        servers: FileServers,
+    ) -> Downloader:
+        """One whose `fetch` other stages call directly (favourites, thumbnails): no job
+        queues, the run's session, retry policy and file servers' limit shared."""
+        return cls(
+            api=api,
+            session=api.session,
+            retry=api.retry,
+            settings=settings,
+            jobs=asyncio.Queue(),
+            results=asyncio.Queue(),
+            stats=stats,
+            parts_dir=parts_dir,
+            servers=servers,
+        )
+
     async def run(self) -> None:
         await serve_jobs("download", self.jobs, self.results, self.fetch_job)
 

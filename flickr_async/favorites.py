@@ -68,13 +68,9 @@ class FavoritesKeeper:
         self.stats = stats
         self.scratch = scratch
         self.today = dt.date.today().isoformat()
-        self.downloader = Downloader(
+        self.downloader = Downloader.standalone(
             api=api,
-            session=api.session,
-            retry=api.retry,
             settings=settings,
-            jobs=asyncio.Queue(),
-            results=asyncio.Queue(),
             stats=Stats(),  # favourites are counted apart from the owner's photos
             parts_dir=parts_dir,
             servers=servers,

@@ -83,13 +83,9 @@ class Thumbnails:
         self.stats = stats
         self.workers = settings.concurrency
         self.tmp = tmp  # under OUT: a finished file reaches its name by rename
-        self.downloader = Downloader(
+        self.downloader = Downloader.standalone(
             api=api,
-            session=api.session,
-            retry=api.retry,
             settings=settings,
-            jobs=asyncio.Queue(),
-            results=asyncio.Queue(),
             stats=stats,  # counts their bytes: nothing else (no photo is "downloaded")
             parts_dir=tmp,
             servers=servers,
