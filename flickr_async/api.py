@@ -246,6 +246,28 @@ def _listing(page: Page, parse: Callable[[Mapping[str, Any]], Any]) -> Page:
     return replace(page, items=[parse(item) for item in page.items if isinstance(item, Mapping)])
 
 
+class ApiBudget:
+    """--max-api-calls. Attempts are counted as they begin (before the limiter's wait, so
+    concurrent callers cannot overshoot). Once the cap is reached, per-photo metadata calls
+    raise ApiBudgetSpent; listings still complete (about one call per 500 photos), so a
+    capped run still sees every photo and infers deletions safely."""
+
+    def __init__(self, cap: int | None) -> None:
+        self.cap = cap
+        self.started = 0
+        self.spent = False
+
+    def spend(self, method: str) -> None:
+        if self.cap is not None and self.started >= self.cap and method in CAPPED_METHODS:
+            self.spent = True
+            raise ApiBudgetSpent(self.cap)
+        self.started += 1
+
+    @property
+    def left(self) -> int | None:
+        return None if self.cap is None else max(0, self.cap - self.started)
+
+
 class FlickrAPI:
     """Flickr's REST methods; each HTTP attempt takes a limiter token and is freshly signed."""
 
@@ -262,11 +284,8 @@ class FlickrAPI:
         self.retry = retry or RetryPolicy(
             attempts=settings.retry_attempts, max_wait=settings.retry_max_wait
         )
-        self.calls: collections.Counter[str] = collections.Counter()
-        # Attempts begun (counted before the limiter wait, so concurrent callers cannot
-        # overshoot --max-api-calls); `calls` counts those that went out, per method.
-        self.started = 0
-        self.budget_spent = False
+        self.calls: collections.Counter[str] = collections.Counter()  # went out, per method
+        self.budget = ApiBudget(settings.max_api_calls)
 
     # --- the one call path ---------------------------------------------------------------
 
@@ -276,23 +295,16 @@ class FlickrAPI:
         query += [("method", method), ("format", "json"), ("nojsoncallback", "1")]
         return await self.retry.run(lambda: self._call_once(method, query), what=method)
 
-    def _spend(self, method: str) -> None:
-        """One call from the run's budget. Once --max-api-calls is reached, per-photo
-        metadata calls raise ApiBudgetSpent; listings still complete (about one call per 500
-        photos), so a capped run still sees every photo and infers deletions safely."""
-        budget = self.settings.max_api_calls
-        if budget is not None and self.started >= budget and method in CAPPED_METHODS:
-            self.budget_spent = True
-            raise ApiBudgetSpent(budget)
-        self.started += 1
+    @property
+    def budget_spent(self) -> bool:
+        return self.budget.spent
 
     @property
     def calls_left(self) -> int | None:
-        budget = self.settings.max_api_calls
-        return None if budget is None else max(0, budget - self.started)
+        return self.budget.left
 
     async def _call_once(self, method: str, query: list[tuple[str, str]]) -> dict[str, Any]:
-        self._spend(method)
+        self.budget.spend(method)
         url = f"{self.settings.rest_url}?{encode_query(query)}"
         await self.limiter.acquire(background=BACKGROUND.get())
         self.calls[method] += 1

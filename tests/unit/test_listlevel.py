@@ -15,7 +15,7 @@ import pytest
 
 from flickr_async import portable, sidecar
 from flickr_async.account import Person
-from flickr_async.api import FlickrAPI
+from flickr_async.api import ApiBudget
 from flickr_async.errors import ApiBudgetSpent, APIError
 from flickr_async.listlevel import ListLevel, resolve_tags
 from flickr_async.models import (
@@ -408,12 +408,10 @@ def test_awaiting_deep_pages_in_id_order_and_record_deep_ends_the_wait(state: St
 
 
 def test_the_budget_stops_per_photo_calls_but_never_a_listing() -> None:
-    api = FlickrAPI.__new__(FlickrAPI)
-    api.settings = type("S", (), {"max_api_calls": 2})()  # type: ignore[assignment]
-    api.started, api.budget_spent = 0, False
-    api._spend("flickr.photos.getInfo")
-    api._spend("flickr.photos.search")
-    api._spend("flickr.photos.search")  # listings go past the cap
+    budget = ApiBudget(2)
+    budget.spend("flickr.photos.getInfo")
+    budget.spend("flickr.photos.search")
+    budget.spend("flickr.photos.search")  # listings go past the cap
     with pytest.raises(ApiBudgetSpent):
-        api._spend("flickr.photos.comments.getList")
-    assert api.budget_spent and api.started == 3
+        budget.spend("flickr.photos.comments.getList")
+    assert budget.spent and budget.started == 3 and budget.left == 0
