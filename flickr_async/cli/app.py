@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 from typer.core import TyperGroup
 
+from flickr_async import __version__
 from flickr_async.errors import EXIT_INCOMPLETE, FlickrAsyncError
 from flickr_async.settings import (
     ENV_API_BASE,
@@ -71,9 +74,34 @@ app = typer.Typer(
     cls=FlickrAsyncGroup,
     add_completion=False,
     no_args_is_help=True,
+    # click's plain help: no colour or box drawing to strip in pipes, paragraphs rewrapped to
+    # the terminal and never wider than 80 columns (rich's tables truncated long words).
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 80},
     pretty_exceptions_enable=False,  # rich tracebacks would print local variables: secrets
     help="Back up a whole Flickr account: every original, every bit of metadata.",
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"flickr-async {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Back up a whole Flickr account: every original, every bit of metadata."""
 
 
 def main() -> None:
@@ -82,7 +110,55 @@ def main() -> None:
     # again, neither in the run's full collections nor at exit, whose walk over ~45,000
     # import-time objects took 0.3-0.7 s on a 2-core machine (0.1 s frozen).
     gc.freeze()
+    if sys.stdout is not None:
+        sys.stdout = quiet_when_reader_leaves(sys.stdout)
     app()
+
+
+class _ReaderGone(io.RawIOBase):
+    """File descriptor 1, where the reader closing the pipe (`| head`) is not an error.
+
+    From the first EPIPE on, output goes to /dev/null and the command carries on to its own
+    exit status: `flickr-async status OUT | head -1` reports what status would have.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: Any) -> int:
+        size = len(memoryview(data))
+        try:
+            return os.write(self._fd, data)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._fd)
+            os.close(devnull)
+            return size
+
+
+def quiet_when_reader_leaves(stream: TextIO) -> TextIO:
+    """`stream` (stdout) rebuilt over a _ReaderGone, with the same encoding and buffering."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a real file (tests swap in their own streams)
+        return stream
+    stream.flush()
+    return io.TextIOWrapper(
+        io.BufferedWriter(_ReaderGone(fd)),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=bool(stream.line_buffering),
+    )
 
 
 # --- logging and the async runner ------------------------------------------------------
@@ -149,8 +225,9 @@ TokenFileOption = Annotated[
     typer.Option(
         "--token-file",
         help=(
-            f"Where the OAuth token is saved (mode 0600). Default: ${ENV_TOKEN_FILE}, "
-            "else $XDG_CONFIG_HOME/flickr-async/token.json (~/.config when unset)."
+            f"Where the OAuth token is saved (mode 0600). Default: ${ENV_TOKEN_FILE}, else "
+            "the profile's token file with --profile, else token.json in the folder "
+            "$XDG_CONFIG_HOME/flickr-async (~/.config when unset)."
         ),
         show_default=False,
         dir_okay=False,

@@ -38,7 +38,11 @@ from flickr_async.state import State
 OutArgument = Annotated[
     Path,
     typer.Argument(
-        help="The archive folder. Created if missing; state lives in OUT/.flickr-async/.",
+        help=(
+            "The archive folder. Created if missing; its state is kept in a .flickr-async "
+            "folder inside."
+        ),
+        metavar="OUT",
         file_okay=False,
         show_default=False,
     ),
