@@ -17,14 +17,18 @@ import typer
 from typer.core import TyperGroup
 
 from flickr_async import __version__
+from flickr_async.config import Config
 from flickr_async.errors import EXIT_INCOMPLETE, FlickrAsyncError
 from flickr_async.settings import (
     ENV_API_BASE,
     ENV_API_KEY,
     ENV_API_SECRET,
+    ENV_CONFIG,
     ENV_TOKEN_FILE,
+    Resolved,
     Settings,
-    build_settings,
+    find_config,
+    resolve_settings,
 )
 
 T = TypeVar("T")
@@ -37,14 +41,17 @@ LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 # --- errors -> exit codes ----------------------------------------------------------------
 
 
-def report_error(exc: BaseException, *, verbose: bool) -> int:
-    """Print one line for `exc` on stderr (a traceback first with --verbose); its exit code."""
+def report_error(exc: BaseException, *, verbose: bool, where: str = "") -> int:
+    """Print one line for `exc` on stderr (a traceback first with --verbose); its exit code.
+
+    `where` starts the message: `profile family: ` in a run of every profile.
+    """
     if verbose and not isinstance(exc, KeyboardInterrupt):
         traceback.print_exception(exc, file=sys.stderr)
     if isinstance(exc, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
-    message = " ".join(str(exc).split())  # one line, whatever the exception carried
+    message = where + " ".join(str(exc).split())  # one line, whatever the exception carried
     if isinstance(exc, FlickrAsyncError):
         typer.echo(f"error: {message}", err=True)
         return exc.exit_code
@@ -256,6 +263,75 @@ VerboseOption = Annotated[
 ]
 
 
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help=(
+            f"The config file: option defaults and profiles. Default: ${ENV_CONFIG}, else "
+            "config.toml in the folder $XDG_CONFIG_HOME/flickr-async, if there is one."
+        ),
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help=(
+            "Use the config file's [profiles.NAME]: its account (token file), its archive "
+            "folder and its options."
+        ),
+        metavar="NAME",
+        show_default=False,
+    ),
+]
+
+
+def load_config_file(path: Path | None) -> Config | None:
+    """The config file (None: there is none), its warning printed on stderr."""
+    config, warning = find_config(path)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+    return config
+
+
+def given(ctx: typer.Context, name: str, value: T) -> T | None:
+    """`value` if the command line gave it, else None: the config file's turn."""
+    source = ctx.get_parameter_source(name)
+    # By name: typer may bring its own copy of click, whose enum is not click's.
+    return value if source is not None and source.name != "DEFAULT" else None
+
+
+def resolve_from_options(
+    api_key: str | None,
+    api_secret: str | None,
+    token_file: Path | None,
+    api_base: str | None,
+    verbose: bool,
+    /,
+    *,
+    config_file: Path | None = None,
+    profile: str | None = None,
+    config: Config | None = None,
+    **options: Any,
+) -> Resolved:
+    """Resolved settings from the common options, in the order every command declares them
+    (None = not given), plus command-specific ones. `config`: the file, already loaded."""
+    return resolve_settings(
+        api_key=api_key,
+        api_secret=api_secret,
+        token_file=token_file,
+        api_base=api_base,
+        verbose=verbose,
+        config=config or load_config_file(config_file),
+        profile=profile,
+        **options,
+    )
+
+
 def settings_from_options(
     api_key: str | None,
     api_secret: str | None,
@@ -265,13 +341,7 @@ def settings_from_options(
     /,
     **options: Any,
 ) -> Settings:
-    """Settings from the common options, in the order every command declares them (None =
-    not given), plus command-specific ones."""
-    return build_settings(
-        api_key=api_key,
-        api_secret=api_secret,
-        token_file=token_file,
-        api_base=api_base,
-        verbose=verbose,
-        **options,
-    )
+    """resolve_from_options(...).settings."""
+    return resolve_from_options(
+        api_key, api_secret, token_file, api_base, verbose, **options
+    ).settings

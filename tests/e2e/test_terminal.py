@@ -30,7 +30,7 @@ def python_cli(*args: str) -> list[str]:
 
 
 def test_the_commands_under_test_include_backup_and_config() -> None:
-    assert {"backup", "auth", "status"} <= set(COMMANDS)
+    assert {"backup", "auth", "status", "config"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("columns", ["80", "200"])
