@@ -80,6 +80,7 @@ class Config:
     defaults: Mapping[str, object] = field(default_factory=dict)
     profiles: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()  # the secret keys the file holds, by key name
+    lines: Mapping[tuple[str | None, str], int] = field(default_factory=dict)  # (profile, field)
 
     def profile(self, name: str) -> Mapping[str, object]:
         try:
@@ -87,6 +88,11 @@ class Config:
         except KeyError:
             known = ", ".join(self.profiles) or "none"
             raise ConfigError(f"no profile '{name}' in {self.path} (profiles: {known})") from None
+
+    def where(self, profile: str | None, field: str) -> str:
+        """`FILE:LINE: key` of a value, for a message about it."""
+        line = self.lines.get((profile, field), 1)
+        return f"{self.path}:{line}: {FIELD_KEYS.get(field, field)}"
 
     def inherited(self) -> dict[str, object]:
         """The defaults a profile takes: all but the keys a profile must have of its own."""
@@ -116,6 +122,7 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}:{line}: not valid TOML: {reason}") from None
     where = _Where(text, path)
     secrets: list[str] = []
+    lines: dict[tuple[str | None, str], int] = {}
     defaults: dict[str, object] = {}
     profiles: dict[str, dict[str, object]] = {}
     for name, value in data.items():
@@ -131,10 +138,10 @@ def parse_config(text: str, path: Path) -> Config:
                     raise where.error(
                         (PROFILES,), profile, f"must be a table: [profiles.{profile}]"
                     )
-                profiles[profile] = _values(table, (PROFILES, profile), where, secrets)
+                profiles[profile] = _values(table, profile, where, secrets, lines)
         else:
-            defaults.update(_values({name: value}, (), where, secrets))
-    return Config(path, defaults, profiles, tuple(dict.fromkeys(secrets)))
+            defaults.update(_values({name: value}, None, where, secrets, lines))
+    return Config(path, defaults, profiles, tuple(dict.fromkeys(secrets)), lines)
 
 
 def secret_warning(config: Config, mode: int) -> str | None:
@@ -148,8 +155,14 @@ def secret_warning(config: Config, mode: int) -> str | None:
 
 
 def _values(
-    table: Mapping[str, object], where_table: tuple[str, ...], where: _Where, secrets: list[str]
+    table: Mapping[str, object],
+    profile: str | None,
+    where: _Where,
+    secrets: list[str],
+    lines: dict[tuple[str | None, str], int],
 ) -> dict[str, object]:
+    """One table's values by Settings field; their lines go into `lines`."""
+    where_table = () if profile is None else (PROFILES, profile)
     values: dict[str, object] = {}
     for raw_name, value in table.items():
         name = raw_name.replace("_", "-")
@@ -159,6 +172,7 @@ def _values(
         if not _fits(key.kind, value):
             raise where.error(where_table, raw_name, f"must be {_KIND_WORDS[key.kind]}")
         values[key.field] = _checked(key, value, where.path)
+        lines[profile, key.field] = where.line_of(where_table, raw_name)
         if key.secret:
             secrets.append(name)
     return values

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from flickr_async import __version__
-from flickr_async.config import Config, load_config, secret_warning
+from flickr_async.config import KEYS, Config, load_config, secret_warning
 from flickr_async.errors import ConfigError
 
 if TYPE_CHECKING:  # settings imports auth lazily; keep the cycle out of runtime
@@ -305,8 +306,24 @@ def resolve_settings(
         api_base=_text(base) or DEFAULT_API_BASE,
         **{k: v for k, v in chosen.items() if v is not None},  # type: ignore[arg-type]
     )
-    settings.validate()
+    try:
+        settings.validate()
+    except ConfigError as exc:
+        raise _from_the_file(exc, config, profile, sources) from None
     return Resolved(settings, sources, profile, config)
+
+
+def _from_the_file(
+    exc: ConfigError, config: Config | None, profile: str | None, sources: Mapping[str, Source]
+) -> ConfigError:
+    """A bad value the config file gave, named by its file, line and key (not as a flag)."""
+    option = re.match(r"--([a-z-]+) (.*)", str(exc))
+    key = KEYS.get(option.group(1)) if option else None
+    source = sources.get(key.field) if key else None
+    if config is None or option is None or key is None or source not in ("profile", "config"):
+        return exc
+    where = config.where(profile if source == "profile" else None, key.field)
+    return ConfigError(f"{where}: {option.group(2)}")
 
 
 def _token_pair(

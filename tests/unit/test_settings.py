@@ -265,3 +265,28 @@ def test_find_config_reads_the_environments_file_and_warns_of_readable_secrets(
 
 def test_no_config_file_in_the_default_place_is_no_config(tmp_path: Path) -> None:
     assert find_config(None, {"XDG_CONFIG_HOME": str(tmp_path)}) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "message"),
+    [
+        ("concurrency = 100\n", None, "/c.toml:1: concurrency: must be between 1 and 64"),
+        (
+            'site = true\n[profiles.p]\nout = "/p"\nlayout = "flta"\n',
+            "p",
+            "/c.toml:4: layout: must be 'albums' or 'flat'",
+        ),
+        ("api_rate = 0\n", None, "/c.toml:1: api-rate: must be a positive number"),
+    ],
+)
+def test_a_bad_value_from_the_file_names_its_file_line_and_key(
+    text: str, profile: str | None, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolved(parse_config(text, Path("/c.toml")), profile=profile)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_bad_flag_is_still_named_as_a_flag(config: Config) -> None:
+    with pytest.raises(ConfigError, match=r"^--concurrency must be"):
+        resolved(config, concurrency=0)
