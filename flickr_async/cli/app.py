@@ -119,11 +119,14 @@ def main() -> None:
     gc.freeze()
     if sys.stdout is not None:
         sys.stdout = quiet_when_reader_leaves(sys.stdout)
+    if sys.stderr is not None:  # `2>&1 | head`: the backup goes on, its progress unread
+        sys.stderr = quiet_when_reader_leaves(sys.stderr)
     app()
 
 
 class _ReaderGone(io.RawIOBase):
-    """File descriptor 1, where the reader closing the pipe (`| head`) is not an error.
+    """stdout's or stderr's descriptor, where the reader closing the pipe (`| head`) is not
+    an error.
 
     From the first EPIPE on, output goes to /dev/null and the command carries on to its own
     exit status: `flickr-async status OUT | head -1` reports what status would have.
@@ -154,7 +157,8 @@ class _ReaderGone(io.RawIOBase):
 
 
 def quiet_when_reader_leaves(stream: TextIO) -> TextIO:
-    """`stream` (stdout) rebuilt over a _ReaderGone, with the same encoding and buffering."""
+    """`stream` (stdout, stderr) rebuilt over a _ReaderGone, with the same encoding and
+    buffering."""
     try:
         fd = stream.fileno()
     except (OSError, ValueError):  # not a real file (tests swap in their own streams)
@@ -165,6 +169,7 @@ def quiet_when_reader_leaves(stream: TextIO) -> TextIO:
         encoding=stream.encoding,
         errors=stream.errors,
         line_buffering=bool(stream.line_buffering),
+        write_through=bool(getattr(stream, "write_through", False)),
     )
 
 

@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 
 from flickr_async import __version__
 from flickr_async.cli import app
+from flickr_async.layout import STATE_DIR
+from flickr_async.state import State
 from tests.e2e.helpers import FAST, ROOT, run_cli
 from tests.fakeflickr import FakeFlickr
 
@@ -72,6 +74,55 @@ def test_help_piped_into_head_exits_without_an_error() -> None:
     assert proc.returncode == 0
     assert proc.stdout.decode().startswith("Usage: ")
     assert proc.stderr.decode() == ""
+
+
+def test_a_backup_whose_reader_left_finishes_with_its_own_status(
+    fake: FakeFlickr, env: dict[str, str], out: Path
+) -> None:
+    """`flickr-async backup OUT 2>&1 | head -1`: progress and summary go unread, the archive
+    is still complete and the status is the run's."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            python_cli("backup", str(out), *FAST),
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=write_end,
+            stderr=write_end,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0
+    state = State(out / STATE_DIR / "state.sqlite3")
+    try:
+        assert sum(row.is_done for row in state.iter_photos()) == len(fake.library.photos)
+    finally:
+        state.close()
+
+
+def test_an_error_whose_reader_left_keeps_its_exit_status(
+    fake: FakeFlickr, env: dict[str, str], out: Path
+) -> None:
+    """`flickr-async backup OUT 2>&1 | head -0` with a revoked token: still exit 3, not 1."""
+    fake.revoke_token(env["FLICKR_OAUTH_TOKEN"])
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            python_cli("backup", str(out), *FAST),
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=write_end,
+            stderr=write_end,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 3
 
 
 def test_version_prints_the_version() -> None:
