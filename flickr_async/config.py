@@ -89,6 +89,11 @@ class Config:
             known = ", ".join(self.profiles) or "none"
             raise ConfigError(f"no profile '{name}' in {self.path} (profiles: {known})") from None
 
+    def out(self, profile: str | None) -> Path | None:
+        """The archive folder of `profile` (None: the top-level `out`), if the file names one."""
+        value = (self.profile(profile) if profile else self.defaults).get("out")
+        return value if isinstance(value, Path) else None
+
     def where(self, profile: str | None, field: str) -> str:
         """`FILE:LINE: key` of a value, for a message about it."""
         line = self.lines.get((profile, field), 1)

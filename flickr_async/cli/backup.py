@@ -305,6 +305,20 @@ def backup_one(
     return code
 
 
+def chosen_archive(out: Path | None, config: Config | None, profile: str | None) -> Path:
+    """OUT if given, else the profile's (or the file's) `out`; for commands that need no
+    other setting."""
+    if profile is not None and config is None:
+        raise ConfigError(f"--profile {profile}: there is no config file")
+    chosen = out or (config.out(profile) if config else None)
+    if chosen is None:
+        raise ConfigError(
+            'no archive folder: give OUT, or set out = "..." in the config file'
+            + (f" for profile {profile}" if profile else "")
+        )
+    return chosen
+
+
 def backup_profile(
     common: tuple[str | None, str | None, Path | None, str | None, bool],
     config: Config,

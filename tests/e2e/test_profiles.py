@@ -309,3 +309,51 @@ def run_cli_with_input(env: dict[str, str | None], stdin: str, *args: str) -> Ru
 
     result = CliRunner().invoke(app, list(args), env=env, input=stdin)
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+# --- an archive's shape -----------------------------------------------------------------------
+
+
+def test_a_config_default_does_not_reshape_an_existing_archive_but_its_profile_does(
+    config_file: Path, profile_env: dict[str, str | None], tmp_path: Path
+) -> None:
+    assert cli(profile_env, "backup", "--profile", "family", "--metadata", "basic").code == 0
+    text = config_file.read_text()
+    config_file.write_text('metadata = "list"\nexif = false\n' + text)
+    assert cli(profile_env, "backup", "--profile", "family", "--quiet").code == 0
+    shape = remembered(tmp_path / "family")
+    assert (shape["metadata"], shape["exif"]) == ("basic", True)  # the archive's own
+    config_file.write_text(
+        text.replace("[profiles.family]\n", '[profiles.family]\nmetadata = "list"\n')
+    )
+    assert cli(profile_env, "backup", "--profile", "family", "--quiet").code == 0
+    assert remembered(tmp_path / "family")["metadata"] == "list"  # its profile said so
+
+
+def test_a_new_archive_takes_its_shape_from_the_config_defaults(
+    config_file: Path, profile_env: dict[str, str | None], tmp_path: Path
+) -> None:
+    config_file.write_text("exif = false\n" + config_file.read_text())
+    assert cli(profile_env, "backup", "--profile", "family", "--quiet").code == 0
+    assert remembered(tmp_path / "family")["exif"] is False
+
+
+def test_status_and_verify_find_a_profiles_archive(
+    work: FakeFlickr, config_file: Path, profile_env: dict[str, str | None]
+) -> None:
+    assert cli(profile_env, "backup", "--profile", "work", "--quiet").code == 0
+    status = cli(profile_env, "status", "--profile", "work", "--json")
+    assert status.code == 0, status.stderr
+    assert json.loads(status.stdout)["archived"] == len(work.library.photos)
+    verify = cli(profile_env, "verify", "--profile", "work", "--quick")
+    assert (verify.code, verify.stdout) == (0, "archive intact\n")
+
+
+def test_a_command_without_out_or_profile_says_what_is_missing(
+    config_file: Path, profile_env: dict[str, str | None]
+) -> None:
+    result = cli(profile_env, "status")
+    assert result.code == 2
+    assert result.stderr == (
+        'error: no archive folder: give OUT, or set out = "..." in the config file\n'
+    )
