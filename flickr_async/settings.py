@@ -1,15 +1,22 @@
-"""Frozen Settings: the only place environment variables and defaults are read."""
+"""Frozen Settings: the only place environment variables and defaults are read, and where
+flags, environment, config file, archive and token file meet."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from flickr_async import __version__
+from flickr_async.config import KEYS, Config, load_config, secret_warning
 from flickr_async.errors import ConfigError
+
+if TYPE_CHECKING:  # settings imports auth lazily; keep the cycle out of runtime
+    from flickr_async.auth import Token
 
 DEFAULT_API_BASE = "https://www.flickr.com/services"
 
@@ -19,6 +26,7 @@ ENV_OAUTH_TOKEN = "FLICKR_OAUTH_TOKEN"
 ENV_OAUTH_TOKEN_SECRET = "FLICKR_OAUTH_TOKEN_SECRET"
 ENV_API_BASE = "FLICKR_API_BASE"
 ENV_TOKEN_FILE = "FLICKR_TOKEN_FILE"
+ENV_CONFIG = "FLICKR_ASYNC_CONFIG"
 
 Layout = Literal["albums", "flat"]
 # How far a run takes each photo's metadata (see README "Metadata levels"):
@@ -47,7 +55,7 @@ def default_token_file(environ: Mapping[str, str]) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a command needs, resolved once: flag > environment > token file > default."""
+    """Everything a command needs, resolved once by resolve_settings."""
 
     api_key: str = ""
     api_secret: str = field(default="", repr=False)
@@ -108,6 +116,49 @@ class Settings:
             raise ConfigError("--api-base must be an http(s) URL")
 
 
+Source = Literal["flag", "env", "profile", "archive", "config", "token file", "default"]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Settings and where each value came from (`flickr-async config` shows both)."""
+
+    settings: Settings
+    sources: Mapping[str, Source]
+    profile: str | None = None
+    config: Config | None = None
+
+
+def default_config_file(environ: Mapping[str, str]) -> Path:
+    """`$XDG_CONFIG_HOME/flickr-async/config.toml`."""
+    return default_token_file(environ).with_name("config.toml")
+
+
+def profile_token_file(environ: Mapping[str, str], profile: str) -> Path:
+    """A profile's token when its table names none: `.../flickr-async/profiles/NAME/token.json`."""
+    return default_token_file(environ).parent / "profiles" / profile / "token.json"
+
+
+def find_config(
+    flag: Path | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Config | None, str | None]:
+    """The config file (--config > $FLICKR_ASYNC_CONFIG > the XDG default) and a warning.
+
+    A missing default file is no config; a missing file that was named is an error.
+    """
+    env = os.environ if environ is None else environ
+    named = flag or (Path(env[ENV_CONFIG]) if env.get(ENV_CONFIG) else None)
+    path = named or default_config_file(env)
+    if named is None and not path.exists():
+        return None, None
+    config = load_config(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = 0
+    return config, secret_warning(config, mode)
+
+
 def build_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -116,41 +167,189 @@ def build_settings(
     token_file: Path | None = None,
     api_base: str | None = None,
     use_saved_token: bool = True,
+    config: Config | None = None,
+    profile: str | None = None,
+    remembered: Callable[[Path], Mapping[str, object]] | None = None,
     **options: object,
 ) -> Settings:
-    """Resolve flags (None = not given) against the environment and the saved token file.
+    """resolve_settings(...).settings: see there."""
+    return resolve_settings(
+        environ,
+        api_key=api_key,
+        api_secret=api_secret,
+        token_file=token_file,
+        api_base=api_base,
+        use_saved_token=use_saved_token,
+        config=config,
+        profile=profile,
+        remembered=remembered,
+        **options,
+    ).settings
 
-    `use_saved_token=False` (for `auth`, which replaces the file) tolerates a damaged file.
+
+def resolve_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    api_key: str | None = None,
+    api_secret: str | None = None,
+    token_file: Path | None = None,
+    api_base: str | None = None,
+    use_saved_token: bool = True,
+    config: Config | None = None,
+    profile: str | None = None,
+    remembered: Callable[[Path], Mapping[str, object]] | None = None,
+    **options: object,
+) -> Resolved:
+    """Flags (None = not given) against the environment, the config file's profile, the
+    archive, the config file's defaults, the saved token file and the built-in defaults.
+
+    `remembered(out)` gives the options an existing archive keeps (cli.backup reads them from
+    its state). Those come after a flag and the profile (both name this archive) but before
+    the top-level defaults: a default changed in the file shapes new archives and never
+    silently reshapes an existing one. `use_saved_token=False` (for `auth`, which replaces
+    the file) tolerates a damaged token file.
     """
     from flickr_async.auth import load_token  # auth imports settings; keep the cycle lazy
 
     env = os.environ if environ is None else environ
-    token_path = token_file or (
-        Path(env[ENV_TOKEN_FILE]) if env.get(ENV_TOKEN_FILE) else default_token_file(env)
+    if profile is not None and config is None:
+        raise ConfigError(
+            f"--profile {profile}: there is no config file ({default_config_file(env)}); "
+            "see README 'Config file and profiles'"
+        )
+    own: Mapping[str, object] = config.profile(profile) if config and profile else {}
+    shared: Mapping[str, object] = (
+        (config.inherited() if profile else config.defaults) if config else {}
     )
+    sources: dict[str, Source] = {}
+
+    def pick(name: str, *layers: tuple[Source, object]) -> object:
+        for source, value in layers:
+            if value is not None and value != "":
+                sources[name] = source
+                return value
+        sources[name] = "default"
+        return None
+
+    env_token_file = Path(env[ENV_TOKEN_FILE]) if env.get(ENV_TOKEN_FILE) else None
+    token_path = pick(
+        "token_file",
+        ("flag", token_file),
+        ("env", env_token_file),
+        ("profile", own.get("token_file")),
+        ("profile", profile_token_file(env, profile) if profile else None),
+        ("config", shared.get("token_file")),
+    )
+    token_path = token_path if isinstance(token_path, Path) else default_token_file(env)
     try:
         saved = load_token(token_path)
     except ConfigError:
         if use_saved_token:
             raise
         saved = None
-    key = api_key or env.get(ENV_API_KEY) or (saved.api_key if saved else "")
-    secret = api_secret or env.get(ENV_API_SECRET) or (saved.api_secret if saved else "")
-    token = env.get(ENV_OAUTH_TOKEN) or ""
-    token_secret = env.get(ENV_OAUTH_TOKEN_SECRET) or ""
-    # A token belongs to the key it was issued for: use the saved one only with that key.
-    if not token and saved and (not saved.api_key or saved.api_key == key):
-        token, token_secret = saved.oauth_token, saved.oauth_token_secret
-    if isinstance(options.get("metadata"), str):  # old archives remember "full"
-        options["metadata"] = metadata_level(str(options["metadata"]))
+    key = _text(
+        pick(
+            "api_key",
+            ("flag", api_key),
+            ("env", env.get(ENV_API_KEY)),
+            ("profile", own.get("api_key")),
+            ("config", shared.get("api_key")),
+            ("token file", saved.api_key if saved else None),
+        )
+    )
+    secret = _text(
+        pick(
+            "api_secret",
+            ("flag", api_secret),
+            ("env", env.get(ENV_API_SECRET)),
+            ("profile", own.get("api_secret")),
+            ("config", shared.get("api_secret")),
+            ("token file", saved.api_secret if saved else None),
+        )
+    )
+    token, token_secret = _token_pair(env, own, shared, saved, key, sources)
+    base = pick(
+        "api_base",
+        ("flag", api_base),
+        ("env", env.get(ENV_API_BASE)),
+        ("profile", own.get("api_base")),
+        ("config", shared.get("api_base")),
+    )
+    out = pick(
+        "out",
+        ("flag", options.pop("out", None)),
+        ("profile", own.get("out")),
+        ("config", shared.get("out")),
+    )
+    archive: Mapping[str, object] = (
+        remembered(out) if remembered is not None and isinstance(out, Path) else {}
+    )
+    chosen: dict[str, object] = {"out": out}
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    from_files = (set(own) | set(shared) | set(archive)) & fields  # `names` before its merge
+    for name in sorted((set(options) | from_files) - set(sources)):
+        chosen[name] = pick(
+            name,
+            ("flag", options.get(name)),
+            ("profile", own.get(name)),
+            ("archive", archive.get(name)),
+            ("config", shared.get(name)),
+        )
+    if isinstance(chosen.get("metadata"), str):  # old archives remember "full"
+        chosen["metadata"] = metadata_level(str(chosen["metadata"]))
     settings = Settings(
         api_key=key,
         api_secret=secret,
         oauth_token=token,
         oauth_token_secret=token_secret,
         token_file=token_path,
-        api_base=api_base or env.get(ENV_API_BASE) or DEFAULT_API_BASE,
-        **{k: v for k, v in options.items() if v is not None},  # type: ignore[arg-type]
+        api_base=_text(base) or DEFAULT_API_BASE,
+        **{k: v for k, v in chosen.items() if v is not None},  # type: ignore[arg-type]
     )
-    settings.validate()
-    return settings
+    try:
+        settings.validate()
+    except ConfigError as exc:
+        raise _from_the_file(exc, config, profile, sources) from None
+    return Resolved(settings, sources, profile, config)
+
+
+def _from_the_file(
+    exc: ConfigError, config: Config | None, profile: str | None, sources: Mapping[str, Source]
+) -> ConfigError:
+    """A bad value the config file gave, named by its file, line and key (not as a flag)."""
+    option = re.match(r"--([a-z-]+) (.*)", str(exc))
+    key = KEYS.get(option.group(1)) if option else None
+    source = sources.get(key.field) if key else None
+    if config is None or option is None or key is None or source not in ("profile", "config"):
+        return exc
+    where = config.where(profile if source == "profile" else None, key.field)
+    return ConfigError(f"{where}: {option.group(2)}")
+
+
+def _token_pair(
+    env: Mapping[str, str],
+    own: Mapping[str, object],
+    shared: Mapping[str, object],
+    saved: Token | None,
+    key: str,
+    sources: dict[str, Source],
+) -> tuple[str, str]:
+    """The access token and its secret, always from the same place."""
+    layers: list[tuple[Source, object, object]] = [
+        ("env", env.get(ENV_OAUTH_TOKEN), env.get(ENV_OAUTH_TOKEN_SECRET)),
+        ("profile", own.get("oauth_token"), own.get("oauth_token_secret")),
+        ("config", shared.get("oauth_token"), shared.get("oauth_token_secret")),
+    ]
+    # A token belongs to the key it was issued for: use the saved one only with that key.
+    if saved and (not saved.api_key or saved.api_key == key):
+        layers.append(("token file", saved.oauth_token, saved.oauth_token_secret))
+    for source, token, secret in layers:
+        if token:
+            sources["oauth_token"] = sources["oauth_token_secret"] = source
+            return _text(token), _text(secret)
+    sources["oauth_token"] = sources["oauth_token_secret"] = "default"
+    return "", ""
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)

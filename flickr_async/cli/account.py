@@ -16,6 +16,8 @@ from flickr_async.cli.app import (
     ApiBaseOption,
     ApiKeyOption,
     ApiSecretOption,
+    ConfigOption,
+    ProfileOption,
     TokenFileOption,
     VerboseOption,
     app,
@@ -42,6 +44,8 @@ def auth(
             show_default=False,
         ),
     ] = None,
+    profile: ProfileOption = None,
+    config_file: ConfigOption = None,
     api_key: ApiKeyOption = None,
     api_secret: ApiSecretOption = None,
     token_file: TokenFileOption = None,
@@ -56,6 +60,8 @@ def auth(
         api_base,
         verbose,
         use_saved_token=False,  # it is about to be replaced, and may be the damaged one
+        config_file=config_file,
+        profile=profile,
     )
     settings.require_key()
     request_token, request_secret = run_async(lambda: _request_token(settings), verbose=verbose)
@@ -123,6 +129,8 @@ def _read_verifier() -> str:
 
 @app.command()
 def whoami(
+    profile: ProfileOption = None,
+    config_file: ConfigOption = None,
     api_key: ApiKeyOption = None,
     api_secret: ApiSecretOption = None,
     token_file: TokenFileOption = None,
@@ -130,7 +138,15 @@ def whoami(
     verbose: VerboseOption = False,
 ) -> None:
     """Show which Flickr account the saved token belongs to, and its permissions."""
-    settings = settings_from_options(api_key, api_secret, token_file, api_base, verbose)
+    settings = settings_from_options(
+        api_key,
+        api_secret,
+        token_file,
+        api_base,
+        verbose,
+        config_file=config_file,
+        profile=profile,
+    )
     if not settings.has_token:
         raise CredentialsError("no saved token: run `flickr-async auth` first")
     settings.require_key()

@@ -13,17 +13,22 @@ from flickr_async.cli.app import (
     ApiBaseOption,
     ApiKeyOption,
     ApiSecretOption,
+    ConfigOption,
+    ProfileOption,
     TokenFileOption,
     VerboseOption,
     app,
+    given,
+    load_config_file,
     settings_from_options,
 )
 from flickr_async.cli.backup import (
     ApiRateOption,
     ConcurrencyOption,
     MaxRetryWaitOption,
-    OutArgument,
+    OptionalOutArgument,
     QuietOption,
+    chosen_archive,
     remembered_options,
     run_and_report,
 )
@@ -42,7 +47,8 @@ from flickr_async.verify import verify_archive
 
 @app.command()
 def verify(
-    out: OutArgument,
+    ctx: typer.Context,
+    out: OptionalOutArgument = None,
     repair: Annotated[
         bool,
         typer.Option(
@@ -58,6 +64,8 @@ def verify(
     api_rate: ApiRateOption = 1.0,
     max_retry_wait: MaxRetryWaitOption = 60.0,
     quiet: QuietOption = False,
+    profile: ProfileOption = None,
+    config_file: ConfigOption = None,
     api_key: ApiKeyOption = None,
     api_secret: ApiSecretOption = None,
     token_file: TokenFileOption = None,
@@ -68,6 +76,8 @@ def verify(
 
     Exit status: 0 intact (or fully repaired), 1 problems remain.
     """
+    config = load_config_file(config_file)
+    out = chosen_archive(out, config, profile)
     state_path = _archive_state_path(out)
     with RunLock(out):  # a backup running meanwhile would look like corruption
         state = State(state_path)
@@ -92,11 +102,13 @@ def verify(
         token_file,
         api_base,
         verbose,
+        config=config,
+        profile=profile,
         out=out,
         quiet=quiet,
-        concurrency=concurrency,
-        api_rate=api_rate,
-        retry_max_wait=max_retry_wait,
+        concurrency=given(ctx, "concurrency", concurrency),
+        api_rate=given(ctx, "api_rate", api_rate),
+        retry_max_wait=given(ctx, "max_retry_wait", max_retry_wait),
         **remembered_options(out, **dict.fromkeys(REMEMBERED)),  # the archive's own shape
     )
     code = run_and_report(settings, Stats())
@@ -114,11 +126,14 @@ def verify(
 
 @app.command()
 def status(
-    out: OutArgument,
+    out: OptionalOutArgument = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    profile: ProfileOption = None,
+    config_file: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """What the archive holds next to the account's last-known totals; no network needed."""
+    out = chosen_archive(out, load_config_file(config_file), profile)
     state = _open_existing_state(out)
     try:
         counts = state.counts()

@@ -18,13 +18,19 @@ from flickr_async.cli.app import (
     ApiBaseOption,
     ApiKeyOption,
     ApiSecretOption,
+    ConfigOption,
+    ProfileOption,
     TokenFileOption,
     VerboseOption,
     app,
+    given,
+    load_config_file,
+    report_error,
     run_async,
     settings_from_options,
 )
-from flickr_async.errors import EXIT_INCOMPLETE
+from flickr_async.config import Config
+from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
 from flickr_async.pipeline import run_backup
@@ -35,10 +41,26 @@ from flickr_async.state import State
 # --- backup -------------------------------------------------------------------------------
 
 
+OptionalOutArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        help=(
+            "The archive folder. Created if missing; its state is kept in a .flickr-async "
+            "folder inside. Default: out in the config file (its profile with --profile)."
+        ),
+        metavar="OUT",
+        file_okay=False,
+        show_default=False,
+    ),
+]
 OutArgument = Annotated[
     Path,
     typer.Argument(
-        help="The archive folder. Created if missing; state lives in OUT/.flickr-async/.",
+        help=(
+            "The archive folder. Created if missing; its state is kept in a .flickr-async "
+            "folder inside."
+        ),
+        metavar="OUT",
         file_okay=False,
         show_default=False,
     ),
@@ -163,9 +185,23 @@ ExifOption = Annotated[
 ]
 
 
+AllProfilesOption = Annotated[
+    bool,
+    typer.Option(
+        "--all-profiles",
+        help=(
+            "Back up every profile of the config file, one after the other, each with its "
+            "own report; one broken profile does not stop the others. Exit status: the "
+            "highest of theirs."
+        ),
+    ),
+]
+
+
 @app.command()
 def backup(
-    out: OutArgument,
+    ctx: typer.Context,
+    out: OptionalOutArgument = None,
     concurrency: ConcurrencyOption = 8,
     layout_: LayoutOption = None,
     api_rate: ApiRateOption = 1.0,
@@ -190,6 +226,9 @@ def backup(
     max_api_calls: MaxApiCallsOption = None,
     max_retry_wait: MaxRetryWaitOption = 60.0,
     quiet: QuietOption = False,
+    profile: ProfileOption = None,
+    all_profiles: AllProfilesOption = False,
+    config_file: ConfigOption = None,
     api_key: ApiKeyOption = None,
     api_secret: ApiSecretOption = None,
     token_file: TokenFileOption = None,
@@ -198,51 +237,125 @@ def backup(
 ) -> None:
     """Back up every photo and video with its metadata into OUT; rerun to sync changes.
 
+    Options not given here come from the config file (its profile, then its defaults), and
+    the options an archive remembers from its last run before the config file's defaults.
+
     Exit status: 0 complete, 1 some items failed or the listing was incomplete, 2 usage or
     configuration error, 3 authentication error, 4 another run holds the lock on OUT.
     """
+    options: dict[str, Any] = {
+        "concurrency": given(ctx, "concurrency", concurrency),
+        "api_rate": given(ctx, "api_rate", api_rate),
+        "retry_max_wait": given(ctx, "max_retry_wait", max_retry_wait),
+        "quiet": given(ctx, "quiet", quiet),
+        "dry_run": dry_run,
+        "report_file": report,
+        "max_api_calls": max_api_calls,
+        "layout": layout_,
+        "metadata": metadata,
+        "exif": exif,
+        "xmp": xmp,
+        "favorites": favorites,
+        "site": site,
+    }
+    common = (api_key, api_secret, token_file, api_base, verbose)
+    config = load_config_file(config_file)
+    if not all_profiles:
+        raise typer.Exit(backup_one(common, config, profile, out=out, **options))
+    if profile is not None or out is not None or report is not None:
+        given_too = "--profile" if profile else "OUT" if out else "--report"
+        raise ConfigError(f"--all-profiles backs up every profile: it takes no {given_too}")
+    if config is None or not config.profiles:
+        where = config.path if config else "the config file"
+        raise ConfigError(f"--all-profiles: no [profiles.NAME] in {where}")
+    codes = {name: backup_profile(common, config, name, options) for name in config.profiles}
+    failed = {name: code for name, code in codes.items() if code}
+    if failed or not all(_is_quiet(config, name, quiet) for name in codes):
+        results = (
+            f"{name} {'exit ' + str(code) if code else 'complete'}" for name, code in codes.items()
+        )
+        typer.echo(f"profiles: {', '.join(results)}")
+    raise typer.Exit(max(codes.values()))
+
+
+def backup_one(
+    common: tuple[str | None, str | None, Path | None, str | None, bool],
+    config: Config | None,
+    profile: str | None,
+    *,
+    header: str | None = None,
+    **options: Any,
+) -> int:
+    """One archive's backup, its site refresh and summary; its exit code."""
     settings = settings_from_options(
-        api_key,
-        api_secret,
-        token_file,
-        api_base,
-        verbose,
-        out=out,
-        concurrency=concurrency,
-        api_rate=api_rate,
-        dry_run=dry_run,
-        quiet=quiet,
-        report_file=report,
-        retry_max_wait=max_retry_wait,
-        max_api_calls=max_api_calls,
-        **remembered_options(
-            out,
-            layout=layout_,
-            metadata=metadata,
-            exif=exif,
-            xmp=xmp,
-            favorites=favorites,
-            site=site,
-        ),
+        *common, config=config, profile=profile, remembered=archive_options, **options
     )
+    if settings.out is None:
+        raise ConfigError(
+            'no archive folder: give OUT, or set out = "..." in the config file'
+            + (f" for profile {profile}" if profile else "")
+        )
+    if header and not settings.quiet:
+        typer.echo(header)
     code = run_and_report(settings, Stats())
     if settings.site and not settings.dry_run:
         from flickr_async.cli.site import refresh_after_backup
 
-        refresh_after_backup(out, quiet=settings.quiet)
-    raise typer.Exit(code)
+        refresh_after_backup(settings.out, quiet=settings.quiet)
+    return code
 
 
-def remembered_options(out: Path, **given: object) -> dict[str, object]:
-    """Options not given on the command line come from the archive's last run."""
+def chosen_archive(out: Path | None, config: Config | None, profile: str | None) -> Path:
+    """OUT if given, else the profile's (or the file's) `out`; for commands that need no
+    other setting."""
+    if profile is not None and config is None:
+        raise ConfigError(f"--profile {profile}: there is no config file")
+    chosen = out or (config.out(profile) if config else None)
+    if chosen is None:
+        raise ConfigError(
+            'no archive folder: give OUT, or set out = "..." in the config file'
+            + (f" for profile {profile}" if profile else "")
+        )
+    return chosen
+
+
+def backup_profile(
+    common: tuple[str | None, str | None, Path | None, str | None, bool],
+    config: Config,
+    name: str,
+    options: dict[str, Any],
+) -> int:
+    """One profile of --all-profiles: its errors are its own line and exit code."""
+    try:
+        return backup_one(common, config, name, header=f"== profile {name} ==", **options)
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        return report_error(exc, verbose=common[4], where=f"profile {name}: ")
+
+
+def _is_quiet(config: Config, name: str, quiet: bool) -> bool:
+    return quiet or bool(config.profile(name).get("quiet", config.defaults.get("quiet", False)))
+
+
+def archive_options(out: Path) -> dict[str, object]:
+    """The options an archive remembers from its last run (none for a new folder)."""
     path = out / STATE_DIR / "state.sqlite3"
-    if not path.is_file() or all(v is not None for v in given.values()):
-        return given
+    if not path.is_file():
+        return {}
     state = State(path)
     try:
         saved = json.loads(state.get_meta("options") or "{}")
     finally:
         state.close()
+    return {k: v for k, v in saved.items() if v is not None}
+
+
+def remembered_options(out: Path, **given: object) -> dict[str, object]:
+    """Options not given on the command line come from the archive's last run."""
+    if all(v is not None for v in given.values()):
+        return given
+    saved = archive_options(out)
     return {k: saved.get(k) if v is None else v for k, v in given.items()}
 
 
