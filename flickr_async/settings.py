@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from flickr_async import __version__
+from flickr_async import __version__, names
 from flickr_async.errors import ConfigError
 
 DEFAULT_API_BASE = "https://www.flickr.com/services"
@@ -20,7 +20,12 @@ ENV_OAUTH_TOKEN_SECRET = "FLICKR_OAUTH_TOKEN_SECRET"
 ENV_API_BASE = "FLICKR_API_BASE"
 ENV_TOKEN_FILE = "FLICKR_TOKEN_FILE"
 
-Layout = Literal["albums", "flat"]
+Layout = names.Layout
+LAYOUTS: tuple[Layout, ...] = ("albums", "flat", "date")
+# How album copies of a file are made (--links): one inode, a relative symlink, or bytes.
+LinkMode = Literal["hardlink", "symlink", "copy"]
+LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "symlink", "copy")
+DEFAULT_NAMES = "{id}"
 # How far a run takes each photo's metadata (see README "Metadata levels"):
 # basic: the listing's fields and comments; list: + raw tags, place names and the listing's
 # undocumented extras (getInfo only where those fall short); deep: + getInfo's notes, people
@@ -58,6 +63,8 @@ class Settings:
     out: Path | None = None
     concurrency: int = 8
     layout: Layout = "albums"
+    names: str = DEFAULT_NAMES  # the file name template (flickr_async.names)
+    links: LinkMode = "hardlink"
     api_rate: float = 1.0  # API calls per second, all stages together (Flickr: 3,600/hour/key)
     api_burst: int = 1
     metadata: MetadataLevel = "deep"
@@ -99,8 +106,11 @@ class Settings:
             raise ConfigError("--concurrency must be between 1 and 64")
         if not self.api_rate > 0:
             raise ConfigError("--api-rate must be a positive number of calls per second")
-        if self.layout not in ("albums", "flat"):
-            raise ConfigError("--layout must be 'albums' or 'flat'")
+        if self.layout not in LAYOUTS:
+            raise ConfigError("--layout must be 'albums', 'flat' or 'date'")
+        if self.links not in LINK_MODES:
+            raise ConfigError("--links must be 'hardlink', 'symlink' or 'copy'")
+        names.parse(self.names)
         metadata_level(self.metadata)
         if self.max_api_calls is not None and self.max_api_calls < 1:
             raise ConfigError("--max-api-calls must be a positive number of calls")
