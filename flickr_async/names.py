@@ -32,8 +32,9 @@ _DEFAULT_DATE = "%Y-%m-%d"
 _TAKEN = "%Y-%m-%d %H:%M:%S"
 
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
-# A run of separators left by empty fields ("a -  - b") keeps its first one ("a - b").
-_SEPARATORS = re.compile(r"(\s*[-_,;·–—]\s*)(?:\s*[-_,;·–—]\s*)+")
+# A run of spaced separators left by empty fields ("a -  - b") keeps its first ("a - b");
+# separators inside a word ("a--b", "x___y") are the title's own and stay.
+_SEPARATORS = re.compile(r"(\s+[-_,;·–—]+)(?:\s+[-_,;·–—]+)+(?=\s|$)")
 _SPACES = re.compile(r"\s+")
 _EDGES = " -_,;·–—"
 
