@@ -258,6 +258,7 @@ async def _dry_run(settings: Settings, stats: Stats) -> None:
     state = State(state_file if state_file.exists() else Path(":memory:"))
     started = time.monotonic()
     try:
+        check_shape(state, Shape(settings.layout, settings.names, settings.links), settings.out)
         async with open_api(settings) as api:
             stats.api_calls = api.calls
             await _run_stages(settings, api, state, stats)

@@ -72,6 +72,7 @@ def verify(
         state = State(state_path)
         try:
             problems = list(verify_archive(out, state, checksums=not quick))
+            reshaping = state.reshape_target() is not None
             if repair and problems:
                 state.mark_for_repair(sorted({p.photo_id for p in problems}))
         finally:
@@ -83,6 +84,9 @@ def verify(
             typer.echo("archive intact")
         raise typer.Exit(0)
     typer.echo(f"{len(problems)} problems in {len({p.photo_id for p in problems})} items")
+    if reshaping:
+        typer.echo(f"a reshape of {out} is unfinished: run `flickr-async reshape {out}` first")
+        raise typer.Exit(EXIT_INCOMPLETE)
     if not repair:
         raise typer.Exit(EXIT_INCOMPLETE)
     settings = settings_from_options(

@@ -181,6 +181,8 @@ def test_a_reshape_killed_mid_way_is_finished_by_running_it_again(
     assert code == -9
     result = run_cli(env, "backup", str(synced), *FAST)
     assert result.code == 2 and "reshape of" in result.stderr and "interrupted" in result.stderr
+    checked = run_cli(env, "verify", str(synced), "--quick")
+    assert checked.code == 1 and "reshape of" in checked.stdout
     refused = run_cli(env, "reshape", str(synced), "--layout", "flat")
     assert refused.code == 2 and "not finished" in refused.stderr
 
