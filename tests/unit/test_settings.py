@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,23 @@ def test_a_missing_key_is_a_usage_error(tmp_path: Path) -> None:
 def test_secrets_stay_out_of_the_settings_repr(token_file: Path) -> None:
     settings = build_settings({}, token_file=token_file)
     assert "file-sec" not in repr(settings) and "file-tok-secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("layout", "tree", "--layout must be 'albums', 'flat' or 'date'"),
+        ("links", "junction", "--links must be 'hardlink', 'symlink' or 'copy'"),
+        ("names", "{title}", "must contain {id} exactly once"),
+    ],
+)
+def test_a_bad_shape_option_is_a_config_error(
+    tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build_settings({}, token_file=tmp_path / "none.json", **{option: value})
+
+
+def test_layout_names_and_links_default_to_todays_archive(tmp_path: Path) -> None:
+    settings = build_settings({}, token_file=tmp_path / "none.json")
+    assert (settings.layout, settings.names, settings.links) == ("albums", "{id}", "hardlink")
