@@ -272,3 +272,37 @@ def test_a_dated_archive_syncs_a_new_photo_into_its_month(
     assert backup(env, out) == 0
     assert rows(out)[added.id].path == f"2019/07/2019-07-04 fresh ({added.id}).jpg"
     verify_is_clean(env, out)
+
+
+def test_a_photo_leaving_its_first_album_moves_onto_its_symlinked_copy_without_loss(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    assert backup(env, out, "--links", "symlink") == 0
+    target = next(pid for pid, row in rows(out).items() if row.links)
+    before = contents(out)[target]
+    first = rows(out)[target].path or ""
+    state = State(out / STATE_DIR / "state.sqlite3")
+    try:
+        [album] = [a for a in state.albums().values() if a.folder == Path(first).parent.name]
+    finally:
+        state.close()
+    library.remove_from_album(album.id, target)
+    fake.counters.reset()
+    assert backup(env, out) == 0
+    row = rows(out)[target]
+    assert row.path and row.path != first and not (out / row.path).is_symlink()
+    assert sha256(out / row.path) == before
+    assert fake.counters.file_requests[target] == 0
+    verify_is_clean(env, out)
+
+
+def test_a_dated_archive_keeps_a_photo_deleted_on_flickr_and_marks_it(
+    library: Library, env: dict[str, str], out: Path
+) -> None:
+    assert backup(env, out, "--layout", "date", "--names", DATED) == 0
+    target = next(pid for pid in rows(out))
+    path = out / (rows(out)[target].path or "")
+    library.delete_photo(target)
+    assert backup(env, out) == 0
+    assert path.is_file() and sidecar(path)["deleted_on_flickr"] is not None
+    verify_is_clean(env, out)
