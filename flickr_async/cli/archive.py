@@ -72,8 +72,9 @@ def verify(
         state = State(state_path)
         try:
             problems = list(verify_archive(out, state, checksums=not quick))
+            # Mid-reshape, files are between two places, not lost: nothing to fetch again.
             reshaping = state.reshape_target() is not None
-            if repair and problems:
+            if repair and problems and not reshaping:
                 state.mark_for_repair(sorted({p.photo_id for p in problems}))
         finally:
             state.close()

@@ -181,7 +181,7 @@ def test_a_reshape_killed_mid_way_is_finished_by_running_it_again(
     assert code == -9
     result = run_cli(env, "backup", str(synced), *FAST)
     assert result.code == 2 and "reshape of" in result.stderr and "interrupted" in result.stderr
-    checked = run_cli(env, "verify", str(synced), "--quick")
+    checked = run_cli(env, "verify", str(synced), "--quick", "--repair")
     assert checked.code == 1 and "reshape of" in checked.stdout
     refused = run_cli(env, "reshape", str(synced), "--layout", "flat")
     assert refused.code == 2 and "not finished" in refused.stderr
@@ -191,6 +191,7 @@ def test_a_reshape_killed_mid_way_is_finished_by_running_it_again(
     assert "finished the interrupted reshape" in result.stdout
     verify_is_clean(env, synced)
     assert contents(synced) == before
+    assert all(row.is_done for row in rows(synced).values())  # none marked for repair
     assert all(MONTH.match(str(Path(row.path or "").parent)) for row in rows(synced).values())
     assert sum(fake.counters.file_requests.values()) == 0
 
