@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -67,6 +67,9 @@ class Shape:
             raise ConfigError("--links must be 'hardlink', 'symlink' or 'copy'")
         names.parse(self.names)
 
+    def describe(self) -> str:
+        return f"--layout {self.layout} --names {self.names!r} --links {self.links}"
+
     def as_options(self) -> dict[str, str]:
         return dataclasses.asdict(self)
 
@@ -101,8 +104,7 @@ def check_shape(state: State, wanted: Shape, out: Path) -> None:
     if current != wanted:
         change = " ".join(current.differences(wanted))
         raise ConfigError(
-            f"{out} is laid out with --layout {current.layout} --names {current.names!r} "
-            f"--links {current.links}; a backup does not move files: run "
+            f"{out} is laid out with {current.describe()}; a backup does not move files: run "
             f"`flickr-async reshape {out} {change}` first"
         )
 
@@ -113,7 +115,6 @@ def reshape(
     layout_: str | None = None,
     names_: str | None = None,
     links: str | None = None,
-    on_photo: Callable[[str], None] | None = None,
 ) -> ReshapeReport:
     """Move the archive at `out` to the given shape (None: keep that part), or finish an
     interrupted reshape. Holds the archive's run lock throughout."""
@@ -125,7 +126,7 @@ def reshape(
     with RunLock(out):
         state = State(state_path)
         try:
-            return _reshape(out, state, (layout_, names_, links), on_photo or (lambda _: None))
+            return _reshape(out, state, (layout_, names_, links))
         finally:
             state.close()
 
@@ -134,7 +135,6 @@ def _reshape(
     out: Path,
     state: State,
     given: tuple[str | None, str | None, str | None],
-    on_photo: Callable[[str], None],
 ) -> ReshapeReport:
     options = state.options()
     current = Shape.of(options)
@@ -146,7 +146,7 @@ def _reshape(
         target = Shape.of(pending)
         if any(g is not None for g in given) and asked != target:
             raise ConfigError(
-                f"an interrupted reshape of {out} to {' '.join(Shape().differences(target))} "
+                f"an interrupted reshape of {out} to {target.describe()} "
                 "is not finished: run `flickr-async reshape` without options to finish it first"
             )
         report = ReshapeReport(target, resumed=True)
@@ -163,12 +163,10 @@ def _reshape(
     for move in state.reshape_moves(0):
         _stage(out, staging, move)
         state.reshape_done(move.id, 1)
-        on_photo(move.id)
     for move in state.reshape_moves(1):
         _place(out, staging, move, target.links, scratch)
         state.reshape_done(move.id, 2)
         report.photos += 1
-        on_photo(move.id)
     state.finish_reshape({**options, **target.as_options()})
     with contextlib.suppress(OSError):
         staging.rmdir()

@@ -43,7 +43,7 @@ def reshape(
         how = "finished the interrupted reshape" if report.resumed else "reshaped"
         typer.echo(
             f"{how}: {report.photos:,} items moved, {report.unchanged:,} already in place; "
-            f"now --layout {target.layout} --names {target.names!r} --links {target.links}"
+            f"now {target.describe()}"
         )
     state = State(out / STATE_DIR / "state.sqlite3")
     try:
