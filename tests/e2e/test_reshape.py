@@ -131,6 +131,11 @@ def test_a_backup_with_another_shape_is_refused_pointing_to_reshape(
     assert sum(fake.counters.file_requests.values()) == 0
 
 
+def test_a_dry_run_with_another_shape_is_refused_too(env: dict[str, str], synced: Path) -> None:
+    result = run_cli(env, "backup", str(synced), *FAST, "--dry-run", "--layout", "date")
+    assert result.code == 2 and "flickr-async reshape" in result.stderr
+
+
 def test_a_bad_names_template_is_refused_before_anything_happens(
     fake: FakeFlickr, env: dict[str, str], out: Path
 ) -> None:
