@@ -168,7 +168,8 @@ class DeepMetadata:
         if self.settings.xmp:
             write_if_changed(xmp_file(primary), xmp.packet(meta), self.scratch)
             beside.append(xmp_file(primary))
-        link_beside(primary, beside, [self.out / rel for rel in row.links], self.scratch)
+        copies = [self.out / rel for rel in row.links]
+        link_beside(primary, beside, copies, self.scratch, self.settings.links)
         # What the file itself carries changed (an archive made with --metadata basic gets
         # tags as typed, place names): re-embedded from the sidecar by the next run.
         changed = meta != portable.from_sidecar(old)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import filecmp
 import hashlib
 import itertools
 import json
@@ -107,23 +108,44 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def place_link(src: Path, dest: Path, scratch: Scratch) -> None:
-    """Make `dest` the same file as `src`: a hard link, or a copy where links are impossible."""
+def place_link(src: Path, dest: Path, scratch: Scratch, mode: str = "hardlink") -> None:
+    """Make `dest` an album copy of `src`: a hard link (where links are impossible, a copy),
+    a relative symlink, or a copy, as `mode` says. Nothing is rewritten that already is."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
-        if os.path.samefile(src, dest):
-            return
+    if _is_placed(src, dest, mode):
+        return
     tmp = scratch.path(dest.name)
     try:
-        try:
-            os.link(src, tmp)
-        except OSError as exc:  # EXDEV, EPERM, filesystems without links (exFAT)
-            if exc.errno in DISK_ERRNOS:
-                raise
+        if mode == "copy":
             shutil.copy2(src, tmp)
+        else:
+            # Filesystems without links (exFAT, FAT, some network shares), hard links across
+            # disks (EXDEV), Windows without the right to make symlinks: a copy instead.
+            try:
+                if mode == "symlink":
+                    os.symlink(os.path.relpath(src, dest.parent), tmp)
+                else:
+                    os.link(src, tmp)
+            except OSError as exc:
+                if exc.errno in DISK_ERRNOS:
+                    raise
+                shutil.copy2(src, tmp)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _is_placed(src: Path, dest: Path, mode: str) -> bool:
+    try:
+        if mode == "symlink":
+            return dest.is_symlink() and os.readlink(dest) == os.path.relpath(src, dest.parent)
+        if dest.is_symlink():
+            return False
+        if mode == "copy":
+            return not os.path.samefile(src, dest) and filecmp.cmp(src, dest, shallow=False)
+        return os.path.samefile(src, dest)
+    except OSError:
+        return False
 
 
 def same_entry(a: Path, b: Path) -> bool:
@@ -146,7 +168,8 @@ def move_into_place(src: Path, dest: Path) -> None:
     only when it really is another entry, not dest itself spelled in another case.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if not same_entry(src, dest):
+    # A symlinked album copy is "the same file" too, but dropping src would leave it dangling.
+    if not same_entry(src, dest) and not dest.is_symlink():
         with contextlib.suppress(FileNotFoundError):
             if os.path.samefile(src, dest):
                 src.unlink()

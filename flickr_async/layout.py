@@ -15,6 +15,7 @@ from flickr_async.models import Album, Photo
 
 STATE_DIR = ".flickr-async"
 UNSORTED = "Unsorted"
+UNDATED = "undated"  # --layout date: photos whose dates Flickr does not know
 UNTITLED = "Untitled"
 DEFAULT_MAX_BYTES = 120
 
@@ -118,15 +119,35 @@ def _suffix_reserved(name: str) -> str:
     return f"{stem}_{dot}{rest}"
 
 
+def clean_text(text: str) -> str:
+    """NFC, with every character some filesystem forbids (separators, `:*?"<>|`, control
+    characters) replaced by "_": the per-character rule of every name the archive makes."""
+    name = unicodedata.normalize("NFC", text)
+    return "".join(
+        "_" if ch in _FORBIDDEN or unicodedata.category(ch) == "Cc" else ch for ch in name
+    )
+
+
+def strip_name(name: str) -> str:
+    """No leading dots (hidden), no trailing dots or spaces (Windows drops them)."""
+    return _strip(name)
+
+
+def truncate(name: str, max_bytes: int) -> str:
+    """At most `max_bytes` of UTF-8, cut between characters (and mostly between graphemes)."""
+    return _truncate(name, max_bytes)
+
+
+def unreserved(name: str) -> str:
+    """`name`, or `name` with "_" after its stem when Windows or the archive reserve it."""
+    return _suffix_reserved(name) if _is_reserved(name) else name
+
+
 def safe_name(title: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """One folder name that every common filesystem accepts; never "", "." or ".."."""
     if max_bytes < 16:
         raise ValueError("max_bytes must be at least 16")
-    name = unicodedata.normalize("NFC", title)
-    name = "".join(
-        "_" if ch in _FORBIDDEN or unicodedata.category(ch) == "Cc" else ch for ch in name
-    )
-    name = _strip(_truncate(_strip(name), max_bytes)) or UNTITLED
+    name = _strip(_truncate(_strip(clean_text(title)), max_bytes)) or UNTITLED
     if _is_reserved(name):
         name = _suffix_reserved(_strip(_truncate(name, max_bytes - 1)))
     return name
@@ -239,25 +260,51 @@ def extension_for(
     )
 
 
+def month_folder(month: tuple[int, int] | None) -> PurePosixPath:
+    """--layout date: `YYYY/MM`, or `undated` when no date is known."""
+    if month is None:
+        return PurePosixPath(UNDATED)
+    year, number = month
+    return PurePosixPath(f"{year:04d}", f"{number:02d}")
+
+
+def _is_unsafe_name(name: str) -> bool:
+    return (
+        name in ("", ".", "..")
+        or any(ch in _FORBIDDEN or unicodedata.category(ch) == "Cc" for ch in name)
+        or name != _strip(name)
+    )
+
+
 def photo_paths(
     photo_id: str,
     ext: str,
     album_ids: Sequence[str],
     folders: Mapping[str, str],
-    layout: Literal["albums", "flat"],
+    layout: Literal["albums", "flat", "date"],
+    *,
+    name: str | None = None,
+    month: tuple[int, int] | None = None,
 ) -> tuple[PurePosixPath, tuple[PurePosixPath, ...]]:
-    """(primary path, other album paths to hard-link), relative to OUT.
+    """(primary path, other album paths to link), relative to OUT.
 
-    Album ids without a folder in `folders` are skipped; no known album means Unsorted.
+    `name` is the file name (names.Template renders it; default `<id>.<ext>`); `month` the
+    (year, month) a dated layout files it under. Album ids without a folder in `folders`
+    are skipped; no known album means Unsorted. The date layout has no album copies.
     """
     if not _ID_RE.fullmatch(photo_id):
         raise ValueError(f"unsafe photo id {photo_id!r}")
     clean = _clean_ext(ext)
     if clean is None:
         raise ValueError(f"unsafe extension {ext!r}")
-    name = f"{photo_id}.{clean}"
+    if name is None:
+        name = f"{photo_id}.{clean}"
+    elif _is_unsafe_name(name) or not name.endswith(f".{clean}") or photo_id not in name:
+        raise ValueError(f"unsafe file name {name!r}")
     if layout == "flat":
         return PurePosixPath(name), ()
+    if layout == "date":
+        return month_folder(month) / name, ()
     if layout != "albums":
         raise ValueError(f"unknown layout {layout!r}")
     chosen: list[str] = []

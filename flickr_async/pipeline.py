@@ -14,7 +14,7 @@ from flickr_async import account_files, layout
 from flickr_async.api import FlickrAPI, open_api
 from flickr_async.deep import DeepMetadata
 from flickr_async.downloader import Downloader, FileServers
-from flickr_async.errors import CredentialsError, FlickrAsyncError
+from flickr_async.errors import ConfigError, CredentialsError, FlickrAsyncError
 from flickr_async.favorites import FavoritesKeeper
 from flickr_async.fsutil import Scratch, read_json
 from flickr_async.jobs import Job, Message, Stats
@@ -22,6 +22,7 @@ from flickr_async.listlevel import ListLevel
 from flickr_async.metadata import MetadataFetcher
 from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
+from flickr_async.reshape import Shape, check_shape
 from flickr_async.runlock import RunLock
 from flickr_async.settings import Settings
 from flickr_async.state import State
@@ -31,7 +32,7 @@ from flickr_async.writer import Writer
 log = logging.getLogger(__name__)
 
 # Options an archive keeps from run to run unless given again (see cli.backup).
-REMEMBERED = ("layout", "metadata", "exif", "xmp", "favorites", "site")
+REMEMBERED = ("layout", "names", "links", "metadata", "exif", "xmp", "favorites", "site")
 METADATA_WORKERS = 4  # the token bucket sets the pace; a few workers hide call latency
 # How far downloads may run ahead of metadata calls (jobs, not bytes): big enough that
 # neither stage idles while the other works, small enough to keep memory flat.
@@ -58,6 +59,11 @@ async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
     out.mkdir(parents=True, exist_ok=True)
     with RunLock(out):
         state = State.open(out)
+        try:
+            check_shape(state, Shape(settings.layout, settings.names, settings.links), out)
+        except ConfigError:
+            state.close()
+            raise
         run_id = state.start_run()
         state.set_meta({"options": json.dumps({k: getattr(settings, k) for k in REMEMBERED})})
         started = time.monotonic()
@@ -253,6 +259,7 @@ async def _dry_run(settings: Settings, stats: Stats) -> None:
     state = State(state_file if state_file.exists() else Path(":memory:"))
     started = time.monotonic()
     try:
+        check_shape(state, Shape(settings.layout, settings.names, settings.links), settings.out)
         async with open_api(settings) as api:
             stats.api_calls = api.calls
             await _run_stages(settings, api, state, stats)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import layout, portable, sidecar
+from flickr_async import layout, names, portable, sidecar
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
@@ -45,6 +45,7 @@ class Producer:
         self.api = api
         self.state = state
         self.settings = settings
+        self.names = names.parse(settings.names)
         self.user_nsid = user_nsid
         self.stats = stats
         self.downloads = downloads
@@ -274,8 +275,13 @@ class Producer:
         album_ids = view.albums_of(photo.id)
         albums_now = tuple((a, view.titles.get(a, "")) for a in album_ids)
         ext = Path(stored.path).suffix.lstrip(".")
-        path, links = layout.photo_paths(
-            photo.id, ext, album_ids, view.plan.folders, self.settings.layout
+        path, links = names.photo_paths(
+            self.names,
+            names.NameFields.from_photo(photo),
+            ext,
+            album_ids,
+            view.plan.folders,
+            self.settings.layout,
         )
         if (
             stored.deleted_on_flickr is not None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from flickr_async import __version__
+from flickr_async import __version__, names
 from flickr_async.config import KEYS, Config, load_config, secret_warning
 from flickr_async.errors import ConfigError
 
@@ -28,7 +28,12 @@ ENV_API_BASE = "FLICKR_API_BASE"
 ENV_TOKEN_FILE = "FLICKR_TOKEN_FILE"
 ENV_CONFIG = "FLICKR_ASYNC_CONFIG"
 
-Layout = Literal["albums", "flat"]
+Layout = names.Layout
+LAYOUTS: tuple[Layout, ...] = ("albums", "flat", "date")
+# How album copies of a file are made (--links): one inode, a relative symlink, or bytes.
+LinkMode = Literal["hardlink", "symlink", "copy"]
+LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "symlink", "copy")
+DEFAULT_NAMES = "{id}"
 # How far a run takes each photo's metadata (see README "Metadata levels"):
 # basic: the listing's fields and comments; list: + raw tags, place names and the listing's
 # undocumented extras (getInfo only where those fall short); deep: + getInfo's notes, people
@@ -36,6 +41,15 @@ Layout = Literal["albums", "flat"]
 MetadataLevel = Literal["basic", "list", "deep"]
 METADATA_LEVELS: tuple[MetadataLevel, ...] = ("basic", "list", "deep")
 METADATA_ALIASES: dict[str, MetadataLevel] = {"full": "deep"}
+
+
+def validate_shape(layout: str, links: str, names_template: str) -> None:
+    """An archive's shape (--layout, --links, --names): ConfigError naming the wrong one."""
+    if layout not in LAYOUTS:
+        raise ConfigError("--layout must be 'albums', 'flat' or 'date'")
+    if links not in LINK_MODES:
+        raise ConfigError("--links must be 'hardlink', 'symlink' or 'copy'")
+    names.parse(names_template)
 
 
 def metadata_level(value: str) -> MetadataLevel:
@@ -66,6 +80,8 @@ class Settings:
     out: Path | None = None
     concurrency: int = 8
     layout: Layout = "albums"
+    names: str = DEFAULT_NAMES  # the file name template (flickr_async.names)
+    links: LinkMode = "hardlink"
     api_rate: float = 1.0  # API calls per second, all stages together (Flickr: 3,600/hour/key)
     api_burst: int = 1
     metadata: MetadataLevel = "deep"
@@ -107,8 +123,7 @@ class Settings:
             raise ConfigError("--concurrency must be between 1 and 64")
         if not self.api_rate > 0:
             raise ConfigError("--api-rate must be a positive number of calls per second")
-        if self.layout not in ("albums", "flat"):
-            raise ConfigError("--layout must be 'albums' or 'flat'")
+        validate_shape(self.layout, self.links, self.names)
         metadata_level(self.metadata)
         if self.max_api_calls is not None and self.max_api_calls < 1:
             raise ConfigError("--max-api-calls must be a positive number of calls")

@@ -70,6 +70,14 @@ CREATE TABLE IF NOT EXISTS thumbnails (     -- the site's small renditions (thum
     PRIMARY KEY (id, size)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS thumbnails_wanted ON thumbnails(id, size) WHERE bytes IS NULL;
+CREATE TABLE IF NOT EXISTS reshape (        -- an unfinished `reshape`, one row per photo to move
+    id TEXT PRIMARY KEY,
+    old_path TEXT NOT NULL,
+    old_links TEXT NOT NULL,                   -- JSON list, as in photos.links
+    new_path TEXT NOT NULL,
+    new_links TEXT NOT NULL,
+    step INTEGER NOT NULL DEFAULT 0            -- 0 planned, 1 staged, 2 in its new place
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started REAL NOT NULL,
@@ -79,6 +87,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+
+RESHAPE_KEY = "reshape"  # meta: the target options of an unfinished reshape (JSON)
 
 # Columns added after the first release, for archives whose tables predate them. Flickr's own
 # values (lastupdate, date_update) are never used as markers: "0" is real data there.
@@ -132,6 +142,17 @@ class StoredPhoto:
     @property
     def is_done(self) -> bool:
         return self.status == "done"
+
+
+@dataclass(frozen=True, slots=True)
+class ReshapeMove:
+    """One photo's files in a reshape: where they were, where they go (relative to OUT)."""
+
+    id: str
+    old_path: str
+    old_links: tuple[str, ...]
+    new_path: str
+    new_links: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +305,79 @@ class State:
                 list(values.items()),
             )
 
+    def options(self) -> dict[str, Any]:
+        """The options the archive remembers (pipeline.REMEMBERED), as last written."""
+        saved = json.loads(self.get_meta("options") or "{}")
+        return saved if isinstance(saved, dict) else {}
+
+    # --- reshape journal ---------------------------------------------------------------
+
+    def reshape_target(self) -> dict[str, Any] | None:
+        """The options an unfinished reshape is moving the archive to; None when none is."""
+        value = self.get_meta(RESHAPE_KEY)
+        return None if value is None else dict(json.loads(value))
+
+    def begin_reshape(self, target: Mapping[str, Any], moves: Sequence[ReshapeMove]) -> None:
+        """Record every move before the first one is made: the journal a resumed run reads."""
+        with self._tx() as db:
+            db.execute("DELETE FROM reshape")
+            db.executemany(
+                "INSERT INTO reshape(id, old_path, old_links, new_path, new_links, step) "
+                "VALUES(?, ?, ?, ?, ?, 0)",
+                [
+                    (m.id, m.old_path, json.dumps(m.old_links), m.new_path,
+                     json.dumps(m.new_links))
+                    for m in moves
+                ],
+            )  # fmt: skip
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES(?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (RESHAPE_KEY, json.dumps(dict(target))),
+            )
+
+    def reshape_moves(self, step: int) -> list[ReshapeMove]:
+        """The journal's moves still at `step`, in id order."""
+        return [
+            ReshapeMove(
+                r["id"],
+                r["old_path"],
+                tuple(json.loads(r["old_links"])),
+                r["new_path"],
+                tuple(json.loads(r["new_links"])),
+            )
+            for r in self._query("SELECT * FROM reshape WHERE step = ? ORDER BY id", (step,))
+        ]
+
+    def reshape_done(self, photo_id: str, step: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE reshape SET step = ? WHERE id = ?", (step, photo_id))
+
+    def finish_reshape(self, options: Mapping[str, Any]) -> None:
+        """Every file is in its new place: the photos' paths, the remembered options and
+        the end of the journal, in one transaction."""
+        with self._tx() as db:
+            db.execute(
+                """UPDATE photos SET path = r.new_path, links = r.new_links
+                   FROM reshape AS r WHERE photos.id = r.id"""
+            )
+            db.execute("DELETE FROM reshape")
+            db.execute("DELETE FROM meta WHERE key = ?", (RESHAPE_KEY,))
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES('options', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (json.dumps(dict(options)),),
+            )
+
     # --- photos ------------------------------------------------------------------------
 
     def photo(self, photo_id: str) -> StoredPhoto | None:
         rows = self._query("SELECT * FROM photos WHERE id = ?", (photo_id,))
         return _photo_from_row(rows[0]) if rows else None
+
+    def has_files(self) -> bool:
+        """Does any photo have a file in the archive?"""
+        return bool(self._query("SELECT 1 FROM photos WHERE path IS NOT NULL LIMIT 1"))
 
     def photos(self) -> list[StoredPhoto]:
         return [_photo_from_row(r) for r in self._query("SELECT * FROM photos ORDER BY id")]

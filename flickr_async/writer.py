@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from flickr_async import account_files, exif, layout, portable, sidecar, xmp
+from flickr_async import account_files, exif, layout, names, portable, sidecar, xmp
 from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
     Scratch,
@@ -118,6 +118,7 @@ class Writer:
         self.albums: dict[str, Album] = {}
         self.folders: dict[str, str] = {}
         self.albums_by_photo: dict[str, tuple[str, ...]] = {}
+        self.names = names.parse(settings.names)
         self.today = dt.date.today().isoformat()
         self.organisation = organisation  # an Organiser sends the account's organisation
         self._builders = asyncio.Semaphore(BUILDERS)
@@ -436,8 +437,13 @@ class Writer:
             assert old is not None and old.path is not None  # no download: we have a file
             ext = PurePosixPath(old.path).suffix[1:]
         album_ids = self.albums_by_photo.get(photo.id, ())
-        primary_rel, link_rels = layout.photo_paths(
-            photo.id, ext, album_ids, self.folders, self.settings.layout
+        primary_rel, link_rels = names.photo_paths(
+            self.names,
+            names.NameFields.from_photo(photo),
+            ext,
+            album_ids,
+            self.folders,
+            self.settings.layout,
         )
         primary = self.out / primary_rel
         size, digest = built.size, built.digest
@@ -475,9 +481,10 @@ class Writer:
             primary_xmp = xmp_file(primary)
             write_if_changed(primary_xmp, xmp.packet(built.meta), self.scratch)
             beside.append(primary_xmp)
+        links = self.settings.links
         for rel in link_rels:
-            place_link(primary, self.out / rel, self.scratch)
-        link_beside(primary, beside, [self.out / rel for rel in link_rels], self.scratch)
+            place_link(primary, self.out / rel, self.scratch, links)
+        link_beside(primary, beside, [self.out / rel for rel in link_rels], self.scratch, links)
 
         # 4. Whatever this photo had elsewhere before and no longer has.
         keep_paths = [self.out / p for p in (primary_rel, *link_rels)]
@@ -550,7 +557,9 @@ class Writer:
                 write_atomic(sidecar_file(primary), sidecar.dumps(doc), self.scratch)
                 with contextlib.suppress(FileNotFoundError):
                     copies = [self.out / rel for rel in row.links]
-                    link_beside(primary, [sidecar_file(primary)], copies, self.scratch)
+                    link_beside(
+                        primary, [sidecar_file(primary)], copies, self.scratch, self.settings.links
+                    )
         self.state.mark_deleted(list(photo_ids), self.today)
 
 
@@ -586,13 +595,19 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
 
 
 def link_beside(
-    primary: Path, beside: Sequence[Path], copies: Sequence[Path], scratch: Scratch
+    primary: Path,
+    beside: Sequence[Path],
+    copies: Sequence[Path],
+    scratch: Scratch,
+    mode: str = "hardlink",
 ) -> None:
     """Each album copy of `primary` gets `beside` (its sidecars, `<primary name><suffix>`)
-    as hard links again: a rewritten sidecar is a new file the copies do not share yet."""
+    linked (or copied, per `mode`) again: a rewritten sidecar is a new file the copies do
+    not share yet."""
     for copy in copies:
         for path in beside:
-            place_link(path, copy.with_name(copy.name + path.name[len(primary.name) :]), scratch)
+            dest = copy.with_name(copy.name + path.name[len(primary.name) :])
+            place_link(path, dest, scratch, mode)
 
 
 def is_jpeg(path: Path) -> bool:

@@ -5,7 +5,14 @@ commands to it on import.
 """
 
 from flickr_async import auth as oauth  # noqa: F401  (tests patch the dance through cli.oauth)
-from flickr_async.cli import account, archive, backup, config, site  # noqa: F401  (they register commands)
+from flickr_async.cli import (  # noqa: F401  (they register commands)
+    account,
+    archive,
+    backup,
+    config,
+    reshape,
+    site,
+)
 from flickr_async.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -83,7 +83,9 @@ def verify(
         state = State(state_path)
         try:
             problems = list(verify_archive(out, state, checksums=not quick))
-            if repair and problems:
+            # Mid-reshape, files are between two places, not lost: nothing to fetch again.
+            reshaping = state.reshape_target() is not None
+            if repair and problems and not reshaping:
                 state.mark_for_repair(sorted({p.photo_id for p in problems}))
         finally:
             state.close()
@@ -94,6 +96,9 @@ def verify(
             typer.echo("archive intact")
         raise typer.Exit(0)
     typer.echo(f"{len(problems)} problems in {len({p.photo_id for p in problems})} items")
+    if reshaping:
+        typer.echo(f"a reshape of {out} is unfinished: run `flickr-async reshape {out}` first")
+        raise typer.Exit(EXIT_INCOMPLETE)
     if not repair:
         raise typer.Exit(EXIT_INCOMPLETE)
     settings = settings_from_options(

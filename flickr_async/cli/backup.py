@@ -111,9 +111,35 @@ LayoutOption = Annotated[
     typer.Option(
         "--layout",
         help=(
-            "albums: OUT/<album>/<id>.<ext>, photos in several albums hard-linked, the rest "
-            "in OUT/Unsorted/. flat: OUT/<id>.<ext>. Default: what this archive used last, "
-            "else albums."
+            "albums: OUT/<album>/<name>, photos in several albums linked (--links), the rest "
+            "in OUT/Unsorted/. flat: OUT/<name>. date: OUT/YYYY/MM/<name> by date taken "
+            "(else uploaded; OUT/undated/ without either), no album folders. Default: what "
+            "this archive uses, else albums; `reshape` changes it."
+        ),
+        show_default=False,
+    ),
+]
+NamesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--names",
+        help=(
+            "File name template; the extension is added. Fields: {id} (required, first or "
+            "last), {title}, {date_taken:%Y-%m-%d}, {date_upload:%Y-%m-%d}, {media}. E.g. "
+            "'{date_taken:%Y-%m-%d} {title} ({id})'. Default: what this archive uses, else "
+            "'{id}'; `reshape` changes it."
+        ),
+        show_default=False,
+    ),
+]
+LinksOption = Annotated[
+    str | None,
+    typer.Option(
+        "--links",
+        help=(
+            "How --layout albums makes a photo's copies in its other albums: hardlink (one "
+            "file on disk; a copy where the disk has no links), symlink (relative), copy. "
+            "Default: what this archive uses, else hardlink; `reshape` changes it."
         ),
         show_default=False,
     ),
@@ -204,6 +230,8 @@ def backup(
     out: OptionalOutArgument = None,
     concurrency: ConcurrencyOption = 8,
     layout_: LayoutOption = None,
+    names: NamesOption = None,
+    links: LinksOption = None,
     api_rate: ApiRateOption = 1.0,
     metadata: MetadataOption = None,
     exif: ExifOption = None,
@@ -252,6 +280,8 @@ def backup(
         "report_file": report,
         "max_api_calls": max_api_calls,
         "layout": layout_,
+        "names": names,
+        "links": links,
         "metadata": metadata,
         "exif": exif,
         "xmp": xmp,

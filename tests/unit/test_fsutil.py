@@ -19,6 +19,31 @@ def test_moving_onto_a_hard_link_of_the_same_file_leaves_one_name(tmp_path: Path
     assert not a.exists() and b.read_bytes() == b"photo"
 
 
+def test_moving_onto_a_symlinked_copy_of_the_same_file_replaces_the_link(tmp_path: Path) -> None:
+    a, b = tmp_path / "a" / "1.jpg", tmp_path / "b" / "1.jpg"
+    a.parent.mkdir()
+    a.write_bytes(b"photo")
+    place_link(a, b, Scratch(tmp_path / "tmp"), "symlink")
+    move_into_place(a, b)
+    assert not b.is_symlink() and b.read_bytes() == b"photo"
+
+
+@pytest.mark.parametrize("mode", ["hardlink", "symlink", "copy"])
+def test_place_link_turns_any_kind_of_copy_into_the_mode_asked(tmp_path: Path, mode: str) -> None:
+    scratch = Scratch(tmp_path / "tmp")
+    src, dest = tmp_path / "a" / "1.jpg", tmp_path / "b" / "1.jpg"
+    src.parent.mkdir()
+    src.write_bytes(b"photo")
+    for before in ("hardlink", "symlink", "copy"):
+        place_link(src, dest, scratch, before)
+        place_link(src, dest, scratch, mode)
+        assert dest.read_bytes() == b"photo"
+        assert dest.is_symlink() == (mode == "symlink")
+        assert os.path.samefile(src, dest) == (mode != "copy")
+    if mode == "symlink":
+        assert os.readlink(dest) == "../a/1.jpg"
+
+
 def test_a_case_only_rename_on_a_case_insensitive_disk_keeps_the_file(tmp_path: Path) -> None:
     # `Trip` is the same directory as `trip`, as on macOS or exFAT.
     (tmp_path / "trip").mkdir()

@@ -165,6 +165,20 @@ def test_without_hard_links_the_album_copy_is_a_copy(
     assert not any((tmp_path / "tmp").iterdir())
 
 
+def test_without_symlinks_the_album_copy_is_a_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_symlinks(src: Any, dst: Any) -> None:  # Windows without the privilege, exFAT
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "symlink", no_symlinks)
+    src, dest = tmp_path / "a" / "1.jpg", tmp_path / "b" / "1.jpg"
+    src.parent.mkdir()
+    src.write_bytes(b"photo")
+    place_link(src, dest, Scratch(tmp_path / "tmp"), mode="symlink")
+    assert dest.read_bytes() == b"photo" and not dest.is_symlink()
+
+
 def test_a_full_disk_is_not_mistaken_for_a_missing_capability(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -274,7 +275,7 @@ def test_no_config_file_in_the_default_place_is_no_config(tmp_path: Path) -> Non
         (
             'site = true\n[profiles.p]\nout = "/p"\nlayout = "flta"\n',
             "p",
-            "/c.toml:4: layout: must be 'albums' or 'flat'",
+            "/c.toml:4: layout: must be 'albums', 'flat' or 'date'",
         ),
         ("api_rate = 0\n", None, "/c.toml:1: api-rate: must be a positive number"),
     ],
@@ -290,3 +291,23 @@ def test_a_bad_value_from_the_file_names_its_file_line_and_key(
 def test_a_bad_flag_is_still_named_as_a_flag(config: Config) -> None:
     with pytest.raises(ConfigError, match=r"^--concurrency must be"):
         resolved(config, concurrency=0)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("layout", "tree", "--layout must be 'albums', 'flat' or 'date'"),
+        ("links", "junction", "--links must be 'hardlink', 'symlink' or 'copy'"),
+        ("names", "{title}", "must contain {id} exactly once"),
+    ],
+)
+def test_a_bad_shape_option_is_a_config_error(
+    tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build_settings({}, token_file=tmp_path / "none.json", **{option: value})
+
+
+def test_layout_names_and_links_default_to_todays_archive(tmp_path: Path) -> None:
+    settings = build_settings({}, token_file=tmp_path / "none.json")
+    assert (settings.layout, settings.names, settings.links) == ("albums", "{id}", "hardlink")

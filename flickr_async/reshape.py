@@ -1,0 +1,288 @@
+"""reshape(): move every archived file and its sidecars to another layout, names or link mode.
+
+Nothing is downloaded and Flickr is never asked: a file's new name comes from its JSON
+sidecar, its albums from the state. Every move is written to a journal in the state database
+before the first one is made, then each photo goes through two steps, each recorded when
+done: its file and sidecars are renamed into OUT/.flickr-async/reshape/ under its id (so no
+new name can ever land on a file that has not moved yet) and its old album copies removed;
+then, once every photo is staged, renamed to its new path and its album copies made in the
+new link mode. Renames are atomic, and each file is looked for at both ends, so a run
+killed at any point is finished by running `reshape` again; `backup` refuses until it is.
+The photos' paths and the remembered options change at the end, in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from flickr_async import account_files, layout, names
+from flickr_async.errors import ConfigError, StorageError
+from flickr_async.fsutil import (
+    Scratch,
+    move_into_place,
+    place_link,
+    read_json,
+    remove_quietly,
+    write_if_changed,
+)
+from flickr_async.runlock import RunLock
+from flickr_async.settings import DEFAULT_NAMES, validate_shape
+from flickr_async.sidecar import dumps
+from flickr_async.state import ReshapeMove, State, StoredPhoto
+from flickr_async.writer import link_beside, read_sidecar
+
+log = logging.getLogger(__name__)
+
+SHAPE_KEYS = ("layout", "names", "links")
+BESIDE = ("", ".json", ".xmp")  # the file, then its sidecars (an .xmp only where written)
+STAGING = "reshape"  # under OUT/.flickr-async/
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How an archive is laid out on disk: what `reshape` changes and `backup` keeps."""
+
+    layout: str = "albums"
+    names: str = DEFAULT_NAMES
+    links: str = "hardlink"
+
+    @classmethod
+    def of(cls, options: Mapping[str, Any]) -> Shape:
+        """From remembered options; an archive older than --names/--links used the defaults."""
+        return cls(
+            layout=str(options.get("layout") or "albums"),
+            names=str(options.get("names") or DEFAULT_NAMES),
+            links=str(options.get("links") or "hardlink"),
+        )
+
+    def validate(self) -> None:
+        validate_shape(self.layout, self.links, self.names)
+
+    def describe(self) -> str:
+        return f"--layout {self.layout} --names {self.names!r} --links {self.links}"
+
+    def as_options(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+    def differences(self, other: Shape) -> list[str]:
+        """`--option value` for each of `other`'s options that differs from this shape's."""
+        return [
+            f"--{key} {getattr(other, key)!r}"
+            for key in SHAPE_KEYS
+            if getattr(self, key) != getattr(other, key)
+        ]
+
+
+@dataclass
+class ReshapeReport:
+    target: Shape
+    photos: int = 0  # photos whose files moved (or whose album copies were remade)
+    unchanged: int = 0
+    resumed: bool = False
+
+
+def check_shape(state: State, wanted: Shape, out: Path) -> None:
+    """A backup never reshapes: ConfigError (one line) when the archive is mid-reshape or laid
+    out otherwise, naming the command that does it."""
+    if state.reshape_target() is not None:
+        raise ConfigError(
+            f"a reshape of {out} was interrupted: run `flickr-async reshape {out}` to finish it"
+        )
+    options = state.options()
+    if not options or not state.has_files():
+        return  # a new archive takes any shape
+    current = Shape.of(options)
+    if current != wanted:
+        change = " ".join(current.differences(wanted))
+        raise ConfigError(
+            f"{out} is laid out with {current.describe()}; a backup does not move files: run "
+            f"`flickr-async reshape {out} {change}` first"
+        )
+
+
+def reshape(
+    out: Path,
+    *,
+    layout_: str | None = None,
+    names_: str | None = None,
+    links: str | None = None,
+) -> ReshapeReport:
+    """Move the archive at `out` to the given shape (None: keep that part), or finish an
+    interrupted reshape. Holds the archive's run lock throughout."""
+    state_path = out / layout.STATE_DIR / "state.sqlite3"
+    if not state_path.is_file():
+        raise ConfigError(
+            f"{out} is not a flickr-async archive (no {layout.STATE_DIR}/state.sqlite3)"
+        )
+    with RunLock(out):
+        state = State(state_path)
+        try:
+            return _reshape(out, state, (layout_, names_, links))
+        finally:
+            state.close()
+
+
+def _reshape(
+    out: Path,
+    state: State,
+    given: tuple[str | None, str | None, str | None],
+) -> ReshapeReport:
+    options = state.options()
+    current = Shape.of(options)
+    pending = state.reshape_target()
+    asked = Shape(
+        *(g if g is not None else c for g, c in zip(given, _values(current), strict=True))
+    )
+    if pending is not None:
+        target = Shape.of(pending)
+        if any(g is not None for g in given) and asked != target:
+            raise ConfigError(
+                f"an interrupted reshape of {out} to {target.describe()} "
+                "is not finished: run `flickr-async reshape` without options to finish it first"
+            )
+        report = ReshapeReport(target, resumed=True)
+    else:
+        target = asked
+        target.validate()
+        report = ReshapeReport(target)
+        moves, report.unchanged = _plan(out, state, target)
+        state.begin_reshape(target.as_options(), moves)
+    base = out / layout.STATE_DIR
+    staging = base / STAGING
+    scratch = Scratch(base / "tmp")
+    scratch.clear()
+    for move in state.reshape_moves(0):
+        _stage(out, staging, move)
+        state.reshape_done(move.id, 1)
+    for move in state.reshape_moves(1):
+        _place(out, staging, move, target.links, scratch)
+        state.reshape_done(move.id, 2)
+        report.photos += 1
+    state.finish_reshape({**options, **target.as_options()})
+    with contextlib.suppress(OSError):
+        staging.rmdir()
+    _note_layout(out, target.layout, scratch)
+    return report
+
+
+def _values(shape: Shape) -> tuple[str, str, str]:
+    return shape.layout, shape.names, shape.links
+
+
+def _plan(out: Path, state: State, target: Shape) -> tuple[list[ReshapeMove], int]:
+    """Every photo's new paths, from its sidecar and its albums; the photos already there."""
+    template = names.parse(target.names)
+    folders = {a.id: a.folder for a in state.albums().values()}
+    current = Shape.of(state.options())
+    moves: list[ReshapeMove] = []
+    unchanged = 0
+    for row in state.iter_photos():
+        if row.path is None:
+            continue
+        move = _move_for(out, row, template, folders, target)
+        relink = bool(move.new_links) and current.links != target.links
+        if move.new_path == row.path and move.new_links == row.links and not relink:
+            unchanged += 1
+        else:
+            moves.append(move)
+    return moves, unchanged
+
+
+def _move_for(
+    out: Path,
+    row: StoredPhoto,
+    template: names.Template,
+    folders: Mapping[str, str],
+    target: Shape,
+) -> ReshapeMove:
+    assert row.path is not None
+    primary = out / row.path
+    doc = read_sidecar(primary)
+    if doc is None or not primary.is_file():
+        raise StorageError(
+            f"photo {row.id}: {row.path} or its sidecar is missing or unreadable; run "
+            f"`flickr-async verify {out} --repair` first"
+        )
+    fields = dataclasses.replace(names.NameFields.from_sidecar(doc), id=row.id)
+    ext = PurePosixPath(row.path).suffix[1:]
+    album_ids = [album_id for album_id, _ in row.albums]
+    new_path, new_links = names.photo_paths(
+        template,
+        fields,
+        ext,
+        album_ids,
+        folders,
+        target.layout,  # type: ignore[arg-type]
+    )
+    return ReshapeMove(row.id, row.path, row.links, str(new_path), tuple(map(str, new_links)))
+
+
+def _with(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _staged(staging: Path, move: ReshapeMove) -> Path:
+    return staging / f"{move.id}{PurePosixPath(move.old_path).suffix}"
+
+
+def _stage(out: Path, staging: Path, move: ReshapeMove) -> None:
+    """Step 1: the file and its sidecars to the staging folder; the old album copies gone."""
+    old = out / move.old_path
+    staged = _staged(staging, move)
+    for suffix in BESIDE:
+        src, dest = _with(old, suffix), _with(staged, suffix)
+        if src.is_file() or src.is_symlink():
+            move_into_place(src, dest)
+        elif suffix == "" and not dest.exists():
+            raise StorageError(f"photo {move.id}: {move.old_path} is gone; reshape cannot go on")
+    for link in move.old_links:
+        for suffix in BESIDE:
+            remove_quietly(_with(out / link, suffix), stop_at=out)
+    _prune(old.parent, out)
+
+
+def _place(out: Path, staging: Path, move: ReshapeMove, mode: str, scratch: Scratch) -> None:
+    """Step 2: from the staging folder to the new path, then the album copies."""
+    new = out / move.new_path
+    staged = _staged(staging, move)
+    beside: list[Path] = []
+    for suffix in BESIDE:
+        src, dest = _with(staged, suffix), _with(new, suffix)
+        if src.exists():
+            if dest.exists() or dest.is_symlink():
+                raise StorageError(f"{dest} is in the way of photo {move.id}; move it elsewhere")
+            move_into_place(src, dest)
+        elif suffix == "" and not dest.exists():
+            raise StorageError(f"photo {move.id}: its staged file is gone; reshape cannot go on")
+        if suffix and dest.exists():
+            beside.append(dest)
+    copies = [out / link for link in move.new_links]
+    for copy in copies:
+        place_link(new, copy, scratch, mode)
+    link_beside(new, beside, copies, scratch, mode)
+
+
+def _prune(folder: Path, stop_at: Path) -> None:
+    """Remove `folder` and its parents while they are empty (never `stop_at`)."""
+    while folder != stop_at and stop_at in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _note_layout(out: Path, shape: str, scratch: Scratch) -> None:
+    """account.json says which layout the archive has; a reshape changes it."""
+    path = out / account_files.ACCOUNT
+    doc = read_json(path)
+    archive = doc.get("archive") if doc else None
+    if doc is not None and isinstance(archive, dict) and archive.get("layout") != shape:
+        archive["layout"] = shape
+        write_if_changed(path, dumps(doc), scratch)
