@@ -309,6 +309,9 @@ class State:
                 yield _photo_from_row(row)
             last = rows[-1]["id"]
 
+    def photo_count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM photos")[0][0])
+
     def iter_briefs(self, batch: int = 5000) -> Iterator[PhotoBrief]:
         """Every row's PhotoBrief in id order, a batch at a time (read only)."""
         last = ""

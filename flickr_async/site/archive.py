@@ -27,6 +27,7 @@ from flickr_async.site.model import (
     summarize,
 )
 from flickr_async.site.prefetch import ordered
+from flickr_async.site.workers import Workers, in_threads
 from flickr_async.state import PhotoBrief, State
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ def _read_summary(path: str) -> tuple[Summary | None, str]:
         return None, str(exc)
 
 
+def read_summaries(jobs: list[tuple[int, str]]) -> list[tuple[Summary | None, str]]:
+    """In a worker: the summary (or the problem) of each (index, sidecar path)."""
+    return in_threads(lambda job: _read_summary(job[1]), jobs)
+
+
 def _from_row(row: PhotoBrief) -> Summary:
     """What the state alone says of an item without a readable sidecar."""
     return Summary(
@@ -67,14 +73,16 @@ def _from_row(row: PhotoBrief) -> Summary:
     )
 
 
-def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], int]:
+def load_items(
+    out: Path, state: State, cache: SiteCache, workers: Workers | None = None
+) -> tuple[list[Item], int]:
     """Every photo the state knows, with its summary: from the cache when its sidecar has not
     moved, else read from the sidecar (and cached). Returns (items, sidecars read).
 
     The state's rows and the cache's summaries are both walked in id order, side by side,
     and each sidecar's signature compared with the cache's; the sidecars that moved are then
-    read a few at a time (prefetch.ordered). Items keep their summaries without the search
-    text (only the cache holds it)."""
+    read a few at a time (prefetch.ordered), or by the worker processes when there are some.
+    Items keep their summaries without the search text (only the cache holds it)."""
     root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
     items: list[Item] = []
     stale: list[str] = []
@@ -116,7 +124,12 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
     cache.drop_summaries(stale)
     fresh: list[tuple[str, int, Summary]] = []
     read = 0
-    for (index, _), (read_back, problem) in ordered(lambda job: _read_summary(job[1]), to_read):
+    summaries = (
+        workers.map(read_summaries, to_read)
+        if workers is not None
+        else ordered(lambda job: _read_summary(job[1]), to_read)
+    )
+    for (index, _), (read_back, problem) in summaries:
         item = items[index]
         if read_back is None:
             log.warning("photo %s: sidecar unreadable (%s)", item.id, problem)

@@ -24,11 +24,9 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 
-from flickr_async import sidecar
 from flickr_async.site import paths
 from flickr_async.site.archive import load_account, load_items
 from flickr_async.site.cache import SiteCache, js_json
-from flickr_async.site.imagesize import BROWSER_IMAGES, image_size, read_file
 from flickr_async.site.model import (
     DELETED,
     MISSING,
@@ -56,8 +54,10 @@ from flickr_async.site.pages import (
     tag_page,
     tags_index,
 )
-from flickr_async.site.photopage import Context, Media, photo_page
+from flickr_async.site.photofiles import PhotoJob, make_photo_pages, read_photo, render
+from flickr_async.site.photopage import Context
 from flickr_async.site.prefetch import ordered
+from flickr_async.site.workers import Workers
 from flickr_async.state import State
 
 log = logging.getLogger(__name__)
@@ -97,28 +97,6 @@ def _months(stream: list[Item]) -> Iterator[tuple[str, list[Item]]]:
         yield month, run
 
 
-def media_for(root: str, item: Item, has_z: bool) -> Media:
-    """What the photo page shows, from the files on disk: the ≤ 640 px rendition when the
-    backup kept one, else the original itself (JPEG, PNG, GIF), else a placeholder."""
-    z = paths.thumb(item.id, "z") if has_z else None
-    width, height = image_size(f"{root}/{z}") or (None, None) if z else (None, None)
-    available = item.present and item.status == "done" and item.path is not None
-    full = item.path if available else None
-    if item.summary.media == "video":
-        if full:
-            return Media("video", src=full, width=width, height=height, poster=z, full=full)
-        if z:
-            return Media("image", src=z, width=width, height=height)
-        return Media("none")
-    if z:
-        return Media("image", src=z, width=width, height=height, full=full)
-    ext = full.rpartition(".")[2].lower() if full else ""
-    if full and ext in BROWSER_IMAGES:
-        width, height = image_size(f"{root}/{full}") or (None, None)
-        return Media("image", src=full, width=width, height=height, full=full, from_original=True)
-    return Media("none", full=full)
-
-
 def _js_data(name: str, value: object) -> str:
     """A data file scripts load with <script src> (file:// allows no fetch)."""
     return f"{name} = {js_json(value)};\n"
@@ -128,17 +106,22 @@ def build_site(out: Path, state: State) -> BuildReport:
     """Build or refresh OUT/index.html and OUT/.site/ from the archive (no network)."""
     started = time.monotonic()
     cache = SiteCache(out / paths.CACHE)
+    workers = None
     try:
+        # Forked now, while this process is small: worth it when many sidecars are new.
+        workers = Workers.start(state.photo_count() - cache.summary_count())
         writer = PageWriter(out, cache)
         try:
-            items, read = load_items(out, state, cache)
+            items, read = load_items(out, state, cache, workers)
             account = load_account(out, state)
-            _Renderer(out, account, writer, cache).run(items)
+            _Renderer(out, account, writer, cache, workers).run(items)
             writer.prune()
         finally:
             writer.close()
         cache.commit()
     finally:
+        if workers is not None:
+            workers.close()
         cache.close()
     return BuildReport(
         photos=len(items),
@@ -196,8 +179,16 @@ class Thumbs:
 class _Renderer:
     """Renders every page of the site through one PageWriter."""
 
-    def __init__(self, out: Path, account: Account, writer: PageWriter, cache: SiteCache) -> None:
+    def __init__(
+        self,
+        out: Path,
+        account: Account,
+        writer: PageWriter,
+        cache: SiteCache,
+        workers: Workers | None = None,
+    ) -> None:
         self.out = out
+        self.workers = workers
         self.root = os.fspath(out)
         self.account = account
         self.writer = writer
@@ -327,24 +318,22 @@ class _Renderer:
         return len(tags)
 
     def photo_pages(self, stream: list[Item]) -> None:
-        """One page per photo, rendered only when something it shows has moved; the files a
-        page is made from are read a few at a time, ahead of the rendering."""
-        for (item, prev, after, page, inputs), (doc, media) in ordered(
-            self.read_photo, self.stale_photos(stream)
-        ):
-            ctx = Context(
-                prev=prev or None,
-                next=after or None,
-                month=item.month,
-                month_page=item.month_page,
-                albums=tuple(item.albums or ()),
-            )
-            self.writer.write(page, photo_page(self.shell, item, doc, media, ctx), inputs)
+        """One page per photo, made only when something it shows has moved: by the worker
+        processes when there are some, else here, with the files a page is made from read a
+        few at a time ahead of the rendering."""
+        jobs = self.stale_photos(stream)
+        if self.workers is not None:
+            for job, (record, written) in self.workers.map(make_photo_pages, jobs):
+                self.writer.made(job.page, record, written)
+            return
+        for job, (doc, media) in ordered(read_photo, jobs):
+            self.writer.write(job.page, render(job, doc, media), job.inputs)
 
-    def stale_photos(self, stream: list[Item]) -> Iterator[tuple[Item, str, str, str, bytes]]:
-        """(item, previous id, next id, page, inputs) of each photo page to make again."""
+    def stale_photos(self, stream: list[Item]) -> Iterator[PhotoJob]:
+        """The photo pages to make again."""
         base = self.base
         last = len(stream) - 1
+        claim = self.workers is not None  # the page is made elsewhere: the writer is told
         for n, item in enumerate(stream):
             prev = stream[n - 1].id if n > 0 else ""
             after = stream[n + 1].id if n < last else ""
@@ -354,18 +343,17 @@ class _Renderer:
             )  # fmt: skip
             page = paths.photo_page(item.id)
             inputs = digest(base + item.key + about.encode())
-            if not self.writer.is_current(page, inputs):
-                yield item, prev, after, page, inputs
-
-    def read_photo(self, job: tuple[Item, str, str, str, bytes]) -> tuple[dict[str, object], Media]:
-        """What a photo page is made from on disk: its sidecar and its image's size (in a
-        reader thread)."""
-        item = job[0]
-        doc: dict[str, object] = {}
-        if item.sig and item.path:
-            with contextlib.suppress(OSError, ValueError):
-                doc = sidecar.loads(read_file(f"{self.root}/{item.path}.json"))
-        return doc, media_for(self.root, item, bool(item.thumbs & THUMB_Z))
+            if self.writer.is_current(page, inputs):
+                continue
+            ctx = Context(
+                prev=prev or None,
+                next=after or None,
+                month=item.month,
+                month_page=item.month_page,
+                albums=tuple(item.albums or ()),
+            )
+            known = self.writer.claim(page) if claim else None
+            yield PhotoJob(self.root, self.shell, item, ctx, page, inputs, known)
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
         """One data file of every title, description and tag (search.html reads it), newest

@@ -119,6 +119,9 @@ class SiteCache:
             last = rows[-1][0]
             yield from (_summary(row) for row in rows)
 
+    def summary_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
+
     def search_entries(self) -> Iterator[tuple[str, str]]:
         """(id, JSON [id, title, text, tags]) of every photo, newest id first."""
         yield from self._db.execute("SELECT id, entry FROM search ORDER BY id DESC")

@@ -108,14 +108,34 @@ class PageWriter:
             if known != record:
                 self._record(path, record)
             return
+        self.make_folder(path)
+        dest = f"{self._root}/{path}"
+        self._writing.append((self._pool.submit(put, dest, data), path, record))
+        self.written += 1
+        self._drain(self.IN_FLIGHT)
+
+    def make_folder(self, path: str) -> None:
+        """The folder `path` goes in, made if need be."""
         folder = path.rpartition("/")[0]
         if not self._listing(folder):  # a folder without files may not exist yet
             (self.out / folder).mkdir(parents=True, exist_ok=True)
             self._listings[folder] = {"?"}  # exists now; names written need not be known
-        dest = f"{self._root}/{path}"
-        self._writing.append((self._pool.submit(_put, dest, data), path, record))
-        self.written += 1
-        self._drain(self.IN_FLIGHT)
+
+    def claim(self, path: str) -> bytes | None:
+        """`path` is made by this build elsewhere (a worker process): the digest of the bytes
+        its file holds, when the last build recorded it and it is still there."""
+        known = self._known.pop(path, None)
+        self.make_folder(path)
+        return known[:DIGEST] if known is not None and self._exists(path) else None
+
+    def made(self, path: str, record: bytes, written: bool) -> None:
+        """A claimed page is on disk (`written`: its file was written) with this record."""
+        self.pages += 1
+        if written:
+            self.written += 1
+        else:
+            self.unchanged += 1
+        self._record(path, record)
 
     def _drain(self, keep: int) -> None:
         while len(self._writing) > keep:
@@ -148,7 +168,7 @@ class PageWriter:
         self._known.clear()
 
 
-def _put(dest: str, data: bytes) -> None:
+def put(dest: str, data: bytes) -> None:
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
         view = memoryview(data)

@@ -394,3 +394,41 @@ def test_a_cache_from_another_version_is_started_again(archive: Archive) -> None
     report = refresh(archive.out)
     assert report.sidecars_read == 4
     assert refresh(archive.out).written == 0
+
+
+def test_worker_processes_make_the_same_site_as_one_process(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from flickr_async.site import workers
+
+    archive.thumbs("101")
+    alone = tmp_path / "alone"
+    shutil.copytree(archive.out, alone)
+    monkeypatch.setattr(workers, "MIN_ITEMS", 0)  # forked workers even for four photos
+    forked: list[int] = []
+    close = workers.Workers.close
+
+    def counted(pool: workers.Workers) -> None:
+        forked.append(pool.processes)
+        close(pool)
+
+    monkeypatch.setattr(workers.Workers, "close", counted)
+    report = refresh(archive.out)
+    assert forked
+    monkeypatch.setattr(workers, "MIN_ITEMS", 10**9)
+    assert refresh(alone).written == report.written == report.pages
+    site = snapshot(archive.out)
+    assert {p.relative_to(archive.out): data for p, (_, data) in site.items()} == {
+        p.relative_to(alone): data for p, (_, data) in snapshot(alone).items()
+    }
+    monkeypatch.setattr(workers, "MIN_ITEMS", 0)
+    archive.touch_sidecar(archive.out / "Unsorted/104.jpg.json", title="Alone, renamed")
+    again = refresh(archive.out)  # one sidecar changed: its pages, by a worker, no more
+    assert again.sidecars_read == 1
+    assert rewritten(site, snapshot(archive.out), archive.out) == {
+        ".site/photo/04/104.html",
+        ".site/stream/2018-01.html",
+        ".site/data/search.js",
+    }
