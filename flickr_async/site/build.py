@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
@@ -229,16 +231,40 @@ class _Renderer:
         stream = sorted(items, key=lambda it: (it.sort_key, it.id), reverse=True)
         del items
         months = list(_months(stream))
-        self.stream_pages(months)
-        album_counts = self.albums(by_id)
-        tag_count = self.tags(stream)
-        self.photo_pages(stream)
-        self.search(stream, by_id)
-        self.others(by_id)
-        self.home(stream, months, album_counts, tag_count)
+        self.place(months, by_id)
+        # With worker processes, photo pages are made meanwhile: fed from a thread here.
+        photos = _PhotoFeed(self, stream) if self.workers is not None else None
+        try:
+            self.stream_pages(months)
+            album_counts = self.albums(by_id)
+            tag_count = self.tags(stream)
+            if photos is None:
+                self.photo_pages(stream)
+            self.search(stream, by_id)
+            self.others(by_id)
+            self.home(stream, months, album_counts, tag_count)
+            if photos is not None:
+                photos.finish()
+        finally:
+            if photos is not None:
+                photos.stop()
         assets = resources.files("flickr_async.site") / "static"
         for name in ASSET_FILES:
             self.writer.write(f"{paths.ASSETS}/{name}", (assets / name).read_bytes())
+
+    def place(self, months: list[tuple[str, list[Item]]], by_id: dict[str, Item]) -> None:
+        """Where each item shows: the page of its month, the albums (and their pages)."""
+        for _, run in months:
+            for number, chunk in enumerate(split(run), 1):
+                for item in chunk:
+                    item.month_page = number
+        for album in self.account.albums:
+            members = [by_id[pid] for pid in album.photo_ids if pid in by_id]
+            for number, chunk in enumerate(split(members), 1):
+                for item in chunk:
+                    if item.albums is None:
+                        item.albums = []
+                    item.albums.append((album.id, album.title, number))
 
     def stream_pages(self, months: list[tuple[str, list[Item]]]) -> None:
         """The photostream, a month (of up to PER_PAGE items a page) at a time."""
@@ -247,8 +273,6 @@ class _Renderer:
             newer = months[n - 1][0] if n > 0 else None
             older = months[n + 1][0] if n + 1 < len(months) else None
             for number, chunk in enumerate(chunks, 1):
-                for item in chunk:
-                    item.month_page = number
                 self.writer.page(
                     paths.month_page(month, number),
                     self.inputs(chunk, month, number, len(chunks), len(run), newer, older),
@@ -267,10 +291,6 @@ class _Renderer:
             about = (album.id, album.title, album.description, album.deleted,
                      repr(album.comments), owner)  # fmt: skip
             for number, chunk in enumerate(chunks, 1):
-                for item in chunk:
-                    if item.albums is None:
-                        item.albums = []
-                    item.albums.append((album.id, album.title, number))
                 self.writer.page(
                     paths.album_page(album.id, number),
                     self.inputs(chunk, about, number, len(chunks), len(members)),
@@ -321,20 +341,19 @@ class _Renderer:
         """One page per photo, made only when something it shows has moved: by the worker
         processes when there are some, else here, with the files a page is made from read a
         few at a time ahead of the rendering."""
-        jobs = self.stale_photos(stream)
-        if self.workers is not None:
-            for job, (record, written) in self.workers.map(make_photo_pages, jobs):
-                self.writer.made(job.page, record, written)
-            return
-        for job, (doc, media) in ordered(read_photo, jobs):
+        for job, (doc, media) in ordered(read_photo, self.stale_photos(stream)):
             self.writer.write(job.page, render(job, doc, media), job.inputs)
 
-    def stale_photos(self, stream: list[Item]) -> Iterator[PhotoJob]:
-        """The photo pages to make again."""
+    def stale_photos(
+        self, stream: list[Item], stop: threading.Event | None = None
+    ) -> Iterator[PhotoJob]:
+        """The photo pages to make again; with `stop`, for worker processes (from a thread of
+        their own: the writer is only asked what its files hold)."""
         base = self.base
         last = len(stream) - 1
-        claim = self.workers is not None  # the page is made elsewhere: the writer is told
         for n, item in enumerate(stream):
+            if stop is not None and stop.is_set():
+                return
             prev = stream[n - 1].id if n > 0 else ""
             after = stream[n + 1].id if n < last else ""
             about = "\x1f".join(
@@ -343,8 +362,14 @@ class _Renderer:
             )  # fmt: skip
             page = paths.photo_page(item.id)
             inputs = digest(base + item.key + about.encode())
-            if self.writer.is_current(page, inputs):
-                continue
+            if stop is None:
+                if self.writer.is_current(page, inputs):
+                    continue
+                known = None
+            else:
+                current, known = self.writer.claim(page, inputs)
+                if current:
+                    continue
             ctx = Context(
                 prev=prev or None,
                 next=after or None,
@@ -352,7 +377,6 @@ class _Renderer:
                 month_page=item.month_page,
                 albums=tuple(item.albums or ()),
             )
-            known = self.writer.claim(page) if claim else None
             yield PhotoJob(self.root, self.shell, item, ctx, page, inputs, known)
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
@@ -426,3 +450,43 @@ class _Renderer:
                 self.thumbs,
             ),
         )
+
+
+class _PhotoFeed:
+    """Photo pages made by the worker processes while the main thread renders the grids: a
+    thread feeds the workers and queues what they made; the main thread records it (the
+    cache is its own), at the end."""
+
+    def __init__(self, renderer: _Renderer, stream: list[Item]) -> None:
+        assert renderer.workers is not None
+        self.writer = renderer.writer
+        self.done: queue.SimpleQueue[tuple[str, bytes, bool] | None] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        jobs = renderer.stale_photos(stream, self._stop)
+        self._thread = threading.Thread(
+            target=self._feed, args=(renderer.workers, jobs), name="site-photos", daemon=True
+        )
+        self._thread.start()
+
+    def _feed(self, workers: Workers, jobs: Iterator[PhotoJob]) -> None:
+        try:
+            for job, (record, written) in workers.map(make_photo_pages, jobs):
+                self.done.put((job.page, record, written))
+        except BaseException as exc:  # raised in the main thread, by finish()
+            self.error = exc
+        finally:
+            self.done.put(None)
+
+    def finish(self) -> None:
+        """Record every page as it comes, until the last."""
+        while (made := self.done.get()) is not None:
+            self.writer.made(*made)
+        self._thread.join()
+        self.writer.settle_claims()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()

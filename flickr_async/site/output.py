@@ -47,6 +47,7 @@ class PageWriter:
         self.pages = self.written = self.unchanged = self.removed = 0
         self._pending: list[tuple[str, bytes]] = []
         self._listings: dict[str, set[str]] = {}
+        self._claimed_current = 0
         self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="site-writer")
         self._writing: deque[tuple[Future[None], str, bytes]] = deque()
 
@@ -121,12 +122,18 @@ class PageWriter:
             (self.out / folder).mkdir(parents=True, exist_ok=True)
             self._listings[folder] = {"?"}  # exists now; names written need not be known
 
-    def claim(self, path: str) -> bytes | None:
-        """`path` is made by this build elsewhere (a worker process): the digest of the bytes
-        its file holds, when the last build recorded it and it is still there."""
+    def claim(self, path: str, inputs: bytes) -> tuple[bool, bytes | None]:
+        """`path` is made by this build elsewhere (worker processes): (was it made from
+        `inputs`, the digest of the bytes its file holds when it is there). Safe from another
+        thread while this one writes other folders; `made` then records the page."""
         known = self._known.pop(path, None)
         self.make_folder(path)
-        return known[:DIGEST] if known is not None and self._exists(path) else None
+        if known is None or not self._exists(path):
+            return False, None
+        if known[DIGEST:] == inputs:
+            self._claimed_current += 1  # only the claiming thread counts here
+            return True, known[:DIGEST]
+        return False, known[:DIGEST]
 
     def made(self, path: str, record: bytes, written: bool) -> None:
         """A claimed page is on disk (`written`: its file was written) with this record."""
@@ -136,6 +143,12 @@ class PageWriter:
         else:
             self.unchanged += 1
         self._record(path, record)
+
+    def settle_claims(self) -> None:
+        """Count the claimed pages found current (once the claiming thread has ended)."""
+        self.pages += self._claimed_current
+        self.unchanged += self._claimed_current
+        self._claimed_current = 0
 
     def _drain(self, keep: int) -> None:
         while len(self._writing) > keep:
