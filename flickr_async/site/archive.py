@@ -74,10 +74,18 @@ def _from_row(row: PhotoBrief) -> Summary:
 
 
 def load_items(
-    out: Path, state: State, cache: SiteCache, workers: Workers | None = None
+    out: Path,
+    state: State,
+    cache: SiteCache,
+    workers: Workers | None = None,
+    since: int | None = None,
 ) -> tuple[list[Item], int]:
     """Every photo the state knows, with its summary: from the cache when its sidecar has not
-    moved, else read from the sidecar (and cached). Returns (items, sidecars read).
+    changed, else read from the sidecar (and cached). Returns (items, sidecars read).
+
+    What changed: with `since` (the state's change number the last build saw), the rows
+    changed after it; the other rows' sidecars are not even looked at. Without it (no
+    earlier build, `site --full`), every sidecar whose (mtime, size) moved.
 
     The state's rows and the cache's summaries are both walked in id order, side by side,
     and each sidecar's signature compared with the cache's; the sidecars that moved are then
@@ -99,8 +107,11 @@ def load_items(
         if not paths.is_safe_id(row.id):
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
             continue
-        sig = _stat_sig(f"{root}/{row.path}.json") if row.path else 0
-        if sig and hit is not None and hit[1] == sig:
+        if since is not None and hit is not None and row.changed <= since:
+            sig, summary = hit[1], hit[2]  # unchanged since the last build: no stat
+        elif (sig := _stat_sig(f"{root}/{row.path}.json") if row.path else 0) and (
+            hit is not None and hit[1] == sig and since is None
+        ):
             summary = hit[2]
         else:
             if hit is not None:

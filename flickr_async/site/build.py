@@ -104,22 +104,29 @@ def _js_data(name: str, value: object) -> str:
     return f"{name} = {js_json(value)};\n"
 
 
-def build_site(out: Path, state: State) -> BuildReport:
-    """Build or refresh OUT/index.html and OUT/.site/ from the archive (no network)."""
+def build_site(out: Path, state: State, *, full: bool = False) -> BuildReport:
+    """Build or refresh OUT/index.html and OUT/.site/ from the archive (no network).
+
+    A refresh looks only at the photos the state says changed since the last build; `full`
+    (or a cache that has not seen this state) checks every sidecar on disk."""
     started = time.monotonic()
     cache = SiteCache(out / paths.CACHE)
     workers = None
     try:
+        seq, forgotten = state.change_seq()
+        seen = None if full else cache.state_seq()
+        since = seen if seen is not None and forgotten <= seen <= seq else None
         # Forked now, while this process is small: worth it when many sidecars are new.
         workers = Workers.start(state.photo_count() - cache.summary_count())
         writer = PageWriter(out, cache)
         try:
-            items, read = load_items(out, state, cache, workers)
+            items, read = load_items(out, state, cache, workers, since)
             account = load_account(out, state)
             _Renderer(out, account, writer, cache, workers).run(items)
             writer.prune()
         finally:
             writer.close()
+        cache.set_state_seq(seq)
         cache.commit()
     finally:
         if workers is not None:

@@ -101,6 +101,14 @@ class SiteCache:
             self._db.execute("COMMIT")
         self._db.close()
 
+    def state_seq(self) -> int | None:
+        """The archive's change number (State.change_seq) the last build saw in full."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'state_seq'").fetchone()
+        return int(row[0]) if row else None
+
+    def set_state_seq(self, seq: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES('state_seq', ?)", (str(seq),))
+
     # --- sidecar summaries ---------------------------------------------------------------
 
     def summaries(self, *, batch: int = 5000) -> Iterator[tuple[str, int, Summary]]:
