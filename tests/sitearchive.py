@@ -137,6 +137,14 @@ class Archive:
             (folder / f"{photo_id}_q.jpg").write_bytes(jpeg(150, 150))
         if z:
             (folder / f"{photo_id}_z.jpg").write_bytes(jpeg(*z))
+        state = State.open(self.out)  # recorded as the backup records a fetched thumbnail
+        try:
+            for size in "q" * q + "z" * bool(z):
+                url = f"https://live.staticflickr.com/{photo_id}_{size}.jpg"
+                state.want_thumbnails([(photo_id, size, url)])
+                state.record_thumbnail(photo_id, size, url, 1)
+        finally:
+            state.close()
 
     def write_json(self, name: str, doc: dict[str, Any]) -> None:
         (self.out / name).write_text(json.dumps(doc, ensure_ascii=False), "utf-8")

@@ -15,6 +15,7 @@ from flickr_async.site import paths
 from flickr_async.site.cache import SiteCache
 from flickr_async.site.imagesize import read_file
 from flickr_async.site.model import (
+    PRESENT,
     Account,
     AlbumEntry,
     Item,
@@ -107,8 +108,9 @@ def load_items(
         if not paths.is_safe_id(row.id):
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
             continue
+        files = -1
         if since is not None and hit is not None and row.changed <= since:
-            sig, summary = hit[1], hit[2]  # unchanged since the last build: no stat
+            sig, summary, files = hit[1], hit[2], hit[3]  # unchanged since: no stat
         elif (sig := _stat_sig(f"{root}/{row.path}.json") if row.path else 0) and (
             hit is not None and hit[1] == sig and since is None
         ):
@@ -126,6 +128,7 @@ def load_items(
             status=_WORDS.get(row.status, row.status),
             error=row.error or "",
             path=row.path,
+            cached_files=files,
         )
         item.sort_key = summary.sort_key
         items.append(item)
@@ -154,16 +157,21 @@ def load_items(
             cache.put_summaries(fresh)
             fresh.clear()
     cache.put_summaries(fresh)
-    mark_present(out, items)
+    mark_present(out, items, every=since is None)
     return items, read
 
 
-def mark_present(out: Path, items: list[Item]) -> None:
+def mark_present(out: Path, items: list[Item], *, every: bool = True) -> None:
     """Is each item's file on disk? One directory listing per folder (no stat per file),
-    held only while its folder's items are checked."""
+    held only while its folder's items are checked. Not `every`: what the last build saw,
+    for the items whose rows did not change since (a stat for the others)."""
     by_folder: defaultdict[str, list[Item]] = defaultdict(list)
     for item in items:
-        if item.path:
+        if not every and item.cached_files >= 0:
+            item.present = bool(item.cached_files & PRESENT)
+        elif not every:
+            item.present = bool(item.path) and os.path.exists(f"{out}/{item.path}")
+        elif item.path:
             by_folder[item.path.rpartition("/")[0]].append(item)
         else:
             item.present = False

@@ -122,10 +122,11 @@ def build_site(out: Path, state: State, *, full: bool = False) -> BuildReport:
         try:
             items, read = load_items(out, state, cache, workers, since)
             account = load_account(out, state)
-            _Renderer(out, account, writer, cache, workers).run(items)
+            _Renderer(out, account, writer, cache, workers).run(items, scan=since is None)
             writer.prune()
         finally:
             writer.close()
+        cache.put_files((it.files, it.id) for it in items if it.files != it.cached_files)
         cache.set_state_seq(seq)
         cache.commit()
     finally:
@@ -173,6 +174,22 @@ class Thumbs:
                     item.thumbs |= bit
                 elif name[:-6] in other_ids:
                     others.add(name)
+        return cls(by_id, others)
+
+    @classmethod
+    def known(cls, folder: Path, by_id: dict[str, Item], other_ids: set[str]) -> Thumbs:
+        """As `scan`, from what the last build saw for the items whose rows did not change
+        (a stat for the others, and for the ids that are not items)."""
+        others: set[str] = set()
+        for item in by_id.values():
+            if item.cached_files >= 0:
+                item.thumbs = item.cached_files & (THUMB_Q | THUMB_Z)
+            else:
+                for size, bit in (("q", THUMB_Q), ("z", THUMB_Z)):
+                    if os.path.exists(folder / f"{item.id}_{size}.jpg"):
+                        item.thumbs |= bit
+        for other in other_ids:
+            others.update(n for n in (f"{other}_q.jpg", f"{other}_z.jpg") if (folder / n).exists())
         return cls(by_id, others)
 
     def __contains__(self, name: object) -> bool:
@@ -229,10 +246,12 @@ class _Renderer:
         head = self.base + repr(params).encode()
         return digest(head + b"".join(item.key for item in chunk))
 
-    def run(self, items: list[Item]) -> None:
+    def run(self, items: list[Item], *, scan: bool = True) -> None:
+        """Every page; `scan`: list the thumbnails on disk, else trust what the last build
+        saw for the items that did not change."""
         by_id = {item.id: item for item in items}
-        faves = {f.id for f in self.account.favorites or ()}
-        self.thumbs = Thumbs.scan(self.out / paths.THUMBS, by_id, faves)
+        faves = {f.id for f in self.account.favorites or ()} - by_id.keys()
+        self.thumbs = (Thumbs.scan if scan else Thumbs.known)(self.out / paths.THUMBS, by_id, faves)
         for item in items:
             item.key = self.key(item)
         stream = sorted(items, key=lambda it: (it.sort_key, it.id), reverse=True)

@@ -477,3 +477,15 @@ def test_without_its_cache_the_site_is_built_in_full_again(archive: Archive) -> 
     assert report.sidecars_read == 4
     assert "By hand" in read(page_of(archive.out, "104"))
     assert refresh(archive.out).written == 0
+
+
+def test_a_refresh_trusts_what_the_last_build_saw_of_unchanged_photos_files(
+    archive: Archive,
+) -> None:
+    refresh(archive.out)
+    (archive.out / "Unsorted/104.jpg").unlink()  # by hand, behind the state's back
+    assert "missing" not in read(archive.out / ".site/stream/2018-01.html")
+    refresh(archive.out)
+    assert "missing" not in read(archive.out / ".site/stream/2018-01.html")
+    refresh(archive.out, full=True)  # every file looked at
+    assert "missing" in read(archive.out / ".site/stream/2018-01.html")
