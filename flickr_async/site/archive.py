@@ -105,7 +105,7 @@ def load_items(
         hit = None
         if ahead is not None and ahead[0] == row.id:
             hit, ahead = ahead, next(cached, None)
-        if not paths.is_safe_id(row.id):
+        if hit is None and not paths.is_safe_id(row.id):  # the cache holds only safe ids
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
             continue
         files = -1

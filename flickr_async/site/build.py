@@ -215,6 +215,7 @@ class _Renderer:
     ) -> None:
         self.out = out
         self.workers = workers
+        self.feed: _PhotoFeed | None = None
         self.root = os.fspath(out)
         self.account = account
         self.writer = writer
@@ -229,17 +230,8 @@ class _Renderer:
 
     def key(self, item: Item) -> bytes:
         """Changes whenever what a grid or the search shows of `item` does."""
-        pid = item.id
-        return digest(
-            "\x1f".join(
-                (
-                    pid,
-                    str(item.sig) if item.sig else repr(item.summary),
-                    str(item.flags),
-                    str(item.thumbs),
-                )
-            ).encode()
-        )
+        told = item.sig or repr(item.summary)
+        return digest(f"{item.id}\x1f{told}\x1f{item.flags}\x1f{item.thumbs}".encode())
 
     def inputs(self, chunk: Sequence[Item], *params: object) -> bytes:
         """A grid page's inputs: its items and what else it shows."""
@@ -259,7 +251,7 @@ class _Renderer:
         months = list(_months(stream))
         self.place(months, by_id)
         # With worker processes, photo pages are made meanwhile: fed from a thread here.
-        photos = _PhotoFeed(self, stream) if self.workers is not None else None
+        photos = self.feed = _PhotoFeed(self, stream) if self.workers is not None else None
         try:
             self.stream_pages(months)
             album_counts = self.albums(by_id)
@@ -278,6 +270,11 @@ class _Renderer:
         for name in ASSET_FILES:
             self.writer.write(f"{paths.ASSETS}/{name}", (assets / name).read_bytes())
 
+    def pump(self) -> None:
+        """Record the photo pages the workers made meanwhile (they are not held)."""
+        if self.feed is not None:
+            self.feed.record()
+
     def place(self, months: list[tuple[str, list[Item]]], by_id: dict[str, Item]) -> None:
         """Where each item shows: the page of its month, the albums (and their pages)."""
         for _, run in months:
@@ -295,6 +292,7 @@ class _Renderer:
     def stream_pages(self, months: list[tuple[str, list[Item]]]) -> None:
         """The photostream, a month (of up to PER_PAGE items a page) at a time."""
         for n, (month, run) in enumerate(months):
+            self.pump()
             chunks = split(run)
             newer = months[n - 1][0] if n > 0 else None
             older = months[n + 1][0] if n + 1 < len(months) else None
@@ -311,6 +309,7 @@ class _Renderer:
         counts: list[tuple[AlbumEntry, int]] = []
         owner = self.account.profile.flickr_path
         for album in self.account.albums:
+            self.pump()
             members = [by_id[pid] for pid in album.photo_ids if pid in by_id]
             counts.append((album, len(members)))
             chunks = split(members)
@@ -348,6 +347,7 @@ class _Renderer:
                     tags[key] = (tag, [])
                 tags[key][1].append(item)
         for key, (name, tagged) in tags.items():
+            self.pump()
             chunks = split(tagged)
             for number, chunk in enumerate(chunks, 1):
                 self.writer.page(
@@ -382,10 +382,11 @@ class _Renderer:
                 return
             prev = stream[n - 1].id if n > 0 else ""
             after = stream[n + 1].id if n < last else ""
-            about = "\x1f".join(
-                (item.status, item.error, item.path or "", prev, after, item.month,
-                 str(item.month_page), repr(item.albums) if item.albums else "")
-            )  # fmt: skip
+            albums = repr(item.albums) if item.albums else ""
+            about = (
+                f"{item.status}\x1f{item.error}\x1f{item.path or ''}\x1f{prev}\x1f{after}"
+                f"\x1f{item.month}\x1f{item.month_page}\x1f{albums}"
+            )
             page = paths.photo_page(item.id)
             inputs = digest(base + item.key + about.encode())
             if stop is None:
@@ -410,10 +411,11 @@ class _Renderer:
         upload first: [id, title, text, tags, month, flags]. The entries come from the cache
         (descriptions are not held in memory); month and flags are added here."""
 
-        def chunks() -> Iterator[bytes]:
-            yield b"window.FA_SEARCH = ["
-            first = True
+        def chunks() -> Iterator[str]:
+            yield "window.FA_SEARCH = ["
             labels: dict[str, str] = {}
+            lines: list[str] = []  # joined and encoded a few thousand at a time
+            separator = ""
             for photo_id, entry in self.cache.search_entries():
                 item = by_id.get(photo_id)
                 if item is None:
@@ -422,10 +424,14 @@ class _Renderer:
                 if label is None:
                     label = labels[item.month] = js_json(month_label(item.month))
                 flags = item.flags | (16 if item.thumbs & THUMB_Q else 0)
-                tail = f",{label},{flags}]"
-                yield ((b"" if first else b",\n") + entry[:-1].encode() + tail.encode())
-                first = False
-            yield b"];\n"
+                lines.append(f"{entry[:-1]},{label},{flags}]")
+                if len(lines) >= 5000:
+                    yield separator + ",\n".join(lines)
+                    separator = ",\n"
+                    lines.clear()
+            if lines:
+                yield separator + ",\n".join(lines)
+            yield "];\n"
 
         self.writer.page_chunks(paths.SEARCH_DATA, self.inputs(stream), chunks)
         self.writer.write(paths.SEARCH, search_page(self.shell))
@@ -488,6 +494,7 @@ class _PhotoFeed:
         self.writer = renderer.writer
         self.done: queue.SimpleQueue[tuple[str, bytes, bool] | None] = queue.SimpleQueue()
         self.error: BaseException | None = None
+        self._ended = False
         self._stop = threading.Event()
         jobs = renderer.stale_photos(stream, self._stop)
         self._thread = threading.Thread(
@@ -504,10 +511,25 @@ class _PhotoFeed:
         finally:
             self.done.put(None)
 
+    def record(self) -> None:
+        """Record the pages made so far."""
+        while not self._ended:
+            try:
+                made = self.done.get_nowait()
+            except queue.Empty:
+                return
+            self._take(made)
+
+    def _take(self, made: tuple[str, bytes, bool] | None) -> None:
+        if made is None:
+            self._ended = True
+        else:
+            self.writer.made(*made)
+
     def finish(self) -> None:
         """Record every page as it comes, until the last."""
-        while (made := self.done.get()) is not None:
-            self.writer.made(*made)
+        while not self._ended:
+            self._take(self.done.get())
         self._thread.join()
         self.writer.settle_claims()
         if self.error is not None:
