@@ -3,12 +3,16 @@
 The work is shaped by the largest archives (100,000 photos: a full build in about a minute
 within 200 MiB, a refresh after a small sync in seconds):
 
-- a sidecar is parsed only when its (mtime, size) moved since the cache saw it; the other
-  photos come from the cache's summaries, joined to the state's rows in id order;
+- a sidecar is parsed only when the state gave its photo a change number above the one the
+  last build saw (State.change_seq; `full`, or no earlier build: when its (mtime, size)
+  moved); the other photos come from the cache's summaries, and what it saw of their
+  files, joined to the state's rows in id order;
 - every photo gets a key, the digest of all a grid or the search shows of it; a grid page's
   inputs are its items' keys and a photo page's its key, neighbours and albums, so a refresh
   renders only the pages whose inputs moved, and writes only those whose bytes changed;
 - pages are written as they are made (never all held), by a few writer threads;
+- when many sidecars are new (a full build), forked worker processes parse them and make
+  the photo pages while the main process renders the grids (workers.py);
 - pages of things gone (a forgotten photo, a tag nobody uses any more) are removed.
 """
 
