@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from flickr_async.errors import LockHeldError, StorageError
 from flickr_async.layout import STATE_DIR
@@ -175,10 +175,10 @@ class StoredThumb:
     bytes: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class PhotoBrief:
+class PhotoBrief(NamedTuple):
     """The few columns of a `photos` row that a reader of the whole archive needs (the
-    offline site): cheaper than StoredPhoto at 100,000 rows."""
+    offline site): cheaper than StoredPhoto at 100,000 rows (a named tuple: a quarter of a
+    frozen dataclass's cost to make)."""
 
     id: str
     status: str

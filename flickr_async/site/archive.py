@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 
 from flickr_async import account_files, sidecar
@@ -150,7 +149,7 @@ def load_items(
             item.sig = 0
             continue
         fresh.append((item.id, item.sig, read_back))
-        item.summary = replace(read_back, text="")
+        item.summary = read_back._replace(text="")
         item.sort_key = read_back.sort_key
         read += 1
         if len(fresh) >= _BATCH:
