@@ -295,7 +295,7 @@ def run(quick: bool) -> Section:
         rewritten, _ = _figures(again.stdout.read_text("utf-8"))
         section.add(
             "second build, nothing changed",
-            f"{seconds(again.wall)}; {rewritten} files written",
+            f"{seconds(again.wall)} (CPU {again.cpu:.1f} s); {rewritten} files written",
             "0 files written",
             rewritten == 0,
         )
@@ -306,7 +306,7 @@ def run(quick: bool) -> Section:
         rewritten, _ = _figures(refresh.stdout.read_text("utf-8"))
         section.add(
             f"refresh after a sync changed {CHANGED} photos: wall",
-            f"{seconds(refresh.wall)} ({refresh.maxrss_mib:.0f} MiB)",
+            f"{seconds(refresh.wall)} (CPU {refresh.cpu:.1f} s, {refresh.maxrss_mib:.0f} MiB)",
             f"≤ {TARGET_REFRESH_S:.0f} s",
             refresh.wall <= TARGET_REFRESH_S,
         )
