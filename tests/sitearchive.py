@@ -137,12 +137,31 @@ class Archive:
             (folder / f"{photo_id}_q.jpg").write_bytes(jpeg(150, 150))
         if z:
             (folder / f"{photo_id}_z.jpg").write_bytes(jpeg(*z))
+        state = State.open(self.out)  # recorded as the backup records a fetched thumbnail
+        try:
+            for size in "q" * q + "z" * bool(z):
+                url = f"https://live.staticflickr.com/{photo_id}_{size}.jpg"
+                state.want_thumbnails([(photo_id, size, url)])
+                state.record_thumbnail(photo_id, size, url, 1)
+        finally:
+            state.close()
 
     def write_json(self, name: str, doc: dict[str, Any]) -> None:
         (self.out / name).write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
 
     def touch_sidecar(self, side: Path, **fields: Any) -> None:
-        """Change a sidecar as a sync would (its mtime moves even within one clock tick)."""
+        """Change a sidecar as a sync would: the file, then the state (as the deep pass
+        does), which gives the photo a new change number."""
+        self.edit_sidecar(side, **fields)
+        state = State.open(self.out)
+        try:
+            state.record_deep(json.loads(side.read_text("utf-8"))["id"], re_embed=False)
+        finally:
+            state.close()
+
+    def edit_sidecar(self, side: Path, **fields: Any) -> None:
+        """Change a sidecar by hand, behind the state's back (its mtime moves even within one
+        clock tick): only `site --full` notices."""
         doc = json.loads(side.read_text("utf-8"))
         doc.update(fields)
         side.write_bytes(sidecar.dumps(doc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -13,15 +14,31 @@ from flickr_async.cli.backup import OutArgument, QuietOption
 log = logging.getLogger(__name__)
 
 
+FullOption = Annotated[
+    bool,
+    typer.Option(
+        "--full",
+        help="Check every sidecar on disk, not only the photos the archive's state says "
+        "changed since the last build (after editing sidecars by hand).",
+    ),
+]
+
+
 @app.command()
-def site(out: OutArgument, quiet: QuietOption = False, verbose: VerboseOption = False) -> None:
+def site(
+    out: OutArgument,
+    full: FullOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
     """Build the archive's website: OUT/index.html opens in any browser, offline, from disk.
 
     Albums, collections, the photostream by month, a page per photo and video (notes,
     comments, tags, place, licence), tags, search, favourites and galleries; everything but
     index.html lives in OUT/.site/. Only what changed since the last build is rewritten, and
-    nothing is asked from Flickr. `backup` does this at the end of every run unless
-    --no-site.
+    nothing is asked from Flickr: a refresh reads only the photos the archive's state says
+    changed since the last build (--full checks every sidecar). `backup` does this at the end
+    of every run unless --no-site.
 
     Exit status: 0 built, 1 the site could not be written, 2 OUT is not an archive, 4 a
     backup is running on OUT.
@@ -29,7 +46,7 @@ def site(out: OutArgument, quiet: QuietOption = False, verbose: VerboseOption = 
     from flickr_async.site import refresh  # the site's modules load only when used
 
     configure_logging(verbose, quiet)
-    report = refresh(out)
+    report = refresh(out, full=full)
     if not quiet:
         typer.echo(
             f"site: {report.photos:,} items; {report.written:,} files written, "

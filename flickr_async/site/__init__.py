@@ -24,16 +24,17 @@ from flickr_async.state import State
 __all__ = ["BuildReport", "build_site", "refresh"]
 
 
-def refresh(out: Path) -> BuildReport:
+def refresh(out: Path, *, full: bool = False) -> BuildReport:
     """Build or refresh OUT's site under the archive's run lock (a backup running meanwhile
-    would change sidecars under our feet: LockHeldError, exit 4)."""
+    would change sidecars under our feet: LockHeldError, exit 4); `full`: check every
+    sidecar, not only those the state says changed."""
     state_path = out / STATE_DIR / "state.sqlite3"
     if not state_path.is_file():
         raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")
     with RunLock(out):
         state = State(state_path)
         try:
-            return build_site(out, state)
+            return build_site(out, state, full=full)
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
             raise StorageError(f"cannot write the site:{where} {exc.strerror or exc}") from exc

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 
 from flickr_async import account_files, sidecar
@@ -15,6 +14,7 @@ from flickr_async.site import paths
 from flickr_async.site.cache import SiteCache
 from flickr_async.site.imagesize import read_file
 from flickr_async.site.model import (
+    PRESENT,
     Account,
     AlbumEntry,
     Item,
@@ -27,6 +27,7 @@ from flickr_async.site.model import (
     summarize,
 )
 from flickr_async.site.prefetch import ordered
+from flickr_async.site.workers import Workers, in_threads
 from flickr_async.state import PhotoBrief, State
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ def _read_summary(path: str) -> tuple[Summary | None, str]:
         return None, str(exc)
 
 
+def read_summaries(jobs: list[tuple[int, str]]) -> list[tuple[Summary | None, str]]:
+    """In a worker: the summary (or the problem) of each (index, sidecar path)."""
+    return in_threads(lambda job: _read_summary(job[1]), jobs)
+
+
 def _from_row(row: PhotoBrief) -> Summary:
     """What the state alone says of an item without a readable sidecar."""
     return Summary(
@@ -67,14 +73,24 @@ def _from_row(row: PhotoBrief) -> Summary:
     )
 
 
-def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], int]:
+def load_items(
+    out: Path,
+    state: State,
+    cache: SiteCache,
+    workers: Workers | None = None,
+    since: int | None = None,
+) -> tuple[list[Item], int]:
     """Every photo the state knows, with its summary: from the cache when its sidecar has not
-    moved, else read from the sidecar (and cached). Returns (items, sidecars read).
+    changed, else read from the sidecar (and cached). Returns (items, sidecars read).
+
+    What changed: with `since` (the state's change number the last build saw), the rows
+    changed after it; the other rows' sidecars are not even looked at. Without it (no
+    earlier build, `site --full`), every sidecar whose (mtime, size) moved.
 
     The state's rows and the cache's summaries are both walked in id order, side by side,
     and each sidecar's signature compared with the cache's; the sidecars that moved are then
-    read a few at a time (prefetch.ordered). Items keep their summaries without the search
-    text (only the cache holds it)."""
+    read a few at a time (prefetch.ordered), or by the worker processes when there are some.
+    Items keep their summaries without the search text (only the cache holds it)."""
     root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
     items: list[Item] = []
     stale: list[str] = []
@@ -88,11 +104,15 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
         hit = None
         if ahead is not None and ahead[0] == row.id:
             hit, ahead = ahead, next(cached, None)
-        if not paths.is_safe_id(row.id):
+        if hit is None and not paths.is_safe_id(row.id):  # the cache holds only safe ids
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
             continue
-        sig = _stat_sig(f"{root}/{row.path}.json") if row.path else 0
-        if sig and hit is not None and hit[1] == sig:
+        files = -1
+        if since is not None and hit is not None and row.changed <= since:
+            sig, summary, files = hit[1], hit[2], hit[3]  # unchanged since: no stat
+        elif (sig := _stat_sig(f"{root}/{row.path}.json") if row.path else 0) and (
+            hit is not None and hit[1] == sig and since is None
+        ):
             summary = hit[2]
         else:
             if hit is not None:
@@ -107,6 +127,7 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
             status=_WORDS.get(row.status, row.status),
             error=row.error or "",
             path=row.path,
+            cached_files=files,
         )
         item.sort_key = summary.sort_key
         items.append(item)
@@ -116,30 +137,40 @@ def load_items(out: Path, state: State, cache: SiteCache) -> tuple[list[Item], i
     cache.drop_summaries(stale)
     fresh: list[tuple[str, int, Summary]] = []
     read = 0
-    for (index, _), (read_back, problem) in ordered(lambda job: _read_summary(job[1]), to_read):
+    summaries = (
+        workers.map(read_summaries, to_read)
+        if workers is not None
+        else ordered(lambda job: _read_summary(job[1]), to_read)
+    )
+    for (index, _), (read_back, problem) in summaries:
         item = items[index]
         if read_back is None:
             log.warning("photo %s: sidecar unreadable (%s)", item.id, problem)
             item.sig = 0
             continue
         fresh.append((item.id, item.sig, read_back))
-        item.summary = replace(read_back, text="")
+        item.summary = read_back._replace(text="")
         item.sort_key = read_back.sort_key
         read += 1
         if len(fresh) >= _BATCH:
             cache.put_summaries(fresh)
             fresh.clear()
     cache.put_summaries(fresh)
-    mark_present(out, items)
+    mark_present(out, items, every=since is None)
     return items, read
 
 
-def mark_present(out: Path, items: list[Item]) -> None:
+def mark_present(out: Path, items: list[Item], *, every: bool = True) -> None:
     """Is each item's file on disk? One directory listing per folder (no stat per file),
-    held only while its folder's items are checked."""
+    held only while its folder's items are checked. Not `every`: what the last build saw,
+    for the items whose rows did not change since (a stat for the others)."""
     by_folder: defaultdict[str, list[Item]] = defaultdict(list)
     for item in items:
-        if item.path:
+        if not every and item.cached_files >= 0:
+            item.present = bool(item.cached_files & PRESENT)
+        elif not every:
+            item.present = bool(item.path) and os.path.exists(f"{out}/{item.path}")
+        elif item.path:
             by_folder[item.path.rpartition("/")[0]].append(item)
         else:
             item.present = False

@@ -3,20 +3,27 @@
 The work is shaped by the largest archives (100,000 photos: a full build in about a minute
 within 200 MiB, a refresh after a small sync in seconds):
 
-- a sidecar is parsed only when its (mtime, size) moved since the cache saw it; the other
-  photos come from the cache's summaries, joined to the state's rows in id order;
+- a sidecar is parsed only when the state gave its photo a change number above the one the
+  last build saw (State.change_seq; `full`, or no earlier build: when its (mtime, size)
+  moved); the other photos come from the cache's summaries, and what it saw of their
+  files, joined to the state's rows in id order;
 - every photo gets a key, the digest of all a grid or the search shows of it; a grid page's
   inputs are its items' keys and a photo page's its key, neighbours and albums, so a refresh
   renders only the pages whose inputs moved, and writes only those whose bytes changed;
 - pages are written as they are made (never all held), by a few writer threads;
+- when many sidecars are new (a full build), forked worker processes parse them and make
+  the photo pages while the main process renders the grids (workers.py);
 - pages of things gone (a forgotten photo, a tag nobody uses any more) are removed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
@@ -24,11 +31,9 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 
-from flickr_async import sidecar
 from flickr_async.site import paths
 from flickr_async.site.archive import load_account, load_items
 from flickr_async.site.cache import SiteCache, js_json
-from flickr_async.site.imagesize import BROWSER_IMAGES, image_size, read_file
 from flickr_async.site.model import (
     DELETED,
     MISSING,
@@ -56,8 +61,10 @@ from flickr_async.site.pages import (
     tag_page,
     tags_index,
 )
-from flickr_async.site.photopage import Context, Media, photo_page
+from flickr_async.site.photofiles import PhotoJob, make_photo_pages, read_photo, render
+from flickr_async.site.photopage import Context
 from flickr_async.site.prefetch import ordered
+from flickr_async.site.workers import Workers
 from flickr_async.state import State
 
 log = logging.getLogger(__name__)
@@ -97,48 +104,52 @@ def _months(stream: list[Item]) -> Iterator[tuple[str, list[Item]]]:
         yield month, run
 
 
-def media_for(root: str, item: Item, has_z: bool) -> Media:
-    """What the photo page shows, from the files on disk: the ≤ 640 px rendition when the
-    backup kept one, else the original itself (JPEG, PNG, GIF), else a placeholder."""
-    z = paths.thumb(item.id, "z") if has_z else None
-    width, height = image_size(f"{root}/{z}") or (None, None) if z else (None, None)
-    available = item.present and item.status == "done" and item.path is not None
-    full = item.path if available else None
-    if item.summary.media == "video":
-        if full:
-            return Media("video", src=full, width=width, height=height, poster=z, full=full)
-        if z:
-            return Media("image", src=z, width=width, height=height)
-        return Media("none")
-    if z:
-        return Media("image", src=z, width=width, height=height, full=full)
-    ext = full.rpartition(".")[2].lower() if full else ""
-    if full and ext in BROWSER_IMAGES:
-        width, height = image_size(f"{root}/{full}") or (None, None)
-        return Media("image", src=full, width=width, height=height, full=full, from_original=True)
-    return Media("none", full=full)
-
-
 def _js_data(name: str, value: object) -> str:
     """A data file scripts load with <script src> (file:// allows no fetch)."""
     return f"{name} = {js_json(value)};\n"
 
 
-def build_site(out: Path, state: State) -> BuildReport:
-    """Build or refresh OUT/index.html and OUT/.site/ from the archive (no network)."""
+def build_site(out: Path, state: State, *, full: bool = False) -> BuildReport:
+    """Build or refresh OUT/index.html and OUT/.site/ from the archive (no network).
+
+    A refresh looks only at the photos the state says changed since the last build; `full`
+    (or a cache that has not seen this state) checks every sidecar on disk."""
     started = time.monotonic()
-    cache = SiteCache(out / paths.CACHE)
+    # The build makes a few hundred thousand objects that hold no cycles (items, summaries,
+    # strings): the cyclic collector would walk them again and again (a second of 7 in a
+    # 100,000-photo refresh) and free nothing. It runs again once the build is over.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
+        return _build(out, state, full, started)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
+    cache = SiteCache(out / paths.CACHE)
+    workers = None
+    try:
+        seq, forgotten = state.change_seq()
+        seen = None if full else cache.state_seq()
+        since = seen if seen is not None and forgotten <= seen <= seq else None
+        # Forked now, while this process is small: worth it when many sidecars are new.
+        workers = Workers.start(state.photo_count() - cache.summary_count())
         writer = PageWriter(out, cache)
         try:
-            items, read = load_items(out, state, cache)
+            items, read = load_items(out, state, cache, workers, since)
             account = load_account(out, state)
-            _Renderer(out, account, writer, cache).run(items)
+            _Renderer(out, account, writer, cache, workers).run(items, scan=since is None)
             writer.prune()
         finally:
             writer.close()
+        cache.put_files((it.files, it.id) for it in items if it.files != it.cached_files)
+        cache.set_state_seq(seq)
         cache.commit()
     finally:
+        if workers is not None:
+            workers.close()
         cache.close()
     return BuildReport(
         photos=len(items),
@@ -183,6 +194,22 @@ class Thumbs:
                     others.add(name)
         return cls(by_id, others)
 
+    @classmethod
+    def known(cls, folder: Path, by_id: dict[str, Item], other_ids: set[str]) -> Thumbs:
+        """As `scan`, from what the last build saw for the items whose rows did not change
+        (a stat for the others, and for the ids that are not items)."""
+        others: set[str] = set()
+        for item in by_id.values():
+            if item.cached_files >= 0:
+                item.thumbs = item.cached_files & (THUMB_Q | THUMB_Z)
+            else:
+                for size, bit in (("q", THUMB_Q), ("z", THUMB_Z)):
+                    if os.path.exists(folder / f"{item.id}_{size}.jpg"):
+                        item.thumbs |= bit
+        for other in other_ids:
+            others.update(n for n in (f"{other}_q.jpg", f"{other}_z.jpg") if (folder / n).exists())
+        return cls(by_id, others)
+
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str) or len(name) < 7 or not name.endswith(".jpg"):
             return False
@@ -196,8 +223,17 @@ class Thumbs:
 class _Renderer:
     """Renders every page of the site through one PageWriter."""
 
-    def __init__(self, out: Path, account: Account, writer: PageWriter, cache: SiteCache) -> None:
+    def __init__(
+        self,
+        out: Path,
+        account: Account,
+        writer: PageWriter,
+        cache: SiteCache,
+        workers: Workers | None = None,
+    ) -> None:
         self.out = out
+        self.workers = workers
+        self.feed: _PhotoFeed | None = None
         self.root = os.fspath(out)
         self.account = account
         self.writer = writer
@@ -212,52 +248,73 @@ class _Renderer:
 
     def key(self, item: Item) -> bytes:
         """Changes whenever what a grid or the search shows of `item` does."""
-        pid = item.id
-        return digest(
-            "\x1f".join(
-                (
-                    pid,
-                    str(item.sig) if item.sig else repr(item.summary),
-                    str(item.flags),
-                    str(item.thumbs),
-                )
-            ).encode()
-        )
+        told = item.sig or repr(item.summary)
+        return digest(f"{item.id}\x1f{told}\x1f{item.flags}\x1f{item.thumbs}".encode())
 
     def inputs(self, chunk: Sequence[Item], *params: object) -> bytes:
         """A grid page's inputs: its items and what else it shows."""
         head = self.base + repr(params).encode()
         return digest(head + b"".join(item.key for item in chunk))
 
-    def run(self, items: list[Item]) -> None:
+    def run(self, items: list[Item], *, scan: bool = True) -> None:
+        """Every page; `scan`: list the thumbnails on disk, else trust what the last build
+        saw for the items that did not change."""
         by_id = {item.id: item for item in items}
-        faves = {f.id for f in self.account.favorites or ()}
-        self.thumbs = Thumbs.scan(self.out / paths.THUMBS, by_id, faves)
+        faves = {f.id for f in self.account.favorites or ()} - by_id.keys()
+        self.thumbs = (Thumbs.scan if scan else Thumbs.known)(self.out / paths.THUMBS, by_id, faves)
         for item in items:
             item.key = self.key(item)
         stream = sorted(items, key=lambda it: (it.sort_key, it.id), reverse=True)
         del items
         months = list(_months(stream))
-        self.stream_pages(months)
-        album_counts = self.albums(by_id)
-        tag_count = self.tags(stream)
-        self.photo_pages(stream)
-        self.search(stream, by_id)
-        self.others(by_id)
-        self.home(stream, months, album_counts, tag_count)
+        self.place(months, by_id)
+        # With worker processes, photo pages are made meanwhile: fed from a thread here.
+        photos = self.feed = _PhotoFeed(self, stream) if self.workers is not None else None
+        try:
+            self.stream_pages(months)
+            album_counts = self.albums(by_id)
+            tag_count = self.tags(stream)
+            if photos is None:
+                self.photo_pages(stream)
+            self.search(stream, by_id)
+            self.others(by_id)
+            self.home(stream, months, album_counts, tag_count)
+            if photos is not None:
+                photos.finish()
+        finally:
+            if photos is not None:
+                photos.stop()
         assets = resources.files("flickr_async.site") / "static"
         for name in ASSET_FILES:
             self.writer.write(f"{paths.ASSETS}/{name}", (assets / name).read_bytes())
 
+    def pump(self) -> None:
+        """Record the photo pages the workers made meanwhile (they are not held)."""
+        if self.feed is not None:
+            self.feed.record()
+
+    def place(self, months: list[tuple[str, list[Item]]], by_id: dict[str, Item]) -> None:
+        """Where each item shows: the page of its month, the albums (and their pages)."""
+        for _, run in months:
+            for number, chunk in enumerate(split(run), 1):
+                for item in chunk:
+                    item.month_page = number
+        for album in self.account.albums:
+            members = [by_id[pid] for pid in album.photo_ids if pid in by_id]
+            for number, chunk in enumerate(split(members), 1):
+                for item in chunk:
+                    if item.albums is None:
+                        item.albums = []
+                    item.albums.append((album.id, album.title, number))
+
     def stream_pages(self, months: list[tuple[str, list[Item]]]) -> None:
         """The photostream, a month (of up to PER_PAGE items a page) at a time."""
         for n, (month, run) in enumerate(months):
+            self.pump()
             chunks = split(run)
             newer = months[n - 1][0] if n > 0 else None
             older = months[n + 1][0] if n + 1 < len(months) else None
             for number, chunk in enumerate(chunks, 1):
-                for item in chunk:
-                    item.month_page = number
                 self.writer.page(
                     paths.month_page(month, number),
                     self.inputs(chunk, month, number, len(chunks), len(run), newer, older),
@@ -270,16 +327,13 @@ class _Renderer:
         counts: list[tuple[AlbumEntry, int]] = []
         owner = self.account.profile.flickr_path
         for album in self.account.albums:
+            self.pump()
             members = [by_id[pid] for pid in album.photo_ids if pid in by_id]
             counts.append((album, len(members)))
             chunks = split(members)
             about = (album.id, album.title, album.description, album.deleted,
                      repr(album.comments), owner)  # fmt: skip
             for number, chunk in enumerate(chunks, 1):
-                for item in chunk:
-                    if item.albums is None:
-                        item.albums = []
-                    item.albums.append((album.id, album.title, number))
                 self.writer.page(
                     paths.album_page(album.id, number),
                     self.inputs(chunk, about, number, len(chunks), len(members)),
@@ -311,6 +365,7 @@ class _Renderer:
                     tags[key] = (tag, [])
                 tags[key][1].append(item)
         for key, (name, tagged) in tags.items():
+            self.pump()
             chunks = split(tagged)
             for number, chunk in enumerate(chunks, 1):
                 self.writer.page(
@@ -327,11 +382,39 @@ class _Renderer:
         return len(tags)
 
     def photo_pages(self, stream: list[Item]) -> None:
-        """One page per photo, rendered only when something it shows has moved; the files a
-        page is made from are read a few at a time, ahead of the rendering."""
-        for (item, prev, after, page, inputs), (doc, media) in ordered(
-            self.read_photo, self.stale_photos(stream)
-        ):
+        """One page per photo, made only when something it shows has moved: by the worker
+        processes when there are some, else here, with the files a page is made from read a
+        few at a time ahead of the rendering."""
+        for job, (doc, media) in ordered(read_photo, self.stale_photos(stream)):
+            self.writer.write(job.page, render(job, doc, media), job.inputs)
+
+    def stale_photos(
+        self, stream: list[Item], stop: threading.Event | None = None
+    ) -> Iterator[PhotoJob]:
+        """The photo pages to make again; with `stop`, for worker processes (from a thread of
+        their own: the writer is only asked what its files hold)."""
+        base = self.base
+        last = len(stream) - 1
+        for n, item in enumerate(stream):
+            if stop is not None and stop.is_set():
+                return
+            prev = stream[n - 1].id if n > 0 else ""
+            after = stream[n + 1].id if n < last else ""
+            albums = repr(item.albums) if item.albums else ""
+            about = (
+                f"{item.status}\x1f{item.error}\x1f{item.path or ''}\x1f{prev}\x1f{after}"
+                f"\x1f{item.month}\x1f{item.month_page}\x1f{albums}"
+            )
+            page = paths.photo_page(item.id)
+            inputs = digest(base + item.key + about.encode())
+            if stop is None:
+                if self.writer.is_current(page, inputs):
+                    continue
+                known = None
+            else:
+                current, known = self.writer.claim(page, inputs)
+                if current:
+                    continue
             ctx = Context(
                 prev=prev or None,
                 next=after or None,
@@ -339,43 +422,18 @@ class _Renderer:
                 month_page=item.month_page,
                 albums=tuple(item.albums or ()),
             )
-            self.writer.write(page, photo_page(self.shell, item, doc, media, ctx), inputs)
-
-    def stale_photos(self, stream: list[Item]) -> Iterator[tuple[Item, str, str, str, bytes]]:
-        """(item, previous id, next id, page, inputs) of each photo page to make again."""
-        base = self.base
-        last = len(stream) - 1
-        for n, item in enumerate(stream):
-            prev = stream[n - 1].id if n > 0 else ""
-            after = stream[n + 1].id if n < last else ""
-            about = "\x1f".join(
-                (item.status, item.error, item.path or "", prev, after, item.month,
-                 str(item.month_page), repr(item.albums) if item.albums else "")
-            )  # fmt: skip
-            page = paths.photo_page(item.id)
-            inputs = digest(base + item.key + about.encode())
-            if not self.writer.is_current(page, inputs):
-                yield item, prev, after, page, inputs
-
-    def read_photo(self, job: tuple[Item, str, str, str, bytes]) -> tuple[dict[str, object], Media]:
-        """What a photo page is made from on disk: its sidecar and its image's size (in a
-        reader thread)."""
-        item = job[0]
-        doc: dict[str, object] = {}
-        if item.sig and item.path:
-            with contextlib.suppress(OSError, ValueError):
-                doc = sidecar.loads(read_file(f"{self.root}/{item.path}.json"))
-        return doc, media_for(self.root, item, bool(item.thumbs & THUMB_Z))
+            yield PhotoJob(self.root, self.shell, item, ctx, page, inputs, known)
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
         """One data file of every title, description and tag (search.html reads it), newest
         upload first: [id, title, text, tags, month, flags]. The entries come from the cache
         (descriptions are not held in memory); month and flags are added here."""
 
-        def chunks() -> Iterator[bytes]:
-            yield b"window.FA_SEARCH = ["
-            first = True
+        def chunks() -> Iterator[str]:
+            yield "window.FA_SEARCH = ["
             labels: dict[str, str] = {}
+            lines: list[str] = []  # joined and encoded a few thousand at a time
+            separator = ""
             for photo_id, entry in self.cache.search_entries():
                 item = by_id.get(photo_id)
                 if item is None:
@@ -384,10 +442,14 @@ class _Renderer:
                 if label is None:
                     label = labels[item.month] = js_json(month_label(item.month))
                 flags = item.flags | (16 if item.thumbs & THUMB_Q else 0)
-                tail = f",{label},{flags}]"
-                yield ((b"" if first else b",\n") + entry[:-1].encode() + tail.encode())
-                first = False
-            yield b"];\n"
+                lines.append(f"{entry[:-1]},{label},{flags}]")
+                if len(lines) >= 5000:
+                    yield separator + ",\n".join(lines)
+                    separator = ",\n"
+                    lines.clear()
+            if lines:
+                yield separator + ",\n".join(lines)
+            yield "];\n"
 
         self.writer.page_chunks(paths.SEARCH_DATA, self.inputs(stream), chunks)
         self.writer.write(paths.SEARCH, search_page(self.shell))
@@ -438,3 +500,59 @@ class _Renderer:
                 self.thumbs,
             ),
         )
+
+
+class _PhotoFeed:
+    """Photo pages made by the worker processes while the main thread renders the grids: a
+    thread feeds the workers and queues what they made; the main thread records it (the
+    cache is its own), at the end."""
+
+    def __init__(self, renderer: _Renderer, stream: list[Item]) -> None:
+        assert renderer.workers is not None
+        self.writer = renderer.writer
+        self.done: queue.SimpleQueue[tuple[str, bytes, bool] | None] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self._ended = False
+        self._stop = threading.Event()
+        jobs = renderer.stale_photos(stream, self._stop)
+        self._thread = threading.Thread(
+            target=self._feed, args=(renderer.workers, jobs), name="site-photos", daemon=True
+        )
+        self._thread.start()
+
+    def _feed(self, workers: Workers, jobs: Iterator[PhotoJob]) -> None:
+        try:
+            for job, (record, written) in workers.map(make_photo_pages, jobs):
+                self.done.put((job.page, record, written))
+        except BaseException as exc:  # raised in the main thread, by finish()
+            self.error = exc
+        finally:
+            self.done.put(None)
+
+    def record(self) -> None:
+        """Record the pages made so far."""
+        while not self._ended:
+            try:
+                made = self.done.get_nowait()
+            except queue.Empty:
+                return
+            self._take(made)
+
+    def _take(self, made: tuple[str, bytes, bool] | None) -> None:
+        if made is None:
+            self._ended = True
+        else:
+            self.writer.made(*made)
+
+    def finish(self) -> None:
+        """Record every page as it comes, until the last."""
+        while not self._ended:
+            self._take(self.done.get())
+        self._thread.join()
+        self.writer.settle_claims()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()

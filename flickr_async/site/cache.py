@@ -18,14 +18,15 @@ from typing import Any
 from flickr_async.site.model import Summary
 
 # Bump when what a Summary holds or how it is read from a sidecar changes.
-VERSION = "5"
+VERSION = "6"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
     id TEXT PRIMARY KEY,
     sig INTEGER NOT NULL,         -- hash((mtime_ns, size)) of the sidecar when it was read
     title TEXT NOT NULL, media TEXT NOT NULL, date_taken TEXT, granularity INTEGER NOT NULL,
-    date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT
+    date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT,
+    files INTEGER NOT NULL DEFAULT -1  -- model.Item.files as the last build saw; -1 unknown
 );
 CREATE TABLE IF NOT EXISTS search (   -- apart: the photos table stays small to scan
     id TEXT PRIMARY KEY,
@@ -51,21 +52,22 @@ def js_json(value: object) -> str:
 _MEDIA = {"photo": "photo", "video": "video"}  # one string object each, not one per row
 
 
-def _summary(row: tuple[Any, ...]) -> tuple[str, int, Summary]:
+def _summary(row: tuple[Any, ...]) -> tuple[str, int, Summary, int]:
     return (
         row[0],
         row[1],
-        Summary(
-            title=row[2],
-            media=_MEDIA.get(row[3], row[3]),
-            date_taken=row[4],
-            granularity=row[5],
-            date_posted=row[6],
-            tags=tuple(sys.intern(t) for t in row[7].split(_TAG_SEP)) if row[7] else (),
-            original=None if row[8] is None else bool(row[8]),
-            deleted=row[9],
-            text="",
+        Summary(  # positional: 100,000 of these per build
+            row[2],
+            _MEDIA.get(row[3], row[3]),
+            row[4],
+            row[5],
+            row[6],
+            tuple(map(sys.intern, row[7].split(_TAG_SEP))) if row[7] else (),
+            None if row[8] is None else bool(row[8]),
+            row[9],
+            "",
         ),
+        row[10],
     )
 
 
@@ -101,23 +103,34 @@ class SiteCache:
             self._db.execute("COMMIT")
         self._db.close()
 
+    def state_seq(self) -> int | None:
+        """The archive's change number (State.change_seq) the last build saw in full."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'state_seq'").fetchone()
+        return int(row[0]) if row else None
+
+    def set_state_seq(self, seq: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES('state_seq', ?)", (str(seq),))
+
     # --- sidecar summaries ---------------------------------------------------------------
 
-    def summaries(self, *, batch: int = 5000) -> Iterator[tuple[str, int, Summary]]:
-        """(id, sig, summary) of every photo, in id order (as State.iter_briefs), a batch at a
-        time: the caller may write between batches. The summaries come without their search
-        text (only the search data needs it, from `search_entries`)."""
+    def summaries(self, *, batch: int = 5000) -> Iterator[tuple[str, int, Summary, int]]:
+        """(id, sig, summary, files) of every photo, in id order (as State.iter_briefs), a
+        batch at a time: the caller may write between batches. The summaries come without
+        their search text (only the search data needs it, from `search_entries`)."""
         last = ""
         while True:
             rows = self._db.execute(
                 "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
-                "original, deleted FROM photos WHERE id > ? ORDER BY id LIMIT ?",
+                "original, deleted, files FROM photos WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
             if not rows:
                 return
             last = rows[-1][0]
             yield from (_summary(row) for row in rows)
+
+    def summary_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
 
     def search_entries(self) -> Iterator[tuple[str, str]]:
         """(id, JSON [id, title, text, tags]) of every photo, newest id first."""
@@ -126,7 +139,7 @@ class SiteCache:
     def put_summaries(self, rows: Iterable[tuple[str, int, Summary]]) -> None:
         rows = list(rows)
         self._db.executemany(
-            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1)",
             [
                 (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
                  _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
@@ -138,6 +151,10 @@ class SiteCache:
             "INSERT OR REPLACE INTO search VALUES(?, ?)",
             [(pid, js_json([pid, m.title, m.text, " ".join(m.tags)])) for pid, _, m in rows],
         )
+
+    def put_files(self, rows: Iterable[tuple[int, str]]) -> None:
+        """(files, id): what the build saw of photos' files on disk (model.Item.files)."""
+        self._db.executemany("UPDATE photos SET files = ? WHERE id = ?", rows)
 
     def drop_summaries(self, photo_ids: Iterable[str]) -> None:
         gone = [(p,) for p in photo_ids]

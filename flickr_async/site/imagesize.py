@@ -15,6 +15,8 @@ import struct
 from pathlib import Path
 from typing import BinaryIO
 
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows opens in text mode without it
+
 _SOF = frozenset({*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0)})
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xDA)})  # TEM, RSTn, SOI, EOI: no length field
 _MAX_SEGMENTS = 4096
@@ -24,7 +26,7 @@ BROWSER_IMAGES = frozenset({"jpg", "jpeg", "png", "gif"})
 
 def read_file(path: str) -> bytes:
     """A small file's bytes (os-level: no buffered reader around one read)."""
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | _BINARY)
     try:
         chunks = []
         while chunk := os.read(fd, 1 << 20):

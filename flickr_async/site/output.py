@@ -15,6 +15,9 @@ from flickr_async.site.cache import SiteCache
 DIGEST = 16  # bytes of a blake2b digest: of a file's bytes, of a page's inputs
 
 
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows opens in text mode without it
+
+
 def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=DIGEST).digest()
 
@@ -47,6 +50,7 @@ class PageWriter:
         self.pages = self.written = self.unchanged = self.removed = 0
         self._pending: list[tuple[str, bytes]] = []
         self._listings: dict[str, set[str]] = {}
+        self._claimed_current = 0
         self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="site-writer")
         self._writing: deque[tuple[Future[None], str, bytes]] = deque()
 
@@ -108,14 +112,46 @@ class PageWriter:
             if known != record:
                 self._record(path, record)
             return
+        self.make_folder(path)
+        dest = f"{self._root}/{path}"
+        self._writing.append((self._pool.submit(put, dest, data), path, record))
+        self.written += 1
+        self._drain(self.IN_FLIGHT)
+
+    def make_folder(self, path: str) -> None:
+        """The folder `path` goes in, made if need be."""
         folder = path.rpartition("/")[0]
         if not self._listing(folder):  # a folder without files may not exist yet
             (self.out / folder).mkdir(parents=True, exist_ok=True)
             self._listings[folder] = {"?"}  # exists now; names written need not be known
-        dest = f"{self._root}/{path}"
-        self._writing.append((self._pool.submit(_put, dest, data), path, record))
-        self.written += 1
-        self._drain(self.IN_FLIGHT)
+
+    def claim(self, path: str, inputs: bytes) -> tuple[bool, bytes | None]:
+        """`path` is made by this build elsewhere (worker processes): (was it made from
+        `inputs`, the digest of the bytes its file holds when it is there). Safe from another
+        thread while this one writes other folders; `made` then records the page."""
+        known = self._known.pop(path, None)
+        self.make_folder(path)
+        if known is None or not self._exists(path):
+            return False, None
+        if known[DIGEST:] == inputs:
+            self._claimed_current += 1  # only the claiming thread counts here
+            return True, known[:DIGEST]
+        return False, known[:DIGEST]
+
+    def made(self, path: str, record: bytes, written: bool) -> None:
+        """A claimed page is on disk (`written`: its file was written) with this record."""
+        self.pages += 1
+        if written:
+            self.written += 1
+        else:
+            self.unchanged += 1
+        self._record(path, record)
+
+    def settle_claims(self) -> None:
+        """Count the claimed pages found current (once the claiming thread has ended)."""
+        self.pages += self._claimed_current
+        self.unchanged += self._claimed_current
+        self._claimed_current = 0
 
     def _drain(self, keep: int) -> None:
         while len(self._writing) > keep:
@@ -148,8 +184,8 @@ class PageWriter:
         self._known.clear()
 
 
-def _put(dest: str, data: bytes) -> None:
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+def put(dest: str, data: bytes) -> None:
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o666)
     try:
         view = memoryview(data)
         while view:

@@ -37,7 +37,7 @@ def ordered(
     with ThreadPoolExecutor(threads, thread_name_prefix="site-reader") as pool:
         pending: deque[tuple[list[T], Future[list[R]]]] = deque()
         try:
-            for batch in _batches(items, chunk):
+            for batch in batches(items, chunk):
                 pending.append((batch, pool.submit(_run, fn, batch)))
                 if len(pending) >= window:
                     done, future = pending.popleft()
@@ -50,7 +50,7 @@ def ordered(
                 future.cancel()
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     batch: list[T] = []
     for item in items:
         batch.append(item)

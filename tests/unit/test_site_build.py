@@ -394,3 +394,98 @@ def test_a_cache_from_another_version_is_started_again(archive: Archive) -> None
     report = refresh(archive.out)
     assert report.sidecars_read == 4
     assert refresh(archive.out).written == 0
+
+
+def test_worker_processes_make_the_same_site_as_one_process(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from flickr_async.site import workers
+
+    archive.thumbs("101")
+    alone = tmp_path / "alone"
+    shutil.copytree(archive.out, alone)
+    monkeypatch.setattr(workers, "MIN_ITEMS", 0)  # forked workers even for four photos
+    forked: list[int] = []
+    close = workers.Workers.close
+
+    def counted(pool: workers.Workers) -> None:
+        forked.append(pool.processes)
+        close(pool)
+
+    monkeypatch.setattr(workers.Workers, "close", counted)
+    report = refresh(archive.out)
+    assert forked
+    monkeypatch.setattr(workers, "MIN_ITEMS", 10**9)
+    assert refresh(alone).written == report.written == report.pages
+    site = snapshot(archive.out)
+    assert {p.relative_to(archive.out): data for p, (_, data) in site.items()} == {
+        p.relative_to(alone): data for p, (_, data) in snapshot(alone).items()
+    }
+    monkeypatch.setattr(workers, "MIN_ITEMS", 0)
+    archive.touch_sidecar(archive.out / "Unsorted/104.jpg.json", title="Alone, renamed")
+    again = refresh(archive.out)  # one sidecar changed: its pages, by a worker, no more
+    assert again.sidecars_read == 1
+    assert rewritten(site, snapshot(archive.out), archive.out) == {
+        ".site/photo/04/104.html",
+        ".site/stream/2018-01.html",
+        ".site/data/search.js",
+    }
+
+
+def test_a_refresh_reads_only_the_sidecars_the_state_says_changed(archive: Archive) -> None:
+    refresh(archive.out)
+    before = snapshot(archive.out)
+    archive.edit_sidecar(archive.out / "Unsorted/104.jpg.json", title="By hand")
+    archive.touch_sidecar(archive.out / "Trip #1 100%/102.jpg.json", title="Boat, renamed")
+    report = refresh(archive.out)
+    assert report.sidecars_read == 1  # 102 only: 104's hand edit is not a sync's
+    assert "By hand" not in read(page_of(archive.out, "104"))
+    assert "Boat, renamed" in read(page_of(archive.out, "102"))
+    assert ".site/photo/04/104.html" not in rewritten(before, snapshot(archive.out), archive.out)
+    full = refresh(archive.out, full=True)  # every sidecar looked at: the hand edit too
+    assert full.sidecars_read == 1
+    assert "By hand" in read(page_of(archive.out, "104"))
+
+
+def test_a_photo_deleted_on_flickr_is_marked_and_a_forgotten_ones_page_removed(
+    archive: Archive,
+) -> None:
+    from flickr_async.state import State
+
+    archive.fail("105")
+    refresh(archive.out)
+    assert page_of(archive.out, "105").is_file()
+    archive.edit_sidecar(archive.out / "Trip #1 100%/101.jpg.json", deleted_on_flickr="2026-11-29")
+    state = State.open(archive.out)  # as the writer does: the sidecar, then the state
+    state.mark_deleted(["101"], "2026-11-29")
+    state.forget(["105"])
+    state.close()
+    report = refresh(archive.out)
+    assert not page_of(archive.out, "105").exists()
+    assert report.photos == 4
+    assert "Deleted on Flickr" in read(page_of(archive.out, "101"))
+
+
+def test_without_its_cache_the_site_is_built_in_full_again(archive: Archive) -> None:
+    refresh(archive.out)
+    archive.edit_sidecar(archive.out / "Unsorted/104.jpg.json", title="By hand")
+    for extra in ("", "-wal", "-shm"):
+        (archive.out / f".site/cache.sqlite3{extra}").unlink(missing_ok=True)
+    report = refresh(archive.out)
+    assert report.sidecars_read == 4
+    assert "By hand" in read(page_of(archive.out, "104"))
+    assert refresh(archive.out).written == 0
+
+
+def test_a_refresh_trusts_what_the_last_build_saw_of_unchanged_photos_files(
+    archive: Archive,
+) -> None:
+    refresh(archive.out)
+    (archive.out / "Unsorted/104.jpg").unlink()  # by hand, behind the state's back
+    assert "missing" not in read(archive.out / ".site/stream/2018-01.html")
+    refresh(archive.out)
+    assert "missing" not in read(archive.out / ".site/stream/2018-01.html")
+    refresh(archive.out, full=True)  # every file looked at
+    assert "missing" in read(archive.out / ".site/stream/2018-01.html")

@@ -135,3 +135,22 @@ def test_wanted_thumbnails_come_in_batches_and_only_until_fetched_from_the_url_n
     state.want_thumbnails([("0", "q", "http://x/0_q2.jpg")])  # replaced on Flickr
     assert state.thumbnails(["0"])[("0", "q")].bytes is None
     state.close()
+
+
+def test_every_change_to_a_photo_takes_the_next_change_number(tmp_path: Path) -> None:
+    state = State.open(tmp_path)
+    assert state.change_seq() == (0, 0)
+    record(state, "1")
+    record(state, "2")
+    state.record_deep("1", re_embed=False)
+    state.record_failed("3", "HTTP 500")
+    state.mark_deleted(["2"], "2026-11-29")
+    state.mark_for_repair(["1"])
+    state.want_thumbnails([("2", "q", "http://x/2_q.jpg")])
+    state.record_thumbnail("2", "q", "http://x/2_q.jpg", 10)
+    changed = {brief.id: brief.changed for brief in state.iter_briefs()}
+    assert changed == {"1": 6, "2": 7, "3": 4}
+    state.forget(["3"])
+    assert state.change_seq() == (8, 8)
+    assert [brief.id for brief in state.iter_briefs()] == ["1", "2"]
+    state.close()

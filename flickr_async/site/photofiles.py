@@ -1,0 +1,87 @@
+"""A photo page from the files it is made of: the sidecar, the image's size; and, in a worker
+process, the page written (photo pages are most of a full build's work, see workers.py)."""
+
+from __future__ import annotations
+
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from flickr_async import sidecar
+from flickr_async.site import paths
+from flickr_async.site.imagesize import BROWSER_IMAGES, image_size, read_file
+from flickr_async.site.model import THUMB_Z, Item
+from flickr_async.site.output import DIGEST, digest, put
+from flickr_async.site.pages import Shell
+from flickr_async.site.photopage import Context, Media, photo_page
+from flickr_async.site.prefetch import ordered
+
+WRITER_THREADS = 4  # per worker: creating a file is a disk round trip
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoJob:
+    """One photo page to make: what it shows and where it goes."""
+
+    root: str  # OUT
+    shell: Shell
+    item: Item
+    ctx: Context
+    page: str  # relative to OUT
+    inputs: bytes  # digest of what it is made from (for the cache)
+    known: bytes | None  # digest of the bytes the file on disk holds, when it is there
+
+
+def media_for(root: str, item: Item, has_z: bool) -> Media:
+    """What the photo page shows, from the files on disk: the ≤ 640 px rendition when the
+    backup kept one, else the original itself (JPEG, PNG, GIF), else a placeholder."""
+    z = paths.thumb(item.id, "z") if has_z else None
+    width, height = image_size(f"{root}/{z}") or (None, None) if z else (None, None)
+    available = item.present and item.status == "done" and item.path is not None
+    full = item.path if available else None
+    if item.summary.media == "video":
+        if full:
+            return Media("video", src=full, width=width, height=height, poster=z, full=full)
+        if z:
+            return Media("image", src=z, width=width, height=height)
+        return Media("none")
+    if z:
+        return Media("image", src=z, width=width, height=height, full=full)
+    ext = full.rpartition(".")[2].lower() if full else ""
+    if full and ext in BROWSER_IMAGES:
+        width, height = image_size(f"{root}/{full}") or (None, None)
+        return Media("image", src=full, width=width, height=height, full=full, from_original=True)
+    return Media("none", full=full)
+
+
+def read_photo(job: PhotoJob) -> tuple[dict[str, object], Media]:
+    """What a photo page is made from on disk: its sidecar and its image's size."""
+    item = job.item
+    doc: dict[str, object] = {}
+    if item.sig and item.path:
+        with contextlib.suppress(OSError, ValueError):
+            doc = sidecar.loads(read_file(f"{job.root}/{item.path}.json"))
+    return doc, media_for(job.root, item, bool(item.thumbs & THUMB_Z))
+
+
+def render(job: PhotoJob, doc: dict[str, object], media: Media) -> str:
+    return photo_page(job.shell, job.item, doc, media, job.ctx)
+
+
+def make_photo_pages(jobs: list[PhotoJob]) -> list[tuple[bytes, bool]]:
+    """In a worker: read, render and write each job's page (unless the file already holds
+    those bytes); (record for the cache, written) per job. Every file is on disk when this
+    returns, so the main process may record it."""
+    results: list[tuple[bytes, bool]] = []
+    with ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="site-writer") as writers:
+        writes: list[Future[None]] = []
+        for job, (doc, media) in ordered(read_photo, jobs, threads=2, chunk=8, window=4):
+            data = render(job, doc, media).encode("utf-8")
+            record = digest(data) + job.inputs
+            fresh = job.known != record[:DIGEST]
+            if fresh:
+                writes.append(writers.submit(put, f"{job.root}/{job.page}", data))
+            results.append((record, fresh))
+        for write in writes:
+            write.result()
+    return results
