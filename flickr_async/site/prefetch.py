@@ -35,19 +35,28 @@ def ordered(
     `chunk` items, at most `window` batches ahead of the consumer. An exception in fn is
     raised at its batch."""
     with ThreadPoolExecutor(threads, thread_name_prefix="site-reader") as pool:
-        pending: deque[tuple[list[T], Future[list[R]]]] = deque()
-        try:
-            for batch in batches(items, chunk):
-                pending.append((batch, pool.submit(_run, fn, batch)))
-                if len(pending) >= window:
-                    done, future = pending.popleft()
-                    yield from zip(done, future.result(), strict=True)
-            while pending:
+        yield from windowed(lambda batch: pool.submit(_run, fn, batch), items, chunk, window)
+
+
+def windowed(
+    submit: Callable[[list[T]], Future[list[R]]], items: Iterable[T], chunk: int, window: int
+) -> Iterator[tuple[T, R]]:
+    """(item, result) in order: batches of `chunk` items handed to `submit` (a thread or
+    process pool), at most `window` of them ahead of the consumer; the rest cancelled when
+    the consumer stops early."""
+    pending: deque[tuple[list[T], Future[list[R]]]] = deque()
+    try:
+        for batch in batches(items, chunk):
+            pending.append((batch, submit(batch)))
+            if len(pending) >= window:
                 done, future = pending.popleft()
                 yield from zip(done, future.result(), strict=True)
-        finally:
-            for _, future in pending:
-                future.cancel()
+        while pending:
+            done, future = pending.popleft()
+            yield from zip(done, future.result(), strict=True)
+    finally:
+        for _, future in pending:
+            future.cancel()
 
 
 def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

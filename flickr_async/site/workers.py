@@ -15,12 +15,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TypeVar
 
-from flickr_async.site.prefetch import batches
+from flickr_async.site.prefetch import windowed
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -63,19 +62,9 @@ class Workers:
     ) -> Iterator[tuple[T, R]]:
         """(item, result) for every item, in order: fn (a module-level function, so that it
         pickles by name) runs in the workers on batches of `chunk` items."""
-        pending: deque[tuple[list[T], Future[list[R]]]] = deque()
-        try:
-            for batch in batches(items, chunk):
-                pending.append((batch, self._pool.submit(fn, batch)))
-                if len(pending) >= self.processes * AHEAD:
-                    done, future = pending.popleft()
-                    yield from zip(done, future.result(), strict=True)
-            while pending:
-                done, future = pending.popleft()
-                yield from zip(done, future.result(), strict=True)
-        finally:
-            for _, future in pending:
-                future.cancel()
+        yield from windowed(
+            lambda batch: self._pool.submit(fn, batch), items, chunk, self.processes * AHEAD
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
