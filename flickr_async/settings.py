@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from flickr_async import __version__, names
 from flickr_async.config import KEYS, Config, load_config, secret_warning
@@ -174,32 +174,9 @@ def find_config(
     return config, secret_warning(config, mode)
 
 
-def build_settings(
-    environ: Mapping[str, str] | None = None,
-    *,
-    api_key: str | None = None,
-    api_secret: str | None = None,
-    token_file: Path | None = None,
-    api_base: str | None = None,
-    use_saved_token: bool = True,
-    config: Config | None = None,
-    profile: str | None = None,
-    remembered: Callable[[Path], Mapping[str, object]] | None = None,
-    **options: object,
-) -> Settings:
-    """resolve_settings(...).settings: see there."""
-    return resolve_settings(
-        environ,
-        api_key=api_key,
-        api_secret=api_secret,
-        token_file=token_file,
-        api_base=api_base,
-        use_saved_token=use_saved_token,
-        config=config,
-        profile=profile,
-        remembered=remembered,
-        **options,
-    ).settings
+def build_settings(environ: Mapping[str, str] | None = None, **kwargs: Any) -> Settings:
+    """resolve_settings(...).settings: the same arguments, see there."""
+    return resolve_settings(environ, **kwargs).settings
 
 
 def resolve_settings(
