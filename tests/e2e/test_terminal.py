@@ -76,15 +76,12 @@ def test_help_piped_into_head_exits_without_an_error() -> None:
     assert proc.stderr.decode() == ""
 
 
-def test_a_backup_whose_reader_left_finishes_with_its_own_status(
-    fake: FakeFlickr, env: dict[str, str], out: Path
-) -> None:
-    """`flickr-async backup OUT 2>&1 | head -1`: progress and summary go unread, the archive
-    is still complete and the status is the run's."""
+def backup_into_a_closed_pipe(env: dict[str, str], out: Path) -> subprocess.CompletedProcess[bytes]:
+    """`backup OUT 2>&1 | head -0`: stdout and stderr both a pipe whose reader has gone."""
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             python_cli("backup", str(out), *FAST),
             cwd=ROOT,
             env={**os.environ, **env},
@@ -95,6 +92,14 @@ def test_a_backup_whose_reader_left_finishes_with_its_own_status(
         )
     finally:
         os.close(write_end)
+
+
+def test_a_backup_whose_reader_left_finishes_with_its_own_status(
+    fake: FakeFlickr, env: dict[str, str], out: Path
+) -> None:
+    """`flickr-async backup OUT 2>&1 | head -1`: progress and summary go unread, the archive
+    is still complete and the status is the run's."""
+    proc = backup_into_a_closed_pipe(env, out)
     assert proc.returncode == 0
     state = State(out / STATE_DIR / "state.sqlite3")
     try:
@@ -108,20 +113,7 @@ def test_an_error_whose_reader_left_keeps_its_exit_status(
 ) -> None:
     """`flickr-async backup OUT 2>&1 | head -0` with a revoked token: still exit 3, not 1."""
     fake.revoke_token(env["FLICKR_OAUTH_TOKEN"])
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    try:
-        proc = subprocess.run(
-            python_cli("backup", str(out), *FAST),
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=write_end,
-            stderr=write_end,
-            timeout=120,
-            check=False,
-        )
-    finally:
-        os.close(write_end)
+    proc = backup_into_a_closed_pipe(env, out)
     assert proc.returncode == 3
 
 
