@@ -214,7 +214,10 @@ def _check_id(where: str, parts: tuple[str | _Field, ...]) -> None:
     if not (fields_before or fields_after):
         return
     beside = (before[-1] if before else "") if fields_before else (after[0] if after else "")
-    edge = "" if isinstance(beside, _Field) else beside[-1:] if fields_before else beside[:1]
+    # What of the literal survives in every name: empty brackets are dropped ("{title}(){id}"
+    # would make "x" + 12 and "x1" + 2 the same "x12").
+    kept = "" if isinstance(beside, _Field) else _EMPTY_BRACKETS.sub("", layout.clean_text(beside))
+    edge = kept[-1:] if fields_before else kept[:1]
     if not edge or edge.isalnum():
         raise ConfigError(
             f"{where}: put a separator such as ' ' or ' (' between {{id}} and the other fields"

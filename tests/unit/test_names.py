@@ -77,7 +77,12 @@ def test_an_id_between_two_fields_is_refused() -> None:
         names.parse("{title} {id} {date_taken}")
 
 
-@pytest.mark.parametrize("template", ["{title}{id}", "{id}{title}", "{title} x{id}"])
+@pytest.mark.parametrize(
+    "template",
+    # Empty brackets vanish from every name: "{title}(){id}" would make title "x" with id 12
+    # and title "x1" with id 2 the same "x12.jpg".
+    ["{title}{id}", "{id}{title}", "{title} x{id}", "{title}(){id}", "{id}[ ]{title}"],
+)
 def test_an_id_glued_to_another_field_is_refused(template: str) -> None:
     with pytest.raises(ConfigError, match="separator"):
         names.parse(template)
