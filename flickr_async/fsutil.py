@@ -85,9 +85,12 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 def write_if_changed(dest: Path, data: bytes, scratch: Scratch) -> bool:
-    """write_atomic unless dest already holds exactly these bytes; True when written."""
+    """write_atomic unless dest already holds exactly these bytes; True when written.
+
+    A symlink is always replaced by the file: the bytes it shows are its target's (an album
+    copy's sidecar that became the primary's must not stay a link to the old primary's)."""
     try:
-        if dest.stat().st_size == len(data) and dest.read_bytes() == data:
+        if not dest.is_symlink() and dest.stat().st_size == len(data) and dest.read_bytes() == data:
             return False
     except OSError:
         pass  # missing or unreadable: write it

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flickr_async.fsutil import Scratch, move_into_place, place_link, same_entry
+from flickr_async.fsutil import Scratch, move_into_place, place_link, same_entry, write_if_changed
 
 
 def test_moving_onto_a_hard_link_of_the_same_file_leaves_one_name(tmp_path: Path) -> None:
@@ -113,3 +113,19 @@ def test_a_header_too_long_to_parse_is_copied_whole_not_cut(
     size, _, _ = fsutil.embed_into(src, tmp_path / "out.jpg", from_photo(photo), photo_id="1")
     assert (tmp_path / "out.jpg").read_bytes() == data
     assert size == len(data)
+
+
+def test_a_sidecar_that_is_a_symlink_is_replaced_by_a_file_even_with_the_same_bytes(
+    tmp_path: Path,
+) -> None:
+    # --links symlink: B/1.jpg.xmp links to A/1.jpg.xmp; the photo leaves A, B is now the
+    # primary, and A's files are removed next: B's sidecar must be a file of its own.
+    (tmp_path / "A").mkdir()
+    (tmp_path / "B").mkdir()
+    old, new = tmp_path / "A" / "1.jpg.xmp", tmp_path / "B" / "1.jpg.xmp"
+    old.write_bytes(b"<xmp/>")
+    os.symlink("../A/1.jpg.xmp", new)
+    assert write_if_changed(new, b"<xmp/>", Scratch(tmp_path / "tmp"))
+    old.unlink()
+    assert not new.is_symlink() and new.read_bytes() == b"<xmp/>"
+    assert not write_if_changed(new, b"<xmp/>", Scratch(tmp_path / "tmp"))
