@@ -35,6 +35,7 @@ from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
 from flickr_async.pipeline import run_backup
 from flickr_async.progress import show_progress, summary_lines
+from flickr_async.reshape import Shape
 from flickr_async.settings import Settings
 from flickr_async.state import State
 
@@ -378,7 +379,11 @@ def archive_options(out: Path) -> dict[str, object]:
         saved = json.loads(state.get_meta("options") or "{}")
     finally:
         state.close()
-    return {k: v for k, v in saved.items() if v is not None}
+    if not saved:
+        return {}
+    # An archive from before --names/--links has the default ones: a config file's default
+    # must not look like a wish to reshape it.
+    return {**Shape.of(saved).as_options(), **{k: v for k, v in saved.items() if v is not None}}
 
 
 def remembered_options(out: Path, **given: object) -> dict[str, object]:

@@ -330,6 +330,24 @@ def test_a_config_default_does_not_reshape_an_existing_archive_but_its_profile_d
     assert remembered(tmp_path / "family")["metadata"] == "list"  # its profile said so
 
 
+def test_an_archive_from_before_names_and_links_keeps_running_under_their_config_defaults(
+    config_file: Path, profile_env: dict[str, str | None], tmp_path: Path
+) -> None:
+    assert cli(profile_env, "backup", "--profile", "family", "--quiet").code == 0
+    out = tmp_path / "family"
+    state = State(out / STATE_DIR / "state.sqlite3")
+    try:  # as an archive made before --names/--links remembers itself
+        old = {k: v for k, v in remembered(out).items() if k not in ("names", "links")}
+        state.set_meta({"options": json.dumps(old)})
+    finally:
+        state.close()
+    text = config_file.read_text()
+    config_file.write_text('names = "{title} ({id})"\nlinks = "copy"\n' + text)
+    result = cli(profile_env, "backup", "--profile", "family", "--quiet")
+    assert result.code == 0, result.stdout + result.stderr  # not "run reshape first"
+    assert (remembered(out)["names"], remembered(out)["links"]) == ("{id}", "hardlink")
+
+
 def test_a_new_archive_takes_its_shape_from_the_config_defaults(
     config_file: Path, profile_env: dict[str, str | None], tmp_path: Path
 ) -> None:
