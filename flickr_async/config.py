@@ -176,7 +176,10 @@ def _values(
             raise where.error(where_table, raw_name, "unknown key")
         if not _fits(key.kind, value):
             raise where.error(where_table, raw_name, f"must be {_KIND_WORDS[key.kind]}")
-        values[key.field] = _checked(key, value, where.path)
+        try:
+            values[key.field] = _checked(key, value, where.path)
+        except RuntimeError as exc:  # `~nosuchuser/x`: expanduser cannot name a home
+            raise where.error(where_table, raw_name, str(exc)) from None
         lines[profile, key.field] = where.line_of(where_table, raw_name)
         if key.secret:
             secrets.append(name)

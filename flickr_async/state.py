@@ -368,8 +368,12 @@ class State:
         the end of the journal, in one transaction."""
         with self._tx() as db:
             db.execute(  # one change number for all: the site rewrites every moved page
-                """UPDATE photos SET path = r.new_path, links = r.new_links, changed = ?
-                   FROM reshape AS r WHERE photos.id = r.id""",
+                # (correlated subqueries, not UPDATE ... FROM: that needs SQLite 3.33)
+                """UPDATE photos SET
+                       path = (SELECT r.new_path FROM reshape AS r WHERE r.id = photos.id),
+                       links = (SELECT r.new_links FROM reshape AS r WHERE r.id = photos.id),
+                       changed = ?
+                   WHERE id IN (SELECT id FROM reshape)""",
                 (self._next_change(db),),
             )
             db.execute("DELETE FROM reshape")

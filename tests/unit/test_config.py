@@ -161,3 +161,9 @@ def test_the_readme_example_is_a_valid_config() -> None:
     assert list(config.profiles) == ["family", "work"]
     assert config.defaults["out"] == Path.home() / "flickr-backup"
     assert config.profile("work")["token_file"] == FILE.parent / "tokens" / "work.json"
+
+
+def test_a_home_folder_of_nobody_is_a_mistake_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    with pytest.raises(ConfigError, match=r"config.toml:2: out: "):
+        parse_config('concurrency = 4\nout = "~no-such-user-here/x"\n', path)
