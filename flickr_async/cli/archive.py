@@ -147,7 +147,7 @@ def status(
         not_original = [
             row.id for row in state.iter_photos() if row.is_done and row.original is False
         ]
-        options = json.loads(state.get_meta("options") or "{}")
+        options = state.options()
     finally:
         state.close()
     summary = (last or {}).get("summary", {})

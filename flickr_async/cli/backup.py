@@ -376,7 +376,7 @@ def archive_options(out: Path) -> dict[str, object]:
         return {}
     state = State(path)
     try:
-        saved = json.loads(state.get_meta("options") or "{}")
+        saved = state.options()
     finally:
         state.close()
     if not saved:
