@@ -17,10 +17,30 @@ from typer.testing import CliRunner
 
 from flickr_async.cli import app
 from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
+from flickr_async.settings import (
+    ENV_API_BASE,
+    ENV_API_KEY,
+    ENV_API_SECRET,
+    ENV_CONFIG,
+    ENV_OAUTH_TOKEN,
+    ENV_OAUTH_TOKEN_SECRET,
+    ENV_TOKEN_FILE,
+)
 from tests.fakeflickr import FakeFlickr, Library
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDECARS = (".json", ".xmp")  # beside each media file: ours, and the one photo managers read
+# Every variable through which the environment could name an account, a key or a config file:
+# tests that must see only their own set unset these.
+FLICKR_ENV = (
+    ENV_API_KEY,
+    ENV_API_SECRET,
+    ENV_OAUTH_TOKEN,
+    ENV_OAUTH_TOKEN_SECRET,
+    ENV_API_BASE,
+    ENV_TOKEN_FILE,
+    ENV_CONFIG,
+)
 FAST = ["--api-rate", "1000", "--max-retry-wait", "0.05"]
 
 

@@ -20,20 +20,11 @@ from flickr_async.settings import (
     ENV_API_BASE,
     ENV_API_KEY,
     ENV_API_SECRET,
-    ENV_OAUTH_TOKEN,
-    ENV_OAUTH_TOKEN_SECRET,
     ENV_TOKEN_FILE,
 )
+from tests.e2e.helpers import FLICKR_ENV
 from tests.fakeflickr import FakeFlickr, generate_library, running_fake
 
-FLICKR_ENV = (
-    ENV_API_KEY,
-    ENV_API_SECRET,
-    ENV_OAUTH_TOKEN,
-    ENV_OAUTH_TOKEN_SECRET,
-    ENV_API_BASE,
-    ENV_TOKEN_FILE,
-)
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -16,27 +16,12 @@ from flickr_async.auth import Token, load_token, save_token
 from flickr_async.layout import STATE_DIR
 from flickr_async.settings import (
     ENV_API_BASE,
-    ENV_API_KEY,
-    ENV_API_SECRET,
-    ENV_CONFIG,
-    ENV_OAUTH_TOKEN,
-    ENV_OAUTH_TOKEN_SECRET,
-    ENV_TOKEN_FILE,
 )
 from flickr_async.state import State
-from tests.e2e.helpers import Run, run_cli
+from tests.e2e.helpers import FLICKR_ENV, Run, run_cli
 from tests.fakeflickr import FakeFlickr, generate_library, running_fake
 from tests.fakeflickr.model import FakeOwner
 
-FLICKR_ENV = (
-    ENV_API_KEY,
-    ENV_API_SECRET,
-    ENV_OAUTH_TOKEN,
-    ENV_OAUTH_TOKEN_SECRET,
-    ENV_API_BASE,
-    ENV_TOKEN_FILE,
-    ENV_CONFIG,
-)
 WORK_OWNER = FakeOwner(nsid="11223344@N05", username="work-account", path_alias="workacct")
 
 
