@@ -108,8 +108,10 @@ def load_items(
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
             continue
         files = -1
+        dirty = True
         if since is not None and hit is not None and row.changed <= since:
             sig, summary, files = hit[1], hit[2], hit[3]  # unchanged since: no stat
+            dirty = False
         elif (sig := _stat_sig(f"{root}/{row.path}.json") if row.path else 0) and (
             hit is not None and hit[1] == sig and since is None
         ):
@@ -128,6 +130,7 @@ def load_items(
             error=row.error or "",
             path=row.path,
             cached_files=files,
+            dirty=dirty,
         )
         item.sort_key = summary.sort_key
         items.append(item)

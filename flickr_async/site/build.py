@@ -25,7 +25,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
@@ -33,7 +33,7 @@ from pathlib import Path
 
 from flickr_async.site import paths
 from flickr_async.site.archive import load_account, load_items
-from flickr_async.site.cache import SiteCache, js_json
+from flickr_async.site.cache import SiteCache, js_json, search_bucket
 from flickr_async.site.model import (
     DELETED,
     MISSING,
@@ -45,7 +45,7 @@ from flickr_async.site.model import (
     AlbumEntry,
     Item,
 )
-from flickr_async.site.output import PageWriter, digest
+from flickr_async.site.output import DIGEST, PageWriter, digest
 from flickr_async.site.pages import (
     PER_PAGE,
     Counts,
@@ -68,11 +68,22 @@ from flickr_async.site.workers import Workers
 from flickr_async.state import State
 
 log = logging.getLogger(__name__)
+Render = Callable[[], str]
 
 # Part of every page's inputs: bump when the markup changes, so that the next build renders
 # every page again (and writes those whose bytes differ).
 RENDER_VERSION = "1"
 ASSET_FILES = ("site.css", "site.js", "video.svg")
+SEARCH_FILE_ITEMS = 2000  # about this many entries per search data file of a big site
+
+
+def search_files(items: int) -> int:
+    """How many files the search data is cut into: one for a small site, else a power of
+    two (so that a file holds search_bucket(id) % files) of about SEARCH_FILE_ITEMS each."""
+    files = 1
+    while files < 256 and items > files * SEARCH_FILE_ITEMS:
+        files *= 2
+    return files
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +267,22 @@ class _Renderer:
         head = self.base + repr(params).encode()
         return digest(head + b"".join(item.key for item in chunk))
 
+    def grid_page(
+        self, path: str, chunk: Sequence[Item], params: tuple[object, ...], render: Render
+    ) -> None:
+        """A month's or an album's grid page. Its record holds its inputs and its layout
+        (which photos, in which order, on which page of what): when the layout moved, the
+        photo pages of its items say something new (their neighbours, page, albums) and
+        are marked dirty (see Item.dirty); when only the items' keys moved, they are not."""
+        head = self.base + repr(params).encode()
+        inputs = digest(head + b"".join(item.key for item in chunk))
+        layout = digest(head + " ".join(item.id for item in chunk).encode())
+        before = self.writer.inputs_of(path)
+        self.writer.page(path, inputs + layout, render)
+        if before is None or before[DIGEST:] != layout:
+            for item in chunk:
+                item.dirty = True
+
     def run(self, items: list[Item], *, scan: bool = True) -> None:
         """Every page; `scan`: list the thumbnails on disk, else trust what the last build
         saw for the items that did not change."""
@@ -264,6 +291,8 @@ class _Renderer:
         self.thumbs = (Thumbs.scan if scan else Thumbs.known)(self.out / paths.THUMBS, by_id, faves)
         for item in items:
             item.key = self.key(item)
+            if self.workers is not None:  # their photo pages are sorted out meanwhile,
+                item.dirty = True  # while the grids that would say which moved are made
         stream = sorted(items, key=lambda it: (it.sort_key, it.id), reverse=True)
         del items
         months = list(_months(stream))
@@ -271,7 +300,7 @@ class _Renderer:
         # With worker processes, photo pages are made meanwhile: fed from a thread here.
         photos = self.feed = _PhotoFeed(self, stream) if self.workers is not None else None
         try:
-            self.stream_pages(months)
+            self.stream_pages(stream, months)
             album_counts = self.albums(by_id)
             tag_count = self.tags(stream)
             if photos is None:
@@ -307,40 +336,63 @@ class _Renderer:
                         item.albums = []
                     item.albums.append((album.id, album.title, number))
 
-    def stream_pages(self, months: list[tuple[str, list[Item]]]) -> None:
-        """The photostream, a month (of up to PER_PAGE items a page) at a time."""
+    def stream_pages(self, stream: list[Item], months: list[tuple[str, list[Item]]]) -> None:
+        """The photostream, a month (of up to PER_PAGE items a page) at a time.
+
+        A page whose inputs did not move (the same items, in the same order, on the same
+        page of the same month) says that its items' neighbours, month and page number are
+        the same as last time; the items of a page that moved, and the two beside it in the
+        stream, are marked dirty: their photo pages are looked at again."""
+        start = 0  # where the page begins in the stream
         for n, (month, run) in enumerate(months):
             self.pump()
             chunks = split(run)
             newer = months[n - 1][0] if n > 0 else None
             older = months[n + 1][0] if n + 1 < len(months) else None
             for number, chunk in enumerate(chunks, 1):
-                self.writer.page(
+                self.grid_page(
                     paths.month_page(month, number),
-                    self.inputs(chunk, month, number, len(chunks), len(run), newer, older),
+                    chunk,
+                    (month, number, len(chunks), len(run), newer, older),
                     partial(month_page, self.shell, month, chunk, number, len(chunks), len(run),
                             newer, older, self.thumbs),
                 )  # fmt: skip
+                end = start + len(chunk)
+                if chunk[0].dirty and start > 0:  # the layout moved: the neighbours' too
+                    stream[start - 1].dirty = True
+                if chunk[-1].dirty and end < len(stream):
+                    stream[end].dirty = True
+                start = end
 
     def albums(self, by_id: dict[str, Item]) -> list[tuple[AlbumEntry, int]]:
         """Album pages in the user's order, and the order site.js follows on photo pages."""
         counts: list[tuple[AlbumEntry, int]] = []
         owner = self.account.profile.flickr_path
+        # A photo's page names its albums: when an album's members moved, the photos that
+        # left it are marked dirty as well as those on its pages that moved.
+        known = self.cache.album_members()
+        moved: list[tuple[str, str]] = []
         for album in self.account.albums:
             self.pump()
             members = [by_id[pid] for pid in album.photo_ids if pid in by_id]
             counts.append((album, len(members)))
+            ids = [m.id for m in members]
+            joined = " ".join(ids)
+            before = known.pop(album.id, None)
+            if before != joined:
+                moved.append((album.id, joined))
+                self.stir(by_id, (before or "").split())
             chunks = split(members)
             about = (album.id, album.title, album.description, album.deleted,
                      repr(album.comments), owner)  # fmt: skip
             for number, chunk in enumerate(chunks, 1):
-                self.writer.page(
+                self.grid_page(
                     paths.album_page(album.id, number),
-                    self.inputs(chunk, about, number, len(chunks), len(members)),
+                    chunk,
+                    (about, number, len(chunks), len(members)),
                     partial(album_page, self.shell, album, chunk, number, len(chunks),
                             len(members), owner, self.thumbs),
                 )  # fmt: skip
-            ids = [m.id for m in members]
             self.writer.page(
                 paths.album_data(album.id),
                 digest(repr((album.title, PER_PAGE)).encode() + " ".join(ids).encode()),
@@ -350,7 +402,19 @@ class _Renderer:
                     {"title": album.title, "per_page": PER_PAGE, "ids": ids},
                 ),
             )
+        for before in known.values():  # albums gone
+            self.stir(by_id, before.split())
+        self.cache.put_album_members(moved)
+        self.cache.drop_album_members(known)
         return counts
+
+    @staticmethod
+    def stir(by_id: dict[str, Item], ids: Iterable[str]) -> None:
+        """Mark these photos dirty (the ids that are still items)."""
+        for pid in ids:
+            item = by_id.get(pid)
+            if item is not None:
+                item.dirty = True
 
     def tags(self, stream: list[Item]) -> int:
         """One page per tag (Flickr's grouping: case and punctuation aside), and an index."""
@@ -398,6 +462,8 @@ class _Renderer:
         for n, item in enumerate(stream):
             if stop is not None and stop.is_set():
                 return
+            if not item.dirty and self.writer.keep(paths.photo_page(item.id)):
+                continue
             prev = stream[n - 1].id if n > 0 else ""
             after = stream[n + 1].id if n < last else ""
             albums = repr(item.albums) if item.albums else ""
@@ -425,16 +491,23 @@ class _Renderer:
             yield PhotoJob(self.root, self.shell, item, ctx, page, inputs, known)
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
-        """One data file of every title, description and tag (search.html reads it), newest
-        upload first: [id, title, text, tags, month, flags]. The entries come from the cache
-        (descriptions are not held in memory); month and flags are added here."""
+        """The data search.html reads: every title, description and tag, as entries
+        [id, title, text, tags, month, flags], cut into files by a stable hash of the id (a
+        big site's refresh rewrites only the files of the photos that changed). The entries
+        come from the cache (descriptions are not held in memory); month and flags are added
+        here. The script orders them newest upload first."""
+        files = search_files(len(stream))
+        keys: list[list[bytes]] = [[] for _ in range(files)]
+        for item in stream:
+            keys[search_bucket(item.id) % files].append(item.key)
+        data = [paths.search_data(number, files) for number in range(files)]
+        labels: dict[str, str] = {}
 
-        def chunks() -> Iterator[str]:
-            yield "window.FA_SEARCH = ["
-            labels: dict[str, str] = {}
+        def entries(number: int) -> Iterator[str]:
+            yield "(window.FA_SEARCH = window.FA_SEARCH || []).push(["
             lines: list[str] = []  # joined and encoded a few thousand at a time
             separator = ""
-            for photo_id, entry in self.cache.search_entries():
+            for photo_id, entry in self.cache.search_entries(files, number):
                 item = by_id.get(photo_id)
                 if item is None:
                     continue
@@ -449,10 +522,13 @@ class _Renderer:
                     lines.clear()
             if lines:
                 yield separator + ",\n".join(lines)
-            yield "];\n"
+            yield "]);\n"
 
-        self.writer.page_chunks(paths.SEARCH_DATA, self.inputs(stream), chunks)
-        self.writer.write(paths.SEARCH, search_page(self.shell))
+        for number, path in enumerate(data):
+            self.pump()
+            inputs = digest(self.base + b"".join(keys[number]))
+            self.writer.page_chunks(path, inputs, partial(entries, number))
+        self.writer.write(paths.SEARCH, search_page(self.shell, data))
 
     def others(self, by_id: dict[str, Item]) -> None:
         account = self.account

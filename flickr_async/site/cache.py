@@ -11,6 +11,7 @@ import contextlib
 import json
 import sqlite3
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from flickr_async.site.model import Summary
 
 # Bump when what a Summary holds or how it is read from a sidecar changes.
-VERSION = "6"
+VERSION = "7"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
@@ -30,7 +31,12 @@ CREATE TABLE IF NOT EXISTS photos (
 );
 CREATE TABLE IF NOT EXISTS search (   -- apart: the photos table stays small to scan
     id TEXT PRIMARY KEY,
+    bucket INTEGER NOT NULL,      -- search_bucket(id): which search data file it goes in
     entry TEXT NOT NULL           -- its search entry, JSON: [id, title, text, tags]
+);
+CREATE TABLE IF NOT EXISTS albums (
+    id TEXT PRIMARY KEY,
+    members TEXT NOT NULL         -- its photos' ids as the last build saw them, space-separated
 );
 CREATE TABLE IF NOT EXISTS pages (
     path TEXT PRIMARY KEY,        -- relative to OUT
@@ -38,6 +44,13 @@ CREATE TABLE IF NOT EXISTS pages (
 );                                -- was made from, when it was made by inputs (16 more)
 """
 _TAG_SEP = "\x1f"
+BUCKETS = 4096  # a power of two: every number of search data files up to it divides it
+
+
+def search_bucket(photo_id: str) -> int:
+    """A stable number for `photo_id` (the same in every process and version): the search
+    data file of a site cut into n files (n a power of two) holds the buckets b % n."""
+    return zlib.crc32(photo_id.encode("utf-8")) % BUCKETS
 
 
 def js_json(value: object) -> str:
@@ -89,7 +102,7 @@ class SiteCache:
         if row is None or row[0] != VERSION:  # another version's tables: start again
             self._db.executescript(
                 "DROP TABLE IF EXISTS photos; DROP TABLE IF EXISTS search; "
-                "DROP TABLE IF EXISTS pages;" + _SCHEMA
+                "DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS albums;" + _SCHEMA
             )
             self._db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (VERSION,))
         self._db.execute("BEGIN")
@@ -132,9 +145,12 @@ class SiteCache:
     def summary_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
 
-    def search_entries(self) -> Iterator[tuple[str, str]]:
-        """(id, JSON [id, title, text, tags]) of every photo, newest id first."""
-        yield from self._db.execute("SELECT id, entry FROM search ORDER BY id DESC")
+    def search_entries(self, files: int = 1, number: int = 0) -> Iterator[tuple[str, str]]:
+        """(id, JSON [id, title, text, tags]) of the photos in search data file `number` of
+        `files` (a power of two), in id order."""
+        yield from self._db.execute(
+            "SELECT id, entry FROM search WHERE bucket % ? = ? ORDER BY id", (files, number)
+        )
 
     def put_summaries(self, rows: Iterable[tuple[str, int, Summary]]) -> None:
         rows = list(rows)
@@ -148,8 +164,11 @@ class SiteCache:
             ],
         )  # fmt: skip
         self._db.executemany(
-            "INSERT OR REPLACE INTO search VALUES(?, ?)",
-            [(pid, js_json([pid, m.title, m.text, " ".join(m.tags)])) for pid, _, m in rows],
+            "INSERT OR REPLACE INTO search VALUES(?, ?, ?)",
+            [
+                (pid, search_bucket(pid), js_json([pid, m.title, m.text, " ".join(m.tags)]))
+                for pid, _, m in rows
+            ],
         )
 
     def put_files(self, rows: Iterable[tuple[int, str]]) -> None:
@@ -160,6 +179,19 @@ class SiteCache:
         gone = [(p,) for p in photo_ids]
         self._db.executemany("DELETE FROM photos WHERE id = ?", gone)
         self._db.executemany("DELETE FROM search WHERE id = ?", gone)
+
+    # --- albums ---------------------------------------------------------------------------
+
+    def album_members(self) -> dict[str, str]:
+        """album id -> its photos' ids (space-separated) as the last build saw them."""
+        return dict(self._db.execute("SELECT id, members FROM albums"))
+
+    def put_album_members(self, albums: Iterable[tuple[str, str]]) -> None:
+        """(album id, its photos' ids space-separated) of the albums whose members moved."""
+        self._db.executemany("INSERT OR REPLACE INTO albums VALUES(?, ?)", albums)
+
+    def drop_album_members(self, album_ids: Iterable[str]) -> None:
+        self._db.executemany("DELETE FROM albums WHERE id = ?", [(a,) for a in album_ids])
 
     # --- pages ---------------------------------------------------------------------------
 

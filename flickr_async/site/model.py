@@ -114,6 +114,9 @@ class Item:
     albums: list[tuple[str, str, int]] | None = None  # (album id, title, page it is on)
     thumbs: int = 0  # THUMB_Q | THUMB_Z: its small renditions on disk
     cached_files: int = -1  # THUMB_Q | THUMB_Z | PRESENT as the last build saw; -1 unknown
+    # Its photo page may show something else than the last build's: its row changed since,
+    # or a grid page it is on (or next to) did. Only these pages are looked at again.
+    dirty: bool = True
 
     @property
     def files(self) -> int:

@@ -76,10 +76,13 @@ class PageWriter:
         folder, _, name = path.rpartition("/")
         return name in self._listing(folder)
 
-    def page(self, path: str, inputs: bytes, render: Callable[[], str]) -> None:
-        """Write `render()` at `path` unless the page there was made from `inputs`."""
-        if not self.is_current(path, inputs):
-            self.write(path, render(), inputs)
+    def page(self, path: str, inputs: bytes, render: Callable[[], str]) -> bool:
+        """Write `render()` at `path` unless the page there was made from `inputs`; whether
+        it was rendered (its inputs moved)."""
+        if self.is_current(path, inputs):
+            return False
+        self.write(path, render(), inputs)
+        return True
 
     def page_chunks(
         self, path: str, inputs: bytes, render: Callable[[], Iterable[str | bytes]]
@@ -93,6 +96,21 @@ class PageWriter:
         as written by this build.)"""
         known = self._known.get(path)
         if known is not None and known[DIGEST:] == inputs and self._exists(path):
+            del self._known[path]
+            self.pages += 1
+            self.unchanged += 1
+            return True
+        return False
+
+    def inputs_of(self, path: str) -> bytes | None:
+        """What the last build made the page at `path` from (None: no build made it)."""
+        known = self._known.get(path)
+        return None if known is None else known[DIGEST:]
+
+    def keep(self, path: str) -> bool:
+        """The page at `path` is known to be made from the same inputs as last time: keep it
+        (False when no build made it or its file is gone: it must be made)."""
+        if path in self._known and self._exists(path):
             del self._known[path]
             self.pages += 1
             self.unchanged += 1

@@ -513,7 +513,8 @@ def tags_index(shell: Shell, tags: Sequence[tuple[str, str, int]]) -> str:
 # --- search ----------------------------------------------------------------------------------
 
 
-def search_page(shell: Shell) -> str:
+def search_page(shell: Shell, data: Sequence[str]) -> str:
+    """The search form; `data`: the search data files its script reads."""
     link = Linker(paths.SEARCH)
     body = (
         "<h1>Search</h1>"
@@ -527,9 +528,7 @@ def search_page(shell: Shell) -> str:
         '<p id="fa-status" class="facts" aria-live="polite"></p>'
         '<ul id="fa-results" class="grid"></ul>'
     )
-    return document(
-        shell, link, "Search", body, body_attrs=' class="search"', scripts=(paths.SEARCH_DATA,)
-    )
+    return document(shell, link, "Search", body, body_attrs=' class="search"', scripts=tuple(data))
 
 
 # --- favourites and galleries -----------------------------------------------------------

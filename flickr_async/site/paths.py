@@ -24,7 +24,7 @@ TAGS = f"{SITE_DIR}/tags.html"
 SEARCH = f"{SITE_DIR}/search.html"
 FAVORITES = f"{SITE_DIR}/favorites.html"
 GALLERIES = f"{SITE_DIR}/galleries.html"
-SEARCH_DATA = f"{SITE_DIR}/data/search.js"
+SEARCH_DATA = f"{SITE_DIR}/data/search.js"  # the search data of a small site: one file
 THUMBS = f"{SITE_DIR}/thumbs"
 CACHE = f"{SITE_DIR}/cache.sqlite3"
 UNDATED = "undated"
@@ -90,6 +90,11 @@ def tag_page(key: str, page: int = 1) -> str:
         digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
         slug = f"{ascii_part}-{digest}" if ascii_part else f"t-{digest}"
     return _numbered(f"{SITE_DIR}/tag/{slug}", page)
+
+
+def search_data(number: int, files: int) -> str:
+    """Search data file `number` (from 0) of `files`."""
+    return SEARCH_DATA if files <= 1 else f"{SITE_DIR}/data/search-{number + 1}-of-{files}.js"
 
 
 def thumb(photo_id: str, size: str) -> str:

@@ -489,3 +489,97 @@ def test_a_refresh_trusts_what_the_last_build_saw_of_unchanged_photos_files(
     assert "missing" not in read(archive.out / ".site/stream/2018-01.html")
     refresh(archive.out, full=True)  # every file looked at
     assert "missing" in read(archive.out / ".site/stream/2018-01.html")
+
+
+def test_a_big_sites_search_data_is_cut_and_a_refresh_rewrites_one_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from flickr_async.site.cache import search_bucket
+
+    monkeypatch.setattr("flickr_async.site.build.SEARCH_FILE_ITEMS", 3)
+    a = Archive(tmp_path / "out")
+    ids = [str(500 + n) for n in range(20)]
+    for n, pid in enumerate(ids):
+        a.add(pid, folder="Many", title=f"Photo {pid}", date_taken=f"2019-06-{n + 1:02} 10:00:00")
+    refresh(a.out)
+    data = sorted((a.out / ".site/data").glob("search-*-of-8.js"))
+    assert len(data) == 8 and not (a.out / ".site/data/search.js").exists()
+    found: dict[str, str] = {}
+    for path in data:
+        text = read(path)
+        assert text.startswith("(window.FA_SEARCH = window.FA_SEARCH || []).push([")
+        entries = json.loads(text[text.index("([") + 1 : text.rindex("])") + 1])
+        number = int(path.name.split("-")[1]) - 1
+        for entry in entries:
+            assert search_bucket(entry[0]) % 8 == number
+            found[entry[0]] = entry[1]
+    assert found == {pid: f"Photo {pid}" for pid in ids}  # each photo in exactly one file
+    search = read(a.out / ".site/search.html")
+    assert all(f'src="data/{path.name}"' in search for path in data)
+    before = snapshot(a.out)
+    a.touch_sidecar(a.out / "Many/507.jpg.json", title="Renamed")
+    refresh(a.out)
+    changed = rewritten(before, snapshot(a.out), a.out)
+    number = search_bucket("507") % 8 + 1
+    assert {p for p in changed if "/data/" in p} == {f".site/data/search-{number}-of-8.js"}
+    assert '"Renamed"' in read(a.out / f".site/data/search-{number}-of-8.js")
+
+
+def navs_of(out: Path, photo_id: str) -> dict[str | None, str | None]:
+    return {a.get("data-nav"): a.get("href") for t, a in parse(page_of(out, photo_id)).tags
+            if t == "a" and a.get("data-nav")}  # fmt: skip
+
+
+def test_a_refresh_looks_again_at_the_photo_pages_beside_a_page_that_moved(
+    tmp_path: Path,
+) -> None:
+    a = Archive(tmp_path / "out")
+    for pid, taken in (("600", "2019-06-01"), ("601", "2019-06-02"), ("602", "2019-05-01"),
+                       ("603", "2019-05-02")):  # fmt: skip
+        a.add(pid, title=pid, date_taken=f"{taken} 10:00:00")
+    refresh(a.out)
+    assert navs_of(a.out, "600")["next"] == "../03/603.html"
+    # June's page does not move, May's first does: 600 (June's last) gets a new next.
+    a.add("604", title="604", date_taken="2019-05-20 10:00:00")
+    refresh(a.out)
+    assert navs_of(a.out, "600")["next"] == "../04/604.html"
+    assert navs_of(a.out, "603")["prev"] == "../04/604.html"
+
+
+def test_a_photo_that_left_an_album_no_longer_names_it(archive: Archive) -> None:
+    refresh(archive.out)
+    assert "72157002" in read(page_of(archive.out, "101"))
+    archive.albums[1]["photo_ids"] = []  # "Second" lost its one photo; 101's row is the same
+    archive.write_json("albums.json", {"schema": 1, "albums": archive.albums})
+    refresh(archive.out)
+    assert "72157002" not in read(page_of(archive.out, "101"))
+    archive.albums.pop(1)  # and the album itself is gone
+    archive.albums[0]["photo_ids"] = ["102", "103"]
+    archive.write_json("albums.json", {"schema": 1, "albums": archive.albums})
+    refresh(archive.out)
+    assert "72157001" not in read(page_of(archive.out, "101"))
+    assert "72157001" in read(page_of(archive.out, "102"))
+
+
+def test_a_refresh_weighs_only_the_photo_pages_that_may_have_moved(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flickr_async.site.output import PageWriter
+
+    refresh(archive.out)
+    weighed: list[str] = []
+    real = PageWriter.is_current
+
+    def counted(writer: PageWriter, path: str, inputs: bytes) -> bool:
+        if "/photo/" in path:
+            weighed.append(path.rpartition("/")[2])
+        return real(writer, path, inputs)
+
+    monkeypatch.setattr(PageWriter, "is_current", counted)
+    archive.touch_sidecar(archive.out / "Unsorted/104.jpg.json", title="Alone, renamed")
+    report = refresh(archive.out)
+    # 104's month page moved: 104 and its neighbour in the stream (101), not 102 or 103
+    assert sorted(weighed) == ["101.html", "104.html"]
+    assert report.written == 3 and report.unchanged == report.pages - 3

@@ -86,7 +86,9 @@
   }
 
   /* Search: every word typed must occur in the title, description or tags (case and
-     accents aside). The data is window.FA_SEARCH: [id, title, text, tags, month, flags]. */
+     accents aside). The data is window.FA_SEARCH: one array per data file (a big site's is
+     cut in several), of entries [id, title, text, tags, month, flags]; newest upload (the
+     highest id) first. */
   function fold(text) {
     var out = String(text).toLowerCase();
     if (out.normalize) out = out.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
@@ -98,7 +100,10 @@
     var results = doc.getElementById("fa-results");
     var status = doc.getElementById("fa-status");
     if (!input || !results || !status) return;
-    var data = window.FA_SEARCH || [];
+    var data = [].concat.apply([], window.FA_SEARCH || []);
+    data.sort(function (a, b) {  /* ids are numbers written out: the longer, the newer */
+      return b[0].length - a[0].length || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0);
+    });
     var haystacks = null;
     var LIMIT = 200;
 
