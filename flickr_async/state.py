@@ -432,15 +432,18 @@ class State:
     def photo_count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM photos")[0][0])
 
-    def iter_briefs(self, batch: int = 5000) -> Iterator[PhotoBrief]:
-        """Every row's PhotoBrief in id order, a batch at a time (read only)."""
+    def iter_briefs(self, batch: int = 5000, *, since: int | None = None) -> Iterator[PhotoBrief]:
+        """Every row's PhotoBrief in id order, a batch at a time (read only); `since`: only
+        the rows changed after that change number (see change_seq)."""
         last = ""
+        changed = "" if since is None else " AND changed > ?"
         while True:
             with self._lock:
                 rows = self._db.execute(
                     "SELECT id, status, error, media, path, original, date_taken, "
-                    "deleted_on_flickr, changed FROM photos WHERE id > ? ORDER BY id LIMIT ?",
-                    (last, batch),
+                    f"deleted_on_flickr, changed FROM photos WHERE id > ?{changed} "
+                    "ORDER BY id LIMIT ?",
+                    (last, batch) if since is None else (last, since, batch),
                 ).fetchall()
             if not rows:
                 return

@@ -11,7 +11,7 @@ from pathlib import Path
 from flickr_async import account_files, sidecar
 from flickr_async.fsutil import read_json
 from flickr_async.site import paths
-from flickr_async.site.cache import SiteCache
+from flickr_async.site.cache import Seen, SiteCache
 from flickr_async.site.imagesize import read_file
 from flickr_async.site.model import (
     PRESENT,
@@ -83,45 +83,38 @@ def load_items(
     """Every photo the state knows, with its summary: from the cache when its sidecar has not
     changed, else read from the sidecar (and cached). Returns (items, sidecars read).
 
-    What changed: with `since` (the state's change number the last build saw), the rows
-    changed after it; the other rows' sidecars are not even looked at. Without it (no
-    earlier build, `site --full`), every sidecar whose (mtime, size) moved.
+    What changed: with `since` (the state's change number the last build saw, when no row
+    was forgotten since), the rows changed after it, found by the state's index; every other
+    photo is as the cache saw it (no sidecar or state row looked at). Without it (no earlier
+    build, `site --full`), every row, beside the cache's entries in id order, and every
+    sidecar whose (mtime, size) moved.
 
-    The state's rows and the cache's summaries are both walked in id order, side by side,
-    and each sidecar's signature compared with the cache's; the sidecars that moved are then
-    read a few at a time (prefetch.ordered), or by the worker processes when there are some.
-    Items keep their summaries without the search text (only the cache holds it)."""
+    The sidecars that moved are read a few at a time (prefetch.ordered), or by the worker
+    processes when there are some. Items keep their summaries without the search text (only
+    the cache holds it)."""
     root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
     items: list[Item] = []
     stale: list[str] = []
     to_read: list[tuple[int, str]] = []  # (index in items, sidecar path)
-    cached = cache.summaries()
-    ahead = next(cached, None)
-    for row in state.iter_briefs():
-        while ahead is not None and ahead[0] < row.id:
-            stale.append(ahead[0])
-            ahead = next(cached, None)
-        hit = None
-        if ahead is not None and ahead[0] == row.id:
-            hit, ahead = ahead, next(cached, None)
+    fresh: list[tuple[str, int, Summary]] = []
+    bare: list[tuple[str, int, Summary]] = []  # rows without a sidecar, summed up as they are
+
+    def take(row: PhotoBrief, hit: Seen | None) -> None:
+        """A state row the build must look at (changed, or every row: full)."""
         if hit is None and not paths.is_safe_id(row.id):  # the cache holds only safe ids
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
-            continue
-        files = -1
-        dirty = True
-        if since is not None and hit is not None and row.changed <= since:
-            sig, summary, files = hit[1], hit[2], hit[3]  # unchanged since: no stat
-            dirty = False
-        elif (sig := _stat_sig(f"{root}/{row.path}.json") if row.path else 0) and (
-            hit is not None and hit[1] == sig and since is None
-        ):
-            summary = hit[2]
+            return
+        sig = _stat_sig(f"{root}/{row.path}.json") if row.path else 0
+        if sig and hit is not None and hit.sig == sig and since is None:
+            summary = hit.summary
         else:
+            summary = _from_row(row)
             if hit is not None:
                 stale.append(row.id)
-            summary = _from_row(row)
             if sig:
                 to_read.append((len(items), f"{root}/{row.path}.json"))
+            else:
+                bare.append((row.id, 0, summary))
         item = Item(
             id=row.id,
             summary=summary,
@@ -129,16 +122,46 @@ def load_items(
             status=_WORDS.get(row.status, row.status),
             error=row.error or "",
             path=row.path,
-            cached_files=files,
-            dirty=dirty,
         )
         item.sort_key = summary.sort_key
         items.append(item)
-    while ahead is not None:
-        stale.append(ahead[0])
+
+    if since is None:
+        cached = cache.seen()
         ahead = next(cached, None)
+        for row in state.iter_briefs():
+            while ahead is not None and ahead.id < row.id:
+                stale.append(ahead.id)
+                ahead = next(cached, None)
+            hit = None
+            if ahead is not None and ahead.id == row.id:
+                hit, ahead = ahead, next(cached, None)
+            take(row, hit)
+        while ahead is not None:
+            stale.append(ahead.id)
+            ahead = next(cached, None)
+    else:
+        changed = {row.id: row for row in state.iter_briefs(since=since)}
+        for hit in cache.seen():
+            row = changed.pop(hit.id, None)
+            if row is not None:
+                take(row, hit)
+                continue
+            item = Item(
+                id=hit.id,
+                summary=hit.summary,
+                sig=hit.sig,
+                status=hit.status,
+                error=hit.error,
+                path=hit.path,
+                cached_files=hit.files,
+                dirty=False,  # as the last build saw it
+            )
+            item.sort_key = hit.summary.sort_key
+            items.append(item)
+        for row in changed.values():  # new since
+            take(row, None)
     cache.drop_summaries(stale)
-    fresh: list[tuple[str, int, Summary]] = []
     read = 0
     summaries = (
         workers.map(read_summaries, to_read)
@@ -150,6 +173,7 @@ def load_items(
         if read_back is None:
             log.warning("photo %s: sidecar unreadable (%s)", item.id, problem)
             item.sig = 0
+            bare.append((item.id, 0, item.summary))
             continue
         fresh.append((item.id, item.sig, read_back))
         item.summary = read_back._replace(text="")
@@ -159,6 +183,7 @@ def load_items(
             cache.put_summaries(fresh)
             fresh.clear()
     cache.put_summaries(fresh)
+    cache.put_summaries(bare, searchable=False)  # in the cache all the same: see `since`
     mark_present(out, items, every=since is None)
     return items, read
 

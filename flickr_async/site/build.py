@@ -145,6 +145,10 @@ def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
         seq, forgotten = state.change_seq()
         seen = None if full else cache.state_seq()
         since = seen if seen is not None and forgotten <= seen <= seq else None
+        # A refresh trusts the cache for every photo the state did not change since: a
+        # build that does not finish (an error, a kill) must leave the next one a full look.
+        cache.set_state_seq(None)
+        cache.commit()
         # Forked now, while this process is small: worth it when many sidecars are new.
         workers = Workers.start(state.photo_count() - cache.summary_count())
         writer = PageWriter(out, cache)
@@ -155,7 +159,11 @@ def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
             writer.prune()
         finally:
             writer.close()
-        cache.put_files((it.files, it.id) for it in items if it.files != it.cached_files)
+        cache.put_seen(  # the rows looked at (their files unknown till now), files moved
+            (it.files, it.status, it.error, it.path, it.id)
+            for it in items
+            if it.files != it.cached_files
+        )
         cache.set_state_seq(seq)
         cache.commit()
     finally:

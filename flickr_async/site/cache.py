@@ -14,12 +14,12 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flickr_async.site.model import Summary
 
 # Bump when what a Summary holds or how it is read from a sidecar changes.
-VERSION = "7"
+VERSION = "8"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
@@ -27,8 +27,9 @@ CREATE TABLE IF NOT EXISTS photos (
     sig INTEGER NOT NULL,         -- hash((mtime_ns, size)) of the sidecar when it was read
     title TEXT NOT NULL, media TEXT NOT NULL, date_taken TEXT, granularity INTEGER NOT NULL,
     date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT,
-    files INTEGER NOT NULL DEFAULT -1  -- model.Item.files as the last build saw; -1 unknown
-);
+    files INTEGER NOT NULL DEFAULT -1, -- model.Item.files as the last build saw; -1 unknown
+    status TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', path TEXT
+);                                -- the state's row as the last build saw it
 CREATE TABLE IF NOT EXISTS search (   -- apart: the photos table stays small to scan
     id TEXT PRIMARY KEY,
     bucket INTEGER NOT NULL,      -- search_bucket(id): which search data file it goes in
@@ -62,11 +63,26 @@ def js_json(value: object) -> str:
     )  # the unit separator never occurs in a tag Flickr accepts
 
 
-_MEDIA = {"photo": "photo", "video": "video"}  # one string object each, not one per row
+# One string object each, not one per row.
+_MEDIA = {"photo": "photo", "video": "video"}
+_WORDS = {w: w for w in ("done", "failed")}
 
 
-def _summary(row: tuple[Any, ...]) -> tuple[str, int, Summary, int]:
-    return (
+class Seen(NamedTuple):
+    """A photo as the last build saw it: its sidecar's summary and signature, its files on
+    disk, and its state row's status, error and path."""
+
+    id: str
+    sig: int
+    summary: Summary
+    files: int
+    status: str
+    error: str
+    path: str | None
+
+
+def _seen(row: tuple[Any, ...]) -> Seen:
+    return Seen(
         row[0],
         row[1],
         Summary(  # positional: 100,000 of these per build
@@ -81,6 +97,9 @@ def _summary(row: tuple[Any, ...]) -> tuple[str, int, Summary, int]:
             "",
         ),
         row[10],
+        _WORDS.get(row[11], row[11]),
+        row[12],
+        row[13],
     )
 
 
@@ -102,7 +121,8 @@ class SiteCache:
         if row is None or row[0] != VERSION:  # another version's tables: start again
             self._db.executescript(
                 "DROP TABLE IF EXISTS photos; DROP TABLE IF EXISTS search; "
-                "DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS albums;" + _SCHEMA
+                "DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS albums; DELETE FROM meta;"
+                + _SCHEMA
             )
             self._db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (VERSION,))
         self._db.execute("BEGIN")
@@ -121,26 +141,31 @@ class SiteCache:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'state_seq'").fetchone()
         return int(row[0]) if row else None
 
-    def set_state_seq(self, seq: int) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES('state_seq', ?)", (str(seq),))
+    def set_state_seq(self, seq: int | None) -> None:
+        """None: no build has seen the state in full (one is under way, or failed)."""
+        if seq is None:
+            self._db.execute("DELETE FROM meta WHERE key = 'state_seq'")
+        else:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES('state_seq', ?)", (str(seq),))
 
     # --- sidecar summaries ---------------------------------------------------------------
 
-    def summaries(self, *, batch: int = 5000) -> Iterator[tuple[str, int, Summary, int]]:
-        """(id, sig, summary, files) of every photo, in id order (as State.iter_briefs), a
-        batch at a time: the caller may write between batches. The summaries come without
-        their search text (only the search data needs it, from `search_entries`)."""
+    def seen(self, *, batch: int = 5000) -> Iterator[Seen]:
+        """Every photo as the last build saw it, in id order (as State.iter_briefs), a batch
+        at a time: the caller may write between batches. The summaries come without their
+        search text (only the search data needs it, from `search_entries`)."""
         last = ""
         while True:
             rows = self._db.execute(
                 "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
-                "original, deleted, files FROM photos WHERE id > ? ORDER BY id LIMIT ?",
+                "original, deleted, files, status, error, path FROM photos WHERE id > ? "
+                "ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
             if not rows:
                 return
             last = rows[-1][0]
-            yield from (_summary(row) for row in rows)
+            yield from map(_seen, rows)
 
     def summary_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
@@ -152,10 +177,14 @@ class SiteCache:
             "SELECT id, entry FROM search WHERE bucket % ? = ? ORDER BY id", (files, number)
         )
 
-    def put_summaries(self, rows: Iterable[tuple[str, int, Summary]]) -> None:
+    def put_summaries(
+        self, rows: Iterable[tuple[str, int, Summary]], *, searchable: bool = True
+    ) -> None:
+        """(id, sig, summary) of photos whose sidecar was read (sig 0: a photo without one,
+        summed up from its row: not `searchable`). Their files and row follow (`put_seen`)."""
         rows = list(rows)
         self._db.executemany(
-            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1)",
+            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', '', NULL)",
             [
                 (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
                  _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
@@ -163,6 +192,8 @@ class SiteCache:
                 for photo_id, sig, m in rows
             ],
         )  # fmt: skip
+        if not searchable:
+            return
         self._db.executemany(
             "INSERT OR REPLACE INTO search VALUES(?, ?, ?)",
             [
@@ -171,9 +202,12 @@ class SiteCache:
             ],
         )
 
-    def put_files(self, rows: Iterable[tuple[int, str]]) -> None:
-        """(files, id): what the build saw of photos' files on disk (model.Item.files)."""
-        self._db.executemany("UPDATE photos SET files = ? WHERE id = ?", rows)
+    def put_seen(self, rows: Iterable[tuple[int, str, str, str | None, str]]) -> None:
+        """(files, status, error, path, id): what the build saw of photos' files on disk
+        (model.Item.files) and of their state rows."""
+        self._db.executemany(
+            "UPDATE photos SET files = ?, status = ?, error = ?, path = ? WHERE id = ?", rows
+        )
 
     def drop_summaries(self, photo_ids: Iterable[str]) -> None:
         gone = [(p,) for p in photo_ids]

@@ -583,3 +583,35 @@ def test_a_refresh_weighs_only_the_photo_pages_that_may_have_moved(
     # 104's month page moved: 104 and its neighbour in the stream (101), not 102 or 103
     assert sorted(weighed) == ["101.html", "104.html"]
     assert report.written == 3 and report.unchanged == report.pages - 3
+
+
+def test_photos_without_a_readable_sidecar_stay_through_refreshes(archive: Archive) -> None:
+    archive.fail("105")
+    (archive.out / "Unsorted/104.jpg.json").write_text("{not json", "utf-8")
+    assert refresh(archive.out).photos == 5
+    archive.touch_sidecar(archive.out / "Trip #1 100%/102.jpg.json", title="Boat, renamed")
+    report = refresh(archive.out)  # the cache answers for every unchanged photo
+    assert report.photos == 5 and report.sidecars_read == 1
+    assert page_of(archive.out, "105").is_file() and page_of(archive.out, "104").is_file()
+    assert "1 missing or failed" in read(archive.out / "index.html")  # 105 only
+
+
+def test_a_build_that_failed_leaves_the_next_one_a_full_look(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flickr_async.errors import StorageError
+    from flickr_async.site import build
+
+    refresh(archive.out)
+    archive.edit_sidecar(archive.out / "Unsorted/104.jpg.json", title="By hand")
+
+    def broken(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build._Renderer, "tags", broken)
+        with pytest.raises(StorageError):
+            refresh(archive.out)
+    report = refresh(archive.out)  # not a refresh trusting the cache: every sidecar weighed
+    assert report.sidecars_read == 1
+    assert "By hand" in read(page_of(archive.out, "104"))
