@@ -141,11 +141,11 @@ def load_items(
             stale.append(ahead.id)
             ahead = next(cached, None)
     else:
-        changed = {row.id: row for row in state.iter_briefs(since=since)}
+        changed = {brief.id: brief for brief in state.iter_briefs(since=since)}
         for hit in cache.seen():
-            row = changed.pop(hit.id, None)
-            if row is not None:
-                take(row, hit)
+            brief = changed.pop(hit.id, None)
+            if brief is not None:
+                take(brief, hit)
                 continue
             item = Item(
                 id=hit.id,
@@ -159,8 +159,8 @@ def load_items(
             )
             item.sort_key = hit.summary.sort_key
             items.append(item)
-        for row in changed.values():  # new since
-            take(row, None)
+        for brief in changed.values():  # new since
+            take(brief, None)
     cache.drop_summaries(stale)
     read = 0
     summaries = (
