@@ -155,6 +155,7 @@ def load_items(
                 error=hit.error,
                 path=hit.path,
                 cached_files=hit.files,
+                key=hit.key,
                 dirty=False,  # as the last build saw it
             )
             item.sort_key = hit.summary.sort_key

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from flickr_async.site import paths
 from flickr_async.site.archive import load_account, load_items
-from flickr_async.site.cache import SiteCache, js_json, search_bucket
+from flickr_async.site.cache import SiteCache, js_json, search_bucket, search_file
 from flickr_async.site.model import (
     DELETED,
     MISSING,
@@ -159,10 +159,10 @@ def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
             writer.prune()
         finally:
             writer.close()
-        cache.put_seen(  # the rows looked at (their files unknown till now), files moved
-            (it.files, it.status, it.error, it.path, it.id)
+        cache.put_seen(  # the rows looked at (files unknown till now, key new), files moved
+            (it.files, it.status, it.error, it.path, it.key, it.id)
             for it in items
-            if it.files != it.cached_files
+            if it.dirty or it.files != it.cached_files
         )
         cache.set_state_seq(seq)
         cache.commit()
@@ -298,7 +298,8 @@ class _Renderer:
         faves = {f.id for f in self.account.favorites or ()} - by_id.keys()
         self.thumbs = (Thumbs.scan if scan else Thumbs.known)(self.out / paths.THUMBS, by_id, faves)
         for item in items:
-            item.key = self.key(item)
+            if item.dirty or not item.key:  # else as the last build made it (see load_items)
+                item.key = self.key(item)
             if self.workers is not None:  # their photo pages are sorted out meanwhile,
                 item.dirty = True  # while the grids that would say which moved are made
         stream = sorted(items, key=lambda it: (it.sort_key, it.id), reverse=True)
@@ -507,7 +508,7 @@ class _Renderer:
         files = search_files(len(stream))
         keys: list[list[bytes]] = [[] for _ in range(files)]
         for item in stream:
-            keys[search_bucket(item.id) % files].append(item.key)
+            keys[search_file(search_bucket(item.id), files)].append(item.key)
         data = [paths.search_data(number, files) for number in range(files)]
         labels: dict[str, str] = {}
 

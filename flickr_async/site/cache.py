@@ -18,8 +18,9 @@ from typing import Any, NamedTuple
 
 from flickr_async.site.model import Summary
 
-# Bump when what a Summary holds or how it is read from a sidecar changes.
-VERSION = "8"
+# Bump when what a Summary holds, how it is read from a sidecar, or how an item's key is
+# made (build._Renderer.key) changes.
+VERSION = "9"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
@@ -28,13 +29,16 @@ CREATE TABLE IF NOT EXISTS photos (
     title TEXT NOT NULL, media TEXT NOT NULL, date_taken TEXT, granularity INTEGER NOT NULL,
     date_posted INTEGER, tags TEXT NOT NULL, original INTEGER, deleted TEXT,
     files INTEGER NOT NULL DEFAULT -1, -- model.Item.files as the last build saw; -1 unknown
-    status TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', path TEXT
-);                                -- the state's row as the last build saw it
+    status TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', path TEXT,
+                                  -- the state's row as the last build saw it
+    key BLOB NOT NULL DEFAULT x'' -- model.Item.key as the last build made it
+);
 CREATE TABLE IF NOT EXISTS search (   -- apart: the photos table stays small to scan
     id TEXT PRIMARY KEY,
     bucket INTEGER NOT NULL,      -- search_bucket(id): which search data file it goes in
     entry TEXT NOT NULL           -- its search entry, JSON: [id, title, text, tags]
 );
+CREATE INDEX IF NOT EXISTS search_by_bucket ON search(bucket);
 CREATE TABLE IF NOT EXISTS albums (
     id TEXT PRIMARY KEY,
     members TEXT NOT NULL         -- its photos' ids as the last build saw them, space-separated
@@ -49,9 +53,15 @@ BUCKETS = 4096  # a power of two: every number of search data files up to it div
 
 
 def search_bucket(photo_id: str) -> int:
-    """A stable number for `photo_id` (the same in every process and version): the search
-    data file of a site cut into n files (n a power of two) holds the buckets b % n."""
+    """A stable number for `photo_id` (the same in every process and version), below
+    BUCKETS: file k of a search data cut into n files (n a power of two) holds a range of
+    them (see search_file)."""
     return zlib.crc32(photo_id.encode("utf-8")) % BUCKETS
+
+
+def search_file(bucket: int, files: int) -> int:
+    """Which of `files` search data files holds the entries of `bucket`."""
+    return bucket * files // BUCKETS
 
 
 def js_json(value: object) -> str:
@@ -79,6 +89,7 @@ class Seen(NamedTuple):
     status: str
     error: str
     path: str | None
+    key: bytes
 
 
 def _seen(row: tuple[Any, ...]) -> Seen:
@@ -100,6 +111,7 @@ def _seen(row: tuple[Any, ...]) -> Seen:
         _WORDS.get(row[11], row[11]),
         row[12],
         row[13],
+        row[14],
     )
 
 
@@ -158,7 +170,7 @@ class SiteCache:
         while True:
             rows = self._db.execute(
                 "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
-                "original, deleted, files, status, error, path FROM photos WHERE id > ? "
+                "original, deleted, files, status, error, path, key FROM photos WHERE id > ? "
                 "ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
@@ -173,8 +185,10 @@ class SiteCache:
     def search_entries(self, files: int = 1, number: int = 0) -> Iterator[tuple[str, str]]:
         """(id, JSON [id, title, text, tags]) of the photos in search data file `number` of
         `files` (a power of two), in id order."""
+        size = BUCKETS // files
         yield from self._db.execute(
-            "SELECT id, entry FROM search WHERE bucket % ? = ? ORDER BY id", (files, number)
+            "SELECT id, entry FROM search WHERE bucket >= ? AND bucket < ? ORDER BY id",
+            (number * size, (number + 1) * size),
         )
 
     def put_summaries(
@@ -184,7 +198,8 @@ class SiteCache:
         summed up from its row: not `searchable`). Their files and row follow (`put_seen`)."""
         rows = list(rows)
         self._db.executemany(
-            "INSERT OR REPLACE INTO photos VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', '', NULL)",
+            "INSERT OR REPLACE INTO photos "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', '', NULL, x'')",
             [
                 (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
                  _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
@@ -202,11 +217,12 @@ class SiteCache:
             ],
         )
 
-    def put_seen(self, rows: Iterable[tuple[int, str, str, str | None, str]]) -> None:
-        """(files, status, error, path, id): what the build saw of photos' files on disk
-        (model.Item.files) and of their state rows."""
+    def put_seen(self, rows: Iterable[tuple[int, str, str, str | None, bytes, str]]) -> None:
+        """(files, status, error, path, key, id): what the build saw of photos' files on
+        disk (model.Item.files) and of their state rows, and the key it made."""
         self._db.executemany(
-            "UPDATE photos SET files = ?, status = ?, error = ?, path = ? WHERE id = ?", rows
+            "UPDATE photos SET files = ?, status = ?, error = ?, path = ?, key = ? WHERE id = ?",
+            rows,
         )
 
     def drop_summaries(self, photo_ids: Iterable[str]) -> None:
