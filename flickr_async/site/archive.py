@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+from array import array
 from collections import defaultdict
 from pathlib import Path
 
@@ -53,9 +54,9 @@ def _read_summary(path: str) -> tuple[Summary | None, str]:
         return None, str(exc)
 
 
-def read_summaries(jobs: list[tuple[int, str]]) -> list[tuple[Summary | None, str]]:
-    """In a worker: the summary (or the problem) of each (index, sidecar path)."""
-    return in_threads(lambda job: _read_summary(job[1]), jobs)
+def read_summaries(paths: list[str]) -> list[tuple[Summary | None, str]]:
+    """In a worker: the summary (or the problem) of each sidecar."""
+    return in_threads(_read_summary, paths)
 
 
 def _from_row(row: PhotoBrief) -> Summary:
@@ -95,7 +96,7 @@ def load_items(
     root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
     items: list[Item] = []
     stale: list[str] = []
-    to_read: list[tuple[int, str]] = []  # (index in items, sidecar path)
+    to_read = array("l")  # indexes in items of the sidecars to read (no path held)
     fresh: list[tuple[str, int, Summary]] = []
     bare: list[tuple[str, int, Summary]] = []  # rows without a sidecar, summed up as they are
 
@@ -112,7 +113,7 @@ def load_items(
             if hit is not None:
                 stale.append(row.id)
             if sig:
-                to_read.append((len(items), f"{root}/{row.path}.json"))
+                to_read.append(len(items))
             else:
                 bare.append((row.id, 0, summary))
         item = Item(
@@ -164,12 +165,13 @@ def load_items(
             take(brief, None)
     cache.drop_summaries(stale)
     read = 0
+    sidecars = (f"{root}/{items[index].path}.json" for index in to_read)
     summaries = (
-        workers.map(read_summaries, to_read)
+        workers.map(read_summaries, sidecars)
         if workers is not None
-        else ordered(lambda job: _read_summary(job[1]), to_read)
+        else ordered(_read_summary, sidecars)
     )
-    for (index, _), (read_back, problem) in summaries:
+    for index, (_, (read_back, problem)) in zip(to_read, summaries, strict=True):
         item = items[index]
         if read_back is None:
             log.warning("photo %s: sidecar unreadable (%s)", item.id, problem)
