@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from flickr_async.jobs import Stats
+
+if TYPE_CHECKING:  # the caller brings the console: `status` and `site` never load rich
+    from rich.console import Console
 
 PLAIN_INTERVAL = 10.0  # seconds between status lines when stderr is not a terminal
 
