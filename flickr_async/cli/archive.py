@@ -35,11 +35,10 @@ from flickr_async.cli.backup import (
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
-from flickr_async.pipeline import REMEMBERED
 from flickr_async.progress import human_bytes
 from flickr_async.runlock import RunLock
 from flickr_async.settings import metadata_level
-from flickr_async.state import State
+from flickr_async.state import REMEMBERED, State
 from flickr_async.verify import verify_archive
 
 # --- verify and status --------------------------------------------------------------------
