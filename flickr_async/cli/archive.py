@@ -39,7 +39,6 @@ from flickr_async.progress import human_bytes
 from flickr_async.runlock import RunLock
 from flickr_async.settings import metadata_level
 from flickr_async.state import REMEMBERED, State
-from flickr_async.verify import verify_archive
 
 # --- verify and status --------------------------------------------------------------------
 
@@ -75,6 +74,8 @@ def verify(
 
     Exit status: 0 intact (or fully repaired), 1 problems remain.
     """
+    from flickr_async.verify import verify_archive  # only this command reads every file
+
     config = load_config_file(config_file)
     out = chosen_archive(out, config, profile)
     state_path = _archive_state_path(out)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from flickr_async.cli.app import (
     LOG_FORMAT,
@@ -33,7 +32,6 @@ from flickr_async.config import Config
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
-from flickr_async.pipeline import run_backup
 from flickr_async.progress import show_progress, summary_lines
 from flickr_async.reshape import Shape
 from flickr_async.settings import Settings
@@ -396,6 +394,12 @@ def remembered_options(out: Path, **given: object) -> dict[str, object]:
 
 def run_and_report(settings: Settings, stats: Stats) -> int:
     """Run the backup with progress, then the summary, the report file and the exit code."""
+    # Imported here, not at the top: every command's start imports this module (the CLI
+    # registers all its commands), and only a backup needs aiohttp, rich and the pipeline.
+    from rich.console import Console
+
+    from flickr_async.pipeline import run_backup
+
     console = Console(stderr=True)
     log_file = None if settings.dry_run else _start_log_file(settings)
 
