@@ -8,10 +8,10 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from flickr_async.jobs import Stats
-
-if TYPE_CHECKING:  # the caller brings the console: `status` and `site` never load rich
+if TYPE_CHECKING:  # annotations only: `status` prints sizes without loading rich or jobs
     from rich.console import Console
+
+    from flickr_async.jobs import Stats
 
 PLAIN_INTERVAL = 10.0  # seconds between status lines when stderr is not a terminal
 

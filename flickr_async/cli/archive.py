@@ -33,7 +33,6 @@ from flickr_async.cli.backup import (
     run_and_report,
 )
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
-from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
 from flickr_async.progress import human_bytes
 from flickr_async.runlock import RunLock
@@ -116,7 +115,7 @@ def verify(
         retry_max_wait=given(ctx, "max_retry_wait", max_retry_wait),
         **remembered_options(out, **dict.fromkeys(REMEMBERED)),  # the archive's own shape
     )
-    code = run_and_report(settings, Stats())
+    code = run_and_report(settings)
     state = _open_existing_state(out)
     try:
         remaining = list(verify_archive(out, state, checksums=not quick))
