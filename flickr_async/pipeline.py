@@ -25,14 +25,12 @@ from flickr_async.producer import Producer
 from flickr_async.reshape import Shape, check_shape
 from flickr_async.runlock import RunLock
 from flickr_async.settings import Settings
-from flickr_async.state import State
+from flickr_async.state import REMEMBERED, State
 from flickr_async.thumbnails import Thumbnails
 from flickr_async.writer import Writer
 
 log = logging.getLogger(__name__)
 
-# Options an archive keeps from run to run unless given again (see cli.backup).
-REMEMBERED = ("layout", "names", "links", "metadata", "exif", "xmp", "favorites", "site")
 METADATA_WORKERS = 4  # the token bucket sets the pace; a few workers hide call latency
 # How far downloads may run ahead of metadata calls (jobs, not bytes): big enough that
 # neither stage idles while the other works, small enough to keep memory flat.

@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:  # annotations only: `status` prints sizes without loading rich or jobs
+    from rich.console import Console
 
-from flickr_async.jobs import Stats
+    from flickr_async.jobs import Stats
 
 PLAIN_INTERVAL = 10.0  # seconds between status lines when stderr is not a terminal
 

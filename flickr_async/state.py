@@ -90,6 +90,9 @@ CREATE TABLE IF NOT EXISTS runs (
 
 
 RESHAPE_KEY = "reshape"  # meta: the target options of an unfinished reshape (JSON)
+# meta "options": the options an archive keeps from run to run unless given again (see
+# cli.backup); the pipeline writes them at the start of every run.
+REMEMBERED = ("layout", "names", "links", "metadata", "exif", "xmp", "favorites", "site")
 
 # Columns added after the first release, for archives whose tables predate them. Flickr's own
 # values (lastupdate, date_update) are never used as markers: "0" is real data there.
@@ -316,7 +319,7 @@ class State:
             )
 
     def options(self) -> dict[str, Any]:
-        """The options the archive remembers (pipeline.REMEMBERED), as last written."""
+        """The options the archive remembers (REMEMBERED), as last written."""
         saved = json.loads(self.get_meta("options") or "{}")
         return saved if isinstance(saved, dict) else {}
 

@@ -4,7 +4,6 @@ Only this package talks to the terminal. `app` is the typer application; each mo
 commands to it on import.
 """
 
-from flickr_async import auth as oauth  # noqa: F401  (tests patch the dance through cli.oauth)
 from flickr_async.cli import (  # noqa: F401  (they register commands)
     account,
     archive,

@@ -1,4 +1,8 @@
-"""`auth` and `whoami`: the OAuth dance and the saved token."""
+"""`auth` and `whoami`: the OAuth dance and the saved token.
+
+aiohttp and authlib (flickr_async.auth, flickr_async.api) are imported by the functions that
+talk to Flickr: every command's start imports this module, and most commands never need them.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,6 @@ from typing import Annotated
 
 import typer
 
-from flickr_async import auth as oauth
-from flickr_async.api import FlickrAPI, api_limiter, client_session, open_api
 from flickr_async.cli.app import (
     ApiBaseOption,
     ApiKeyOption,
@@ -53,6 +55,8 @@ def auth(
     verbose: VerboseOption = False,
 ) -> None:
     """Let flickr-async read your Flickr account (OAuth, read-only) and save the token."""
+    from flickr_async import auth as oauth
+
     settings = settings_from_options(
         api_key,
         api_secret,
@@ -84,6 +88,9 @@ def auth(
 
 
 async def _request_token(settings: Settings) -> tuple[str, str]:
+    from flickr_async import auth as oauth
+    from flickr_async.api import client_session
+
     async with client_session(settings) as session:
         return await oauth.fetch_request_token(settings, session)
 
@@ -92,6 +99,9 @@ async def _exchange(
     settings: Settings, request_token: str, request_secret: str, verifier: str
 ) -> User:
     """Trade the verifier for the access token, save it, then prove it works."""
+    from flickr_async import auth as oauth
+    from flickr_async.api import FlickrAPI, api_limiter, client_session
+
     async with client_session(settings) as session:
         token = await oauth.fetch_access_token(
             settings, session, request_token, request_secret, verifier
@@ -159,5 +169,7 @@ def whoami(
 
 
 async def _check_token(settings: Settings) -> tuple[User, str]:
+    from flickr_async.api import open_api
+
     async with open_api(settings) as api:
         return await api.auth_oauth_check_token()

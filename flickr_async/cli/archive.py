@@ -33,14 +33,11 @@ from flickr_async.cli.backup import (
     run_and_report,
 )
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
-from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
-from flickr_async.pipeline import REMEMBERED
 from flickr_async.progress import human_bytes
 from flickr_async.runlock import RunLock
 from flickr_async.settings import metadata_level
-from flickr_async.state import State
-from flickr_async.verify import verify_archive
+from flickr_async.state import REMEMBERED, State
 
 # --- verify and status --------------------------------------------------------------------
 
@@ -76,6 +73,8 @@ def verify(
 
     Exit status: 0 intact (or fully repaired), 1 problems remain.
     """
+    from flickr_async.verify import verify_archive  # only this command reads every file
+
     config = load_config_file(config_file)
     out = chosen_archive(out, config, profile)
     state_path = _archive_state_path(out)
@@ -116,7 +115,7 @@ def verify(
         retry_max_wait=given(ctx, "max_retry_wait", max_retry_wait),
         **remembered_options(out, **dict.fromkeys(REMEMBERED)),  # the archive's own shape
     )
-    code = run_and_report(settings, Stats())
+    code = run_and_report(settings)
     state = _open_existing_state(out)
     try:
         remaining = list(verify_archive(out, state, checksums=not quick))

@@ -8,10 +8,9 @@ import os
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from flickr_async.cli.app import (
     LOG_FORMAT,
@@ -31,13 +30,13 @@ from flickr_async.cli.app import (
 )
 from flickr_async.config import Config
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
-from flickr_async.jobs import Stats
 from flickr_async.layout import STATE_DIR
-from flickr_async.pipeline import run_backup
 from flickr_async.progress import show_progress, summary_lines
-from flickr_async.reshape import Shape
 from flickr_async.settings import Settings
 from flickr_async.state import State
+
+if TYPE_CHECKING:
+    from flickr_async.jobs import Stats
 
 # --- backup -------------------------------------------------------------------------------
 
@@ -328,7 +327,7 @@ def backup_one(
         )
     if header and not settings.quiet:
         typer.echo(header)
-    code = run_and_report(settings, Stats())
+    code = run_and_report(settings)
     if settings.site and not settings.dry_run:
         from flickr_async.cli.site import refresh_after_backup
 
@@ -381,6 +380,8 @@ def archive_options(out: Path) -> dict[str, object]:
         state.close()
     if not saved:
         return {}
+    from flickr_async.reshape import Shape  # it imports the writer: not at every start
+
     # An archive from before --names/--links has the default ones: a config file's default
     # must not look like a wish to reshape it.
     return {**Shape.of(saved).as_options(), **{k: v for k, v in saved.items() if v is not None}}
@@ -394,8 +395,16 @@ def remembered_options(out: Path, **given: object) -> dict[str, object]:
     return {k: saved.get(k) if v is None else v for k, v in given.items()}
 
 
-def run_and_report(settings: Settings, stats: Stats) -> int:
+def run_and_report(settings: Settings) -> int:
     """Run the backup with progress, then the summary, the report file and the exit code."""
+    # Imported here, not at the top: every command's start imports this module (the CLI
+    # registers all its commands), and only a backup needs aiohttp, rich and the pipeline.
+    from rich.console import Console
+
+    from flickr_async.jobs import Stats
+    from flickr_async.pipeline import run_backup
+
+    stats = Stats()
     console = Console(stderr=True)
     log_file = None if settings.dry_run else _start_log_file(settings)
 

@@ -13,7 +13,6 @@ from flickr_async.cli.backup import (
     QuietOption,
 )
 from flickr_async.layout import STATE_DIR
-from flickr_async.reshape import reshape as reshape_archive
 from flickr_async.state import State
 
 
@@ -36,6 +35,8 @@ def reshape(
     Exit status: 0 done, 1 a file could not be moved, 2 bad options or not an archive, 4 a
     backup is running on OUT.
     """
+    from flickr_async.reshape import reshape as reshape_archive  # and the writer it uses
+
     configure_logging(verbose, quiet)
     report = reshape_archive(out, layout_=layout_, names_=names, links=links)
     if not quiet:

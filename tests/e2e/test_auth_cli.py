@@ -231,7 +231,7 @@ def auth_with_a_broken_dance(
     async def broken(*args: object) -> tuple[str, str]:
         raise ValueError("boom")
 
-    monkeypatch.setattr(cli.oauth, "fetch_request_token", broken)
+    monkeypatch.setattr("flickr_async.auth.fetch_request_token", broken)
     return run_cli(
         "auth", *extra, "--api-base", flickr.base_url, "--api-key", "k", "--api-secret", "s",
         "--token-file", str(token_path),
@@ -259,7 +259,7 @@ def test_ctrl_c_prints_interrupted_and_exits_130(
     async def interrupted(*args: object) -> tuple[str, str]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.oauth, "fetch_request_token", interrupted)
+    monkeypatch.setattr("flickr_async.auth.fetch_request_token", interrupted)
     result = run_cli(
         "auth", "--api-base", flickr.base_url, "--api-key", "k", "--api-secret", "s",
         "--token-file", str(token_path),
