@@ -340,10 +340,10 @@ class _Renderer:
         for album in self.account.albums:
             members = [by_id[pid] for pid in album.photo_ids if pid in by_id]
             for number, chunk in enumerate(split(members), 1):
+                entry = (album.id, album.title, number)
+                alone = (entry,)  # shared by the page's photos in no other album (most)
                 for item in chunk:
-                    if item.albums is None:
-                        item.albums = []
-                    item.albums.append((album.id, album.title, number))
+                    item.albums = alone if item.albums is None else (*item.albums, entry)
 
     def stream_pages(self, stream: list[Item], months: list[tuple[str, list[Item]]]) -> None:
         """The photostream, a month (of up to PER_PAGE items a page) at a time.
@@ -495,7 +495,7 @@ class _Renderer:
                 next=after or None,
                 month=item.month,
                 month_page=item.month_page,
-                albums=tuple(item.albums or ()),
+                albums=item.albums or (),
             )
             yield PhotoJob(self.root, self.shell, item, ctx, page, inputs, known)
 

@@ -111,7 +111,7 @@ class Item:
     key: bytes = b""  # digest of everything a grid or the search shows of it
     month: str = ""  # its photostream month ("2019-06", or paths.UNDATED)
     month_page: int = 1
-    albums: list[tuple[str, str, int]] | None = None  # (album id, title, page it is on)
+    albums: tuple[tuple[str, str, int], ...] | None = None  # (album id, title, page it is on)
     thumbs: int = 0  # THUMB_Q | THUMB_Z: its small renditions on disk
     cached_files: int = -1  # THUMB_Q | THUMB_Z | PRESENT as the last build saw; -1 unknown
     # Its photo page may show something else than the last build's: its row changed since,
