@@ -25,6 +25,7 @@ from flickr_async.site.model import (
     fave_entries,
     gallery_entries,
     profile,
+    search_text,
     summarize,
 )
 from flickr_async.site.prefetch import ordered
@@ -48,14 +49,16 @@ def _stat_sig(path: str) -> int:
 
 
 def _read_summary(path: str) -> tuple[Summary | None, str]:
+    """(summary, search text) of a sidecar, or (None, the problem)."""
     try:
-        return summarize(sidecar.loads(read_file(path))), ""
+        doc = sidecar.loads(read_file(path))
     except (OSError, ValueError) as exc:
         return None, str(exc)
+    return summarize(doc), search_text(doc)
 
 
 def read_summaries(paths: list[str]) -> list[tuple[Summary | None, str]]:
-    """In a worker: the summary (or the problem) of each sidecar."""
+    """In a worker: _read_summary of each sidecar."""
     return in_threads(_read_summary, paths)
 
 
@@ -70,7 +73,6 @@ def _from_row(row: PhotoBrief) -> Summary:
         tags=(),
         original=row.original,
         deleted=row.deleted_on_flickr,
-        text="",
     )
 
 
@@ -91,14 +93,13 @@ def load_items(
     sidecar whose (mtime, size) moved.
 
     The sidecars that moved are read a few at a time (prefetch.ordered), or by the worker
-    processes when there are some. Items keep their summaries without the search text (only
-    the cache holds it)."""
+    processes when there are some. Search texts go to the cache, not held."""
     root = os.fspath(out)  # string paths: a pathlib.Path per photo costs more than its stat
     items: list[Item] = []
     stale: list[str] = []
     to_read = array("l")  # indexes in items of the sidecars to read (no path held)
-    fresh: list[tuple[str, int, Summary]] = []
-    bare: list[tuple[str, int, Summary]] = []  # rows without a sidecar, summed up as they are
+    fresh: list[tuple[str, int, Summary, str | None]] = []  # summaries read, to cache
+    bare: list[tuple[str, int, Summary, str | None]] = []  # rows without a sidecar, as they are
 
     def take(row: PhotoBrief, hit: Seen | None) -> None:
         """A state row the build must look at (changed, or every row: full)."""
@@ -115,7 +116,7 @@ def load_items(
             if sig:
                 to_read.append(len(items))
             else:
-                bare.append((row.id, 0, summary))
+                bare.append((row.id, 0, summary, None))
         item = Item(
             id=row.id,
             summary=summary,
@@ -171,22 +172,22 @@ def load_items(
         if workers is not None
         else ordered(_read_summary, sidecars)
     )
-    for index, (_, (read_back, problem)) in zip(to_read, summaries, strict=True):
+    for index, (_, (read_back, text)) in zip(to_read, summaries, strict=True):
         item = items[index]
         if read_back is None:
-            log.warning("photo %s: sidecar unreadable (%s)", item.id, problem)
+            log.warning("photo %s: sidecar unreadable (%s)", item.id, text)
             item.sig = 0
-            bare.append((item.id, 0, item.summary))
+            bare.append((item.id, 0, item.summary, None))
             continue
-        fresh.append((item.id, item.sig, read_back))
-        item.summary = read_back._replace(text="")
+        fresh.append((item.id, item.sig, read_back, text))
+        item.summary = read_back
         item.sort_key = read_back.sort_key
         read += 1
         if len(fresh) >= _BATCH:
             cache.put_summaries(fresh)
             fresh.clear()
     cache.put_summaries(fresh)
-    cache.put_summaries(bare, searchable=False)  # in the cache all the same: see `since`
+    cache.put_summaries(bare)  # in the cache all the same: see `since`
     mark_present(out, items, every=since is None)
     return items, read
 

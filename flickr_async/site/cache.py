@@ -105,7 +105,6 @@ def _seen(row: tuple[Any, ...]) -> Seen:
             tuple(map(sys.intern, row[7].split(_TAG_SEP))) if row[7] else (),
             None if row[8] is None else bool(row[8]),
             row[9],
-            "",
         ),
         row[10],
         _WORDS.get(row[11], row[11]),
@@ -164,8 +163,8 @@ class SiteCache:
 
     def seen(self, *, batch: int = 5000) -> Iterator[Seen]:
         """Every photo as the last build saw it, in id order (as State.iter_briefs), a batch
-        at a time: the caller may write between batches. The summaries come without their
-        search text (only the search data needs it, from `search_entries`)."""
+        at a time: the caller may write between batches. Search texts are only in the
+        search data's entries (`search_entries`)."""
         last = ""
         while True:
             rows = self._db.execute(
@@ -191,11 +190,10 @@ class SiteCache:
             (number * size, (number + 1) * size),
         )
 
-    def put_summaries(
-        self, rows: Iterable[tuple[str, int, Summary]], *, searchable: bool = True
-    ) -> None:
-        """(id, sig, summary) of photos whose sidecar was read (sig 0: a photo without one,
-        summed up from its row: not `searchable`). Their files and row follow (`put_seen`)."""
+    def put_summaries(self, rows: Iterable[tuple[str, int, Summary, str | None]]) -> None:
+        """(id, sig, summary, search text) of photos whose sidecar was read (sig 0 and text
+        None: a photo without one, summed up from its row, not in the search). Their files
+        and row follow (`put_seen`)."""
         rows = list(rows)
         self._db.executemany(
             "INSERT OR REPLACE INTO photos "
@@ -204,16 +202,15 @@ class SiteCache:
                 (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
                  _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
                  m.deleted)
-                for photo_id, sig, m in rows
+                for photo_id, sig, m, _ in rows
             ],
         )  # fmt: skip
-        if not searchable:
-            return
         self._db.executemany(
             "INSERT OR REPLACE INTO search VALUES(?, ?, ?)",
             [
-                (pid, search_bucket(pid), js_json([pid, m.title, m.text, " ".join(m.tags)]))
-                for pid, _, m in rows
+                (pid, search_bucket(pid), js_json([pid, m.title, text, " ".join(m.tags)]))
+                for pid, _, m, text in rows
+                if text is not None
             ],
         )
 

@@ -62,7 +62,6 @@ class Summary(NamedTuple):
     tags: tuple[str, ...]
     original: bool | None
     deleted: str | None
-    text: str  # the description as plain text, for search
 
     @property
     def sort_key(self) -> str:
@@ -80,7 +79,6 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
     taken = raw_date if _DATE.fullmatch(raw_date) and not doc.get("date_taken_unknown") else None
     download = doc.get("download") if isinstance(doc.get("download"), dict) else {}
     original = download.get("original") if download else None
-    text = html_to_text(s(doc.get("description")))
     return Summary(
         title=s(doc.get("title")),
         media="video" if doc.get("media") == "video" else "photo",
@@ -91,8 +89,13 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
         tags=tuple(dict.fromkeys(sys.intern(t) for t in strs(doc.get("tags")) if t.strip())),
         original=original if isinstance(original, bool) else None,
         deleted=opt_s(doc.get("deleted_on_flickr")),
-        text=" ".join(text.split())[:SEARCH_TEXT_LIMIT],
     )
+
+
+def search_text(doc: Mapping[str, Any]) -> str:
+    """The description as plain text, for search (only the site's cache keeps it)."""
+    text = html_to_text(s(doc.get("description")))
+    return " ".join(text.split())[:SEARCH_TEXT_LIMIT]
 
 
 @dataclass(slots=True)
@@ -101,7 +104,7 @@ class Item:
     the site (set by the build)."""
 
     id: str
-    summary: Summary  # without its search text (kept in the cache only)
+    summary: Summary
     sig: int  # the sidecar's hash((mtime_ns, size)); 0 without one
     status: str
     error: str

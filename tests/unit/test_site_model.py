@@ -13,7 +13,13 @@ from PIL import Image
 from flickr_async.layout import safe_name
 from flickr_async.site import paths
 from flickr_async.site.imagesize import image_size
-from flickr_async.site.model import album_entries, collection_nodes, profile, summarize
+from flickr_async.site.model import (
+    album_entries,
+    collection_nodes,
+    profile,
+    search_text,
+    summarize,
+)
 from tests.sitearchive import sidecar_doc
 
 # --- image sizes -----------------------------------------------------------------------------
@@ -88,7 +94,7 @@ def test_summary_of_a_sidecar() -> None:
     )
     summary = summarize(doc)
     assert summary.title == "Beach"
-    assert summary.text == "At the beach & sea"
+    assert search_text(doc) == "At the beach & sea"
     assert summary.tags == ("Sea", "sunset")
     assert summary.media == "video"
     assert summary.original is False
