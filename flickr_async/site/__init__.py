@@ -12,22 +12,28 @@ what earlier builds saw and wrote.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flickr_async.errors import ConfigError, StorageError
-from flickr_async.layout import STATE_DIR
-from flickr_async.runlock import RunLock
-from flickr_async.site.build import BuildReport, build_site
-from flickr_async.state import State
+if TYPE_CHECKING:
+    from flickr_async.site.build import BuildReport
 
-__all__ = ["BuildReport", "build_site", "refresh"]
+__all__ = ["refresh"]
 
 
 def refresh(out: Path, *, full: bool = False) -> BuildReport:
     """Build or refresh OUT's site under the archive's run lock (a backup running meanwhile
     would change sidecars under our feet: LockHeldError, exit 4); `full`: check every
     sidecar, not only those the state says changed."""
+    # Imported here: importing the package (a worker of the build does) loads no more.
+    import sqlite3
+
+    from flickr_async.errors import ConfigError, StorageError
+    from flickr_async.layout import STATE_DIR
+    from flickr_async.runlock import RunLock
+    from flickr_async.site.build import build_site
+    from flickr_async.state import State
+
     state_path = out / STATE_DIR / "state.sqlite3"
     if not state_path.is_file():
         raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")

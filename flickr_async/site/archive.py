@@ -9,11 +9,10 @@ from array import array
 from collections import defaultdict
 from pathlib import Path
 
-from flickr_async import account_files, sidecar
+from flickr_async import account_files
 from flickr_async.fsutil import read_json
 from flickr_async.site import paths
 from flickr_async.site.cache import Seen, SiteCache
-from flickr_async.site.imagesize import read_file
 from flickr_async.site.model import (
     PRESENT,
     Account,
@@ -25,11 +24,10 @@ from flickr_async.site.model import (
     fave_entries,
     gallery_entries,
     profile,
-    search_text,
-    summarize,
 )
+from flickr_async.site.photofiles import read_summaries, read_summary
 from flickr_async.site.prefetch import ordered
-from flickr_async.site.workers import Workers, in_threads
+from flickr_async.site.workers import Workers
 from flickr_async.state import PhotoBrief, State
 
 log = logging.getLogger(__name__)
@@ -46,20 +44,6 @@ def _stat_sig(path: str) -> int:
     except OSError:
         return 0
     return hash((st.st_mtime_ns, st.st_size)) or 1
-
-
-def _read_summary(path: str) -> tuple[Summary | None, str]:
-    """(summary, search text) of a sidecar, or (None, the problem)."""
-    try:
-        doc = sidecar.loads(read_file(path))
-    except (OSError, ValueError) as exc:
-        return None, str(exc)
-    return summarize(doc), search_text(doc)
-
-
-def read_summaries(paths: list[str]) -> list[tuple[Summary | None, str]]:
-    """In a worker: _read_summary of each sidecar."""
-    return in_threads(_read_summary, paths)
 
 
 def _from_row(row: PhotoBrief) -> Summary:
@@ -170,7 +154,7 @@ def load_items(
     summaries = (
         workers.map(read_summaries, sidecars)
         if workers is not None
-        else ordered(_read_summary, sidecars)
+        else ordered(read_summary, sidecars)
     )
     for index, (_, (read_back, text)) in zip(to_read, summaries, strict=True):
         item = items[index]

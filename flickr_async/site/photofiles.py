@@ -1,5 +1,6 @@
-"""A photo page from the files it is made of: the sidecar, the image's size; and, in a worker
-process, the page written (photo pages are most of a full build's work, see workers.py)."""
+"""What the build's worker processes do (see workers.py): read sidecars for their summaries,
+and make photo pages from the files they are made of (the sidecar, the image's size). The
+build does the same in its own process when it has no workers."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from dataclasses import dataclass
 from flickr_async import sidecar
 from flickr_async.site import paths
 from flickr_async.site.imagesize import BROWSER_IMAGES, image_size, read_file
-from flickr_async.site.model import THUMB_Z, Item
+from flickr_async.site.model import THUMB_Z, Item, Summary, search_text, summarize
 from flickr_async.site.output import DIGEST, digest, put
 from flickr_async.site.pages import Shell
 from flickr_async.site.photopage import Context, Media, photo_page
 from flickr_async.site.prefetch import ordered
+from flickr_async.site.workers import in_threads
 
 WRITER_THREADS = 4  # per worker: creating a file is a disk round trip
 
@@ -30,6 +32,20 @@ class PhotoJob:
     page: str  # relative to OUT
     inputs: bytes  # digest of what it is made from (for the cache)
     known: bytes | None  # digest of the bytes the file on disk holds, when it is there
+
+
+def read_summary(path: str) -> tuple[Summary | None, str]:
+    """(summary, search text) of a sidecar, or (None, the problem)."""
+    try:
+        doc = sidecar.loads(read_file(path))
+    except (OSError, ValueError) as exc:
+        return None, str(exc)
+    return summarize(doc), search_text(doc)
+
+
+def read_summaries(paths: list[str]) -> list[tuple[Summary | None, str]]:
+    """In a worker: read_summary of each sidecar (a few read at once: disk latency)."""
+    return in_threads(read_summary, paths)
 
 
 def media_for(root: str, item: Item, has_z: bool) -> Media:
