@@ -26,7 +26,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -295,6 +295,12 @@ class _Renderer:
         """Every page; `scan`: list the thumbnails on disk, else trust what the last build
         saw for the items that did not change."""
         by_id = {item.id: item for item in items}
+        # Albums name their photos by the items' own id strings: albums.json's 100,000 copies
+        # go (the photos an album lists that the archive does not hold were never shown).
+        self.account.albums = [
+            replace(album, photo_ids=tuple(by_id[p].id for p in album.photo_ids if p in by_id))
+            for album in self.account.albums
+        ]
         faves = {f.id for f in self.account.favorites or ()} - by_id.keys()
         self.thumbs = (Thumbs.scan if scan else Thumbs.known)(self.out / paths.THUMBS, by_id, faves)
         for item in items:
