@@ -12,7 +12,7 @@ from pathlib import Path
 from flickr_async import account_files
 from flickr_async.fsutil import read_json
 from flickr_async.site import paths
-from flickr_async.site.cache import Seen, SiteCache
+from flickr_async.site.cache import SiteCache
 from flickr_async.site.model import (
     PRESENT,
     Account,
@@ -85,7 +85,7 @@ def load_items(
     fresh: list[tuple[str, int, Summary, str | None]] = []  # summaries read, to cache
     bare: list[tuple[str, int, Summary, str | None]] = []  # rows without a sidecar, as they are
 
-    def take(row: PhotoBrief, hit: Seen | None) -> None:
+    def take(row: PhotoBrief, hit: Item | None) -> None:
         """A state row the build must look at (changed, or every row: full)."""
         if hit is None and not paths.is_safe_id(row.id):  # the cache holds only safe ids
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
@@ -130,22 +130,10 @@ def load_items(
         changed = {brief.id: brief for brief in state.iter_briefs(since=since)}
         for hit in cache.seen():
             brief = changed.pop(hit.id, None)
-            if brief is not None:
+            if brief is None:
+                items.append(hit)  # as the last build saw it
+            else:
                 take(brief, hit)
-                continue
-            item = Item(
-                id=hit.id,
-                summary=hit.summary,
-                sig=hit.sig,
-                status=hit.status,
-                error=hit.error,
-                path=hit.path,
-                cached_files=hit.files,
-                key=hit.key,
-                dirty=False,  # as the last build saw it
-            )
-            item.sort_key = hit.summary.sort_key
-            items.append(item)
         for brief in changed.values():  # new since
             take(brief, None)
     cache.drop_summaries(stale)

@@ -25,15 +25,17 @@ import os
 import queue
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, replace
 from functools import partial
 from importlib import resources
 from pathlib import Path
+from zlib import crc32
 
 from flickr_async.site import paths
 from flickr_async.site.archive import load_account, load_items
-from flickr_async.site.cache import SiteCache, js_json, search_bucket, search_file
+from flickr_async.site.cache import BUCKETS, SiteCache, js_json
 from flickr_async.site.model import (
     DELETED,
     MISSING,
@@ -433,16 +435,23 @@ class _Renderer:
 
     def tags(self, stream: list[Item]) -> int:
         """One page per tag (Flickr's grouping: case and punctuation aside), and an index."""
-        tags: dict[str, tuple[str, list[Item]]] = {}
-        keys: dict[str, str] = {}  # tag -> its page's key, worked out once per spelling
+        spelt: defaultdict[str, list[Item]] = defaultdict(list)  # by spelling, in order
         for item in stream:
             for tag in item.summary.tags:
-                key = keys.get(tag)
-                if key is None:
-                    key = keys[tag] = paths.tag_key(tag)
-                if key not in tags:
-                    tags[key] = (tag, [])
-                tags[key][1].append(item)
+                spelt[tag].append(item)
+        tags: dict[str, tuple[str, list[Item]]] = {}  # by page key: its first spelling
+        order: dict[int, int] = {}  # id(item) -> its place in the stream, when needed
+        for tag, tagged in spelt.items():
+            key = paths.tag_key(tag)
+            known = tags.get(key)
+            if known is None:
+                tags[key] = (tag, tagged)
+                continue
+            # Another spelling of a tag ("Sea", "sea"): one page, in the photostream's
+            # order, a photo that carries both spellings once.
+            order = order or {id(item): n for n, item in enumerate(stream)}
+            merged = {id(item): item for item in (*known[1], *tagged)}
+            tags[key] = (known[0], sorted(merged.values(), key=lambda item: order[id(item)]))
         for key, (name, tagged) in tags.items():
             self.pump()
             chunks = split(tagged)
@@ -513,8 +522,8 @@ class _Renderer:
         here. The script orders them newest upload first."""
         files = search_files(len(stream))
         keys: list[list[bytes]] = [[] for _ in range(files)]
-        for item in stream:
-            keys[search_file(search_bucket(item.id), files)].append(item.key)
+        for item in stream:  # search_file(search_bucket(id)), without two calls per item
+            keys[crc32(item.id.encode()) % BUCKETS * files // BUCKETS].append(item.key)
         data = [paths.search_data(number, files) for number in range(files)]
         labels: dict[str, str] = {}
 

@@ -14,9 +14,9 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from flickr_async.site.model import Summary
+from flickr_async.site.model import Item, Summary
 
 # Bump when what a Summary holds, how it is read from a sidecar, or how an item's key is
 # made (build._Renderer.key) changes.
@@ -78,39 +78,28 @@ _MEDIA = {"photo": "photo", "video": "video"}
 _WORDS = {w: w for w in ("done", "failed")}
 
 
-class Seen(NamedTuple):
-    """A photo as the last build saw it: its sidecar's summary and signature, its files on
-    disk, and its state row's status, error and path."""
-
-    id: str
-    sig: int
-    summary: Summary
-    files: int
-    status: str
-    error: str
-    path: str | None
-    key: bytes
-
-
-def _seen(row: tuple[Any, ...]) -> Seen:
-    return Seen(
+def _seen(row: tuple[Any, ...]) -> Item:
+    summary = Summary(  # positional: 100,000 of these per build
+        row[2],
+        _MEDIA.get(row[3], row[3]),
+        row[4],
+        row[5],
+        row[6],
+        tuple(map(sys.intern, row[7].split(_TAG_SEP))) if row[7] else (),
+        None if row[8] is None else bool(row[8]),
+        row[9],
+    )
+    return Item(
         row[0],
+        summary,
         row[1],
-        Summary(  # positional: 100,000 of these per build
-            row[2],
-            _MEDIA.get(row[3], row[3]),
-            row[4],
-            row[5],
-            row[6],
-            tuple(map(sys.intern, row[7].split(_TAG_SEP))) if row[7] else (),
-            None if row[8] is None else bool(row[8]),
-            row[9],
-        ),
-        row[10],
         _WORDS.get(row[11], row[11]),
         row[12],
         row[13],
-        row[14],
+        sort_key=summary.sort_key,
+        key=row[14],
+        cached_files=row[10],
+        dirty=False,
     )
 
 
@@ -161,10 +150,12 @@ class SiteCache:
 
     # --- sidecar summaries ---------------------------------------------------------------
 
-    def seen(self, *, batch: int = 5000) -> Iterator[Seen]:
+    def seen(self, *, batch: int = 5000) -> Iterator[Item]:
         """Every photo as the last build saw it, in id order (as State.iter_briefs), a batch
-        at a time: the caller may write between batches. Search texts are only in the
-        search data's entries (`search_entries`)."""
+        at a time (the caller may write between batches): its sidecar's summary and
+        signature, its state row's status, error and path, its files on disk
+        (Item.cached_files) and its key; not dirty. Search texts are only in the search
+        data's entries (`search_entries`)."""
         last = ""
         while True:
             rows = self._db.execute(

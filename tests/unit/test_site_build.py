@@ -615,3 +615,17 @@ def test_a_build_that_failed_leaves_the_next_one_a_full_look(
     report = refresh(archive.out)  # not a refresh trusting the cache: every sidecar weighed
     assert report.sidecars_read == 1
     assert "By hand" in read(page_of(archive.out, "104"))
+
+
+def test_a_tag_page_of_several_spellings_keeps_the_stream_order_and_each_photo_once(
+    tmp_path: Path,
+) -> None:
+    a = Archive(tmp_path / "out")
+    a.add("701", tags=["sea"], date_taken="2019-06-03 10:00:00")
+    a.add("702", tags=["Sea", "SEA"], date_taken="2019-06-02 10:00:00")
+    a.add("703", tags=["sea"], date_taken="2019-06-01 10:00:00")
+    a.add("704", tags=["SEA"], date_taken="2019-06-04 10:00:00")
+    refresh(a.out)
+    html = read(a.out / ".site/tag/sea.html")
+    assert re.findall(r'<li id="p(\d+)"', html) == ["704", "701", "702", "703"]
+    assert 'Tag: <span dir="auto">SEA</span>' in html  # the newest photo's spelling
