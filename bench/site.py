@@ -330,7 +330,7 @@ def run(quick: bool) -> Section:
         section.add(
             "refresh: files rewritten",
             f"{rewritten} ({CHANGED} photo pages, their month, album and tag pages, the new "
-            "tag's page, the tag index and the search data)",
+            "tag's page, the tag index and the search data files holding them)",
         )
         section.notes.append(
             f"Load average (1 min) when the builds started: up to {load:.1f} on 2 cores "
