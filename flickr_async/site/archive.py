@@ -60,6 +60,10 @@ def _from_row(row: PhotoBrief) -> Summary:
     )
 
 
+class CacheDisagrees(Exception):
+    """A refresh found the cache out of step with the state: the build takes a full look."""
+
+
 def load_items(
     out: Path,
     state: State,
@@ -70,11 +74,12 @@ def load_items(
     """Every photo the state knows, with its summary: from the cache when its sidecar has not
     changed, else read from the sidecar (and cached). Returns (items, sidecars read).
 
-    What changed: with `since` (the state's change number the last build saw, when no row
-    was forgotten since), the rows changed after it, found by the state's index; every other
-    photo is as the cache saw it (no sidecar or state row looked at). Without it (no earlier
-    build, `site --full`), every row, beside the cache's entries in id order, and every
-    sidecar whose (mtime, size) moved.
+    What changed: with `since` (the state's change number the last complete build saw, when
+    no row was forgotten since), the rows changed after it, found by the state's index; every
+    other photo is as the cache saw it (no sidecar or state row looked at). Without it (a full
+    look: no complete build before, a row forgotten since, a cache of another version,
+    `site --full`), every row, beside the cache's entries in id order, and every sidecar
+    whose (mtime, size) moved.
 
     The sidecars that moved are read a few at a time (prefetch.ordered), or by the worker
     processes when there are some. Search texts go to the cache, not held."""
@@ -134,8 +139,14 @@ def load_items(
                 items.append(hit)  # as the last build saw it
             else:
                 take(brief, hit)
+        unsafe = sum(not paths.is_safe_id(pid) for pid in changed)
         for brief in changed.values():  # new since
             take(brief, None)
+        # Every row is either in the cache or changed since (rows leave only by forget(),
+        # which makes a full look): a state put back from elsewhere, or a cache that lost
+        # rows, must not leave photos out. An unsafe id counts as one the cache never holds.
+        if len(items) + unsafe != state.photo_count():
+            raise CacheDisagrees("the site's cache and the archive's state list other photos")
     cache.drop_summaries(stale)
     read = 0
     sidecars = (f"{root}/{items[index].path}.json" for index in to_read)

@@ -3,13 +3,15 @@
 The work is shaped by the largest archives (100,000 photos: a full build in about a minute
 within 200 MiB, a refresh after a small sync in seconds):
 
-- a sidecar is parsed only when the state gave its photo a change number above the one the
-  last build saw (State.change_seq; `full`, or no earlier build: when its (mtime, size)
-  moved); the other photos come from the cache's summaries, and what it saw of their
-  files, joined to the state's rows in id order;
+- a refresh asks the state only for the rows changed since the change number the last
+  complete build saw (State.change_seq) and parses only their sidecars; every other photo
+  comes from the cache as that build saw it. A full look (no complete build before, a row
+  forgotten since, `full`) walks every row and parses the sidecars whose (mtime, size) moved;
 - every photo gets a key, the digest of all a grid or the search shows of it; a grid page's
-  inputs are its items' keys and a photo page's its key, neighbours and albums, so a refresh
-  renders only the pages whose inputs moved, and writes only those whose bytes changed;
+  inputs are its items' keys, and its layout which photos it holds, in which order, where.
+  A photo page is weighed again (its key, neighbours and albums digested) only when its
+  photo is dirty (Item.dirty); only pages whose inputs moved are rendered, and only those
+  whose bytes changed are written;
 - pages are written as they are made (never all held), by a few writer threads;
 - when many sidecars are new (a full build), forked worker processes parse them and make
   the photo pages while the main process renders the grids (workers.py);
@@ -34,7 +36,7 @@ from pathlib import Path
 from zlib import crc32
 
 from flickr_async.site import paths
-from flickr_async.site.archive import load_account, load_items
+from flickr_async.site.archive import CacheDisagrees, load_account, load_items
 from flickr_async.site.cache import BUCKETS, SiteCache, js_json
 from flickr_async.site.model import (
     DELETED,
@@ -81,7 +83,7 @@ SEARCH_FILE_ITEMS = 2000  # about this many entries per search data file of a bi
 
 def search_files(items: int) -> int:
     """How many files the search data is cut into: one for a small site, else a power of
-    two (so that a file holds search_bucket(id) % files) of about SEARCH_FILE_ITEMS each."""
+    two (each holds a range of buckets: cache.search_file) of about SEARCH_FILE_ITEMS each."""
     files = 1
     while files < 256 and items > files * SEARCH_FILE_ITEMS:
         files *= 2
@@ -155,7 +157,12 @@ def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
         workers = Workers.start(state.photo_count() - cache.summary_count())
         writer = PageWriter(out, cache)
         try:
-            items, read = load_items(out, state, cache, workers, since)
+            try:
+                items, read = load_items(out, state, cache, workers, since)
+            except CacheDisagrees as exc:
+                log.info("%s: a full look", exc)
+                since = None
+                items, read = load_items(out, state, cache, workers, since)
             account = load_account(out, state)
             _Renderer(out, account, writer, cache, workers).run(items, scan=since is None)
             writer.prune()
@@ -356,10 +363,10 @@ class _Renderer:
     def stream_pages(self, stream: list[Item], months: list[tuple[str, list[Item]]]) -> None:
         """The photostream, a month (of up to PER_PAGE items a page) at a time.
 
-        A page whose inputs did not move (the same items, in the same order, on the same
+        A page whose layout did not move (the same items, in the same order, on the same
         page of the same month) says that its items' neighbours, month and page number are
-        the same as last time; the items of a page that moved, and the two beside it in the
-        stream, are marked dirty: their photo pages are looked at again."""
+        the same as last time; the items of a page whose layout moved, and the two beside it
+        in the stream, are marked dirty: their photo pages are looked at again."""
         start = 0  # where the page begins in the stream
         for n, (month, run) in enumerate(months):
             self.pump()
@@ -423,6 +430,14 @@ class _Renderer:
             self.stir(by_id, before.split())
         self.cache.put_album_members(moved)
         self.cache.drop_album_members(known)
+        # A photo page lists its albums in the user's order: when it moved, the photos in
+        # more than one album are dirty.
+        order = " ".join(album.id for album in self.account.albums)
+        if order != self.cache.album_order():
+            for item in by_id.values():
+                if item.albums is not None and len(item.albums) > 1:
+                    item.dirty = True
+            self.cache.set_album_order(order)
         return counts
 
     @staticmethod
@@ -522,7 +537,7 @@ class _Renderer:
         here. The script orders them newest upload first."""
         files = search_files(len(stream))
         keys: list[list[bytes]] = [[] for _ in range(files)]
-        for item in stream:  # search_file(search_bucket(id)), without two calls per item
+        for item in stream:  # search_file(search_bucket(id), files), inlined: 100,000 calls
             keys[crc32(item.id.encode()) % BUCKETS * files // BUCKETS].append(item.key)
         data = [paths.search_data(number, files) for number in range(files)]
         labels: dict[str, str] = {}

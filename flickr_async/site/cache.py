@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS albums (
 CREATE TABLE IF NOT EXISTS pages (
     path TEXT PRIMARY KEY,        -- relative to OUT
     digest BLOB NOT NULL          -- of the bytes written (16 bytes), then of what the page
-);                                -- was made from, when it was made by inputs (16 more)
+);                                -- was made from, when it was made by inputs (16 more),
+                                  -- and for a grid page of its layout (16 more)
 """
 _TAG_SEP = "\x1f"
 BUCKETS = 4096  # a power of two: every number of search data files up to it divides it
@@ -223,6 +224,14 @@ class SiteCache:
     def album_members(self) -> dict[str, str]:
         """album id -> its photos' ids (space-separated) as the last build saw them."""
         return dict(self._db.execute("SELECT id, members FROM albums"))
+
+    def album_order(self) -> str | None:
+        """The albums' ids in the user's order, as the last build saw them."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'album_order'").fetchone()
+        return str(row[0]) if row else None
+
+    def set_album_order(self, order: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES('album_order', ?)", (order,))
 
     def put_album_members(self, albums: Iterable[tuple[str, str]]) -> None:
         """(album id, its photos' ids space-separated) of the albums whose members moved."""

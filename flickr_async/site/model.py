@@ -118,7 +118,9 @@ class Item:
     thumbs: int = 0  # THUMB_Q | THUMB_Z: its small renditions on disk
     cached_files: int = -1  # THUMB_Q | THUMB_Z | PRESENT as the last build saw; -1 unknown
     # Its photo page may show something else than the last build's: its row changed since,
-    # or a grid page it is on (or next to) did. Only these pages are looked at again.
+    # the layout of a grid page it is on (or next to) moved, it left or joined an album, or
+    # the albums' order moved (build.py); every item, in a full look or with worker
+    # processes. Only these photo pages are weighed again.
     dirty: bool = True
 
     @property

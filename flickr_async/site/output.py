@@ -76,13 +76,10 @@ class PageWriter:
         folder, _, name = path.rpartition("/")
         return name in self._listing(folder)
 
-    def page(self, path: str, inputs: bytes, render: Callable[[], str]) -> bool:
-        """Write `render()` at `path` unless the page there was made from `inputs`; whether
-        it was rendered (its inputs moved)."""
-        if self.is_current(path, inputs):
-            return False
-        self.write(path, render(), inputs)
-        return True
+    def page(self, path: str, inputs: bytes, render: Callable[[], str]) -> None:
+        """Write `render()` at `path` unless the page there was made from `inputs`."""
+        if not self.is_current(path, inputs):
+            self.write(path, render(), inputs)
 
     def page_chunks(
         self, path: str, inputs: bytes, render: Callable[[], Iterable[str | bytes]]

@@ -43,9 +43,9 @@ def read_summary(path: str) -> tuple[Summary | None, str]:
     return summarize(doc), search_text(doc)
 
 
-def read_summaries(paths: list[str]) -> list[tuple[Summary | None, str]]:
+def read_summaries(sidecars: list[str]) -> list[tuple[Summary | None, str]]:
     """In a worker: read_summary of each sidecar (a few read at once: disk latency)."""
-    return in_threads(read_summary, paths)
+    return in_threads(read_summary, sidecars)
 
 
 def media_for(root: str, item: Item, has_z: bool) -> Media:

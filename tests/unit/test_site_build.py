@@ -629,3 +629,30 @@ def test_a_tag_page_of_several_spellings_keeps_the_stream_order_and_each_photo_o
     html = read(a.out / ".site/tag/sea.html")
     assert re.findall(r'<li id="p(\d+)"', html) == ["704", "701", "702", "703"]
     assert 'Tag: <span dir="auto">SEA</span>' in html  # the newest photo's spelling
+
+
+def test_photo_pages_list_their_albums_in_the_users_new_order(archive: Archive) -> None:
+    refresh(archive.out)
+    html = read(page_of(archive.out, "101"))  # in "Trip #1 100%" and "Second"
+    assert html.index("72157001") < html.index("72157002")
+    archive.albums.reverse()  # the user reordered the albums on Flickr: no photo changed
+    archive.write_json("albums.json", {"schema": 1, "albums": archive.albums})
+    refresh(archive.out)
+    html = read(page_of(archive.out, "101"))
+    assert html.index("72157002") < html.index("72157001")
+
+
+def test_a_cache_out_of_step_with_the_state_costs_a_full_look_not_a_photo(
+    archive: Archive,
+) -> None:
+    import sqlite3
+
+    refresh(archive.out)
+    db = sqlite3.connect(archive.out / ".site/cache.sqlite3")  # as if it had lost a row
+    db.execute("DELETE FROM photos WHERE id = '104'")
+    db.commit()
+    db.close()
+    report = refresh(archive.out)
+    assert report.photos == 4 and report.sidecars_read == 1
+    assert page_of(archive.out, "104").is_file()
+    assert refresh(archive.out).sidecars_read == 0  # in step again: a plain refresh
