@@ -38,7 +38,7 @@ def site_generator_merged() -> bool:
 
 def generate_site(out: Path, home: Path) -> SiteFacts:
     """A backup of the fake account (hostile text planted), then `flickr-async site OUT`."""
-    library = generate_library(seed=1, photos=40, videos=4, albums=6)
+    library = generate_library(seed=1, photos=20, videos=3, albums=4)
     planted = plant_hostile_text(library)
     with running_fake(library) as fake, playwright_loop_hidden():
         env = cli_env(fake, home)
@@ -190,13 +190,17 @@ def wait_for_photo_page(visit: Visit, site: SiteFacts, other_than: str) -> str |
 def test_arrow_keys_move_between_photos_and_escape_leaves(
     site_browser: SiteBrowser, crawl: CrawlReport, site: SiteFacts
 ) -> None:
-    start = first_photo_page(crawl, site, first_album_page(crawl, site))
-    first = site.photo_id_of(start)
+    # As a person would: the album page, then its first photo by the album's own link (with
+    # whatever the link carries: the album it was opened from), then → to the album's next.
+    visit = site_browser.open_page(first_album_page(crawl, site))
+    photos = list(dict.fromkeys(u for u in visit.links() if site.photo_id_of(file_path(u))))
+    assert len(photos) >= 2, "the album page links to fewer than two photos"
+    first, following = (site.photo_id_of(file_path(u)) for u in photos[:2])
     assert first is not None
-    visit = site_browser.open_page(start)
+    visit.page.goto(photos[0], wait_until="load")
     visit.page.keyboard.press("ArrowRight")
     second = wait_for_photo_page(visit, site, other_than=first)
-    assert second is not None, "→ on the album's first photo did not open another photo"
+    assert second == following, "→ on the album's first photo did not open the album's next"
     visit.page.wait_for_load_state()
     visit.page.keyboard.press("ArrowLeft")
     assert wait_for_photo_page(visit, site, other_than=second) == first, "← did not go back"
