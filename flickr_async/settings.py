@@ -239,26 +239,22 @@ def resolve_settings(
         if use_saved_token:
             raise
         saved = None
-    key = _text(
-        pick(
-            "api_key",
-            ("flag", api_key),
-            ("env", env.get(ENV_API_KEY)),
-            ("profile", own.get("api_key")),
-            ("config", shared.get("api_key")),
-            ("token file", saved.api_key if saved else None),
+
+    def app_credential(name: str, flag: str | None, env_name: str) -> str:
+        """The app's key or secret: flag > env > profile > config > token file."""
+        return _text(
+            pick(
+                name,
+                ("flag", flag),
+                ("env", env.get(env_name)),
+                ("profile", own.get(name)),
+                ("config", shared.get(name)),
+                ("token file", getattr(saved, name) if saved else None),
+            )
         )
-    )
-    secret = _text(
-        pick(
-            "api_secret",
-            ("flag", api_secret),
-            ("env", env.get(ENV_API_SECRET)),
-            ("profile", own.get("api_secret")),
-            ("config", shared.get("api_secret")),
-            ("token file", saved.api_secret if saved else None),
-        )
-    )
+
+    key = app_credential("api_key", api_key, ENV_API_KEY)
+    secret = app_credential("api_secret", api_secret, ENV_API_SECRET)
     token, token_secret = _token_pair(env, own, shared, saved, key, sources)
     base = pick(
         "api_base",

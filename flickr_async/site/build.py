@@ -33,11 +33,10 @@ from dataclasses import dataclass, replace
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from zlib import crc32
 
 from flickr_async.site import paths
 from flickr_async.site.archive import CacheDisagrees, load_account, load_items
-from flickr_async.site.cache import BUCKETS, SiteCache, js_json
+from flickr_async.site.cache import SiteCache, js_json, search_file
 from flickr_async.site.model import (
     DELETED,
     MISSING,
@@ -291,11 +290,9 @@ class _Renderer:
         (which photos, in which order, on which page of what): when the layout moved, the
         photo pages of its items say something new (their neighbours, page, albums) and
         are marked dirty (see Item.dirty); when only the items' keys moved, they are not."""
-        head = self.base + repr(params).encode()
-        inputs = digest(head + b"".join(item.key for item in chunk))
-        layout = digest(head + " ".join(item.id for item in chunk).encode())
+        layout = digest(self.base + repr(params).encode() + " ".join(i.id for i in chunk).encode())
         before = self.writer.inputs_of(path)
-        self.writer.page(path, inputs + layout, render)
+        self.writer.page(path, self.inputs(chunk, *params) + layout, render)
         if before is None or before[DIGEST:] != layout:
             for item in chunk:
                 item.dirty = True
@@ -537,8 +534,8 @@ class _Renderer:
         here. The script orders them newest upload first."""
         files = search_files(len(stream))
         keys: list[list[bytes]] = [[] for _ in range(files)]
-        for item in stream:  # search_file(search_bucket(id), files), inlined: 100,000 calls
-            keys[crc32(item.id.encode()) % BUCKETS * files // BUCKETS].append(item.key)
+        for item in stream:
+            keys[search_file(item.id, files)].append(item.key)
         data = [paths.search_data(number, files) for number in range(files)]
         labels: dict[str, str] = {}
 

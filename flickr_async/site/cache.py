@@ -60,9 +60,9 @@ def search_bucket(photo_id: str) -> int:
     return zlib.crc32(photo_id.encode("utf-8")) % BUCKETS
 
 
-def search_file(bucket: int, files: int) -> int:
-    """Which of `files` search data files holds the entries of `bucket`."""
-    return bucket * files // BUCKETS
+def search_file(photo_id: str, files: int) -> int:
+    """Which of `files` search data files holds the entry of `photo_id`."""
+    return search_bucket(photo_id) * files // BUCKETS
 
 
 def js_json(value: object) -> str:

@@ -92,12 +92,7 @@ class PageWriter:
         """Was the page at `path` made from `inputs`, and is it still there? (Then it counts
         as written by this build.)"""
         known = self._known.get(path)
-        if known is not None and known[DIGEST:] == inputs and self._exists(path):
-            del self._known[path]
-            self.pages += 1
-            self.unchanged += 1
-            return True
-        return False
+        return known is not None and known[DIGEST:] == inputs and self.keep(path)
 
     def inputs_of(self, path: str) -> bytes | None:
         """What the last build made the page at `path` from (None: no build made it)."""

@@ -496,7 +496,7 @@ def test_a_big_sites_search_data_is_cut_and_a_refresh_rewrites_one_file(
 ) -> None:
     import json
 
-    from flickr_async.site.cache import search_bucket, search_file
+    from flickr_async.site.cache import search_file
 
     monkeypatch.setattr("flickr_async.site.build.SEARCH_FILE_ITEMS", 3)
     a = Archive(tmp_path / "out")
@@ -513,7 +513,7 @@ def test_a_big_sites_search_data_is_cut_and_a_refresh_rewrites_one_file(
         entries = json.loads(text[text.index("([") + 1 : text.rindex("])") + 1])
         number = int(path.name.split("-")[1]) - 1
         for entry in entries:
-            assert search_file(search_bucket(entry[0]), 8) == number
+            assert search_file(entry[0], 8) == number
             found[entry[0]] = entry[1]
     assert found == {pid: f"Photo {pid}" for pid in ids}  # each photo in exactly one file
     search = read(a.out / ".site/search.html")
@@ -522,7 +522,7 @@ def test_a_big_sites_search_data_is_cut_and_a_refresh_rewrites_one_file(
     a.touch_sidecar(a.out / "Many/507.jpg.json", title="Renamed")
     refresh(a.out)
     changed = rewritten(before, snapshot(a.out), a.out)
-    number = search_file(search_bucket("507"), 8) + 1
+    number = search_file("507", 8) + 1
     assert {p for p in changed if "/data/" in p} == {f".site/data/search-{number}-of-8.js"}
     assert '"Renamed"' in read(a.out / f".site/data/search-{number}-of-8.js")
 
