@@ -22,6 +22,7 @@ from flickr_async.listlevel import ListLevel
 from flickr_async.metadata import MetadataFetcher
 from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
+from flickr_async.rebuild import note_options
 from flickr_async.reshape import Shape, check_shape
 from flickr_async.runlock import RunLock
 from flickr_async.settings import Settings
@@ -63,7 +64,10 @@ async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
             state.close()
             raise
         run_id = state.start_run()
-        state.set_meta({"options": json.dumps({k: getattr(settings, k) for k in REMEMBERED})})
+        options = {k: getattr(settings, k) for k in REMEMBERED}
+        state.set_meta({"options": json.dumps(options)})
+        # account.json remembers them too: a lost state is rebuilt in this shape (rebuild.py)
+        note_options(out, options, Scratch(out / layout.STATE_DIR / "tmp"))
         started = time.monotonic()
         result = "failed"
         try:

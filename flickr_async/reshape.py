@@ -21,19 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from flickr_async import account_files, layout, names
+from flickr_async import layout, names
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import (
     Scratch,
     move_into_place,
     place_link,
-    read_json,
     remove_quietly,
-    write_if_changed,
 )
+from flickr_async.rebuild import note_options
 from flickr_async.runlock import RunLock
 from flickr_async.settings import DEFAULT_NAMES, validate_shape
-from flickr_async.sidecar import dumps
 from flickr_async.state import ReshapeMove, State, StoredPhoto
 from flickr_async.writer import link_beside, read_sidecar
 
@@ -167,7 +165,7 @@ def _reshape(
     state.finish_reshape({**options, **target.as_options()})
     with contextlib.suppress(OSError):
         staging.rmdir()
-    _note_layout(out, target.layout, scratch)
+    note_options(out, {**options, **target.as_options()}, scratch)  # account.json says too
     return report
 
 
@@ -276,13 +274,3 @@ def _prune(folder: Path, stop_at: Path) -> None:
         except OSError:
             return
         folder = folder.parent
-
-
-def _note_layout(out: Path, shape: str, scratch: Scratch) -> None:
-    """account.json says which layout the archive has; a reshape changes it."""
-    path = out / account_files.ACCOUNT
-    doc = read_json(path)
-    archive = doc.get("archive") if doc else None
-    if doc is not None and isinstance(archive, dict) and archive.get("layout") != shape:
-        archive["layout"] = shape
-        write_if_changed(path, dumps(doc), scratch)

@@ -212,6 +212,29 @@ class PhotoBrief(NamedTuple):
     changed: int = 0  # its change number (State.change_seq)
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """The state of a read-only archive (a snapshot, a read-only mount), opened without a
+    single write: no schema script, no journal mode. `mode=ro` reads a write-ahead log left
+    beside it; where SQLite cannot open one read-only (no -shm file it may create), the file
+    is read as `immutable`, as it is."""
+    uri = path.resolve().as_uri()
+    last: sqlite3.Error | None = None
+    for flags in ("mode=ro", "mode=ro&immutable=1"):
+        db = None
+        try:
+            db = sqlite3.connect(
+                f"{uri}?{flags}", uri=True, check_same_thread=False, isolation_level=None
+            )
+            db.row_factory = sqlite3.Row
+            db.execute("SELECT COUNT(*) FROM photos").fetchone()
+            return db
+        except sqlite3.Error as exc:
+            last = exc
+            if db is not None:
+                db.close()
+    raise StorageError(f"state database {path} is unusable: {last}") from last
+
+
 def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
     return StoredPhoto(
         id=row["id"],
@@ -252,8 +275,13 @@ class State:
     changed since, and learns from `forgotten_seq` whether rows went away.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
+        if read_only:
+            self._db = _connect_read_only(path)
+            self._lock = threading.Lock()
+            return
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.row_factory = sqlite3.Row

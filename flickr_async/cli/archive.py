@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -32,12 +32,15 @@ from flickr_async.cli.backup import (
     remembered_options,
     run_and_report,
 )
-from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
+from flickr_async.errors import EXIT_INCOMPLETE, ConfigError, StorageError
 from flickr_async.layout import STATE_DIR
 from flickr_async.progress import human_bytes
-from flickr_async.runlock import RunLock
+from flickr_async.runlock import ReadOnlyArchiveError, RunLock
 from flickr_async.settings import metadata_level
 from flickr_async.state import REMEMBERED, State
+
+if TYPE_CHECKING:
+    from flickr_async.verify import Problem
 
 # --- verify and status --------------------------------------------------------------------
 
@@ -57,6 +60,18 @@ def verify(
         bool,
         typer.Option("--quick", help="Check sizes only, not SHA-256 (reads no file contents)."),
     ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help=(
+                "Rebuild the state database from the sidecars, the root files and the files "
+                "themselves (each checked against its sidecar), keeping the old one aside. "
+                "A missing, empty or damaged state is rebuilt without asking, by verify and "
+                "by backup."
+            ),
+        ),
+    ] = False,
     concurrency: ConcurrencyOption = 8,
     api_rate: ApiRateOption = 1.0,
     max_retry_wait: MaxRetryWaitOption = 60.0,
@@ -71,23 +86,18 @@ def verify(
 ) -> None:
     """Check that every archived file, sidecar and album link is present and intact.
 
+    A missing, empty or damaged state is rebuilt from the archive first (the old one kept
+    aside); a read-only archive is checked without writing anything.
+
     Exit status: 0 intact (or fully repaired), 1 problems remain.
     """
     from flickr_async.verify import verify_archive  # only this command reads every file
 
     config = load_config_file(config_file)
     out = chosen_archive(out, config, profile)
-    state_path = _archive_state_path(out)
-    with RunLock(out):  # a backup running meanwhile would look like corruption
-        state = State(state_path)
-        try:
-            problems = list(verify_archive(out, state, checksums=not quick))
-            # Mid-reshape, files are between two places, not lost: nothing to fetch again.
-            reshaping = state.reshape_target() is not None
-            if repair and problems and not reshaping:
-                state.mark_for_repair(sorted({p.photo_id for p in problems}))
-        finally:
-            state.close()
+    problems, reshaping = _verify_here(
+        out, rebuild=rebuild, repair=repair, checksums=not quick, quiet=quiet
+    )
     for problem in problems:
         typer.echo(str(problem))
     if not problems:
@@ -137,8 +147,19 @@ def status(
     verbose: VerboseOption = False,
 ) -> None:
     """What the archive holds next to the account's last-known totals; no network needed."""
+    from flickr_async.rebuild import state_problem
+
     out = chosen_archive(out, load_config_file(config_file), profile)
-    state = _open_existing_state(out)
+    problem = state_problem(out)
+    if problem is not None:  # never "0 items" for an archive whose state is lost
+        raise StorageError(
+            f"the state of {out} is unusable: {problem}; `flickr-async verify {out}` or the "
+            "next backup rebuilds it from the archive"
+        )
+    try:
+        state = _open_existing_state(out)
+    except StorageError:  # a read-only archive: looked at as it is
+        state = State(_archive_state_path(out), read_only=True)
     try:
         counts = state.counts()
         last = state.last_run()
@@ -194,6 +215,55 @@ def status(
         typer.echo(f"waiting for deep metadata (notes, people, permissions): {awaiting}")
     else:
         typer.echo(f"metadata level: {level}")
+
+
+def _verify_here(
+    out: Path, *, rebuild: bool, repair: bool, checksums: bool, quiet: bool
+) -> tuple[list[Problem], bool]:
+    """The problems found in the archive at `out`, and whether a reshape is unfinished. Its
+    state is rebuilt first when unusable (or asked); an archive this process cannot write
+    is verified without the lock, its state opened read-only (or rebuilt in memory)."""
+    from flickr_async.rebuild import fill, has_sidecars, rebuild_state, state_problem
+    from flickr_async.verify import verify_archive  # only this command reads every file
+
+    problem = state_problem(out)
+    if problem is None and not (rebuild and has_sidecars(out)):
+        _archive_state_path(out)  # one line when `out` is no archive
+    try:
+        with RunLock(out):  # a backup running meanwhile would look like corruption
+            problem = state_problem(out) or ("asked for" if rebuild else None)
+            if problem is not None:
+                typer.echo(rebuild_state(out, problem).line(out), err=True)
+            state = State(_archive_state_path(out))
+            try:
+                problems = list(verify_archive(out, state, checksums=checksums))
+                # Mid-reshape, files are between two places, not lost: nothing to fetch again.
+                reshaping = state.reshape_target() is not None
+                if repair and problems and not reshaping:
+                    state.mark_for_repair(sorted({p.photo_id for p in problems}))
+            finally:
+                state.close()
+            return problems, reshaping
+    except ReadOnlyArchiveError as exc:
+        if repair or rebuild:
+            raise StorageError(
+                f"{out} is read-only: --{'repair' if repair else 'rebuild'} needs to write it"
+            ) from exc
+    if problem is None:
+        state = State(_archive_state_path(out), read_only=True)
+        note = "its state opened read-only"
+    else:
+        state = State(Path(":memory:"))
+        fill(state, out, problem)
+        note = f"its state is unusable ({problem}): checked against a rebuild in memory"
+    if not quiet or problem is not None:
+        typer.echo(f"{out} is read-only: verified without the lock, {note}", err=True)
+    try:
+        return list(verify_archive(out, state, checksums=checksums)), (
+            state.reshape_target() is not None
+        )
+    finally:
+        state.close()
 
 
 def _archive_state_path(out: Path) -> Path:
