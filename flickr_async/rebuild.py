@@ -366,7 +366,7 @@ def _restore_photo(
     if problem == "unchecked":
         report.unchecked += 1
     elif problem is not None:
-        log.warning("photo %s: %s %s; fetched again by the next backup", photo_id, rel, problem)
+        log.info("photo %s: %s %s; fetched again by the next backup", photo_id, rel, problem)
         report.broken.append(photo_id)
     record: dict[str, Any] = doc["file"] if isinstance(doc.get("file"), dict) else {}
     download: dict[str, Any] | None = (
@@ -409,17 +409,20 @@ def _check(media: Path, doc: Mapping[str, Any]) -> tuple[int, str, str | None]:
         size, digest = sha256_file(media)
     except OSError as exc:
         return 0, "", f"cannot be read ({exc.strerror})"
+    # A broken file's row says what it should be: verify reports it until it is fetched.
     record = doc.get("file")
     if isinstance(record, dict):
-        if size != record.get("bytes"):
-            return size, digest, f"has {size} bytes, its sidecar says {record.get('bytes')}"
-        if digest != record.get("sha256"):
-            return size, digest, "has another SHA-256 than its sidecar says"
-        return size, digest, None
+        want_size, want_digest = _int(record, "bytes"), _text(record, "sha256")
+        if want_size is not None and want_digest is not None:
+            if size != want_size:
+                return want_size, want_digest, f"has {size} bytes, its sidecar says {want_size}"
+            if digest != want_digest:
+                return want_size, want_digest, "has another SHA-256 than its sidecar says"
+            return size, digest, None
     download = doc.get("download")
     if isinstance(download, dict) and size == download.get("bytes"):
         if digest != download.get("sha256"):
-            return size, digest, "has another SHA-256 than Flickr served"
+            return size, str(download.get("sha256")), "has another SHA-256 than Flickr served"
         return size, digest, None
     if _is_whole_jpeg(media):
         return size, digest, "unchecked"
