@@ -35,7 +35,14 @@ from flickr_async import account_files, layout, names, portable, sidecar
 from flickr_async.fsutil import Scratch, read_json, sha256_file, write_if_changed
 from flickr_async.runlock import RunLock
 from flickr_async.settings import DEFAULT_NAMES
-from flickr_async.state import REMEMBERED, State, StoredAlbum, StoredFave
+from flickr_async.state import (
+    REMEMBERED,
+    THUMB_FOUND,
+    State,
+    StoredAlbum,
+    StoredFave,
+    StoredThumb,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +52,7 @@ STATE_FILE = "state.sqlite3"
 COMPANIONS = ("-wal", "-shm", "-journal")
 RESHAPE_STAGING = "reshape"  # reshape.STAGING: files of an interrupted reshape wait there
 TABLES = ("meta", "photos", "albums")
+THUMBS_DIR = PurePosixPath(layout.SITE_DIR) / "thumbs"  # thumbnails.THUMBS_DIR (no aiohttp here)
 LEVELS = frozenset({"basic", "list", "deep"})
 # Older archives: name templates tried, in order, to read the shape from the file names.
 KNOWN_TEMPLATES = (
@@ -263,7 +271,21 @@ def fill(state: State, out: Path, reason: str) -> Rebuilt:
     if report.broken:
         state.mark_for_repair(report.broken)
     report.favorites = _restore_favorites(state, out)
+    _restore_thumbnails(state, out, set(found))
     return report
+
+
+def _restore_thumbnails(state: State, out: Path, photo_ids: set[str]) -> None:
+    """The site's thumbnails on disk, with no URL yet: the next listing's is taken for each
+    one whole on disk (thumbnails.FOUND), none is fetched again."""
+    rows: list[StoredThumb] = []
+    folder = out / THUMBS_DIR
+    for path in sorted(folder.glob("*_?.jpg")) if folder.is_dir() else ():
+        photo_id, _, size = path.stem.rpartition("_")
+        if photo_id in photo_ids and path.stat().st_size > 0:
+            rows.append(StoredThumb(photo_id, size, THUMB_FOUND, path.stat().st_size))
+    if rows:
+        state.keep_thumbnails(rows)
 
 
 def _albums(out: Path) -> list[StoredAlbum]:

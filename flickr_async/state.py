@@ -185,6 +185,9 @@ class StoredFave:
     removed_on: str | None = None
 
 
+THUMB_FOUND = ""  # the URL of a thumbnail a rebuilt state found on disk (rebuild.py)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredThumb:
     """One of a photo's site thumbnails: the URL the listing offered, and the size of the
@@ -750,6 +753,15 @@ class State:
                 "INSERT INTO thumbnails(id, size, url, bytes) VALUES(?, ?, ?, NULL) "
                 "ON CONFLICT(id, size) DO UPDATE SET url = excluded.url, bytes = NULL",
                 wanted,
+            )
+
+    def keep_thumbnails(self, rows: Sequence[StoredThumb]) -> None:
+        """Thumbnails already on disk, recorded as they are (a rebuilt state finds them with
+        no URL: the next listing's is taken for them, nothing is fetched)."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO thumbnails(id, size, url, bytes) VALUES(?, ?, ?, ?)",
+                [(r.id, r.size, r.url, r.bytes) for r in rows],
             )
 
     def wanted_thumbnails(

@@ -92,6 +92,7 @@ def test_a_lost_state_after_a_reshape_is_rebuilt_by_backup_with_no_download_and_
     assert result.stderr.count("rebuilt from the archive") == 1, result.stderr
     assert "--layout flat" in result.stderr
     assert sum(archive_file_requests(fake).values()) == 0, archive_file_requests(fake)
+    assert sum(fake.counters.file_requests.values()) == 0, "the site's thumbnails too"
     assert media_files(reshaped) == files, "a second tree was made"
     assert inodes(reshaped) == links
     assert tree(reshaped).keys() == before.keys()
@@ -169,10 +170,7 @@ def read_only_run(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip(f"no user and mount namespaces here: {probe.stderr.decode().strip()}")
-    script = (
-        'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift '
-        '&& exec "$@"'
-    )
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
     return subprocess.run(
         ["unshare", "-rm", "sh", "-c", script, "sh", str(out), sys.executable, "-m",
          "flickr_async", *args],
