@@ -22,7 +22,7 @@ from flickr_async.listlevel import ListLevel
 from flickr_async.metadata import MetadataFetcher
 from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
-from flickr_async.rebuild import note_options
+from flickr_async.rebuild import fill, note_options, state_problem
 from flickr_async.reshape import Shape, check_shape
 from flickr_async.runlock import RunLock
 from flickr_async.settings import Settings
@@ -258,7 +258,10 @@ async def _dry_run(settings: Settings, stats: Stats) -> None:
     """List and diff only: nothing is downloaded and nothing under OUT is written."""
     assert settings.out is not None
     state_file = settings.out / layout.STATE_DIR / "state.sqlite3"
-    state = State(state_file if state_file.exists() else Path(":memory:"))
+    problem = state_problem(settings.out)
+    state = State(state_file if state_file.exists() and not problem else Path(":memory:"))
+    if problem is not None:  # what a backup would do once it has rebuilt the state
+        fill(state, settings.out, problem)
     started = time.monotonic()
     try:
         check_shape(state, Shape(settings.layout, settings.names, settings.links), settings.out)

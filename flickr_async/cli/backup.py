@@ -327,12 +327,18 @@ def backup_one(
         )
     if header and not settings.quiet:
         typer.echo(header)
-    if not settings.dry_run:
-        from flickr_async.rebuild import rebuild_if_needed
+    from flickr_async.rebuild import rebuild_if_needed, state_problem
 
+    if not settings.dry_run:
         rebuilt = rebuild_if_needed(settings.out)
         if rebuilt is not None:  # said even with --quiet: cron must hear of it
             typer.echo(rebuilt.line(settings.out), err=True)
+    elif problem := state_problem(settings.out):
+        typer.echo(
+            f"the state of {settings.out} is unusable: {problem}; a backup rebuilds it from "
+            "the archive (this dry run looks at a rebuild in memory)",
+            err=True,
+        )
     code = run_and_report(settings)
     if settings.site and not settings.dry_run:
         from flickr_async.cli.site import refresh_after_backup
