@@ -42,11 +42,13 @@ from flickr_async.state import (
     StoredAlbum,
     StoredFave,
     StoredThumb,
+    connect_read_only,
 )
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = "state.sqlite3"
+ASKED = "asked for"  # the reason of `verify --rebuild`
 # SQLite's files beside the database: kept aside with it (a stale log replayed into a new
 # database would be worse than none).
 COMPANIONS = ("-wal", "-shm", "-journal")
@@ -61,6 +63,7 @@ KNOWN_TEMPLATES = (
     "{title} ({id})",
     "{date_taken:%Y%m%d}_{id}",
 )
+INFER_SAMPLE = 2000  # sidecars an older archive's shape is read from
 _TEXT_OPTIONS = ("layout", "names", "links", "metadata")
 _FLAG_OPTIONS = ("exif", "xmp", "favorites", "site")
 
@@ -132,7 +135,7 @@ def state_problem(out: Path) -> str | None:
     if size == 0:
         return "it is empty" if has_sidecars(out) else None
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        db = connect_read_only(path)
     except sqlite3.Error as exc:
         return f"it cannot be opened ({exc})"
     try:
@@ -187,8 +190,9 @@ class Rebuilt:
         if self.unreadable:
             parts.append(f"{len(self.unreadable)} unreadable sidecars skipped")
         how = "inferred from where the files are" if self.inferred else "from account.json"
+        why = "as asked" if self.reason == ASKED else f"unusable: {self.reason}"
         return (
-            f"state of {out} was unusable: {self.reason}{aside}; rebuilt from the archive: "
+            f"state of {out} {why}{aside}; rebuilt from the archive: "
             f"{', '.join(parts)}; shape {self.shape} {how}"
         )
 
@@ -196,7 +200,7 @@ class Rebuilt:
 def rebuild_if_needed(out: Path, *, force: bool = False) -> Rebuilt | None:
     """Rebuild the state of `out` when it is unusable (or `force`), under the run lock;
     None when it is fine."""
-    problem = "asked for" if force else state_problem(out)
+    problem = ASKED if force else state_problem(out)
     if problem is None:
         return None
     with RunLock(out):
@@ -211,7 +215,7 @@ def rebuild_state(out: Path, reason: str) -> Rebuilt:
     """Keep the state aside and write a new one from the archive. The caller holds the
     archive's run lock."""
     path = state_path(out)
-    kept = keep_aside(path, "damaged" if reason != "asked for" else "replaced")
+    kept = keep_aside(path, "replaced" if reason == ASKED else "damaged")
     state = State(path)
     try:
         report = fill(state, out, reason)
@@ -263,9 +267,11 @@ def fill(state: State, out: Path, reason: str) -> Rebuilt:
     report.albums = len(albums)
     folders = {a.id: a.folder for a in albums}
     template = names.parse(shape.names)
-    found: dict[str, list[tuple[PurePosixPath, dict[str, Any]]]] = {}
+    # Paths only, by id (a sidecar is read again for the one place chosen): memory stays
+    # small on an archive of 500,000 photos.
+    found: dict[str, list[PurePosixPath]] = {}
     for rel, doc in _read_sidecars(out, report):
-        found.setdefault(str(doc["id"]), []).append((rel, doc))
+        found.setdefault(str(doc["id"]), []).append(rel)
     for photo_id in sorted(found):
         _restore_photo(state, out, photo_id, found[photo_id], template, folders, shape, report)
     if report.broken:
@@ -359,7 +365,7 @@ def _restore_photo(
     state: State,
     out: Path,
     photo_id: str,
-    places: list[tuple[PurePosixPath, dict[str, Any]]],
+    places: list[PurePosixPath],
     template: names.Template,
     folders: Mapping[str, str],
     shape: Any,
@@ -367,9 +373,12 @@ def _restore_photo(
 ) -> None:
     """One photo's row from its files and sidecar: where the shape puts it when a file is
     there, else where it was found (the next backup moves it); album copies that are there."""
-    places.sort(key=lambda p: (not _is_plain_file(out / p[0]), str(p[0])))
-    found = {p for p, _ in places}
-    rel, doc = places[0]
+    places.sort(key=lambda p: (not _is_plain_file(out / p), str(p)))
+    found = set(places)
+    rel = places[0]
+    doc = _sidecar_of(out, rel)
+    if doc is None:
+        return  # gone or changed since the scan
     album_ids = [str(a.get("id")) for a in doc.get("albums") or [] if isinstance(a, dict)]
     fields = dataclasses.replace(names.NameFields.from_sidecar(doc), id=photo_id)
     try:
@@ -379,10 +388,11 @@ def _restore_photo(
     except ValueError:
         expected, links = rel, ()
     if expected in found and _is_plain_file(out / expected):
-        rel, doc = next(p for p in places if p[0] == expected)
+        if expected != rel:
+            rel, doc = expected, _sidecar_of(out, expected) or doc
         copies = [str(link) for link in links if link in found]
     else:
-        copies = [str(p) for p, _ in places[1:]]
+        copies = [str(p) for p in places[1:]]
     media = out / rel
     size, digest, problem = _check(media, doc)
     if problem == "unchecked":
@@ -422,6 +432,13 @@ def _restore_photo(
         metadata_level=level if level in LEVELS else "basic",
     )
     report.photos += 1
+
+
+def _sidecar_of(out: Path, media: PurePosixPath) -> dict[str, Any] | None:
+    try:
+        return sidecar.loads((out / f"{media}.json").read_bytes())
+    except (OSError, ValueError):
+        return None
 
 
 def _check(media: Path, doc: Mapping[str, Any]) -> tuple[int, str, str | None]:
@@ -554,6 +571,8 @@ def _infer_options(out: Path, layout_hint: object) -> dict[str, Any]:
     album copies, the other options from what lies beside the files."""
     found: list[tuple[PurePosixPath, dict[str, Any]]] = []
     for rel in _sidecars(out):
+        if len(found) >= INFER_SAMPLE:
+            break
         if layout.STATE_DIR in rel.parts:
             continue
         with contextlib.suppress(OSError, ValueError):

@@ -215,11 +215,11 @@ class PhotoBrief(NamedTuple):
     changed: int = 0  # its change number (State.change_seq)
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """The state of a read-only archive (a snapshot, a read-only mount), opened without a
-    single write: no schema script, no journal mode. `mode=ro` reads a write-ahead log left
-    beside it; where SQLite cannot open one read-only (no -shm file it may create), the file
-    is read as `immutable`, as it is."""
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """The database of a read-only archive (a snapshot, a read-only mount), opened without a
+    single write: `mode=ro` reads a write-ahead log left beside it; where SQLite cannot open
+    the file so (a WAL database with no -shm file it may create), it is read `immutable`, as
+    it is. sqlite3.Error when it is no database."""
     uri = path.resolve().as_uri()
     last: sqlite3.Error | None = None
     for flags in ("mode=ro", "mode=ro&immutable=1"):
@@ -228,14 +228,31 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
             db = sqlite3.connect(
                 f"{uri}?{flags}", uri=True, check_same_thread=False, isolation_level=None
             )
-            db.row_factory = sqlite3.Row
-            db.execute("SELECT COUNT(*) FROM photos").fetchone()
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             return db
         except sqlite3.Error as exc:
             last = exc
             if db is not None:
                 db.close()
-    raise StorageError(f"state database {path} is unusable: {last}") from last
+            if "unable to open" not in str(exc):
+                break  # not a matter of how it is opened
+    assert last is not None
+    raise last
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """The state opened by connect_read_only, its photos table there."""
+    try:
+        db = connect_read_only(path)
+    except sqlite3.Error as exc:
+        raise StorageError(f"state database {path} is unusable: {exc}") from exc
+    db.row_factory = sqlite3.Row
+    try:
+        db.execute("SELECT COUNT(*) FROM photos").fetchone()
+    except sqlite3.Error as exc:
+        db.close()
+        raise StorageError(f"state database {path} is unusable: {exc}") from exc
+    return db
 
 
 def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:

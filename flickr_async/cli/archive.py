@@ -223,7 +223,7 @@ def _verify_here(
     """The problems found in the archive at `out`, and whether a reshape is unfinished. Its
     state is rebuilt first when unusable (or asked); an archive this process cannot write
     is verified without the lock, its state opened read-only (or rebuilt in memory)."""
-    from flickr_async.rebuild import fill, has_sidecars, rebuild_state, state_problem
+    from flickr_async.rebuild import ASKED, fill, has_sidecars, rebuild_state, state_problem
     from flickr_async.verify import verify_archive  # only this command reads every file
 
     problem = state_problem(out)
@@ -231,7 +231,7 @@ def _verify_here(
         _archive_state_path(out)  # one line when `out` is no archive
     try:
         with RunLock(out):  # a backup running meanwhile would look like corruption
-            problem = state_problem(out) or ("asked for" if rebuild else None)
+            problem = state_problem(out) or (ASKED if rebuild else None)
             if problem is not None:
                 typer.echo(rebuild_state(out, problem).line(out), err=True)
             state = State(_archive_state_path(out))

@@ -1,0 +1,162 @@
+"""rebuild.py: what makes a state unusable, and the pieces a rebuild reads from the archive."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from flickr_async import rebuild, sidecar
+from flickr_async.layout import STATE_DIR
+from flickr_async.state import State
+
+
+def archive_with_one_photo(out: Path) -> Path:
+    media = out / "Unsorted" / "123.jpg"
+    media.parent.mkdir(parents=True)
+    media.write_bytes(b"\xff\xd8\xff pixels \xff\xd9")
+    media.with_name("123.jpg.json").write_bytes(sidecar.dumps({"schema": 1, "id": "123"}))
+    return media
+
+
+def sound_state(out: Path, *, photos: int = 1) -> Path:
+    state = State.open(out)
+    for n in range(photos):
+        state.record_failed(str(n), "x")
+    state.close()
+    return out / STATE_DIR / "state.sqlite3"
+
+
+def test_a_folder_with_no_archive_has_no_state_problem(tmp_path: Path) -> None:
+    assert rebuild.state_problem(tmp_path) is None
+
+
+def test_a_missing_state_beside_sidecars_is_a_problem(tmp_path: Path) -> None:
+    archive_with_one_photo(tmp_path)
+    assert rebuild.state_problem(tmp_path) == "it is missing"
+
+
+def test_an_empty_state_file_beside_sidecars_is_a_problem(tmp_path: Path) -> None:
+    archive_with_one_photo(tmp_path)
+    (tmp_path / STATE_DIR).mkdir()
+    (tmp_path / STATE_DIR / "state.sqlite3").write_bytes(b"")
+    assert rebuild.state_problem(tmp_path) == "it is empty"
+
+
+def test_a_sound_state_with_photos_is_no_problem(tmp_path: Path) -> None:
+    archive_with_one_photo(tmp_path)
+    sound_state(tmp_path)
+    assert rebuild.state_problem(tmp_path) is None
+
+
+def test_a_sound_state_without_a_photo_while_sidecars_are_on_disk_is_a_problem(
+    tmp_path: Path,
+) -> None:
+    archive_with_one_photo(tmp_path)
+    sound_state(tmp_path, photos=0)
+    assert rebuild.state_problem(tmp_path) == "it holds no photo while photos are on disk"
+
+
+def test_a_state_with_a_table_dropped_is_a_problem(tmp_path: Path) -> None:
+    path = sound_state(tmp_path)
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE albums")
+    db.close()
+    assert rebuild.state_problem(tmp_path) == "its albums table is missing"
+
+
+def test_a_state_that_is_not_a_database_is_a_problem(tmp_path: Path) -> None:
+    path = sound_state(tmp_path)
+    path.write_bytes(b"this is not SQLite" * 300)
+    problem = rebuild.state_problem(tmp_path)
+    assert problem is not None and "not a database" in problem
+
+
+def test_a_truncated_state_is_a_problem(tmp_path: Path) -> None:
+    path = sound_state(tmp_path, photos=2000)
+    with path.open("r+b") as fh:
+        fh.truncate(path.stat().st_size // 2)
+    problem = rebuild.state_problem(tmp_path)
+    assert problem is not None and problem.startswith("it is damaged")
+
+
+def test_keep_aside_renames_the_database_and_its_companions(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    path.write_bytes(b"db")
+    path.with_name("state.sqlite3-wal").write_bytes(b"wal")
+    kept = rebuild.keep_aside(path, "damaged")
+    assert kept is not None and kept.read_bytes() == b"db"
+    assert kept.name.startswith("state.sqlite3.damaged-")
+    assert sorted(p.name.split(".damaged")[0] for p in tmp_path.iterdir()) == [
+        "state.sqlite3",
+        "state.sqlite3-wal",
+    ]
+    assert not path.exists()
+    path.write_bytes(b"db2")
+    second = rebuild.keep_aside(path, "damaged")  # within the same second: never over it
+    assert second is not None and second != kept and kept.read_bytes() == b"db"
+
+
+def test_with_file_puts_the_record_after_download_and_keeps_the_tail_last() -> None:
+    doc = {"schema": 1, "id": "1", "download": None, "exif_replaced": {}, "deleted_on_flickr": None}
+    out = sidecar.with_file(doc, size=3, sha256="ab", original_key="s:1x1", embed_version=2)
+    assert list(out) == ["schema", "id", "download", "file", "exif_replaced", "deleted_on_flickr"]
+    assert out["file"] == {"bytes": 3, "sha256": "ab", "original_key": "s:1x1", "embed_version": 2}
+    again = sidecar.with_file(out, size=4, sha256="cd", original_key="s:1x1", embed_version=2)
+    assert list(again) == list(out) and again["file"]["bytes"] == 4
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://live.staticflickr.com/65535/123_abcdef_o.jpg", "abcdef:?"),
+        ("https://live.staticflickr.com/65535/123_abcdef_b.jpg", "?"),  # not the original
+        ("https://live.staticflickr.com/65535/999_abcdef_o.jpg", "?"),  # another photo's
+        (None, "?"),
+    ],
+)
+def test_an_older_sidecar_gives_the_original_secret_its_url_holds(
+    url: str | None, key: str
+) -> None:
+    download = {"url": url} if url else None
+    assert rebuild._original_key({}, download, "123") == key
+
+
+def test_a_recorded_original_key_wins() -> None:
+    assert rebuild._original_key({"original_key": "s:4x3"}, None, "123") == "s:4x3"
+
+
+@pytest.mark.parametrize(
+    ("stored", "unchanged"),
+    [("s:4x3", True), ("t:4x3", False), ("s:?", True), ("t:?", False), ("?", True)],
+)
+def test_a_rebuilt_row_knowing_only_part_of_the_key_is_not_a_replaced_original(
+    stored: str, unchanged: bool
+) -> None:
+    assert rebuild.original_unchanged(stored, "s", "s:4x3") is unchanged
+
+
+def test_the_names_template_is_read_off_the_file_names() -> None:
+    doc = {"id": "42", "title": "Sea", "date_taken": "2020-05-06 07:08:09"}
+    found = [(PurePosixPath("2020-05-06 Sea (42).jpg"), doc)]
+    assert rebuild._names_of(found) == "{date_taken:%Y-%m-%d} {title} ({id})"
+    assert rebuild._names_of([(PurePosixPath("Unsorted/42.jpg"), doc)]) == "{id}"
+
+
+def test_the_layout_is_read_off_the_folders() -> None:
+    doc = {"id": "42"}
+    assert rebuild._layout_of([(PurePosixPath("42.jpg"), doc)]) == "flat"
+    assert rebuild._layout_of([(PurePosixPath("2020/05/42.jpg"), doc)]) == "date"
+    assert rebuild._layout_of([(PurePosixPath("undated/42.jpg"), doc)]) == "date"
+    assert rebuild._layout_of([(PurePosixPath("Holidays/42.jpg"), doc)]) == "albums"
+
+
+def test_root_options_read_account_json_and_an_older_ones_layout(tmp_path: Path) -> None:
+    (tmp_path / "account.json").write_text('{"schema": 1, "archive": {"layout": "date"}}')
+    assert rebuild.root_options(tmp_path) == {"layout": "date"}
+    (tmp_path / "account.json").write_text(
+        '{"schema": 1, "archive": {"layout": "date", "options": {"layout": "flat", '
+        '"names": "{id}", "links": 3, "exif": false}}}'
+    )
+    assert rebuild.root_options(tmp_path) == {"layout": "flat", "names": "{id}", "exif": False}
