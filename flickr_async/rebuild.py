@@ -137,7 +137,7 @@ def state_problem(out: Path) -> str | None:
     try:
         db = connect_read_only(path)
     except sqlite3.Error as exc:
-        return f"it cannot be opened ({exc})"
+        return f"it is damaged ({exc})"
     try:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         missing = [t for t in TABLES if t not in tables]

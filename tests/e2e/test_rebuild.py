@@ -4,6 +4,7 @@ tree; a read-only archive is verified without a write."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -143,10 +144,7 @@ def test_an_archive_older_than_the_remembered_shape_is_rebuilt_in_the_shape_of_i
 ) -> None:
     """account.json of an older version: only the layout; the names are read off the files."""
     account = reshaped / "account.json"
-    doc = account.read_text("utf-8")
-    import json
-
-    data = json.loads(doc)
+    data = json.loads(account.read_text("utf-8"))
     del data["archive"]["options"]
     account.write_text(json.dumps(data), "utf-8")
     files = media_files(reshaped)
@@ -157,6 +155,29 @@ def test_an_archive_older_than_the_remembered_shape_is_rebuilt_in_the_shape_of_i
     assert f"--names '{NAMES}'" in result.stderr
     assert sum(archive_file_requests(fake).values()) == 0
     assert media_files(reshaped) == files
+
+
+def test_an_archive_from_before_the_file_record_is_rebuilt_with_no_download(
+    fake: FakeFlickr, env: dict[str, str], reshaped: Path
+) -> None:
+    """Sidecars without `file`, account.json without `options`: files are checked against
+    what Flickr served (videos) or by their structure (JPEGs with embedded metadata), the
+    original's secret is read from the served URL."""
+    for path in reshaped.glob("*.json"):
+        doc = json.loads(path.read_text("utf-8"))
+        if path.name == "account.json":
+            del doc["archive"]["options"]
+        else:
+            doc.pop("file", None)
+        path.write_text(json.dumps(doc), "utf-8")
+    files = media_files(reshaped)
+    state_file(reshaped).unlink()
+    result = run_cli(env, "backup", str(reshaped), *FAST)
+    assert result.code == 0, result.stderr
+    assert "rebuilt from the archive: 44 items" in result.stderr
+    assert sum(fake.counters.file_requests.values()) == 0, fake.counters.file_requests
+    assert media_files(reshaped) == files
+    assert run_cli(env, "verify", str(reshaped)).code == 0
 
 
 # --- a read-only archive -----------------------------------------------------------------
