@@ -66,11 +66,11 @@ async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
         run_id = state.start_run()
         options = {k: getattr(settings, k) for k in REMEMBERED}
         state.set_meta({"options": json.dumps(options)})
-        # account.json remembers them too: a lost state is rebuilt in this shape (rebuild.py)
-        note_options(out, options, Scratch(out / layout.STATE_DIR / "tmp"))
         started = time.monotonic()
         result = "failed"
         try:
+            # account.json remembers them too: a lost state is rebuilt in this shape
+            note_options(out, options, Scratch(out / layout.STATE_DIR / "tmp"))
             async with open_api(settings) as api:
                 stats.api_calls = api.calls
                 await _run_stages(settings, api, state, stats)

@@ -32,9 +32,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flickr_async import account_files, layout, names, portable, sidecar
+from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import Scratch, read_json, sha256_file, write_if_changed
 from flickr_async.runlock import RunLock
-from flickr_async.settings import DEFAULT_NAMES
+from flickr_async.settings import DEFAULT_NAMES, validate_shape
 from flickr_async.state import (
     REMEMBERED,
     THUMB_FOUND,
@@ -105,17 +106,29 @@ def note_options(out: Path, options: Mapping[str, Any], scratch: Scratch) -> Non
     archive["layout"] = wanted["layout"]
     archive["options"] = wanted
     doc["archive"] = archive
-    write_if_changed(path, sidecar.dumps(doc), scratch)
+    try:
+        write_if_changed(path, sidecar.dumps(doc), scratch)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def remembered_options(out: Path) -> tuple[dict[str, Any], bool]:
     """The options a rebuild gives the archive, and whether they were inferred from where the
     files are (an archive older than account.json's options) rather than read."""
     found = root_options(out)
-    if {"layout", "names", "links"} <= found.keys():
+    if {"layout", "names", "links"} <= found.keys() and _is_valid_shape(found):
         return found, False
-    found = {**_infer_options(out, found.get("layout")), **found}
-    return found, True
+    hint = found.get("layout")  # an older account.json's, or a broken shape's
+    rest = {k: v for k, v in found.items() if k not in ("layout", "names", "links")}
+    return {**_infer_options(out, hint), **rest}, True
+
+
+def _is_valid_shape(options: Mapping[str, Any]) -> bool:
+    try:
+        validate_shape(str(options["layout"]), str(options["links"]), str(options["names"]))
+    except ConfigError:
+        return False
+    return True
 
 
 # --- is the state usable? ---------------------------------------------------------------
@@ -215,13 +228,18 @@ def rebuild_state(out: Path, reason: str) -> Rebuilt:
     """Keep the state aside and write a new one from the archive. The caller holds the
     archive's run lock."""
     path = state_path(out)
-    kept = keep_aside(path, "replaced" if reason == ASKED else "damaged")
-    state = State(path)
+    # Written beside, then renamed into place: a rebuild killed half-way leaves the old state
+    # where it was, and the next run starts again (a half-filled state would look sound).
+    building = path.with_name(path.name + ".rebuilding")
+    for suffix in ("", *COMPANIONS):
+        building.with_name(building.name + suffix).unlink(missing_ok=True)  # our own leftover
+    state = State(building)
     try:
         report = fill(state, out, reason)
     finally:
         state.close()
-    report.kept_aside = kept
+    report.kept_aside = keep_aside(path, "replaced" if reason == ASKED else "damaged")
+    os.replace(building, path)
     return report
 
 

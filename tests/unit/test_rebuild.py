@@ -160,3 +160,27 @@ def test_root_options_read_account_json_and_an_older_ones_layout(tmp_path: Path)
         '"names": "{id}", "links": 3, "exif": false}}}'
     )
     assert rebuild.root_options(tmp_path) == {"layout": "flat", "names": "{id}", "exif": False}
+
+
+def test_a_rebuild_stopped_half_way_leaves_the_damaged_state_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive_with_one_photo(tmp_path)
+    path = tmp_path / STATE_DIR / "state.sqlite3"
+    path.parent.mkdir()
+    path.write_bytes(b"garbage" * 1000)
+
+    def killed(*_: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rebuild, "_restore_favorites", killed)
+    with pytest.raises(KeyboardInterrupt):
+        rebuild.rebuild_state(tmp_path, "it is damaged")
+    assert path.read_bytes() == b"garbage" * 1000  # the next run sees it damaged again
+    monkeypatch.undo()
+    report = rebuild.rebuild_state(tmp_path, "it is damaged")
+    assert report.photos == 1 and report.kept_aside is not None
+    assert report.kept_aside.read_bytes() == b"garbage" * 1000
+    assert rebuild.state_problem(tmp_path) is None
+    assert not list(path.parent.glob("*.rebuilding*"))
+    assert len(list(path.parent.glob("state.sqlite3.damaged-*"))) == 1
