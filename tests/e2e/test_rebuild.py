@@ -103,6 +103,27 @@ def test_a_lost_state_after_a_reshape_is_rebuilt_by_backup_with_no_download_and_
     assert (verify.code, verify.stdout) == (0, "archive intact\n"), verify.stdout
 
 
+@pytest.mark.parametrize(
+    "shape", [(), ("--links", "symlink"), ("--links", "copy"), ("--layout", "date")]
+)
+def test_a_lost_state_of_an_albums_archive_keeps_every_album_copy_as_it_is(
+    fake: FakeFlickr, env: dict[str, str], out: Path, shape: tuple[str, ...]
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    if shape:
+        assert run_cli(env, "reshape", str(out), *shape).code == 0
+    entries = {str(p.relative_to(out)): p.is_symlink() for p in media_files(out)}
+    before, links = tree(out), inodes(out)
+    state_file(out).unlink()
+    fake.counters.reset()
+    result = run_cli(env, "backup", str(out), *FAST)
+    assert result.code == 0, result.stderr
+    assert sum(fake.counters.file_requests.values()) == 0
+    assert {str(p.relative_to(out)): p.is_symlink() for p in media_files(out)} == entries
+    assert inodes(out) == links and tree(out).keys() == before.keys()
+    assert run_cli(env, "verify", str(out)).stdout == "archive intact\n"
+
+
 def test_a_truncated_state_is_never_an_intact_archive(env: dict[str, str], reshaped: Path) -> None:
     truncate(state_file(reshaped))
     status = run_cli(env, "status", str(reshaped))
