@@ -134,10 +134,12 @@ def _is_valid_shape(options: Mapping[str, Any]) -> bool:
 # --- is the state usable? ---------------------------------------------------------------
 
 
-def state_problem(out: Path) -> str | None:
-    """Why the archive's state cannot be trusted (missing, empty, damaged, holding no photo
-    while photos are on disk); None when it can, or when `out` is no archive yet. Reads only:
-    a read-only archive is looked at as it is."""
+def state_problem(out: Path, *, thorough: bool = False) -> str | None:
+    """Why the archive's state cannot be trusted (missing, empty, cut short, damaged, holding
+    no photo while photos are on disk); None when it can, or when `out` is no archive yet.
+    `thorough` (verify) also reads every page of it (PRAGMA quick_check: 0.6 s for 200,000
+    photos); a backup looks at its header and tables only. Reads only: a read-only archive
+    is looked at as it is."""
     path = state_path(out)
     try:
         size = path.stat().st_size
@@ -147,6 +149,9 @@ def state_problem(out: Path) -> str | None:
         return f"it cannot be read ({exc.strerror})"
     if size == 0:
         return "it is empty" if has_sidecars(out) else None
+    short = _cut_short(path, size)
+    if short is not None:
+        return short
     try:
         db = connect_read_only(path)
     except sqlite3.Error as exc:
@@ -156,9 +161,10 @@ def state_problem(out: Path) -> str | None:
         missing = [t for t in TABLES if t not in tables]
         if missing:
             return f"its {', '.join(missing)} table is missing"
-        check = [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
-        if check != ["ok"]:
-            return f"it is damaged ({'; '.join(check)})"
+        if thorough:
+            check = [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
+            if check != ["ok"]:
+                return f"it is damaged ({'; '.join(check)})"
         photos = db.execute("SELECT COUNT(*) FROM photos").fetchone()[0]
     except sqlite3.Error as exc:
         return f"it is damaged ({exc})"
@@ -166,6 +172,25 @@ def state_problem(out: Path) -> str | None:
         db.close()
     if photos == 0 and has_sidecars(out):
         return "it holds no photo while photos are on disk"
+    return None
+
+
+def _cut_short(path: Path, size: int) -> str | None:
+    """The database's header says how many pages it has (when its two change counters
+    agree): a file shorter than that was truncated. None when it is not known to be."""
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return None  # SQLite says what it is
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96]
+    if valid and pages and pages * page_size > size:
+        return f"it is cut short ({size:,} of {pages * page_size:,} bytes)"
     return None
 
 

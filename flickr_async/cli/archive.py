@@ -226,12 +226,12 @@ def _verify_here(
     from flickr_async.rebuild import ASKED, fill, has_sidecars, rebuild_state, state_problem
     from flickr_async.verify import verify_archive  # only this command reads every file
 
-    problem = state_problem(out)
+    problem = state_problem(out, thorough=True)
     if problem is None and not (rebuild and has_sidecars(out)):
         _archive_state_path(out)  # one line when `out` is no archive
     try:
         with RunLock(out):  # a backup running meanwhile would look like corruption
-            problem = state_problem(out) or (ASKED if rebuild else None)
+            problem = state_problem(out, thorough=True) or (ASKED if rebuild else None)
             if problem is not None:
                 typer.echo(rebuild_state(out, problem).line(out), err=True)
             state = State(_archive_state_path(out))

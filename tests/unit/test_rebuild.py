@@ -78,6 +78,16 @@ def test_a_truncated_state_is_a_problem(tmp_path: Path) -> None:
     with path.open("r+b") as fh:
         fh.truncate(path.stat().st_size // 2)
     problem = rebuild.state_problem(tmp_path)
+    assert problem is not None and problem.startswith("it is cut short")
+
+
+def test_a_page_scribbled_in_the_middle_is_found_by_the_thorough_look(tmp_path: Path) -> None:
+    path = sound_state(tmp_path, photos=2000)
+    with path.open("r+b") as fh:
+        fh.seek(path.stat().st_size // 2 // 4096 * 4096)
+        fh.write(b"\x0d" + b"\xee" * 4095)  # a leaf page's header, garbage after
+    assert rebuild.state_problem(tmp_path) is None  # a backup's look: header and tables
+    problem = rebuild.state_problem(tmp_path, thorough=True)
     assert problem is not None and problem.startswith("it is damaged")
 
 
