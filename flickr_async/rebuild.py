@@ -195,8 +195,15 @@ def _cut_short(path: Path, size: int) -> str | None:
 
 
 def has_sidecars(out: Path) -> bool:
-    """Is there any photo sidecar under `out` (stops at the first)?"""
-    return next(_sidecars(out), None) is not None
+    """Is there any photo sidecar of ours under `out` (stops at the first)? Another tool's
+    `<file>.json` (Google Takeout names them so too) does not count."""
+    for rel in _sidecars(out):
+        try:
+            sidecar.loads((out / rel).read_bytes())
+        except (OSError, ValueError):
+            continue
+        return True
+    return False
 
 
 # --- rebuilding -------------------------------------------------------------------------

@@ -194,3 +194,12 @@ def test_a_rebuild_stopped_half_way_leaves_the_damaged_state_in_place(
     assert rebuild.state_problem(tmp_path) is None
     assert not list(path.parent.glob("*.rebuilding*"))
     assert len(list(path.parent.glob("state.sqlite3.damaged-*"))) == 1
+
+
+def test_another_tools_json_beside_a_photo_makes_no_archive(tmp_path: Path) -> None:
+    """Google Takeout writes `<photo>.jpg.json` too: a new archive there is no lost one."""
+    (tmp_path / "IMG_1.jpg").write_bytes(b"\xff\xd8\xff")
+    (tmp_path / "IMG_1.jpg.json").write_text('{"title": "IMG_1.jpg", "photoTakenTime": {}}')
+    assert rebuild.state_problem(tmp_path) is None
+    sound_state(tmp_path, photos=0)
+    assert rebuild.state_problem(tmp_path) is None
