@@ -29,7 +29,7 @@ from flickr_async.fsutil import (
     place_link,
     remove_quietly,
 )
-from flickr_async.rebuild import note_options
+from flickr_async.rebuild import note_options, state_problem
 from flickr_async.runlock import RunLock
 from flickr_async.settings import DEFAULT_NAMES, validate_shape
 from flickr_async.state import ReshapeMove, State, StoredPhoto
@@ -114,6 +114,12 @@ def reshape(
     """Move the archive at `out` to the given shape (None: keep that part), or finish an
     interrupted reshape. Holds the archive's run lock throughout."""
     state_path = out / layout.STATE_DIR / "state.sqlite3"
+    problem = state_problem(out)
+    if problem is not None:  # its journal may be gone too: never move files on a guess
+        raise StorageError(
+            f"the state of {out} is unusable: {problem}; run `flickr-async verify {out}` "
+            "first, it rebuilds the state from the archive"
+        )
     if not state_path.is_file():
         raise ConfigError(
             f"{out} is not a flickr-async archive (no {layout.STATE_DIR}/state.sqlite3)"

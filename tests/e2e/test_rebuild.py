@@ -149,6 +149,19 @@ def test_a_file_that_differs_from_its_sidecar_is_fetched_again_and_only_it(
     assert run_cli(env, "verify", str(reshaped)).code == 0
 
 
+def test_reshape_on_a_lost_state_moves_nothing_and_points_to_verify(
+    env: dict[str, str], reshaped: Path
+) -> None:
+    before = tree(reshaped)
+    state_file(reshaped).unlink()
+    result = run_cli(env, "reshape", str(reshaped), "--layout", "albums")
+    assert result.code == 1 and result.stderr.count("\n") == 1
+    assert "unusable: it is missing" in result.stderr and "verify" in result.stderr
+    assert tree(reshaped) == before
+    assert run_cli(env, "verify", str(reshaped)).code == 0
+    assert run_cli(env, "reshape", str(reshaped), "--layout", "albums").code == 0
+
+
 def test_verify_rebuild_keeps_a_sound_state_aside_and_changes_no_file(
     env: dict[str, str], reshaped: Path
 ) -> None:
