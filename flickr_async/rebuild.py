@@ -232,6 +232,8 @@ class Rebuilt:
             parts.append(f"{self.favorites} favourites")
         if self.broken:
             parts.append(f"{len(self.broken)} broken, fetched again by the next backup")
+        if self.unchecked:
+            parts.append(f"{self.unchecked} older JPEGs checked by their structure only")
         if self.unreadable:
             parts.append(f"{len(self.unreadable)} unreadable sidecars skipped")
         how = "inferred from where the files are" if self.inferred else "from account.json"

@@ -16,8 +16,16 @@ import pytest
 
 from flickr_async.layout import STATE_DIR
 from flickr_async.state import State
-from tests.e2e.helpers import FAST, ROOT, archive_file_requests, media_files, run_cli, sha256
-from tests.fakeflickr import FakeFlickr
+from tests.e2e.helpers import (
+    FAST,
+    ROOT,
+    archive_file_requests,
+    media_files,
+    run_cli,
+    sha256,
+    sidecar,
+)
+from tests.fakeflickr import FakeFlickr, Library
 
 NAMES = "{date_taken:%Y-%m-%d} {title} ({id})"
 
@@ -124,6 +132,30 @@ def test_a_lost_state_of_an_albums_archive_keeps_every_album_copy_as_it_is(
     assert run_cli(env, "verify", str(out)).stdout == "archive intact\n"
 
 
+def test_favourites_and_photos_deleted_on_flickr_survive_a_lost_state(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST, "--favorites").code == 0
+    gone = library.photos[0].id
+    library.delete_photo(gone)
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    before = tree(out)
+    state_file(out).unlink()
+    fake.counters.reset()
+    result = run_cli(env, "backup", str(out), *FAST)
+    assert result.code == 0, result.stderr
+    assert f"{len(library.favorites)} favourites" in result.stderr
+    assert sum(fake.counters.file_requests.values()) == 0, fake.counters.file_requests
+    assert tree(out).keys() == before.keys()
+    state = State(state_file(out))
+    try:
+        assert state.photo(str(gone)).deleted_on_flickr is not None  # type: ignore[union-attr]
+        assert len(state.favorites()) == len(library.favorites)
+    finally:
+        state.close()
+    assert run_cli(env, "verify", str(out)).stdout == "archive intact\n"
+
+
 def test_a_truncated_state_is_never_an_intact_archive(env: dict[str, str], reshaped: Path) -> None:
     truncate(state_file(reshaped))
     status = run_cli(env, "status", str(reshaped))
@@ -197,6 +229,7 @@ def test_an_archive_from_before_the_file_record_is_rebuilt_with_no_download(
     """Sidecars without `file`, account.json without `options`: files are checked against
     what Flickr served (videos) or by their structure (JPEGs with embedded metadata), the
     original's secret is read from the served URL."""
+    embedded = sum(sha256(p) != sidecar(p)["download"]["sha256"] for p in media_files(reshaped))
     for path in reshaped.glob("*.json"):
         doc = json.loads(path.read_text("utf-8"))
         if path.name == "account.json":
@@ -209,6 +242,7 @@ def test_an_archive_from_before_the_file_record_is_rebuilt_with_no_download(
     result = run_cli(env, "backup", str(reshaped), *FAST)
     assert result.code == 0, result.stderr
     assert "rebuilt from the archive: 44 items" in result.stderr
+    assert f"{embedded} older JPEGs checked by their structure only" in result.stderr
     assert sum(fake.counters.file_requests.values()) == 0, fake.counters.file_requests
     assert media_files(reshaped) == files
     assert run_cli(env, "verify", str(reshaped)).code == 0
