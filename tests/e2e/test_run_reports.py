@@ -108,7 +108,7 @@ def test_a_complete_run_reports_its_start_end_exit_code_version_and_log(
     started = time.time()
     assert run_cli(env, "backup", str(out), *FAST, "--report", str(report)).code == 0
     data = read_report(report)
-    assert REPORT_FIELDS <= data.keys()
+    assert data.keys() >= REPORT_FIELDS
     assert (data["result"], data["exit_code"], data["reason"]) == ("complete", 0, "")
     assert data["version"] == __version__ and data["error"] is None
     assert data["listing_complete"] is True
@@ -216,7 +216,7 @@ def test_sigterm_stops_the_run_with_exit_143_and_a_full_report(
     assert proc.returncode == 143
     assert stderr.decode().strip() == "error: terminated (SIGTERM); rerun to carry on"
     data = read_report(report)
-    assert REPORT_FIELDS <= data.keys()
+    assert data.keys() >= REPORT_FIELDS
     assert (data["result"], data["exit_code"]) == ("terminated", 143)
     assert data["reason"] == "terminated (SIGTERM)" and data["finished_at"]
     assert data["pid"] == proc.pid
