@@ -66,7 +66,14 @@ OutArgument = Annotated[
 ]
 QuietOption = Annotated[
     bool,
-    typer.Option("--quiet", "-q", help="Print nothing unless something failed (for cron)."),
+    typer.Option(
+        "--quiet",
+        "-q",
+        help=(
+            "Print nothing unless something failed (for cron); then the summary, with the "
+            "first 20 failures and a count of the rest."
+        ),
+    ),
 ]
 
 
@@ -259,7 +266,11 @@ def backup(
         Path | None,
         typer.Option(
             "--report",
-            help="Write the run's summary as JSON to this file (also when the run fails).",
+            help=(
+                "Write the run's report as JSON to this file: result, exit code, reason, start "
+                "and end time, version, counters and failures. Written however the run ends: "
+                "failed, refused, Ctrl-C or SIGTERM."
+            ),
             dir_okay=False,
             show_default=False,
         ),

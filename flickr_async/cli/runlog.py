@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flickr_async.cli.app import LOG_FORMAT
 
-LOGS_KEPT = 30  # log files an archive keeps (README: "Exit codes, reports and logs")
+LOGS_KEPT = 30  # log files an archive keeps (README: "Reports and logs")
 _HELD_MAX = 1000  # records kept in memory before the run starts (a login: a handful)
 
 
