@@ -207,7 +207,8 @@ def _runs_now(
         return None, recent[0] if recent else None
     current = recent[0] if recent and recent[0]["finished"] is None else None
     since = current["started"] if current else holder.since
-    running = {"pid": holder.pid, "since": _iso(since)}
+    pid: int | str = int(holder.pid) if holder.pid.isdigit() else holder.pid
+    running = {"pid": pid, "since": _iso(since)}
     before = recent[1:] if current else recent
     return running, before[0] if before else None
 

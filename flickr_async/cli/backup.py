@@ -70,8 +70,8 @@ QuietOption = Annotated[
         "--quiet",
         "-q",
         help=(
-            "Print nothing unless something failed (for cron); then the summary, with the "
-            "first 20 failures and a count of the rest."
+            "Print nothing unless something failed (for cron). A backup then prints its "
+            "summary: the first 20 failures by name and a count of the rest."
         ),
     ),
 ]

@@ -266,7 +266,7 @@ def test_status_shows_the_running_backup_and_then_the_killed_one(
 ) -> None:
     proc, _ = slow_run
     during = json.loads(run_cli(env, "status", str(out), "--json").stdout)
-    assert during["running"]["pid"] == str(proc.pid)
+    assert during["running"]["pid"] == proc.pid
     assert during["last_run"] is None  # its first run: none before it
     text = run_cli(env, "status", str(out)).stdout
     assert f"running now: pid {proc.pid}, since " in text
