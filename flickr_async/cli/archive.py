@@ -35,7 +35,7 @@ from flickr_async.cli.backup import (
 )
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.layout import STATE_DIR
-from flickr_async.progress import human_bytes
+from flickr_async.progress import FAILURES_SHOWN, human_bytes
 from flickr_async.runlock import RunLock, lock_holder
 from flickr_async.settings import metadata_level
 from flickr_async.state import REMEMBERED, State
@@ -142,8 +142,8 @@ def status(
     state = _open_existing_state(out)
     try:
         counts = state.counts()
-        last = state.last_run()
-        running, latest = _runs_now(out, state.recent_runs())
+        recent = state.recent_runs(limit=50)
+        running, latest = _runs_now(out, recent)
         failed = [(row.id, row.error or "") for row in state.iter_photos() if not row.is_done]
         not_original = [
             row.id for row in state.iter_photos() if row.is_done and row.original is False
@@ -153,9 +153,13 @@ def status(
     finally:
         state.close()
     options_account = None if owner is None else {"nsid": owner.nsid, "username": owner.username}
-    summary = (last or {}).get("summary", {})
+    # The account's size as last counted: a run that failed before listing did not count.
+    summary: dict[str, Any] = next(
+        (r["summary"] for r in recent if r["summary"].get("account_count") is not None), {}
+    )
     level = metadata_level(str(options.get("metadata") or "deep"))
     awaiting = counts["awaiting_deep"] if level == "deep" else None
+    last_run = None if latest is None else _run_info(latest)
     info = {
         "archived": counts["done"],
         "videos": counts["videos"],
@@ -167,7 +171,7 @@ def status(
         "metadata_level": level,
         "awaiting_deep_metadata": awaiting,
         "running": running,
-        "last_run": None if latest is None else _run_info(latest),
+        "last_run": last_run,
         "account": options_account,
     }
     if as_json:
@@ -177,18 +181,20 @@ def status(
     typer.echo(
         f"archived: {counts['done']} items ({counts['videos']} videos, "
         f"{human_bytes(counts['bytes'])})"
-        + (f" of {total} on Flickr at the last run" if total is not None else "")
+        + (f" of {total} on Flickr when last counted" if total is not None else "")
     )
     if owner is not None:
         typer.echo(f"account: {owner}")
     if running is not None:
         typer.echo(f"running now: pid {running['pid']}, since {running['since']}")
-    typer.echo(_last_run_line(info["last_run"]))
+    typer.echo(_last_run_line(last_run))
     if latest is not None and latest["summary"].get("listing_problem"):
         typer.echo(f"  listing problem: {latest['summary']['listing_problem']}")
     typer.echo(f"pending or failed: {len(failed)}")
-    for photo_id, error in failed[:20]:
+    for photo_id, error in failed[:FAILURES_SHOWN]:
         typer.echo(f"  {photo_id}: {error}")
+    if len(failed) > FAILURES_SHOWN:
+        typer.echo(f"  ... and {len(failed) - FAILURES_SHOWN:,} more (status --json lists all)")
     typer.echo(f"saved without original: {len(not_original)}")
     typer.echo(f"deleted on Flickr (kept): {counts['deleted']}")
     if awaiting is not None:
