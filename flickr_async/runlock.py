@@ -147,10 +147,16 @@ def lock_holder(out: Path) -> Holder | None:
     except OSError:
         return None
     try:
+        # A run writes its pid when it takes the lock and empties the file when it ends: an
+        # empty file, or the pid of a process gone (kill -9), needs no test of the lock, so
+        # that `status` almost never holds it at the instant a backup starts.
+        pid = _read_text(fd)
+        if not pid or (pid.isdigit() and not pid_alive(int(pid))):
+            return None
         try:
             FCNTL.flock(fd, FCNTL.LOCK_SH | FCNTL.LOCK_NB)
         except BlockingIOError:
-            return Holder(_read_text(fd) or "?", os.fstat(fd).st_mtime)
+            return Holder(pid, os.fstat(fd).st_mtime)
         except OSError:
             return None
         FCNTL.flock(fd, FCNTL.LOCK_UN)
