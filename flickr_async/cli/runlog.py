@@ -16,6 +16,12 @@ LOGS_KEPT = 30  # log files an archive keeps (README: "Reports and logs")
 _HELD_MAX = 1000  # records kept in memory before the run starts (a login: a handful)
 
 
+class _LogFile(logging.FileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A log the disk refuses (full, gone read-only) is lost quietly: the run reports
+        the disk itself, in one line, not with logging's traceback on stderr."""
+
+
 class RunLog(logging.Handler):
     """The run's log records: held in memory until `open()` (a refused run leaves no file),
     then written to the run's file."""
@@ -26,7 +32,7 @@ class RunLog(logging.Handler):
         self.path: Path | None = None
         self.setFormatter(logging.Formatter("%(asctime)s " + LOG_FORMAT))
         self._held: list[logging.LogRecord] = []
-        self._file: logging.FileHandler | None = None
+        self._file: _LogFile | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         if self._file is not None:
@@ -42,7 +48,7 @@ class RunLog(logging.Handler):
         path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(path, encoding="utf-8")
+            handler = _LogFile(path, encoding="utf-8")
         except OSError:
             return None
         handler.setFormatter(self.formatter)
