@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -102,7 +103,8 @@ async def _recorded_run(
             try:
                 user = await api.test_login()  # a bad token fails here, before anything else
             except BaseException:
-                run_id = start(remember=False)  # a run that failed: recorded with its error
+                with contextlib.suppress(StorageError):  # its own error comes first
+                    run_id = start(remember=False)  # a run that failed: recorded with it
                 raise
             owner = Owner(user.nsid, user.username)
             record.account = user.nsid
@@ -111,17 +113,27 @@ async def _recorded_run(
             run_id = start(remember=True)
             await _run_stages(settings, api, state, stats, user)
     except BaseException as exc:
-        stats.elapsed = time.monotonic() - started
-        record.finish(stats, exc)
-        if run_id is not None:
-            try:  # a full disk may refuse this too: the error that ended the run comes first
-                state.finish_run(run_id, record.outcome, record.report(stats))
-            except StorageError as also:
-                log.warning("the run's end could not be recorded: %s", also)
+        _record_end(state, run_id, record, stats, exc, started)
         raise
+    _record_end(state, run_id, record, stats, None, started)
+
+
+def _record_end(
+    state: State,
+    run_id: int | None,
+    record: RunRecord,
+    stats: Stats,
+    exc: BaseException | None,
+    started: float,
+) -> None:
     stats.elapsed = time.monotonic() - started
-    record.finish(stats, None)
-    state.finish_run(run_id, record.outcome, record.report(stats))
+    record.finish(stats, exc)
+    if run_id is None:
+        return  # refused: the archive keeps no trace of it
+    try:
+        state.finish_run(run_id, record.outcome, record.report(stats))
+    except StorageError as also:  # a full disk: what ended the run stays its outcome
+        log.warning("the run's end could not be recorded in the state: %s", also)
 
 
 async def _run_stages(
