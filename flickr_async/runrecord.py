@@ -161,6 +161,8 @@ def sigterm_stops(record: RunRecord) -> Iterator[None]:
     task = asyncio.current_task()
 
     def stop() -> None:
+        if record.stop_signal is not None:
+            return  # once is enough: a second cancel would cut the cleanup short
         record.stop_signal = "SIGTERM"
         if task is not None:
             task.cancel()
