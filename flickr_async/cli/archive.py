@@ -211,7 +211,16 @@ def _runs_now(
     holder = lock_holder(out)
     if holder is None:
         return None, recent[0] if recent else None
-    current = recent[0] if recent and recent[0]["finished"] is None else None
+    # The holder's own row is unfinished and began after it took the lock; an unfinished row
+    # from before is a killed run (the holder is still logging in).
+    newest = recent[0] if recent else None
+    current = (
+        newest
+        if newest is not None
+        and newest["finished"] is None
+        and newest["started"] >= holder.since - 1.0
+        else None
+    )
     since = current["started"] if current else holder.since
     pid: int | str = int(holder.pid) if holder.pid.isdigit() else holder.pid
     running = {"pid": pid, "since": _iso(since)}
