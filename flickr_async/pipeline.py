@@ -90,6 +90,8 @@ async def _recorded_run(
 
     def start(*, remember: bool) -> int:
         record.start()
+        log.info("flickr-async %s, pid %d: backup of account %s into %s", record.version,
+                 record.pid, record.account or "?", settings.out)  # fmt: skip
         started = state.start_run()
         if remember:
             options = {k: getattr(settings, k) for k in REMEMBERED}

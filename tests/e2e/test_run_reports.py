@@ -301,6 +301,7 @@ def test_a_successful_runs_log_holds_its_summary_and_exit(env: dict[str, str], o
     assert run_cli(env, "backup", str(out), *FAST, "--quiet").code == 0
     [log] = logs(out)
     text = log.read_text("utf-8")
+    assert f"flickr-async {__version__}, pid " in text.splitlines()[0]
     assert "complete: 44 downloaded" in text
     assert text.rstrip().endswith("exit 0, complete")
 
