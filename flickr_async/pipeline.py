@@ -10,7 +10,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from flickr_async import account_files, layout
+from flickr_async import account_files, confine, layout
 from flickr_async.api import FlickrAPI, open_api
 from flickr_async.deep import DeepMetadata
 from flickr_async.downloader import Downloader, FileServers
@@ -70,6 +70,7 @@ async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
             async with open_api(settings) as api:
                 stats.api_calls = api.calls
                 await _run_stages(settings, api, state, stats)
+                _count_refused(api, stats)
             result = "complete" if stats.ok else "incomplete"
         finally:
             stats.elapsed = time.monotonic() - started
@@ -127,11 +128,12 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         return
     thumbnailer = thumbnails  # None under --no-site: the site is what they are for
 
-    parts_dir = base / "parts"
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Scratch(base / "tmp")
+    # Folders the run writes and clears: refused when a link sends them out of OUT.
+    parts_dir = confine.folder(settings.out, base / "parts")
+    scratch = Scratch(base / "tmp", out=settings.out)
     scratch.clear()  # leftovers of a killed run: never under a final name, safe to drop
-    deep_scratch = Scratch(base / "tmp-deep")  # its own: the writer clears `scratch`
+    # its own: the writer clears `scratch`
+    deep_scratch = Scratch(base / "tmp-deep", out=settings.out)
     deep_scratch.clear()
     deep = settings.metadata == "deep"
     # With a --max-api-calls cap the deep pass waits for the files: the budget goes to the
@@ -226,6 +228,14 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
     stats.budget_spent = api.budget_spent
 
 
+def _count_refused(api: FlickrAPI, stats: Stats) -> None:
+    """Listing records the edge checks refused (edge.InvalidRecord): one failed item each."""
+    for what, reason in api.rejected.items():
+        if what not in stats.failures:
+            stats.failed += 1
+            stats.failures[what] = reason
+
+
 async def run_together(stages: Sequence[Coroutine[Any, Any, None]]) -> None:
     """Run every stage in one TaskGroup: if one fails, the others are cancelled and the
     failure is raised as itself (not as an ExceptionGroup) for the CLI to report."""
@@ -261,6 +271,7 @@ async def _dry_run(settings: Settings, stats: Stats) -> None:
         async with open_api(settings) as api:
             stats.api_calls = api.calls
             await _run_stages(settings, api, state, stats)
+            _count_refused(api, stats)
     finally:
         stats.elapsed = time.monotonic() - started
         state.close()
