@@ -270,6 +270,7 @@ class _Renderer:
             name=account.profile.name,
             favorites=bool(account.favorites),
             galleries=bool(account.galleries),
+            nonce=cache.nonce(),
         )
         self.base = f"{RENDER_VERSION}\x1f{self.shell!r}".encode()
 

@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import re
+import secrets
 import sqlite3
 import sys
 import zlib
@@ -81,6 +82,7 @@ def js_json(value: object) -> str:
     )  # the unit separator never occurs in a tag Flickr accepts
 
 
+_NONCE = re.compile(r"[0-9A-Za-z_-]{16,64}")
 _SITE_FILE = re.compile(r"[0-9A-Za-z_@.-]{1,200}")
 
 
@@ -172,6 +174,16 @@ class SiteCache:
         with contextlib.suppress(sqlite3.Error):
             self._db.execute("COMMIT")
         self._db.close()
+
+    def nonce(self) -> str:
+        """The site's script nonce (pages.CSP): made once, kept with the pages' records. A
+        new one changes every page's inputs (it is in the Shell), so none is kept stale."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'nonce'").fetchone()
+        if row is not None and _NONCE.fullmatch(str(row[0])):
+            return str(row[0])
+        value = secrets.token_urlsafe(18)
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES('nonce', ?)", (value,))
+        return value
 
     def state_seq(self) -> int | None:
         """The archive's change number (State.change_seq) the last build saw in full."""
