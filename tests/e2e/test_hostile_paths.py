@@ -18,6 +18,7 @@ from urllib.parse import unquote
 import pytest
 
 from flickr_async import edge
+from tests.browser import SiteBrowser, playwright_loop_hidden
 from tests.e2e.helpers import FAST, media_files, run_cli, sidecar
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.hostile_paths import HOSTILE_FORMATS, HostilePaths
@@ -77,7 +78,7 @@ def test_listing_ids_that_are_paths_write_nothing_outside_out_and_each_is_one_fa
         ids[0]: "../x",  # the photostream (search)
         ids[1]: f"{victim}/evil",
         ids[2]: "../../victim/evil",
-        fave: f"{victim}/evil",  # a favourite: the keeper once wrote <victim>/evil.pth
+        fave: f"{victim}/fave",  # a favourite: the keeper once wrote <victim>/evil.pth
         library.albums[0].id: "../album",  # an album: its folder is named after its id
     }
     HostilePaths(ids=hostile).arm(fake)
@@ -86,8 +87,12 @@ def test_listing_ids_that_are_paths_write_nothing_outside_out_and_each_is_one_fa
     assert tree(victim) == before
     assert {p.name for p in victim.parent.iterdir()} <= {"out", "victim", "home"}
     assert not (out.parent / "x").exists() and not (out / "x").exists()
-    refused = [line for line in output.splitlines() if "is not a Flickr" in line]
-    assert refused, output
+    # One failed item per refused photo, one line each; the album is skipped, not failed.
+    failed = [line for line in output.splitlines() if line.startswith("failed ")]
+    for sent in ("../x", f"{victim}/evil", "../../victim/evil", f"{victim}/fave"):
+        line = f"failed photo {edge.shown(sent)}: the id is not a Flickr id (digits)"
+        assert line in failed, output
+    assert len(failed) == 4, output
     # Every other photo is archived; the refused ones are not, under any name.
     assert archived_ids(out) == set(library_ids(library)) - set(ids[:3])
     kept = {p.name.split(".", 1)[0] for p in (out / "Favorites").iterdir()}
@@ -113,13 +118,15 @@ def test_a_refused_record_is_one_line_in_the_report_never_a_traceback(
 def test_with_a_flat_layout_an_index_html_photo_cannot_replace_the_sites_home(
     fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
 ) -> None:
+    assert backup(env, out, "--layout", "flat")[0] == 0
     target = stills(library)[3]
     HostilePaths(ids={target: "index"}, formats={target: "html"}).arm(fake)
-    code, _ = backup(env, out, "--layout", "flat")
+    code, _ = backup(env, out, "--layout", "flat")  # "index" looks like a new photo
     assert code == 1
-    home = (out / "index.html").read_text("utf-8")
-    assert "made by flickr-async" in home  # the site's home page, not the photo's bytes
-    assert archived_ids(out) == set(library_ids(library)) - {target}
+    home = (out / "index.html").read_bytes()  # the site's home page, not the photo's bytes
+    assert b"made by flickr-async" in home and b"Content-Security-Policy" in home
+    assert archived_ids(out) == set(library_ids(library))  # `index` is none of them
+    assert run_cli(env, "verify", str(out)).code == 0
 
 
 # --- originals that are pages ---------------------------------------------------------------
@@ -248,3 +255,31 @@ def test_albums_whose_titles_differ_only_by_a_dotless_i_get_two_folders_on_every
     assert len(folders) == 2
     # What NTFS and exFAT see: upper-cased, ı is I.
     assert len({name.upper() for name in folders}) == 2
+
+
+def test_a_script_file_in_out_cannot_run_in_a_site_page_while_the_sites_own_scripts_do(
+    site_browser: SiteBrowser, env: dict[str, str], out: Path
+) -> None:
+    """Were some text ever to slip through escaping as a <script src> naming a .js file in
+    OUT (an original an older version archived as .js), the CSP must not run it; the site's
+    script, and the album data it loads, still run."""
+    with playwright_loop_hidden():  # the CLI's own event loop beside the browser's
+        assert backup(env, out)[0] == 0
+    page = next(
+        p for p in sorted((out / ".site" / "photo").rglob("*.html"))
+        if re.search(r'data-albums="[^"]+"', p.read_text("utf-8"))
+    )  # fmt: skip
+    html = page.read_text("utf-8")
+    album = re.search(r'data-albums="([^" ]+)', html)
+    assert album is not None
+    (out / "Unsorted").mkdir(exist_ok=True)
+    (out / "Unsorted" / "1.js").write_text("document.title = 'PWNED';\n")
+    slipped = f'<script src="{"../" * 3}Unsorted/1.js"></script>'
+    page.write_text(html.replace("</main>", f"{slipped}</main>", 1), "utf-8")
+    visit = site_browser.open_page(page)
+    visit.page.goto(f"{visit.page.url}#album={album.group(1)}")
+    visit.page.reload(wait_until="load")
+    # site.js ran, and the album's data file it loaded with the nonce ran too.
+    visit.page.wait_for_selector("#fa-context:not([hidden])", timeout=5000)
+    assert visit.page.title() != "PWNED"
+    assert visit.page.evaluate("typeof window.FA_ALBUMS") == "object"
