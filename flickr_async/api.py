@@ -286,6 +286,7 @@ class FlickrAPI:
         # Listing records refused by the checks at the edge (edge.InvalidRecord): how a
         # report names each -> the one-line reason. Each is one failed item of the run.
         self.rejected: dict[str, str] = {}
+        self.skipped: set[str] = set()  # refused records that are no item (albums...)
 
     def _listing(self, page: Page, parse: Callable[[Mapping[str, Any]], Any]) -> Page:
         """The page with its items parsed; a record that fails the edge checks is left out,
@@ -297,9 +298,12 @@ class FlickrAPI:
             try:
                 parsed.append(parse(item))
             except InvalidRecord as exc:
-                if exc.what not in self.rejected:
+                if exc.what not in self.rejected and exc.what not in self.skipped:
                     log.warning("refused %s", exc)
-                self.rejected[exc.what] = str(exc)
+                if exc.item:
+                    self.rejected[exc.what] = exc.reason
+                else:
+                    self.skipped.add(exc.what)
         return replace(page, items=parsed)
 
     # --- the one call path ---------------------------------------------------------------

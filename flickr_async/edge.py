@@ -42,18 +42,24 @@ MEDIA = frozenset({"photo", "video"})
 
 class InvalidRecord(FlickrAsyncError):
     """A record from Flickr that fails the checks: an id that is no id, a bad secret...
-    Its item fails (or, without an item, is skipped) with this one-line reason."""
+    A photo's is one failed item of the run, with this one-line reason; a record that is no
+    item of the archive (an album, a gallery's photo) is skipped with a warning."""
 
-    def __init__(self, what: str, reason: str, key: str | None = None) -> None:
+    def __init__(self, what: str, reason: str, *, item: bool = True) -> None:
         super().__init__(f"{what}: {reason}")
         self.what = what  # "photo '../x'", "album '9'": how reports name the record
-        self.key = key  # the record's id when that id is valid (else None)
+        self.reason = reason
+        self.item = item
 
 
-def shown(value: object, limit: int = 40) -> str:
-    """A value from Flickr as reports show it: quoted, escaped, cut short."""
+def shown(value: object, limit: int = 60) -> str:
+    """A value from Flickr as reports show it: quoted, escaped (repr), a long one cut in the
+    middle (its start and its end both tell paths apart)."""
     text = repr(str(value))
-    return text if len(text) <= limit else text[: limit - 4] + "…" + text[0]
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + "…" + text[-half:]
 
 
 def is_photo_id(value: str) -> bool:
@@ -61,14 +67,17 @@ def is_photo_id(value: str) -> bool:
 
 
 def photo_id(value: str, what: str = "photo") -> str:
+    """A photo's id; `what` other than "photo" names a record that is no archived item."""
     if not is_photo_id(value):
-        raise InvalidRecord(f"{what} {shown(value)}", "the id is not a Flickr id (digits)")
+        reason = "the id is not a Flickr id (digits)"
+        raise InvalidRecord(f"{what} {shown(value)}", reason, item=what == "photo")
     return value
 
 
 def album_id(value: str) -> str:
     if ALBUM_ID.fullmatch(value) is None:
-        raise InvalidRecord(f"album {shown(value)}", "the id is not a Flickr album id (digits)")
+        reason = "the id is not a Flickr album id (digits)"
+        raise InvalidRecord(f"album {shown(value)}", reason, item=False)
     return value
 
 
@@ -84,9 +93,9 @@ def check_photo_fields(
         ("farm", farm, SERVER),
     ):
         if value and pattern.fullmatch(value) is None:
-            raise InvalidRecord(what, f"its {name} {shown(value)} is not one Flickr sends", pid)
+            raise InvalidRecord(what, f"its {name} {shown(value)} is not one Flickr sends")
     if media and media not in MEDIA:
-        raise InvalidRecord(what, f"its media type {shown(media)} is neither photo nor video", pid)
+        raise InvalidRecord(what, f"its media type {shown(media)} is neither photo nor video")
 
 
 def original_format(value: str) -> str | None:

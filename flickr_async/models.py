@@ -412,7 +412,7 @@ def photo_with_info(photo: Photo, info: JSON) -> Photo:
     listing item is: edge.InvalidRecord when its id is not the photo's or a field is bad)."""
     if text(info.get("id")) not in ("", photo.id):
         raise edge.InvalidRecord(
-            f"photo {photo.id}", f"getInfo answered for {edge.shown(info.get('id'))}", photo.id
+            f"photo {photo.id}", f"getInfo answered for {edge.shown(info.get('id'))}"
         )
     edge.check_photo_fields(
         photo.id,
