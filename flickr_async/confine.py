@@ -67,7 +67,7 @@ def inside(out: Path, path: Path | str | PurePosixPath, *, final_link: bool = Tr
         if not parts or any(p in ("..", ".", "") for p in parts):
             raise UnsafePath(f"{path} is not a path inside {out}")
     else:
-        parts = relative(PurePosixPath(path)).parts
+        parts = relative(path if isinstance(path, str) else str(path)).parts
     current = out
     for number, part in enumerate(parts):
         current = current / part
