@@ -7,9 +7,9 @@ itself may be a link: the user chose it. The last component may be a link where 
 only replaces or removes the entry (a rename or an unlink never follows it); a file opened
 for writing is opened with O_NOFOLLOW instead (`open_new`).
 
-The checks cost an lstat per folder level; folders already checked in a run are not checked
-again unless asked (a link made meanwhile is caught by the next run, and a file is only
-ever created by rename or with O_NOFOLLOW).
+The check costs an lstat per folder level of each path (the site checks each of its folders
+once per build). It guards against links found in OUT, not against a process racing the
+run to make one between the check and the write.
 """
 
 from __future__ import annotations
