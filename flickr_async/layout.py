@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from email.message import Message
@@ -49,7 +48,7 @@ _OWN_RESERVED = frozenset(
     fold_name(name)
     for name in (UNSORTED, STATE_DIR, FAVORITES_DIR, SITE_ENTRY, SITE_DIR, *account_files.FILES)
 )
-_ID_RE = re.compile(r"[0-9A-Za-z_@-]+")
+_ID_RE = edge.PHOTO_ID  # only what the edge lets in (digits)
 
 _VIDEO_TYPES = {
     "video/mp4": "mp4",
