@@ -30,9 +30,10 @@ SERVER = re.compile(r"[0-9]{1,10}")  # also the farm number
 IMAGE_EXTENSIONS = frozenset(
     {"jpg", "jpeg", "png", "gif", "tif", "tiff", "heic", "heif", "webp", "bmp", "avif"}
 )
+# What Flickr accepts as video uploads, and the common camera containers.
 VIDEO_EXTENSIONS = frozenset(
-    {"mp4", "mov", "avi", "m4v", "3gp", "3g2", "mpg", "mpeg", "wmv", "mts", "m2ts", "webm",
-     "mkv", "flv", "ogv"}
+    {"mp4", "mov", "avi", "m4v", "3gp", "3g2", "mpg", "mpeg", "m2v", "wmv", "asf", "mts",
+     "m2ts", "webm", "mkv", "flv", "ogv", "ogg"}
 )  # fmt: skip
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 OTHER = "bin"  # the extension of an original in any other format
