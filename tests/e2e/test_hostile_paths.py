@@ -283,3 +283,17 @@ def test_a_script_file_in_out_cannot_run_in_a_site_page_while_the_sites_own_scri
     visit.page.wait_for_selector("#fa-context:not([hidden])", timeout=5000)
     assert visit.page.title() != "PWNED"
     assert visit.page.evaluate("typeof window.FA_ALBUMS") == "object"
+
+
+def test_a_site_folder_replaced_by_a_link_gets_nothing_written_through_it(
+    env: dict[str, str], out: Path, victim: Path
+) -> None:
+    assert backup(env, out)[0] == 0
+    for entry in sorted((out / ".site").rglob("*"), reverse=True):
+        entry.rmdir() if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    (out / ".site").rmdir()
+    (out / ".site").symlink_to(victim, target_is_directory=True)
+    before = tree(victim)
+    run = run_cli(env, "site", str(out))
+    assert tree(victim) == before
+    assert run.code != 0 and "symbolic link" in run.stderr and "Traceback" not in run.stderr
