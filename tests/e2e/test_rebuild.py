@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from flickr_async.errors import EXIT_FAILED
 from flickr_async.layout import STATE_DIR
 from flickr_async.state import State
 from tests.e2e.helpers import (
@@ -159,7 +160,7 @@ def test_favourites_and_photos_deleted_on_flickr_survive_a_lost_state(
 def test_a_truncated_state_is_never_an_intact_archive(env: dict[str, str], reshaped: Path) -> None:
     truncate(state_file(reshaped))
     status = run_cli(env, "status", str(reshaped))
-    assert status.code != 0 and "unusable" in status.stderr
+    assert status.code == EXIT_FAILED and "unusable" in status.stderr
     assert status.stderr.count("\n") == 1
     verify = run_cli(env, "verify", str(reshaped))
     assert "rebuilt from the archive: 44 items" in verify.stderr
@@ -187,7 +188,7 @@ def test_reshape_on_a_lost_state_moves_nothing_and_points_to_verify(
     before = tree(reshaped)
     state_file(reshaped).unlink()
     result = run_cli(env, "reshape", str(reshaped), "--layout", "albums")
-    assert result.code == 1 and result.stderr.count("\n") == 1
+    assert result.code == EXIT_FAILED and result.stderr.count("\n") == 1
     assert "unusable: it is missing" in result.stderr and "verify" in result.stderr
     assert tree(reshaped) == before
     assert run_cli(env, "verify", str(reshaped)).code == 0
