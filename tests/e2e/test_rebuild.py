@@ -288,6 +288,9 @@ def test_a_read_only_archive_is_verified_without_a_write(reshaped: Path) -> None
         f"{reshaped} is read-only: verified without the lock, its state opened read-only\n"
     )
     assert snapshot(reshaped) == before
+    status = read_only_run(reshaped, "status", str(reshaped))
+    assert status.returncode == 0 and status.stdout.startswith("archived: 44 items"), status
+    assert snapshot(reshaped) == before
     broken = media_files(reshaped)[0]
     broken.write_bytes(broken.read_bytes()[:-1])
     found = read_only_run(reshaped, "verify", str(reshaped))
