@@ -29,6 +29,20 @@ class Archive:
         return [(p.kind, p.path) for p in found]
 
 
+# What the JSON sidecar holds that the state records too (verify checks they agree).
+RECORD = {
+    "schema": 1,
+    "id": "52000000001",
+    "albums": [{"id": "1", "title": "Holidays"}, {"id": "2", "title": "Sunsets"}],
+    "deleted_on_flickr": None,
+}
+SERVED = "https://live.staticflickr.com/1/52000000001_abc_o.jpg"
+
+
+def download(digest: str) -> dict[str, object]:
+    return {"url": SERVED, "bytes": len(CONTENT), "sha256": digest}
+
+
 def sidecar_of(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
@@ -41,11 +55,11 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
     primary.parent.mkdir(parents=True)
     copy.parent.mkdir()
     primary.write_bytes(CONTENT)
-    sidecar_of(primary).write_text(json.dumps({"schema": 1, "id": "52000000001"}))
+    digest = hashlib.sha256(CONTENT).hexdigest()
+    sidecar_of(primary).write_text(json.dumps(RECORD | {"download": download(digest)}))
     os.link(primary, copy)
     os.link(sidecar_of(primary), sidecar_of(copy))
     state = State.open(out)
-    digest = hashlib.sha256(CONTENT).hexdigest()
     state.record_done(
         photo_id="52000000001",
         last_update=1_700_000_000,
@@ -56,7 +70,7 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
         albums=[("1", "Holidays"), ("2", "Sunsets")],
         size=len(CONTENT),
         sha256=digest,
-        served_url="https://live.staticflickr.com/1/52000000001_abc_o.jpg",
+        served_url=SERVED,
         served_bytes=len(CONTENT),
         served_sha256=digest,
         original=True,
