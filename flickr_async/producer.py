@@ -253,19 +253,20 @@ class Producer:
 
     def _missing_beside(self, row: StoredPhoto) -> str | None:
         """A sidecar or album copy gone from beside an archived file, by stat alone (reading
-        every sidecar on every run would cost a night on a big archive; `verify` reads them):
-        "sidecars" when the JSON sidecar is there to make the rest from (the primary's or an
-        album copy's), "lost-sidecar" when only Flickr has the metadata again, else None."""
+        every sidecar on every run would cost a night on a big archive; `verify` reads them;
+        an empty sidecar, as a power cut can leave one, counts as gone): "sidecars" when the
+        JSON sidecar is there to make the rest from (the primary's or an album copy's),
+        "lost-sidecar" when only Flickr has the metadata again, else None."""
         assert row.path is not None
         primary = self.out / row.path
         copies = [self.out / rel for rel in row.links]
         entries = [primary, *copies]
-        records = [os.path.exists(_beside(entry, ".json")) for entry in entries]
+        records = [_has_content(_beside(entry, ".json")) for entry in entries]
         if not any(records):
             return "lost-sidecar"
         if not all(records) or not all(map(os.path.exists, copies)):
             return "sidecars"
-        if self.settings.xmp and not all(os.path.exists(_beside(e, ".xmp")) for e in entries):
+        if self.settings.xmp and not all(_has_content(_beside(e, ".xmp")) for e in entries):
             return "sidecars"
         return None
 
@@ -353,6 +354,10 @@ _OnDisk = tuple[StoredPhoto, bool, str | None]
 
 def _beside(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
+
+
+def _has_content(path: Path) -> bool:
+    return bool(_size_of(path))
 
 
 def _size_of(path: Path) -> int | None:

@@ -57,7 +57,7 @@ def verify(
     ] = False,
     quick: Annotated[
         bool,
-        typer.Option("--quick", help="Check sizes only, not SHA-256 (reads no file contents)."),
+        typer.Option("--quick", help="Check sizes only, not SHA-256 (reads only the sidecars)."),
     ] = False,
     concurrency: ConcurrencyOption = 8,
     api_rate: ApiRateOption = 1.0,

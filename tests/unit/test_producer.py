@@ -264,6 +264,14 @@ async def test_a_json_sidecar_gone_everywhere_asks_its_metadata_again_without_a_
     assert (job.reason, job.download, job.metadata) == ("lost-sidecar", False, True)
 
 
+async def test_an_emptied_sidecar_counts_as_missing(archived: Rig) -> None:
+    """What a power cut can leave of a rewritten file on some filesystems."""
+    target = a_still(archived.library, in_album=False)
+    beside(archived.stored(target), ".json").write_bytes(b"")
+    produced = await archived.produce()
+    assert produced.jobs[target].reason == "lost-sidecar"
+
+
 async def test_without_xmp_sidecars_a_missing_xmp_is_no_reason_for_a_job(archived: Rig) -> None:
     target = a_still(archived.library)
     beside(archived.stored(target), ".xmp").unlink()
