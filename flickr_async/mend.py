@@ -2,8 +2,10 @@
 
 A missing or broken sidecar, album copy or copy's sidecar is made again from the photo's
 records: its JSON sidecar (the primary's, else an album copy's), with what the state records
-put back into it. Only what has no record left on disk needs Flickr: a damaged file (fetched
-again) and a JSON sidecar lost with every copy of it (its metadata asked again, no download).
+put back into it; a missing or damaged file, from an album copy that still has its recorded
+bytes. Only what has no record left on disk needs Flickr: a damaged file with no whole copy
+(fetched again) and a JSON sidecar lost with every copy of it (its metadata asked again, no
+download).
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from flickr_async import portable, sidecar, xmp
-from flickr_async.fsutil import Scratch, place_link, raise_if_disk_problem, write_if_changed
+from flickr_async.fsutil import (
+    Scratch,
+    place_link,
+    raise_if_disk_problem,
+    sha256_file,
+    write_if_changed,
+)
 from flickr_async.layout import STATE_DIR
 from flickr_async.state import State, StoredPhoto
 from flickr_async.verify import MEDIA_KINDS, Problem, expects_xmp
@@ -30,24 +38,26 @@ def mend_archive(out: Path, state: State, problems: Sequence[Problem]) -> list[s
     options = state.options()
     writes_xmp = bool(options.get("xmp", True))
     links = str(options.get("links") or "hardlink")
-    broken_media = sorted({p.photo_id for p in problems if p.kind in MEDIA_KINDS})
-    beside = sorted({p.photo_id for p in problems} - set(broken_media))
-    refetch: list[str] = []
-    stale: list[str] = []
+    broken_media = {p.photo_id for p in problems if p.kind in MEDIA_KINDS}
+    refetch: list[str] = []  # a file to fetch again
+    stale: list[str] = []  # metadata to ask again
     scratch = Scratch(out / STATE_DIR / "tmp-mend")
     try:
-        for photo_id in beside:
+        for photo_id in sorted({p.photo_id for p in problems}):
             row = state.photo(photo_id)
             if row is None or row.path is None:  # a favourite: fetched again while faved
                 refetch.append(photo_id)
                 continue
             try:
+                if photo_id in broken_media and not restore_from_copy(out, row, links, scratch):
+                    refetch.append(photo_id)  # its sidecars come with the download
+                    continue
                 whole = mend_photo(
                     out, row, writes_xmp=expects_xmp(row, writes_xmp), links=links, scratch=scratch
                 )
             except OSError as exc:  # the second look after the repair reports it still broken
                 raise_if_disk_problem(exc, out)
-                log.warning("photo %s: could not mend its sidecars: %s", photo_id, exc)
+                log.warning("photo %s: could not mend it: %s", photo_id, exc)
                 continue
             if not whole:
                 stale.append(photo_id)
@@ -55,10 +65,30 @@ def mend_archive(out: Path, state: State, problems: Sequence[Problem]) -> list[s
         scratch.clear()
         with contextlib.suppress(OSError):
             scratch.root.rmdir()
-    state.mark_for_repair([*broken_media, *refetch])
+    state.mark_for_repair(refetch)
     for photo_id in stale:
         state.mark_metadata_stale(photo_id)
-    return sorted({*broken_media, *refetch, *stale})
+    return sorted({*refetch, *stale})
+
+
+def restore_from_copy(out: Path, row: StoredPhoto, links: str, scratch: Scratch) -> bool:
+    """Put back a missing or damaged file from an album copy that still has the recorded
+    bytes (a hard link whose primary name was deleted, a copy under --links copy); False
+    when none has them."""
+    assert row.path is not None
+    if row.bytes is None or not row.sha256:
+        return False
+    for rel in row.links:
+        copy = out / rel
+        try:
+            whole = copy.stat().st_size == row.bytes and sha256_file(copy)[1] == row.sha256
+        except OSError:
+            continue
+        if whole:
+            # A symlinked copy points at the primary: it can only be whole as a file.
+            place_link(copy, out / row.path, scratch, "copy" if links != "hardlink" else links)
+            return True
+    return False
 
 
 def mend_photo(

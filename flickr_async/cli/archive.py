@@ -50,9 +50,9 @@ def verify(
         bool,
         typer.Option(
             "--repair",
-            help="Make sidecars and album copies whole again from the archive's own records, "
-            "and fetch only damaged files (and lost metadata) again (needs the Flickr token "
-            "then).",
+            help="Make sidecars, album copies and files an album copy still holds whole "
+            "again from the archive's own records; fetch only the damaged files left (and "
+            "lost metadata) again (needs the Flickr token then).",
         ),
     ] = False,
     quick: Annotated[

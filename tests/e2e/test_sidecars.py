@@ -203,3 +203,19 @@ def test_repair_asks_flickr_again_for_a_json_sidecar_broken_everywhere(
     assert result.code == 0, result.stdout + result.stderr
     assert sum(fake.counters.file_requests.values()) == 0
     assert sidecar(path)["comments"] == before["comments"]
+
+
+def test_repair_puts_a_deleted_file_back_from_its_album_copy_without_a_download(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path, quiet_sync: Counter[str]
+) -> None:
+    target = still(library, albums=2)
+    whole = archive_bytes(out)
+    path = primary(out, target)
+    for gone in (path, beside(path, ".json"), beside(path, ".xmp")):
+        gone.unlink()  # the album copies keep every byte
+    result = verify(env, out, "--repair")
+    assert result.code == 0, result.stdout + result.stderr
+    assert fake.counters.total_api_calls == 0
+    assert sum(fake.counters.file_requests.values()) == 0
+    assert archive_bytes(out) == whole
+    assert path.samefile(copies(out, target)[0])

@@ -320,3 +320,23 @@ def test_a_damaged_file_is_left_for_a_download(archive: Archive) -> None:
     assert mend(archive) == ["52000000001"]
     row = archive.state.photo("52000000001")
     assert row is not None and row.error == "needs repair"
+
+
+def test_a_deleted_file_is_put_back_from_its_hard_linked_album_copy(with_xmp: Archive) -> None:
+    with_xmp.primary.unlink()
+    assert mend(with_xmp) == []
+    assert with_xmp.primary.samefile(with_xmp.copy)
+    assert with_xmp.problems() == []
+
+
+def test_a_damaged_file_is_put_back_from_an_album_copy_with_the_recorded_bytes(
+    archive: Archive,
+) -> None:
+    archive.state.set_meta({"options": json.dumps({"links": "copy"})})
+    archive.copy.unlink()
+    archive.copy.write_bytes(CONTENT)  # as --links copy makes them
+    flip_a_byte(archive.primary)
+    assert mend(archive) == []
+    assert archive.primary.read_bytes() == CONTENT
+    assert not archive.primary.samefile(archive.copy)  # still a copy of its own
+    assert archive.problems() == []
