@@ -52,7 +52,7 @@ def _check_photo(
     assert row.path is not None
     primary = out / row.path
     media = list(_check_media(out, row.id, row.path, row.bytes, row.sha256, checksums))
-    if media:  # the download that mends it writes its sidecars and album copies too
+    if media:  # its sidecars and album copies are looked at once the file is whole again
         yield from media
         return
     good: set[str] = set()  # the primary's sidecars that are whole: the copies must match
