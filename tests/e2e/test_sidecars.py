@@ -219,3 +219,20 @@ def test_repair_puts_a_deleted_file_back_from_its_album_copy_without_a_download(
     assert sum(fake.counters.file_requests.values()) == 0
     assert archive_bytes(out) == whole
     assert path.samefile(copies(out, target)[0])
+
+
+@pytest.mark.parametrize("links", ["symlink", "copy"])
+def test_an_album_copy_is_made_again_in_the_archives_link_mode_with_no_download(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path, links: str
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST, "--links", links).code == 0
+    target = still(library, albums=2)
+    copy = copies(out, target)[0]
+    for gone in (copy, beside(copy, ".json"), beside(copy, ".xmp")):
+        gone.unlink()
+    fake.counters.reset()
+    assert backup(env, out) == 0  # the archive's own mode, remembered
+    assert sum(fake.counters.file_requests.values()) == 0
+    assert copy.is_symlink() == (links == "symlink")
+    assert copy.read_bytes() == primary(out, target).read_bytes()
+    assert verify(env, out).code == 0
