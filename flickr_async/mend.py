@@ -27,7 +27,7 @@ from flickr_async.fsutil import (
 from flickr_async.layout import STATE_DIR
 from flickr_async.state import State, StoredPhoto
 from flickr_async.verify import MEDIA_KINDS, Problem, expects_xmp
-from flickr_async.writer import link_beside, recorded_doc, sidecar_file, xmp_file
+from flickr_async.writer import link_beside, read_sidecar, recorded_doc, sidecar_file, xmp_file
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,10 @@ def mend_archive(out: Path, state: State, problems: Sequence[Problem]) -> list[s
     try:
         for photo_id in sorted({p.photo_id for p in problems}):
             row = state.photo(photo_id)
-            if row is None or row.path is None:  # a favourite: fetched again while faved
-                refetch.append(photo_id)
+            if row is None or row.path is None:  # a favourite
+                found = [p for p in problems if p.photo_id == photo_id]
+                if not mend_favorite_xmp(out, found, scratch):
+                    refetch.append(photo_id)  # fetched again while it is faved
                 continue
             try:
                 if photo_id in broken_media and not restore_from_copy(out, row, links, scratch):
@@ -69,6 +71,18 @@ def mend_archive(out: Path, state: State, problems: Sequence[Problem]) -> list[s
     for photo_id in stale:
         state.mark_metadata_stale(photo_id)
     return sorted({*refetch, *stale})
+
+
+def mend_favorite_xmp(out: Path, problems: Sequence[Problem], scratch: Scratch) -> bool:
+    """A favourite whose only problem is its .xmp: written again from its JSON sidecar."""
+    if not problems or any(p.kind != "sidecar" or not p.path.endswith(".xmp") for p in problems):
+        return False
+    path = out / problems[0].path.removesuffix(".xmp")
+    doc = read_sidecar(path)
+    if doc is None:
+        return False
+    write_if_changed(xmp_file(path), xmp.packet(portable.from_sidecar(doc)), scratch)
+    return True
 
 
 def restore_from_copy(out: Path, row: StoredPhoto, links: str, scratch: Scratch) -> bool:

@@ -38,7 +38,17 @@ def verify_archive(out: Path, state: State, *, checksums: bool = True) -> Iterat
         if row.path:  # whatever its status: a row marked for repair is still checked
             yield from _check_photo(out, row, checksums=checksums, writes_xmp=writes_xmp)
     for fave in state.favorites().values():  # --favorites: other people's photos
-        yield from _check_file(out, fave.id, fave.path, fave.bytes, fave.sha256, checksums)
+        found = list(_check_file(out, fave.id, fave.path, fave.bytes, fave.sha256, checksums))
+        yield from found
+        if not found and writes_xmp:
+            kept = out / fave.path
+            try:
+                doc = sidecar.loads(_beside(kept, ".json").read_bytes())  # read just above
+            except (OSError, ValueError):
+                continue  # gone meanwhile: the next look reports it
+            problem = _xmp_problem(_beside(kept, ".xmp"), doc)
+            if problem is not None:
+                yield Problem(fave.id, fave.path + ".xmp", "sidecar", problem)
 
 
 def expects_xmp(row: StoredPhoto, writes_xmp: bool) -> bool:
