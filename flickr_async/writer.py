@@ -52,6 +52,9 @@ T = TypeVar("T")
 # Jobs without a download that re-embed the metadata in the archived file: Flickr's changed,
 # or the archive was written by an earlier version (see portable.EMBED_VERSION).
 RE_EMBED = frozenset({"changed", "refresh"})
+# Jobs whose sidecar is built anew from what Flickr says now, never patched from the old one:
+# the photo changed there, or its JSON sidecar is lost (and no album copy kept one).
+FROM_FLICKR = frozenset({"changed", "lost-sidecar"})
 # Placed photos the deep pass may have waiting beside the files; past it they wait for its
 # scan of the archive after the last file (memory stays flat on a first backup of 500k).
 PLACED_MAX = 10_000
@@ -371,7 +374,7 @@ class Writer:
         photo = item.described.photo if item.described else job.photo
         downloaded = item.download
         old_path = self.out / old.path if old and old.path else None
-        old_sidecar = read_sidecar(old_path) if old_path else None
+        old_sidecar = recorded_doc(self.out, old) if old else None
         album_ids = self.albums_by_photo.get(photo.id, ())
         albums = [self.albums[a] for a in album_ids if a in self.albums]
         source: Path | None
@@ -384,7 +387,7 @@ class Writer:
         # Nothing new from Flickr about this photo: what we wrote before is the record.
         patch = (
             not downloaded
-            and job.reason != "changed"
+            and job.reason not in FROM_FLICKR
             and not item.described
             and old_sidecar is not None
         )
@@ -427,7 +430,9 @@ class Writer:
             original_key=photo.original_key if downloaded or not old else old.original_key,
             embed_version=portable.EMBED_VERSION,
         )
-        stale = not patch and not downloaded and not item.described and job.reason != "changed"
+        stale = (
+            not patch and not downloaded and not item.described and job.reason not in FROM_FLICKR
+        )
         if patch and old is not None:
             level = old.metadata_level  # the old sidecar, and what it holds, stays
         else:
@@ -616,6 +621,16 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
         return sidecar.loads(sidecar_file(path).read_bytes())
     except (OSError, ValueError):
         return None
+
+
+def recorded_doc(out: Path, row: StoredPhoto) -> dict[str, Any] | None:
+    """The photo's JSON sidecar: the primary's when it is readable and this photo's, else an
+    album copy's (a hard link or copy of it that outlived a deleted or broken primary's)."""
+    for rel in (row.path, *row.links) if row.path else ():
+        doc = read_sidecar(out / rel)
+        if doc is not None and doc.get("id") == row.id:
+            return doc
+    return None
 
 
 def link_beside(

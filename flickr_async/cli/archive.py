@@ -54,12 +54,14 @@ def verify(
         bool,
         typer.Option(
             "--repair",
-            help="Fetch everything found missing or corrupt again (needs the Flickr token).",
+            help="Make sidecars, album copies and files an album copy still holds whole "
+            "again from the archive's own records; fetch only the damaged files left (and "
+            "lost metadata) again (needs the Flickr token then).",
         ),
     ] = False,
     quick: Annotated[
         bool,
-        typer.Option("--quick", help="Check sizes only, not SHA-256 (reads no file contents)."),
+        typer.Option("--quick", help="Check sizes only, not SHA-256 (reads only the sidecars)."),
     ] = False,
     rebuild: Annotated[
         bool,
@@ -96,7 +98,7 @@ def verify(
 
     config = load_config_file(config_file)
     out = chosen_archive(out, config, profile)
-    problems, reshaping = _verify_here(
+    problems, reshaping, refetch = _verify_here(
         out, rebuild=rebuild, repair=repair, checksums=not quick, quiet=quiet
     )
     for problem in problems:
@@ -111,22 +113,24 @@ def verify(
         raise typer.Exit(EXIT_INCOMPLETE)
     if not repair:
         raise typer.Exit(EXIT_INCOMPLETE)
-    settings = settings_from_options(
-        api_key,
-        api_secret,
-        token_file,
-        api_base,
-        verbose,
-        config=config,
-        profile=profile,
-        out=out,
-        quiet=quiet,
-        concurrency=given(ctx, "concurrency", concurrency),
-        api_rate=given(ctx, "api_rate", api_rate),
-        retry_max_wait=given(ctx, "max_retry_wait", max_retry_wait),
-        **remembered_options(out, **dict.fromkeys(REMEMBERED)),  # the archive's own shape
-    )
-    code = run_and_report(settings)
+    code = 0
+    if refetch:  # a damaged file, or metadata lost with every copy of its sidecar
+        settings = settings_from_options(
+            api_key,
+            api_secret,
+            token_file,
+            api_base,
+            verbose,
+            config=config,
+            profile=profile,
+            out=out,
+            quiet=quiet,
+            concurrency=given(ctx, "concurrency", concurrency),
+            api_rate=given(ctx, "api_rate", api_rate),
+            retry_max_wait=given(ctx, "max_retry_wait", max_retry_wait),
+            **remembered_options(out, **dict.fromkeys(REMEMBERED)),  # the archive's own shape
+        )
+        code = run_and_report(settings)
     state = _open_existing_state(out)
     try:
         remaining = list(verify_archive(out, state, checksums=not quick))
@@ -226,10 +230,12 @@ def status(
 
 def _verify_here(
     out: Path, *, rebuild: bool, repair: bool, checksums: bool, quiet: bool
-) -> tuple[list[Problem], bool]:
-    """The problems found in the archive at `out`, and whether a reshape is unfinished. Its
-    state is rebuilt first when unusable (or asked); an archive this process cannot write
-    is verified without the lock, its state opened read-only (or rebuilt in memory)."""
+) -> tuple[list[Problem], bool, list[str]]:
+    """The problems found in the archive at `out`, whether a reshape is unfinished, and with
+    `repair` the photos only a download mends (the rest mended offline). Its state is rebuilt
+    first when unusable (or asked); an archive this process cannot write is verified
+    without the lock, its state opened read-only (or rebuilt in memory)."""
+    from flickr_async.mend import mend_archive
     from flickr_async.rebuild import ASKED, fill, has_sidecars, rebuild_state, state_problem
     from flickr_async.verify import verify_archive  # only this command reads every file
 
@@ -246,11 +252,12 @@ def _verify_here(
                 problems = list(verify_archive(out, state, checksums=checksums))
                 # Mid-reshape, files are between two places, not lost: nothing to fetch again.
                 reshaping = state.reshape_target() is not None
+                refetch: list[str] = []
                 if repair and problems and not reshaping:
-                    state.mark_for_repair(sorted({p.photo_id for p in problems}))
+                    refetch = mend_archive(out, state, problems)  # sidecars and links: no call
             finally:
                 state.close()
-            return problems, reshaping
+            return problems, reshaping, refetch
     except ReadOnlyArchiveError as exc:
         if repair or rebuild:
             raise StorageError(
@@ -266,9 +273,8 @@ def _verify_here(
     if not quiet or problem is not None:
         typer.echo(f"{out} is read-only: verified without the lock, {note}", err=True)
     try:
-        return list(verify_archive(out, state, checksums=checksums)), (
-            state.reshape_target() is not None
-        )
+        found = list(verify_archive(out, state, checksums=checksums))
+        return found, state.reshape_target() is not None, []
     finally:
         state.close()
 
