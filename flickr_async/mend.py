@@ -144,7 +144,7 @@ def with_record(doc: Mapping[str, Any], row: StoredPhoto) -> dict[str, Any]:
             "size_label": served.get("size_label", row.size_label),
         }
     out["deleted_on_flickr"] = row.deleted_on_flickr
-    if row.bytes is not None and row.sha256:  # the file as stored: what a rebuild checks
+    if "file" in doc and row.bytes is not None and row.sha256:  # the file as stored
         return sidecar.with_file(
             out,
             size=row.bytes,

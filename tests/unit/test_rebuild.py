@@ -203,3 +203,21 @@ def test_another_tools_json_beside_a_photo_makes_no_archive(tmp_path: Path) -> N
     assert rebuild.state_problem(tmp_path) is None
     sound_state(tmp_path, photos=0)
     assert rebuild.state_problem(tmp_path) is None
+
+
+def test_verify_reports_a_file_record_that_differs_from_the_state() -> None:
+    from flickr_async.state import StoredPhoto
+    from flickr_async.verify import record_mismatch
+
+    row = StoredPhoto(
+        id="1", status="done", error=None, attempts=0, last_update=0, original_key="s:1x1",
+        media="photo", path="Unsorted/1.jpg", links=(), albums=(), bytes=3, sha256="ab",
+        served_url=None, served_bytes=None, served_sha256=None, original=True,
+        size_label=None, date_taken=None, deleted_on_flickr=None,
+    )  # fmt: skip
+    doc = {"id": "1", "albums": [], "deleted_on_flickr": None}
+    assert record_mismatch(doc, row) is None  # an older sidecar: no record to compare
+    same = sidecar.with_file(doc, size=3, sha256="ab", original_key="s:1x1", embed_version=2)
+    assert record_mismatch(same, row) is None
+    other = sidecar.with_file(doc, size=3, sha256="cd", original_key="s:1x1", embed_version=2)
+    assert record_mismatch(other, row) == "its file record (bytes, sha256) differs from the state's"
