@@ -4,25 +4,36 @@ from __future__ import annotations
 
 import typer
 
-from flickr_async.cli.app import VerboseOption, app, configure_logging
+from flickr_async.cli.app import (
+    ConfigOption,
+    ProfileOption,
+    VerboseOption,
+    app,
+    configure_logging,
+    load_config_file,
+)
 from flickr_async.cli.backup import (
+    ExistingOptionalOutArgument,
     LayoutOption,
     LinksOption,
     NamesOption,
-    OutArgument,
     QuietOption,
+    chosen_archive,
 )
 from flickr_async.layout import STATE_DIR
+from flickr_async.plural import plural
 from flickr_async.state import State
 
 
 @app.command()
 def reshape(
-    out: OutArgument,
+    out: ExistingOptionalOutArgument = None,
     layout_: LayoutOption = None,
     names: NamesOption = None,
     links: LinksOption = None,
     quiet: QuietOption = False,
+    profile: ProfileOption = None,
+    config_file: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Move and rename every file and sidecar to a new --layout, --names or --links.
@@ -38,12 +49,14 @@ def reshape(
     from flickr_async.reshape import reshape as reshape_archive  # and the writer it uses
 
     configure_logging(verbose, quiet)
+    out = chosen_archive(out, load_config_file(config_file), profile)
     report = reshape_archive(out, layout_=layout_, names_=names, links=links)
     if not quiet:
         target = report.target
         how = "finished the interrupted reshape" if report.resumed else "reshaped"
         typer.echo(
-            f"{how}: {report.photos:,} items moved, {report.unchanged:,} already in place; "
+            f"{how}: {plural(report.photos, 'item')} moved, {report.unchanged:,} already in "
+            f"place; "
             f"now {target.describe()}"
         )
     state = State(out / STATE_DIR / "state.sqlite3")

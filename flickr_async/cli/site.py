@@ -8,8 +8,16 @@ from typing import Annotated
 
 import typer
 
-from flickr_async.cli.app import VerboseOption, app, configure_logging
-from flickr_async.cli.backup import OutArgument, QuietOption
+from flickr_async.cli.app import (
+    ConfigOption,
+    ProfileOption,
+    VerboseOption,
+    app,
+    configure_logging,
+    load_config_file,
+)
+from flickr_async.cli.backup import ExistingOptionalOutArgument, QuietOption, chosen_archive
+from flickr_async.plural import plural
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +34,11 @@ FullOption = Annotated[
 
 @app.command()
 def site(
-    out: OutArgument,
+    out: ExistingOptionalOutArgument = None,
     full: FullOption = False,
     quiet: QuietOption = False,
+    profile: ProfileOption = None,
+    config_file: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Build the archive's website: OUT/index.html opens in any browser, offline, from disk.
@@ -46,10 +56,11 @@ def site(
     from flickr_async.site import refresh  # the site's modules load only when used
 
     configure_logging(verbose, quiet)
+    out = chosen_archive(out, load_config_file(config_file), profile)
     report = refresh(out, full=full)
     if not quiet:
         typer.echo(
-            f"site: {report.photos:,} items; {report.written:,} files written, "
+            f"site: {plural(report.photos, 'item')}; {plural(report.written, 'file')} written, "
             f"{report.unchanged:,} unchanged, {report.removed:,} removed "
             f"({report.seconds:.1f} s)"
         )
