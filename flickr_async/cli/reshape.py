@@ -38,13 +38,16 @@ def reshape(
 ) -> None:
     """Move and rename every file and sidecar to a new --layout, --names or --links.
 
-    Nothing is downloaded and Flickr is not asked. Each file moves by atomic rename; a
-    reshape that is interrupted (even by kill -9) is finished by running `reshape OUT` again,
-    and `backup` refuses to run until it is. The archive then remembers the new shape; the
-    offline site is refreshed when the archive keeps one.
+    Nothing is downloaded and Flickr is not asked. Before the first move it checks that no
+    file foreign to the archive is in the way and, for --links copy, that the disk has room
+    for the copies. Each file moves by atomic rename; a reshape that is interrupted (even by
+    kill -9 or a full disk) is finished by running `reshape OUT` again, or undone by asking
+    for the archive's previous shape (e.g. `reshape OUT --links hardlink`); `backup` refuses
+    to run until then. The archive then remembers the new shape; the offline site is
+    refreshed when the archive keeps one.
 
-    Exit status: 0 done, 1 a file could not be moved, 2 bad options or not an archive, 4 a
-    backup is running on OUT.
+    Exit status: 0 done, 1 a file could not be moved or the disk is too full, 2 bad options,
+    not an archive or a foreign file in the way, 4 a backup is running on OUT.
     """
     from flickr_async.reshape import reshape as reshape_archive  # and the writer it uses
 
@@ -53,11 +56,14 @@ def reshape(
     report = reshape_archive(out, layout_=layout_, names_=names, links=links)
     if not quiet:
         target = report.target
-        how = "finished the interrupted reshape" if report.resumed else "reshaped"
+        if report.undone:
+            how, moved = "undid the interrupted reshape", "moved back"
+        else:
+            how = "finished the interrupted reshape" if report.resumed else "reshaped"
+            moved = "moved"
         typer.echo(
-            f"{how}: {plural(report.photos, 'item')} moved, {report.unchanged:,} already in "
-            f"place; "
-            f"now {target.describe()}"
+            f"{how}: {plural(report.photos, 'item')} {moved}, {report.unchanged:,} already in "
+            f"place; now {target.describe()}"
         )
     state = State(out / STATE_DIR / "state.sqlite3")
     try:
