@@ -184,11 +184,14 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
         if thumbnailer is not None:
             await thumbnailer.run()
 
+    async def listings() -> None:
+        await run_together([producer.run(), organiser.run()])
+        api.budget.listed()  # --max-api-calls: the rest of the budget is the photos'
+
     async def files() -> None:
         await run_together(
             [
-                producer.run(),
-                organiser.run(),
+                listings(),
                 writer.run(),
                 originals(),
                 *(f.run() for f in fetchers),
@@ -223,7 +226,7 @@ async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: S
             placed=placed,
         )
         await run_together([files(), thumbs(), deep_pass.run()])
-    stats.budget_spent = api.budget_spent
+    stats.budget_spent = api.budget_refused
 
 
 async def run_together(stages: Sequence[Coroutine[Any, Any, None]]) -> None:
