@@ -4,13 +4,18 @@ texts say what each command does with OUT, and counts of one are singular."""
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from flickr_async.cli import app
-from tests.e2e.helpers import FAST, FLICKR_ENV, run_cli
+from tests.e2e.helpers import FAST, FLICKR_ENV, ROOT, run_cli
 from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
 
 # Every command; those that work on an archive take OUT, or --profile's `out` instead.
@@ -221,3 +226,41 @@ def test_a_summary_with_one_api_call_is_singular(library: Library) -> None:
 
 def test_the_app_lists_every_command_this_file_checks() -> None:
     assert {c.callback.__name__ for c in app.registered_commands if c.callback} == set(COMMANDS)
+
+
+# --- the commands the README and the demo show run where they say -------------------------------
+
+CRON_PATH = "/usr/bin:/bin"  # what cron gives a job
+
+
+def test_the_readme_cron_lines_call_the_command_by_its_full_path() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [part.split("```", 1)[0] for part in readme.split("```cron\n")[1:]]
+    lines = [ln for block in blocks for ln in block.splitlines() if ln and ln[0] != "#"]
+    assert lines
+    for line in lines:
+        command = line.split()[5]  # after the five time fields
+        assert command.startswith("/") and command.endswith("/flickr-async"), line
+
+
+def test_the_demo_shows_commands_that_run_from_where_it_is_run(tmp_path: Path) -> None:
+    out = tmp_path / "demo-out"
+    demo = subprocess.run(
+        [sys.executable, "-m", "tests.fakeflickr.demo", "--out", str(out), "--photos", "3",
+         "--videos", "0", "--albums", "1", "--", *FAST, "--quiet"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stderr
+    shown = re.findall(r"`([^`]*(?:status|verify) [^`]*)`", demo.stdout)
+    assert len(shown) == 2, demo.stdout
+    for command in shown:
+        ran = subprocess.run(
+            shlex.split(command),
+            cwd=ROOT,
+            env={**os.environ, "PATH": CRON_PATH},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert ran.returncode == 0, (command, ran.stderr)
