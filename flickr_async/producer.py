@@ -16,6 +16,7 @@ from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, Sto
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
 from flickr_async.listing import Photostream, recover_missing
 from flickr_async.models import Album, Page, Photo
+from flickr_async.plural import plural
 from flickr_async.settings import Settings
 from flickr_async.state import State, StoredAlbum, StoredPhoto
 
@@ -137,8 +138,8 @@ class Producer:
         self.stats.recovered = len(seen) - before
         if self.stats.recovered:
             log.warning(
-                "photos.search missed %d photos that other listings have; archived them too",
-                self.stats.recovered,
+                "photos.search missed %s that other listings have; archived them too",
+                plural(self.stats.recovered, "photo"),
             )
 
     # --- albums ------------------------------------------------------------------------

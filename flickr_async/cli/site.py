@@ -79,6 +79,6 @@ def refresh_after_backup(out: Path, *, quiet: bool) -> None:
         typer.echo(f"warning: the offline site was not refreshed: {message}", err=True)
         log.debug("site refresh failed", exc_info=exc)  # the traceback, with --verbose
         return
-    log.info("site refreshed: %d files written in %.1f s", report.written, report.seconds)
+    log.info("site refreshed: %s written in %.1f s", plural(report.written, "file"), report.seconds)
     if not quiet:
         typer.echo(f"site: {report.index}")
