@@ -2,10 +2,12 @@
 
 Pure apart from reading the one file: no environment, no terminal. Top-level keys are
 defaults for every run; `[profiles.NAME]` tables hold one account and archive each. Keys are
-spelled like the long options (`api-rate`, or `api_rate`); KEYS below is the one list of them,
-so an option added later is one line here. tomllib reports no line numbers for the values it
-parsed, so a bad key's line is found by scanning the text for its table and `key =`: right for
-plain tables and keys, the only shapes the README shows.
+spelled like the long options (`api-rate`, or `api_rate`, never both in one table); KEYS below
+is the one list of them, so an option added later is one line here. Every value of every
+table is checked when the file is read, whichever profile a command then uses: its type
+here, its range or choices by the `check` settings.py passes in. tomllib reports no line
+numbers for the values it parsed, so a bad key's line is found by scanning the text for its
+table and `key =`: right for plain tables and keys, the only shapes the README shows.
 """
 
 from __future__ import annotations

@@ -9,6 +9,12 @@ then, once every photo is staged, renamed to its new path and its album copies m
 new link mode. Renames are atomic, and each file is looked for at both ends, so a run
 killed at any point is finished by running `reshape` again; `backup` refuses until it is.
 The photos' paths and the remembered options change at the end, in one transaction.
+
+Before the journal is written, reshapecheck looks for what would stop the moves half-way (a
+foreign file in the way, too little room for --links copy). A reshape stopped anyway (a disk
+filled by another writer) is finished, or undone by asking for the archive's shape: the
+journal is then turned around in one transaction and the same two steps take every moved
+photo back.
 """
 
 from __future__ import annotations

@@ -264,3 +264,23 @@ def test_the_demo_shows_commands_that_run_from_where_it_is_run(tmp_path: Path) -
             check=False,
         )
         assert ran.returncode == 0, (command, ran.stderr)
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--api-rate", "inf", "--api-rate must be a positive number"),
+        ("--api-rate", "nan", "--api-rate must be a positive number"),
+        ("--api-rate", "-1", "--api-rate must be a positive number"),
+        ("--api-rate", "0", "--api-rate must be a positive number"),
+        ("--max-retry-wait", "nan", "Invalid value for '--max-retry-wait'"),  # click's own
+        ("--max-retry-wait", "inf", "--max-retry-wait must be a number of seconds"),
+    ],
+)
+def test_a_rate_or_wait_that_is_no_finite_positive_number_is_refused_before_any_call(
+    fake: FakeFlickr, env: dict[str, str], out: Path, flag: str, value: str, message: str
+) -> None:
+    result = run_cli(env, "backup", str(out), flag, value)
+    assert result.code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert fake.counters.total_api_calls == 0 and not out.exists()
