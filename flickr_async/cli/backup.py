@@ -93,9 +93,10 @@ MaxApiCallsOption = Annotated[
         "--max-api-calls",
         min=1,
         help=(
-            "Stop making API calls after this many (a bounded nightly run on a huge account). "
-            "Files already listed still download; what is left waits for the next run. Exit "
-            "status 0 when only deep metadata is left. Default: no limit."
+            "Make no more than this many API calls, listings and retries included (a bounded "
+            "nightly run on a huge account). The listings go first; files listed still "
+            "download; what is left waits for the next run. Exit status 0 when only deep "
+            "metadata is left. Default: no limit."
         ),
         show_default=False,
     ),
