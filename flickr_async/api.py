@@ -36,6 +36,7 @@ from flickr_async.account import (
     profile_from_json,
 )
 from flickr_async.errors import (
+    EXIT_INCOMPLETE,
     ApiBudgetSpent,
     APIError,
     AuthError,
@@ -251,7 +252,10 @@ def _listing(page: Page, parse: Callable[[Mapping[str, Any]], Any]) -> Page:
 
 class ListingBudgetSpent(ApiBudgetSpent):
     """--max-api-calls ran out before a listing call: the listing is incomplete (nothing is
-    inferred deleted), and the cap is too small for this account's listings."""
+    inferred deleted), and the cap is too small for this account's listings. The run did
+    what it was allowed to: an incomplete one (exit 1), not one that could not work."""
+
+    exit_code = EXIT_INCOMPLETE
 
     def __init__(self, budget: int, method: str) -> None:
         super().__init__(budget)

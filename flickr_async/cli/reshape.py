@@ -46,8 +46,9 @@ def reshape(
     to run until then. The archive then remembers the new shape; the offline site is
     refreshed when the archive keeps one.
 
-    Exit status: 0 done, 1 a file could not be moved or the disk is too full, 2 bad options,
-    not an archive or a foreign file in the way, 4 a backup is running on OUT.
+    Exit status: 0 done, 2 bad options, not an archive or a foreign file in the way, 4 a
+    backup is running on OUT, 5 a file could not be moved or the disk is too full (run it
+    again to finish, or ask for the previous shape to undo).
     """
     from flickr_async.reshape import reshape as reshape_archive  # and the writer it uses
 

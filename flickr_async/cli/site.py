@@ -50,8 +50,8 @@ def site(
     changed since the last build (--full checks every sidecar). `backup` does this at the end
     of every run unless --no-site.
 
-    Exit status: 0 built, 1 the site could not be written, 2 OUT is not an archive, 4 a
-    backup is running on OUT.
+    Exit status: 0 built, 2 OUT is not an archive, 4 a backup is running on OUT, 5 the site
+    could not be written.
     """
     from flickr_async.site import refresh  # the site's modules load only when used
 

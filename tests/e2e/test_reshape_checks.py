@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from flickr_async import reshape, reshapecheck
+from flickr_async.errors import EXIT_FAILED
 from flickr_async.layout import STATE_DIR
 from flickr_async.state import State
 from tests.e2e.helpers import FAST, media_files, run_cli
@@ -187,7 +188,7 @@ def test_too_little_room_for_copies_is_found_before_anything_moves(
     disk.fill(leave=8 << 20)  # the copies' 1.3 MiB fit, the margin of 16 MiB does not
     before, shape = snapshot(archive), journal(archive)
     result = run_cli(env, "reshape", str(archive), "--links", "copy")
-    assert result.code == 1
+    assert result.code == EXIT_FAILED
     line = one_line(result.stderr)
     assert "not enough free space" in line and "nothing was moved" in line
     assert snapshot(archive) == before and journal(archive) == shape
@@ -228,7 +229,7 @@ def half_copied(
     monkeypatch.setattr(reshape, "_place", place_then_fill)
     result = run_cli(env, "reshape", str(archive), "--links", "copy")
     monkeypatch.setattr(reshape, "_place", real_place)
-    assert result.code == 1
+    assert result.code == EXIT_FAILED
     line = one_line(result.stderr)
     assert "No space left on device" in line and "stopped half-way" in line
     assert f"`flickr-async reshape {archive}` to finish it" in line
@@ -244,7 +245,7 @@ def test_a_reshape_stopped_by_a_full_disk_is_finished_once_there_is_room(
 ) -> None:
     before = half_copied
     again = run_cli(env, "reshape", str(archive))  # still full: refused before any move
-    assert again.code == 1 and "not enough free space" in one_line(again.stderr)
+    assert again.code == EXIT_FAILED and "not enough free space" in one_line(again.stderr)
     disk.free()
     result = run_cli(env, "reshape", str(archive))
     assert result.code == 0, result.stderr
@@ -292,7 +293,7 @@ def test_an_undo_killed_half_way_is_finished_by_running_reshape_again(
     monkeypatch.setattr(reshape, "_place", place_then_stop)
     stopped = run_cli(env, "reshape", str(archive), "--links", "hardlink")
     monkeypatch.setattr(reshape, "_place", real_place)
-    assert stopped.code == 1 and "stopped half-way" in stopped.stderr
+    assert stopped.code == EXIT_FAILED and "stopped half-way" in stopped.stderr
     result = run_cli(env, "reshape", str(archive))
     assert result.code == 0, result.stderr
     verify_is_clean(env, archive)
