@@ -164,7 +164,7 @@ def summary_lines(summary: Mapping[str, Any], *, log_file: Path | None = None) -
     if len(failures) > FAILURES_SHOWN:
         where = f": {log_file}" if log_file else ""
         lines.append(
-            f"... and {len(failures) - FAILURES_SHOWN:,} more failures, see the log{where}"
+            f"... and {plural(len(failures) - FAILURES_SHOWN, 'more failure')}, see the log{where}"
         )
     return lines
 
