@@ -168,6 +168,8 @@ def _reshape(
                 f"{back}` to undo it"
             )
         report = ReshapeReport(target, resumed=True)
+        back = " ".join(target.differences(current))
+        undo = f", or undo it: `flickr-async reshape {out} {back}`" if back else ""
         reshapecheck.check_free_space(
             out,
             staging,
@@ -175,6 +177,8 @@ def _reshape(
             state.reshape_moves(1),
             copies_from=current.links,
             copies_to=target.links,
+            hint=f"free some space and run `flickr-async reshape {out}` again{undo} "
+            "(nothing more was moved)",
         )
     else:
         target = asked

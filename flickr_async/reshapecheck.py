@@ -70,6 +70,7 @@ def check_free_space(
     *,
     copies_from: str,
     copies_to: str,
+    hint: str = "free some space or keep the links as they are (nothing was moved)",
 ) -> None:
     """StorageError when OUT's filesystem lacks the bytes a reshape to `--links copy` needs
     for the album copies it makes, with a margin. `moves` are still to be staged (their old
@@ -89,8 +90,7 @@ def check_free_space(
         raise StorageError(
             f"not enough free space on {out}'s disk for --links copy: the album copies need "
             f"{human_bytes(need)} and {human_bytes(free)} is free (kept free besides: "
-            f"{human_bytes(wanted - need)}); free some space or keep the links as they are "
-            "(nothing was moved)"
+            f"{human_bytes(wanted - need)}); {hint}"
         )
 
 

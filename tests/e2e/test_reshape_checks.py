@@ -245,7 +245,9 @@ def test_a_reshape_stopped_by_a_full_disk_is_finished_once_there_is_room(
 ) -> None:
     before = half_copied
     again = run_cli(env, "reshape", str(archive))  # still full: refused before any move
-    assert again.code == EXIT_FAILED and "not enough free space" in one_line(again.stderr)
+    line = one_line(again.stderr)
+    assert again.code == EXIT_FAILED and "not enough free space" in line
+    assert f"or undo it: `flickr-async reshape {archive} --links 'hardlink'`" in line
     disk.free()
     result = run_cli(env, "reshape", str(archive))
     assert result.code == 0, result.stderr
