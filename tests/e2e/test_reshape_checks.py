@@ -3,7 +3,8 @@ and a reshape stopped by a full disk is finished, or undone, by running `reshape
 
 The full disk is a real one where this machine lets the tests mount a small tmpfs (as root);
 elsewhere it is simulated at the two places the reshape meets the disk's size: the copy of a
-file (ENOSPC) and the free space the pre-flight reads. Each test says which it ran on.
+file (ENOSPC) and the free space the pre-flight reads. Each test prints which it ran on
+(`pytest -s`); FLICKR_ASYNC_TEST_NO_MOUNT=1 runs the simulation even as root.
 """
 
 from __future__ import annotations
