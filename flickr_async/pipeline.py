@@ -248,7 +248,11 @@ async def _run_stages(
             await thumbnailer.run()
 
     async def listings() -> None:
-        await run_together([producer.run(), organiser.run()])
+        if settings.max_api_calls is None:
+            await run_together([producer.run(), organiser.run()])
+        else:  # a cap: the photos' and albums' listings first, the organisation after them
+            await producer.run()
+            await organiser.run()
         api.budget.listed()  # --max-api-calls: the rest of the budget is the photos'
 
     async def files() -> None:
