@@ -37,6 +37,7 @@ from flickr_async.account import (
 )
 from flickr_async.edge import InvalidRecord
 from flickr_async.errors import (
+    EXIT_INCOMPLETE,
     ApiBudgetSpent,
     APIError,
     AuthError,
@@ -95,6 +96,9 @@ CAPPED_METHODS = frozenset(
         "flickr.tags.getListUserRaw",
     }
 )
+# Calls a capped run keeps for the listings (login, the photostream's pages, albums, the
+# account's counts and organisation) until they are done: a small account's whole listing.
+LISTING_RESERVE = 25
 _QUERY_IN_TEXT = re.compile(r"\?[^\s'\"]*")
 
 Params = Mapping[str, str | int]
@@ -243,22 +247,54 @@ def _mapping(data: Mapping[str, Any], key: str, method: str) -> Mapping[str, Any
     return value
 
 
-class ApiBudget:
-    """--max-api-calls. Attempts are counted as they begin (before the limiter's wait, so
-    concurrent callers cannot overshoot). Once the cap is reached, per-photo metadata calls
-    raise ApiBudgetSpent; listings still complete (about one call per 500 photos), so a
-    capped run still sees every photo and infers deletions safely."""
+class ListingBudgetSpent(ApiBudgetSpent):
+    """--max-api-calls ran out before a listing call: the listing is incomplete (nothing is
+    inferred deleted), and the cap is too small for this account's listings. The run did
+    what it was allowed to: an incomplete one (exit 1), not one that could not work."""
 
-    def __init__(self, cap: int | None) -> None:
+    exit_code = EXIT_INCOMPLETE
+
+    def __init__(self, budget: int, method: str) -> None:
+        super().__init__(budget)
+        self.args = (
+            f"the run's API call budget (--max-api-calls {budget}) ran out before {method}: "
+            "the listing is incomplete, nothing was marked deleted; a larger cap lists the "
+            "whole account (about one call per 500 photos and per changed album, and ten more)",
+        )
+
+
+class ApiBudget:
+    """--max-api-calls: no more than `cap` API calls in a run, every method and every retry
+    counted. Attempts are counted as they begin (before the limiter's wait), so concurrent
+    callers cannot overshoot.
+
+    The listings come first: while they run, per-photo calls (CAPPED_METHODS) leave the last
+    `reserve` calls to them, so a cap that covers the listings sees every photo and infers
+    deletions safely; `listed()` frees the reserve. A call past the cap raises ApiBudgetSpent:
+    for a per-photo call its photo waits for the next run; a listing cut short is an
+    incomplete listing (no deletion inferred, exit status 1)."""
+
+    def __init__(self, cap: int | None, reserve: int = LISTING_RESERVE) -> None:
         self.cap = cap
+        self.reserve = 0 if cap is None else min(reserve, cap // 2)
         self.started = 0
-        self.spent = False
+        self.spent = False  # the cap is reached: no call at all any more
+        self.refused = False  # some call was refused (the cap, or the listings' reserve)
 
     def spend(self, method: str) -> None:
-        if self.cap is not None and self.started >= self.cap and method in CAPPED_METHODS:
-            self.spent = True
-            raise ApiBudgetSpent(self.cap)
+        if self.cap is not None:
+            limit = self.cap - self.reserve if method in CAPPED_METHODS else self.cap
+            if self.started >= limit:
+                self.refused = True
+                self.spent = self.started >= self.cap
+                if method in CAPPED_METHODS:
+                    raise ApiBudgetSpent(self.cap)
+                raise ListingBudgetSpent(self.cap, method)
         self.started += 1
+
+    def listed(self) -> None:
+        """The account's listings are done: per-photo calls may use the whole cap."""
+        self.reserve = 0
 
     @property
     def left(self) -> int | None:
@@ -317,6 +353,11 @@ class FlickrAPI:
     @property
     def budget_spent(self) -> bool:
         return self.budget.spent
+
+    @property
+    def budget_refused(self) -> bool:
+        """Some call waits for the next run: the cap, or the listings' reserve, stopped it."""
+        return self.budget.refused
 
     @property
     def calls_left(self) -> int | None:
