@@ -35,6 +35,7 @@ from flickr_async.account import (
     person_from_json,
     profile_from_json,
 )
+from flickr_async.bounded import ACCEPTED_ENCODINGS, MAX_ANSWER_BYTES, read_answer
 from flickr_async.errors import (
     ApiBudgetSpent,
     APIError,
@@ -311,11 +312,15 @@ class FlickrAPI:
         log.debug("GET %s %s", method, {k: v for k, v in query if k != "method"})
         # Signed per attempt: Flickr rejects a replayed nonce.
         headers = sign_request(self.settings, "GET", url)
+        headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
         try:
-            async with self.session.get(URL(url, encoded=True), headers=headers) as resp:
+            # Inflated here, within MAX_ANSWER_BYTES, not by aiohttp (which keeps it all).
+            async with self.session.get(
+                URL(url, encoded=True), headers=headers, auto_decompress=False
+            ) as resp:
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                body = await resp.read()
+                body = await read_answer(resp, limit=MAX_ANSWER_BYTES, what=method)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             detail = scrub(str(exc)) or type(exc).__name__
             raise NetworkError(f"{method}: {detail}") from exc
