@@ -35,7 +35,12 @@ from flickr_async.account import (
     person_from_json,
     profile_from_json,
 )
-from flickr_async.bounded import ACCEPTED_ENCODINGS, MAX_ANSWER_BYTES, read_answer
+from flickr_async.bounded import (
+    ACCEPTED_ENCODINGS,
+    MAX_ANSWER_BYTES,
+    AnswerMemory,
+    read_answer,
+)
 from flickr_async.errors import (
     ApiBudgetSpent,
     APIError,
@@ -287,6 +292,7 @@ class FlickrAPI:
         )
         self.calls: collections.Counter[str] = collections.Counter()  # went out, per method
         self.budget = ApiBudget(settings.max_api_calls)
+        self.memory = AnswerMemory()  # one big answer at a time
 
     # --- the one call path ---------------------------------------------------------------
 
@@ -320,7 +326,9 @@ class FlickrAPI:
             ) as resp:
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                body = await read_answer(resp, limit=MAX_ANSWER_BYTES, what=method)
+                body = await read_answer(
+                    resp, limit=MAX_ANSWER_BYTES, what=method, memory=self.memory
+                )
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             detail = scrub(str(exc)) or type(exc).__name__
             raise NetworkError(f"{method}: {detail}") from exc

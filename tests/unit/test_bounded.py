@@ -3,6 +3,7 @@ within its ceiling, once, and a normal compressed answer still reads whole."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import zlib
@@ -15,7 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from flickr_async import api as api_module
 from flickr_async.api import FlickrAPI
-from flickr_async.bounded import read_answer
+from flickr_async.bounded import AnswerMemory, read_answer
 from flickr_async.errors import NetworkError, TooLargeError
 from flickr_async.ratelimit import TokenBucket
 from flickr_async.retry import RetryPolicy
@@ -268,3 +269,40 @@ async def test_the_api_reads_a_normal_gzip_answer(served: Served) -> None:
         flickr = FlickrAPI(settings, session, TokenBucket(100.0, 100))
         user = await flickr.test_login()
     assert user.nsid == "12@N01"
+
+
+async def test_only_one_answer_at_a_time_grows_past_the_large_size() -> None:
+    memory = AnswerMemory(large=1000)
+    gate = asyncio.Event()
+
+    class Gated(Pulled):
+        async def iter_chunked(self, size: int) -> AsyncIterator[bytes]:
+            yield self.chunks[0]  # past the large size: takes the turn
+            await gate.wait()
+            for chunk in self.chunks[1:]:
+                yield chunk
+
+    first = Gated([b"a" * 2000, b"b"], "")
+    second = Pulled([b"c" * 500, b"d" * 1500], "")
+    reading_first = asyncio.create_task(read_answer(first, limit=LIMIT, what="1", memory=memory))  # type: ignore[arg-type]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    reading_second = asyncio.create_task(read_answer(second, limit=LIMIT, what="2", memory=memory))  # type: ignore[arg-type]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert memory.turn.locked()
+    assert second.taken == 2 and not reading_second.done()  # waits past 1000 bytes
+    gate.set()
+    assert await reading_first == b"a" * 2000 + b"b"
+    assert await reading_second == b"c" * 500 + b"d" * 1500
+    assert not memory.turn.locked()
+
+
+async def test_a_refused_answer_gives_the_turn_back() -> None:
+    memory = AnswerMemory(large=1000)
+    with pytest.raises(TooLargeError):
+        # past the large size with the first chunk, past the limit with the second
+        await read_answer(
+            Pulled([b"x" * 2000, b"x" * 2500], ""), limit=4000, what="x", memory=memory
+        )  # type: ignore[arg-type]
+    assert not memory.turn.locked()
