@@ -33,7 +33,9 @@ class Job:
     metadata: bool  # fetch getInfo/comments before writing the sidecar
     stored: StoredPhoto | None  # what the archive held before this run
     # "new", "retry", "missing", "replaced", "upgrade" (not an original: try the original
-    # again), "changed" (metadata), "albums", "repair"
+    # again), "changed" (metadata), "albums", "repair", "sidecars" (a sidecar or an album
+    # copy is missing: made again from the JSON sidecar, no call), "lost-sidecar" (the JSON
+    # sidecar is gone: its metadata asked again, no download)
     reason: str
 
 
@@ -176,7 +178,7 @@ class Stats:
     failures: dict[str, str] = field(default_factory=dict)
     deleted_on_flickr: int = 0
     account_count: int | None = None
-    listing_complete: bool = True
+    listing_complete: bool = False  # until a listing that went to its end says so
     listing_problem: str | None = None
     organisation_problems: list[str] = field(default_factory=list)
     api_calls: Counter[str] = field(default_factory=Counter)
