@@ -16,6 +16,7 @@ import pytest
 
 from flickr_async import downloader as downloader_module
 from flickr_async import linearhtml
+from flickr_async.errors import EXIT_FAILED, EXIT_INCOMPLETE
 from flickr_async.layout import STATE_DIR
 from tests.e2e.helpers import FAST, ROOT, media_files, run_cli
 from tests.fakeflickr import FakeFlickr, Library
@@ -93,7 +94,7 @@ def test_a_gzip_bomb_for_an_answer_ends_the_run_in_one_line_within_bounded_memor
 ) -> None:
     fake.ctx.bombs.bomb_api("flickr.test.login")  # 200 MiB of JSON in 200 KB, the first call
     run = measured_cli(env, "backup", str(out), *FAST)
-    assert run["code"] == 1
+    assert run["code"] == EXIT_FAILED  # the run could not do its job
     # Progress lines come only if a run lasts; the error is one line, the last.
     lines = [line for line in run["stderr"].splitlines() if not line.startswith("listed ")]
     assert len(lines) == 1, run["stderr"]
@@ -128,7 +129,7 @@ def test_an_endless_original_is_one_failed_item_and_every_other_photo_is_archive
     endless = stills(library)[0]
     fake.ctx.bombs.endless_original(endless)
     run = run_cli(env, "backup", str(out), *FAST, "--no-site")
-    assert run.code == 1
+    assert run.code == EXIT_INCOMPLETE
     assert archived_ids(out) == {p.id for p in library.photos} - {endless}
     assert 0 < largest_part[0] <= CEILING
     assert fake.ctx.bombs.endless_sent[endless] < fake.ctx.bombs.endless_cap  # never retried
