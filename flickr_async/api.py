@@ -206,7 +206,7 @@ def decode_body(method: str, status: int, body: bytes) -> dict[str, Any]:
         raw = raw[len(JSONP_PREFIX) : -1]
     try:
         data = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # 100,000 nested `[`: no real answer nests
         raise NetworkError(
             f"{method}: unparsable response (HTTP {status}, {len(body)} bytes)"
         ) from exc

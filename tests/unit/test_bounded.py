@@ -306,3 +306,10 @@ async def test_a_refused_answer_gives_the_turn_back() -> None:
             Pulled([b"x" * 2000, b"x" * 2500], ""), limit=4000, what="x", memory=memory
         )  # type: ignore[arg-type]
     assert not memory.turn.locked()
+
+
+def test_an_answer_nested_past_the_parsers_depth_is_unparsable_not_a_crash() -> None:
+    from flickr_async.api import decode_body
+
+    with pytest.raises(NetworkError, match="unparsable response"):
+        decode_body("flickr.test.login", 200, b"[" * 100_000)
