@@ -20,7 +20,6 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections import Counter
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -95,13 +94,13 @@ class _Sanitizer(LinearHTMLParser):
         self.open: list[str] = []  # allowed tags open, innermost last; None-links included
         # How many of each are open: "is a <pre> open?" without walking a stack that
         # 50,000 unclosed <b> make deep.
-        self.opened: Counter[str] = Counter()
+        self.opened: dict[str, int] = {}
         self.links: list[bool] = []  # per open "a": did it become a link?
 
     # Text: escaped; the newlines people type are line breaks, as on Flickr.
     def handle_data(self, data: str) -> None:
         text = esc(data)
-        if not self.opened["pre"]:
+        if not self.opened.get("pre"):
             text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>\n")
         self.out.append(text)
 
@@ -129,7 +128,7 @@ class _Sanitizer(LinearHTMLParser):
             self.out.append("<br>")
             return
         if tag == "a":
-            if self.opened["a"]:  # a link inside a link: browsers split them; keep the text
+            if self.opened.get("a"):  # a link inside a link: browsers split them; keep the text
                 return
             target = next((safe_link(v) for k, v in attrs if k == "href" and v), None)
             self._push("a")
@@ -137,14 +136,14 @@ class _Sanitizer(LinearHTMLParser):
             if target is not None:
                 self.out.append(f'<a href="{esc(target)}" rel="{REL}">')
             return
-        if tag == "p" and self.opened["p"]:  # a new paragraph ends the last one
+        if tag == "p" and self.opened.get("p"):  # a new paragraph ends the last one
             self._close_to("p")
         self._push(tag)
         self.out.append(f"<{tag}>")
 
     def _push(self, tag: str) -> None:
         self.open.append(tag)
-        self.opened[tag] += 1
+        self.opened[tag] = self.opened.get(tag, 0) + 1
 
     def _pop(self) -> str:
         tag = self.open.pop()
@@ -156,7 +155,7 @@ class _Sanitizer(LinearHTMLParser):
             self._as_text(f"</{tag}>")
         elif tag in _VOID:
             self.out.append("<br>")  # `</br>` is a line break to browsers
-        elif self.opened[tag]:
+        elif self.opened.get(tag):
             self._close_to(tag)
         # an allowed end tag with nothing to close is dropped: it is markup, not text
 
