@@ -35,6 +35,12 @@ from flickr_async.account import (
     person_from_json,
     profile_from_json,
 )
+from flickr_async.bounded import (
+    ACCEPTED_ENCODINGS,
+    MAX_ANSWER_BYTES,
+    AnswerMemory,
+    read_answer,
+)
 from flickr_async.edge import InvalidRecord
 from flickr_async.errors import (
     EXIT_INCOMPLETE,
@@ -204,7 +210,7 @@ def decode_body(method: str, status: int, body: bytes) -> dict[str, Any]:
         raw = raw[len(JSONP_PREFIX) : -1]
     try:
         data = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # 100,000 nested `[`: no real answer nests
         raise NetworkError(
             f"{method}: unparsable response (HTTP {status}, {len(body)} bytes)"
         ) from exc
@@ -319,6 +325,7 @@ class FlickrAPI:
         )
         self.calls: collections.Counter[str] = collections.Counter()  # went out, per method
         self.budget = ApiBudget(settings.max_api_calls)
+        self.memory = AnswerMemory()  # one big answer at a time
         # Listing records refused by the checks at the edge (edge.InvalidRecord): how a
         # report names each -> the one-line reason. Each is one failed item of the run.
         self.rejected: dict[str, str] = {}
@@ -371,11 +378,17 @@ class FlickrAPI:
         log.debug("GET %s %s", method, {k: v for k, v in query if k != "method"})
         # Signed per attempt: Flickr rejects a replayed nonce.
         headers = sign_request(self.settings, "GET", url)
+        headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
         try:
-            async with self.session.get(URL(url, encoded=True), headers=headers) as resp:
+            # Inflated here, within MAX_ANSWER_BYTES, not by aiohttp (which keeps it all).
+            async with self.session.get(
+                URL(url, encoded=True), headers=headers, auto_decompress=False
+            ) as resp:
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                body = await resp.read()
+                body = await read_answer(
+                    resp, limit=MAX_ANSWER_BYTES, what=method, memory=self.memory
+                )
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             detail = scrub(str(exc)) or type(exc).__name__
             raise NetworkError(f"{method}: {detail}") from exc
