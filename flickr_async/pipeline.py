@@ -99,7 +99,8 @@ async def _recorded_run(
             options = {k: getattr(settings, k) for k in REMEMBERED}
             state.set_meta({"options": json.dumps(options)})
             # account.json remembers them too: a lost state is rebuilt in this shape
-            note_options(settings.out, options, Scratch(settings.out / layout.STATE_DIR / "tmp"))
+            scratch = Scratch(settings.out / layout.STATE_DIR / "tmp", out=settings.out)
+            note_options(settings.out, options, scratch)
         return started
 
     started = time.monotonic()
@@ -251,11 +252,18 @@ async def _run_stages(
         if thumbnailer is not None:
             await thumbnailer.run()
 
+    async def listings() -> None:
+        if settings.max_api_calls is None:
+            await run_together([producer.run(), organiser.run()])
+        else:  # a cap: the photos' and albums' listings first, the organisation after them
+            await producer.run()
+            await organiser.run()
+        api.budget.listed()  # --max-api-calls: the rest of the budget is the photos'
+
     async def files() -> None:
         await run_together(
             [
-                producer.run(),
-                organiser.run(),
+                listings(),
                 writer.run(),
                 originals(),
                 *(f.run() for f in fetchers),
@@ -290,7 +298,7 @@ async def _run_stages(
             placed=placed,
         )
         await run_together([files(), thumbs(), deep_pass.run()])
-    stats.budget_spent = api.budget_spent
+    stats.budget_spent = api.budget_refused
 
 
 def _count_refused(api: FlickrAPI, stats: Stats) -> None:
