@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flickr_async.layout import SITE_DIR
+from flickr_async.sane import timestamp
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc, safe_link, sanitize
 from flickr_async.site.model import (
@@ -146,7 +147,7 @@ def month_label(month: str) -> str:
 
 def day(stamp: int | None) -> str:
     """A Unix time as a UTC date."""
-    if stamp is None:
+    if stamp is None or timestamp(stamp) is None:  # an account file from elsewhere
         return ""
     return time.strftime("%Y-%m-%d", time.gmtime(stamp))
 

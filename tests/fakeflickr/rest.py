@@ -12,6 +12,7 @@ from aiohttp import web
 from tests.fakeflickr import rest_account, rest_lists, rest_photo, rest_places, rest_tags
 from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, OAuthRejected, ServerContext
 from tests.fakeflickr.faults import TOO_MANY, ApiFault
+from tests.fakeflickr.hostile_values import escape_surrogates
 from tests.fakeflickr.listing import int_param
 from tests.fakeflickr.rest_auth import authenticate, request_params
 
@@ -76,6 +77,7 @@ def render(payload: JSONDict, params: Mapping[str, str]) -> web.Response:
         return web.Response(text=text, content_type="text/xml")
     # Real Flickr escapes "/" inside strings; a JSON parser does not care, a regex might.
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).replace("/", "\\/")
+    body = escape_surrogates(body)
     if params.get("nojsoncallback") == "1":
         return web.Response(text=body, content_type="application/json")
     callback = params.get("jsoncallback") or "jsonFlickrApi"
@@ -134,5 +136,5 @@ async def handle_rest(request: web.Request) -> web.Response:
             return oauth_problem(exc.problem)
         return render(fail(exc.code, exc.message), params)
     except ApiFail as exc:
-        return render(fail(exc.code, exc.message), params)
-    return render({**payload, "stat": "ok"}, params)
+        return render(fail(exc.code, ctx.hostile.message_for(method, exc.message)), params)
+    return render({**ctx.hostile.apply(payload), "stat": "ok"}, params)
