@@ -8,6 +8,8 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from flickr_async.sane import printable
+
 if TYPE_CHECKING:  # annotations only: `status` prints sizes without loading rich or jobs
     from rich.console import Console
 
@@ -143,5 +145,5 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
         shown = ", ".join(not_original[:10]) + (" …" if len(not_original) > 10 else "")
         lines.append(f"{len(not_original)} saved without their original (best size): {shown}")
     for photo_id, error in list((summary.get("failures") or {}).items())[:20]:
-        lines.append(f"failed {photo_id}: {error}")
+        lines.append(f"failed {photo_id}: {printable(error, multiline=False)}")
     return lines

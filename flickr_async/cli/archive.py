@@ -36,6 +36,7 @@ from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.layout import STATE_DIR
 from flickr_async.progress import human_bytes
 from flickr_async.runlock import RunLock
+from flickr_async.sane import printable
 from flickr_async.settings import metadata_level
 from flickr_async.state import REMEMBERED, State
 
@@ -187,7 +188,7 @@ def status(
             typer.echo(f"  listing problem: {summary['listing_problem']}")
     typer.echo(f"pending or failed: {len(failed)}")
     for photo_id, error in failed[:20]:
-        typer.echo(f"  {photo_id}: {error}")
+        typer.echo(f"  {photo_id}: {printable(error, multiline=False)}")
     typer.echo(f"saved without original: {len(not_original)}")
     typer.echo(f"deleted on Flickr (kept): {counts['deleted']}")
     if awaiting is not None:

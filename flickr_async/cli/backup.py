@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,6 +29,7 @@ from flickr_async.cli.app import (
     run_async,
     settings_from_options,
 )
+from flickr_async.cli.terminal import PrintableFormatter, unfiltered
 from flickr_async.config import Config
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.layout import STATE_DIR
@@ -405,7 +407,8 @@ def run_and_report(settings: Settings) -> int:
     from flickr_async.pipeline import run_backup
 
     stats = Stats()
-    console = Console(stderr=True)
+    # rich's own escapes draw the bar; what it shows is numbers and fixed words.
+    console = Console(file=unfiltered(sys.stderr))
     log_file = None if settings.dry_run else _start_log_file(settings)
 
     async def go() -> None:
@@ -446,7 +449,7 @@ def _start_log_file(settings: Settings) -> logging.Handler | None:
     except OSError:
         return None  # the run itself reports an unwritable OUT properly
     handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s " + LOG_FORMAT))
+    handler.setFormatter(PrintableFormatter("%(asctime)s " + LOG_FORMAT))
     logging.getLogger().addHandler(handler)
     return handler
 
