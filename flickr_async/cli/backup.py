@@ -33,6 +33,7 @@ from flickr_async.cli.terminal import PrintableFormatter, unfiltered
 from flickr_async.config import Config
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.layout import STATE_DIR
+from flickr_async.owneronly import owner_only_dir, owner_only_file, write_owner_only
 from flickr_async.progress import show_progress, summary_lines
 from flickr_async.settings import Settings
 from flickr_async.state import State
@@ -442,10 +443,11 @@ def _start_log_file(settings: Settings) -> logging.Handler | None:
     assert settings.out is not None
     logs = settings.out / STATE_DIR / "logs"
     try:
-        logs.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(
-            logs / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log", encoding="utf-8"
-        )
+        owner_only_dir(logs.parent)  # .flickr-async/ first: it may not exist yet
+        owner_only_dir(logs)
+        path = logs / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        owner_only_file(path, create=True)  # before the handler opens it: never readable
+        handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         return None  # the run itself reports an unwritable OUT properly
     handler.setLevel(logging.INFO)
@@ -457,7 +459,8 @@ def _start_log_file(settings: Settings) -> logging.Handler | None:
 def _write_report(path: Path, summary: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        data = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+        write_owner_only(path, data.encode("utf-8"))  # names photos and errors: 0600
     except OSError as exc:
         typer.echo(f"error: cannot write report {path}: {exc.strerror}", err=True)
 

@@ -266,6 +266,14 @@ class Counts:
     missing: int
 
 
+# The local site shows everything the archive holds; a copy to publish is another matter.
+PRIVATE_NOTICE = (
+    '<p class="notice" id="private">This site is for you alone: it shows every photo of the '
+    "archive, private ones (only you, friends, family) included, with what Flickr says of "
+    "them. Do not publish this folder or put it on a web server.</p>"
+)
+
+
 def home(
     shell: Shell,
     profile: Profile,
@@ -292,6 +300,7 @@ def home(
     if profile.description:
         head.append(f'<div class="desc" dir="auto">{sanitize(profile.description)}</div>')
     head.append(f'<p class="facts">{" · ".join(facts)}</p>')
+    head.append(PRIVATE_NOTICE)
     if profile_link:
         head.append(f'<p><a href="{esc(profile_link)}" rel="nofollow">On Flickr</a></p>')
     head.append(
