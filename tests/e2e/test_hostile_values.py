@@ -100,6 +100,22 @@ def test_the_site_of_a_sidecar_saying_month_13_is_built_with_the_photo_undated(
     assert photo_page(out, library.photos[0].id).is_file()
 
 
+def test_a_sidecar_no_page_can_show_is_left_out_of_its_page_and_reported(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    photo_id = next(p.id for p in library.photos if not p.is_video)
+    path = primary(out, photo_id)
+    doc = sidecar(path)
+    doc["notes"] = [{"x": 10**400, "y": 1, "w": 1, "h": 1, "text": "a note off any screen"}]
+    path.with_name(path.name + ".json").write_text(json.dumps(doc), "utf-8")
+    result = run_cli(env, "site", str(out), "--full")
+    assert result.code == 0, result.stderr
+    assert f"photo {photo_id}: its page leaves out its sidecar" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert photo_page(out, photo_id).is_file()
+
+
 # --- clean terminals -----------------------------------------------------------------------
 
 
