@@ -26,6 +26,7 @@ from flickr_async.models import (
     to_opt_int,
     to_time,
 )
+from flickr_async.names import NameFields
 from flickr_async.owneronly import owner_only_dir, owner_only_file, write_owner_only
 from flickr_async.sane import MAX_INT, printable, real_date_taken, valid_text
 from flickr_async.site.model import summarize
@@ -219,3 +220,8 @@ def test_owner_only_folders_and_files(tmp_path: Path) -> None:
     assert (old.read_bytes(), _mode(old)) == (b"new", 0o600)
     owner_only_file(tmp_path / "absent")  # nothing to do, nothing raised
     assert not (tmp_path / "absent").exists()
+
+
+def test_a_sidecar_upload_time_no_date_is_made_of_names_no_month() -> None:
+    fields = NameFields.from_sidecar({"id": "1", "date_posted": 10**20})
+    assert (fields.date_posted, fields.uploaded, fields.month) == (0, None, None)
