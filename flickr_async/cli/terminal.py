@@ -43,7 +43,8 @@ class PrintableStream(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        self.unfiltered.flush()
+        if not self.unfiltered.closed:  # also called when this wrapper is collected
+            self.unfiltered.flush()
 
     def isatty(self) -> bool:
         return self.unfiltered.isatty()
