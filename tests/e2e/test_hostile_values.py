@@ -1,5 +1,6 @@
-"""A hostile Flickr (hostile_values.py) sends odd values, terminal escapes and reads private
-photos: each is a failed field or item, never a failed run, a dirty terminal or a leak."""
+"""A hostile Flickr (hostile_values.py) sends odd values and terminal escapes, and the archive
+holds private photos: each odd value is a failed field or item, never a failed run, a dirty
+terminal or log, and nothing the site links or anyone else can read names a private original."""
 
 from __future__ import annotations
 
