@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from typing import Any
 
 REPLACEMENT = "\ufffd"
 # Beyond this an integer field is nonsense (and SQLite, JSON readers in browsers and
@@ -27,12 +28,30 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85]")  # shown as a space on one line
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _TAKEN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 
 def valid_text(value: str) -> str:
     """`value` with lone surrogates replaced by U+FFFD: text every encoder can write."""
     return _SURROGATE.sub(REPLACEMENT, value) if _SURROGATE.search(value) else value
+
+
+def valid_json(value: Any) -> Any:
+    """A parsed JSON value with lone surrogates replaced in every string (keys too)."""
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, list):
+        return [valid_json(v) for v in value]
+    if isinstance(value, dict):
+        return {valid_text(k): valid_json(v) for k, v in value.items()}
+    return value
+
+
+def may_hold_surrogates(json_text: str) -> bool:
+    """Whether JSON text escapes a surrogate (`\\ud83d`: a pair, or a lone one): only then
+    need its parsed value go through valid_json."""
+    return _SURROGATE_ESCAPE.search(json_text) is not None
 
 
 def printable(value: str, *, multiline: bool = True) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flickr_async.account import Person
 from flickr_async.models import PLACE_LEVELS, Album, Comment, DownloadRecord, Geo, Note, Photo
+from flickr_async.sane import may_hold_surrogates, valid_json
 
 SCHEMA_VERSION = 1
 
@@ -190,7 +191,10 @@ def dumps(doc: Mapping[str, Any]) -> bytes:
 
 def loads(data: bytes) -> dict[str, Any]:
     """Parse a sidecar; ValueError for anything that is not one (bad UTF-8, JSON or shape)."""
-    doc = json.loads(data.decode("utf-8"))  # UnicodeDecodeError and JSONDecodeError: ValueError
+    text = data.decode("utf-8")  # UnicodeDecodeError and JSONDecodeError: ValueError
+    doc = json.loads(text)
+    if may_hold_surrogates(text):  # written elsewhere: a lone surrogate no page could write
+        doc = valid_json(doc)
     if not isinstance(doc, dict):
         raise ValueError("a sidecar must be a JSON object")
     schema = doc.get("schema")

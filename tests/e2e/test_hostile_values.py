@@ -101,6 +101,21 @@ def test_the_site_of_a_sidecar_saying_month_13_is_built_with_the_photo_undated(
     assert photo_page(out, library.photos[0].id).is_file()
 
 
+def test_a_sidecar_with_a_lone_surrogate_is_shown_with_a_replacement_character(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    photo_id = library.photos[0].id
+    path = primary(out, photo_id)
+    doc = sidecar(path)
+    doc["title"], doc["tags"] = f"x{SURROGATE}y", [f"t{SURROGATE}"]
+    # as another tool writes it: ASCII JSON, the surrogate as an escape
+    path.with_name(path.name + ".json").write_text(json.dumps(doc, ensure_ascii=True), "ascii")
+    result = run_cli(env, "site", str(out), "--full")
+    assert (result.code, result.stderr) == (0, "")
+    assert "x\ufffdy" in photo_page(out, photo_id).read_text("utf-8")
+
+
 def test_a_sidecar_no_page_can_show_is_left_out_of_its_page_and_reported(
     fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
 ) -> None:
