@@ -225,3 +225,12 @@ def test_owner_only_folders_and_files(tmp_path: Path) -> None:
 def test_a_sidecar_upload_time_no_date_is_made_of_names_no_month() -> None:
     fields = NameFields.from_sidecar({"id": "1", "date_posted": 10**20})
     assert (fields.date_posted, fields.uploaded, fields.month) == (0, None, None)
+
+
+def test_a_sidecar_with_an_escaped_lone_surrogate_reads_with_replacements() -> None:
+    raw = b'{"schema": 1, "id": "1", "title": "a\\ud800", "tags": ["\\udc80"], "\\ud801": 1}'
+    doc = sidecar.loads(raw)
+    assert (doc["title"], doc["tags"], doc["\ufffd"]) == ("a\ufffd", ["\ufffd"], 1)
+    assert sidecar.loads('{"schema": 1, "id": "1", "t": "😀"}'.encode())["t"] == "😀"
+    paired = b'{"schema": 1, "id": "1", "t": "\\ud83d\\ude00"}'
+    assert sidecar.loads(paired)["t"] == "😀"  # a pair is one character, kept
