@@ -68,6 +68,7 @@ from flickr_async.models import (
 )
 from flickr_async.ratelimit import MAX_RETRY_AFTER, Throttle, TokenBucket
 from flickr_async.retry import RetryPolicy
+from flickr_async.sane import json_int
 from flickr_async.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ def decode_body(method: str, status: int, body: bytes) -> dict[str, Any]:
     if raw.startswith(JSONP_PREFIX) and raw.endswith(")"):
         raw = raw[len(JSONP_PREFIX) : -1]
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_int=json_int)  # a 5,000-digit number is one odd field
     except ValueError as exc:
         raise NetworkError(
             f"{method}: unparsable response (HTTP {status}, {len(body)} bytes)"

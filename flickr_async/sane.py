@@ -64,6 +64,15 @@ def printable(value: str, *, multiline: bool = True) -> str:
     return valid_text(value)
 
 
+def json_int(digits: str) -> int | float:
+    """json.loads' parse_int for JSON from outside: an integer literal longer than any field
+    can be (Python 3.11 refuses to parse one of 4,301 digits, and the whole answer with it)
+    reads as an infinity, which every reader here takes as unknown."""
+    if len(digits) <= 40:
+        return int(digits)
+    return -math.inf if digits.startswith("-") else math.inf
+
+
 def bounded_int(value: int) -> int | None:
     """`value` if it is a plausible integer field (|value| <= MAX_INT), else None."""
     return value if -MAX_INT <= value <= MAX_INT else None

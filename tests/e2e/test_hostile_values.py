@@ -17,7 +17,15 @@ from flickr_async.layout import SITE_DIR, STATE_DIR
 from flickr_async.site import paths
 from tests.e2e.helpers import FAST, ROOT, media_files, run_cli, sidecar
 from tests.fakeflickr import FakeFlickr, Library
-from tests.fakeflickr.hostile_values import CONTROLS, MONTH_13, OSC_TITLE, OVERFLOW, SURROGATE
+from tests.fakeflickr.hostile_values import (
+    CONTROLS,
+    HUGE_DIGITS,
+    MONTH_13,
+    OSC_TITLE,
+    OVERFLOW,
+    SURROGATE,
+    raw_number,
+)
 
 # Every C0 control but newline, DEL, and the C1 controls: what a terminal obeys.
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -55,6 +63,23 @@ def test_numbers_that_overflow_are_unknown_fields_and_every_photo_is_archived(
     assert (doc["date_posted"], doc["date_updated"], doc["views"]) == (0, 0, None)
     assert sidecar(primary(out, other))["geo"] is None
     assert run_cli(env, "backup", str(out), *FAST).code == 0  # and the next run too
+
+
+def test_a_number_of_5000_digits_is_one_unknown_field_not_an_unreadable_listing(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    victim = library.photos[0].id
+    fake.hostile.photo(victim, dateupload=raw_number(HUGE_DIGITS), views=raw_number("1e99999"))
+    result = run_cli(env, "backup", str(out), *FAST)
+    assert result.code == 0, result.stdout
+    assert archived_ids(out) == all_ids(library)
+    assert (
+        sidecar(primary(out, victim))["date_posted"],
+        sidecar(primary(out, victim))["views"],
+    ) == (
+        0,
+        None,
+    )
 
 
 def test_a_lone_surrogate_in_titles_is_replaced_and_every_photo_is_archived(

@@ -21,6 +21,7 @@ JSONDict = dict[str, Any]
 
 # Hostile samples the tests share.
 OVERFLOW = "1e999"  # float("1e999") is inf; int(inf) raises OverflowError
+HUGE_DIGITS = "9" * 5000  # as a JSON integer: beyond what Python 3.11's int() parses
 SURROGATE = "\ud800"  # a lone surrogate: json.loads accepts "\\ud800", UTF-8 cannot encode it
 MONTH_13 = "2019-13-01 10:00:00"
 OSC_TITLE = "\x1b]0;pwned\x07"  # sets the terminal's window title
@@ -111,13 +112,23 @@ class HostileValues:
                 _put(node, _INFO_PLACES.get(name, (name,)) if info else (name,), value)
 
 
-def escape_surrogates(body: str) -> str:
-    """JSON text with lone surrogates written as `\\udXXX` escapes, as a server whose JSON
-    is ASCII sends them (UTF-8 cannot carry them raw)."""
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
+def raw_number(digits: str) -> str:
+    """A JSON number of any length where a field's value goes (json.dumps writes no integer
+    beyond 4,300 digits): `photo(pid, dateupload=raw_number("9" * 5000))`."""
+    return f"{_RAW}{digits}{_RAW}"
+
+
+def finish_body(body: str) -> str:
+    """The JSON text as sent: lone surrogates as `\\udXXX` escapes (a server whose JSON is
+    ASCII sends them so; UTF-8 cannot carry them raw) and raw numbers in place."""
+    body = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
+    return _RAW_NUMBER.sub(lambda m: m.group(1), body) if _RAW_JSON in body else body
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_RAW = "\x00raw\x00"
+_RAW_JSON = "\\u0000raw\\u0000"  # how json.dumps writes _RAW
+_RAW_NUMBER = re.compile(r'"\\u0000raw\\u0000(-?[0-9.eE+]+)\\u0000raw\\u0000"')
 
 
 def _put(node: JSONDict, place: tuple[str, ...], value: Any) -> None:

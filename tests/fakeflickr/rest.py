@@ -12,7 +12,7 @@ from aiohttp import web
 from tests.fakeflickr import rest_account, rest_lists, rest_photo, rest_places, rest_tags
 from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, OAuthRejected, ServerContext
 from tests.fakeflickr.faults import TOO_MANY, ApiFault
-from tests.fakeflickr.hostile_values import escape_surrogates
+from tests.fakeflickr.hostile_values import finish_body
 from tests.fakeflickr.listing import int_param
 from tests.fakeflickr.rest_auth import authenticate, request_params
 
@@ -77,7 +77,7 @@ def render(payload: JSONDict, params: Mapping[str, str]) -> web.Response:
         return web.Response(text=text, content_type="text/xml")
     # Real Flickr escapes "/" inside strings; a JSON parser does not care, a regex might.
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).replace("/", "\\/")
-    body = escape_surrogates(body)
+    body = finish_body(body)
     if params.get("nojsoncallback") == "1":
         return web.Response(text=body, content_type="application/json")
     callback = params.get("jsoncallback") or "jsonFlickrApi"
