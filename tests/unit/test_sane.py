@@ -4,7 +4,9 @@ every encoder can write, and output a terminal cannot be steered by."""
 from __future__ import annotations
 
 import io
+import json
 import logging
+import math
 import os
 import stat
 import sys
@@ -28,7 +30,7 @@ from flickr_async.models import (
 )
 from flickr_async.names import NameFields
 from flickr_async.owneronly import owner_only_dir, owner_only_file, write_owner_only
-from flickr_async.sane import MAX_INT, printable, real_date_taken, valid_text
+from flickr_async.sane import MAX_INT, json_int, printable, real_date_taken, valid_text
 from flickr_async.site.model import summarize
 from tests.unit.test_sidecar import DOWNLOAD, INFO, LISTING
 
@@ -234,3 +236,9 @@ def test_a_sidecar_with_an_escaped_lone_surrogate_reads_with_replacements() -> N
     assert sidecar.loads('{"schema": 1, "id": "1", "t": "😀"}'.encode())["t"] == "😀"
     paired = b'{"schema": 1, "id": "1", "t": "\\ud83d\\ude00"}'
     assert sidecar.loads(paired)["t"] == "😀"  # a pair is one character, kept
+
+
+def test_a_json_integer_too_long_to_parse_is_infinite_and_reads_as_unknown() -> None:
+    assert json_int("12") == 12 and json_int("9" * 5000) == math.inf
+    assert json_int("-" + "9" * 5000) == -math.inf
+    assert to_int(json.loads('{"n": ' + "9" * 5000 + "}", parse_int=json_int)["n"], 3) == 3
