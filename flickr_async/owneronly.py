@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 
 OWNER_DIR = 0o700
@@ -18,9 +19,11 @@ OWNER_FILE = 0o600
 
 
 def _fchmod(fd: int) -> None:
+    """0600 for a regular file (`--report /dev/stdout` leaves the terminal's mode alone)."""
     if hasattr(os, "fchmod"):  # not on Windows before Python 3.13; modes mean little there
         with contextlib.suppress(OSError):
-            os.fchmod(fd, OWNER_FILE)
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.fchmod(fd, OWNER_FILE)
 
 
 def owner_only_dir(path: Path) -> None:
