@@ -8,6 +8,7 @@ getInfo, photosets.getList/getPhotos) then has the fields replaced, by their lis
     fake.hostile.photo(pid, dateupload="1e999", title="\\x1b]0;pwned\\x07")
     fake.hostile.album(aid, title="caf\\ud800")
     fake.hostile.error_message(method, "Invalid\\x1b[2J\\x9b31m")
+    fake.hostile.photo(pid, views=raw_number("9" * 5000))  # a JSON number json.dumps refuses
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.client import SignedClient
-from tests.fakeflickr.hostile_values import CONTROLS, MONTH_13, OVERFLOW, SURROGATE
+from tests.fakeflickr.hostile_values import CONTROLS, MONTH_13, OVERFLOW, SURROGATE, raw_number
 
 
 def _item(client: SignedClient, photo_id: str) -> dict[str, object]:
@@ -56,3 +56,15 @@ def test_an_error_message_can_carry_escapes(
     assert (answer["stat"], answer["message"]) == ("fail", CONTROLS)
     fake.hostile.clear()
     assert owner_client.call("flickr.photos.getInfo", photo_id="404")["message"] != CONTROLS
+
+
+def test_a_raw_number_is_sent_with_all_its_digits(
+    fake: FakeFlickr, library: Library, owner_client: SignedClient
+) -> None:
+    photo = library.photos[0]
+    fake.hostile.photo(photo.id, views=raw_number("9" * 5000))
+    url = f"{owner_client.base_url}/rest/"
+    params = {"method": "flickr.photos.getInfo", "photo_id": photo.id}
+    params |= {"format": "json", "nojsoncallback": "1"}
+    body = owner_client.send(url, owner_client.signed(url, params)).text
+    assert '"views":' + "9" * 5000 + "," in body
