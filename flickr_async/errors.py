@@ -4,24 +4,43 @@ from __future__ import annotations
 
 from flickr_async.sane import printable
 
-# Exit codes (documented in README):
+# Exit codes (documented in README, "Exit codes"):
 EXIT_OK = 0
 EXIT_INCOMPLETE = 1  # some items failed, or the listing came back short
-EXIT_USAGE = 2  # usage or configuration error
+EXIT_USAGE = 2  # usage or configuration error, or a run refused (another account's archive)
 EXIT_AUTH = 3  # authentication error
 EXIT_LOCKED = 4  # another run holds the lock on OUT
+EXIT_FAILED = 5  # the run could not do its job: storage, state, network, internal error
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
 class FlickrAsyncError(Exception):
-    """Base of every error the tool raises on purpose. `str()` is a one-line user message."""
+    """Base of every error the tool raises on purpose. `str()` is a one-line user message.
 
-    exit_code = EXIT_INCOMPLETE
+    One that ends a run means the run could not do its job (EXIT_FAILED); items that failed
+    while the run went on are counted, not raised, and give EXIT_INCOMPLETE."""
+
+    exit_code = EXIT_FAILED
 
 
 class ConfigError(FlickrAsyncError):
     """Missing or invalid settings (API key, paths, options)."""
 
     exit_code = EXIT_USAGE
+
+
+class OtherAccountError(ConfigError):
+    """The credentials are another Flickr account's than the one the archive holds."""
+
+
+class Terminated(FlickrAsyncError):
+    """SIGTERM stopped the run (as Ctrl-C does, the disk is left consistent)."""
+
+    exit_code = EXIT_TERMINATED
+
+    def __init__(self) -> None:
+        super().__init__("terminated (SIGTERM); rerun to carry on")
 
 
 class LockHeldError(FlickrAsyncError):
@@ -32,8 +51,6 @@ class LockHeldError(FlickrAsyncError):
 
 class StorageError(FlickrAsyncError):
     """The output folder cannot be written (disk full, permissions, corrupt state)."""
-
-    exit_code = EXIT_INCOMPLETE
 
 
 class TransientError(FlickrAsyncError):
@@ -121,3 +138,12 @@ class DownloadError(FlickrAsyncError):
 def is_transient(exc: BaseException) -> bool:
     """True when the one retry policy should try again."""
     return isinstance(exc, TransientError)
+
+
+def exit_code_of(exc: BaseException) -> int:
+    """The exit status a run ended by `exc` has (the CLI prints its line apart)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, FlickrAsyncError):
+        return exc.exit_code
+    return EXIT_FAILED  # an internal error

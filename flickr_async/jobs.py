@@ -176,7 +176,7 @@ class Stats:
     failures: dict[str, str] = field(default_factory=dict)
     deleted_on_flickr: int = 0
     account_count: int | None = None
-    listing_complete: bool = True
+    listing_complete: bool = False  # until a listing that went to its end says so
     listing_problem: str | None = None
     organisation_problems: list[str] = field(default_factory=list)
     api_calls: Counter[str] = field(default_factory=Counter)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -12,18 +13,21 @@ from typing import Any
 
 from flickr_async import account_files, layout
 from flickr_async.api import FlickrAPI, open_api
+from flickr_async.archive_owner import Owner, check_owner, claim
 from flickr_async.deep import DeepMetadata
 from flickr_async.downloader import Downloader, FileServers
-from flickr_async.errors import ConfigError, CredentialsError, FlickrAsyncError
+from flickr_async.errors import CredentialsError, FlickrAsyncError, StorageError
 from flickr_async.favorites import FavoritesKeeper
 from flickr_async.fsutil import Scratch, read_json
 from flickr_async.jobs import Job, Message, Stats
 from flickr_async.listlevel import ListLevel
 from flickr_async.metadata import MetadataFetcher
+from flickr_async.models import User
 from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
 from flickr_async.reshape import Shape, check_shape
 from flickr_async.runlock import RunLock
+from flickr_async.runrecord import RunRecord
 from flickr_async.settings import Settings
 from flickr_async.state import REMEMBERED, State
 from flickr_async.thumbnails import Thumbnails
@@ -45,42 +49,99 @@ def require_credentials(settings: Settings) -> None:
         )
 
 
-async def run_backup(settings: Settings, stats: Stats | None = None) -> Stats:
-    """Back up the account into settings.out. Returns the run's statistics (stats.ok = exit 0)."""
+async def run_backup(
+    settings: Settings,
+    stats: Stats | None = None,
+    record: RunRecord | None = None,
+    *,
+    adopt_account: bool = False,
+) -> Stats:
+    """Back up the account into settings.out. Returns the run's statistics (stats.ok = exit 0).
+
+    `record` learns when the run starts (it holds the lock and the account is the archive's)
+    and how it ended; the archive's runs table gets the same. `adopt_account`: the
+    credentials may be another account's than the archive's (--adopt-account)."""
     assert settings.out is not None
     require_credentials(settings)
     stats = stats or Stats()
+    record = record or RunRecord()
     out = settings.out
     if settings.dry_run:
-        await _dry_run(settings, stats)
+        await _dry_run(settings, stats, adopt_account)
         return stats
     out.mkdir(parents=True, exist_ok=True)
     with RunLock(out):
         state = State.open(out)
         try:
             check_shape(state, Shape(settings.layout, settings.names, settings.links), out)
-        except ConfigError:
-            state.close()
-            raise
-        run_id = state.start_run()
-        state.set_meta({"options": json.dumps({k: getattr(settings, k) for k in REMEMBERED})})
-        started = time.monotonic()
-        result = "failed"
-        try:
-            async with open_api(settings) as api:
-                stats.api_calls = api.calls
-                await _run_stages(settings, api, state, stats)
-            result = "complete" if stats.ok else "incomplete"
+            await _recorded_run(settings, state, stats, record, adopt_account)
         finally:
-            stats.elapsed = time.monotonic() - started
-            state.finish_run(run_id, result, stats.summary(result))
             state.close()
     return stats
 
 
-async def _run_stages(settings: Settings, api: FlickrAPI, state: State, stats: Stats) -> None:
+async def _recorded_run(
+    settings: Settings, state: State, stats: Stats, record: RunRecord, adopt_account: bool
+) -> None:
+    """The run from its login on: refused before anything is written when the credentials
+    are another account's; else recorded in the state from its start to its end."""
     assert settings.out is not None
-    user = await api.test_login()  # a bad token fails here, before anything else happens
+    run_id: int | None = None
+
+    def start(*, remember: bool) -> int:
+        record.start()
+        log.info("flickr-async %s, pid %d: backup of account %s into %s", record.version,
+                 record.pid, record.account or "?", settings.out)  # fmt: skip
+        started = state.start_run()
+        if remember:
+            options = {k: getattr(settings, k) for k in REMEMBERED}
+            state.set_meta({"options": json.dumps(options)})
+        return started
+
+    started = time.monotonic()
+    try:
+        async with open_api(settings) as api:
+            stats.api_calls = api.calls
+            try:
+                user = await api.test_login()  # a bad token fails here, before anything else
+            except BaseException:
+                with contextlib.suppress(StorageError):  # its own error comes first
+                    run_id = start(remember=False)  # a run that failed: recorded with it
+                raise
+            owner = Owner(user.nsid, user.username)
+            record.account = user.nsid
+            check_owner(state, settings.out, owner, adopt=adopt_account)
+            claim(state, settings.out, owner)
+            run_id = start(remember=True)
+            await _run_stages(settings, api, state, stats, user)
+    except BaseException as exc:
+        _record_end(state, run_id, record, stats, exc, started)
+        raise
+    _record_end(state, run_id, record, stats, None, started)
+
+
+def _record_end(
+    state: State,
+    run_id: int | None,
+    record: RunRecord,
+    stats: Stats,
+    exc: BaseException | None,
+    started: float,
+) -> None:
+    stats.elapsed = time.monotonic() - started
+    record.finish(stats, exc)
+    if run_id is None:
+        return  # refused: the archive keeps no trace of it
+    try:
+        state.finish_run(run_id, record.outcome, record.report(stats))
+    except StorageError as also:  # a full disk: what ended the run stays its outcome
+        log.warning("the run's end could not be recorded in the state: %s", also)
+
+
+async def _run_stages(
+    settings: Settings, api: FlickrAPI, state: State, stats: Stats, user: User
+) -> None:
+    assert settings.out is not None
     dry = settings.dry_run
     workers, api_workers = (0, 0) if dry else (settings.concurrency, METADATA_WORKERS)
     downloads: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=max(1, workers) * 4)
@@ -250,7 +311,7 @@ def first_cause(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return next((e for e in leaves if isinstance(e, FlickrAsyncError)), leaves[0])
 
 
-async def _dry_run(settings: Settings, stats: Stats) -> None:
+async def _dry_run(settings: Settings, stats: Stats, adopt_account: bool) -> None:
     """List and diff only: nothing is downloaded and nothing under OUT is written."""
     assert settings.out is not None
     state_file = settings.out / layout.STATE_DIR / "state.sqlite3"
@@ -260,7 +321,9 @@ async def _dry_run(settings: Settings, stats: Stats) -> None:
         check_shape(state, Shape(settings.layout, settings.names, settings.links), settings.out)
         async with open_api(settings) as api:
             stats.api_calls = api.calls
-            await _run_stages(settings, api, state, stats)
+            user = await api.test_login()
+            check_owner(state, settings.out, Owner(user.nsid, user.username), adopt=adopt_account)
+            await _run_stages(settings, api, state, stats, user)
     finally:
         stats.elapsed = time.monotonic() - started
         state.close()

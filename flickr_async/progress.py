@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flickr_async.sane import printable
@@ -111,8 +113,12 @@ async def _plain_loop(stats: Stats, console: Console) -> None:
         return
 
 
-def summary_lines(summary: Mapping[str, Any]) -> list[str]:
-    """The end-of-run summary, a few plain lines."""
+FAILURES_SHOWN = 20  # failures the summary names; the rest are counted (all in the log)
+
+
+def summary_lines(summary: Mapping[str, Any], *, log_file: Path | None = None) -> list[str]:
+    """The end-of-run summary, a few plain lines: however many items failed, the first
+    FAILURES_SHOWN by name, then a count (and where the run's log is)."""
     lines = [
         f"{summary['result']}: {summary['downloaded']} downloaded, {summary['updated']} updated, "
         f"{summary['unchanged']} unchanged, {summary['failed']} failed "
@@ -144,6 +150,12 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     if not_original:
         shown = ", ".join(not_original[:10]) + (" …" if len(not_original) > 10 else "")
         lines.append(f"{len(not_original)} saved without their original (best size): {shown}")
-    for photo_id, error in list((summary.get("failures") or {}).items())[:20]:
+    failures = summary.get("failures") or {}
+    for photo_id, error in itertools.islice(failures.items(), FAILURES_SHOWN):
         lines.append(f"failed {photo_id}: {printable(error, multiline=False)}")
+    if len(failures) > FAILURES_SHOWN:
+        where = f": {log_file}" if log_file else ""
+        lines.append(
+            f"... and {len(failures) - FAILURES_SHOWN:,} more failures, see the log{where}"
+        )
     return lines

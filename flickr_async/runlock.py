@@ -14,6 +14,7 @@ import contextlib
 import errno
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
 
@@ -122,6 +123,47 @@ class RunLock:
             self._pidfile = self.pidfile
             return
         raise self._held(f"contended {self.pidfile}")
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The run holding an archive's lock: its pid (as the lock records it) and since when."""
+
+    pid: str
+    since: float
+
+
+def lock_holder(out: Path) -> Holder | None:
+    """Who holds OUT's lock now (None: nobody, or no way to tell), without taking it for
+    longer than a test: `status` shows a running backup."""
+    lock = RunLock(out)
+    holder = _read_file(lock.pidfile)  # the lock file of filesystems without OS locks
+    if holder is not None and not _is_stale(holder):
+        with contextlib.suppress(OSError):
+            return Holder(holder, lock.pidfile.stat().st_mtime)
+    if FCNTL is None:
+        return None  # Windows: its mandatory locks cannot be tested from a read-only handle
+    try:
+        fd = os.open(lock.path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        # A run writes its pid when it takes the lock and empties the file when it ends: an
+        # empty file, or the pid of a process gone (kill -9), needs no test of the lock, so
+        # that `status` almost never holds it at the instant a backup starts.
+        pid = _read_text(fd)
+        if not pid or (pid.isdigit() and not pid_alive(int(pid))):
+            return None
+        try:
+            FCNTL.flock(fd, FCNTL.LOCK_SH | FCNTL.LOCK_NB)
+        except BlockingIOError:
+            return Holder(pid, os.fstat(fd).st_mtime)
+        except OSError:
+            return None
+        FCNTL.flock(fd, FCNTL.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 def _os_lock(fd: int) -> None:

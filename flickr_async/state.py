@@ -768,6 +768,20 @@ class State:
                 (time.time(), result, json.dumps(summary), run_id),
             )
 
+    def recent_runs(self, limit: int = 2) -> list[dict[str, Any]]:
+        """The newest runs first, finished or not: a run with no `finished` is going on or
+        was killed (`status` tells which from the lock)."""
+        rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [
+            {
+                "started": row["started"],
+                "finished": row["finished"],
+                "result": row["result"],
+                "summary": json.loads(row["summary"] or "{}"),
+            }
+            for row in rows
+        ]
+
     def last_run(self) -> dict[str, Any] | None:
         rows = self._query("SELECT * FROM runs WHERE finished IS NOT NULL ORDER BY id DESC LIMIT 1")
         if not rows:

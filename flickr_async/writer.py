@@ -262,7 +262,8 @@ class Writer:
             return
         self.stats.failed += 1
         self.stats.failures[photo_id] = error
-        log.error("photo %s failed: %s", photo_id, error)
+        # A warning: --quiet shows the summary's list of failures, not each one twice.
+        log.warning("photo %s failed: %s", photo_id, error)
         await finish_in_thread(self._record_failed, photo_id, error, item.job.photo.media)
 
     def _record_failed(self, photo_id: str, error: str, media: str) -> None:

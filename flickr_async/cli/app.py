@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 from flickr_async import __version__
 from flickr_async.cli.terminal import PrintableFormatter, printable_output
 from flickr_async.config import Config
-from flickr_async.errors import EXIT_INCOMPLETE, FlickrAsyncError
+from flickr_async.errors import EXIT_FAILED, FlickrAsyncError
 from flickr_async.settings import (
     ENV_API_BASE,
     ENV_API_KEY,
@@ -58,7 +58,7 @@ def report_error(exc: BaseException, *, verbose: bool, where: str = "") -> int:
         return exc.exit_code
     hint = "" if verbose else " (use --verbose for details)"
     typer.echo(f"internal error: {type(exc).__name__}: {message}{hint}", err=True)
-    return EXIT_INCOMPLETE
+    return EXIT_FAILED
 
 
 class FlickrAsyncGroup(TyperGroup):

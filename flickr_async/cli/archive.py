@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from flickr_async.archive_owner import recorded_owner
 from flickr_async.cli.app import (
     ApiBaseOption,
     ApiKeyOption,
@@ -34,8 +35,8 @@ from flickr_async.cli.backup import (
 )
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.layout import STATE_DIR
-from flickr_async.progress import human_bytes
-from flickr_async.runlock import RunLock
+from flickr_async.progress import FAILURES_SHOWN, human_bytes
+from flickr_async.runlock import RunLock, lock_holder
 from flickr_async.sane import printable
 from flickr_async.settings import metadata_level
 from flickr_async.state import REMEMBERED, State
@@ -142,17 +143,24 @@ def status(
     state = _open_existing_state(out)
     try:
         counts = state.counts()
-        last = state.last_run()
+        recent = state.recent_runs(limit=50)
+        running, latest = _runs_now(out, recent)
         failed = [(row.id, row.error or "") for row in state.iter_photos() if not row.is_done]
         not_original = [
             row.id for row in state.iter_photos() if row.is_done and row.original is False
         ]
         options = state.options()
+        owner = recorded_owner(state, out)
     finally:
         state.close()
-    summary = (last or {}).get("summary", {})
+    options_account = None if owner is None else {"nsid": owner.nsid, "username": owner.username}
+    # The account's size as last counted: a run that failed before listing did not count.
+    summary: dict[str, Any] = next(
+        (r["summary"] for r in recent if r["summary"].get("account_count") is not None), {}
+    )
     level = metadata_level(str(options.get("metadata") or "deep"))
     awaiting = counts["awaiting_deep"] if level == "deep" else None
+    last_run = None if latest is None else _run_info(latest)
     info = {
         "archived": counts["done"],
         "videos": counts["videos"],
@@ -163,13 +171,9 @@ def status(
         "deleted_on_flickr": counts["deleted"],
         "metadata_level": level,
         "awaiting_deep_metadata": awaiting,
-        "last_run": None
-        if last is None
-        else {
-            "finished": _iso(last["finished"]),
-            "result": last["result"],
-            "listing_problem": summary.get("listing_problem"),
-        },
+        "running": running,
+        "last_run": last_run,
+        "account": options_account,
     }
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
@@ -178,23 +182,78 @@ def status(
     typer.echo(
         f"archived: {counts['done']} items ({counts['videos']} videos, "
         f"{human_bytes(counts['bytes'])})"
-        + (f" of {total} on Flickr at the last run" if total is not None else "")
+        + (f" of {total} on Flickr when last counted" if total is not None else "")
     )
-    if last is None:
-        typer.echo("last run: never finished")
-    else:
-        typer.echo(f"last run: {_iso(last['finished'])}, {last['result']}")
-        if summary.get("listing_problem"):
-            typer.echo(f"  listing problem: {summary['listing_problem']}")
+    if owner is not None:
+        typer.echo(f"account: {owner}")
+    if running is not None:
+        typer.echo(f"running now: pid {running['pid']}, since {running['since']}")
+    typer.echo(_last_run_line(last_run))
+    if latest is not None and latest["summary"].get("listing_problem"):
+        typer.echo(f"  listing problem: {latest['summary']['listing_problem']}")
     typer.echo(f"pending or failed: {len(failed)}")
-    for photo_id, error in failed[:20]:
+    for photo_id, error in failed[:FAILURES_SHOWN]:
         typer.echo(f"  {photo_id}: {printable(error, multiline=False)}")
+    if len(failed) > FAILURES_SHOWN:
+        typer.echo(f"  ... and {len(failed) - FAILURES_SHOWN:,} more (status --json lists all)")
     typer.echo(f"saved without original: {len(not_original)}")
     typer.echo(f"deleted on Flickr (kept): {counts['deleted']}")
     if awaiting is not None:
         typer.echo(f"waiting for deep metadata (notes, people, permissions): {awaiting}")
     else:
         typer.echo(f"metadata level: {level}")
+
+
+def _runs_now(
+    out: Path, recent: list[dict[str, Any]]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the run holding the lock now, the newest run before it). A run recorded as started
+    and never finished, with nobody holding the lock, was killed: it is the last run."""
+    holder = lock_holder(out)
+    if holder is None:
+        return None, recent[0] if recent else None
+    # The holder's own row is unfinished and began after it took the lock; an unfinished row
+    # from before is a killed run (the holder is still logging in).
+    newest = recent[0] if recent else None
+    current = (
+        newest
+        if newest is not None
+        and newest["finished"] is None
+        and newest["started"] >= holder.since - 1.0
+        else None
+    )
+    since = current["started"] if current else holder.since
+    pid: int | str = int(holder.pid) if holder.pid.isdigit() else holder.pid
+    running = {"pid": pid, "since": _iso(since)}
+    before = recent[1:] if current else recent
+    return running, before[0] if before else None
+
+
+def _run_info(run: dict[str, Any]) -> dict[str, Any]:
+    summary = run["summary"]
+    killed = run["finished"] is None
+    return {
+        "started": _iso(run["started"]),
+        "finished": None if killed else _iso(run["finished"]),
+        "result": "killed" if killed else run["result"],
+        "exit_code": None if killed else summary.get("exit_code"),
+        "reason": (
+            "started and never finished: killed, or the machine stopped"
+            if killed
+            else summary.get("reason", "")
+        ),
+        "listing_problem": summary.get("listing_problem"),
+    }
+
+
+def _last_run_line(run: dict[str, Any] | None) -> str:
+    if run is None:
+        return "last run: none yet"
+    if run["finished"] is None:
+        return f"last run: started {run['started']}, {run['result']}: {run['reason']}"
+    code = f" (exit {run['exit_code']})" if run["exit_code"] is not None else ""
+    reason = f": {run['reason']}" if run["reason"] else ""
+    return f"last run: {run['finished']}, {run['result']}{code}{reason}"
 
 
 def _archive_state_path(out: Path) -> Path:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from flickr_async.cli.app import (
-    LOG_FORMAT,
     ApiBaseOption,
     ApiKeyOption,
     ApiSecretOption,
@@ -29,17 +26,19 @@ from flickr_async.cli.app import (
     run_async,
     settings_from_options,
 )
-from flickr_async.cli.terminal import PrintableFormatter, unfiltered
+from flickr_async.cli.terminal import unfiltered
 from flickr_async.config import Config
-from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
+from flickr_async.errors import ConfigError
 from flickr_async.layout import STATE_DIR
-from flickr_async.owneronly import owner_only_dir, owner_only_file, write_owner_only
+from flickr_async.owneronly import write_owner_only
 from flickr_async.progress import show_progress, summary_lines
 from flickr_async.settings import Settings
 from flickr_async.state import State
 
 if TYPE_CHECKING:
+    from flickr_async.cli.runlog import RunLog
     from flickr_async.jobs import Stats
+    from flickr_async.runrecord import RunRecord
 
 # --- backup -------------------------------------------------------------------------------
 
@@ -70,7 +69,14 @@ OutArgument = Annotated[
 ]
 QuietOption = Annotated[
     bool,
-    typer.Option("--quiet", "-q", help="Print nothing unless something failed (for cron)."),
+    typer.Option(
+        "--quiet",
+        "-q",
+        help=(
+            "Print nothing unless something failed (for cron). A backup then prints its "
+            "summary: the first 20 failures by name and a count of the rest."
+        ),
+    ),
 ]
 
 
@@ -214,6 +220,20 @@ ExifOption = Annotated[
 ]
 
 
+AdoptAccountOption = Annotated[
+    bool,
+    typer.Option(
+        "--adopt-account",
+        help=(
+            "Back up into an archive that records another Flickr account than the "
+            "credentials': the archive becomes this account's (the other account's photos are "
+            "kept, marked deleted on Flickr). Without it such a run is refused (exit 2) "
+            "before anything changes."
+        ),
+    ),
+]
+
+
 AllProfilesOption = Annotated[
     bool,
     typer.Option(
@@ -249,7 +269,11 @@ def backup(
         Path | None,
         typer.Option(
             "--report",
-            help="Write the run's summary as JSON to this file (also when the run fails).",
+            help=(
+                "Write the run's report as JSON to this file: result, exit code, reason, start "
+                "and end time, version, counters and failures. Written however the run ends: "
+                "failed, refused, Ctrl-C or SIGTERM."
+            ),
             dir_okay=False,
             show_default=False,
         ),
@@ -257,6 +281,7 @@ def backup(
     max_api_calls: MaxApiCallsOption = None,
     max_retry_wait: MaxRetryWaitOption = 60.0,
     quiet: QuietOption = False,
+    adopt_account: AdoptAccountOption = False,
     profile: ProfileOption = None,
     all_profiles: AllProfilesOption = False,
     config_file: ConfigOption = None,
@@ -271,8 +296,12 @@ def backup(
     Options not given here come from the config file (its profile, then its defaults), and
     the options an archive remembers from its last run before the config file's defaults.
 
-    Exit status: 0 complete, 1 some items failed or the listing was incomplete, 2 usage or
-    configuration error, 3 authentication error, 4 another run holds the lock on OUT.
+    Exit status: 0 complete; 1 some items failed or the listing was incomplete; 2 usage or
+    configuration error, or refused (OUT is another account's archive); 3 authentication
+    error; 4 another run holds the lock on OUT; 5 the run could not do its job (disk full or
+    read-only, state unusable, network down, internal error); 130 Ctrl-C; 143 SIGTERM.
+    Every run writes its --report (also when refused or stopped); each run that starts logs
+    to OUT/.flickr-async/logs/ (the last 30 logs are kept).
     """
     options: dict[str, Any] = {
         "concurrency": given(ctx, "concurrency", concurrency),
@@ -294,7 +323,10 @@ def backup(
     common = (api_key, api_secret, token_file, api_base, verbose)
     config = load_config_file(config_file)
     if not all_profiles:
-        raise typer.Exit(backup_one(common, config, profile, out=out, **options))
+        code = backup_one(common, config, profile, out=out, adopt_account=adopt_account, **options)
+        raise typer.Exit(code)
+    if adopt_account:
+        raise ConfigError("--adopt-account is for one archive: it takes no --all-profiles")
     if profile is not None or out is not None or report is not None:
         given_too = "--profile" if profile else "OUT" if out else "--report"
         raise ConfigError(f"--all-profiles backs up every profile: it takes no {given_too}")
@@ -317,6 +349,7 @@ def backup_one(
     profile: str | None,
     *,
     header: str | None = None,
+    adopt_account: bool = False,
     **options: Any,
 ) -> int:
     """One archive's backup, its site refresh and summary; its exit code."""
@@ -330,7 +363,7 @@ def backup_one(
         )
     if header and not settings.quiet:
         typer.echo(header)
-    code = run_and_report(settings)
+    code = run_and_report(settings, adopt_account=adopt_account)
     if settings.site and not settings.dry_run:
         from flickr_async.cli.site import refresh_after_backup
 
@@ -398,62 +431,64 @@ def remembered_options(out: Path, **given: object) -> dict[str, object]:
     return {k: saved.get(k) if v is None else v for k, v in given.items()}
 
 
-def run_and_report(settings: Settings) -> int:
-    """Run the backup with progress, then the summary, the report file and the exit code."""
+def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
+    """Run the backup with progress, then the summary, the report file and the exit code.
+
+    Every run writes its --report, however it ends (a refused run's says why); a run that
+    starts also writes its log, with the summary and the error that ended it."""
     # Imported here, not at the top: every command's start imports this module (the CLI
     # registers all its commands), and only a backup needs aiohttp, rich and the pipeline.
     from rich.console import Console
 
+    from flickr_async.cli.runlog import RunLog
     from flickr_async.jobs import Stats
     from flickr_async.pipeline import run_backup
+    from flickr_async.runrecord import RunRecord, sigterm_stops
 
+    assert settings.out is not None
     stats = Stats()
     # rich's own escapes draw the bar; what it shows is numbers and fixed words.
     console = Console(file=unfiltered(sys.stderr))
-    log_file = None if settings.dry_run else _start_log_file(settings)
+    run_log = None if settings.dry_run else RunLog(settings.out / STATE_DIR / "logs")
+    record = RunRecord(on_start=run_log.open if run_log else None)
+    if run_log is not None:
+        logging.getLogger().addHandler(run_log)
 
     async def go() -> None:
-        async with show_progress(stats, console, quiet=settings.quiet):
-            await run_backup(settings, stats)
+        with sigterm_stops(record):
+            async with show_progress(stats, console, quiet=settings.quiet):
+                await run_backup(settings, stats, record, adopt_account=adopt_account)
 
     try:
         run_async(go, verbose=settings.verbose, quiet=settings.quiet)
     except BaseException as exc:
-        if settings.report_file:
-            _write_report(settings.report_file, {**stats.summary("failed"), "error": str(exc)})
+        record.finish(stats, exc)
+        _close_run(settings, record, stats, run_log)
         raise
-    finally:
-        if log_file is not None:
-            logging.getLogger().removeHandler(log_file)
-            log_file.close()
-    result = "complete" if stats.ok else "incomplete"
-    summary = stats.summary(result)
-    if settings.report_file:
-        _write_report(settings.report_file, summary)
+    record.finish(stats, None)
+    summary = _close_run(settings, record, stats, run_log)
     if settings.dry_run:
         _print_dry_run(stats, quiet=settings.quiet)
     elif not settings.quiet or not stats.ok:
-        for line in summary_lines(summary):
+        for line in summary_lines(summary, log_file=record.log_file):
             typer.echo(line)
-    return 0 if stats.ok else EXIT_INCOMPLETE
+    assert record.exit_code is not None
+    return record.exit_code
 
 
-def _start_log_file(settings: Settings) -> logging.Handler | None:
-    """OUT/.flickr-async/logs/<time>.log, INFO and up, for every run."""
-    assert settings.out is not None
-    logs = settings.out / STATE_DIR / "logs"
-    try:
-        owner_only_dir(logs.parent)  # .flickr-async/ first: it may not exist yet
-        owner_only_dir(logs)
-        path = logs / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-        owner_only_file(path, create=True)  # before the handler opens it: never readable
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        return None  # the run itself reports an unwritable OUT properly
-    handler.setLevel(logging.INFO)
-    handler.setFormatter(PrintableFormatter("%(asctime)s " + LOG_FORMAT))
-    logging.getLogger().addHandler(handler)
-    return handler
+def _close_run(
+    settings: Settings, record: RunRecord, stats: Stats, run_log: RunLog | None
+) -> dict[str, Any]:
+    """The run's report file and the end of its log; the report."""
+    report = record.report(stats)
+    if settings.report_file:
+        _write_report(settings.report_file, report)
+    if run_log is not None:
+        ended = f"exit {record.exit_code}, {record.outcome}"
+        lines = summary_lines(report) if record.outcome in ("complete", "incomplete") else []
+        run_log.write_lines([*lines, f"{ended}: {record.reason}" if record.reason else ended])
+        run_log.close()
+    return report
 
 
 def _write_report(path: Path, summary: dict[str, Any]) -> None:

@@ -242,7 +242,7 @@ def test_an_unexpected_exception_is_one_internal_error_line(
     flickr: FakeFlickr, token_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     result = auth_with_a_broken_dance(flickr, token_path, monkeypatch)
-    assert result.exit_code == 1
+    assert result.exit_code == 5
     assert result.stderr == "internal error: ValueError: boom (use --verbose for details)\n"
 
 

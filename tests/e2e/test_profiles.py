@@ -161,7 +161,7 @@ def test_the_environment_beats_the_profile(
     """FLICKR_API_BASE points every profile elsewhere: the environment wins."""
     env = {**profile_env, ENV_API_BASE: "http://127.0.0.1:9"}  # nothing listens there
     result = cli(env, "backup", "--profile", "work", "--max-retry-wait", "0")
-    assert result.code == 1
+    assert result.code == 5  # Flickr unreachable: the run could not do its job
     assert not (tmp_path / "work").exists() or not archived_ids(tmp_path / "work")
 
 
