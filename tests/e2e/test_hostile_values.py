@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote
 
+from flickr_async.errors import EXIT_FAILED
 from flickr_async.layout import SITE_DIR, STATE_DIR
 from flickr_async.site import paths
 from tests.e2e.helpers import FAST, ROOT, media_files, run_cli, sidecar
@@ -194,7 +195,7 @@ def test_a_fatal_flickr_error_is_one_clean_line(
         code=1234, times=None, method="flickr.test.login", message=f"no{CONTROLS}\nmore"
     )
     result = run_cli(env, "backup", str(out), *FAST)
-    assert result.code == 1
+    assert result.code == EXIT_FAILED
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("error: flickr.test.login: Flickr error 1234: no\ufffd")
     assert CONTROL.findall(result.stdout + result.stderr) == []
