@@ -30,6 +30,7 @@ from flickr_async.models import (
 )
 from flickr_async.names import NameFields
 from flickr_async.owneronly import owner_only_dir, owner_only_file, write_owner_only
+from flickr_async.plaintext import clean
 from flickr_async.sane import MAX_INT, json_int, printable, real_date_taken, valid_text
 from flickr_async.site.model import summarize
 from tests.unit.test_sidecar import DOWNLOAD, INFO, LISTING
@@ -242,3 +243,7 @@ def test_a_json_integer_too_long_to_parse_is_infinite_and_reads_as_unknown() -> 
     assert json_int("12") == 12 and json_int("9" * 5000) == math.inf
     assert json_int("-" + "9" * 5000) == -math.inf
     assert to_int(json.loads('{"n": ' + "9" * 5000 + "}", parse_int=json_int)["n"], 3) == 3
+
+
+def test_embedded_captions_hold_no_c1_control() -> None:
+    assert clean("a\x9b31m\x85b\x1b") == "a31mb"
