@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from flickr_async.errors import EXIT_FAILED
 from flickr_async.layout import SITE_DIR, STATE_DIR
 from flickr_async.site import paths
+from tests import exiftool
 from tests.e2e.helpers import FAST, ROOT, media_files, run_cli, sidecar
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.hostile_values import (
@@ -30,6 +31,7 @@ from tests.fakeflickr.hostile_values import (
 
 # Every C0 control but newline, DEL, and the C1 controls: what a terminal obeys.
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+ESCAPE = re.compile("[\x1b\x7f-\x9f]")  # what starts a sequence: ESC, and the C1 controls
 
 
 def archived_ids(out: Path) -> set[str]:
@@ -186,6 +188,15 @@ def test_no_control_character_reaches_the_terminal_or_the_log_files(
     assert not any(line.startswith("second line") for log in logs for line in log.splitlines())
     status = run_cli(env, "status", str(out))
     assert CONTROL.findall(status.stdout + status.stderr) == []
+    # nor through a photo manager's tool: the embedded title and description are clean
+    photo = primary(out, titled)
+    embedded = exiftool.read(
+        [photo, photo.with_name(photo.name + ".xmp")], "-Title", "-Description"
+    )
+    for item in embedded.values():
+        assert item.get("Title", "").startswith("t]0;pwned")
+        texts = [v for v in item.values() if isinstance(v, str)]
+        assert [ESCAPE.findall(t) for t in texts] == [[] for _ in texts]
 
 
 def test_a_fatal_flickr_error_is_one_clean_line(
