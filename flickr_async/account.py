@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from flickr_async import edge
 from flickr_async.models import Photo, photo_from_listing, text, to_bool, to_int, to_time
 
 JSON = Mapping[str, Any]
@@ -91,7 +92,7 @@ class GalleryItem:
 
 def gallery_item_from_json(d: JSON) -> GalleryItem:
     return GalleryItem(
-        photo_id=text(d.get("id")),
+        photo_id=edge.photo_id(text(d.get("id")), "gallery photo"),
         owner=text(d.get("owner")),
         owner_name=text(d.get("ownername")),
         title=text(d.get("title")),

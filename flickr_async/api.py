@@ -35,6 +35,7 @@ from flickr_async.account import (
     person_from_json,
     profile_from_json,
 )
+from flickr_async.edge import InvalidRecord
 from flickr_async.errors import (
     ApiBudgetSpent,
     APIError,
@@ -243,10 +244,6 @@ def _mapping(data: Mapping[str, Any], key: str, method: str) -> Mapping[str, Any
     return value
 
 
-def _listing(page: Page, parse: Callable[[Mapping[str, Any]], Any]) -> Page:
-    return replace(page, items=[parse(item) for item in page.items if isinstance(item, Mapping)])
-
-
 class ApiBudget:
     """--max-api-calls. Attempts are counted as they begin (before the limiter's wait, so
     concurrent callers cannot overshoot). Once the cap is reached, per-photo metadata calls
@@ -287,6 +284,28 @@ class FlickrAPI:
         )
         self.calls: collections.Counter[str] = collections.Counter()  # went out, per method
         self.budget = ApiBudget(settings.max_api_calls)
+        # Listing records refused by the checks at the edge (edge.InvalidRecord): how a
+        # report names each -> the one-line reason. Each is one failed item of the run.
+        self.rejected: dict[str, str] = {}
+        self.skipped: set[str] = set()  # refused records that are no item (albums...)
+
+    def _listing(self, page: Page, parse: Callable[[Mapping[str, Any]], Any]) -> Page:
+        """The page with its items parsed; a record that fails the edge checks is left out,
+        logged and kept in `rejected` (never a path, never a crash of the listing)."""
+        parsed: list[Any] = []
+        for item in page.items:
+            if not isinstance(item, Mapping):
+                continue
+            try:
+                parsed.append(parse(item))
+            except InvalidRecord as exc:
+                if exc.what not in self.rejected and exc.what not in self.skipped:
+                    log.warning("refused %s", exc)
+                if exc.item:
+                    self.rejected[exc.what] = exc.reason
+                else:
+                    self.skipped.add(exc.what)
+        return replace(page, items=parsed)
 
     # --- the one call path ---------------------------------------------------------------
 
@@ -419,12 +438,12 @@ class FlickrAPI:
         params = self._listing_params(page, per_page, (*LISTING_EXTRAS, "owner_name"), {})
         data = await self.call("flickr.favorites.getList", **params)
         container = _mapping(data, "photos", "flickr.favorites.getList")
-        return _listing(page_from_json(container, "photo"), fave_from_json)
+        return self._listing(page_from_json(container, "photo"), fave_from_json)
 
     async def galleries_get_list(self, *, page: int = 1, per_page: int = MAX_PER_PAGE) -> Page:
         method = "flickr.galleries.getList"
         data = await self.call(method, page=max(1, page), per_page=clamp_per_page(per_page))
-        return _listing(page_from_json(_mapping(data, "galleries", method), "gallery"),
+        return self._listing(page_from_json(_mapping(data, "galleries", method), "gallery"),
                         gallery_from_json)  # fmt: skip
 
     async def galleries_get_photos(
@@ -434,7 +453,7 @@ class FlickrAPI:
         method = "flickr.galleries.getPhotos"
         params = {"page": max(1, page), "per_page": clamp_per_page(per_page)}
         data = await self.call(method, gallery_id=gallery_id, extras="owner_name", **params)
-        return _listing(page_from_json(_mapping(data, "photos", method), "photo"),
+        return self._listing(page_from_json(_mapping(data, "photos", method), "photo"),
                         gallery_item_from_json)  # fmt: skip
 
     async def people_get_groups(self, user_id: str) -> list[Group]:
@@ -445,7 +464,7 @@ class FlickrAPI:
     async def contacts_get_list(self, *, page: int = 1, per_page: int = 1000) -> Page:
         method = "flickr.contacts.getList"
         data = await self.call(method, page=max(1, page), per_page=max(1, min(1000, per_page)))
-        return _listing(page_from_json(_mapping(data, "contacts", method), "contact"),
+        return self._listing(page_from_json(_mapping(data, "contacts", method), "contact"),
                         contact_from_json)  # fmt: skip
 
     async def photosets_comments_get_list(self, photoset_id: str) -> list[Comment]:
@@ -475,7 +494,7 @@ class FlickrAPI:
 
     async def _photo_page(self, method: str, container: str, params: Params) -> Page:
         data = await self.call(method, **params)
-        return _listing(
+        return self._listing(
             page_from_json(_mapping(data, container, method), "photo"), photo_from_listing
         )
 
@@ -530,7 +549,7 @@ class FlickrAPI:
         method = "flickr.photosets.getList"
         data = await self.call(method, page=max(1, page), per_page=clamp_per_page(per_page))
         container = _mapping(data, "photosets", method)
-        return _listing(page_from_json(container, "photoset"), album_from_json)
+        return self._listing(page_from_json(container, "photoset"), album_from_json)
 
     async def photosets_get_photos(
         self,

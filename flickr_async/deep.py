@@ -17,7 +17,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from flickr_async import portable, sidecar, xmp
+from flickr_async import confine, portable, sidecar, xmp
 from flickr_async.account import Person
 from flickr_async.api import BACKGROUND, FlickrAPI
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
@@ -154,7 +154,12 @@ class DeepMetadata:
         row = self.state.photo(photo_id)
         if row is None or not row.is_done or row.path is None or row.metadata_level == "deep":
             return False
-        primary = self.out / row.path
+        try:  # a state row's paths, checked to stay inside OUT with no link on the way
+            primary = confine.inside(self.out, row.path)
+            copies = [confine.inside(self.out, rel) for rel in row.links]
+        except confine.UnsafePath as exc:
+            log.warning("photo %s: deep metadata not written: %s", photo_id, exc)
+            return False
         old = read_sidecar(primary)
         if old is None:
             # Nothing to add to: the next run's "changed" job rebuilds the sidecar first.
@@ -168,7 +173,6 @@ class DeepMetadata:
         if self.settings.xmp:
             write_if_changed(xmp_file(primary), xmp.packet(meta), self.scratch)
             beside.append(xmp_file(primary))
-        copies = [self.out / rel for rel in row.links]
         link_beside(primary, beside, copies, self.scratch, self.settings.links)
         # What the file itself carries changed (an archive made with --metadata basic gets
         # tags as typed, place names): re-embedded from the sidecar by the next run.

@@ -16,6 +16,7 @@ import aiohttp
 
 from flickr_async import layout
 from flickr_async.api import FlickrAPI, parse_retry_after, throttle_for
+from flickr_async.confine import UnsafePath
 from flickr_async.errors import (
     DownloadError,
     NetworkError,
@@ -51,6 +52,7 @@ VIDEO_LABEL_RANK = {
     "Mobile MP4": 30,
 }
 DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+_PART_NAME = re.compile(r"[0-9A-Za-z_@-]{1,100}")  # a .part's name: no separator, no dot
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +344,8 @@ class Downloader:
 def part_path(parts_dir: Path, photo_id: str, url: str) -> Path:
     """One .part per photo and source: a replaced original never resumes the old file."""
     key = hashlib.sha1(url.encode(), usedforsecurity=False).hexdigest()[:12]
+    if not _PART_NAME.fullmatch(photo_id):  # the edge checks ids; this is the last word
+        raise UnsafePath(f"refusing a .part file named after {photo_id!r}")
     return parts_dir / f"{photo_id}-{key}.part"
 
 

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import layout, portable, sidecar, xmp
+from flickr_async import confine, layout, portable, sidecar, xmp
 from flickr_async.account import Fave
 from flickr_async.api import FlickrAPI
 from flickr_async.downloader import Downloader, FileServers
@@ -135,12 +135,15 @@ class FavoritesKeeper:
 
     def _place(self, fave: Fave, record: Any, part: Path, row: StoredFave | None) -> None:
         rel = PurePosixPath(layout.FAVORITES_DIR) / f"{fave.photo.id}.{record.ext}"
-        dest = self.out / rel
+        dest = confine.inside(self.out, rel)  # ids and extensions are checked at the edge
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, dest)
         if row is not None and row.path != str(rel):
             for suffix in ("", ".json", ".xmp"):
-                (self.out / (row.path + suffix)).unlink(missing_ok=True)
+                try:
+                    confine.inside(self.out, row.path + suffix).unlink(missing_ok=True)
+                except confine.UnsafePath as exc:  # a state row that is no path of ours
+                    log.warning("favourite %s: old file left alone: %s", row.id, exc)
         self._write_sidecars(dest, favorite_doc(fave, record, None))
         self.state.record_favorite(
             StoredFave(
@@ -162,7 +165,11 @@ class FavoritesKeeper:
 
     def _mark(self, row: StoredFave, fave: Fave | None, removed_on: str | None) -> None:
         """Record (or clear) that Flickr no longer lists the favourite; its files stay."""
-        dest = self.out / row.path
+        try:
+            dest = confine.inside(self.out, row.path)
+        except confine.UnsafePath as exc:
+            log.warning("favourite %s: %s", row.id, exc)
+            return
         doc = read_json(dest.with_name(dest.name + ".json"))
         if doc is not None:
             favorite = dict(doc.get("favorite") or {})

@@ -19,12 +19,11 @@ import logging
 import os
 import shutil
 import time
-import unicodedata
 import uuid
 from pathlib import Path
 from typing import Any
 
-from flickr_async import exif, xmp
+from flickr_async import confine, exif, layout, xmp
 from flickr_async.errors import StorageError
 from flickr_async.models import Photo
 from flickr_async.portable import Meta
@@ -45,14 +44,23 @@ def raise_if_disk_problem(exc: OSError, what: Path) -> None:
 class Scratch:
     """A folder on the same filesystem as OUT for files being built (so renames are atomic)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, out: Path | None = None) -> None:
+        """`out`: the archive the folder is in, checked all the way down (confine.folder).
+        A scratch folder that is a symbolic link is refused either way: `clear` would
+        delete every file in its target."""
         self.root = root
+        if out is not None:
+            confine.folder(out, root)
+        elif root.is_symlink():
+            raise StorageError(f"{root} is a symbolic link; refusing to use it")
         root.mkdir(parents=True, exist_ok=True)
 
     def path(self, hint: str) -> Path:
         return self.root / f"{uuid.uuid4().hex[:12]}-{hint}"
 
     def clear(self) -> None:
+        if self.root.is_symlink():  # made one since: its target's files are not ours
+            raise StorageError(f"{self.root} is a symbolic link; refusing to clear it")
         for leftover in self.root.iterdir():
             with contextlib.suppress(OSError):
                 leftover.unlink()
@@ -161,7 +169,7 @@ def same_entry(a: Path, b: Path) -> bool:
 
 
 def _fold(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold()
+    return layout.fold_name(name)  # ı, İ, I and i are one name on some disks
 
 
 def move_into_place(src: Path, dest: Path) -> None:

@@ -33,7 +33,9 @@ class Job:
     metadata: bool  # fetch getInfo/comments before writing the sidecar
     stored: StoredPhoto | None  # what the archive held before this run
     # "new", "retry", "missing", "replaced", "upgrade" (not an original: try the original
-    # again), "changed" (metadata), "albums", "repair"
+    # again), "changed" (metadata), "albums", "repair", "sidecars" (a sidecar or an album
+    # copy is missing: made again from the JSON sidecar, no call), "lost-sidecar" (the JSON
+    # sidecar is gone: its metadata asked again, no download)
     reason: str
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from email.message import Message
@@ -10,7 +9,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from flickr_async import account_files
+from flickr_async import account_files, edge
 from flickr_async.models import Album, Photo
 
 STATE_DIR = ".flickr-async"
@@ -28,14 +27,28 @@ _WINDOWS_RESERVED = frozenset(
 FAVORITES_DIR = "Favorites"
 SITE_ENTRY = "index.html"
 SITE_DIR = ".site"  # the offline site's pages, assets, data and thumbnails (flickr_async.site)
+
+
+def fold_name(name: str) -> str:
+    """The key under which two names are one on some disk the archive may be copied to.
+
+    `casefold` (with NFC) keeps the Turkish dotless ı apart from I and i, but NTFS and
+    exFAT upper-case ı to I, so "ı", "i" and "I" are one name there; the dotted İ (whose
+    casefold is "i" plus a combining dot) is folded to "i" too, to be safe. Folding more
+    than a disk does only costs a folder an " (<album id>)" suffix; folding less would
+    merge two albums in one folder on that disk.
+    """
+    folded = unicodedata.normalize("NFC", name).casefold()
+    return folded.replace("i\u0307", "i").replace("\u0131", "i")
+
+
 # Names the archive uses itself at its root: an album called "albums.json" or "Favorites"
 # gets a folder of its own beside them, never theirs.
 _OWN_RESERVED = frozenset(
-    name.casefold()
+    fold_name(name)
     for name in (UNSORTED, STATE_DIR, FAVORITES_DIR, SITE_ENTRY, SITE_DIR, *account_files.FILES)
 )
-_EXT_RE = re.compile(r"[a-z0-9]{1,5}")
-_ID_RE = re.compile(r"[0-9A-Za-z_@-]+")
+_ID_RE = edge.PHOTO_ID  # only what the edge lets in (digits)
 
 _VIDEO_TYPES = {
     "video/mp4": "mp4",
@@ -110,7 +123,7 @@ def _truncate(name: str, max_bytes: int) -> str:
 
 def _is_reserved(name: str) -> bool:
     stem = name.split(".", 1)[0].rstrip(" ")
-    return stem.upper() in _WINDOWS_RESERVED or name.casefold() in _OWN_RESERVED
+    return stem.upper() in _WINDOWS_RESERVED or fold_name(name) in _OWN_RESERVED
 
 
 def _suffix_reserved(name: str) -> str:
@@ -177,27 +190,27 @@ def assign_album_folders(albums: Sequence[Album], previous: Mapping[str, str]) -
     bases = {album_id: safe_name(album.title) for album_id, album in listed.items()}
     result: dict[str, str] = {}
     used: set[str] = {
-        folder.casefold() for album_id, folder in previous.items() if album_id not in listed
+        fold_name(folder) for album_id, folder in previous.items() if album_id not in listed
     }
     for album_id, base in bases.items():
         kept = previous.get(album_id)
         if kept is not None and kept in (base, _with_id(base, album_id)):
-            if kept.casefold() in used:  # a corrupt `previous` gave two albums one folder
+            if fold_name(kept) in used:  # a corrupt `previous` gave two albums one folder
                 continue
             result[album_id] = kept
-            used.add(kept.casefold())
+            used.add(fold_name(kept))
     for album_id, base in bases.items():
         if album_id in result:
             continue
         folder = base
         attempt = 1
-        while folder.casefold() in used:
+        while fold_name(folder) in used:
             # Album ids are unique, so the first retry almost always wins.
             tag = album_id if attempt == 1 else f"{album_id}-{attempt}"
             folder = _with_id(base, tag)
             attempt += 1
         result[album_id] = folder
-        used.add(folder.casefold())
+        used.add(fold_name(folder))
     return result
 
 
@@ -205,17 +218,19 @@ def assign_album_folders(albums: Sequence[Album], previous: Mapping[str, str]) -
 
 
 def _clean_ext(ext: str | None) -> str | None:
+    """An extension a file may be stored under: a media one (edge.MEDIA_EXTENSIONS) or
+    "bin"; anything else (html, svg, js...) is None."""
     if not ext:
         return None
     ext = ext.strip().lstrip(".").lower()
-    return ext if _EXT_RE.fullmatch(ext) else None
+    return ext if ext in edge.STORED_EXTENSIONS else None
 
 
 def _url_ext(url: str | None) -> str | None:
     if not url:
         return None
     name = PurePosixPath(unquote(urlsplit(url).path)).name
-    return _clean_ext(name.rpartition(".")[2]) if "." in name else None
+    return edge.media_extension(name.rpartition(".")[2]) if "." in name else None
 
 
 def _disposition_ext(header: str | None) -> str | None:
@@ -226,7 +241,7 @@ def _disposition_ext(header: str | None) -> str | None:
     filename = message.get_filename()  # handles filename*=UTF-8''... (RFC 2231) as well
     if not filename or "." not in filename:
         return None
-    return _clean_ext(filename.rpartition(".")[2])
+    return edge.media_extension(filename.rpartition(".")[2])
 
 
 def _type_ext(content_type: str | None, table: Mapping[str, str]) -> str | None:
@@ -242,7 +257,9 @@ def extension_for(
     content_disposition: str | None = None,
     content_type: str | None = None,
 ) -> str:
-    """Lower-case extension without a dot; only short alphanumerics are ever trusted."""
+    """Lower-case extension without a dot: a media extension (edge.MEDIA_EXTENSIONS), or
+    "bin" for an original whose format is anything else; a name from the server counts only
+    when it is a media extension."""
     if photo.is_video:
         # /play/orig/... redirects to a CDN URL: only it or Content-Disposition tell mov/mp4/mpg.
         return (
@@ -301,6 +318,8 @@ def photo_paths(
         name = f"{photo_id}.{clean}"
     elif _is_unsafe_name(name) or not name.endswith(f".{clean}") or photo_id not in name:
         raise ValueError(f"unsafe file name {name!r}")
+    if fold_name(name) in _OWN_RESERVED:  # --layout flat: never index.html nor albums.json
+        raise ValueError(f"file name {name!r} is one the archive uses itself")
     if layout == "flat":
         return PurePosixPath(name), ()
     if layout == "date":
@@ -315,8 +334,8 @@ def photo_paths(
             continue
         if folder in ("", ".", "..") or "/" in folder or "\\" in folder or "\x00" in folder:
             raise ValueError(f"unsafe album folder {folder!r}")
-        if folder.casefold() not in seen:
-            seen.add(folder.casefold())
+        if fold_name(folder) not in seen:
+            seen.add(fold_name(folder))
             chosen.append(folder)
     if not chosen:
         return PurePosixPath(UNSORTED, name), ()

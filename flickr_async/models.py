@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from flickr_async import edge
 from flickr_async.sane import bounded_int, finite_float, real_date_taken, timestamp, valid_text
 
 Media = Literal["photo", "video"]
@@ -363,12 +364,29 @@ def _preview_url(d: JSON) -> str | None:
     return next((u for u in (text(d.get(f"url_{s}")) for s in PREVIEW_SIZE_SUFFIXES) if u), None)
 
 
+def _checked_id(d: JSON) -> str:
+    """The record's photo id, with every field that reaches a URL or a name checked
+    (edge.InvalidRecord otherwise: the record is refused, never turned into a path)."""
+    pid = edge.photo_id(text(d.get("id")))
+    edge.check_photo_fields(
+        pid,
+        secret=text(d.get("secret")),
+        server=text(d.get("server")),
+        farm=text(d.get("farm")),
+        original_secret=text(d.get("originalsecret")),
+        media=text(d.get("media")),
+    )
+    return pid
+
+
 def photo_from_listing(d: JSON) -> Photo:
-    """A photos.search / photosets.getPhotos / recentlyUpdated item with LISTING_EXTRAS."""
+    """A photos.search / photosets.getPhotos / recentlyUpdated item with LISTING_EXTRAS.
+    Raises edge.InvalidRecord for a record whose id, secrets or server are not Flickr's."""
+    pid = _checked_id(d)
     best_url, best_label = _best_fallback(d)
     tags, machine_tags = _listing_tags(d)
     return Photo(
-        id=text(d.get("id")),
+        id=pid,
         title=text(d.get("title")),
         description=text(d.get("description")),
         media=_media(d.get("media")),
@@ -376,7 +394,7 @@ def photo_from_listing(d: JSON) -> Photo:
         secret=text(d.get("secret")),
         server=text(d.get("server")),
         original_secret=text(d.get("originalsecret")) or None,
-        original_format=text(d.get("originalformat")) or None,
+        original_format=edge.original_format(text(d.get("originalformat"))),
         url_o=text(d.get("url_o")) or None,
         width_o=to_opt_int(d.get("width_o", d.get("o_width"))),
         height_o=to_opt_int(d.get("height_o", d.get("o_height"))),
@@ -405,7 +423,20 @@ def photo_from_listing(d: JSON) -> Photo:
 
 
 def photo_with_info(photo: Photo, info: JSON) -> Photo:
-    """Enrich a listed photo with flickr.photos.getInfo's `photo` object."""
+    """Enrich a listed photo with flickr.photos.getInfo's `photo` object (checked as a
+    listing item is: edge.InvalidRecord when its id is not the photo's or a field is bad)."""
+    if text(info.get("id")) not in ("", photo.id):
+        raise edge.InvalidRecord(
+            f"photo {photo.id}", f"getInfo answered for {edge.shown(info.get('id'))}"
+        )
+    edge.check_photo_fields(
+        photo.id,
+        secret=text(info.get("secret")),
+        server=text(info.get("server")),
+        farm=text(info.get("farm")),
+        original_secret=text(info.get("originalsecret")),
+        media=text(info.get("media")),
+    )
     dates = info.get("dates") or {}
     tag_items = (info.get("tags") or {}).get("tag") or []
     tags = tuple(
@@ -437,7 +468,8 @@ def photo_with_info(photo: Photo, info: JSON) -> Photo:
         description=text(info.get("description")),
         media=_media(info.get("media", photo.media)),
         original_secret=text(info.get("originalsecret")) or photo.original_secret,
-        original_format=text(info.get("originalformat")) or photo.original_format,
+        original_format=edge.original_format(text(info.get("originalformat")))
+        or photo.original_format,
         date_taken=_date_taken(dates.get("taken")) if "taken" in dates else photo.date_taken,
         date_taken_granularity=to_int(dates.get("takengranularity"), photo.date_taken_granularity),
         date_taken_unknown=to_bool(dates.get("takenunknown", photo.date_taken_unknown)),
@@ -517,15 +549,15 @@ def raw_tags_from_json(who: JSON) -> dict[str, tuple[str, ...]]:
 
 
 def album_from_json(d: JSON) -> Album:
-    """A flickr.photosets.getList item."""
+    """A flickr.photosets.getList item (edge.InvalidRecord when its id is no album id)."""
     return Album(
-        id=text(d.get("id")),
+        id=edge.album_id(text(d.get("id"))),
         title=text(d.get("title")),
         description=text(d.get("description")),
         date_create=to_time(d.get("date_create")),
         date_update=to_time(d.get("date_update")),
         count=to_int(d.get("photos")) + to_int(d.get("videos")),
-        primary=text(d.get("primary")),
+        primary=text(d.get("primary")) if edge.is_photo_id(text(d.get("primary"))) else "",
         count_photos=to_int(d.get("photos")),
         count_videos=to_int(d.get("videos")),
         count_views=to_int(d.get("count_views")),

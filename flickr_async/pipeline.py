@@ -11,7 +11,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from flickr_async import account_files, layout
+from flickr_async import account_files, confine, layout
 from flickr_async.api import FlickrAPI, open_api
 from flickr_async.archive_owner import Owner, check_owner, claim
 from flickr_async.deep import DeepMetadata
@@ -114,6 +114,7 @@ async def _recorded_run(
             claim(state, settings.out, owner)
             run_id = start(remember=True)
             await _run_stages(settings, api, state, stats, user)
+            _count_refused(api, stats)
     except BaseException as exc:
         _record_end(state, run_id, record, stats, exc, started)
         raise
@@ -188,11 +189,12 @@ async def _run_stages(
         return
     thumbnailer = thumbnails  # None under --no-site: the site is what they are for
 
-    parts_dir = base / "parts"
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Scratch(base / "tmp")
+    # Folders the run writes and clears: refused when a link sends them out of OUT.
+    parts_dir = confine.folder(settings.out, base / "parts")
+    scratch = Scratch(base / "tmp", out=settings.out)
     scratch.clear()  # leftovers of a killed run: never under a final name, safe to drop
-    deep_scratch = Scratch(base / "tmp-deep")  # its own: the writer clears `scratch`
+    # its own: the writer clears `scratch`
+    deep_scratch = Scratch(base / "tmp-deep", out=settings.out)
     deep_scratch.clear()
     deep = settings.metadata == "deep"
     # With a --max-api-calls cap the deep pass waits for the files: the budget goes to the
@@ -287,6 +289,14 @@ async def _run_stages(
     stats.budget_spent = api.budget_spent
 
 
+def _count_refused(api: FlickrAPI, stats: Stats) -> None:
+    """Listing records the edge checks refused (edge.InvalidRecord): one failed item each."""
+    for what, reason in api.rejected.items():
+        if what not in stats.failures:
+            stats.failed += 1
+            stats.failures[what] = reason
+
+
 async def run_together(stages: Sequence[Coroutine[Any, Any, None]]) -> None:
     """Run every stage in one TaskGroup: if one fails, the others are cancelled and the
     failure is raised as itself (not as an ExceptionGroup) for the CLI to report."""
@@ -324,6 +334,7 @@ async def _dry_run(settings: Settings, stats: Stats, adopt_account: bool) -> Non
             user = await api.test_login()
             check_owner(state, settings.out, Owner(user.nsid, user.username), adopt=adopt_account)
             await _run_stages(settings, api, state, stats, user)
+            _count_refused(api, stats)
     finally:
         stats.elapsed = time.monotonic() - started
         state.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -238,23 +239,44 @@ class Producer:
         if self.on_listed is not None:
             await self.on_listed(batch)
 
-    def _lookup(self, ids: Sequence[str]) -> dict[str, tuple[StoredPhoto, bool]]:
-        """Stored rows for a page of ids, and whether each one's file is still on disk."""
-        found: dict[str, tuple[StoredPhoto, bool]] = {}
+    def _lookup(self, ids: Sequence[str]) -> dict[str, _OnDisk]:
+        """Stored rows for a page of ids, whether each one's file is still on disk, and what
+        is missing beside it (see _missing_beside)."""
+        found: dict[str, _OnDisk] = {}
         for pid in ids:
             row = self.state.photo(pid)
             if row is not None:
                 on_disk = row.path is not None and _size_of(self.out / row.path) == row.bytes
-                found[pid] = (row, on_disk)
+                beside = self._missing_beside(row) if on_disk and row.is_done else None
+                found[pid] = (row, on_disk, beside)
         return found
 
+    def _missing_beside(self, row: StoredPhoto) -> str | None:
+        """A sidecar or album copy gone from beside an archived file, by stat alone (reading
+        every sidecar on every run would cost a night on a big archive; `verify` reads them;
+        an empty sidecar, as a power cut can leave one, counts as gone): "sidecars" when the
+        JSON sidecar is there to make the rest from (the primary's or an album copy's),
+        "lost-sidecar" when only Flickr has the metadata again, else None."""
+        assert row.path is not None
+        primary = self.out / row.path
+        copies = [self.out / rel for rel in row.links]
+        entries = [primary, *copies]
+        records = [_has_content(_beside(entry, ".json")) for entry in entries]
+        if not any(records):
+            return "lost-sidecar"
+        if not all(records) or not all(map(os.path.exists, copies)):
+            return "sidecars"
+        if self.settings.xmp and not all(_has_content(_beside(e, ".xmp")) for e in entries):
+            return "sidecars"
+        return None
+
     def _job(self, photo: Photo, stored: StoredPhoto | None, reason: str, *, download: bool) -> Job:
-        metadata = download or reason == "changed"
+        metadata = download or reason in ("changed", "lost-sidecar")
         wants = metadata and self._needs_metadata(photo)
         return Job(photo, download, wants, stored, reason)
 
-    def _decide(self, photo: Photo, entry: tuple[StoredPhoto, bool], view: _PlanView) -> Job | None:
-        stored, on_disk = entry
+    def _decide(self, photo: Photo, entry: _OnDisk, view: _PlanView) -> Job | None:
+        stored, on_disk, missing_beside = entry
         if not stored.is_done or stored.path is None:
             return self._job(photo, stored, "retry", download=True)
         if not on_disk:
@@ -290,6 +312,8 @@ class Producer:
             or tuple(sorted(map(str, links))) != tuple(sorted(stored.links))
         ):
             return self._job(photo, stored, "albums", download=False)
+        if missing_beside is not None:
+            return self._job(photo, stored, missing_beside, download=False)
         return None
 
     def _needs_metadata(self, photo: Photo) -> bool:
@@ -322,6 +346,18 @@ class Producer:
             elif row.deleted_on_flickr is None:
                 gone.append(row.id)
         return gone, forgotten
+
+
+# A stored row, whether its file is whole on disk, and what is missing beside it.
+_OnDisk = tuple[StoredPhoto, bool, str | None]
+
+
+def _beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _has_content(path: Path) -> bool:
+    return bool(_size_of(path))
 
 
 def _size_of(path: Path) -> int | None:

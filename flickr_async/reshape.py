@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from flickr_async import account_files, layout, names
+from flickr_async import account_files, confine, layout, names
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import (
     Scratch,
@@ -154,8 +154,8 @@ def _reshape(
         moves, report.unchanged = _plan(out, state, target)
         state.begin_reshape(target.as_options(), moves)
     base = out / layout.STATE_DIR
-    staging = base / STAGING
-    scratch = Scratch(base / "tmp")
+    staging = confine.folder(out, base / STAGING)
+    scratch = Scratch(base / "tmp", out=out)
     scratch.clear()
     for move in state.reshape_moves(0):
         _stage(out, staging, move)
@@ -233,7 +233,7 @@ def _staged(staging: Path, move: ReshapeMove) -> Path:
 
 def _stage(out: Path, staging: Path, move: ReshapeMove) -> None:
     """Step 1: the file and its sidecars to the staging folder; the old album copies gone."""
-    old = out / move.old_path
+    old = _inside(out, move.old_path, move)
     staged = _staged(staging, move)
     for suffix in BESIDE:
         src, dest = _with(old, suffix), _with(staged, suffix)
@@ -243,13 +243,13 @@ def _stage(out: Path, staging: Path, move: ReshapeMove) -> None:
             raise StorageError(f"photo {move.id}: {move.old_path} is gone; reshape cannot go on")
     for link in move.old_links:
         for suffix in BESIDE:
-            remove_quietly(_with(out / link, suffix), stop_at=out)
+            remove_quietly(_with(_inside(out, link, move), suffix), stop_at=out)
     _prune(old.parent, out)
 
 
 def _place(out: Path, staging: Path, move: ReshapeMove, mode: str, scratch: Scratch) -> None:
     """Step 2: from the staging folder to the new path, then the album copies."""
-    new = out / move.new_path
+    new = _inside(out, move.new_path, move)
     staged = _staged(staging, move)
     beside: list[Path] = []
     for suffix in BESIDE:
@@ -262,10 +262,18 @@ def _place(out: Path, staging: Path, move: ReshapeMove, mode: str, scratch: Scra
             raise StorageError(f"photo {move.id}: its staged file is gone; reshape cannot go on")
         if suffix and dest.exists():
             beside.append(dest)
-    copies = [out / link for link in move.new_links]
+    copies = [_inside(out, link, move) for link in move.new_links]
     for copy in copies:
         place_link(new, copy, scratch, mode)
     link_beside(new, beside, copies, scratch, mode)
+
+
+def _inside(out: Path, rel: str, move: ReshapeMove) -> Path:
+    """`out / rel`, checked to stay inside OUT with no link on the way (confine.inside)."""
+    try:
+        return confine.inside(out, rel)
+    except confine.UnsafePath as exc:
+        raise StorageError(f"photo {move.id}: {exc}; reshape cannot go on") from exc
 
 
 def _prune(folder: Path, stop_at: Path) -> None:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from flickr_async import layout
+from flickr_async import confine, edge, layout
 from flickr_async.api import FlickrAPI
 from flickr_async.downloader import Downloader, FileServers, part_path
 from flickr_async.errors import DownloadError, FlickrAsyncError, StorageError
@@ -116,7 +116,7 @@ class Thumbnails:
     # --- after the originals --------------------------------------------------------------
 
     async def run(self) -> None:
-        scratch = Scratch(self.tmp)
+        scratch = Scratch(self.tmp, out=self.out)
         scratch.clear()  # a killed run's leftovers: never under a final name
         queue: asyncio.Queue[StoredThumb | None] = asyncio.Queue(maxsize=self.workers * 2)
 
@@ -149,6 +149,9 @@ class Thumbnails:
 
     async def _fetch(self, row: StoredThumb) -> None:
         name = f"{row.id}_{row.size}"
+        if not edge.is_photo_id(row.id) or row.size not in (SQUARE, PREVIEW):
+            self._failed(edge.shown(name), "not a thumbnail name this tool makes")
+            return
         part = part_path(self.tmp, name, row.url)
         try:
             size, _, _ = await self.downloader.fetch_url(row.url, part, what=f"thumbnail {name}")
@@ -172,7 +175,7 @@ class Thumbnails:
             if fh.read(len(JPEG_START)) != JPEG_START:
                 # Flickr answers some missing files with a placeholder image, not a 404.
                 raise DownloadError("the file server sent something other than a JPEG")
-        dest = thumbnail_path(self.out, row.id, row.size)
+        dest = confine.inside(self.out, thumbnail_path(self.out, row.id, row.size))
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, dest)
         self.state.record_thumbnail(row.id, row.size, row.url, size)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from flickr_async import account_files, exif, layout, names, portable, sidecar, xmp
+from flickr_async import account_files, confine, exif, layout, names, portable, sidecar, xmp
 from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
     Scratch,
@@ -52,6 +52,9 @@ T = TypeVar("T")
 # Jobs without a download that re-embed the metadata in the archived file: Flickr's changed,
 # or the archive was written by an earlier version (see portable.EMBED_VERSION).
 RE_EMBED = frozenset({"changed", "refresh"})
+# Jobs whose sidecar is built anew from what Flickr says now, never patched from the old one:
+# the photo changed there, or its JSON sidecar is lost (and no album copy kept one).
+FROM_FLICKR = frozenset({"changed", "lost-sidecar"})
 # Placed photos the deep pass may have waiting beside the files; past it they wait for its
 # scan of the archive after the last file (memory stays flat on a first backup of 500k).
 PLACED_MAX = 10_000
@@ -369,7 +372,7 @@ class Writer:
         photo = item.described.photo if item.described else job.photo
         downloaded = item.download
         old_path = self.out / old.path if old and old.path else None
-        old_sidecar = read_sidecar(old_path) if old_path else None
+        old_sidecar = recorded_doc(self.out, old) if old else None
         album_ids = self.albums_by_photo.get(photo.id, ())
         albums = [self.albums[a] for a in album_ids if a in self.albums]
         source: Path | None
@@ -382,7 +385,7 @@ class Writer:
         # Nothing new from Flickr about this photo: what we wrote before is the record.
         patch = (
             not downloaded
-            and job.reason != "changed"
+            and job.reason not in FROM_FLICKR
             and not item.described
             and old_sidecar is not None
         )
@@ -418,7 +421,9 @@ class Writer:
             built = downloaded.part
             size, digest = downloaded.record.bytes, downloaded.record.sha256
         doc = sidecar.with_exif_replaced(doc, replaced)
-        stale = not patch and not downloaded and not item.described and job.reason != "changed"
+        stale = (
+            not patch and not downloaded and not item.described and job.reason not in FROM_FLICKR
+        )
         if patch and old is not None:
             level = old.metadata_level  # the old sidecar, and what it holds, stays
         else:
@@ -431,7 +436,10 @@ class Writer:
         old = job.stored
         photo = item.described.photo if item.described else job.photo
         downloaded = item.download
-        old_path = self.out / old.path if old and old.path else None
+        # Every path written, renamed or removed below is checked to stay inside OUT, with
+        # no symbolic link on the way (an album folder replaced by a link): UnsafePath
+        # fails this photo, never writes through.
+        old_path = confine.inside(self.out, old.path) if old and old.path else None
         if downloaded:
             ext = downloaded.record.ext
         else:
@@ -446,7 +454,8 @@ class Writer:
             self.folders,
             self.settings.layout,
         )
-        primary = self.out / primary_rel
+        primary = confine.inside(self.out, primary_rel)
+        link_paths = [confine.inside(self.out, rel) for rel in link_rels]
         size, digest = built.size, built.digest
 
         # 2. A replaced original is kept, not overwritten.
@@ -483,14 +492,18 @@ class Writer:
             write_if_changed(primary_xmp, xmp.packet(built.meta), self.scratch)
             beside.append(primary_xmp)
         links = self.settings.links
-        for rel in link_rels:
-            place_link(primary, self.out / rel, self.scratch, links)
-        link_beside(primary, beside, [self.out / rel for rel in link_rels], self.scratch, links)
+        for copy in link_paths:
+            place_link(primary, copy, self.scratch, links)
+        link_beside(primary, beside, link_paths, self.scratch, links)
 
         # 4. Whatever this photo had elsewhere before and no longer has.
-        keep_paths = [self.out / p for p in (primary_rel, *link_rels)]
+        keep_paths = [primary, *link_paths]
         for stale in _old_paths(old):
-            path = self.out / stale
+            try:
+                path = confine.inside(self.out, stale)
+            except confine.UnsafePath as exc:
+                log.warning("photo %s: old copy left alone: %s", photo.id, exc)
+                continue
             if path in keep_paths or any(same_entry(path, kept) for kept in keep_paths):
                 continue  # the same entry spelled in another case (case-insensitive disks)
             remove_quietly(path, stop_at=self.out)
@@ -537,7 +550,9 @@ class Writer:
             return
         if sha256_file(old_path)[1] != old.sha256:
             return
-        keep = self.replaced_dir / old.id / f"{self.today}-{old.sha256[:12]}-{old_path.name}"
+        keep = confine.inside(
+            self.out, self.replaced_dir / old.id / f"{self.today}-{old.sha256[:12]}-{old_path.name}"
+        )
         if not keep.exists():
             place_link(
                 old_path, keep, self.scratch
@@ -551,13 +566,17 @@ class Writer:
             row = self.state.photo(photo_id)
             if row is None or row.path is None:
                 continue
-            primary = self.out / row.path
+            try:
+                primary = confine.inside(self.out, row.path)
+                copies = [confine.inside(self.out, rel) for rel in row.links]
+            except confine.UnsafePath as exc:
+                log.warning("photo %s: not marked deleted: %s", photo_id, exc)
+                continue
             doc = read_sidecar(primary)
             if doc is not None:
                 doc["deleted_on_flickr"] = self.today
                 write_atomic(sidecar_file(primary), sidecar.dumps(doc), self.scratch)
                 with contextlib.suppress(FileNotFoundError):
-                    copies = [self.out / rel for rel in row.links]
                     link_beside(
                         primary, [sidecar_file(primary)], copies, self.scratch, self.settings.links
                     )
@@ -593,6 +612,16 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
         return sidecar.loads(sidecar_file(path).read_bytes())
     except (OSError, ValueError):
         return None
+
+
+def recorded_doc(out: Path, row: StoredPhoto) -> dict[str, Any] | None:
+    """The photo's JSON sidecar: the primary's when it is readable and this photo's, else an
+    album copy's (a hard link or copy of it that outlived a deleted or broken primary's)."""
+    for rel in (row.path, *row.links) if row.path else ():
+        doc = read_sidecar(out / rel)
+        if doc is not None and doc.get("id") == row.id:
+            return doc
+    return None
 
 
 def link_beside(

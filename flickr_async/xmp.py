@@ -170,6 +170,65 @@ def merge(existing: bytes, meta: Meta) -> bytes:
     return _wrap(xmpmeta)
 
 
+# --- reading a sidecar back ----------------------------------------------------------------
+
+
+def sidecar_problem(data: bytes, meta: Meta | None) -> str | None:
+    """Why the `.xmp` sidecar `data` does not carry `meta` as packet() writes it; None when it
+    does. Properties another tool added (a rating, a label) are no problem: every one of ours
+    must be there, with our values, whichever form (element or attribute) it takes. Without
+    `meta` (nothing to compare with) only its shape is checked."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        return f"not XML: {exc}"
+    rdf = root if root.tag == RDF_RDF else None
+    if root.tag == _q("x", "xmpmeta"):
+        rdf = root.find(RDF_RDF)
+    if rdf is None or not rdf.findall(RDF_DESCRIPTION):
+        return "not an XMP packet (no x:xmpmeta/rdf:RDF/rdf:Description)"
+    if meta is None:
+        return None
+    found = _properties(rdf)
+    ours = ET.fromstring(packet(meta)).find(RDF_RDF)
+    assert ours is not None
+    expected = _properties(ours)
+    wrong = sorted(_prefixed(tag) for tag in OURS if found.get(tag) != expected.get(tag))
+    if wrong:
+        return f"{', '.join(wrong)} not as the JSON sidecar says"
+    return None
+
+
+def _properties(rdf: ET.Element) -> dict[str, list[object]]:
+    """Our properties in every rdf:Description, as comparable values (whitespace between
+    elements and the order of a Bag's attributes do not count)."""
+    found: dict[str, list[object]] = {}
+    for description in rdf.findall(RDF_DESCRIPTION):
+        for name, value in description.attrib.items():
+            if name in OURS:
+                found.setdefault(name, []).append(value.strip())
+        for child in description:
+            if child.tag in OURS:
+                found.setdefault(child.tag, []).append(_value(child))
+    return found
+
+
+def _value(element: ET.Element) -> object:
+    text = (element.text or "").strip()
+    if len(element) == 0:
+        return text
+    children = tuple(
+        (c.tag, tuple(sorted(c.attrib.items())), _value(c), (c.tail or "").strip()) for c in element
+    )
+    return text, children
+
+
+def _prefixed(tag: str) -> str:
+    uri, _, name = tag[1:].partition("}")
+    prefix = next((p for p, u in NAMESPACES.items() if u == uri), uri)
+    return f"{prefix}:{name}"
+
+
 # --- inside a JPEG -----------------------------------------------------------------------
 
 

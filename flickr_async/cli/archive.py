@@ -52,12 +52,14 @@ def verify(
         bool,
         typer.Option(
             "--repair",
-            help="Fetch everything found missing or corrupt again (needs the Flickr token).",
+            help="Make sidecars, album copies and files an album copy still holds whole "
+            "again from the archive's own records; fetch only the damaged files left (and "
+            "lost metadata) again (needs the Flickr token then).",
         ),
     ] = False,
     quick: Annotated[
         bool,
-        typer.Option("--quick", help="Check sizes only, not SHA-256 (reads no file contents)."),
+        typer.Option("--quick", help="Check sizes only, not SHA-256 (reads only the sidecars)."),
     ] = False,
     concurrency: ConcurrencyOption = 8,
     api_rate: ApiRateOption = 1.0,
@@ -75,6 +77,7 @@ def verify(
 
     Exit status: 0 intact (or fully repaired), 1 problems remain.
     """
+    from flickr_async.mend import mend_archive
     from flickr_async.verify import verify_archive  # only this command reads every file
 
     config = load_config_file(config_file)
@@ -86,8 +89,9 @@ def verify(
             problems = list(verify_archive(out, state, checksums=not quick))
             # Mid-reshape, files are between two places, not lost: nothing to fetch again.
             reshaping = state.reshape_target() is not None
+            refetch: list[str] = []
             if repair and problems and not reshaping:
-                state.mark_for_repair(sorted({p.photo_id for p in problems}))
+                refetch = mend_archive(out, state, problems)  # sidecars and links: no call
         finally:
             state.close()
     for problem in problems:
@@ -102,22 +106,24 @@ def verify(
         raise typer.Exit(EXIT_INCOMPLETE)
     if not repair:
         raise typer.Exit(EXIT_INCOMPLETE)
-    settings = settings_from_options(
-        api_key,
-        api_secret,
-        token_file,
-        api_base,
-        verbose,
-        config=config,
-        profile=profile,
-        out=out,
-        quiet=quiet,
-        concurrency=given(ctx, "concurrency", concurrency),
-        api_rate=given(ctx, "api_rate", api_rate),
-        retry_max_wait=given(ctx, "max_retry_wait", max_retry_wait),
-        **remembered_options(out, **dict.fromkeys(REMEMBERED)),  # the archive's own shape
-    )
-    code = run_and_report(settings)
+    code = 0
+    if refetch:  # a damaged file, or metadata lost with every copy of its sidecar
+        settings = settings_from_options(
+            api_key,
+            api_secret,
+            token_file,
+            api_base,
+            verbose,
+            config=config,
+            profile=profile,
+            out=out,
+            quiet=quiet,
+            concurrency=given(ctx, "concurrency", concurrency),
+            api_rate=given(ctx, "api_rate", api_rate),
+            retry_max_wait=given(ctx, "max_retry_wait", max_retry_wait),
+            **remembered_options(out, **dict.fromkeys(REMEMBERED)),  # the archive's own shape
+        )
+        code = run_and_report(settings)
     state = _open_existing_state(out)
     try:
         remaining = list(verify_archive(out, state, checksums=not quick))

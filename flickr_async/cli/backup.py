@@ -518,5 +518,7 @@ _DRY_RUN_VERBS = {
     "replaced": "download (original replaced on Flickr)",
     "changed": "update metadata",
     "albums": "update album links",
+    "sidecars": "restore sidecars or album copies (no call)",
+    "lost-sidecar": "restore its lost JSON sidecar (metadata asked again, no download)",
     "deleted": "mark deleted on Flickr",
 }

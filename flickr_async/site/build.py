@@ -34,6 +34,8 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 
+from flickr_async import confine
+from flickr_async.layout import SITE_DIR
 from flickr_async.site import paths
 from flickr_async.site.archive import CacheDisagrees, load_account, load_items
 from flickr_async.site.cache import SiteCache, js_json, search_file
@@ -142,6 +144,7 @@ def build_site(out: Path, state: State, *, full: bool = False) -> BuildReport:
 
 
 def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
+    confine.folder(out, out / SITE_DIR)  # a .site that is a link: the build writes nothing
     cache = SiteCache(out / paths.CACHE)
     workers = None
     try:
@@ -270,6 +273,7 @@ class _Renderer:
             name=account.profile.name,
             favorites=bool(account.favorites),
             galleries=bool(account.galleries),
+            nonce=cache.nonce(),
         )
         self.base = f"{RENDER_VERSION}\x1f{self.shell!r}".encode()
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import re
+import secrets
 import sqlite3
 import sys
 import zlib
@@ -16,7 +19,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from flickr_async import confine
+from flickr_async.layout import SITE_DIR, SITE_ENTRY
 from flickr_async.site.model import Item, Summary
+from flickr_async.site.paths import CACHE, is_safe_id
+
+log = logging.getLogger(__name__)
 
 # Bump when what a Summary holds, how it is read from a sidecar, or how an item's key is
 # made (build._Renderer.key) changes.
@@ -72,6 +80,36 @@ def js_json(value: object) -> str:
     return text.replace("\u2028", "\\u2028").replace(
         "\u2029", "\\u2029"
     )  # the unit separator never occurs in a tag Flickr accepts
+
+
+_NONCE = re.compile(r"[0-9A-Za-z_-]{16,64}")
+_SITE_FILE = re.compile(r"[0-9A-Za-z_@.-]{1,200}")
+
+
+def is_site_file(path: object) -> bool:
+    """Is `path` (from the cache) a file the site may write or remove: `index.html`, or a
+    plain relative path under `.site/` (no "..", no link can be named: folders are checked
+    again when written, confine.inside)?"""
+    if not isinstance(path, str):
+        return False
+    if path == SITE_ENTRY:
+        return True
+    parts = path.split("/")
+    return (
+        len(parts) >= 2
+        and parts[0] == SITE_DIR
+        and not path.startswith(CACHE)
+        and all(_SITE_FILE.fullmatch(p) and p not in (".", "..") for p in parts[1:])
+    )
+
+
+def _sane_photo(row: tuple[Any, ...]) -> bool:
+    """A cache row whose id can name a page and whose path is a relative one; any other is
+    left out (the build then reads that photo's state row afresh)."""
+    photo_id, path = row[0], row[13]
+    if not isinstance(photo_id, str) or not is_safe_id(photo_id):
+        return False
+    return path is None or (isinstance(path, str) and confine.is_relative(path))
 
 
 # One string object each, not one per row.
@@ -137,6 +175,16 @@ class SiteCache:
             self._db.execute("COMMIT")
         self._db.close()
 
+    def nonce(self) -> str:
+        """The site's script nonce (pages.CSP): made once, kept with the pages' records. A
+        new one changes every page's inputs (it is in the Shell), so none is kept stale."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'nonce'").fetchone()
+        if row is not None and _NONCE.fullmatch(str(row[0])):
+            return str(row[0])
+        value = secrets.token_urlsafe(18)
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES('nonce', ?)", (value,))
+        return value
+
     def state_seq(self) -> int | None:
         """The archive's change number (State.change_seq) the last build saw in full."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'state_seq'").fetchone()
@@ -168,7 +216,7 @@ class SiteCache:
             if not rows:
                 return
             last = rows[-1][0]
-            yield from map(_seen, rows)
+            yield from map(_seen, filter(_sane_photo, rows))
 
     def summary_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
@@ -243,8 +291,19 @@ class SiteCache:
     # --- pages ---------------------------------------------------------------------------
 
     def pages(self) -> dict[str, bytes]:
-        """path -> digest (+ inputs digest) of every page the last builds wrote."""
-        return dict(self._db.execute("SELECT path, digest FROM pages"))
+        """path -> digest (+ inputs digest) of every page the last builds wrote. A row that
+        names no file of the site (`is_site_file`) is dropped: the build writes and removes
+        only what these rows name."""
+        rows = dict(self._db.execute("SELECT path, digest FROM pages"))
+        odd = [path for path in rows if not is_site_file(path) or not isinstance(rows[path], bytes)]
+        if odd:
+            log.warning(
+                "the site's cache names %d files that are not the site's; ignored", len(odd)
+            )
+            self.drop_pages(odd)
+            for path in odd:
+                del rows[path]
+        return rows
 
     def put_pages(self, rows: Iterable[tuple[str, bytes]]) -> None:
         self._db.executemany("INSERT OR REPLACE INTO pages VALUES(?, ?)", rows)

@@ -10,12 +10,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from flickr_async import confine
 from flickr_async.site.cache import SiteCache
 
 DIGEST = 16  # bytes of a blake2b digest: of a file's bytes, of a page's inputs
-
-
-_BINARY = getattr(os, "O_BINARY", 0)  # Windows opens in text mode without it
 
 
 def digest(data: bytes) -> bytes:
@@ -50,6 +48,7 @@ class PageWriter:
         self.pages = self.written = self.unchanged = self.removed = 0
         self._pending: list[tuple[str, bytes]] = []
         self._listings: dict[str, set[str]] = {}
+        self._checked: set[str] = set()  # folders known to be real folders inside OUT
         self._claimed_current = 0
         self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="site-writer")
         self._writing: deque[tuple[Future[None], str, bytes]] = deque()
@@ -129,8 +128,13 @@ class PageWriter:
         self._drain(self.IN_FLIGHT)
 
     def make_folder(self, path: str) -> None:
-        """The folder `path` goes in, made if need be."""
+        """The folder `path` goes in, made if need be; refused (confine.UnsafePath) when it,
+        or a folder above it, is a symbolic link: the site writes nothing through one."""
         folder = path.rpartition("/")[0]
+        if folder not in self._checked:
+            if folder:
+                confine.inside(self.out, folder, final_link=False)
+            self._checked.add(folder)
         if not self._listing(folder):  # a folder without files may not exist yet
             (self.out / folder).mkdir(parents=True, exist_ok=True)
             self._listings[folder] = {"?"}  # exists now; names written need not be known
@@ -184,7 +188,10 @@ class PageWriter:
         self.flush()
         gone = list(self._known)
         for path in gone:
-            dest = self.out / path
+            try:  # the cache's rows are checked when read; this is the last word
+                dest = confine.inside(self.out, path)
+            except confine.UnsafePath:
+                continue
             with contextlib.suppress(FileNotFoundError):
                 dest.unlink()
                 self.removed += 1
@@ -195,7 +202,13 @@ class PageWriter:
 
 
 def put(dest: str, data: bytes) -> None:
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o666)
+    """Write a site file in place. Never through a symbolic link at its name (O_NOFOLLOW):
+    the site owns its files, so a link found there is removed and a file made instead."""
+    try:
+        fd = confine.open_new(dest)
+    except confine.UnsafePath:
+        os.unlink(dest)  # the link itself, not what it points to
+        fd = confine.open_new(dest)
     try:
         view = memoryview(data)
         while view:

@@ -38,9 +38,12 @@ MONTHS = (
 )  # fmt: skip
 # Defence in depth: even if some text slipped through escaping, the page could run no inline
 # script and load nothing from the network. `file:` is named because browsers give local
-# files an opaque origin that 'self' does not match.
+# files an opaque origin that 'self' does not match. Scripts are not allowed by place (`file:`
+# would let any .js file in OUT run, an original among them) but by the archive's own nonce
+# (Shell.nonce): only the site's script tags carry it, and the site's script passes it on to
+# the data files it loads.
 CSP = (
-    "default-src 'none'; script-src 'self' file:; style-src 'self' file: 'unsafe-inline'; "
+    "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' file: 'unsafe-inline'; "
     "img-src 'self' file:; media-src 'self' file:; form-action 'self' file:; base-uri 'none'"
 )
 
@@ -52,6 +55,9 @@ class Shell:
     name: str
     favorites: bool
     galleries: bool
+    # The archive's script nonce (SiteCache.nonce): random, made once per site cache, so
+    # pages stay the same from build to build; no text from Flickr can know it.
+    nonce: str = ""
 
 
 Nav = tuple[str, str] | None  # (href, label)
@@ -92,13 +98,16 @@ def _chrome(
         nav.append(f'<a href="{link(paths.FAVORITES)}">Favourites</a>')
     if shell.galleries:
         nav.append(f'<a href="{link(paths.GALLERIES)}">Galleries</a>')
-    script_tags = "".join(f'<script src="{link(s)}"></script>' for s in (*scripts, paths.JS))
+    nonce = esc(shell.nonce)
+    script_tags = "".join(
+        f'<script nonce="{nonce}" src="{link(s)}"></script>' for s in (*scripts, paths.JS)
+    )
     root = paths.to_root(link.page) + SITE_DIR + "/"
     head = (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(nonce=nonce)}">\n'
         '<meta name="referrer" content="no-referrer">\n'
     )
     top = (
@@ -563,7 +572,7 @@ def favorites_page(
         extra = [f'by <span dir="auto">{esc(fave.owner_name or fave.owner)}</span>']
         if fave.date_faved:
             extra.append(f"faved {day(fave.date_faved)}")
-        if fave.path and present(fave.path):
+        if fave.path and paths.linkable_file(fave.path) and present(fave.path):
             extra.append(f'<a href="{link(fave.path)}">the file kept here</a>')
         if fave.removed_on:
             extra.append(

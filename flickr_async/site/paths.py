@@ -12,7 +12,9 @@ import hashlib
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TypeGuard
 
+from flickr_async import confine, edge
 from flickr_async.layout import SITE_DIR, SITE_ENTRY
 
 HOME = SITE_ENTRY
@@ -34,6 +36,13 @@ _ASCII_SLUG = re.compile(r"[a-z0-9]{1,60}")
 _RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"{d}{n}" for d in ("com", "lpt") for n in "123456789"}
 )
+
+
+def linkable_file(path: str | None) -> TypeGuard[str]:
+    """May a page link the archived file at `path` (relative to OUT)? Only a photo or video
+    (edge.MEDIA_EXTENSIONS) at a plain relative path: never an original kept as `.bin`, nor
+    a page or a script an older version archived (html, svg, js...), nor a path out of OUT."""
+    return path is not None and confine.is_relative(path) and edge.is_media_file(path)
 
 
 def is_safe_id(value: str) -> bool:

@@ -55,7 +55,7 @@ def media_for(root: str, item: Item, has_z: bool) -> Media:
     backup kept one, else the original itself (JPEG, PNG, GIF), else a placeholder."""
     z = paths.thumb(item.id, "z") if has_z else None
     width, height = image_size(f"{root}/{z}") or (None, None) if z else (None, None)
-    available = item.present and item.status == "done" and item.path is not None
+    available = item.present and item.status == "done" and paths.linkable_file(item.path)
     full = item.path if available else None
     if item.summary.media == "video":
         if full:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from flickr_async import confine
 from flickr_async.models import PLACE_LEVELS
 from flickr_async.portable import LICENSES
 from flickr_async.site import paths
@@ -296,7 +297,7 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
     if media.full:
         what = "video" if summary.media == "video" else "original"
         links.append(f'<a href="{link(media.full)}">The {what} file</a>')
-    if item.path and item.sig and not holds_private_link(doc):
+    if item.path and item.sig and confine.is_relative(item.path) and not holds_private_link(doc):
         links.append(f'<a href="{link(item.path + ".json")}">Everything Flickr said (JSON)</a>')
     if links:
         parts.append(f'<p class="links">{" · ".join(links)}</p>')

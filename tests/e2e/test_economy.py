@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from flickr_async import exif, portable, xmp
 from flickr_async.state import State
 from tests.e2e.helpers import FAST, archive_file_requests, media_files, run_cli, sidecar, spawn_cli
 from tests.e2e.test_resume import wait_for
@@ -221,3 +222,44 @@ def test_extras_flickr_leaves_out_fall_back_to_get_info_for_those_photos(
     for photo in library.photos:
         assert docs[photo.id]["rotation"] == photo.rotation, photo.id
         assert docs[photo.id]["safety_level"] == photo.safety_level, photo.id
+
+
+def embedded_xmp(path: Path) -> bytes | None:
+    """The JPEG's standard XMP packet, as a photo manager reads it from the file itself."""
+    data = path.read_bytes()
+    end = exif.header_length(data)
+    assert end is not None, path
+    for segment in exif.segments(data[:end]):
+        if segment.marker == exif.APP1 and segment.payload.startswith(xmp.XMP_MAGIC):
+            return segment.payload[len(xmp.XMP_MAGIC) :]
+    return None
+
+
+def embedding_gaps(out: Path) -> dict[str, str]:
+    """JPEGs whose embedded XMP does not say what their JSON sidecar says, and why."""
+    gaps: dict[str, str] = {}
+    for path in media_files(out):
+        if path.suffix != ".jpg" or not path.read_bytes().startswith(b"\xff\xd8"):
+            continue
+        packet = embedded_xmp(path)
+        meta = portable.from_sidecar(sidecar(path))
+        problem = "no XMP" if packet is None else xmp.sidecar_problem(packet, meta)
+        if problem is not None:
+            gaps[path.stem] = problem
+    return gaps
+
+
+def test_a_basic_archive_made_deep_carries_the_deep_metadata_in_its_jpegs_next_run(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    assert backup(env, out, "--metadata", "basic") == 0
+    assert embedding_gaps(out) == {}
+    assert backup(env, out, "--metadata", "deep") == 0  # raw tags and place names come in
+    changed = embedding_gaps(out)  # written beside the files; the files wait a run
+    assert any("dc:subject" in why for why in changed.values()), changed
+    assert any("photoshop:City" in why for why in changed.values()), changed
+    fake.counters.reset()
+    assert backup(env, out) == 0
+    assert embedding_gaps(out) == {}  # re-embedded from the sidecars ...
+    assert sum(fake.counters.file_requests.values()) == 0  # ... with no download
+    assert fake.counters.api_calls[GET_INFO] == 0

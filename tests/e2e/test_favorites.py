@@ -103,3 +103,18 @@ def test_without_the_option_no_favourite_file_is_kept(
     assert run_cli(env, "backup", str(out), *FAST).code == 0
     assert kept(out) == {}
     assert json.loads((out / "favorites.json").read_text())["favorites"]
+
+
+def test_a_favourites_garbage_xmp_is_reported_and_written_again_with_no_call(
+    fake: FakeFlickr, env: dict[str, str], faved: Path
+) -> None:
+    [path, *_] = sorted(kept(faved).values())
+    xmp = path.with_name(path.name + ".xmp")
+    good = xmp.read_bytes()
+    xmp.write_bytes(b"garbage")
+    result = run_cli(env, "verify", str(faved))
+    assert result.code == 1 and f"Favorites/{xmp.name} (not XML" in result.stdout
+    assert run_cli(env, "verify", str(faved), "--repair", *FAST).code == 0
+    assert xmp.read_bytes() == good
+    assert fake.counters.total_api_calls == 0
+    assert sum(fake.counters.file_requests.values()) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,9 @@ class ServerContext:
     origin: str = ""  # "http://127.0.0.1:PORT", known once the socket is bound
     cdn_key: str = field(default_factory=lambda: secrets.token_hex(8))  # signs video CDN URLs
     listing_cache: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
+    # (method, answer) -> the answer sent instead: a hostile Flickr (hostile_paths.py). None:
+    # answers go out as made.
+    rewrite: Callable[[str, JSONDict], JSONDict] | None = None
     # Bad signatures and tokens on REST: HTTP 401 text/plain as the real service answers
     # (True), or the documented JSON codes 96/98 (False).
     oauth_401: bool = True

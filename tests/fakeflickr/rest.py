@@ -131,6 +131,8 @@ async def handle_rest(request: web.Request) -> web.Response:
     try:
         caller = authenticate(ctx, request, pairs, header)
         payload = call(ctx, caller, method, params)
+        if ctx.rewrite is not None:
+            payload = ctx.rewrite(method, payload)
     except OAuthRejected as exc:
         if ctx.oauth_401:
             return oauth_problem(exc.problem)

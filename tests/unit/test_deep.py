@@ -4,6 +4,7 @@ when the scan after the files finds it still waiting."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -80,6 +81,70 @@ async def test_a_photo_in_hand_beside_the_files_is_not_asked_for_again_by_the_sc
     for _ in range(20):
         await asyncio.sleep(0.01)
     api.gate.set()
+    await running
+    assert api.calls[PID] == 1
+    row = state.photo(PID)
+    assert row is not None and row.metadata_level == "deep"
+    state.close()
+
+
+class Released(set[str]):
+    """The pass's photos in hand, telling another thread when one leaves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left = threading.Event()
+
+    def discard(self, item: str) -> None:
+        super().discard(item)
+        self.left.set()
+
+
+async def test_a_photo_made_deep_after_the_scan_read_it_is_not_asked_for_again(
+    tmp_path: Path,
+) -> None:
+    """The scan reads the photo as waiting while it is in hand beside the files; it is made
+    deep (and leaves the hand) before the scan looks at it: the row, read again, says so."""
+    state = State.open(tmp_path)
+    rel = f"Unsorted/{PID}.jpg"
+    record(state, photo_id=PID, path=rel, links=[], metadata_level="list")
+    (tmp_path / rel).parent.mkdir(parents=True)
+    (tmp_path / rel).write_bytes(b"not a jpeg")
+    (tmp_path / f"{rel}.json").write_bytes(sidecar.dumps(list_level_doc()))
+    api = GatedInfo()
+    placed: asyncio.Queue[str] = asyncio.Queue()
+    files_done = asyncio.Event()
+    deep = DeepMetadata(
+        api=api,  # type: ignore[arg-type]  # the one method the pass calls here
+        settings=Settings(out=tmp_path, exif=False),
+        state=state,
+        stats=Stats(),
+        scratch=Scratch(tmp_path / "tmp"),
+        workers=2,
+        placing=asyncio.Lock(),
+        files_done=files_done,
+        placed=placed,
+    )
+    released = Released()
+    deep._in_hand = released
+    scanned = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    awaiting = state.awaiting_deep
+
+    def scan_then_wait(after: str, limit: int) -> list[object]:
+        rows = awaiting(after, limit)
+        if rows:
+            loop.call_soon_threadsafe(scanned.set)
+            assert released.left.wait(timeout=30)  # the photo in hand is done meanwhile
+        return list(rows)
+
+    state.awaiting_deep = scan_then_wait  # type: ignore[method-assign]
+    running = asyncio.create_task(deep.run())
+    await placed.put(PID)
+    await api.asked.wait()  # in hand beside the files
+    files_done.set()
+    await scanned.wait()  # the scan has read it as waiting
+    api.gate.set()  # ... and now it is made deep, before the scan queues it
     await running
     assert api.calls[PID] == 1
     row = state.photo(PID)

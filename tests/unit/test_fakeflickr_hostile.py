@@ -1,70 +1,30 @@
-"""The fake's hostile values: off by default; armed, every answer carrying the item has them."""
+"""The fake's hostile mode (hostile_paths.py): off by default, and what it rewrites."""
 
 from __future__ import annotations
 
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.client import SignedClient
-from tests.fakeflickr.hostile_values import CONTROLS, MONTH_13, OVERFLOW, SURROGATE, raw_number
+from tests.fakeflickr.hostile_paths import HostilePaths
 
 
-def _item(client: SignedClient, photo_id: str) -> dict[str, object]:
-    found = client.call(
-        "flickr.people.getPhotos", user_id="me", extras="date_upload,date_taken", per_page="500"
-    )["photos"]["photo"]
-    return next(p for p in found if p["id"] == photo_id)
+def search_ids(client: SignedClient) -> dict[str, str]:
+    data = client.call("flickr.photos.search", user_id="me", extras="original_format")
+    return {p["id"]: p.get("originalformat", "") for p in data["photos"]["photo"]}
 
 
-def test_nothing_is_hostile_by_default(
+def test_hostile_ids_and_formats_go_out_only_while_armed(
     fake: FakeFlickr, library: Library, owner_client: SignedClient
 ) -> None:
-    photo = library.photos[0]
-    assert _item(owner_client, photo.id)["dateupload"] == str(photo.dateupload)
-
-
-def test_an_armed_photo_has_its_values_in_listings_and_getinfo(
-    fake: FakeFlickr, library: Library, owner_client: SignedClient
-) -> None:
-    photo = library.photos[0]
-    fake.hostile.photo(photo.id, dateupload=OVERFLOW, datetaken=MONTH_13, title=SURROGATE)
-    item = _item(owner_client, photo.id)
-    assert (item["dateupload"], item["datetaken"], item["title"]) == (OVERFLOW, MONTH_13, SURROGATE)
-    info = owner_client.call("flickr.photos.getInfo", photo_id=photo.id)["photo"]
-    assert (info["dates"]["posted"], info["dates"]["taken"]) == (OVERFLOW, MONTH_13)
-    assert info["title"]["_content"] == SURROGATE
-    other = _item(owner_client, library.photos[1].id)
-    assert other["dateupload"] == str(library.photos[1].dateupload)
-
-
-def test_a_surrogate_travels_as_a_json_escape(
-    fake: FakeFlickr, library: Library, owner_client: SignedClient
-) -> None:
+    assert fake.ctx.rewrite is None
+    honest = search_ids(owner_client)
+    first, second = list(honest)[:2]
+    hostile = HostilePaths(ids={first: "../x"}, formats={second: "svg"}).arm(fake)
+    sent = search_ids(owner_client)
+    assert "../x" in sent and first not in sent
+    assert sent[second] == "svg" or not honest[second]  # a photo without its original
     album = library.albums[0]
-    fake.hostile.album(album.id, title=f"a{SURROGATE}")
-    url = f"{owner_client.base_url}/rest/"
-    params = {"method": "flickr.photosets.getList", "format": "json", "nojsoncallback": "1"}
-    body = owner_client.send(url, owner_client.signed(url, params)).text
-    assert '"a\\ud800"' in body
-    sets = owner_client.call("flickr.photosets.getList")["photosets"]["photoset"]
-    assert next(s for s in sets if s["id"] == album.id)["title"]["_content"] == f"a{SURROGATE}"
-
-
-def test_an_error_message_can_carry_escapes(
-    fake: FakeFlickr, library: Library, owner_client: SignedClient
-) -> None:
-    fake.hostile.error_message("flickr.photos.getInfo", CONTROLS)
-    answer = owner_client.call("flickr.photos.getInfo", photo_id="404")
-    assert (answer["stat"], answer["message"]) == ("fail", CONTROLS)
-    fake.hostile.clear()
-    assert owner_client.call("flickr.photos.getInfo", photo_id="404")["message"] != CONTROLS
-
-
-def test_a_raw_number_is_sent_with_all_its_digits(
-    fake: FakeFlickr, library: Library, owner_client: SignedClient
-) -> None:
-    photo = library.photos[0]
-    fake.hostile.photo(photo.id, views=raw_number("9" * 5000))
-    url = f"{owner_client.base_url}/rest/"
-    params = {"method": "flickr.photos.getInfo", "photo_id": photo.id}
-    params |= {"format": "json", "nojsoncallback": "1"}
-    body = owner_client.send(url, owner_client.signed(url, params)).text
-    assert '"views":' + "9" * 5000 + "," in body
+    HostilePaths(ids={album.id: "../album"}).arm(fake)
+    listed = owner_client.call("flickr.photosets.getList")["photosets"]["photoset"]
+    assert "../album" in {a["id"] for a in listed}
+    hostile.disarm(fake)
+    assert search_ids(owner_client) == honest

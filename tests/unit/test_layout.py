@@ -454,3 +454,19 @@ def test_photo_paths_names_an_unknown_layout() -> None:
 
 def test_the_sidecar_sits_next_to_the_file_with_a_json_suffix() -> None:
     assert layout.sidecar_path(PurePosixPath("Trip/123.jpg")) == PurePosixPath("Trip/123.jpg.json")
+
+
+@pytest.mark.parametrize(("a", "b"), [("KIRMIZI", "kırmızı"), ("Istanbul", "İstanbul"), ("ı", "I")])
+def test_titles_that_ntfs_or_exfat_see_as_one_name_get_two_folders(a: str, b: str) -> None:
+    # casefold keeps the dotless ı apart from I; NTFS and exFAT upper-case it to I.
+    assert layout.fold_name(a) == layout.fold_name(b)
+    folders = layout.assign_album_folders([album("1", a), album("2", b)], {})
+    assert folders["1"] == a and folders["2"] == f"{b} (2)"
+    assert len({f.upper() for f in folders.values()}) == 2
+
+
+def test_a_photo_file_never_takes_a_name_the_archive_uses_at_its_root() -> None:
+    for name in ("index.html", "albums.json", "Account.json"):
+        stem, ext = name.split(".")
+        with pytest.raises(ValueError):  # an extension no photo has, and a reserved name
+            layout.photo_paths(stem, ext, [], {}, "flat", name=name)

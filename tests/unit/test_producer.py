@@ -226,6 +226,59 @@ async def test_a_photo_whose_file_was_cut_short_is_downloaded_again(archived: Ri
     assert set(produced.jobs) == {target} and produced.jobs[target].download
 
 
+def beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+async def test_a_missing_xmp_sidecar_gets_a_job_with_no_download_and_no_call(
+    archived: Rig,
+) -> None:
+    target = a_still(archived.library)
+    beside(archived.stored(target), ".xmp").unlink()
+    produced = await archived.produce()
+    job = produced.jobs[target]
+    assert set(produced.jobs) == {target}
+    assert (job.reason, job.download, job.metadata) == ("sidecars", False, False)
+    assert [j for j in produced.downloads + produced.metadata if j] == []
+
+
+async def test_a_missing_album_copy_gets_a_job_with_no_download(archived: Rig) -> None:
+    target = next(
+        p.id for p in archived.library.photos if len(archived.library.albums_of(p.id)) > 1
+    )
+    primary = archived.stored(target)
+    copy = next(p for p in archived.out.rglob(primary.name) if p != primary)
+    copy.unlink()
+    produced = await archived.produce()
+    job = produced.jobs[target]
+    assert (job.reason, job.download, job.metadata) == ("sidecars", False, False)
+
+
+async def test_a_json_sidecar_gone_everywhere_asks_its_metadata_again_without_a_download(
+    archived: Rig,
+) -> None:
+    target = a_still(archived.library, in_album=False)
+    beside(archived.stored(target), ".json").unlink()
+    produced = await archived.produce()
+    job = produced.jobs[target]
+    assert (job.reason, job.download, job.metadata) == ("lost-sidecar", False, True)
+
+
+async def test_an_emptied_sidecar_counts_as_missing(archived: Rig) -> None:
+    """What a power cut can leave of a rewritten file on some filesystems."""
+    target = a_still(archived.library, in_album=False)
+    beside(archived.stored(target), ".json").write_bytes(b"")
+    produced = await archived.produce()
+    assert produced.jobs[target].reason == "lost-sidecar"
+
+
+async def test_without_xmp_sidecars_a_missing_xmp_is_no_reason_for_a_job(archived: Rig) -> None:
+    target = a_still(archived.library)
+    beside(archived.stored(target), ".xmp").unlink()
+    produced = await archived.produce(xmp=False)
+    assert produced.jobs == {}
+
+
 async def test_a_replaced_original_is_downloaded_again(archived: Rig) -> None:
     target = a_still(archived.library)
     archived.library.replace_original(target)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from flickr_async import portable, xmp
+from flickr_async.mend import mend_archive
 from flickr_async.state import State
 from flickr_async.verify import Problem, verify_archive
 
@@ -29,6 +31,26 @@ class Archive:
         return [(p.kind, p.path) for p in found]
 
 
+# What the JSON sidecar holds that the state records too (verify checks they agree).
+RECORD = {
+    "schema": 1,
+    "id": "52000000001",
+    "albums": [{"id": "1", "title": "Holidays"}, {"id": "2", "title": "Sunsets"}],
+    "deleted_on_flickr": None,
+}
+SERVED = "https://live.staticflickr.com/1/52000000001_abc_o.jpg"
+
+
+def download(digest: str) -> dict[str, object]:
+    return {
+        "url": SERVED,
+        "bytes": len(CONTENT),
+        "sha256": digest,
+        "original": True,
+        "size_label": "Original",
+    }
+
+
 def sidecar_of(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
@@ -41,11 +63,11 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
     primary.parent.mkdir(parents=True)
     copy.parent.mkdir()
     primary.write_bytes(CONTENT)
-    sidecar_of(primary).write_text(json.dumps({"schema": 1, "id": "52000000001"}))
+    digest = hashlib.sha256(CONTENT).hexdigest()
+    sidecar_of(primary).write_text(json.dumps(RECORD | {"download": download(digest)}))
     os.link(primary, copy)
     os.link(sidecar_of(primary), sidecar_of(copy))
     state = State.open(out)
-    digest = hashlib.sha256(CONTENT).hexdigest()
     state.record_done(
         photo_id="52000000001",
         last_update=1_700_000_000,
@@ -56,7 +78,7 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
         albums=[("1", "Holidays"), ("2", "Sunsets")],
         size=len(CONTENT),
         sha256=digest,
-        served_url="https://live.staticflickr.com/1/52000000001_abc_o.jpg",
+        served_url=SERVED,
         served_bytes=len(CONTENT),
         served_sha256=digest,
         original=True,
@@ -150,4 +172,171 @@ def test_an_album_copys_xmp_sidecar_must_match_the_primarys(archive: Archive) ->
     xmp.write_bytes(b"<x:xmpmeta/>")
     assert archive.problems() == [("link", "Sunsets/52000000001.jpg.xmp")]
     os.link(xmp, archive.copy.with_name(archive.copy.name + ".xmp"))
+    assert archive.problems() == []
+
+
+# --- what the sidecars say -----------------------------------------------------------------
+
+
+def xmp_of(path: Path) -> Path:
+    return path.with_name(path.name + ".xmp")
+
+
+@pytest.fixture
+def with_xmp(archive: Archive) -> Archive:
+    """The archive as this version writes it: an .xmp beside the file and its album copy."""
+    doc = json.loads(sidecar_of(archive.primary).read_text())
+    xmp_of(archive.primary).write_bytes(xmp.packet(portable.from_sidecar(doc)))
+    os.link(xmp_of(archive.primary), xmp_of(archive.copy))
+    archive.state._db.execute("UPDATE photos SET embed_version = ?", (portable.EMBED_VERSION,))
+    return archive
+
+
+def test_an_archive_with_its_xmp_sidecars_has_no_problems(with_xmp: Archive) -> None:
+    assert with_xmp.problems() == []
+
+
+def test_a_missing_xmp_sidecar_is_reported(with_xmp: Archive) -> None:
+    xmp_of(with_xmp.primary).unlink()
+    assert with_xmp.problems() == [("sidecar", "Holidays/52000000001.jpg.xmp")]
+
+
+def test_a_garbage_xmp_sidecar_is_reported_and_its_copy_not_compared(with_xmp: Archive) -> None:
+    xmp_of(with_xmp.primary).unlink()
+    xmp_of(with_xmp.primary).write_bytes(b"garbage")
+    [problem] = verify_archive(with_xmp.out, with_xmp.state)
+    assert (problem.kind, problem.path) == ("sidecar", "Holidays/52000000001.jpg.xmp")
+    assert problem.detail.startswith("not XML")
+
+
+def test_an_xmp_sidecar_that_says_something_else_is_reported(with_xmp: Archive) -> None:
+    doc = json.loads(sidecar_of(with_xmp.primary).read_text())
+    xmp_of(with_xmp.primary).write_bytes(xmp.packet(portable.from_sidecar(doc | {"title": "x"})))
+    [problem] = verify_archive(with_xmp.out, with_xmp.state)
+    assert problem.detail == "dc:title not as the JSON sidecar says"
+
+
+def test_no_xmp_is_expected_where_the_archive_writes_none(with_xmp: Archive) -> None:
+    xmp_of(with_xmp.primary).unlink()
+    xmp_of(with_xmp.copy).unlink()
+    with_xmp.state.set_meta({"options": json.dumps({"xmp": False})})
+    assert with_xmp.problems() == []
+
+
+def test_no_xmp_is_expected_of_a_row_written_before_xmp_sidecars(archive: Archive) -> None:
+    assert not xmp_of(archive.primary).exists()  # embed_version 1: the next run writes it
+    assert archive.problems() == []
+
+
+def rewrite_sidecar(archive: Archive, **changes: object) -> None:
+    path = sidecar_of(archive.primary)
+    doc = json.loads(path.read_text())
+    path.unlink()  # a new file: the album copy keeps the old one
+    path.write_text(json.dumps(doc | changes))
+
+
+def problem_of(archive: Archive) -> tuple[str, str, str]:
+    [problem, *_] = verify_archive(archive.out, archive.state)
+    return problem.kind, problem.path, problem.detail
+
+
+def test_another_photos_json_sidecar_is_reported(archive: Archive) -> None:
+    rewrite_sidecar(archive, id="52000000002")
+    assert problem_of(archive) == (
+        "sidecar",
+        "Holidays/52000000001.jpg.json",
+        "the sidecar of photo '52000000002', not of 52000000001",
+    )
+
+
+def test_a_json_sidecar_whose_albums_differ_from_the_state_is_reported(archive: Archive) -> None:
+    rewrite_sidecar(archive, albums=[{"id": "1", "title": "Holidays"}])
+    assert problem_of(archive)[2] == "its albums differ from the state's"
+
+
+def test_a_json_sidecar_whose_download_differs_from_the_state_is_reported(
+    archive: Archive,
+) -> None:
+    rewrite_sidecar(archive, download={"url": SERVED, "bytes": 1, "sha256": "0" * 64})
+    assert problem_of(archive)[2] == (
+        "its download record (url, bytes, sha256) differs from the state's"
+    )
+
+
+def test_a_json_sidecar_that_says_deleted_when_the_state_does_not_is_reported(
+    archive: Archive,
+) -> None:
+    rewrite_sidecar(archive, deleted_on_flickr="2024-01-01")
+    assert problem_of(archive)[2] == "its deleted_on_flickr differs from the state's"
+
+
+# --- verify --repair: what is mended with no call ------------------------------------------
+
+
+def mend(archive: Archive) -> list[str]:
+    """verify --repair's offline part; returns the ids still needing Flickr."""
+    return mend_archive(
+        archive.out, archive.state, list(verify_archive(archive.out, archive.state))
+    )
+
+
+def test_a_json_sidecar_is_mended_from_its_album_copys(with_xmp: Archive) -> None:
+    good = json.loads(sidecar_of(with_xmp.primary).read_text())
+    rewrite_sidecar(with_xmp, id="52000000002")
+    assert mend(with_xmp) == []
+    mended = json.loads(sidecar_of(with_xmp.primary).read_text())
+    assert mended == good  # the album copy's
+    assert with_xmp.problems() == []
+
+
+def test_a_missing_xmp_sidecar_and_album_copy_are_made_again(with_xmp: Archive) -> None:
+    good = xmp_of(with_xmp.primary).read_bytes()
+    for path in (xmp_of(with_xmp.primary), with_xmp.copy, xmp_of(with_xmp.copy)):
+        path.unlink()
+    assert mend(with_xmp) == []
+    assert xmp_of(with_xmp.primary).read_bytes() == good
+    assert with_xmp.copy.samefile(with_xmp.primary)
+    assert with_xmp.problems() == []
+
+
+def test_albums_the_state_records_are_put_back_into_the_json_sidecar(archive: Archive) -> None:
+    rewrite_sidecar(archive, albums=[], deleted_on_flickr="2024-01-01")
+    assert mend(archive) == []
+    doc = json.loads(sidecar_of(archive.primary).read_text())
+    assert [a["id"] for a in doc["albums"]] == ["1", "2"] and doc["deleted_on_flickr"] is None
+    assert archive.problems() == []
+
+
+def test_a_json_sidecar_broken_everywhere_is_left_for_flickr(archive: Archive) -> None:
+    sidecar_of(archive.primary).write_text("{broken")  # the copy shares the inode
+    assert mend(archive) == ["52000000001"]
+    row = archive.state.photo("52000000001")
+    assert row is not None and row.metadata_stale and row.is_done  # no download: metadata
+    assert sidecar_of(archive.primary).read_text() == "{broken"
+
+
+def test_a_damaged_file_is_left_for_a_download(archive: Archive) -> None:
+    flip_a_byte(archive.primary)
+    assert mend(archive) == ["52000000001"]
+    row = archive.state.photo("52000000001")
+    assert row is not None and row.error == "needs repair"
+
+
+def test_a_deleted_file_is_put_back_from_its_hard_linked_album_copy(with_xmp: Archive) -> None:
+    with_xmp.primary.unlink()
+    assert mend(with_xmp) == []
+    assert with_xmp.primary.samefile(with_xmp.copy)
+    assert with_xmp.problems() == []
+
+
+def test_a_damaged_file_is_put_back_from_an_album_copy_with_the_recorded_bytes(
+    archive: Archive,
+) -> None:
+    archive.state.set_meta({"options": json.dumps({"links": "copy"})})
+    archive.copy.unlink()
+    archive.copy.write_bytes(CONTENT)  # as --links copy makes them
+    flip_a_byte(archive.primary)
+    assert mend(archive) == []
+    assert archive.primary.read_bytes() == CONTENT
+    assert not archive.primary.samefile(archive.copy)  # still a copy of its own
     assert archive.problems() == []

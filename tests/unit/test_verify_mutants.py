@@ -17,6 +17,15 @@ from flickr_async.verify import Problem, verify_archive
 PHOTO = b"\xff\xd8 some jpeg bytes \xff\xd9"
 
 
+# The sidecar's fields the state records too: verify checks they agree.
+RECORD = {
+    "schema": 1,
+    "id": "1",
+    "albums": [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}],
+    "deleted_on_flickr": None,
+}
+
+
 @pytest.fixture
 def out(tmp_path: Path) -> Path:
     return tmp_path / "out"
@@ -34,7 +43,7 @@ def archive(out: Path, state: State, *, link: str = "hard") -> None:
     primary = out / "A" / "1.jpg"
     primary.parent.mkdir(parents=True)
     primary.write_bytes(PHOTO)
-    primary.with_name("1.jpg.json").write_bytes(sidecar.dumps({"schema": 1, "id": "1"}))
+    primary.with_name("1.jpg.json").write_bytes(sidecar.dumps(RECORD))
     (out / "B").mkdir()
     for name in ("1.jpg", "1.jpg.json"):  # the copy's sidecar is the primary's too
         if link == "hard":

@@ -235,3 +235,51 @@ def test_exiftool_reads_hostile_text_back_from_a_jpeg_and_its_sidecar(tmp_path: 
         assert item["GPSLongitude"] == pytest.approx(151.2093, abs=1e-6)
     assert not [w for w in validate(jpeg) if "XMP" in w]
     assert split(jpeg.read_bytes())[1] == split(original)[1]  # image data untouched
+
+
+# --- reading a sidecar back --------------------------------------------------------------
+
+
+def test_a_sidecar_as_written_carries_its_metadata() -> None:
+    assert xmp.sidecar_problem(xmp.packet(META), META) is None
+
+
+def test_a_sidecar_that_is_not_xml_is_named_so() -> None:
+    problem = xmp.sidecar_problem(b"\x00\x01 garbage", META)
+    assert problem is not None and problem.startswith("not XML")
+
+
+def test_xml_that_is_not_an_xmp_packet_is_named_so() -> None:
+    assert xmp.sidecar_problem(b"<html><body/></html>", META) == (
+        "not an XMP packet (no x:xmpmeta/rdf:RDF/rdf:Description)"
+    )
+    assert xmp.sidecar_problem(b"<html/>", None) is not None  # the shape, even with no record
+
+
+def test_a_sidecar_with_other_values_names_the_properties_that_differ() -> None:
+    moved = dataclasses.replace(META, title="Elsewhere", city="Hay-on-Wye")
+    assert xmp.sidecar_problem(xmp.packet(moved), META) == (
+        "dc:title, photoshop:City not as the JSON sidecar says"
+    )
+    assert xmp.sidecar_problem(xmp.packet(moved), None) is None  # no record: shape only
+
+
+def test_a_sidecar_missing_one_of_our_properties_is_a_problem() -> None:
+    assert xmp.sidecar_problem(xmp.packet(dataclasses.replace(META, tags=())), META) == (
+        "dc:subject not as the JSON sidecar says"
+    )
+
+
+def test_properties_another_tool_added_and_its_layout_are_no_problem() -> None:
+    """Immich or digiKam may add a rating and write the packet indented, simple values as
+    attributes: what we wrote is still there."""
+    root = parse(xmp.packet(META))
+    description = root.find(f".//{{{NS['rdf']}}}Description")
+    assert description is not None
+    source = description.find(f"{{{NS['dc']}}}source")
+    assert source is not None and source.text
+    description.remove(source)
+    description.set(f"{{{NS['dc']}}}source", source.text)
+    ET.SubElement(description, f"{{{NS['xmp']}}}Rating").text = "5"
+    ET.indent(root)
+    assert xmp.sidecar_problem(ET.tostring(root), META) is None

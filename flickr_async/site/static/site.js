@@ -7,6 +7,9 @@
   var doc = document;
   var body = doc.body;
   var root = body.getAttribute("data-root") || "";
+  /* The page's CSP runs only scripts that carry the archive's nonce: the data files this
+     script loads get it from this script's own tag. */
+  var nonce = (doc.currentScript && doc.currentScript.nonce) || "";
   var SAFE_ID = /^[0-9A-Za-z_@-]{1,80}$/;
 
   function nav(name) {
@@ -60,6 +63,7 @@
     var albums = (body.getAttribute("data-albums") || "").split(" ");
     if (albums.indexOf(albumId) < 0) return;
     var script = doc.createElement("script");
+    script.nonce = nonce;
     script.src = root + "data/album/" + encodeURIComponent(albumId) + ".js";
     script.onload = function () {
       var album = window.FA_ALBUMS && window.FA_ALBUMS[albumId];

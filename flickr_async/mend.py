@@ -1,0 +1,147 @@
+"""mend_archive(): what `verify --repair` can make whole again with no call to Flickr.
+
+A missing or broken sidecar, album copy or copy's sidecar is made again from the photo's
+records: its JSON sidecar (the primary's, else an album copy's), with what the state records
+put back into it; a missing or damaged file, from an album copy that still has its recorded
+bytes. Only what has no record left on disk needs Flickr: a damaged file with no whole copy
+(fetched again) and a JSON sidecar lost with every copy of it (its metadata asked again, no
+download).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from flickr_async import portable, sidecar, xmp
+from flickr_async.fsutil import (
+    Scratch,
+    place_link,
+    raise_if_disk_problem,
+    sha256_file,
+    write_if_changed,
+)
+from flickr_async.layout import STATE_DIR
+from flickr_async.state import State, StoredPhoto
+from flickr_async.verify import MEDIA_KINDS, Problem, expects_xmp
+from flickr_async.writer import link_beside, read_sidecar, recorded_doc, sidecar_file, xmp_file
+
+log = logging.getLogger(__name__)
+
+
+def mend_archive(out: Path, state: State, problems: Sequence[Problem]) -> list[str]:
+    """Mend on disk what needs no download; mark the rest for the next backup. Returns the
+    ids that still need Flickr (a file to fetch, or metadata to ask again)."""
+    options = state.options()
+    writes_xmp = bool(options.get("xmp", True))
+    links = str(options.get("links") or "hardlink")
+    broken_media = {p.photo_id for p in problems if p.kind in MEDIA_KINDS}
+    refetch: list[str] = []  # a file to fetch again
+    stale: list[str] = []  # metadata to ask again
+    scratch = Scratch(out / STATE_DIR / "tmp-mend")
+    try:
+        for photo_id in sorted({p.photo_id for p in problems}):
+            row = state.photo(photo_id)
+            if row is None or row.path is None:  # a favourite
+                found = [p for p in problems if p.photo_id == photo_id]
+                if not mend_favorite_xmp(out, found, scratch):
+                    refetch.append(photo_id)  # fetched again while it is faved
+                continue
+            try:
+                if photo_id in broken_media and not restore_from_copy(out, row, links, scratch):
+                    refetch.append(photo_id)  # its sidecars come with the download
+                    continue
+                whole = mend_photo(
+                    out, row, writes_xmp=expects_xmp(row, writes_xmp), links=links, scratch=scratch
+                )
+            except OSError as exc:  # the second look after the repair reports it still broken
+                raise_if_disk_problem(exc, out)
+                log.warning("photo %s: could not mend it: %s", photo_id, exc)
+                continue
+            if not whole:
+                stale.append(photo_id)
+    finally:
+        scratch.clear()
+        with contextlib.suppress(OSError):
+            scratch.root.rmdir()
+    state.mark_for_repair(refetch)
+    for photo_id in stale:
+        state.mark_metadata_stale(photo_id)
+    return sorted({*refetch, *stale})
+
+
+def mend_favorite_xmp(out: Path, problems: Sequence[Problem], scratch: Scratch) -> bool:
+    """A favourite whose only problem is its .xmp: written again from its JSON sidecar."""
+    if not problems or any(p.kind != "sidecar" or not p.path.endswith(".xmp") for p in problems):
+        return False
+    path = out / problems[0].path.removesuffix(".xmp")
+    doc = read_sidecar(path)
+    if doc is None:
+        return False
+    write_if_changed(xmp_file(path), xmp.packet(portable.from_sidecar(doc)), scratch)
+    return True
+
+
+def restore_from_copy(out: Path, row: StoredPhoto, links: str, scratch: Scratch) -> bool:
+    """Put back a missing or damaged file from an album copy that still has the recorded
+    bytes (a hard link whose primary name was deleted, a copy under --links copy); False
+    when none has them."""
+    assert row.path is not None
+    if row.bytes is None or not row.sha256:
+        return False
+    for rel in row.links:
+        copy = out / rel
+        try:
+            whole = copy.stat().st_size == row.bytes and sha256_file(copy)[1] == row.sha256
+        except OSError:
+            continue
+        if whole:
+            # A symlinked copy points at the primary: it can only be whole as a file.
+            place_link(copy, out / row.path, scratch, "copy" if links != "hardlink" else links)
+            return True
+    return False
+
+
+def mend_photo(
+    out: Path, row: StoredPhoto, *, writes_xmp: bool, links: str, scratch: Scratch
+) -> bool:
+    """Make an archived photo's sidecars and album copies whole from its records; False when
+    its JSON sidecar is lost everywhere (only Flickr has that metadata again)."""
+    assert row.path is not None
+    primary = out / row.path
+    doc = recorded_doc(out, row)
+    if doc is None:
+        return False
+    doc = with_record(doc, row)
+    write_if_changed(sidecar_file(primary), sidecar.dumps(doc), scratch)
+    made = [sidecar_file(primary)]
+    if writes_xmp:
+        write_if_changed(xmp_file(primary), xmp.packet(portable.from_sidecar(doc)), scratch)
+        made.append(xmp_file(primary))
+    copies = [out / rel for rel in row.links]
+    for copy in copies:
+        place_link(primary, copy, scratch, links)
+    link_beside(primary, made, copies, scratch, links)
+    return True
+
+
+def with_record(doc: Mapping[str, Any], row: StoredPhoto) -> dict[str, Any]:
+    """The sidecar `doc` with what the state records of the photo put back (its albums, the
+    file Flickr served, whether it is gone from Flickr): key order kept."""
+    out = dict(doc)
+    out["albums"] = [{"id": album_id, "title": title} for album_id, title in row.albums]
+    if row.served_url is not None:
+        served = doc.get("download")
+        served = served if isinstance(served, Mapping) else {}
+        out["download"] = {
+            "url": row.served_url,
+            "bytes": row.served_bytes,
+            "sha256": row.served_sha256,
+            "original": served.get("original", row.original),
+            "size_label": served.get("size_label", row.size_label),
+        }
+    out["deleted_on_flickr"] = row.deleted_on_flickr
+    return out
