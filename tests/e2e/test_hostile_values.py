@@ -4,6 +4,7 @@ terminal or log, and nothing the site links or anyone else can read names a priv
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -197,6 +198,19 @@ def test_no_control_character_reaches_the_terminal_or_the_log_files(
         assert item.get("Title", "").startswith("t]0;pwned")
         texts = [v for v in item.values() if isinstance(v, str)]
         assert [ESCAPE.findall(t) for t in texts] == [[] for _ in texts]
+
+
+def test_an_account_name_with_escapes_is_printed_harmlessly(
+    fake: FakeFlickr, library: Library, env: dict[str, str]
+) -> None:
+    library.owner = dataclasses.replace(
+        library.owner, username=f"me{CONTROLS}", realname=f"Me{OSC_TITLE}"
+    )
+    result = run_cli(env, "whoami")
+    assert result.code == 0, result.stderr
+    assert "username: me\ufffd]0;pwned" in result.stdout
+    assert "fullname: Me\ufffd]0;pwned\ufffd" in result.stdout
+    assert CONTROL.findall(result.stdout + result.stderr) == []
 
 
 def test_a_fatal_flickr_error_is_one_clean_line(
