@@ -82,6 +82,12 @@ def _download(download: DownloadRecord | None, public: bool) -> dict[str, Any] |
     )
 
 
+def is_public(doc: Mapping[str, Any]) -> bool:
+    """Whether a sidecar says its photo is public (anything else counts as private)."""
+    visibility = doc.get("visibility")
+    return isinstance(visibility, Mapping) and visibility.get("public") is True
+
+
 def private_download(doc: Mapping[str, Any], public: bool) -> dict[str, Any]:
     """A sidecar's `download` as it may be kept: the URL of a photo that is not public is
     left out. It names the original's secret, a link that fetches the private original
