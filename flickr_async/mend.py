@@ -144,7 +144,8 @@ def with_record(doc: Mapping[str, Any], row: StoredPhoto) -> dict[str, Any]:
                 "original": served.get("original", row.original),
                 "size_label": served.get("size_label", row.size_label),
             },
-            sidecar.is_public(doc),
+            # a sidecar that says nothing of its visibility (not one of ours) keeps its URL
+            sidecar.is_public(doc) or not isinstance(doc.get("visibility"), Mapping),
         )
     out["deleted_on_flickr"] = row.deleted_on_flickr
     return out

@@ -261,6 +261,16 @@ def test_a_private_photos_page_links_a_sidecar_without_its_secret_url(
                 assert secret.encode() not in path.read_bytes(), path
     public = next(p.id for p in library.photos if p.ispublic and p.can_download)
     assert sidecar(primary(out, public))["download"]["url"]  # public: kept as it was
+    # the state keeps the URL: verify finds the archive intact, and mends a private sidecar
+    # without putting it back
+    assert run_cli(env, "verify", str(out)).stdout.endswith("archive intact\n")
+    path = primary(out, private[0])
+    doc = sidecar(path)
+    doc["albums"] = [{"id": "1", "title": "not this photo's"}]
+    path.with_name(path.name + ".json").unlink()  # not through its album copies' links
+    path.with_name(path.name + ".json").write_text(json.dumps(doc), "utf-8")
+    assert run_cli(env, "verify", str(out), "--repair").code == 0
+    assert sidecar(path)["download"]["url"] is None and sidecar(path)["albums"] != doc["albums"]
 
 
 def test_an_older_sidecar_naming_a_private_url_is_not_linked(
