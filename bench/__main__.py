@@ -13,6 +13,7 @@ from types import ModuleType
 from bench import (
     budget,
     economy,
+    hostile,
     memory,
     quota,
     report,
@@ -34,6 +35,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     startup,
     quota,
     site,
+    hostile,
 )
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 

@@ -35,8 +35,15 @@ from flickr_async.account import (
     person_from_json,
     profile_from_json,
 )
+from flickr_async.bounded import (
+    ACCEPTED_ENCODINGS,
+    MAX_ANSWER_BYTES,
+    AnswerMemory,
+    read_answer,
+)
 from flickr_async.edge import InvalidRecord
 from flickr_async.errors import (
+    EXIT_INCOMPLETE,
     ApiBudgetSpent,
     APIError,
     AuthError,
@@ -96,6 +103,9 @@ CAPPED_METHODS = frozenset(
         "flickr.tags.getListUserRaw",
     }
 )
+# Calls a capped run keeps for the listings (login, the photostream's pages, albums, the
+# account's counts and organisation) until they are done: a small account's whole listing.
+LISTING_RESERVE = 25
 _QUERY_IN_TEXT = re.compile(r"\?[^\s'\"]*")
 
 Params = Mapping[str, str | int]
@@ -201,7 +211,7 @@ def decode_body(method: str, status: int, body: bytes) -> dict[str, Any]:
         raw = raw[len(JSONP_PREFIX) : -1]
     try:
         data = json.loads(raw, parse_int=json_int)  # a 5,000-digit number is one odd field
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # 100,000 nested `[`: no real answer nests
         raise NetworkError(
             f"{method}: unparsable response (HTTP {status}, {len(body)} bytes)"
         ) from exc
@@ -244,22 +254,54 @@ def _mapping(data: Mapping[str, Any], key: str, method: str) -> Mapping[str, Any
     return value
 
 
-class ApiBudget:
-    """--max-api-calls. Attempts are counted as they begin (before the limiter's wait, so
-    concurrent callers cannot overshoot). Once the cap is reached, per-photo metadata calls
-    raise ApiBudgetSpent; listings still complete (about one call per 500 photos), so a
-    capped run still sees every photo and infers deletions safely."""
+class ListingBudgetSpent(ApiBudgetSpent):
+    """--max-api-calls ran out before a listing call: the listing is incomplete (nothing is
+    inferred deleted), and the cap is too small for this account's listings. The run did
+    what it was allowed to: an incomplete one (exit 1), not one that could not work."""
 
-    def __init__(self, cap: int | None) -> None:
+    exit_code = EXIT_INCOMPLETE
+
+    def __init__(self, budget: int, method: str) -> None:
+        super().__init__(budget)
+        self.args = (
+            f"the run's API call budget (--max-api-calls {budget}) ran out before {method}: "
+            "the listing is incomplete, nothing was marked deleted; a larger cap lists the "
+            "whole account (about one call per 500 photos and per changed album, and ten more)",
+        )
+
+
+class ApiBudget:
+    """--max-api-calls: no more than `cap` API calls in a run, every method and every retry
+    counted. Attempts are counted as they begin (before the limiter's wait), so concurrent
+    callers cannot overshoot.
+
+    The listings come first: while they run, per-photo calls (CAPPED_METHODS) leave the last
+    `reserve` calls to them, so a cap that covers the listings sees every photo and infers
+    deletions safely; `listed()` frees the reserve. A call past the cap raises ApiBudgetSpent:
+    for a per-photo call its photo waits for the next run; a listing cut short is an
+    incomplete listing (no deletion inferred, exit status 1)."""
+
+    def __init__(self, cap: int | None, reserve: int = LISTING_RESERVE) -> None:
         self.cap = cap
+        self.reserve = 0 if cap is None else min(reserve, cap // 2)
         self.started = 0
-        self.spent = False
+        self.spent = False  # the cap is reached: no call at all any more
+        self.refused = False  # some call was refused (the cap, or the listings' reserve)
 
     def spend(self, method: str) -> None:
-        if self.cap is not None and self.started >= self.cap and method in CAPPED_METHODS:
-            self.spent = True
-            raise ApiBudgetSpent(self.cap)
+        if self.cap is not None:
+            limit = self.cap - self.reserve if method in CAPPED_METHODS else self.cap
+            if self.started >= limit:
+                self.refused = True
+                self.spent = self.started >= self.cap
+                if method in CAPPED_METHODS:
+                    raise ApiBudgetSpent(self.cap)
+                raise ListingBudgetSpent(self.cap, method)
         self.started += 1
+
+    def listed(self) -> None:
+        """The account's listings are done: per-photo calls may use the whole cap."""
+        self.reserve = 0
 
     @property
     def left(self) -> int | None:
@@ -284,6 +326,7 @@ class FlickrAPI:
         )
         self.calls: collections.Counter[str] = collections.Counter()  # went out, per method
         self.budget = ApiBudget(settings.max_api_calls)
+        self.memory = AnswerMemory()  # one big answer at a time
         # Listing records refused by the checks at the edge (edge.InvalidRecord): how a
         # report names each -> the one-line reason. Each is one failed item of the run.
         self.rejected: dict[str, str] = {}
@@ -320,6 +363,11 @@ class FlickrAPI:
         return self.budget.spent
 
     @property
+    def budget_refused(self) -> bool:
+        """Some call waits for the next run: the cap, or the listings' reserve, stopped it."""
+        return self.budget.refused
+
+    @property
     def calls_left(self) -> int | None:
         return self.budget.left
 
@@ -331,11 +379,17 @@ class FlickrAPI:
         log.debug("GET %s %s", method, {k: v for k, v in query if k != "method"})
         # Signed per attempt: Flickr rejects a replayed nonce.
         headers = sign_request(self.settings, "GET", url)
+        headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
         try:
-            async with self.session.get(URL(url, encoded=True), headers=headers) as resp:
+            # Inflated here, within MAX_ANSWER_BYTES, not by aiohttp (which keeps it all).
+            async with self.session.get(
+                URL(url, encoded=True), headers=headers, auto_decompress=False
+            ) as resp:
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                body = await resp.read()
+                body = await read_answer(
+                    resp, limit=MAX_ANSWER_BYTES, what=method, memory=self.memory
+                )
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             detail = scrub(str(exc)) or type(exc).__name__
             raise NetworkError(f"{method}: {detail}") from exc

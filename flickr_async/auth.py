@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 import aiohttp
 from authlib.oauth1 import ClientAuth
 
+from flickr_async.bounded import ACCEPTED_ENCODINGS as ENCODINGS
+from flickr_async.bounded import MAX_ANSWER_BYTES, read_answer
 from flickr_async.errors import ConfigError, CredentialsError, NetworkError, RateLimitedError
 
 if TYPE_CHECKING:  # settings imports auth lazily; keep the cycle out of runtime
@@ -156,9 +158,14 @@ async def _oauth_get(
     url = settings.oauth_url(step)
     _, headers, _ = auth.prepare("GET", url, {}, b"")
     try:
-        async with session.get(url, headers={"Authorization": headers["Authorization"]}) as resp:
+        async with session.get(
+            url,
+            headers={"Authorization": headers["Authorization"], "Accept-Encoding": ENCODINGS},
+            auto_decompress=False,
+        ) as resp:
             status = resp.status
-            body = await resp.text(errors="replace")
+            raw = await read_answer(resp, limit=MAX_ANSWER_BYTES, what=f"OAuth {step}")
+            body = raw.decode("utf-8", errors="replace")
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         raise NetworkError(f"cannot reach Flickr's OAuth {step} endpoint: {exc}") from exc
     if status == 429:

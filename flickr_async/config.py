@@ -2,17 +2,20 @@
 
 Pure apart from reading the one file: no environment, no terminal. Top-level keys are
 defaults for every run; `[profiles.NAME]` tables hold one account and archive each. Keys are
-spelled like the long options (`api-rate`, or `api_rate`); KEYS below is the one list of them,
-so an option added later is one line here. tomllib reports no line numbers for the values it
-parsed, so a bad key's line is found by scanning the text for its table and `key =`: right for
-plain tables and keys, the only shapes the README shows.
+spelled like the long options (`api-rate`, or `api_rate`, never both in one table); KEYS below
+is the one list of them, so an option added later is one line here. Every value of every
+table is checked when the file is read, whichever profile a command then uses: its type
+here, its range or choices by the `check` settings.py passes in. tomllib reports no line
+numbers for the values it parsed, so a bad key's line is found by scanning the text for its
+table and `key =`: right for plain tables and keys, the only shapes the README shows.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -69,6 +72,9 @@ KEYS: dict[str, Key] = {
 }
 FIELD_KEYS = {key.field: name for name, key in KEYS.items()}  # Settings field -> key name
 PROFILES = "profiles"
+# A value's check beyond its type (settings.check_value: ranges, choices, templates): raises
+# ConfigError("--key problem"), which parse_config names by file, line and key.
+Check = Callable[[str, object], None]
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")  # also a folder name
 
 
@@ -81,6 +87,7 @@ class Config:
     profiles: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()  # the secret keys the file holds, by key name
     lines: Mapping[tuple[str | None, str], int] = field(default_factory=dict)  # (profile, field)
+    tables: Mapping[str, int] = field(default_factory=dict)  # profile -> line of its header
 
     def profile(self, name: str) -> Mapping[str, object]:
         try:
@@ -99,14 +106,24 @@ class Config:
         line = self.lines.get((profile, field), 1)
         return f"{self.path}:{line}: {FIELD_KEYS.get(field, field)}"
 
+    def missing_out(self, profile: str | None) -> ConfigError:
+        """The error of a command that needs an archive folder the file does not name."""
+        if profile is None:
+            return ConfigError('no archive folder: give OUT, or set out = "..." in the config file')
+        return ConfigError(
+            f"{self.path}:{self.tables.get(profile, 1)}: [profiles.{profile}] has no out: "
+            'give OUT, or add out = "..." to the profile'
+        )
+
     def inherited(self) -> dict[str, object]:
         """The defaults a profile takes: all but the keys a profile must have of its own."""
         own = {key.field for key in KEYS.values() if key.own}
         return {k: v for k, v in self.defaults.items() if k not in own}
 
 
-def load_config(path: Path) -> Config:
-    """Read and check `path`; ConfigError (one line naming the file and line) if it is bad."""
+def load_config(path: Path, check: Check | None = None) -> Config:
+    """Read and check `path`; ConfigError (one line naming the file and line) if it is bad.
+    `check` is each value's check beyond its type (see parse_config)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -114,10 +131,12 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise ConfigError(f"cannot read config file {path}: {reason}") from exc
-    return parse_config(text, path)
+    return parse_config(text, path, check)
 
 
-def parse_config(text: str, path: Path) -> Config:
+def parse_config(text: str, path: Path, check: Check | None = None) -> Config:
+    """The file's text parsed; every value of every table is checked now, whichever profile
+    a command will use: its type, and with `check` its range or choices."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -125,11 +144,14 @@ def parse_config(text: str, path: Path) -> Config:
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         line = found.group(1) if found else "1"
         raise ConfigError(f"{path}:{line}: not valid TOML: {reason}") from None
-    where = _Where(text, path)
+    where = _Where(text, path, check)
     secrets: list[str] = []
     lines: dict[tuple[str | None, str], int] = {}
-    defaults: dict[str, object] = {}
+    tables: dict[str, int] = {}
     profiles: dict[str, dict[str, object]] = {}
+    # Top-level keys come before any table in TOML: checked first, in the file's order.
+    top = {name: value for name, value in data.items() if name != PROFILES}
+    defaults = _values(top, None, where, secrets, lines)
     for name, value in data.items():
         if name == PROFILES:
             if not isinstance(value, dict):
@@ -143,10 +165,9 @@ def parse_config(text: str, path: Path) -> Config:
                     raise where.error(
                         (PROFILES,), profile, f"must be a table: [profiles.{profile}]"
                     )
+                tables[profile] = where.line_of((PROFILES,), profile)
                 profiles[profile] = _values(table, profile, where, secrets, lines)
-        else:
-            defaults.update(_values({name: value}, None, where, secrets, lines))
-    return Config(path, defaults, profiles, tuple(dict.fromkeys(secrets)), lines)
+    return Config(path, defaults, profiles, tuple(dict.fromkeys(secrets)), lines, tables)
 
 
 def secret_warning(config: Config, mode: int) -> str | None:
@@ -169,17 +190,29 @@ def _values(
     """One table's values by Settings field; their lines go into `lines`."""
     where_table = () if profile is None else (PROFILES, profile)
     values: dict[str, object] = {}
+    spelled: dict[str, str] = {}  # field -> the key's spelling in this table
     for raw_name, value in table.items():
         name = raw_name.replace("_", "-")
         key = KEYS.get(name)
         if key is None:
             raise where.error(where_table, raw_name, "unknown key")
+        if key.field in spelled:  # `api-rate` and `api_rate`: which one was meant?
+            raise where.error(
+                where_table,
+                raw_name,
+                f"given twice in one table, as {spelled[key.field]} and {raw_name}: keep one",
+            )
+        spelled[key.field] = raw_name
         if not _fits(key.kind, value):
             raise where.error(where_table, raw_name, f"must be {_KIND_WORDS[key.kind]}")
+        problem = _problem(key, value)
+        if problem:
+            raise where.error(where_table, raw_name, problem)
         try:
             values[key.field] = _checked(key, value, where.path)
         except RuntimeError as exc:  # `~nosuchuser/x`: expanduser cannot name a home
             raise where.error(where_table, raw_name, str(exc)) from None
+        where.check_value(where_table, raw_name, key.field, values[key.field])
         lines[profile, key.field] = where.line_of(where_table, raw_name)
         if key.secret:
             secrets.append(name)
@@ -196,6 +229,16 @@ def _fits(kind: Kind, value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _problem(key: Key, value: object) -> str | None:
+    """What is wrong with a value of the right type whatever option it sets; None if nothing."""
+    if key.kind == "path" and not str(value).strip():
+        # Not "the config file's own folder": an empty out is a mistake, not a choice.
+        return "must not be empty"
+    if key.kind == "number" and not math.isfinite(float(value)):  # type: ignore[arg-type]
+        return "must be a finite number (not nan or inf)"
+    return None
+
+
 def _checked(key: Key, value: object, config_path: Path) -> object:
     if key.kind == "number":
         return float(value)  # type: ignore[arg-type]
@@ -210,12 +253,23 @@ def _checked(key: Key, value: object, config_path: Path) -> object:
 class _Where:
     """Lines of the file's keys, found by scanning its text (see the module docstring)."""
 
-    def __init__(self, text: str, path: Path) -> None:
+    def __init__(self, text: str, path: Path, check: Check | None = None) -> None:
         self.path = path
         self.lines = text.splitlines()
+        self.check = check
 
     def error(self, table: tuple[str, ...], key: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.path}:{self.line_of(table, key)}: {key}: {problem}")
+
+    def check_value(self, table: tuple[str, ...], key: str, field: str, value: object) -> None:
+        """`check` on one value; its `--option problem` becomes `FILE:LINE: key: problem`."""
+        if self.check is None:
+            return
+        try:
+            self.check(field, value)
+        except ConfigError as exc:
+            problem = re.sub(r"^--[a-z-]+(?: (?:'[^']*'|\"[^\"]*\"))?:? ", "", str(exc))
+            raise self.error(table, key, problem) from None
 
     def line_of(self, table: tuple[str, ...], key: str) -> int:
         current: tuple[str, ...] = ()

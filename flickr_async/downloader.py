@@ -16,12 +16,14 @@ import aiohttp
 
 from flickr_async import layout
 from flickr_async.api import FlickrAPI, parse_retry_after, throttle_for
+from flickr_async.bounded import mib
 from flickr_async.confine import UnsafePath
 from flickr_async.errors import (
     DownloadError,
     NetworkError,
     RateLimitedError,
     StorageError,
+    TooLargeError,
 )
 from flickr_async.jobs import Downloaded, Job, Message, Stats, serve_jobs
 from flickr_async.models import DownloadRecord, Photo, Size
@@ -35,6 +37,12 @@ CHUNK = 1 << 18  # 256 KiB: large enough for throughput, small enough to keep me
 FLUSH = 1 << 20  # write and hash a worker's chunks 1 MiB at a time, off the event loop
 READ_BUFFER = 1 << 20  # aiohttp's 64 KiB default pauses the socket far too often at 100+ MB/s
 HASH_BLOCK = 1 << 20
+# The most bytes one file may have: a stream past it (an endless chunked body, a lying or
+# absent Content-Length) is cut there, its .part deleted, and the item fails once. Flickr's
+# listings give no byte sizes, so these are limits on what Flickr accepts, with room to
+# spare: photos up to 200 MB, videos up to 1 GB (Pro). A Content-Length is held to as well.
+MAX_PHOTO_BYTES = 1 << 30
+MAX_VIDEO_BYTES = 4 << 30
 
 # Newer Flickr responses label video renditions 1080p/720p/... often without dimensions;
 # rank by label when the area is unknown. "Video Player" is a useless SWF wrapper.
@@ -220,7 +228,11 @@ class Downloader:
     async def _fetch_from(self, photo: Photo, source: Source, retry: RetryPolicy) -> Downloaded:
         part = part_path(self.parts_dir, photo.id, source.url)
         size, digest, headers = await self.fetch_url(
-            source.url, part, retry=retry, what=f"download of {photo.id}"
+            source.url,
+            part,
+            retry=retry,
+            what=f"download of {photo.id}",
+            limit=MAX_VIDEO_BYTES if photo.is_video else MAX_PHOTO_BYTES,
         )
         ext = layout.extension_for(
             # A rendition is a JPEG whatever the original's format: name it by its URL.
@@ -243,30 +255,53 @@ class Downloader:
         return Downloaded(photo.id, record, part)
 
     async def fetch_url(
-        self, url: str, part: Path, *, what: str, retry: RetryPolicy | None = None
+        self,
+        url: str,
+        part: Path,
+        *,
+        what: str,
+        retry: RetryPolicy | None = None,
+        limit: int | None = None,
     ) -> tuple[int, str, dict[str, str]]:
         """Stream one file server URL into `part` (resumed from its length), retried by the
-        run's policy, within the shared limit on files in flight and its 429 pause.
+        run's policy, within the shared limit on files in flight and its 429 pause, and
+        never past `limit` bytes (MAX_PHOTO_BYTES unless told).
         Returns (bytes, sha256, the response's final_url/content_type/content_disposition)."""
         policy = retry or self.retry
-        return await policy.run(lambda: self._stream(url, part), what=what)
+        ceiling = MAX_PHOTO_BYTES if limit is None else limit
+        return await policy.run(lambda: self._stream(url, part, ceiling), what=what)
 
-    async def _stream(self, url: str, part: Path) -> tuple[int, str, dict[str, str]]:
+    async def _stream(self, url: str, part: Path, limit: int) -> tuple[int, str, dict[str, str]]:
         """One attempt: resume from the .part's length, append, hash, check the length."""
         offset = await asyncio.to_thread(_size_or_zero, part)
-        headers = {"User-Agent": self.settings.user_agent}
+        # The bytes exactly as stored: never a gzip-encoded body for aiohttp to inflate.
+        headers = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "identity"}
         if offset:
             headers["Range"] = f"bytes={offset}-"
         async with self.servers.transfers.transfer() as transfer:
             await self.servers.throttle.wait()
-            return await self._transfer(url, part, offset, headers, transfer)
+            try:
+                return await self._transfer(url, part, offset, headers, transfer, limit)
+            except TooLargeError:
+                await asyncio.to_thread(part.unlink, missing_ok=True)
+                raise
 
     async def _transfer(
-        self, url: str, part: Path, offset: int, headers: dict[str, str], transfer: Transfer
+        self,
+        url: str,
+        part: Path,
+        offset: int,
+        headers: dict[str, str],
+        transfer: Transfer,
+        limit: int,
     ) -> tuple[int, str, dict[str, str]]:
         try:
             async with self.session.get(
-                url, headers=headers, allow_redirects=True, read_bufsize=READ_BUFFER
+                url,
+                headers=headers,
+                allow_redirects=True,
+                read_bufsize=READ_BUFFER,
+                auto_decompress=False,
             ) as resp:
                 info = {
                     "final_url": str(resp.url),
@@ -286,13 +321,19 @@ class Downloader:
                     raise NetworkError("the server resumed at the wrong offset; starting over")
                 if not resumed:  # 200: the server ignored Range; start over
                     offset = 0
+                _refuse_encoded(resp)
                 expected = offset + (resp.content_length or 0)
+                if expected > limit:
+                    raise TooLargeError(_too_large(limit, f"announced as {expected} bytes"))
                 hasher = await asyncio.to_thread(_hash_prefix, part, offset)
-                written = offset
+                written = received = offset
                 async with aiofiles.open(part, "ab" if resumed else "wb") as fh:
                     batch: list[bytes] = []
                     try:
                         async for chunk in resp.content.iter_chunked(CHUNK):
+                            received += len(chunk)
+                            if received > limit:  # an endless stream: not one byte past it
+                                raise TooLargeError(_too_large(limit, "still coming"))
                             batch.append(chunk)
                             self.stats.bytes_downloaded += len(chunk)
                             if len(batch) * CHUNK >= FLUSH:
@@ -357,6 +398,20 @@ def _raise_for_status(resp: aiohttp.ClientResponse) -> None:
     if status >= 500 or status in (403, 408):
         raise NetworkError(f"HTTP {status} from the file server")
     raise DownloadError(f"HTTP {status} from the file server")
+
+
+def _refuse_encoded(resp: aiohttp.ClientResponse) -> None:
+    """A file sent gzip- (or otherwise) encoded although `identity` was asked: storing it
+    would archive the encoding, inflating it would let a small body fill the disk."""
+    encoding = resp.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise DownloadError(
+            f"the file server sent the file {encoding[:20]}-encoded although asked for identity"
+        )
+
+
+def _too_large(limit: int, detail: str) -> str:
+    return f"file refused: larger than {mib(limit)}, the most one file may have ({detail})"
 
 
 def _range_start(resp: aiohttp.ClientResponse) -> int | None:

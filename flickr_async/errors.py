@@ -135,6 +135,11 @@ class DownloadError(FlickrAsyncError):
     """A file could not be fetched for a reason a retry in this run will not fix (403/404...)."""
 
 
+class TooLargeError(FlickrAsyncError):
+    """An answer or a file past its documented ceiling (a compression bomb, an endless
+    stream): the same request would only send the same again, so it is never retried."""
+
+
 def is_transient(exc: BaseException) -> bool:
     """True when the one retry policy should try again."""
     return isinstance(exc, TransientError)

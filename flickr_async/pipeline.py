@@ -247,11 +247,18 @@ async def _run_stages(
         if thumbnailer is not None:
             await thumbnailer.run()
 
+    async def listings() -> None:
+        if settings.max_api_calls is None:
+            await run_together([producer.run(), organiser.run()])
+        else:  # a cap: the photos' and albums' listings first, the organisation after them
+            await producer.run()
+            await organiser.run()
+        api.budget.listed()  # --max-api-calls: the rest of the budget is the photos'
+
     async def files() -> None:
         await run_together(
             [
-                producer.run(),
-                organiser.run(),
+                listings(),
                 writer.run(),
                 originals(),
                 *(f.run() for f in fetchers),
@@ -286,7 +293,7 @@ async def _run_stages(
             placed=placed,
         )
         await run_together([files(), thumbs(), deep_pass.run()])
-    stats.budget_spent = api.budget_spent
+    stats.budget_spent = api.budget_refused
 
 
 def _count_refused(api: FlickrAPI, stats: Stats) -> None:

@@ -10,7 +10,8 @@ newlines, a link becomes its text, and the text stays otherwise as the owner wro
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+
+from flickr_async.linearhtml import LinearHTMLParser
 
 # Elements after which the text continues on a new line (a paragraph gets a blank line).
 _LINE_BREAKS = frozenset({"br"})
@@ -26,9 +27,9 @@ _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-class _Text(HTMLParser):
+class _Text(LinearHTMLParser):  # linear: descriptions are typed by anybody
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.parts: list[str] = []
         self.hidden = 0
 

@@ -11,11 +11,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flickr_async import layout, names, portable, sidecar
+from flickr_async.account import AccountInfo
 from flickr_async.api import FlickrAPI
-from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
 from flickr_async.listing import Photostream, recover_missing
 from flickr_async.models import Album, Page, Photo
+from flickr_async.plural import plural
 from flickr_async.settings import Settings
 from flickr_async.state import State, StoredAlbum, StoredPhoto
 
@@ -86,13 +88,18 @@ class Producer:
             self.problems.append(stream.problem)
         # Counted after the listing: a photo uploaded meanwhile makes the listing look short
         # (safe: no deletions inferred), never complete when it is not.
-        account = await self.api.people_get_info(self.user_nsid)
-        self.stats.account_count = account.photo_count
-        if len(stream.seen) < account.photo_count:
-            await self._recover(stream.seen, plan_task.result(), account.photo_count)
-        if len(stream.seen) < account.photo_count:
+        try:
+            account: AccountInfo | None = await self.api.people_get_info(self.user_nsid)
+        except ApiBudgetSpent as exc:  # no count to check the listing against: not complete
+            account = None
+            self.problems.append(f"the account's photo count was not asked: {exc}")
+        count = account.photo_count if account is not None else None
+        self.stats.account_count = count
+        if count is not None and len(stream.seen) < count:
+            await self._recover(stream.seen, plan_task.result(), count)
+        if count is not None and len(stream.seen) < count:
             self.problems.append(
-                f"Flickr listed {len(stream.seen)} of the account's {account.photo_count} "
+                f"Flickr listed {len(stream.seen)} of the account's {count} "
                 "photos; the missing ones could not be listed"
             )
         problem = "; ".join(self.problems) or None
@@ -110,7 +117,7 @@ class Producer:
                 gone=tuple(gone),
                 forgotten=tuple(forgotten),
                 complete=complete,
-                account_count=account.photo_count,
+                account_count=count,
                 problem=problem,
                 account=account,
             )
@@ -132,8 +139,8 @@ class Producer:
         self.stats.recovered = len(seen) - before
         if self.stats.recovered:
             log.warning(
-                "photos.search missed %d photos that other listings have; archived them too",
-                self.stats.recovered,
+                "photos.search missed %s that other listings have; archived them too",
+                plural(self.stats.recovered, "photo"),
             )
 
     # --- albums ------------------------------------------------------------------------

@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # annotations only: `status` prints sizes without loading ric
 
     from flickr_async.jobs import Stats
 
+from flickr_async.plural import plural
+
 PLAIN_INTERVAL = 10.0  # seconds between status lines when stderr is not a terminal
 
 
@@ -122,30 +124,38 @@ def summary_lines(summary: Mapping[str, Any], *, log_file: Path | None = None) -
     lines = [
         f"{summary['result']}: {summary['downloaded']} downloaded, {summary['updated']} updated, "
         f"{summary['unchanged']} unchanged, {summary['failed']} failed "
-        f"({human_bytes(summary['bytes_downloaded'])}, {summary['api_calls']} API calls, "
+        f"({human_bytes(summary['bytes_downloaded'])}, {plural(summary['api_calls'], 'API call')}, "
         f"{summary['elapsed_seconds']:.1f} s)",
     ]
     if summary.get("account_count") is not None:
-        lines.append(f"listed {summary['listed']} of {summary['account_count']} photos on Flickr")
+        total = plural(summary["account_count"], "photo")
+        lines.append(f"listed {summary['listed']} of {total} on Flickr")
     if summary.get("listing_problem"):
         lines.append(f"INCOMPLETE LISTING: {summary['listing_problem']}")
     if summary.get("deep_metadata"):
         lines.append(f"deep metadata (notes, people, permissions) for {summary['deep_metadata']}")
     if summary.get("api_budget_spent"):
         lines.append(
-            f"stopped at the API call budget: {summary.get('deferred_to_next_run', 0)} photos "
-            f"wait for their metadata, {summary.get('awaiting_deep_metadata', 0)} for deep "
+            "stopped at the API call budget: "
+            f"{plural(summary.get('deferred_to_next_run', 0), 'photo')} "
+            f"{_waits(summary.get('deferred_to_next_run', 0))} for their metadata, "
+            f"{summary.get('awaiting_deep_metadata', 0)} for deep "
             "metadata; the next run continues"
         )
     elif summary.get("awaiting_deep_metadata"):
         lines.append(
-            f"{summary['awaiting_deep_metadata']} photos wait for deep metadata "
+            f"{plural(summary['awaiting_deep_metadata'], 'photo')} "
+            f"{_waits(summary['awaiting_deep_metadata'])} for deep metadata "
             "(the next run continues)"
         )
     if summary.get("replaced"):
-        lines.append(f"{summary['replaced']} originals replaced on Flickr (old copies kept)")
+        lines.append(
+            f"{plural(summary['replaced'], 'original')} replaced on Flickr (old copies kept)"
+        )
     if summary.get("deleted_on_flickr"):
-        lines.append(f"{summary['deleted_on_flickr']} photos deleted on Flickr (kept on disk)")
+        lines.append(
+            f"{plural(summary['deleted_on_flickr'], 'photo')} deleted on Flickr (kept on disk)"
+        )
     not_original = summary.get("not_original") or []
     if not_original:
         shown = ", ".join(not_original[:10]) + (" …" if len(not_original) > 10 else "")
@@ -156,6 +166,10 @@ def summary_lines(summary: Mapping[str, Any], *, log_file: Path | None = None) -
     if len(failures) > FAILURES_SHOWN:
         where = f": {log_file}" if log_file else ""
         lines.append(
-            f"... and {len(failures) - FAILURES_SHOWN:,} more failures, see the log{where}"
+            f"... and {plural(len(failures) - FAILURES_SHOWN, 'more failure')}, see the log{where}"
         )
     return lines
+
+
+def _waits(n: int) -> str:
+    return "waits" if n == 1 else "wait"

@@ -9,6 +9,12 @@ then, once every photo is staged, renamed to its new path and its album copies m
 new link mode. Renames are atomic, and each file is looked for at both ends, so a run
 killed at any point is finished by running `reshape` again; `backup` refuses until it is.
 The photos' paths and the remembered options change at the end, in one transaction.
+
+Before the journal is written, reshapecheck looks for what would stop the moves half-way (a
+foreign file in the way, too little room for --links copy). A reshape stopped anyway (a disk
+filled by another writer) is finished, or undone by asking for the archive's shape: the
+journal is then turned around in one transaction and the same two steps take every moved
+photo back.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from flickr_async import account_files, confine, layout, names
+from flickr_async import account_files, confine, layout, names, reshapecheck
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import (
+    DISK_ERRNOS,
     Scratch,
     move_into_place,
     place_link,
@@ -85,6 +92,7 @@ class ReshapeReport:
     photos: int = 0  # photos whose files moved (or whose album copies were remade)
     unchanged: int = 0
     resumed: bool = False
+    undone: bool = False  # an interrupted reshape taken back to the archive's shape
 
 
 def check_shape(state: State, wanted: Shape, out: Path) -> None:
@@ -139,36 +147,95 @@ def _reshape(
     asked = Shape(
         *(g if g is not None else c for g, c in zip(given, _values(current), strict=True))
     )
-    if pending is not None:
+    base = out / layout.STATE_DIR
+    staging = base / STAGING
+    if (
+        pending is not None
+        and any(g is not None for g in given)
+        and asked == current != Shape.of(pending)
+    ):
+        # Back to the shape the archive had: the moves made so far are undone.
+        report = ReshapeReport(current, resumed=True, undone=True)
+        _reverse(out, staging, state, current)
+        target = current
+    elif pending is not None:
         target = Shape.of(pending)
         if any(g is not None for g in given) and asked != target:
+            back = " ".join(target.differences(current)) or "with its options"
             raise ConfigError(
-                f"an interrupted reshape of {out} to {target.describe()} "
-                "is not finished: run `flickr-async reshape` without options to finish it first"
+                f"an interrupted reshape of {out} to {target.describe()} is not finished: run "
+                f"`flickr-async reshape {out}` to finish it, or `flickr-async reshape {out} "
+                f"{back}` to undo it"
             )
         report = ReshapeReport(target, resumed=True)
+        back = " ".join(target.differences(current))
+        undo = f", or undo it: `flickr-async reshape {out} {back}`" if back else ""
+        reshapecheck.check_free_space(
+            out,
+            staging,
+            state.reshape_moves(0),
+            state.reshape_moves(1),
+            copies_from=current.links,
+            copies_to=target.links,
+            hint=f"free some space and run `flickr-async reshape {out}` again{undo} "
+            "(nothing more was moved)",
+        )
     else:
         target = asked
         target.validate()
         report = ReshapeReport(target)
         moves, report.unchanged = _plan(out, state, target)
+        # Before the first move: what would stop it half-way (see reshapecheck).
+        reshapecheck.check_nothing_in_the_way(out, moves, state.iter_photos())
+        reshapecheck.check_free_space(
+            out, staging, moves, copies_from=current.links, copies_to=target.links
+        )
         state.begin_reshape(target.as_options(), moves)
-    base = out / layout.STATE_DIR
-    staging = confine.folder(out, base / STAGING)
+    staging = confine.folder(out, staging)  # the checks above only read: made now
     scratch = Scratch(base / "tmp", out=out)
     scratch.clear()
-    for move in state.reshape_moves(0):
-        _stage(out, staging, move)
-        state.reshape_done(move.id, 1)
-    for move in state.reshape_moves(1):
-        _place(out, staging, move, target.links, scratch)
-        state.reshape_done(move.id, 2)
-        report.photos += 1
+    try:
+        for move in state.reshape_moves(0):
+            _stage(out, staging, move)
+            state.reshape_done(move.id, 1)
+        for move in state.reshape_moves(1):
+            _place(out, staging, move, target.links, scratch)
+            state.reshape_done(move.id, 2)
+            report.photos += 1
+    except OSError as exc:
+        if exc.errno not in DISK_ERRNOS:
+            raise
+        back = " ".join(target.differences(current))
+        undo = f", or `flickr-async reshape {out} {back}` to undo it" if back else ""
+        raise StorageError(
+            f"cannot write {exc.filename or out}: {exc.strerror}; the reshape stopped "
+            f"half-way: free some space and run `flickr-async reshape {out}` to finish it" + undo
+        ) from exc
     state.finish_reshape({**options, **target.as_options()})
     with contextlib.suppress(OSError):
         staging.rmdir()
     _note_layout(out, target.layout, scratch)
     return report
+
+
+def _reverse(out: Path, staging: Path, state: State, back: Shape) -> None:
+    """Turn the journal of an interrupted reshape into the journal of its undoing, in one
+    transaction: every photo that left its old place goes back to it (through the staging
+    folder, as any move does); those never touched stay out of it."""
+    undo: list[ReshapeMove] = []
+    staged: list[str] = []
+    for step in (0, 1, 2):
+        for move in state.reshape_moves(step):
+            reverse = ReshapeMove(
+                move.id, move.new_path, move.new_links, move.old_path, move.old_links
+            )
+            held = _staged(staging, move)
+            if held.exists() or held.is_symlink():
+                staged.append(move.id)  # in the staging folder: it only goes back
+            elif step == 0:
+                continue  # not moved at all
+            undo.append(reverse)  # in (or on its way to) its new place: staged again first
+    state.begin_reshape(back.as_options(), undo, staged=staged)
 
 
 def _values(shape: Shape) -> tuple[str, str, str]:

@@ -33,6 +33,7 @@ from flickr_async.errors import (
     Terminated,
     exit_code_of,
 )
+from flickr_async.plural import plural
 
 if TYPE_CHECKING:
     from flickr_async.jobs import Stats
@@ -67,7 +68,7 @@ def incomplete_reason(stats: Stats) -> str:
     """Why a run that went to its end exits 1 ("" when it does not)."""
     reasons = []
     if stats.failed:
-        reasons.append(f"{stats.failed} item{'s' if stats.failed != 1 else ''} failed")
+        reasons.append(f"{plural(stats.failed, 'item')} failed")
     if stats.deferred:
         reasons.append(f"{stats.deferred} left for the next run (--max-api-calls)")
     if stats.listing_problem:

@@ -4,6 +4,7 @@ flags, environment, config file, archive and token file meet."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -121,8 +122,10 @@ class Settings:
     def validate(self) -> None:
         if self.concurrency < 1 or self.concurrency > 64:
             raise ConfigError("--concurrency must be between 1 and 64")
-        if not self.api_rate > 0:
+        if not (self.api_rate > 0 and math.isfinite(self.api_rate)):
             raise ConfigError("--api-rate must be a positive number of calls per second")
+        if not (self.retry_max_wait >= 0 and math.isfinite(self.retry_max_wait)):
+            raise ConfigError("--max-retry-wait must be a number of seconds, 0 or more")
         validate_shape(self.layout, self.links, self.names)
         metadata_level(self.metadata)
         if self.max_api_calls is not None and self.max_api_calls < 1:
@@ -166,12 +169,18 @@ def find_config(
     path = named or default_config_file(env)
     if named is None and not path.exists():
         return None, None
-    config = load_config(path)
+    config = load_config(path, check_value)
     try:
         mode = path.stat().st_mode
     except OSError:
         mode = 0
     return config, secret_warning(config, mode)
+
+
+def check_value(field_name: str, value: object) -> None:
+    """One config file value, checked as Settings.validate checks it: ConfigError("--key
+    problem") when it is out of range, not a choice, or a bad template."""
+    Settings(**{field_name: value}).validate()  # type: ignore[arg-type]  # others: defaults
 
 
 def build_settings(environ: Mapping[str, str] | None = None, **kwargs: Any) -> Settings:

@@ -7,7 +7,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -338,16 +338,22 @@ class State:
         value = self.get_meta(RESHAPE_KEY)
         return None if value is None else dict(json.loads(value))
 
-    def begin_reshape(self, target: Mapping[str, Any], moves: Sequence[ReshapeMove]) -> None:
-        """Record every move before the first one is made: the journal a resumed run reads."""
+    def begin_reshape(
+        self,
+        target: Mapping[str, Any],
+        moves: Sequence[ReshapeMove],
+        staged: Collection[str] = (),
+    ) -> None:
+        """Record every move before the first one is made: the journal a resumed run reads.
+        `staged`: ids whose files are in the staging folder already (an undone reshape's)."""
         with self._tx() as db:
             db.execute("DELETE FROM reshape")
             db.executemany(
                 "INSERT INTO reshape(id, old_path, old_links, new_path, new_links, step) "
-                "VALUES(?, ?, ?, ?, ?, 0)",
+                "VALUES(?, ?, ?, ?, ?, ?)",
                 [
                     (m.id, m.old_path, json.dumps(m.old_links), m.new_path,
-                     json.dumps(m.new_links))
+                     json.dumps(m.new_links), int(m.id in staged))
                     for m in moves
                 ],
             )  # fmt: skip

@@ -47,6 +47,9 @@ SQUARE = "q"  # Large Square, 150 x 150
 PREVIEW = "z"  # Medium 640, or the largest size below it the listing offered
 BATCH = 500
 JPEG_START = b"\xff\xd8\xff"
+# Flickr's 150 px square and 640 px rendition weigh tens of KB: a "thumbnail" bigger than
+# this is not one (an endless stream), and stops here, not at a photo's 1 GiB.
+MAX_THUMBNAIL_BYTES = 16 << 20
 
 
 def offered(photo: Photo) -> list[tuple[str, str]]:
@@ -154,7 +157,9 @@ class Thumbnails:
             return
         part = part_path(self.tmp, name, row.url)
         try:
-            size, _, _ = await self.downloader.fetch_url(row.url, part, what=f"thumbnail {name}")
+            size, _, _ = await self.downloader.fetch_url(
+                row.url, part, what=f"thumbnail {name}", limit=MAX_THUMBNAIL_BYTES
+            )
             await asyncio.to_thread(self._place, row, part, size)
             self.stats.thumbnails += 1
         except StorageError:

@@ -26,8 +26,8 @@ from flickr_async.cli.app import (
 from flickr_async.cli.backup import (
     ApiRateOption,
     ConcurrencyOption,
+    ExistingOptionalOutArgument,
     MaxRetryWaitOption,
-    OptionalOutArgument,
     QuietOption,
     chosen_archive,
     remembered_options,
@@ -35,6 +35,7 @@ from flickr_async.cli.backup import (
 )
 from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
 from flickr_async.layout import STATE_DIR
+from flickr_async.plural import plural
 from flickr_async.progress import FAILURES_SHOWN, human_bytes
 from flickr_async.runlock import RunLock, lock_holder
 from flickr_async.sane import printable
@@ -47,7 +48,7 @@ from flickr_async.state import REMEMBERED, State
 @app.command()
 def verify(
     ctx: typer.Context,
-    out: OptionalOutArgument = None,
+    out: ExistingOptionalOutArgument = None,
     repair: Annotated[
         bool,
         typer.Option(
@@ -100,7 +101,8 @@ def verify(
         if not quiet:
             typer.echo("archive intact")
         raise typer.Exit(0)
-    typer.echo(f"{len(problems)} problems in {len({p.photo_id for p in problems})} items")
+    items = len({p.photo_id for p in problems})
+    typer.echo(f"{plural(len(problems), 'problem')} in {plural(items, 'item')}")
     if reshaping:
         typer.echo(f"a reshape of {out} is unfinished: run `flickr-async reshape {out}` first")
         raise typer.Exit(EXIT_INCOMPLETE)
@@ -138,7 +140,7 @@ def verify(
 
 @app.command()
 def status(
-    out: OptionalOutArgument = None,
+    out: ExistingOptionalOutArgument = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
     profile: ProfileOption = None,
     config_file: ConfigOption = None,
@@ -186,9 +188,9 @@ def status(
         return
     total = info["account_count"]
     typer.echo(
-        f"archived: {counts['done']} items ({counts['videos']} videos, "
+        f"archived: {plural(counts['done'], 'item')} ({plural(counts['videos'], 'video')}, "
         f"{human_bytes(counts['bytes'])})"
-        + (f" of {total} on Flickr when last counted" if total is not None else "")
+        + (f" of {total:,} on Flickr when last counted" if total is not None else "")
     )
     if owner is not None:
         typer.echo(f"account: {owner}")

@@ -31,6 +31,7 @@ from flickr_async.config import Config
 from flickr_async.errors import ConfigError
 from flickr_async.layout import STATE_DIR
 from flickr_async.owneronly import write_owner_only
+from flickr_async.plural import plural
 from flickr_async.progress import show_progress, summary_lines
 from flickr_async.settings import Settings
 from flickr_async.state import State
@@ -55,12 +56,13 @@ OptionalOutArgument = Annotated[
         show_default=False,
     ),
 ]
-OutArgument = Annotated[
-    Path,
+# Every command but `backup` works on an archive `backup` made: none creates OUT.
+ExistingOptionalOutArgument = Annotated[
+    Path | None,
     typer.Argument(
         help=(
-            "The archive folder. Created if missing; its state is kept in a .flickr-async "
-            "folder inside."
+            "The archive folder, made by `backup` (this command never creates it). Default: "
+            "out in the config file (its profile with --profile)."
         ),
         metavar="OUT",
         file_okay=False,
@@ -100,9 +102,10 @@ MaxApiCallsOption = Annotated[
         "--max-api-calls",
         min=1,
         help=(
-            "Stop making API calls after this many (a bounded nightly run on a huge account). "
-            "Files already listed still download; what is left waits for the next run. Exit "
-            "status 0 when only deep metadata is left. Default: no limit."
+            "Make no more than this many API calls, listings and retries included (a bounded "
+            "nightly run on a huge account). The listings go first; files listed still "
+            "download; what is left waits for the next run. Exit status 0 when only deep "
+            "metadata is left. Default: no limit."
         ),
         show_default=False,
     ),
@@ -357,10 +360,7 @@ def backup_one(
         *common, config=config, profile=profile, remembered=archive_options, **options
     )
     if settings.out is None:
-        raise ConfigError(
-            'no archive folder: give OUT, or set out = "..." in the config file'
-            + (f" for profile {profile}" if profile else "")
-        )
+        raise missing_out(config, profile)
     if header and not settings.quiet:
         typer.echo(header)
     code = run_and_report(settings, adopt_account=adopt_account)
@@ -378,11 +378,15 @@ def chosen_archive(out: Path | None, config: Config | None, profile: str | None)
         raise ConfigError(f"--profile {profile}: there is no config file")
     chosen = out or (config.out(profile) if config else None)
     if chosen is None:
-        raise ConfigError(
-            'no archive folder: give OUT, or set out = "..." in the config file'
-            + (f" for profile {profile}" if profile else "")
-        )
+        raise missing_out(config, profile)
     return chosen
+
+
+def missing_out(config: Config | None, profile: str | None) -> ConfigError:
+    """No OUT given and none in the config file: the profile's table named by file and line."""
+    if config is None:
+        return ConfigError('no archive folder: give OUT, or set out = "..." in the config file')
+    return config.missing_out(profile)
 
 
 def backup_profile(
@@ -506,7 +510,7 @@ def _print_dry_run(stats: Stats, *, quiet: bool) -> None:
         return
     for photo_id, reason in stats.dry_run_actions:
         typer.echo(f"would {_DRY_RUN_VERBS.get(reason, 'update')}: {photo_id}")
-    listed = f"listed {stats.listed} of {stats.account_count} photos"
+    listed = f"listed {stats.listed} of {plural(stats.account_count or 0, 'photo')}"
     plan = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to do"
     typer.echo(f"dry run: {listed}; {plan}; {stats.unchanged} unchanged")
 

@@ -16,14 +16,14 @@ from flickr_async.cli.app import (
     load_config_file,
     resolve_from_options,
 )
-from flickr_async.cli.backup import OptionalOutArgument, archive_options
+from flickr_async.cli.backup import ExistingOptionalOutArgument, archive_options, missing_out
 from flickr_async.config import KEYS
 from flickr_async.settings import Resolved
 
 
 @app.command()
 def config(
-    out: OptionalOutArgument = None,
+    out: ExistingOptionalOutArgument = None,
     profile: ProfileOption = None,
     all_profiles: Annotated[
         bool, typer.Option("--all-profiles", help="Show every profile of the config file.")
@@ -36,12 +36,16 @@ def config(
 
     Secrets are shown as (set) or (not set), never their value. The lines read like the
     config file itself; see README "Config file and profiles".
+
+    Exit status: 0 the settings are usable, 2 the config file has a mistake (named by file,
+    line and key) or a profile names no archive folder.
     """
     loaded = load_config_file(config_file)
     typer.echo(f"# config file: {loaded.path if loaded else '(none)'}")
     names: list[str | None] = [profile]
     if all_profiles:
         names = list(loaded.profiles) if loaded else []
+    missing: list[str] = []  # profiles without an archive folder
     for name in names:
         resolved = resolve_from_options(
             None,
@@ -59,6 +63,10 @@ def config(
             typer.echo(f"\n[profiles.{name}]" if all_profiles else f"# profile: {name}")
         for line in settings_lines(resolved):
             typer.echo(line)
+        if name is not None and resolved.settings.out is None:
+            missing.append(name)
+    if missing:  # a backup of that profile would stop: so does this, naming the table
+        raise missing_out(loaded, missing[0])
 
 
 def settings_lines(resolved: Resolved) -> list[str]:

@@ -8,8 +8,16 @@ from typing import Annotated
 
 import typer
 
-from flickr_async.cli.app import VerboseOption, app, configure_logging
-from flickr_async.cli.backup import OutArgument, QuietOption
+from flickr_async.cli.app import (
+    ConfigOption,
+    ProfileOption,
+    VerboseOption,
+    app,
+    configure_logging,
+    load_config_file,
+)
+from flickr_async.cli.backup import ExistingOptionalOutArgument, QuietOption, chosen_archive
+from flickr_async.plural import plural
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +34,11 @@ FullOption = Annotated[
 
 @app.command()
 def site(
-    out: OutArgument,
+    out: ExistingOptionalOutArgument = None,
     full: FullOption = False,
     quiet: QuietOption = False,
+    profile: ProfileOption = None,
+    config_file: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Build the archive's website: OUT/index.html opens in any browser, offline, from disk.
@@ -40,16 +50,17 @@ def site(
     changed since the last build (--full checks every sidecar). `backup` does this at the end
     of every run unless --no-site.
 
-    Exit status: 0 built, 1 the site could not be written, 2 OUT is not an archive, 4 a
-    backup is running on OUT.
+    Exit status: 0 built, 2 OUT is not an archive, 4 a backup is running on OUT, 5 the site
+    could not be written.
     """
     from flickr_async.site import refresh  # the site's modules load only when used
 
     configure_logging(verbose, quiet)
+    out = chosen_archive(out, load_config_file(config_file), profile)
     report = refresh(out, full=full)
     if not quiet:
         typer.echo(
-            f"site: {report.photos:,} items; {report.written:,} files written, "
+            f"site: {plural(report.photos, 'item')}; {plural(report.written, 'file')} written, "
             f"{report.unchanged:,} unchanged, {report.removed:,} removed "
             f"({report.seconds:.1f} s)"
         )
@@ -68,6 +79,6 @@ def refresh_after_backup(out: Path, *, quiet: bool) -> None:
         typer.echo(f"warning: the offline site was not refreshed: {message}", err=True)
         log.debug("site refresh failed", exc_info=exc)  # the traceback, with --verbose
         return
-    log.info("site refreshed: %d files written in %.1f s", report.written, report.seconds)
+    log.info("site refreshed: %s written in %.1f s", plural(report.written, "file"), report.seconds)
     if not quiet:
         typer.echo(f"site: {report.index}")

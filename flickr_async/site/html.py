@@ -4,10 +4,12 @@ Titles, tags, names and notes are other people's text: they go through `esc` and
 text. Descriptions and comments are Flickr's HTML fragments: `sanitize` keeps an allowlist of
 harmless tags (emphasis, paragraphs, quotes, code, line breaks, and links to http, https and
 mailto only) and shows everything else as the text it was typed as, so `<script>` in a
-description reads "<script>" and never runs. It is built on the standard library's
-tokenizer, which decodes entities in attributes before the URL check (`jav&#x61;script:` is
-javascript:) and never lets a tag the allowlist does not know reach the page. Its output is
-always balanced, so a fragment cannot close or restyle the page around it.
+description reads "<script>" and never runs. It is built on a tokenizer with the standard
+library's patterns (linearhtml.py: theirs, in linear time), which decodes entities in
+attributes before the URL check (`jav&#x61;script:` is javascript:) and never lets a tag the
+allowlist does not know reach the page. Its output is always balanced, so a fragment cannot
+close or restyle the page around it. Its work is linear too: a 150 KB comment of nested or
+unfinished tags costs what 150 KB of text costs.
 
 Every link the site makes is relative and percent-encoded segment by segment, so album
 folders called `#1 100% sure?` or `🌅 Sunsets` work from file:// on Linux, macOS and Windows.
@@ -19,8 +21,9 @@ import html
 import posixpath
 import re
 from functools import lru_cache
-from html.parser import HTMLParser
 from urllib.parse import quote
+
+from flickr_async.linearhtml import LinearHTMLParser
 
 FLICKR = "https://www.flickr.com"
 ALLOWED_TAGS = frozenset(
@@ -84,17 +87,20 @@ def safe_link(url: str) -> str | None:
 # --- the sanitizer -------------------------------------------------------------------------
 
 
-class _Sanitizer(HTMLParser):
+class _Sanitizer(LinearHTMLParser):
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.out: list[str] = []
         self.open: list[str] = []  # allowed tags open, innermost last; None-links included
+        # How many of each are open: "is a <pre> open?" without walking a stack that
+        # 50,000 unclosed <b> make deep.
+        self.opened: dict[str, int] = {}
         self.links: list[bool] = []  # per open "a": did it become a link?
 
     # Text: escaped; the newlines people type are line breaks, as on Flickr.
     def handle_data(self, data: str) -> None:
         text = esc(data)
-        if "pre" not in self.open:
+        if not self.opened.get("pre"):
             text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>\n")
         self.out.append(text)
 
@@ -122,31 +128,40 @@ class _Sanitizer(HTMLParser):
             self.out.append("<br>")
             return
         if tag == "a":
-            if "a" in self.open:  # a link inside a link: browsers split them; keep the text
+            if self.opened.get("a"):  # a link inside a link: browsers split them; keep the text
                 return
             target = next((safe_link(v) for k, v in attrs if k == "href" and v), None)
-            self.open.append("a")
+            self._push("a")
             self.links.append(target is not None)
             if target is not None:
                 self.out.append(f'<a href="{esc(target)}" rel="{REL}">')
             return
-        if tag == "p" and "p" in self.open:  # a new paragraph ends the last one
+        if tag == "p" and self.opened.get("p"):  # a new paragraph ends the last one
             self._close_to("p")
-        self.open.append(tag)
+        self._push(tag)
         self.out.append(f"<{tag}>")
+
+    def _push(self, tag: str) -> None:
+        self.open.append(tag)
+        self.opened[tag] = self.opened.get(tag, 0) + 1
+
+    def _pop(self) -> str:
+        tag = self.open.pop()
+        self.opened[tag] -= 1
+        return tag
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in ALLOWED_TAGS:
             self._as_text(f"</{tag}>")
         elif tag in _VOID:
             self.out.append("<br>")  # `</br>` is a line break to browsers
-        elif tag in self.open:
+        elif self.opened.get(tag):
             self._close_to(tag)
         # an allowed end tag with nothing to close is dropped: it is markup, not text
 
     def _close_to(self, tag: str) -> None:
         while self.open:
-            top = self.open.pop()
+            top = self._pop()
             self._emit_end(top)
             if top == tag:
                 return
@@ -178,7 +193,7 @@ class _Sanitizer(HTMLParser):
             self._as_text(rest)
             self.rawdata = ""
         while self.open:
-            self._emit_end(self.open.pop())
+            self._emit_end(self._pop())
         return "".join(self.out)
 
 

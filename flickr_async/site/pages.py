@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flickr_async.layout import SITE_DIR
+from flickr_async.plural import plural
 from flickr_async.sane import timestamp
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc, safe_link, sanitize
@@ -163,10 +164,6 @@ def day(stamp: int | None) -> str:
 
 def untitled(title: str) -> str:
     return esc(title) if title.strip() else '<span class="untitled">Untitled</span>'
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def placeholder(flags: int, size: int = THUMB) -> str:

@@ -12,6 +12,7 @@ from aiohttp import web
 from tests.fakeflickr.content import ContentCache
 from tests.fakeflickr.credentials import Credentials, TokenRecord
 from tests.fakeflickr.faults import Counters, Faults
+from tests.fakeflickr.hostile_bombs import Bombs
 from tests.fakeflickr.hostile_values import HostileValues
 from tests.fakeflickr.library import Library
 
@@ -66,6 +67,7 @@ class ServerContext:
     # Bad signatures and tokens on REST: HTTP 401 text/plain as the real service answers
     # (True), or the documented JSON codes 96/98 (False).
     oauth_401: bool = True
+    bombs: Bombs = field(default_factory=Bombs)  # hostile answers, off until armed
     hostile: HostileValues = field(default_factory=HostileValues)  # off until armed
 
     @property

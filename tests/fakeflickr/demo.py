@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,18 @@ from pathlib import Path
 
 from tests.fakeflickr.generator import generate_library
 from tests.fakeflickr.server import running_fake
+
+
+def cli_command() -> str:
+    """How to run the CLI from here: the entry point `make install` put beside this Python
+    (`.venv/bin/flickr-async`, not on PATH), else `python -m flickr_async` with this Python."""
+    entry = Path(sys.executable).parent / "flickr-async"
+    if not entry.is_file():
+        return f"{shlex.quote(sys.executable)} -m flickr_async"
+    try:
+        return shlex.quote(str(entry.relative_to(Path.cwd())))
+    except ValueError:  # not under the working directory: its full path
+        return shlex.quote(str(entry))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, "-m", "flickr_async", "backup", str(args.out), *args.cli_args]
         print(f"fake Flickr at {fake.base_url}: {len(library.photos)} items, "
               f"{len(library.albums)} albums", flush=True)  # fmt: skip
-        print("$ flickr-async " + " ".join(command[3:]), flush=True)
+        cli = cli_command()
+        print(f"$ {cli} " + shlex.join(command[3:]), flush=True)
         code = subprocess.run(command, env=env).returncode
         counters = fake.counters
         files = sum(1 for p in args.out.rglob("*") if p.is_file()) if args.out.exists() else 0
@@ -43,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{files} files under {args.out}/")  # fmt: skip
         print(f"\nLook in {args.out}/: one folder per album (Unsorted/ for the rest), .json "
               f"and .xmp sidecars beside every file (try `exiftool -use MWG -Description "
-              f"-Keywords` on one); `flickr-async status {args.out}` and `flickr-async "
-              f"verify {args.out}` inspect it. Run `make demo` again for an incremental "
-              "sync with nothing to do.")  # fmt: skip
+              f"-Keywords` on one); `{cli} status {args.out}` and `{cli} verify "
+              f"{args.out}` inspect it. Run `make demo` again for an incremental sync with "
+              "nothing to do.")  # fmt: skip
         index = args.out / "index.html"
         if index.is_file():
             print(f"\nThe archive as a website, offline (open it in a browser):\n{index.resolve()}")

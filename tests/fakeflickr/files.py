@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from tests.fakeflickr import hostile_bombs
 from tests.fakeflickr.content import Blob, BytesBlob, make_original, make_rendition, make_video
 from tests.fakeflickr.context import CTX, ServerContext
 from tests.fakeflickr.faults import CDN_TOO_MANY, FileSlot
@@ -223,6 +224,8 @@ async def serve(
                 content_type="text/html",
                 headers=extra,
             )
+        if (hostile := await hostile_bombs.file_answer(request, ctx, photo_id, what)) is not None:
+            return hostile
         if ctx.faults.file_latency:
             await asyncio.sleep(ctx.faults.file_latency)
         blob: Blob = await asyncio.to_thread(blob_of)

@@ -9,7 +9,14 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakeflickr import rest_account, rest_lists, rest_photo, rest_places, rest_tags
+from tests.fakeflickr import (
+    hostile_bombs,
+    rest_account,
+    rest_lists,
+    rest_photo,
+    rest_places,
+    rest_tags,
+)
 from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, OAuthRejected, ServerContext
 from tests.fakeflickr.faults import TOO_MANY, ApiFault
 from tests.fakeflickr.hostile_values import finish_body
@@ -128,6 +135,8 @@ async def handle_rest(request: web.Request) -> web.Response:
         return html_error(fault.status, fault)
     if fault is not None:
         return render(fail(fault.code, fault.message), params)
+    if (bomb := hostile_bombs.api_answer(ctx, method)) is not None:
+        return bomb
     try:
         caller = authenticate(ctx, request, pairs, header)
         payload = call(ctx, caller, method, params)

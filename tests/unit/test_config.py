@@ -8,7 +8,7 @@ import pytest
 
 from flickr_async.config import KEYS, load_config, parse_config, secret_warning
 from flickr_async.errors import EXIT_USAGE, ConfigError
-from flickr_async.settings import Settings
+from flickr_async.settings import Settings, check_value, find_config
 
 FILE = Path("/etc/fa/config.toml")
 
@@ -167,3 +167,90 @@ def test_a_home_folder_of_nobody_is_a_mistake_in_the_file(tmp_path: Path) -> Non
     path = tmp_path / "config.toml"
     with pytest.raises(ConfigError, match=r"config.toml:2: out: "):
         parse_config('concurrency = 4\nout = "~no-such-user-here/x"\n', path)
+
+
+# --- every value of every table, checked when the file is read --------------------------------
+
+
+def checked_error_of(text: str) -> str:
+    """The error of a file read as every command reads it (find_config: values checked)."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, FILE, check_value)
+    assert caught.value.exit_code == EXIT_USAGE
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('out = ""\n', f"{FILE}:1: out: must not be empty"),
+        ('site = true\n[profiles.p]\nout = "  "\n', f"{FILE}:3: out: must not be empty"),
+        ('[profiles.p]\nout = "/p"\ntoken-file = ""\n', f"{FILE}:3: token-file: must not be empty"),
+        ("api-rate = nan\n", f"{FILE}:1: api-rate: must be a finite number (not nan or inf)"),
+        ("max-retry-wait = inf\n", f"{FILE}:1: max-retry-wait: must be a finite number"),
+        ("api-rate = -inf\n", f"{FILE}:1: api-rate: must be a finite number"),
+    ],
+)
+def test_an_empty_path_or_a_number_that_is_not_finite_is_refused(text: str, message: str) -> None:
+    assert error_of(text).startswith(message)  # whatever checks the values, the type refuses
+
+
+@pytest.mark.parametrize(
+    "first, second", [("api-rate", "api_rate"), ("max_api_calls", "max-api-calls")]
+)
+def test_one_key_spelled_both_ways_in_one_table_names_both(first: str, second: str) -> None:
+    text = f"[profiles.p]\n{first} = 2\n{second} = 3\n"
+    assert error_of(text) == (
+        f"{FILE}:3: {second}: given twice in one table, as {first} and {second}: keep one"
+    )
+
+
+def test_the_same_key_in_two_tables_is_no_duplicate() -> None:
+    config = parse_config("api-rate = 2\n[profiles.p]\napi_rate = 3\n", FILE, check_value)
+    assert (config.defaults["api_rate"], config.profile("p")["api_rate"]) == (2.0, 3.0)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("api-rate = -1", "api-rate: must be a positive number of calls per second"),
+        ("api-rate = 0", "api-rate: must be a positive number of calls per second"),
+        ("concurrency = 0", "concurrency: must be between 1 and 64"),
+        ("concurrency = -3", "concurrency: must be between 1 and 64"),
+        ("max-api-calls = 0", "max-api-calls: must be a positive number of calls"),
+        ("max-retry-wait = -0.5", "max-retry-wait: must be a number of seconds, 0 or more"),
+        ('layout = "tree"', "layout: must be 'albums', 'flat' or 'date'"),
+        ('links = "junction"', "links: must be 'hardlink', 'symlink' or 'copy'"),
+        ('metadata = "most"', "metadata: must be 'basic', 'list' or 'deep'"),
+        ('names = "{title}"', "names: must contain {id} exactly once"),
+        ('api-base = "ftp://x"', "api-base: must be an http(s) URL"),
+    ],
+)
+def test_a_bad_value_in_a_profile_no_command_uses_is_found_when_the_file_is_read(
+    line: str, message: str
+) -> None:
+    text = f'site = true\n[profiles.used]\nout = "/a"\n\n[profiles.unused]\nout = "/b"\n{line}\n'
+    assert checked_error_of(text).startswith(f"{FILE}:7: {message}")
+
+
+def test_good_values_pass_the_check_in_every_table() -> None:
+    text = (
+        'api-rate = 0.5\nmax-retry-wait = 0\nmetadata = "full"\n[profiles.p]\nout = "/p"\n'
+        'names = "{date_taken:%Y} {title} ({id})"\nconcurrency = 64\nmax-api-calls = 1\n'
+    )
+    config = parse_config(text, FILE, check_value)
+    assert config.profile("p")["concurrency"] == 64
+
+
+def test_find_config_checks_every_value_when_it_reads_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[profiles.a]\nout = "/a"\n[profiles.b]\nout = "/b"\napi-rate = -2\n')
+    with pytest.raises(ConfigError, match=r"config.toml:5: api-rate: must be a positive"):
+        find_config(path, {})
+
+
+def test_a_profile_without_out_is_named_by_its_table_line() -> None:
+    config = parse_config('out = "/top"\n\n[profiles.family]\nconcurrency = 2\n', FILE)
+    assert str(config.missing_out("family")) == (
+        f'{FILE}:3: [profiles.family] has no out: give OUT, or add out = "..." to the profile'
+    )

@@ -15,7 +15,7 @@ import pytest
 
 from flickr_async import portable, sidecar
 from flickr_async.account import Person
-from flickr_async.api import ApiBudget
+from flickr_async.api import LISTING_RESERVE, ApiBudget, ListingBudgetSpent
 from flickr_async.errors import ApiBudgetSpent, APIError
 from flickr_async.listlevel import ListLevel, resolve_tags
 from flickr_async.models import (
@@ -407,11 +407,30 @@ def test_awaiting_deep_pages_in_id_order_and_record_deep_ends_the_wait(state: St
 # --- the API budget ---------------------------------------------------------------------------
 
 
-def test_the_budget_stops_per_photo_calls_but_never_a_listing() -> None:
-    budget = ApiBudget(2)
+def test_the_budget_counts_every_call_and_a_listing_never_goes_past_it() -> None:
+    budget = ApiBudget(2, reserve=0)
     budget.spend("flickr.photos.getInfo")
     budget.spend("flickr.photos.search")
-    budget.spend("flickr.photos.search")  # listings go past the cap
+    with pytest.raises(ListingBudgetSpent, match=r"ran out before flickr\.photos\.search"):
+        budget.spend("flickr.photos.search")  # a listing too: the cap is the cap
     with pytest.raises(ApiBudgetSpent):
         budget.spend("flickr.photos.comments.getList")
-    assert budget.spent and budget.started == 3 and budget.left == 0
+    assert budget.spent and budget.started == 2 and budget.left == 0
+
+
+def test_per_photo_calls_leave_the_listings_their_reserve_until_they_are_done() -> None:
+    budget = ApiBudget(10, reserve=4)
+    for _ in range(6):
+        budget.spend("flickr.photos.getInfo")
+    with pytest.raises(ApiBudgetSpent):
+        budget.spend("flickr.photos.getInfo")  # the last 4 are the listings'
+    assert budget.refused and not budget.spent  # refused for now, not the end of the budget
+    budget.spend("flickr.photosets.getPhotos")
+    budget.listed()
+    budget.spend("flickr.photos.getInfo")  # the rest is the photos'
+    assert budget.started == 8 and budget.left == 2
+
+
+def test_a_small_cap_keeps_at_most_half_for_the_listings() -> None:
+    assert ApiBudget(6).reserve == 3 and ApiBudget(1000).reserve == LISTING_RESERVE
+    assert ApiBudget(None).reserve == 0

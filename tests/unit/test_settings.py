@@ -311,3 +311,20 @@ def test_a_bad_shape_option_is_a_config_error(
 def test_layout_names_and_links_default_to_todays_archive(tmp_path: Path) -> None:
     settings = build_settings({}, token_file=tmp_path / "none.json")
     assert (settings.layout, settings.names, settings.links) == ("albums", "{id}", "hardlink")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("api_rate", float("inf"), "--api-rate must be a positive number"),
+        ("api_rate", float("nan"), "--api-rate must be a positive number"),
+        ("retry_max_wait", float("nan"), "--max-retry-wait must be a number of seconds"),
+        ("retry_max_wait", float("inf"), "--max-retry-wait must be a number of seconds"),
+        ("retry_max_wait", -1.0, "--max-retry-wait must be a number of seconds"),
+    ],
+)
+def test_a_rate_or_wait_that_is_not_a_finite_number_is_refused(
+    tmp_path: Path, option: str, value: float, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build_settings({}, token_file=tmp_path / "none.json", **{option: value})

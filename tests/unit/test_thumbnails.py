@@ -190,3 +190,18 @@ async def test_what_is_not_a_jpeg_is_never_placed(rig: Rig) -> None:
     assert rig.stats.thumbnails_failed == 1 and rig.stats.thumbnails == 0
     assert not thumbnail_path(rig.out, png.id, "q").exists()
     assert rig.wanted() == {(png.id, "q")}
+
+
+async def test_thumbnails_past_their_ceiling_are_counted_failed_and_never_placed(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flickr_async import thumbnails
+
+    monkeypatch.setattr(thumbnails, "MAX_THUMBNAIL_BYTES", 100)  # smaller than any of them
+    await rig.thumbs.note_listed(rig.photos)
+    wanted = rig.wanted()
+    await rig.thumbs.run()
+    assert rig.stats.thumbnails == 0
+    assert rig.stats.thumbnails_failed == len(wanted) > 0
+    assert rig.wanted() == wanted  # the next run asks again
+    assert not any(thumbnail_path(rig.out, pid, what).exists() for pid, what in wanted)
