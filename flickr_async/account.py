@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flickr_async import edge
-from flickr_async.models import Photo, photo_from_listing, text, to_bool, to_int
+from flickr_async.models import Photo, photo_from_listing, text, to_bool, to_int, to_time
 
 JSON = Mapping[str, Any]
 
@@ -71,8 +71,8 @@ def gallery_from_json(d: JSON) -> Gallery:
         url=text(d.get("url")),
         title=text(d.get("title")),
         description=text(d.get("description")),
-        date_create=to_int(d.get("date_create")),
-        date_update=to_int(d.get("date_update")),
+        date_create=to_time(d.get("date_create")),
+        date_update=to_time(d.get("date_update")),
         count_photos=to_int(d.get("count_photos")),
         count_videos=to_int(d.get("count_videos")),
         count_views=to_int(d.get("count_views")),
@@ -108,7 +108,7 @@ class Fave:
 
 def fave_from_json(d: JSON) -> Fave:
     photo = replace(photo_from_listing(d), owner_name=_opt_text(d.get("ownername")))
-    return Fave(photo=photo, date_faved=to_int(d.get("date_faved")))
+    return Fave(photo=photo, date_faved=to_time(d.get("date_faved")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +210,7 @@ def profile_from_json(person: JSON) -> Profile:
         photos_url=text(person.get("photosurl")),
         profile_url=text(person.get("profileurl")),
         is_pro=to_bool(person.get("ispro")),
-        first_upload=to_int(text(photos.get("firstdate"))),
+        first_upload=to_time(text(photos.get("firstdate"))),
         first_taken=text(photos.get("firstdatetaken")),
         photo_count=to_int(text(photos.get("count"))),
         views=to_int(text(photos.get("views"))),

@@ -76,6 +76,7 @@ from flickr_async.models import (
 )
 from flickr_async.ratelimit import MAX_RETRY_AFTER, Throttle, TokenBucket
 from flickr_async.retry import RetryPolicy
+from flickr_async.sane import json_int
 from flickr_async.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def decode_body(method: str, status: int, body: bytes) -> dict[str, Any]:
     if raw.startswith(JSONP_PREFIX) and raw.endswith(")"):
         raw = raw[len(JSONP_PREFIX) : -1]
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_int=json_int)  # a 5,000-digit number is one odd field
     except (ValueError, RecursionError) as exc:  # 100,000 nested `[`: no real answer nests
         raise NetworkError(
             f"{method}: unparsable response (HTTP {status}, {len(body)} bytes)"

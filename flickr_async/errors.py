@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flickr_async.sane import printable
+
 # Exit codes (documented in README, "Exit codes"):
 EXIT_OK = 0
 EXIT_INCOMPLETE = 1  # some items failed, or the listing came back short
@@ -75,6 +77,7 @@ class APIError(FlickrAsyncError):
 
     def __init__(self, code: int, message: str, method: str = "") -> None:
         where = f"{method}: " if method else ""
+        message = printable(message, multiline=False)  # Flickr's text: one line, no escapes
         super().__init__(f"{where}Flickr error {code}: {message}")
         self.code = code
         self.flickr_message = message
@@ -86,6 +89,7 @@ class TransientAPIError(TransientError):
 
     def __init__(self, code: int, message: str, method: str = "") -> None:
         where = f"{method}: " if method else ""
+        message = printable(message, multiline=False)
         super().__init__(f"{where}Flickr error {code} (temporary): {message}")
         self.code = code
         self.method = method

@@ -136,13 +136,17 @@ def with_record(doc: Mapping[str, Any], row: StoredPhoto) -> dict[str, Any]:
     if row.served_url is not None:
         served = doc.get("download")
         served = served if isinstance(served, Mapping) else {}
-        out["download"] = {
-            "url": row.served_url,
-            "bytes": row.served_bytes,
-            "sha256": row.served_sha256,
-            "original": served.get("original", row.original),
-            "size_label": served.get("size_label", row.size_label),
-        }
+        out["download"] = sidecar.private_download(
+            {
+                "url": row.served_url,
+                "bytes": row.served_bytes,
+                "sha256": row.served_sha256,
+                "original": served.get("original", row.original),
+                "size_label": served.get("size_label", row.size_label),
+            },
+            # a sidecar that says nothing of its visibility (not one of ours) keeps its URL
+            sidecar.is_public(doc) or not isinstance(doc.get("visibility"), Mapping),
+        )
     out["deleted_on_flickr"] = row.deleted_on_flickr
     if "file" in doc and row.bytes is not None and row.sha256:  # the file as stored
         return sidecar.with_file(

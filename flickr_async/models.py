@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from flickr_async import edge
+from flickr_async.sane import bounded_int, finite_float, real_date_taken, timestamp, valid_text
 
 Media = Literal["photo", "video"]
 JSON = Mapping[str, Any]
@@ -65,53 +66,67 @@ PREVIEW_SIZE_SUFFIXES: tuple[str, ...] = ("z", "m", "n")
 
 
 # --- lenient field readers -------------------------------------------------------------
+# Whatever answers in Flickr's place may also send what Flickr never does (sane.py): numbers
+# that overflow, lone surrogates, impossible dates. Read here, each is an unknown field.
 
 
 def text(value: Any) -> str:
-    """A Flickr text field: plain string, {"_content": ...}, number or absent."""
+    """A Flickr text field: plain string, {"_content": ...}, number or absent; lone
+    surrogates replaced (U+FFFD), so that every later write can encode it."""
     if isinstance(value, Mapping):
         value = value.get("_content", "")
     if value is None:
         return ""
-    return str(value)
+    return valid_text(value if isinstance(value, str) else str(value))
+
+
+def _number(value: Any) -> int | None:
+    """An integer from an int, a float or a string ("3", "1.0"); None for anything else,
+    infinities, NaN and numbers beyond sane.MAX_INT."""
+    if isinstance(value, Mapping):
+        value = value.get("_content")
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return bounded_int(value)
+    try:
+        number = float(value) if isinstance(value, float) else float(str(value).strip())
+    except ValueError:
+        return None
+    return bounded_int(int(number)) if finite_float(number) is not None else None
 
 
 def to_int(value: Any, default: int = 0) -> int:
     """Numbers arrive as ints, floats or strings ("3", "", "1.0")."""
-    if isinstance(value, Mapping):
-        value = value.get("_content")
-    if value is None or isinstance(value, bool):
-        return default if value is None else int(value)
-    if isinstance(value, int):
-        return value
-    try:
-        return int(float(str(value).strip()))
-    except ValueError:
-        return default
+    number = _number(value)
+    return default if number is None else number
 
 
 def to_opt_int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, Mapping):
-        return to_opt_int(value.get("_content"))
-    try:
-        return int(float(str(value).strip()))
-    except ValueError:
-        return None
+    return _number(value)
 
 
 def to_float(value: Any) -> float | None:
     if value is None or value == "":
         return None
     try:
-        return float(str(value).strip())
+        return finite_float(float(str(value).strip()))
     except ValueError:
         return None
 
 
 def to_bool(value: Any) -> bool:
     return to_int(value) != 0
+
+
+def to_time(value: Any, default: int = 0) -> int:
+    """Unix seconds (dateupload, lastupdate, date_create...): `default` when absent or not a
+    time a date can be made of."""
+    number = _number(value)
+    seconds = None if number is None else timestamp(number)
+    return default if seconds is None else seconds
 
 
 # --- dataclasses -----------------------------------------------------------------------
@@ -303,6 +318,8 @@ def _geo(d: JSON) -> Geo | None:
     lat, lon = to_float(d.get("latitude")), to_float(d.get("longitude"))
     if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
         return None
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return None  # no place on Earth (and no GPS tag could say it)
     accuracy = to_opt_int(d.get("accuracy"))
     # Accuracy 0 means "no geo" in practice; Flickr reports 0,0 for untagged photos too.
     if accuracy == 0:
@@ -326,11 +343,9 @@ def place_names(d: JSON) -> dict[str, str]:
 
 
 def _date_taken(value: Any) -> str | None:
-    raw = text(value).strip()
-    # Some videos report "0000-00-00 00:00:00": there is no date.
-    if not raw or raw.startswith("0000-"):
-        return None
-    return raw
+    # Some videos report "0000-00-00 00:00:00": there is no date. Neither is there in a
+    # month 13 or a 31 April (no calendar, EXIF reader or page of months could use it).
+    return real_date_taken(text(value))
 
 
 def _media(value: Any) -> Media:
@@ -388,8 +403,8 @@ def photo_from_listing(d: JSON) -> Photo:
         date_taken=_date_taken(d.get("datetaken")),
         date_taken_granularity=to_int(d.get("datetakengranularity")),
         date_taken_unknown=to_bool(d.get("datetakenunknown")),
-        date_posted=to_int(d.get("dateupload")),
-        date_updated=to_int(d.get("lastupdate")),
+        date_posted=to_time(d.get("dateupload")),
+        date_updated=to_time(d.get("lastupdate")),
         tags=tags,
         machine_tags=machine_tags,
         geo=_geo(d),
@@ -458,8 +473,8 @@ def photo_with_info(photo: Photo, info: JSON) -> Photo:
         date_taken=_date_taken(dates.get("taken")) if "taken" in dates else photo.date_taken,
         date_taken_granularity=to_int(dates.get("takengranularity"), photo.date_taken_granularity),
         date_taken_unknown=to_bool(dates.get("takenunknown", photo.date_taken_unknown)),
-        date_posted=to_int(dates.get("posted"), photo.date_posted),
-        date_updated=to_int(dates.get("lastupdate"), photo.date_updated),
+        date_posted=to_time(dates.get("posted"), photo.date_posted),
+        date_updated=to_time(dates.get("lastupdate"), photo.date_updated),
         tags=tags if tag_items or "tags" in info else photo.tags,
         machine_tags=machine if tag_items or "tags" in info else photo.machine_tags,
         geo=_geo(location) if isinstance(location, Mapping) else photo.geo,
@@ -539,8 +554,8 @@ def album_from_json(d: JSON) -> Album:
         id=edge.album_id(text(d.get("id"))),
         title=text(d.get("title")),
         description=text(d.get("description")),
-        date_create=to_int(d.get("date_create")),
-        date_update=to_int(d.get("date_update")),
+        date_create=to_time(d.get("date_create")),
+        date_update=to_time(d.get("date_update")),
         count=to_int(d.get("photos")) + to_int(d.get("videos")),
         primary=text(d.get("primary")) if edge.is_photo_id(text(d.get("primary"))) else "",
         count_photos=to_int(d.get("photos")),
@@ -555,7 +570,7 @@ def comment_from_json(d: JSON) -> Comment:
         id=text(d.get("id")),
         author=text(d.get("author")),
         author_name=text(d.get("authorname")) or text(d.get("realname")),
-        date=to_int(d.get("datecreate")),
+        date=to_time(d.get("datecreate")),
         text=text(d),
         permalink=text(d.get("permalink")),
     )

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from flickr_async import layout
 from flickr_async.errors import ConfigError
 from flickr_async.models import Photo
+from flickr_async.sane import timestamp
 
 Layout = Literal["albums", "flat", "date"]
 DEFAULT = "{id}"
@@ -69,7 +70,8 @@ class NameFields:
             title=str(doc.get("title") or ""),
             date_taken=str(doc["date_taken"]) if doc.get("date_taken") else None,
             date_taken_unknown=bool(doc.get("date_taken_unknown")),
-            date_posted=posted if isinstance(posted, int) else 0,
+            # a sidecar from elsewhere may say anything: a time no date is made of is none
+            date_posted=posted if isinstance(posted, int) and timestamp(posted) else 0,
             media=str(doc.get("media") or "photo"),
         )
 

@@ -22,8 +22,9 @@ _LINES = frozenset({"li", "tr", "dt", "dd"})
 _INVISIBLE = frozenset({"script", "style", "head", "title"})
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
-# Characters XML 1.0 (and so XMP) cannot carry, and C0 controls no caption should hold.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Characters XML 1.0 (and so XMP) cannot carry, and C0 and C1 controls no caption should
+# hold (`exiftool photo.jpg` would print a C1 CSI to the terminal as it is).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Text(LinearHTMLParser):  # linear: descriptions are typed by anybody
@@ -56,7 +57,7 @@ class _Text(LinearHTMLParser):  # linear: descriptions are typed by anybody
 
 
 def clean(text: str) -> str:
-    """Drop characters that XML cannot hold (C0 controls, lone surrogates)."""
+    """Drop characters that XML cannot hold (C0 controls, lone surrogates) and C1 controls."""
     return _CONTROL.sub("", text)
 
 

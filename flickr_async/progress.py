@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flickr_async.sane import printable
+
 if TYPE_CHECKING:  # annotations only: `status` prints sizes without loading rich or jobs
     from rich.console import Console
 
@@ -160,7 +162,7 @@ def summary_lines(summary: Mapping[str, Any], *, log_file: Path | None = None) -
         lines.append(f"{len(not_original)} saved without their original (best size): {shown}")
     failures = summary.get("failures") or {}
     for photo_id, error in itertools.islice(failures.items(), FAILURES_SHOWN):
-        lines.append(f"failed {photo_id}: {error}")
+        lines.append(f"failed {photo_id}: {printable(error, multiline=False)}")
     if len(failures) > FAILURES_SHOWN:
         where = f": {log_file}" if log_file else ""
         lines.append(

@@ -535,11 +535,12 @@ def _is_whole_jpeg(path: Path) -> bool:
 def _original_key(
     record: Mapping[str, Any], download: Mapping[str, Any] | None, photo_id: str
 ) -> str:
-    """originalsecret:WxH as recorded; for an older sidecar the secret from the original's
-    URL (`<id>_<originalsecret>_o.<ext>`) and unknown dimensions ("secret:?"), else "?"."""
-    key = record.get("original_key")
-    if isinstance(key, str) and key:
-        return key
+    """What a rebuilt row knows of its original: "#<digest>" of `originalsecret:WxH` as the
+    sidecar records it; for an older sidecar the secret from the original's URL
+    (`<id>_<originalsecret>_o.<ext>`) with unknown dimensions ("secret:?"), else "?"."""
+    digest = record.get("original")
+    if isinstance(digest, str) and digest:
+        return f"#{digest}"
     url = _text(download, "url") or ""
     name = PurePosixPath(urlsplit(url).path).name
     stem, _, _ = name.partition(".")
@@ -550,12 +551,13 @@ def _original_key(
 
 
 def original_unchanged(stored_key: str, secret: str | None, current_key: str) -> bool:
-    """Is the listed original the one the archive holds? A rebuilt row may know only the
-    secret ("secret:?") or nothing ("?", then the file URL decides elsewhere)."""
-    if stored_key == current_key:
+    """Is the listed original the one the archive holds? A rebuilt row knows a digest of its
+    key ("#..."), only the secret ("secret:?") or nothing ("?": the file URL decides
+    elsewhere)."""
+    if stored_key == current_key or stored_key == "?":
         return True
-    if stored_key == "?":
-        return True
+    if stored_key.startswith("#"):
+        return stored_key[1:] == sidecar.original_digest(current_key)
     if stored_key.endswith(":?"):
         return stored_key[:-2] == (secret or "")
     return False

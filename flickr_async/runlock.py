@@ -20,6 +20,7 @@ from types import ModuleType, TracebackType
 
 from flickr_async.errors import LockHeldError, StorageError
 from flickr_async.layout import STATE_DIR
+from flickr_async.owneronly import OWNER_FILE, owner_only_dir
 
 try:  # the capability decides, not the platform's name
     import fcntl as _fcntl
@@ -70,8 +71,8 @@ class RunLock:
 
     def __enter__(self) -> RunLock:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            owner_only_dir(self.path.parent)  # .flickr-async/ is the owner's alone
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, OWNER_FILE)
         except OSError as exc:
             if exc.errno in READ_ONLY:
                 raise ReadOnlyArchiveError(
@@ -118,7 +119,7 @@ class RunLock:
         me = f"{os.getpid()}@{socket.gethostname()}"
         for _ in range(3):  # a stale file is removed, then the race is run again
             try:
-                fd = os.open(self.pidfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                fd = os.open(self.pidfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_FILE)
             except FileExistsError:
                 holder = _read_file(self.pidfile)
                 if holder is not None and not _is_stale(holder):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flickr_async.account import Person
 from flickr_async.models import PLACE_LEVELS, Album, Comment, DownloadRecord, Geo, Note, Photo
+from flickr_async.sane import may_hold_surrogates, valid_json
 
 SCHEMA_VERSION = 1
 
@@ -66,16 +68,33 @@ def _person(person: Person) -> dict[str, Any]:
     }
 
 
-def _download(download: DownloadRecord | None) -> dict[str, Any] | None:
+def _download(download: DownloadRecord | None, public: bool) -> dict[str, Any] | None:
     if download is None:
         return None
-    return {
-        "url": download.url,
-        "bytes": download.bytes,
-        "sha256": download.sha256,
-        "original": download.original,
-        "size_label": download.size_label,
-    }
+    return private_download(
+        {
+            "url": download.url,
+            "bytes": download.bytes,
+            "sha256": download.sha256,
+            "original": download.original,
+            "size_label": download.size_label,
+        },
+        public,
+    )
+
+
+def is_public(doc: Mapping[str, Any]) -> bool:
+    """Whether a sidecar says its photo is public (anything else counts as private)."""
+    visibility = doc.get("visibility")
+    return isinstance(visibility, Mapping) and visibility.get("public") is True
+
+
+def private_download(doc: Mapping[str, Any], public: bool) -> dict[str, Any]:
+    """A sidecar's `download` as it may be kept: the URL of a photo that is not public is
+    left out. It names the original's secret, a link that fetches the private original
+    from Flickr for anybody who reads it (the sidecar sits beside the photo and the
+    offline site links it); the state database keeps it, in the owner-only .flickr-async."""
+    return {**doc, "url": None} if not public and doc.get("url") else dict(doc)
 
 
 def build(
@@ -129,7 +148,7 @@ def build(
         "people": [_person(p) for p in people],
         "permissions": dict(photo.permissions) if photo.permissions is not None else None,
         "owner": {"nsid": photo.owner, "username": photo.owner_name},
-        "download": _download(download),
+        "download": _download(download, photo.visibility.public),
     }
     if exif_replaced:
         doc["exif_replaced"] = {key: exif_replaced[key] for key in sorted(exif_replaced)}
@@ -153,6 +172,8 @@ def with_deep(doc: Mapping[str, Any], photo: Photo, people: Sequence[Person]) ->
     for key in KEPT_BY_DEEP:
         if key in doc:
             out[key] = doc[key]
+    if isinstance(out.get("download"), Mapping):  # the photo may have turned private
+        out["download"] = private_download(out["download"], photo.visibility.public)
     if out.get("faves") is None:
         out["faves"] = doc.get("faves")
     if doc.get("original_format") and not out.get("original_format"):
@@ -171,17 +192,28 @@ def with_exif_replaced(doc: Mapping[str, Any], replaced: Mapping[str, str]) -> d
     return out
 
 
+def original_digest(original_key: str) -> str | None:
+    """A digest of the original's `originalsecret:WxH` (None when it is not known in full):
+    a sidecar tells which original a file is without the secret, a link that fetches a
+    private photo's original for anybody."""
+    secret, _, size = original_key.partition(":")
+    if not secret or not size or "?" in original_key or original_key.startswith("#"):
+        return original_key[1:] if original_key.startswith("#") else None
+    return hashlib.sha256(original_key.encode()).hexdigest()[:32]
+
+
 def with_file(
     doc: Mapping[str, Any], *, size: int, sha256: str, original_key: str, embed_version: int
 ) -> dict[str, Any]:
     """`doc` with its `file` record, right after `download`: the media file as the archive
-    holds it (its size and SHA-256 after metadata embedding, which Flickr original it is,
-    how its metadata was embedded). With it the archive is its own index: a lost state is
-    rebuilt from the sidecars, each file checked against its record (rebuild.py)."""
+    holds it (its size and SHA-256 after metadata embedding, a digest of which Flickr
+    original it is, how its metadata was embedded). With it the archive is its own index: a
+    lost state is rebuilt from the sidecars, each file checked against its record
+    (rebuild.py)."""
     record = {
         "bytes": size,
         "sha256": sha256,
-        "original_key": original_key,
+        "original": original_digest(original_key),
         "embed_version": embed_version,
     }
     out: dict[str, Any] = {}
@@ -206,7 +238,10 @@ def dumps(doc: Mapping[str, Any]) -> bytes:
 
 def loads(data: bytes) -> dict[str, Any]:
     """Parse a sidecar; ValueError for anything that is not one (bad UTF-8, JSON or shape)."""
-    doc = json.loads(data.decode("utf-8"))  # UnicodeDecodeError and JSONDecodeError: ValueError
+    text = data.decode("utf-8")  # UnicodeDecodeError and JSONDecodeError: ValueError
+    doc = json.loads(text)
+    if may_hold_surrogates(text):  # written elsewhere: a lone surrogate no page could write
+        doc = valid_json(doc)
     if not isinstance(doc, dict):
         raise ValueError("a sidecar must be a JSON object")
     schema = doc.get("schema")

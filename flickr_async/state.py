@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from flickr_async.errors import StorageError
 from flickr_async.layout import STATE_DIR
+from flickr_async.owneronly import owner_only_dir, owner_only_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -298,10 +299,17 @@ class State:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only
-        if read_only:
+        if read_only:  # changes nothing: no mode, no file created (a read-only archive)
             self._db = _connect_read_only(path)
             self._lock = threading.Lock()
             return
+        if str(path) != ":memory:":  # the owner's alone, with its WAL files (owneronly.py)
+            for name in (
+                path,
+                path.with_name(path.name + "-wal"),
+                path.with_name(path.name + "-shm"),
+            ):
+                owner_only_file(name, create=name == path)
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.row_factory = sqlite3.Row
@@ -325,7 +333,7 @@ class State:
 
     @classmethod
     def open(cls, out: Path) -> State:
-        (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        owner_only_dir(out / STATE_DIR)
         return cls(out / STATE_DIR / "state.sqlite3")
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from flickr_async import __version__
+from flickr_async.cli.terminal import PrintableFormatter, printable_output
 from flickr_async.config import Config
 from flickr_async.errors import EXIT_FAILED, FlickrAsyncError
 from flickr_async.settings import (
@@ -68,13 +69,15 @@ class FlickrAsyncGroup(TyperGroup):
     """
 
     def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise
-        except (Exception, KeyboardInterrupt) as exc:
-            code = report_error(exc, verbose=bool(ctx.meta.get(_VERBOSE, False)))
-            raise typer.Exit(code) from None
+        # Everything a command prints, it prints without control characters (terminal.py).
+        with printable_output():
+            try:
+                return super().invoke(ctx)
+            except (typer.Exit, typer.Abort, typer.TyperException):
+                raise
+            except (Exception, KeyboardInterrupt) as exc:
+                code = report_error(exc, verbose=bool(ctx.meta.get(_VERBOSE, False)))
+                raise typer.Exit(code) from None
 
 
 app = typer.Typer(
@@ -189,7 +192,7 @@ def configure_logging(verbose: bool, quiet: bool = False) -> None:
             root.removeHandler(handler)
     console = _ConsoleHandler(sys.stderr)  # bound now: tests swap sys.stderr per run
     console.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
-    console.setFormatter(logging.Formatter(LOG_FORMAT))
+    console.setFormatter(PrintableFormatter(LOG_FORMAT))
     root.addHandler(console)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 

@@ -38,6 +38,7 @@ from flickr_async.layout import STATE_DIR
 from flickr_async.plural import plural
 from flickr_async.progress import FAILURES_SHOWN, human_bytes
 from flickr_async.runlock import ReadOnlyArchiveError, RunLock, lock_holder
+from flickr_async.sane import printable
 from flickr_async.settings import metadata_level
 from flickr_async.state import REMEMBERED, State
 
@@ -219,7 +220,7 @@ def status(
         typer.echo(f"  listing problem: {latest['summary']['listing_problem']}")
     typer.echo(f"pending or failed: {len(failed)}")
     for photo_id, error in failed[:FAILURES_SHOWN]:
-        typer.echo(f"  {photo_id}: {error}")
+        typer.echo(f"  {photo_id}: {printable(error, multiline=False)}")
     if len(failed) > FAILURES_SHOWN:
         typer.echo(f"  ... and {len(failed) - FAILURES_SHOWN:,} more (status --json lists all)")
     typer.echo(f"saved without original: {len(not_original)}")

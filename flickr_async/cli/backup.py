@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,9 +26,11 @@ from flickr_async.cli.app import (
     run_async,
     settings_from_options,
 )
+from flickr_async.cli.terminal import unfiltered
 from flickr_async.config import Config
 from flickr_async.errors import ConfigError
 from flickr_async.layout import STATE_DIR
+from flickr_async.owneronly import write_owner_only
 from flickr_async.plural import plural
 from flickr_async.progress import show_progress, summary_lines
 from flickr_async.settings import Settings
@@ -467,7 +470,8 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
 
     assert settings.out is not None
     stats = Stats()
-    console = Console(stderr=True)
+    # rich's own escapes draw the bar; what it shows is numbers and fixed words.
+    console = Console(file=unfiltered(sys.stderr))
     run_log = None if settings.dry_run else RunLog(settings.out / STATE_DIR / "logs")
     record = RunRecord(on_start=run_log.open if run_log else None)
     if run_log is not None:
@@ -513,7 +517,8 @@ def _close_run(
 def _write_report(path: Path, summary: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        data = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+        write_owner_only(path, data.encode("utf-8"))  # names photos and errors: 0600
     except OSError as exc:
         typer.echo(f"error: cannot write report {path}: {exc.strerror}", err=True)
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from flickr_async.cli.app import LOG_FORMAT
+from flickr_async.cli.terminal import PrintableFormatter
+from flickr_async.owneronly import owner_only_dir, owner_only_file
 
 LOGS_KEPT = 30  # log files an archive keeps (README: "Reports and logs")
 _HELD_MAX = 1000  # records kept in memory before the run starts (a login: a handful)
@@ -30,7 +32,8 @@ class RunLog(logging.Handler):
         super().__init__(logging.INFO)
         self.folder = folder
         self.path: Path | None = None
-        self.setFormatter(logging.Formatter("%(asctime)s " + LOG_FORMAT))
+        # other people's text (titles, ids, Flickr's messages): one line, no escapes
+        self.setFormatter(PrintableFormatter("%(asctime)s " + LOG_FORMAT))
         self._held: list[logging.LogRecord] = []
         self._file: _LogFile | None = None
 
@@ -47,7 +50,9 @@ class RunLog(logging.Handler):
             return self.path
         path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            owner_only_dir(self.folder.parent)  # .flickr-async/: the owner's alone
+            owner_only_dir(self.folder)
+            owner_only_file(path, create=True)  # 0600 before a line is in it
             handler = _LogFile(path, encoding="utf-8")
         except OSError:
             return None

@@ -8,7 +8,6 @@ refresh re-reads only the sidecars that changed. Photo pages read their whole si
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -16,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from flickr_async.plaintext import html_to_text
+from flickr_async.sane import real_date_taken, timestamp
 
 SEARCH_TEXT_LIMIT = 1000  # characters of a description kept for search
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})")
 
 # Flags of a photo that grids and search show.
 VIDEO = 1
@@ -75,8 +74,10 @@ class Summary(NamedTuple):
 
 def summarize(doc: Mapping[str, Any]) -> Summary:
     """The summary of one sidecar document."""
-    raw_date = s(doc.get("date_taken")).strip()
-    taken = raw_date if _DATE.fullmatch(raw_date) and not doc.get("date_taken_unknown") else None
+    # A date no calendar has (month 13: a sidecar from before sane.py, or from elsewhere) is
+    # as if unknown: the photo goes by its upload date, its month page is a real month.
+    taken = None if doc.get("date_taken_unknown") else real_date_taken(s(doc.get("date_taken")))
+    posted = i(doc.get("date_posted"))
     download = doc.get("download") if isinstance(doc.get("download"), dict) else {}
     original = download.get("original") if download else None
     return Summary(
@@ -84,7 +85,7 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
         media="video" if doc.get("media") == "video" else "photo",
         date_taken=taken,
         granularity=i(doc.get("date_taken_granularity")) or 0,
-        date_posted=i(doc.get("date_posted")),
+        date_posted=None if posted is None else timestamp(posted),
         # Tags repeat across photos: one string object per tag, not one per photo.
         tags=tuple(dict.fromkeys(sys.intern(t) for t in strs(doc.get("tags")) if t.strip())),
         original=original if isinstance(original, bool) else None,

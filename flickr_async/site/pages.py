@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from flickr_async.layout import SITE_DIR
 from flickr_async.plural import plural
+from flickr_async.sane import timestamp
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc, safe_link, sanitize
 from flickr_async.site.model import (
@@ -156,7 +157,7 @@ def month_label(month: str) -> str:
 
 def day(stamp: int | None) -> str:
     """A Unix time as a UTC date."""
-    if stamp is None:
+    if stamp is None or timestamp(stamp) is None:  # an account file from elsewhere
         return ""
     return time.strftime("%Y-%m-%d", time.gmtime(stamp))
 
@@ -271,6 +272,14 @@ class Counts:
     missing: int
 
 
+# The local site shows everything the archive holds; a copy to publish is another matter.
+PRIVATE_NOTICE = (
+    '<p class="notice" id="private">This site is for you alone: it shows every photo of the '
+    "archive, private ones (only you, friends, family) included, with what Flickr says of "
+    "them. Do not publish this folder or put it on a web server.</p>"
+)
+
+
 def home(
     shell: Shell,
     profile: Profile,
@@ -297,6 +306,7 @@ def home(
     if profile.description:
         head.append(f'<div class="desc" dir="auto">{sanitize(profile.description)}</div>')
     head.append(f'<p class="facts">{" · ".join(facts)}</p>')
+    head.append(PRIVATE_NOTICE)
     if profile_link:
         head.append(f'<p><a href="{esc(profile_link)}" rel="nofollow">On Flickr</a></p>')
     head.append(

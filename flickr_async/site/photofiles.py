@@ -5,6 +5,7 @@ build does the same in its own process when it has no workers."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from flickr_async.site.photopage import Context, Media, photo_page
 from flickr_async.site.prefetch import ordered
 from flickr_async.site.workers import in_threads
 
+log = logging.getLogger(__name__)
 WRITER_THREADS = 4  # per worker: creating a file is a disk round trip
 
 
@@ -81,7 +83,19 @@ def read_photo(job: PhotoJob) -> tuple[dict[str, object], Media]:
 
 
 def render(job: PhotoJob, doc: dict[str, object], media: Media) -> str:
-    return photo_page(job.shell, job.item, doc, media, job.ctx)
+    """The photo page. A sidecar it cannot be made of (values no backup writes: a sidecar
+    edited by hand or from elsewhere) is reported and left out: the page shows what the
+    archive's state and the grids know, and the rest of the site is made as ever."""
+    try:
+        return photo_page(job.shell, job.item, doc, media, job.ctx)
+    except Exception as exc:
+        if not doc:
+            raise
+        log.warning(
+            "photo %s: its page leaves out its sidecar, which cannot be shown (%s: %s)",
+            job.item.id, type(exc).__name__, exc,
+        )  # fmt: skip
+        return photo_page(job.shell, job.item, {}, media, job.ctx)
 
 
 def make_photo_pages(jobs: list[PhotoJob]) -> list[tuple[bytes, bool]]:

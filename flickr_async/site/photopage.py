@@ -234,6 +234,15 @@ def _people(doc: Mapping[str, Any]) -> str:
     return f'<section><h2>People in this photo</h2><ul class="plain">{"".join(rows)}</ul></section>'
 
 
+def holds_private_link(doc: Mapping[str, Any]) -> bool:
+    """A sidecar of a photo that is not public which still names its download URL (written
+    before sidecar.private_download; the next change of the photo rewrites it): a link to
+    the original for anybody who reads it, so the site does not link it."""
+    visibility, download = doc.get("visibility"), doc.get("download")
+    public = isinstance(visibility, dict) and visibility.get("public") is True
+    return not public and isinstance(download, dict) and bool(download.get("url"))
+
+
 def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, ctx: Context) -> str:
     page = paths.photo_page(item.id)
     link = Linker(page)
@@ -288,7 +297,7 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
     if media.full:
         what = "video" if summary.media == "video" else "original"
         links.append(f'<a href="{link(media.full)}">The {what} file</a>')
-    if item.path and item.sig and confine.is_relative(item.path):
+    if item.path and item.sig and confine.is_relative(item.path) and not holds_private_link(doc):
         links.append(f'<a href="{link(item.path + ".json")}">Everything Flickr said (JSON)</a>')
     if links:
         parts.append(f'<p class="links">{" · ".join(links)}</p>')

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import playwright_loop_hidden
 from tests.e2e.helpers import FAST, cli_env, media_files, no_change_bound, run_cli
 from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
 
@@ -34,7 +35,12 @@ def big_out(
     out = home / "out"
     # No site (remembered by the archive): its build and thumbnails at this size are the
     # benchmark's subject (bench section 9), not this listing test's.
-    result = run_cli(env, "backup", str(out), *FAST, "--metadata", "basic", "-c", "16", "--no-site")
+    # A module fixture runs before the per-test autouse one that hides the session chromium's
+    # loop (tests/conftest.py): hide it here too, or the CLI's asyncio.run() is refused.
+    with playwright_loop_hidden():
+        result = run_cli(
+            env, "backup", str(out), *FAST, "--metadata", "basic", "-c", "16", "--no-site"
+        )
     assert result.code == 0, result.stdout + result.stderr
     return out, env
 

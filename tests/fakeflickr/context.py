@@ -13,6 +13,7 @@ from tests.fakeflickr.content import ContentCache
 from tests.fakeflickr.credentials import Credentials, TokenRecord
 from tests.fakeflickr.faults import Counters, Faults
 from tests.fakeflickr.hostile_bombs import Bombs
+from tests.fakeflickr.hostile_values import HostileValues
 from tests.fakeflickr.library import Library
 
 JSONDict = dict[str, Any]
@@ -67,6 +68,7 @@ class ServerContext:
     # (True), or the documented JSON codes 96/98 (False).
     oauth_401: bool = True
     bombs: Bombs = field(default_factory=Bombs)  # hostile answers, off until armed
+    hostile: HostileValues = field(default_factory=HostileValues)  # off until armed
 
     @property
     def api_key(self) -> str:

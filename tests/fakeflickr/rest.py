@@ -19,6 +19,7 @@ from tests.fakeflickr import (
 )
 from tests.fakeflickr.context import CTX, ApiFail, Caller, JSONDict, OAuthRejected, ServerContext
 from tests.fakeflickr.faults import TOO_MANY, ApiFault
+from tests.fakeflickr.hostile_values import finish_body
 from tests.fakeflickr.listing import int_param
 from tests.fakeflickr.rest_auth import authenticate, request_params
 
@@ -83,6 +84,7 @@ def render(payload: JSONDict, params: Mapping[str, str]) -> web.Response:
         return web.Response(text=text, content_type="text/xml")
     # Real Flickr escapes "/" inside strings; a JSON parser does not care, a regex might.
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).replace("/", "\\/")
+    body = finish_body(body)
     if params.get("nojsoncallback") == "1":
         return web.Response(text=body, content_type="application/json")
     callback = params.get("jsoncallback") or "jsonFlickrApi"
@@ -145,5 +147,5 @@ async def handle_rest(request: web.Request) -> web.Response:
             return oauth_problem(exc.problem)
         return render(fail(exc.code, exc.message), params)
     except ApiFail as exc:
-        return render(fail(exc.code, exc.message), params)
-    return render({**payload, "stat": "ok"}, params)
+        return render(fail(exc.code, ctx.hostile.message_for(method, exc.message)), params)
+    return render({**ctx.hostile.apply(payload), "stat": "ok"}, params)

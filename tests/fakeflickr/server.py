@@ -78,6 +78,7 @@ class FakeFlickr:
             search_cap=search_cap,
             auto_approve=auto_approve,
         )
+        self.hostile = self.ctx.hostile  # hostile values on demand (hostile_values.py)
         self.app = build_app(self.ctx)
         self.port = port
         self.base_url = ""

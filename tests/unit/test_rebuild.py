@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path, PurePosixPath
 
@@ -112,7 +113,9 @@ def test_with_file_puts_the_record_after_download_and_keeps_the_tail_last() -> N
     doc = {"schema": 1, "id": "1", "download": None, "exif_replaced": {}, "deleted_on_flickr": None}
     out = sidecar.with_file(doc, size=3, sha256="ab", original_key="s:1x1", embed_version=2)
     assert list(out) == ["schema", "id", "download", "file", "exif_replaced", "deleted_on_flickr"]
-    assert out["file"] == {"bytes": 3, "sha256": "ab", "original_key": "s:1x1", "embed_version": 2}
+    digest = sidecar.original_digest("s:1x1")
+    assert out["file"] == {"bytes": 3, "sha256": "ab", "original": digest, "embed_version": 2}
+    assert "s:1x1" not in json.dumps(out) and digest and len(digest) == 32  # no secret
     again = sidecar.with_file(out, size=4, sha256="cd", original_key="s:1x1", embed_version=2)
     assert list(again) == list(out) and again["file"]["bytes"] == 4
 
@@ -133,8 +136,13 @@ def test_an_older_sidecar_gives_the_original_secret_its_url_holds(
     assert rebuild._original_key({}, download, "123") == key
 
 
-def test_a_recorded_original_key_wins() -> None:
-    assert rebuild._original_key({"original_key": "s:4x3"}, None, "123") == "s:4x3"
+def test_a_recorded_original_digest_wins_and_names_the_same_original() -> None:
+    digest = sidecar.original_digest("s:4x3")
+    stored = rebuild._original_key({"original": digest}, None, "123")
+    assert stored == f"#{digest}"
+    assert rebuild.original_unchanged(stored, "s", "s:4x3")
+    assert not rebuild.original_unchanged(stored, "t", "t:4x3")  # replaced on Flickr
+    assert sidecar.original_digest(stored) == digest  # written back as it was read
 
 
 @pytest.mark.parametrize(
