@@ -167,16 +167,18 @@ class DeepMetadata:
             self.state.mark_metadata_stale(photo_id)
             return False
         doc = sidecar.with_deep(old, photo, people)
-        write_atomic(sidecar_file(primary), sidecar.dumps(doc), self.scratch)
-        beside = [sidecar_file(primary)]
         meta = portable.from_sidecar(doc)
-        if self.settings.xmp:
-            write_if_changed(xmp_file(primary), xmp.packet(meta), self.scratch)
-            beside.append(xmp_file(primary))
-        link_beside(primary, beside, copies, self.scratch, self.settings.links)
         # What the file itself carries changed (an archive made with --metadata basic gets
         # tags as typed, place names): re-embedded from the sidecar by the next run.
         changed = meta != portable.from_sidecar(old)
         re_embed = changed and self.settings.exif and primary.exists() and is_jpeg(primary)
+        if re_embed and isinstance(doc.get("file"), dict):
+            doc["file"] = {**doc["file"], "embed_version": 0}  # a rebuilt state owes it too
+        write_atomic(sidecar_file(primary), sidecar.dumps(doc), self.scratch)
+        beside = [sidecar_file(primary)]
+        if self.settings.xmp:
+            write_if_changed(xmp_file(primary), xmp.packet(meta), self.scratch)
+            beside.append(xmp_file(primary))
+        link_beside(primary, beside, copies, self.scratch, self.settings.links)
         self.state.record_deep(photo_id, re_embed=re_embed)
         return True

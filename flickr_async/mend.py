@@ -148,4 +148,12 @@ def with_record(doc: Mapping[str, Any], row: StoredPhoto) -> dict[str, Any]:
             sidecar.is_public(doc) or not isinstance(doc.get("visibility"), Mapping),
         )
     out["deleted_on_flickr"] = row.deleted_on_flickr
+    if "file" in doc and row.bytes is not None and row.sha256:  # the file as stored
+        return sidecar.with_file(
+            out,
+            size=row.bytes,
+            sha256=row.sha256,
+            original_key=row.original_key,
+            embed_version=row.embed_version,
+        )
     return out

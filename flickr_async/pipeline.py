@@ -25,6 +25,7 @@ from flickr_async.metadata import MetadataFetcher
 from flickr_async.models import User
 from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
+from flickr_async.rebuild import fill, note_options, state_problem
 from flickr_async.reshape import Shape, check_shape
 from flickr_async.runlock import RunLock
 from flickr_async.runrecord import RunRecord
@@ -94,8 +95,12 @@ async def _recorded_run(
                  record.pid, record.account or "?", settings.out)  # fmt: skip
         started = state.start_run()
         if remember:
+            assert settings.out is not None
             options = {k: getattr(settings, k) for k in REMEMBERED}
             state.set_meta({"options": json.dumps(options)})
+            # account.json remembers them too: a lost state is rebuilt in this shape
+            scratch = Scratch(settings.out / layout.STATE_DIR / "tmp", out=settings.out)
+            note_options(settings.out, options, scratch)
         return started
 
     started = time.monotonic()
@@ -332,7 +337,10 @@ async def _dry_run(settings: Settings, stats: Stats, adopt_account: bool) -> Non
     """List and diff only: nothing is downloaded and nothing under OUT is written."""
     assert settings.out is not None
     state_file = settings.out / layout.STATE_DIR / "state.sqlite3"
-    state = State(state_file if state_file.exists() else Path(":memory:"))
+    problem = state_problem(settings.out)
+    state = State(state_file if state_file.exists() and not problem else Path(":memory:"))
+    if problem is not None:  # what a backup would do once it has rebuilt the state
+        fill(state, settings.out, problem)
     started = time.monotonic()
     try:
         check_shape(state, Shape(settings.layout, settings.names, settings.links), settings.out)

@@ -18,6 +18,7 @@ from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
 from flickr_async.listing import Photostream, recover_missing
 from flickr_async.models import Album, Page, Photo
 from flickr_async.plural import plural
+from flickr_async.rebuild import original_unchanged
 from flickr_async.settings import Settings
 from flickr_async.state import State, StoredAlbum, StoredPhoto
 
@@ -288,7 +289,9 @@ class Producer:
             return self._job(photo, stored, "retry", download=True)
         if not on_disk:
             return self._job(photo, stored, "missing", download=True)
-        if photo.original_secret and stored.original_key != photo.original_key:
+        if photo.original_secret and not original_unchanged(
+            stored.original_key, photo.original_secret, photo.original_key
+        ):
             return self._job(photo, stored, "replaced", download=True)
         if stored.original is False and not photo.is_video and _offers_other_file(photo, stored):
             # Not an original (free account, downloads disabled, the original refused): the

@@ -27,20 +27,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from flickr_async import account_files, confine, layout, names, reshapecheck
+from flickr_async import confine, layout, names, reshapecheck
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import (
     DISK_ERRNOS,
     Scratch,
     move_into_place,
     place_link,
-    read_json,
     remove_quietly,
-    write_if_changed,
 )
+from flickr_async.rebuild import note_options, state_problem
 from flickr_async.runlock import RunLock
 from flickr_async.settings import DEFAULT_NAMES, validate_shape
-from flickr_async.sidecar import dumps
 from flickr_async.state import ReshapeMove, State, StoredPhoto
 from flickr_async.writer import link_beside, read_sidecar
 
@@ -124,6 +122,12 @@ def reshape(
     """Move the archive at `out` to the given shape (None: keep that part), or finish an
     interrupted reshape. Holds the archive's run lock throughout."""
     state_path = out / layout.STATE_DIR / "state.sqlite3"
+    problem = state_problem(out)
+    if problem is not None:  # its journal may be gone too: never move files on a guess
+        raise StorageError(
+            f"the state of {out} is unusable: {problem}; run `flickr-async verify {out}` "
+            "first, it rebuilds the state from the archive"
+        )
     if not state_path.is_file():
         raise ConfigError(
             f"{out} is not a flickr-async archive (no {layout.STATE_DIR}/state.sqlite3)"
@@ -214,7 +218,7 @@ def _reshape(
     state.finish_reshape({**options, **target.as_options()})
     with contextlib.suppress(OSError):
         staging.rmdir()
-    _note_layout(out, target.layout, scratch)
+    note_options(out, {**options, **target.as_options()}, scratch)  # account.json says too
     return report
 
 
@@ -351,13 +355,3 @@ def _prune(folder: Path, stop_at: Path) -> None:
         except OSError:
             return
         folder = folder.parent
-
-
-def _note_layout(out: Path, shape: str, scratch: Scratch) -> None:
-    """account.json says which layout the archive has; a reshape changes it."""
-    path = out / account_files.ACCOUNT
-    doc = read_json(path)
-    archive = doc.get("archive") if doc else None
-    if doc is not None and isinstance(archive, dict) and archive.get("layout") != shape:
-        archive["layout"] = shape
-        write_if_changed(path, dumps(doc), scratch)

@@ -39,7 +39,18 @@ except ImportError:  # everything but Windows
 UNSUPPORTED = frozenset(
     {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL, errno.EBADF}
 )
+# Errors meaning "this archive cannot be written here" (a read-only mount or snapshot, no
+# permission): a command that only reads may go on without the lock (`verify`).
+READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 _LOCKED_BYTE = 64  # Windows: the byte locked, past the pid written at 0
+
+
+class ReadOnlyArchiveError(StorageError):
+    """The lock cannot be written: the archive is read-only for this process."""
+
+    def __init__(self, message: str, out: Path) -> None:
+        super().__init__(message)
+        self.out = out
 
 
 class _Unsupported(Exception):
@@ -63,6 +74,10 @@ class RunLock:
             owner_only_dir(self.path.parent)  # .flickr-async/ is the owner's alone
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, OWNER_FILE)
         except OSError as exc:
+            if exc.errno in READ_ONLY:
+                raise ReadOnlyArchiveError(
+                    f"cannot create {self.path}: {exc.strerror}", self.path.parent.parent
+                ) from exc
             raise StorageError(f"cannot create {self.path}: {exc.strerror}") from exc
         try:
             _os_lock(fd)

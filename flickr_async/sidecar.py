@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -157,7 +158,9 @@ def build(
 
 # What getInfo cannot say about a photo, kept from the sidecar when deep metadata comes in
 # (and its page URL, already the canonical one: embedded as the source, it must not move).
-KEPT_BY_DEEP = ("comments", "albums", "download", "exif_replaced", "deleted_on_flickr", "url")
+KEPT_BY_DEEP = (
+    "comments", "albums", "download", "file", "exif_replaced", "deleted_on_flickr", "url"
+)  # fmt: skip
 
 
 def with_deep(doc: Mapping[str, Any], photo: Photo, people: Sequence[Person]) -> dict[str, Any]:
@@ -186,6 +189,44 @@ def with_exif_replaced(doc: Mapping[str, Any], replaced: Mapping[str, str]) -> d
     if replaced:
         out["exif_replaced"] = {key: replaced[key] for key in sorted(replaced)}
     out["deleted_on_flickr"] = doc.get("deleted_on_flickr")
+    return out
+
+
+def original_digest(original_key: str) -> str | None:
+    """A digest of the original's `originalsecret:WxH` (None when it is not known in full):
+    a sidecar tells which original a file is without the secret, a link that fetches a
+    private photo's original for anybody."""
+    secret, _, size = original_key.partition(":")
+    if not secret or not size or "?" in original_key or original_key.startswith("#"):
+        return original_key[1:] if original_key.startswith("#") else None
+    return hashlib.sha256(original_key.encode()).hexdigest()[:32]
+
+
+def with_file(
+    doc: Mapping[str, Any], *, size: int, sha256: str, original_key: str, embed_version: int
+) -> dict[str, Any]:
+    """`doc` with its `file` record, right after `download`: the media file as the archive
+    holds it (its size and SHA-256 after metadata embedding, a digest of which Flickr
+    original it is, how its metadata was embedded). With it the archive is its own index: a
+    lost state is rebuilt from the sidecars, each file checked against its record
+    (rebuild.py)."""
+    record = {
+        "bytes": size,
+        "sha256": sha256,
+        "original": original_digest(original_key),
+        "embed_version": embed_version,
+    }
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key != "file":
+            out[key] = value
+        if key == "download":
+            out["file"] = record
+    if "file" not in out:
+        out["file"] = record
+        tail = [k for k in ("exif_replaced", "deleted_on_flickr") if k in out]
+        for key in tail:  # last, as build() puts them
+            out[key] = out.pop(key)
     return out
 
 

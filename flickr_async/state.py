@@ -186,6 +186,9 @@ class StoredFave:
     removed_on: str | None = None
 
 
+THUMB_FOUND = ""  # the URL of a thumbnail a rebuilt state found on disk (rebuild.py)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredThumb:
     """One of a photo's site thumbnails: the URL the listing offered, and the size of the
@@ -211,6 +214,46 @@ class PhotoBrief(NamedTuple):
     date_taken: str | None
     deleted_on_flickr: str | None
     changed: int = 0  # its change number (State.change_seq)
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """The database of a read-only archive (a snapshot, a read-only mount), opened without a
+    single write: `mode=ro` reads a write-ahead log left beside it; where SQLite cannot open
+    the file so (a WAL database with no -shm file it may create), it is read `immutable`, as
+    it is. sqlite3.Error when it is no database."""
+    uri = path.resolve().as_uri()
+    last: sqlite3.Error | None = None
+    for flags in ("mode=ro", "mode=ro&immutable=1"):
+        db = None
+        try:
+            db = sqlite3.connect(
+                f"{uri}?{flags}", uri=True, check_same_thread=False, isolation_level=None
+            )
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.Error as exc:
+            last = exc
+            if db is not None:
+                db.close()
+            if "unable to open" not in str(exc):
+                break  # not a matter of how it is opened
+    assert last is not None
+    raise last
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """The state opened by connect_read_only, its photos table there."""
+    try:
+        db = connect_read_only(path)
+    except sqlite3.Error as exc:
+        raise StorageError(f"state database {path} is unusable: {exc}") from exc
+    db.row_factory = sqlite3.Row
+    try:
+        db.execute("SELECT COUNT(*) FROM photos").fetchone()
+    except sqlite3.Error as exc:
+        db.close()
+        raise StorageError(f"state database {path} is unusable: {exc}") from exc
+    return db
 
 
 def _photo_from_row(row: sqlite3.Row) -> StoredPhoto:
@@ -253,8 +296,13 @@ class State:
     changed since, and learns from `forgotten_seq` whether rows went away.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
+        if read_only:  # changes nothing: no mode, no file created (a read-only archive)
+            self._db = _connect_read_only(path)
+            self._lock = threading.Lock()
+            return
         if str(path) != ":memory:":  # the owner's alone, with its WAL files (owneronly.py)
             for name in (
                 path,
@@ -736,6 +784,15 @@ class State:
                 "INSERT INTO thumbnails(id, size, url, bytes) VALUES(?, ?, ?, NULL) "
                 "ON CONFLICT(id, size) DO UPDATE SET url = excluded.url, bytes = NULL",
                 wanted,
+            )
+
+    def keep_thumbnails(self, rows: Sequence[StoredThumb]) -> None:
+        """Thumbnails already on disk, recorded as they are (a rebuilt state finds them with
+        no URL: the next listing's is taken for them, nothing is fetched)."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO thumbnails(id, size, url, bytes) VALUES(?, ?, ?, ?)",
+                [(r.id, r.size, r.url, r.bytes) for r in rows],
             )
 
     def wanted_thumbnails(

@@ -37,7 +37,7 @@ from flickr_async.fsutil import Scratch, raise_if_disk_problem
 from flickr_async.jobs import Stats
 from flickr_async.models import Photo
 from flickr_async.settings import Settings
-from flickr_async.state import State, StoredThumb
+from flickr_async.state import THUMB_FOUND, State, StoredThumb
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +105,27 @@ class Thumbnails:
             return
         stored = self.state.thumbnails(list(dict.fromkeys(pid for pid, _ in offers)))
         wanted: list[tuple[str, str, str]] = []
+        found: list[StoredThumb] = []
         for (pid, size), url in offers.items():
             row = stored.get((pid, size))
+            if (
+                row is not None
+                and row.url == THUMB_FOUND
+                and row.bytes is not None
+                and _size_of(thumbnail_path(self.out, pid, size)) == row.bytes
+            ):
+                # Recorded by a rebuilt state from the file on disk: whole, it is taken as
+                # the one this listing offers (a new URL later fetches anew).
+                found.append(StoredThumb(pid, size, url, row.bytes))
+                continue
             if row is None or not same_file(row.url, url):
                 wanted.append((pid, size, url))
             elif (
                 row.bytes is not None and _size_of(thumbnail_path(self.out, pid, size)) != row.bytes
             ):
                 wanted.append((pid, size, url))  # deleted or torn on disk
+        if found:
+            self.state.keep_thumbnails(found)
         if wanted:
             self.state.want_thumbnails(wanted)
 

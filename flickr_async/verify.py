@@ -149,6 +149,13 @@ def record_mismatch(doc: Mapping[str, Any], row: StoredPhoto) -> str | None:
             found["url"] = row.served_url  # left out on purpose (sidecar.private_download)
         if found != recorded:
             return "its download record (url, bytes, sha256) differs from the state's"
+    stored = doc.get("file")  # written since sidecars record the file as stored
+    if (
+        isinstance(stored, Mapping)
+        and row.sha256
+        and (stored.get("bytes"), stored.get("sha256")) != (row.bytes, row.sha256)
+    ):
+        return "its file record (bytes, sha256) differs from the state's"
     albums = doc.get("albums") if isinstance(doc.get("albums"), list) else None
     listed = [(a.get("id"), a.get("title")) for a in albums or () if isinstance(a, Mapping)]
     if albums is None or listed != [tuple(a) for a in row.albums]:

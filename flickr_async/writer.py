@@ -44,7 +44,7 @@ from flickr_async.jobs import (
 )
 from flickr_async.models import Album, DownloadRecord
 from flickr_async.settings import Settings
-from flickr_async.state import State, StoredAlbum, StoredPhoto
+from flickr_async.state import REMEMBERED, State, StoredAlbum, StoredPhoto
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -351,6 +351,8 @@ class Writer:
             "failed": counts["failed"],
             "albums": len(self.albums),
             "layout": self.settings.layout,
+            # what a rebuilt state remembers (rebuild.py): the shape first
+            "options": {k: getattr(self.settings, k) for k in REMEMBERED},
         }
         profile = listing.account.profile if listing.account else None
         if profile is None and (self.out / account_files.ACCOUNT).exists():
@@ -421,6 +423,13 @@ class Writer:
             built = downloaded.part
             size, digest = downloaded.record.bytes, downloaded.record.sha256
         doc = sidecar.with_exif_replaced(doc, replaced)
+        doc = sidecar.with_file(
+            doc,
+            size=size,
+            sha256=digest,
+            original_key=photo.original_key if downloaded or not old else old.original_key,
+            embed_version=portable.EMBED_VERSION,
+        )
         stale = (
             not patch and not downloaded and not item.described and job.reason not in FROM_FLICKR
         )

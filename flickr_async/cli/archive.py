@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -33,14 +33,17 @@ from flickr_async.cli.backup import (
     remembered_options,
     run_and_report,
 )
-from flickr_async.errors import EXIT_INCOMPLETE, ConfigError
+from flickr_async.errors import EXIT_INCOMPLETE, ConfigError, StorageError
 from flickr_async.layout import STATE_DIR
 from flickr_async.plural import plural
 from flickr_async.progress import FAILURES_SHOWN, human_bytes
-from flickr_async.runlock import RunLock, lock_holder
+from flickr_async.runlock import ReadOnlyArchiveError, RunLock, lock_holder
 from flickr_async.sane import printable
 from flickr_async.settings import metadata_level
 from flickr_async.state import REMEMBERED, State
+
+if TYPE_CHECKING:
+    from flickr_async.verify import Problem
 
 # --- verify and status --------------------------------------------------------------------
 
@@ -62,6 +65,18 @@ def verify(
         bool,
         typer.Option("--quick", help="Check sizes only, not SHA-256 (reads only the sidecars)."),
     ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help=(
+                "Rebuild the state database from the sidecars, the root files and the files "
+                "themselves (each checked against its sidecar), keeping the old one aside. "
+                "A missing, empty or damaged state is rebuilt without asking, by verify and "
+                "by backup."
+            ),
+        ),
+    ] = False,
     concurrency: ConcurrencyOption = 8,
     api_rate: ApiRateOption = 1.0,
     max_retry_wait: MaxRetryWaitOption = 60.0,
@@ -76,25 +91,18 @@ def verify(
 ) -> None:
     """Check that every archived file, sidecar and album link is present and intact.
 
+    A missing, empty or damaged state is rebuilt from the archive first (the old one kept
+    aside); a read-only archive is checked without writing anything.
+
     Exit status: 0 intact (or fully repaired), 1 problems remain.
     """
-    from flickr_async.mend import mend_archive
     from flickr_async.verify import verify_archive  # only this command reads every file
 
     config = load_config_file(config_file)
     out = chosen_archive(out, config, profile)
-    state_path = _archive_state_path(out)
-    with RunLock(out):  # a backup running meanwhile would look like corruption
-        state = State(state_path)
-        try:
-            problems = list(verify_archive(out, state, checksums=not quick))
-            # Mid-reshape, files are between two places, not lost: nothing to fetch again.
-            reshaping = state.reshape_target() is not None
-            refetch: list[str] = []
-            if repair and problems and not reshaping:
-                refetch = mend_archive(out, state, problems)  # sidecars and links: no call
-        finally:
-            state.close()
+    problems, reshaping, refetch = _verify_here(
+        out, rebuild=rebuild, repair=repair, checksums=not quick, quiet=quiet
+    )
     for problem in problems:
         typer.echo(str(problem))
     if not problems:
@@ -147,8 +155,19 @@ def status(
     verbose: VerboseOption = False,
 ) -> None:
     """What the archive holds next to the account's last-known totals; no network needed."""
+    from flickr_async.rebuild import state_problem
+
     out = chosen_archive(out, load_config_file(config_file), profile)
-    state = _open_existing_state(out)
+    problem = state_problem(out)
+    if problem is not None:  # never "0 items" for an archive whose state is lost
+        raise StorageError(
+            f"the state of {out} is unusable: {problem}; `flickr-async verify {out}` or the "
+            "next backup rebuilds it from the archive"
+        )
+    try:
+        state = _open_existing_state(out)
+    except StorageError:  # a read-only archive: looked at as it is
+        state = State(_archive_state_path(out), read_only=True)
     try:
         counts = state.counts()
         recent = state.recent_runs(limit=50)
@@ -210,6 +229,57 @@ def status(
         typer.echo(f"waiting for deep metadata (notes, people, permissions): {awaiting}")
     else:
         typer.echo(f"metadata level: {level}")
+
+
+def _verify_here(
+    out: Path, *, rebuild: bool, repair: bool, checksums: bool, quiet: bool
+) -> tuple[list[Problem], bool, list[str]]:
+    """The problems found in the archive at `out`, whether a reshape is unfinished, and with
+    `repair` the photos only a download mends (the rest mended offline). Its state is rebuilt
+    first when unusable (or asked); an archive this process cannot write is verified
+    without the lock, its state opened read-only (or rebuilt in memory)."""
+    from flickr_async.mend import mend_archive
+    from flickr_async.rebuild import ASKED, fill, has_sidecars, rebuild_state, state_problem
+    from flickr_async.verify import verify_archive  # only this command reads every file
+
+    problem = state_problem(out, thorough=True)
+    if problem is None and not (rebuild and has_sidecars(out)):
+        _archive_state_path(out)  # one line when `out` is no archive
+    try:
+        with RunLock(out):  # a backup running meanwhile would look like corruption
+            problem = state_problem(out, thorough=True) or (ASKED if rebuild else None)
+            if problem is not None:
+                typer.echo(rebuild_state(out, problem).line(out), err=True)
+            state = State(_archive_state_path(out))
+            try:
+                problems = list(verify_archive(out, state, checksums=checksums))
+                # Mid-reshape, files are between two places, not lost: nothing to fetch again.
+                reshaping = state.reshape_target() is not None
+                refetch: list[str] = []
+                if repair and problems and not reshaping:
+                    refetch = mend_archive(out, state, problems)  # sidecars and links: no call
+            finally:
+                state.close()
+            return problems, reshaping, refetch
+    except ReadOnlyArchiveError as exc:
+        if repair or rebuild:
+            raise StorageError(
+                f"{out} is read-only: --{'repair' if repair else 'rebuild'} needs to write it"
+            ) from exc
+    if problem is None:
+        state = State(_archive_state_path(out), read_only=True)
+        note = "its state opened read-only"
+    else:
+        state = State(Path(":memory:"))
+        fill(state, out, problem)
+        note = f"its state is unusable ({problem}): checked against a rebuild in memory"
+    if not quiet or problem is not None:
+        typer.echo(f"{out} is read-only: verified without the lock, {note}", err=True)
+    try:
+        found = list(verify_archive(out, state, checksums=checksums))
+        return found, state.reshape_target() is not None, []
+    finally:
+        state.close()
 
 
 def _runs_now(

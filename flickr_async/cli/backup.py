@@ -363,6 +363,18 @@ def backup_one(
         raise missing_out(config, profile)
     if header and not settings.quiet:
         typer.echo(header)
+    from flickr_async.rebuild import rebuild_if_needed, state_problem
+
+    if not settings.dry_run:
+        rebuilt = rebuild_if_needed(settings.out)
+        if rebuilt is not None:  # said even with --quiet: cron must hear of it
+            typer.echo(rebuilt.line(settings.out), err=True)
+    elif problem := state_problem(settings.out):
+        typer.echo(
+            f"the state of {settings.out} is unusable: {problem}; a backup rebuilds it from "
+            "the archive (this dry run looks at a rebuild in memory)",
+            err=True,
+        )
     code = run_and_report(settings, adopt_account=adopt_account)
     if settings.site and not settings.dry_run:
         from flickr_async.cli.site import refresh_after_backup
@@ -410,7 +422,14 @@ def _is_quiet(config: Config, name: str, quiet: bool) -> bool:
 
 def archive_options(out: Path) -> dict[str, object]:
     """The options an archive remembers from its last run (none for a new folder)."""
+    from flickr_async.rebuild import remembered_options as rebuilt_options
+    from flickr_async.rebuild import state_problem
+
     path = out / STATE_DIR / "state.sqlite3"
+    if state_problem(out) is not None:
+        # Lost or damaged: the run rebuilds it in the shape the root files remember (or
+        # the files show), never in the defaults (a second tree beside the first).
+        return rebuilt_options(out)[0]
     if not path.is_file():
         return {}
     state = State(path)
