@@ -92,8 +92,10 @@ async def read_answer(
                         f"({received} bytes received)"
                     )
                 if memory is not None and turn is None and len(body) > memory.large:
+                    # Held only once acquired: a task cancelled while it waits must not
+                    # release the turn of the task that holds it (asyncio.Lock has no owner).
+                    await memory.turn.acquire()
                     turn = memory.turn
-                    await turn.acquire()
         if inflater is not None:
             body += inflater.flush()
             if not inflater.eof:

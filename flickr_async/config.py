@@ -234,9 +234,16 @@ def _problem(key: Key, value: object) -> str | None:
     if key.kind == "path" and not str(value).strip():
         # Not "the config file's own folder": an empty out is a mistake, not a choice.
         return "must not be empty"
-    if key.kind == "number" and not math.isfinite(float(value)):  # type: ignore[arg-type]
+    if key.kind == "number" and not _finite(value):
         return "must be a finite number (not nan or inf)"
     return None
+
+
+def _finite(value: object) -> bool:
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except OverflowError:  # a TOML integer of hundreds of digits
+        return False
 
 
 def _checked(key: Key, value: object, config_path: Path) -> object:

@@ -144,8 +144,7 @@ def with_record(doc: Mapping[str, Any], row: StoredPhoto) -> dict[str, Any]:
                 "original": served.get("original", row.original),
                 "size_label": served.get("size_label", row.size_label),
             },
-            # a sidecar that says nothing of its visibility (not one of ours) keeps its URL
-            sidecar.is_public(doc) or not isinstance(doc.get("visibility"), Mapping),
+            sidecar.is_public(doc),  # saying nothing of its visibility: private
         )
     out["deleted_on_flickr"] = row.deleted_on_flickr
     if "file" in doc and row.bytes is not None and row.sha256:  # the file as stored

@@ -340,7 +340,7 @@ async def _dry_run(settings: Settings, stats: Stats, adopt_account: bool) -> Non
     problem = state_problem(settings.out)
     state = State(state_file if state_file.exists() and not problem else Path(":memory:"))
     if problem is not None:  # what a backup would do once it has rebuilt the state
-        fill(state, settings.out, problem)
+        await asyncio.to_thread(fill, state, settings.out, problem)  # reads every file
     started = time.monotonic()
     try:
         check_shape(state, Shape(settings.layout, settings.names, settings.links), settings.out)

@@ -10,10 +10,10 @@ undo, see reshape.py).
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
+from flickr_async import layout
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.progress import human_bytes
 from flickr_async.state import ReshapeMove, StoredPhoto
@@ -137,4 +137,4 @@ def _with(path: Path, suffix: str) -> Path:
 
 def _fold(rel: str) -> str:
     """A case-insensitive disk (macOS, exFAT) shows our `Trip/1.jpg` at `trip/1.jpg` too."""
-    return unicodedata.normalize("NFC", rel).casefold()
+    return layout.fold_name(rel)  # as the writer compares names (ı and I are one on NTFS)

@@ -278,6 +278,10 @@ def resolve_settings(
         ("profile", own.get("out")),
         ("config", shared.get("out")),
     )
+    if isinstance(out, Path):
+        # Absolute once, here: every check that a path stays inside OUT compares absolute paths
+        # (absolute(), not resolve(): an OUT that is itself a link is the user's choice).
+        out = out.absolute()
     archive: Mapping[str, object] = (
         remembered(out) if remembered is not None and isinstance(out, Path) else {}
     )

@@ -213,7 +213,9 @@ def with_file(
     record = {
         "bytes": size,
         "sha256": sha256,
-        "original": original_digest(original_key),
+        # Not for a photo that is not public: Flickr's original secret is 10 hex digits, few
+        # enough to find again from an unsalted digest, and with it the original's URL.
+        "original": original_digest(original_key) if is_public(doc) else None,
         "embed_version": embed_version,
     }
     out: dict[str, Any] = {}

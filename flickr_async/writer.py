@@ -396,6 +396,8 @@ class Writer:
             doc = dict(old_sidecar)
             doc["albums"] = [{"id": a.id, "title": a.title} for a in albums]
             doc["deleted_on_flickr"] = None
+            if isinstance(doc.get("download"), dict):  # one written before private_download
+                doc["download"] = sidecar.private_download(doc["download"], sidecar.is_public(doc))
         else:
             record = downloaded.record if downloaded else _stored_record(old)
             comments = item.described.comments if item.described else ()

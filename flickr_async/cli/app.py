@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 from flickr_async import __version__
 from flickr_async.cli.terminal import PrintableFormatter, printable_output
 from flickr_async.config import Config
-from flickr_async.errors import EXIT_FAILED, FlickrAsyncError
+from flickr_async.errors import EXIT_FAILED, EXIT_INTERRUPTED, FlickrAsyncError
 from flickr_async.settings import (
     ENV_API_BASE,
     ENV_API_KEY,
@@ -34,7 +34,6 @@ from flickr_async.settings import (
 
 T = TypeVar("T")
 
-EXIT_INTERRUPTED = 130
 _VERBOSE = "flickr_async.verbose"  # key in click's context meta, shared by parent and subcommand
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 

@@ -391,7 +391,7 @@ def chosen_archive(out: Path | None, config: Config | None, profile: str | None)
     chosen = out or (config.out(profile) if config else None)
     if chosen is None:
         raise missing_out(config, profile)
-    return chosen
+    return chosen.absolute()  # as Settings.out: the path checks compare absolute paths
 
 
 def missing_out(config: Config | None, profile: str | None) -> ConfigError:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flickr_async import confine
+from flickr_async import confine, sidecar
 from flickr_async.models import PLACE_LEVELS
 from flickr_async.portable import LICENSES
 from flickr_async.site import paths
@@ -238,9 +238,8 @@ def holds_private_link(doc: Mapping[str, Any]) -> bool:
     """A sidecar of a photo that is not public which still names its download URL (written
     before sidecar.private_download; the next change of the photo rewrites it): a link to
     the original for anybody who reads it, so the site does not link it."""
-    visibility, download = doc.get("visibility"), doc.get("download")
-    public = isinstance(visibility, dict) and visibility.get("public") is True
-    return not public and isinstance(download, dict) and bool(download.get("url"))
+    download = doc.get("download")
+    return not sidecar.is_public(doc) and isinstance(download, dict) and bool(download.get("url"))
 
 
 def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, ctx: Context) -> str:

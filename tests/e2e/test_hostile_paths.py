@@ -208,6 +208,34 @@ def test_a_tool_folder_replaced_by_a_link_stops_the_run_and_deletes_nothing(
     assert "symbolic link" in output and "Traceback" not in output
 
 
+def test_a_relative_out_is_one_archive_and_its_tool_folders_are_still_checked(
+    library: Library,
+    env: dict[str, str],
+    out: Path,
+    victim: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `backup photos` from the folder above: every path check compares absolute paths, so
+    # OUT is made absolute once (a relative one was put in front of itself: thumbnails in
+    # photos/photos/.site, and a linked tool folder looked for there and never seen).
+    monkeypatch.chdir(out.parent)
+    assert backup(env, Path(out.name))[0] == 0
+    assert not (out / out.name).exists()
+    assert archived_ids(out) == {p.id for p in library.photos}
+    assert any((out / ".site" / "thumbs").rglob("*.jpg"))
+    parts = out / ".flickr-async" / "parts"
+    if parts.exists():
+        for leftover in parts.iterdir():
+            leftover.unlink()
+        parts.rmdir()
+    parts.symlink_to(victim, target_is_directory=True)
+    before = tree(victim)
+    library.add_photo(title="one more")
+    code, output = backup(env, Path(out.name))
+    assert tree(victim) == before
+    assert code != 0 and "symbolic link" in output
+
+
 def test_a_site_page_replaced_by_a_link_is_replaced_by_a_file_not_written_through(
     env: dict[str, str], out: Path, victim: Path
 ) -> None:

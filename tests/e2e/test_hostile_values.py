@@ -255,6 +255,8 @@ def test_a_private_photos_page_links_a_sidecar_without_its_secret_url(
         [linked] = _linked_local_files(page)  # "Everything Flickr said (JSON)" is kept
         assert secret not in linked.read_text("utf-8")
         assert sidecar(primary(out, photo_id))["download"]["url"] is None
+        # nor a digest of the secret: 10 hex digits are found again by trying them all
+        assert sidecar(primary(out, photo_id))["file"]["original"] is None
         # nothing else in OUT outside the tool's own folder names it either
         for path in out.rglob("*"):
             if path.is_file() and STATE_DIR not in path.parts:
@@ -285,6 +287,11 @@ def test_an_older_sidecar_naming_a_private_url_is_not_linked(
     assert run_cli(env, "site", str(out), "--full").code == 0
     page = photo_page(out, photo_id)
     assert _linked_local_files(page) == []
+    # A backup that puts back a lost .xmp from this sidecar leaves the URL out of it too.
+    path.with_name(path.name + ".xmp").unlink()
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    assert path.with_name(path.name + ".xmp").exists()
+    assert sidecar(path)["download"]["url"] is None
 
 
 def test_the_tools_folder_logs_state_and_report_are_the_owners_alone(

@@ -313,3 +313,46 @@ def test_an_answer_nested_past_the_parsers_depth_is_unparsable_not_a_crash() -> 
 
     with pytest.raises(NetworkError, match="unparsable response"):
         decode_body("flickr.test.login", 200, b"[" * 100_000)
+
+
+async def test_a_read_cancelled_while_waiting_for_its_turn_leaves_the_holders_turn(
+    served: Served,
+) -> None:
+    # Ctrl-C or a stage's error cancels a read that waits to grow past `large`: the turn is
+    # still the holder's (asyncio.Lock has no owner, a release by the waiter frees it).
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await served.stream(request, in_pieces(b"x" * 4096, 1024))
+
+    served.handler = handler
+
+    class Watched(asyncio.Lock):
+        """Tells when a reader asks for the turn (it then waits: the turn is held)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked = asyncio.Event()
+
+        async def acquire(self) -> bool:
+            self.asked.set()  # no await before the waiter is queued in Lock.acquire
+            return await super().acquire()
+
+    memory = AnswerMemory(large=100)
+    memory.turn = turn = Watched()
+    await turn.acquire()  # another answer's read holds it
+    turn.asked.clear()
+
+    async def read() -> bytes:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(served.url, auto_decompress=False) as resp,
+        ):
+            return await read_answer(resp, limit=LIMIT, what="flickr.photos.getInfo", memory=memory)
+
+    waiting = asyncio.create_task(read())
+    async with asyncio.timeout(10):
+        await turn.asked.wait()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert memory.turn.locked()  # still the holder's
+    memory.turn.release()  # and its own release works

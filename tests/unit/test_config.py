@@ -189,6 +189,7 @@ def checked_error_of(text: str) -> str:
         ("api-rate = nan\n", f"{FILE}:1: api-rate: must be a finite number (not nan or inf)"),
         ("max-retry-wait = inf\n", f"{FILE}:1: max-retry-wait: must be a finite number"),
         ("api-rate = -inf\n", f"{FILE}:1: api-rate: must be a finite number"),
+        ("api-rate = " + "9" * 400 + "\n", f"{FILE}:1: api-rate: must be a finite number"),
     ],
 )
 def test_an_empty_path_or_a_number_that_is_not_finite_is_refused(text: str, message: str) -> None:

@@ -110,14 +110,29 @@ def test_keep_aside_renames_the_database_and_its_companions(tmp_path: Path) -> N
 
 
 def test_with_file_puts_the_record_after_download_and_keeps_the_tail_last() -> None:
-    doc = {"schema": 1, "id": "1", "download": None, "exif_replaced": {}, "deleted_on_flickr": None}
+    doc = {"schema": 1, "id": "1", "visibility": {"public": True}, "download": None,
+           "exif_replaced": {}, "deleted_on_flickr": None}  # fmt: skip
     out = sidecar.with_file(doc, size=3, sha256="ab", original_key="s:1x1", embed_version=2)
-    assert list(out) == ["schema", "id", "download", "file", "exif_replaced", "deleted_on_flickr"]
+    assert list(out) == [
+        "schema", "id", "visibility", "download", "file", "exif_replaced", "deleted_on_flickr"
+    ]  # fmt: skip
     digest = sidecar.original_digest("s:1x1")
     assert out["file"] == {"bytes": 3, "sha256": "ab", "original": digest, "embed_version": 2}
     assert "s:1x1" not in json.dumps(out) and digest and len(digest) == 32  # no secret
     again = sidecar.with_file(out, size=4, sha256="cd", original_key="s:1x1", embed_version=2)
     assert list(again) == list(out) and again["file"]["bytes"] == 4
+
+
+@pytest.mark.parametrize("visibility", [{"public": False}, {"public": "1"}, None])
+def test_a_photo_not_public_records_no_digest_of_its_original_secret(visibility: object) -> None:
+    # Flickr's original secret is 10 hex digits: an unsalted digest of it is found again by
+    # trying them all, and with it the private original's URL.
+    doc = {"id": "1", "visibility": visibility, "download": None}
+    out = sidecar.with_file(
+        doc, size=3, sha256="ab", original_key="0a1b2c3d4e:4x3", embed_version=2
+    )
+    assert out["file"]["original"] is None
+    assert rebuild._original_key(out["file"], None, "1") == "?"  # a rebuild trusts the file
 
 
 @pytest.mark.parametrize(

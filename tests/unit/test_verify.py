@@ -35,6 +35,7 @@ class Archive:
 RECORD = {
     "schema": 1,
     "id": "52000000001",
+    "visibility": {"public": True, "friend": False, "family": False},  # a private one: no url
     "albums": [{"id": "1", "title": "Holidays"}, {"id": "2", "title": "Sunsets"}],
     "deleted_on_flickr": None,
 }
@@ -287,6 +288,18 @@ def test_a_json_sidecar_is_mended_from_its_album_copys(with_xmp: Archive) -> Non
     mended = json.loads(sidecar_of(with_xmp.primary).read_text())
     assert mended == good  # the album copy's
     assert with_xmp.problems() == []
+
+
+def test_a_mended_sidecar_that_does_not_say_its_photo_is_public_gets_no_download_url(
+    archive: Archive,
+) -> None:
+    # The state keeps the URL (owner-only); a sidecar beside the photo, which the site may
+    # link, names it only for a photo Flickr shows to everyone.
+    path = sidecar_of(archive.primary)  # hard-linked: the album copy's changes with it
+    path.write_text(json.dumps(json.loads(path.read_text()) | {"visibility": None, "albums": []}))
+    assert mend(archive) == []
+    mended = json.loads(sidecar_of(archive.primary).read_text())
+    assert mended["download"]["url"] is None and mended["download"]["sha256"]
 
 
 def test_a_missing_xmp_sidecar_and_album_copy_are_made_again(with_xmp: Archive) -> None:
