@@ -472,7 +472,9 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
     stats = Stats()
     # rich's own escapes draw the bar; what it shows is numbers and fixed words.
     console = Console(file=unfiltered(sys.stderr))
-    run_log = None if settings.dry_run else RunLog(settings.out / STATE_DIR / "logs")
+    run_log = (
+        None if settings.dry_run else RunLog(settings.out / STATE_DIR / "logs", out=settings.out)
+    )
     record = RunRecord(on_start=run_log.open if run_log else None)
     if run_log is not None:
         logging.getLogger().addHandler(run_log)

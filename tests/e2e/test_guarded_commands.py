@@ -6,8 +6,10 @@ is running rather than that its state is unusable."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from flickr_async.layout import STATE_DIR
 from tests.e2e.helpers import FAST, run_cli
 from tests.e2e.test_hostile_paths import tree
 from tests.fakeflickr import Library
@@ -40,3 +42,24 @@ def test_verify_repair_writes_nothing_through_an_album_folder_replaced_by_a_link
     assert tree(victim) == before, "written through the link"
     assert "symbolic link" in repair.stderr and "Traceback" not in repair.stderr, repair.stderr
     assert folder.is_symlink()
+
+
+def test_a_logs_folder_replaced_by_a_link_gets_no_log_and_loses_no_file(
+    env: dict[str, str], out: Path, tmp_path: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    logs = out / STATE_DIR / "logs"
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    for n in range(40):  # a folder of the user's own logs: more than the 30 an archive keeps
+        (victim / f"2020010{n // 10}-0000{n % 10}-1.log").write_text(f"the user's log {n}\n")
+    linked_aside(logs, victim)
+    before = tree(victim)
+
+    run = run_cli(env, "backup", str(out), *FAST, "--report", str(tmp_path / "report.json"))
+
+    assert tree(victim) == before, "a log written or pruned through the link"
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.stderr.count("keeps no log") == 1, run.stderr
+    assert "symbolic link" in run.stderr and "Traceback" not in run.stderr
+    assert json.loads((tmp_path / "report.json").read_text("utf-8"))["log"] is None
