@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from flickr_async.layout import STATE_DIR
+from flickr_async.runlock import RunLock
 from tests.e2e.helpers import FAST, run_cli
 from tests.e2e.test_hostile_paths import tree
 from tests.fakeflickr import Library
@@ -63,3 +64,23 @@ def test_a_logs_folder_replaced_by_a_link_gets_no_log_and_loses_no_file(
     assert run.stderr.count("keeps no log") == 1, run.stderr
     assert "symbolic link" in run.stderr and "Traceback" not in run.stderr
     assert json.loads((tmp_path / "report.json").read_text("utf-8"))["log"] is None
+
+
+def test_a_backup_whose_lost_state_cannot_be_rebuilt_now_still_writes_its_report(
+    env: dict[str, str], out: Path, tmp_path: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    state = out / STATE_DIR / "state.sqlite3"
+    state.write_bytes(b"")  # lost: the next backup rebuilds it first
+    report = tmp_path / "report.json"
+
+    with RunLock(out):  # another run holds the archive
+        run = run_cli(env, "backup", str(out), *FAST, "--report", str(report))
+
+    assert run.code == 4, run.stdout + run.stderr
+    assert report.is_file(), "no --report for a run refused at its rebuild"
+    data = json.loads(report.read_text("utf-8"))
+    assert (data["result"], data["exit_code"]) == ("refused", 4)
+    assert "another flickr-async run" in data["reason"], data["reason"]
+    assert state.stat().st_size == 0, "the state changed without the lock"
+    assert "Traceback" not in run.stderr
