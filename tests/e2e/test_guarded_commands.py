@@ -84,3 +84,24 @@ def test_a_backup_whose_lost_state_cannot_be_rebuilt_now_still_writes_its_report
     assert "another flickr-async run" in data["reason"], data["reason"]
     assert state.stat().st_size == 0, "the state changed without the lock"
     assert "Traceback" not in run.stderr
+
+
+def site_pages(out: Path) -> dict[str, str]:
+    return {k: v for k, v in tree(out / ".site").items() if k.endswith(".html")}
+
+
+def test_site_on_an_emptied_state_says_so_in_one_line_and_deletes_no_page(
+    env: dict[str, str], out: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    pages, index = site_pages(out), (out / "index.html").read_bytes()
+    assert len(pages) > 10
+    (out / STATE_DIR / "state.sqlite3").write_bytes(b"")
+
+    run = run_cli(env, "site", str(out))
+
+    assert run.code == 5, run.stdout + run.stderr
+    [line] = run.stderr.splitlines()
+    assert "unusable" in line and "verify" in line, line
+    assert site_pages(out) == pages and (out / "index.html").read_bytes() == index
+    assert (out / STATE_DIR / "state.sqlite3").stat().st_size == 0
