@@ -7,6 +7,8 @@ is running rather than that its state is unusable."""
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from pathlib import Path
 
 from flickr_async.layout import STATE_DIR
@@ -105,3 +107,34 @@ def test_site_on_an_emptied_state_says_so_in_one_line_and_deletes_no_page(
     assert "unusable" in line and "verify" in line, line
     assert site_pages(out) == pages and (out / "index.html").read_bytes() == index
     assert (out / STATE_DIR / "state.sqlite3").stat().st_size == 0
+
+
+def test_status_during_a_first_backup_says_running_not_unusable(
+    env: dict[str, str], out: Path
+) -> None:
+    """A first backup writes each photo's sidecar before its row: with the lock held, a
+    state of no photo beside sidecars is a run in progress; without it, lost rows."""
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    with sqlite3.connect(out / STATE_DIR / "state.sqlite3") as db:
+        db.execute("DELETE FROM photos")
+    db.close()
+
+    with RunLock(out):
+        running = run_cli(env, "status", str(out))
+    alone = run_cli(env, "status", str(out))
+
+    assert running.code == 0, running.stdout + running.stderr
+    assert f"running now: pid {os.getpid()}" in running.stdout, running.stdout
+    assert alone.code == 5 and "unusable" in alone.stderr, alone.stdout + alone.stderr
+
+
+def test_status_while_a_backup_runs_still_refuses_a_damaged_state(
+    env: dict[str, str], out: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    (out / STATE_DIR / "state.sqlite3").write_bytes(b"")
+
+    with RunLock(out):
+        run = run_cli(env, "status", str(out))
+
+    assert run.code == 5 and "unusable: it is empty" in run.stderr, run.stdout + run.stderr
