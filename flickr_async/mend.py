@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from flickr_async import portable, sidecar, xmp
+from flickr_async import confine, portable, sidecar, xmp
 from flickr_async.fsutil import (
     Scratch,
     place_link,
@@ -41,22 +41,25 @@ def mend_archive(out: Path, state: State, problems: Sequence[Problem]) -> list[s
     broken_media = {p.photo_id for p in problems if p.kind in MEDIA_KINDS}
     refetch: list[str] = []  # a file to fetch again
     stale: list[str] = []  # metadata to ask again
-    scratch = Scratch(out / STATE_DIR / "tmp-mend")
+    scratch = Scratch(out / STATE_DIR / "tmp-mend", out=out)
     try:
         for photo_id in sorted({p.photo_id for p in problems}):
             row = state.photo(photo_id)
-            if row is None or row.path is None:  # a favourite
-                found = [p for p in problems if p.photo_id == photo_id]
-                if not mend_favorite_xmp(out, found, scratch):
-                    refetch.append(photo_id)  # fetched again while it is faved
-                continue
             try:
+                if row is None or row.path is None:  # a favourite
+                    found = [p for p in problems if p.photo_id == photo_id]
+                    if not mend_favorite_xmp(out, found, scratch):
+                        refetch.append(photo_id)  # fetched again while it is faved
+                    continue
                 if photo_id in broken_media and not restore_from_copy(out, row, links, scratch):
                     refetch.append(photo_id)  # its sidecars come with the download
                     continue
                 whole = mend_photo(
                     out, row, writes_xmp=expects_xmp(row, writes_xmp), links=links, scratch=scratch
                 )
+            except confine.UnsafePath as exc:  # a folder replaced by a link: never through it
+                log.warning("photo %s: not mended: %s", photo_id, exc)
+                continue
             except OSError as exc:  # the second look after the repair reports it still broken
                 raise_if_disk_problem(exc, out)
                 log.warning("photo %s: could not mend it: %s", photo_id, exc)
@@ -77,7 +80,7 @@ def mend_favorite_xmp(out: Path, problems: Sequence[Problem], scratch: Scratch) 
     """A favourite whose only problem is its .xmp: written again from its JSON sidecar."""
     if not problems or any(p.kind != "sidecar" or not p.path.endswith(".xmp") for p in problems):
         return False
-    path = out / problems[0].path.removesuffix(".xmp")
+    path = confine.inside(out, problems[0].path.removesuffix(".xmp"))
     doc = read_sidecar(path)
     if doc is None:
         return False
@@ -92,15 +95,16 @@ def restore_from_copy(out: Path, row: StoredPhoto, links: str, scratch: Scratch)
     assert row.path is not None
     if row.bytes is None or not row.sha256:
         return False
+    primary = confine.inside(out, row.path)
     for rel in row.links:
-        copy = out / rel
+        copy = confine.inside(out, rel)
         try:
             whole = copy.stat().st_size == row.bytes and sha256_file(copy)[1] == row.sha256
         except OSError:
             continue
         if whole:
             # A symlinked copy points at the primary: it can only be whole as a file.
-            place_link(copy, out / row.path, scratch, "copy" if links != "hardlink" else links)
+            place_link(copy, primary, scratch, "copy" if links != "hardlink" else links)
             return True
     return False
 
@@ -111,7 +115,8 @@ def mend_photo(
     """Make an archived photo's sidecars and album copies whole from its records; False when
     its JSON sidecar is lost everywhere (only Flickr has that metadata again)."""
     assert row.path is not None
-    primary = out / row.path
+    primary = confine.inside(out, row.path)
+    copies = [confine.inside(out, rel) for rel in row.links]
     doc = recorded_doc(out, row)
     if doc is None:
         return False
@@ -121,7 +126,6 @@ def mend_photo(
     if writes_xmp:
         write_if_changed(xmp_file(primary), xmp.packet(portable.from_sidecar(doc)), scratch)
         made.append(xmp_file(primary))
-    copies = [out / rel for rel in row.links]
     for copy in copies:
         place_link(primary, copy, scratch, links)
     link_beside(primary, made, copies, scratch, links)

@@ -67,6 +67,9 @@ KNOWN_TEMPLATES = (
 INFER_SAMPLE = 2000  # sidecars an older archive's shape is read from
 _TEXT_OPTIONS = ("layout", "names", "links", "metadata")
 _FLAG_OPTIONS = ("exif", "xmp", "favorites", "site")
+# A state with no photo row beside photo sidecars: lost rows, unless a first backup is
+# writing (a photo's sidecar is written before its row).
+NO_PHOTO = "it holds no photo while photos are on disk"
 
 
 def state_path(out: Path) -> Path:
@@ -171,7 +174,7 @@ def state_problem(out: Path, *, thorough: bool = False) -> str | None:
     finally:
         db.close()
     if photos == 0 and has_sidecars(out):
-        return "it holds no photo while photos are on disk"
+        return NO_PHOTO
     return None
 
 

@@ -155,10 +155,12 @@ def status(
     verbose: VerboseOption = False,
 ) -> None:
     """What the archive holds next to the account's last-known totals; no network needed."""
-    from flickr_async.rebuild import state_problem
+    from flickr_async.rebuild import NO_PHOTO, state_problem
 
     out = chosen_archive(out, load_config_file(config_file), profile)
     problem = state_problem(out)
+    if problem == NO_PHOTO and lock_holder(out) is not None:
+        problem = None  # a first backup writing: its rows follow the sidecars on disk
     if problem is not None:  # never "0 items" for an archive whose state is lost
         raise StorageError(
             f"the state of {out} is unusable: {problem}; `flickr-async verify {out}` or the "

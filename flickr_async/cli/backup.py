@@ -363,13 +363,10 @@ def backup_one(
         raise missing_out(config, profile)
     if header and not settings.quiet:
         typer.echo(header)
-    from flickr_async.rebuild import rebuild_if_needed, state_problem
+    from flickr_async.rebuild import state_problem
 
-    if not settings.dry_run:
-        rebuilt = rebuild_if_needed(settings.out)
-        if rebuilt is not None:  # said even with --quiet: cron must hear of it
-            typer.echo(rebuilt.line(settings.out), err=True)
-    elif problem := state_problem(settings.out):
+    # A backup rebuilds a lost or damaged state inside its recorded run (run_and_report).
+    if settings.dry_run and (problem := state_problem(settings.out)):
         typer.echo(
             f"the state of {settings.out} is unusable: {problem}; a backup rebuilds it from "
             "the archive (this dry run looks at a rebuild in memory)",
@@ -472,13 +469,17 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
     stats = Stats()
     # rich's own escapes draw the bar; what it shows is numbers and fixed words.
     console = Console(file=unfiltered(sys.stderr))
-    run_log = None if settings.dry_run else RunLog(settings.out / STATE_DIR / "logs")
+    run_log = (
+        None if settings.dry_run else RunLog(settings.out / STATE_DIR / "logs", out=settings.out)
+    )
     record = RunRecord(on_start=run_log.open if run_log else None)
     if run_log is not None:
         logging.getLogger().addHandler(run_log)
 
     async def go() -> None:
         with sigterm_stops(record):
+            if not settings.dry_run:  # however the rebuild ends (lock held, disk), a report
+                _rebuild_if_needed(settings)
             async with show_progress(stats, console, quiet=settings.quiet):
                 await run_backup(settings, stats, record, adopt_account=adopt_account)
 
@@ -497,6 +498,16 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
             typer.echo(line)
     assert record.exit_code is not None
     return record.exit_code
+
+
+def _rebuild_if_needed(settings: Settings) -> None:
+    """A lost or damaged state rebuilt from the archive, under the run lock, in one line."""
+    from flickr_async.rebuild import rebuild_if_needed
+
+    assert settings.out is not None
+    rebuilt = rebuild_if_needed(settings.out)
+    if rebuilt is not None:  # said even with --quiet: cron must hear of it
+        typer.echo(rebuilt.line(settings.out), err=True)
 
 
 def _close_run(

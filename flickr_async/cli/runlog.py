@@ -12,10 +12,14 @@ from pathlib import Path
 
 from flickr_async.cli.app import LOG_FORMAT
 from flickr_async.cli.terminal import PrintableFormatter
+from flickr_async.confine import folder as confined_folder
+from flickr_async.errors import StorageError
 from flickr_async.owneronly import owner_only_dir, owner_only_file
 
 LOGS_KEPT = 30  # log files an archive keeps (README: "Reports and logs")
 _HELD_MAX = 1000  # records kept in memory before the run starts (a login: a handful)
+
+log = logging.getLogger(__name__)
 
 
 class _LogFile(logging.FileHandler):
@@ -28,9 +32,11 @@ class RunLog(logging.Handler):
     """The run's log records: held in memory until `open()` (a refused run leaves no file),
     then written to the run's file."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, out: Path) -> None:
+        """`folder`: the logs folder inside the archive `out` (never used through a link)."""
         super().__init__(logging.INFO)
         self.folder = folder
+        self.out = out
         self.path: Path | None = None
         # other people's text (titles, ids, Flickr's messages): one line, no escapes
         self.setFormatter(PrintableFormatter("%(asctime)s " + LOG_FORMAT))
@@ -49,6 +55,13 @@ class RunLog(logging.Handler):
         if self._file is not None:
             return self.path
         path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        try:
+            # a logs folder (or .flickr-async) replaced by a link: its target's files are not
+            # ours to write or prune
+            confined_folder(self.out.absolute(), self.folder.absolute())
+        except StorageError as exc:
+            log.warning("this run keeps no log: %s", exc)
+            return None
         try:
             owner_only_dir(self.folder.parent)  # .flickr-async/: the owner's alone
             owner_only_dir(self.folder)

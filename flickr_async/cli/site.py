@@ -51,12 +51,20 @@ def site(
     of every run unless --no-site.
 
     Exit status: 0 built, 2 OUT is not an archive, 4 a backup is running on OUT, 5 the site
-    could not be written.
+    could not be written or the archive's state is unusable (`verify` rebuilds it).
     """
+    from flickr_async.errors import StorageError
+    from flickr_async.rebuild import state_problem
     from flickr_async.site import refresh  # the site's modules load only when used
 
     configure_logging(verbose, quiet)
     out = chosen_archive(out, load_config_file(config_file), profile)
+    problem = state_problem(out)
+    if problem is not None:  # a site of no photo would prune every page of the last build
+        raise StorageError(
+            f"the state of {out} is unusable: {problem}; run `flickr-async verify {out}` "
+            "first, it rebuilds the state from the archive"
+        )
     report = refresh(out, full=full)
     if not quiet:
         typer.echo(

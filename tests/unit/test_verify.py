@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from flickr_async import portable, xmp
+from flickr_async.errors import StorageError
 from flickr_async.mend import mend_archive
 from flickr_async.state import State
 from flickr_async.verify import Problem, verify_archive
@@ -353,3 +354,79 @@ def test_a_damaged_file_is_put_back_from_an_album_copy_with_the_recorded_bytes(
     assert archive.primary.read_bytes() == CONTENT
     assert not archive.primary.samefile(archive.copy)  # still a copy of its own
     assert archive.problems() == []
+
+
+# --- verify --repair writes through no link (issue 24 review) -------------------------------
+
+
+def linked_to_victim(folder: Path, contents: Path | None = None) -> Path:
+    """`folder` replaced by a link to a folder beside OUT (holding `contents`' files)."""
+    victim = folder.parent.parent / f"victim-{folder.name}"
+    if contents is None:
+        victim.mkdir()
+    else:
+        contents.rename(victim)
+    if folder.exists():
+        for entry in folder.iterdir():
+            entry.unlink()
+        folder.rmdir()
+    folder.symlink_to(victim, target_is_directory=True)
+    return victim
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_an_album_copy_behind_a_linked_folder_is_not_made_through_the_link(
+    with_xmp: Archive,
+) -> None:
+    victim = linked_to_victim(with_xmp.copy.parent)
+    assert mend(with_xmp) == []
+    assert listing(victim) == {}
+    assert ("link", "Sunsets/52000000001.jpg") in with_xmp.problems()  # still reported
+
+
+def test_a_file_is_not_put_back_through_a_linked_primary_folder(with_xmp: Archive) -> None:
+    aside = with_xmp.out.parent / "aside"
+    aside.mkdir()
+    victim = linked_to_victim(with_xmp.primary.parent, aside)
+    assert mend(with_xmp) == []
+    assert listing(victim) == {}
+    assert ("missing", "Holidays/52000000001.jpg") in with_xmp.problems()
+
+
+def test_a_favourites_xmp_is_not_written_through_a_linked_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    (aside / "52000000009.jpg.json").write_text(json.dumps(RECORD | {"id": "52000000009"}))
+    (out / "Favorites").mkdir(parents=True)
+    victim = linked_to_victim(out / "Favorites", aside)
+    before = listing(victim)
+    problem = Problem("52000000009", "Favorites/52000000009.jpg.xmp", "sidecar", "missing")
+    state = State.open(out)
+    try:
+        assert mend_archive(out, state, [problem]) == []
+    finally:
+        state.close()
+    assert listing(victim) == before
+
+
+def test_repair_refuses_a_tool_folder_reached_through_a_link_and_clears_nothing(
+    archive: Archive,
+) -> None:
+    victim = archive.out.parent / "victim"
+    (victim / "tmp-mend").mkdir(parents=True)
+    (victim / "tmp-mend" / "user.txt").write_text("the user's own file\n")
+    problems = list(verify_archive(archive.out, archive.state))
+    archive.state.close()
+    tool = archive.out / ".flickr-async"
+    for entry in tool.iterdir():
+        entry.rename(victim / entry.name)
+    tool.rmdir()
+    tool.symlink_to(victim, target_is_directory=True)
+    archive.state = State.open(archive.out)
+    with pytest.raises(StorageError, match="symbolic link"):
+        mend_archive(archive.out, archive.state, problems)
+    assert (victim / "tmp-mend" / "user.txt").read_text() == "the user's own file\n"
