@@ -93,7 +93,17 @@ CREATE TABLE IF NOT EXISTS runs (
 RESHAPE_KEY = "reshape"  # meta: the target options of an unfinished reshape (JSON)
 # meta "options": the options an archive keeps from run to run unless given again (see
 # cli.backup); the pipeline writes them at the start of every run.
-REMEMBERED = ("layout", "names", "links", "metadata", "exif", "xmp", "favorites", "site")
+REMEMBERED = (
+    "layout",
+    "names",
+    "links",
+    "metadata",
+    "exif",
+    "xmp",
+    "favorites",
+    "site",
+    "full_listing_every",
+)
 
 # Columns added after the first release, for archives whose tables predate them. Flickr's own
 # values (lastupdate, date_update) are never used as markers: "0" is real data there.
