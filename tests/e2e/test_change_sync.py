@@ -14,7 +14,14 @@ import pytest
 
 from flickr_async.changes import META_KEY
 from flickr_async.state import State, StoredPhoto
-from tests.e2e.helpers import FAST, change_bound, media_files, run_cli, sidecar
+from tests.e2e.helpers import (
+    FAST,
+    change_bound,
+    media_files,
+    organisation_listings,
+    run_cli,
+    sidecar,
+)
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.update_lag import lag_recent_updates
 
@@ -98,6 +105,8 @@ def test_a_no_change_sync_asks_what_changed_within_the_documented_bound(
     calls = fake.counters.api_calls
     assert fake.counters.total_api_calls <= change_bound(library), dict(calls)
     assert calls[CHANGES] == 1 and calls["flickr.people.getInfo"] == 1
+    # login, recentlyUpdated, people.getInfo, one photosets.getList page: as on 4,500 photos
+    assert fake.counters.total_api_calls == 4 + organisation_listings(library)
     assert report["listed"] == 0 and report["unchanged"] == 0
     assert "Flickr reported 0 changed since the last run" in report["stdout"]
     assert {p: p.stat().st_mtime_ns for p in synced.rglob("*.json")} == before
