@@ -177,7 +177,9 @@ def test_an_edit_the_index_shows_late_is_found_by_the_next_sync_thanks_to_the_ma
     fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
 ) -> None:
     pid = still(library, in_album=False, skip=1)
-    library.edit_photo(pid, title="indexed late")
+    edited = library.edit_photo(pid, title="indexed late")
+    with library.lock:  # edited ten minutes before the next run; the index shows it later
+        edited.lastupdate = int(time.time()) - 600
     lag_recent_updates(fake.faults, [pid])  # in no recentlyUpdated answer yet
     try:
         missed = backup(env, synced)
