@@ -186,6 +186,10 @@ class Producer:
                 return "archived photos need their metadata written again"
             if _size_of(self.out / row.path) != row.bytes or self._missing_beside(row):
                 return "archived files or sidecars are missing on disk"
+            if row.original is False and row.media != "video" and row.original_key[:1] != ":":
+                # Its listing offered the original and the file server refused it: the full
+                # listing probes it again every run (a free account's photos offer none).
+                return "an original refused earlier is to be asked for again"
         self._live = live
         self._stored_albums = self.state.albums()
         return None
