@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flickr_async import changes as changes_mod
-from flickr_async import layout, names, portable, sidecar
+from flickr_async import layout, names, portable, sidecar, thumbnails
 from flickr_async.account import AccountInfo
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
@@ -190,9 +190,21 @@ class Producer:
                 # Its listing offered the original and the file server refused it: the full
                 # listing probes it again every run (a free account's photos offer none).
                 return "an original refused earlier is to be asked for again"
+        if self.settings.site and live and self._thumbnails_missing():
+            return "site thumbnails are missing on disk"
         self._live = live
         self._stored_albums = self.state.albums()
         return None
+
+    def _thumbnails_missing(self) -> bool:
+        """A fetched thumbnail gone or torn on disk, or none at all (an archive from before
+        the site): the listing's records say which files to fetch again."""
+        fetched = False
+        for thumb in self.state.fetched_thumbnails():
+            fetched = True
+            if _size_of(thumbnails.thumbnail_path(self.out, thumb.id, thumb.size)) != thumb.bytes:
+                return True
+        return not fetched
 
     async def _changes(
         self, plan_task: asyncio.Task[_PlanView]

@@ -739,6 +739,18 @@ class State:
                 found[(r["id"], r["size"])] = StoredThumb(r["id"], r["size"], r["url"], r["bytes"])
         return found
 
+    def fetched_thumbnails(self) -> Iterator[StoredThumb]:
+        """Every thumbnail whose file was fetched (a change-driven sync checks them on disk)."""
+        after = ("", "")
+        while rows := self._query(
+            """SELECT * FROM thumbnails WHERE bytes IS NOT NULL AND (id, size) > (?, ?)
+               ORDER BY id, size LIMIT 5000""",
+            after,
+        ):
+            for r in rows:
+                yield StoredThumb(r["id"], r["size"], r["url"], r["bytes"])
+            after = (rows[-1]["id"], rows[-1]["size"])
+
     def want_thumbnails(self, wanted: Sequence[tuple[str, str, str]]) -> None:
         """(id, size, url) to fetch: a new URL, or a file missing or torn on disk."""
         with self._tx() as db:
