@@ -248,8 +248,8 @@ class Producer:
         touched: set[str] = set()
         kept_order = [a.id for a in plan.albums if a.id in old]
         if kept_order != [aid for aid in old if aid in {a.id for a in plan.albums}]:
-            for album in plan.albums:  # reordered: every photo's album order may differ
-                touched.update(plan.photo_ids.get(album.id, ()))
+            # Albums reordered: a photo in several of them may have another first album.
+            touched.update(pid for pid, ids in view.by_photo.items() if len(ids) > 1)
         for album in plan.albums:
             members = set(plan.photo_ids.get(album.id, ()))
             known = old.get(album.id)
@@ -542,7 +542,7 @@ class _PlanView:
     def __init__(self, plan: AlbumPlan) -> None:
         self.plan = plan
         self.titles = {a.id: a.title for a in plan.albums}
-        self._by_photo = plan.albums_by_photo()
+        self.by_photo = plan.albums_by_photo()
 
     def albums_of(self, photo_id: str) -> tuple[str, ...]:
-        return self._by_photo.get(photo_id, ())
+        return self.by_photo.get(photo_id, ())
