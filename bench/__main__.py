@@ -12,6 +12,7 @@ from types import ModuleType
 
 from bench import (
     budget,
+    changes,
     economy,
     hostile,
     memory,
@@ -36,6 +37,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     quota,
     site,
     hostile,
+    changes,
 )
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 

@@ -58,6 +58,7 @@ KEYS: dict[str, Key] = {
     "concurrency": Key("concurrency", "integer"),
     "api-rate": Key("api_rate", "number"),
     "max-api-calls": Key("max_api_calls", "integer"),
+    "full-listing-every": Key("full_listing_every", "number"),
     "max-retry-wait": Key("retry_max_wait", "number"),
     # Values of string options are checked by Settings.validate, like the flags' values.
     "layout": Key("layout", "string"),

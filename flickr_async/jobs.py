@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flickr_async.account import (
     AccountInfo,
@@ -22,6 +22,9 @@ from flickr_async.account import (
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
 from flickr_async.models import Album, Comment, DownloadRecord, Photo
 from flickr_async.state import StoredPhoto
+
+if TYPE_CHECKING:  # changes imports the API client; jobs needs only the type
+    from flickr_async.changes import ListingMark
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,11 @@ class Stats:
     account_count: int | None = None
     listing_complete: bool = False  # until a listing that went to its end says so
     listing_problem: str | None = None
+    # Change-driven sync (changes.py): "full" or "changes", why the full listing was asked,
+    # and the archive's listing mark as this run found it.
+    listing_mode: str = "full"
+    full_listing_reason: str | None = None
+    listing_mark: ListingMark | None = None
     organisation_problems: list[str] = field(default_factory=list)
     api_calls: Counter[str] = field(default_factory=Counter)
     # (photo id, reason) for --dry-run: tuples, as 100k of them must stay small
@@ -205,6 +213,8 @@ class Stats:
             "account_count": self.account_count,
             "listing_complete": self.listing_complete,
             "listing_problem": self.listing_problem,
+            "listing": self.listing_mode,
+            "full_listing_reason": self.full_listing_reason,
             "organisation_problems": list(self.organisation_problems),
             "downloaded": self.downloaded,
             "favorites_kept": self.favorites_kept,

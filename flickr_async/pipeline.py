@@ -120,10 +120,24 @@ async def _recorded_run(
             run_id = start(remember=True)
             await _run_stages(settings, api, state, stats, user)
             _count_refused(api, stats)
+            _mark_listing(state, stats)
     except BaseException as exc:
         _record_end(state, run_id, record, stats, exc, started)
         raise
     _record_end(state, run_id, record, stats, None, started)
+
+
+def _mark_listing(state: State, stats: Stats) -> None:
+    """A run whose listing held and whose jobs all finished is the next sync's starting
+    point (changes.py); any other leaves the mark as it was, so the next run lists fully."""
+    mark = stats.listing_mark
+    started = state.recent_runs(1)
+    if mark is None or not started or not stats.listing_complete:
+        return
+    if stats.failed or stats.deferred or stats.budget_spent:
+        return
+    full = stats.listing_mode == "full"
+    mark.after(float(started[0]["started"]), full=full).save(state)
 
 
 def _record_end(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import layout, names, portable, sidecar
+from flickr_async import changes as changes_mod
+from flickr_async import layout, names, portable, sidecar, thumbnails
 from flickr_async.account import AccountInfo
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
@@ -60,6 +63,8 @@ class Producer:
         self.on_listed = on_listed  # sees every page listed (the site's thumbnails)
         self.out = settings.out or Path(".")
         self.problems: list[str] = []  # why the listing cannot be trusted to be complete
+        self._live: set[str] = set()  # archived photos still on Flickr (change-driven sync)
+        self._stored_albums: dict[str, StoredAlbum] = {}
 
     async def run(self) -> None:
         await self._run()
@@ -71,44 +76,48 @@ class Producer:
             await self.metadata.put(None)
 
     async def _run(self) -> None:
+        full_reason = await asyncio.to_thread(self._why_full)
+        changes: _Changes | None = None
         stream = Photostream(self.api)
         async with asyncio.TaskGroup() as tg:
             # Albums are listed beside the photostream: new photos start downloading at once;
             # only decisions about archived photos (moved between albums?) wait for the plan.
             plan_task = tg.create_task(self._plan_and_send())
-            try:
-                async for batch in stream.pages():
-                    self.stats.listed += len(batch)
-                    await self._enqueue_batch(batch, plan_task)
-            except (AuthError, StorageError):
-                raise
-            except FlickrAsyncError as exc:  # the listing broke off: keep what we have
-                self.problems.append(f"listing the photostream failed: {exc}")
+            if full_reason is None:
+                changes, full_reason = await self._changes(plan_task)
+            if changes is not None:
+                self.stats.listed += len(changes.photos)
+                await self._enqueue_batch(changes.photos, plan_task)
+            else:
+                log.info("listing the whole photostream: %s", full_reason)
+                self.stats.full_listing_reason = full_reason
+                try:
+                    async for batch in stream.pages():
+                        self.stats.listed += len(batch)
+                        await self._enqueue_batch(batch, plan_task)
+                except (AuthError, StorageError):
+                    raise
+                except FlickrAsyncError as exc:  # the listing broke off: keep what we have
+                    self.problems.append(f"listing the photostream failed: {exc}")
             await plan_task  # the writer has the plan before it hears the listing is done
-        if stream.problem:
-            self.problems.append(stream.problem)
-        # Counted after the listing: a photo uploaded meanwhile makes the listing look short
-        # (safe: no deletions inferred), never complete when it is not.
-        try:
-            account: AccountInfo | None = await self.api.people_get_info(self.user_nsid)
-        except ApiBudgetSpent as exc:  # no count to check the listing against: not complete
-            account = None
-            self.problems.append(f"the account's photo count was not asked: {exc}")
-        count = account.photo_count if account is not None else None
+        self.stats.listing_mode = "full" if changes is None else "changes"
+        account: AccountInfo | None
+        if changes is not None:
+            account = changes.account
+            count: int | None = account.photo_count
+        else:
+            account, count = await self._count_full(stream, plan_task.result())
         self.stats.account_count = count
-        if count is not None and len(stream.seen) < count:
-            await self._recover(stream.seen, plan_task.result(), count)
-        if count is not None and len(stream.seen) < count:
-            self.problems.append(
-                f"Flickr listed {len(stream.seen)} of the account's {count} "
-                "photos; the missing ones could not be listed"
-            )
         problem = "; ".join(self.problems) or None
         complete = problem is None
         self.stats.listing_complete = complete
         self.stats.listing_problem = problem
-        # Never infer a deletion from a listing that may be partial.
-        gone, forgotten = await asyncio.to_thread(self._gone, stream.seen) if complete else ([], [])
+        # Never infer a deletion from a listing that may be partial, nor from the changes.
+        gone, forgotten = (
+            await asyncio.to_thread(self._gone, stream.seen)
+            if complete and changes is None
+            else ([], [])
+        )
         self.stats.deleted_on_flickr = len(gone)
         if self.settings.dry_run:
             self.stats.dry_run_actions.extend((pid, "deleted") for pid in gone)
@@ -123,6 +132,141 @@ class Producer:
                 account=account,
             )
         )
+
+    async def _count_full(
+        self, stream: Photostream, view: _PlanView
+    ) -> tuple[AccountInfo | None, int | None]:
+        """The account's count against the full listing; what the search missed, recovered."""
+        if stream.problem:
+            self.problems.append(stream.problem)
+        # Counted after the listing: a photo uploaded meanwhile makes the listing look short
+        # (safe: no deletions inferred), never complete when it is not.
+        try:
+            account: AccountInfo | None = await self.api.people_get_info(self.user_nsid)
+        except ApiBudgetSpent as exc:  # no count to check the listing against: not complete
+            account = None
+            self.problems.append(f"the account's photo count was not asked: {exc}")
+        count = account.photo_count if account is not None else None
+        if count is not None and len(stream.seen) < count:
+            await self._recover(stream.seen, view, count)
+        if count is not None and len(stream.seen) < count:
+            self.problems.append(
+                f"Flickr listed {len(stream.seen)} of the account's {count} "
+                "photos; the missing ones could not be listed"
+            )
+        return account, count
+
+    # --- change-driven sync (changes.py) ------------------------------------------------
+
+    def _why_full(self) -> str | None:
+        """Why this run lists the whole photostream (None: the changes will do); remembers
+        the archive's live photos and albums for the change-driven checks."""
+        mark = changes_mod.ListingMark.load(self.state)
+        runs = self.state.recent_runs(2)
+        # Dry runs record no run: the newest recorded one is the previous run.
+        earlier = runs if self.settings.dry_run else runs[1:]
+        previous = earlier[0] if earlier else None
+        reason = changes_mod.why_full(
+            mark,
+            previous_start=float(previous["started"]) if previous else None,
+            now=time.time(),
+            every_days=self.settings.full_listing_every,
+            forced=self.settings.full_listing,
+        )
+        self.stats.listing_mark = mark
+        if reason is not None:
+            return reason
+        live: set[str] = set()
+        for row in self.state.iter_photos():
+            if row.deleted_on_flickr is not None:
+                continue
+            live.add(row.id)
+            if not row.is_done or row.path is None or row.metadata_stale:
+                return "photos of earlier runs are not archived yet"
+            if row.embed_version < portable.EMBED_VERSION:
+                return "archived photos need their metadata written again"
+            if _size_of(self.out / row.path) != row.bytes or self._missing_beside(row):
+                return "archived files or sidecars are missing on disk"
+            if row.original is False and row.media != "video" and row.original_key[:1] != ":":
+                # Its listing offered the original and the file server refused it: the full
+                # listing probes it again every run (a free account's photos offer none).
+                return "an original refused earlier is to be asked for again"
+        if self.settings.site and live and self._thumbnails_missing():
+            return "site thumbnails are missing on disk"
+        self._live = live
+        self._stored_albums = self.state.albums()
+        return None
+
+    def _thumbnails_missing(self) -> bool:
+        """A fetched thumbnail gone or torn on disk, or none at all (an archive from before
+        the site): the listing's records say which files to fetch again."""
+        fetched = False
+        for thumb in self.state.fetched_thumbnails():
+            fetched = True
+            if _size_of(thumbnails.thumbnail_path(self.out, thumb.id, thumb.size)) != thumb.bytes:
+                return True
+        return not fetched
+
+    async def _changes(
+        self, plan_task: asyncio.Task[_PlanView]
+    ) -> tuple[_Changes | None, str | None]:
+        """The changes since the last listed run, or None and why they cannot be trusted."""
+        mark = self.stats.listing_mark
+        assert mark is not None and mark.since is not None
+        try:
+            photos = await changes_mod.list_changes(self.api, mark.since)
+            if photos is None:
+                return None, f"more than {changes_mod.MAX_CHANGES} photos changed"
+            account = await self.api.people_get_info(self.user_nsid)
+        except (AuthError, StorageError):
+            raise
+        except FlickrAsyncError as exc:
+            return None, f"the changes could not be listed: {exc}"
+        new = sum(1 for p in photos if p.id not in self._live)
+        if account.photo_count != len(self._live) + new:
+            return None, (
+                f"the account counts {account.photo_count} photos, the archive "
+                f"{len(self._live)} and {new} new"
+            )
+        view = await plan_task
+        unreported = self._album_changes(view) - {p.id for p in photos}
+        if unreported:
+            return None, (
+                f"album changes touch {plural(len(unreported), 'photo')} Flickr did not "
+                "report as updated"
+            )
+        log.info(
+            "change-driven sync: %s changed since the last run",
+            plural(len(photos), "photo"),
+        )
+        return _Changes(tuple(photos), account), None
+
+    def _album_changes(self, view: _PlanView) -> set[str]:
+        """Archived photos whose albums, album titles or album folders moved since the last
+        run: each needs its listing record to be placed again."""
+        plan = view.plan
+        old = self._stored_albums
+        touched: set[str] = set()
+        kept_order = [a.id for a in plan.albums if a.id in old]
+        if kept_order != [aid for aid in old if aid in {a.id for a in plan.albums}]:
+            # Albums reordered: a photo in several of them may have another first album.
+            touched.update(pid for pid, ids in view.by_photo.items() if len(ids) > 1)
+        for album in plan.albums:
+            members = set(plan.photo_ids.get(album.id, ()))
+            known = old.get(album.id)
+            if (
+                known is None
+                or known.title != album.title
+                or known.folder != plan.folders.get(album.id)
+            ):
+                touched |= members
+            else:
+                touched |= members ^ set(known.photo_ids)
+        listed = {a.id for a in plan.albums}
+        for album_id, known in old.items():
+            if album_id not in listed:
+                touched.update(known.photo_ids)
+        return touched & self._live
 
     async def _recover(self, seen: set[str], view: _PlanView, count: int) -> None:
         """The search came back short: archive what the other listings have."""
@@ -358,6 +502,14 @@ class Producer:
         return gone, forgotten
 
 
+@dataclass(frozen=True)
+class _Changes:
+    """What recentlyUpdated and people.getInfo said, once the numbers added up."""
+
+    photos: tuple[Photo, ...]
+    account: AccountInfo
+
+
 # A stored row, whether its file is whole on disk, and what is missing beside it.
 _OnDisk = tuple[StoredPhoto, bool, str | None]
 
@@ -393,7 +545,7 @@ class _PlanView:
     def __init__(self, plan: AlbumPlan) -> None:
         self.plan = plan
         self.titles = {a.id: a.title for a in plan.albums}
-        self._by_photo = plan.albums_by_photo()
+        self.by_photo = plan.albums_by_photo()
 
     def albums_of(self, photo_id: str) -> tuple[str, ...]:
-        return self._by_photo.get(photo_id, ())
+        return self.by_photo.get(photo_id, ())

@@ -129,7 +129,13 @@ def summary_lines(summary: Mapping[str, Any], *, log_file: Path | None = None) -
     ]
     if summary.get("account_count") is not None:
         total = plural(summary["account_count"], "photo")
-        lines.append(f"listed {summary['listed']} of {total} on Flickr")
+        if summary.get("listing") == "changes":  # change-driven sync (changes.py)
+            lines.append(
+                f"Flickr reported {summary['listed']} changed since the last run "
+                f"({total} on Flickr; no full listing needed)"
+            )
+        else:
+            lines.append(f"listed {summary['listed']} of {total} on Flickr")
     if summary.get("listing_problem"):
         lines.append(f"INCOMPLETE LISTING: {summary['listing_problem']}")
     if summary.get("deep_metadata"):

@@ -91,6 +91,10 @@ class Settings:
     xmp: bool = True  # .xmp sidecars, and the XMP packet in JPEGs when exif is on
     favorites: bool = False  # also keep the favourites' files under OUT/Favorites/
     site: bool = True  # refresh the offline site (OUT/index.html, OUT/.site/) after each run
+    # Change-driven sync (changes.py): list the whole photostream when the last full listing
+    # is older than this many days (0: every run), or on --full-listing.
+    full_listing_every: float = 7.0
+    full_listing: bool = False
     dry_run: bool = False
     quiet: bool = False
     verbose: bool = False
@@ -128,6 +132,8 @@ class Settings:
             raise ConfigError("--max-retry-wait must be a number of seconds, 0 or more")
         validate_shape(self.layout, self.links, self.names)
         metadata_level(self.metadata)
+        if not (self.full_listing_every >= 0 and math.isfinite(self.full_listing_every)):
+            raise ConfigError("--full-listing-every must be a number of days, 0 or more")
         if self.max_api_calls is not None and self.max_api_calls < 1:
             raise ConfigError("--max-api-calls must be a positive number of calls")
         if not self.api_base.startswith(("http://", "https://")):

@@ -93,7 +93,17 @@ CREATE TABLE IF NOT EXISTS runs (
 RESHAPE_KEY = "reshape"  # meta: the target options of an unfinished reshape (JSON)
 # meta "options": the options an archive keeps from run to run unless given again (see
 # cli.backup); the pipeline writes them at the start of every run.
-REMEMBERED = ("layout", "names", "links", "metadata", "exif", "xmp", "favorites", "site")
+REMEMBERED = (
+    "layout",
+    "names",
+    "links",
+    "metadata",
+    "exif",
+    "xmp",
+    "favorites",
+    "site",
+    "full_listing_every",
+)
 
 # Columns added after the first release, for archives whose tables predate them. Flickr's own
 # values (lastupdate, date_update) are never used as markers: "0" is real data there.
@@ -776,6 +786,18 @@ class State:
             for r in self._query(f"SELECT * FROM thumbnails WHERE id IN ({marks})", chunk):
                 found[(r["id"], r["size"])] = StoredThumb(r["id"], r["size"], r["url"], r["bytes"])
         return found
+
+    def fetched_thumbnails(self) -> Iterator[StoredThumb]:
+        """Every thumbnail whose file was fetched (a change-driven sync checks them on disk)."""
+        after = ("", "")
+        while rows := self._query(
+            """SELECT * FROM thumbnails WHERE bytes IS NOT NULL AND (id, size) > (?, ?)
+               ORDER BY id, size LIMIT 5000""",
+            after,
+        ):
+            for r in rows:
+                yield StoredThumb(r["id"], r["size"], r["url"], r["bytes"])
+            after = (rows[-1]["id"], rows[-1]["size"])
 
     def want_thumbnails(self, wanted: Sequence[tuple[str, str, str]]) -> None:
         """(id, size, url) to fetch: a new URL, or a file missing or torn on disk."""

@@ -110,6 +110,28 @@ MaxApiCallsOption = Annotated[
         show_default=False,
     ),
 ]
+FullListingEveryOption = Annotated[
+    float | None,
+    typer.Option(
+        "--full-listing-every",
+        min=0.0,
+        metavar="DAYS",
+        help=(
+            "A sync asks Flickr only what changed since the last run while the last full "
+            "listing of the photostream is younger than this many days (deletions are found "
+            "by the full listing). 0: list everything every run. Default: what this archive "
+            "uses, else 7."
+        ),
+        show_default=False,
+    ),
+]
+FullListingOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-listing",
+        help="List the whole photostream this run, whatever --full-listing-every says.",
+    ),
+]
 MaxRetryWaitOption = Annotated[
     float,
     typer.Option(
@@ -282,6 +304,8 @@ def backup(
         ),
     ] = None,
     max_api_calls: MaxApiCallsOption = None,
+    full_listing_every: FullListingEveryOption = None,
+    full_listing: FullListingOption = False,
     max_retry_wait: MaxRetryWaitOption = 60.0,
     quiet: QuietOption = False,
     adopt_account: AdoptAccountOption = False,
@@ -314,6 +338,8 @@ def backup(
         "dry_run": dry_run,
         "report_file": report,
         "max_api_calls": max_api_calls,
+        "full_listing_every": full_listing_every,
+        "full_listing": full_listing,
         "layout": layout_,
         "names": names,
         "links": links,

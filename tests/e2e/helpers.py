@@ -69,6 +69,24 @@ def no_change_bound(library: Library) -> int:
     )
 
 
+def organisation_listings(library: Library) -> int:
+    """The organisation's listings a sync asks every run: collections.getTree and
+    people.getGroups once each, favourites and galleries by 500, contacts by 1,000."""
+    pages = math.ceil
+    return (
+        2
+        + max(1, pages(len(library.favorites) / 500))
+        + max(1, pages(len(library.galleries) / 500))
+        + max(1, pages(len(library.contacts) / 1000))
+    )
+
+
+def change_bound(library: Library) -> int:
+    """The README's bound for a change-driven sync with nothing to do: 5 + ceil(albums/500)
+    + the organisation listings, whatever the number of photos (flickr_async/changes.py)."""
+    return 5 + math.ceil(len(library.albums) / 500) + organisation_listings(library)
+
+
 # What the site's thumbnails ask the file servers for: Large Square, Medium 640, and for a
 # photo smaller than that the Medium 500 ("") or the Small 320 (flickr_async/thumbnails.py).
 THUMBNAIL_REQUESTS = frozenset({"q", "z", "", "n"})

@@ -124,7 +124,9 @@ def test_edits_on_flickr_reach_the_files_with_the_next_sync(
     assert root(synced, "collections.json")["collections"] == tree(library.collections)
     faves = {f["id"]: f for f in root(synced, "favorites.json")["favorites"]}
     assert faves[gone]["removed_on"] is not None  # kept, marked
-    assert fake.counters.total_api_calls <= no_change_bound(library) + 2  # + first's 2 pages max
+    # + first's 2 pages max; + 2: the changes asked before the reordered albums (photos in
+    # several albums may have another first one) brought on the full listing (changes.py)
+    assert fake.counters.total_api_calls <= no_change_bound(library) + 2 + 2
 
 
 def test_an_album_gone_from_flickr_stays_in_albums_json_marked(

@@ -92,6 +92,8 @@ class Faults:
             # photos.search's index lags: these ids are missing from it (and from its total)
             # while albums, getNotInSet, people.getPhotos and the account count have them.
             self.search_lag: frozenset[str] = frozenset()
+            # recentlyUpdated's index lags: these ids' changes are not in it yet (update_lag.py)
+            self.recent_lag: frozenset[str] = frozenset()
             # counted by people.getInfo, shown by no listing at all (stuck in processing)
             self.unlisted: frozenset[str] = frozenset()
             # extras every listing leaves out, asked for or not (see ignore_extras)

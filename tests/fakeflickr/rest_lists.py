@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from itertools import pairwise
 
+from tests.fakeflickr import update_lag
 from tests.fakeflickr.context import ApiFail, Caller, JSONDict, ServerContext
 from tests.fakeflickr.listing import (
     Filters,
@@ -77,7 +78,7 @@ def photos_recently_updated(ctx: ServerContext, caller: Caller, params: Params) 
     if min_date is None:
         raise ApiFail(1, "Required parameter missing")
     filters = Filters(min_lastupdate=min_date)
-    items = select(ctx, filters, "lastupdate-desc")
+    items = update_lag.indexed(ctx.faults, select(ctx, filters, "lastupdate-desc"))
     chunk = page_of(ctx, items, params, cap=ctx.search_cap)
     extras = parse_extras(params.get("extras", "")) | {"last_update"}  # always carried
     return render_photos(ctx, chunk, extras, caller)
