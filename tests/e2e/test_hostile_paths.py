@@ -195,18 +195,22 @@ def test_a_tool_folder_replaced_by_a_link_stops_the_run_and_deletes_nothing(
     name: str, library: Library, env: dict[str, str], out: Path, victim: Path
 ) -> None:
     assert backup(env, out)[0] == 0
-    tool_folder = out / ".flickr-async" / name
-    if tool_folder.exists():
-        for leftover in tool_folder.iterdir():
-            leftover.unlink()
-        tool_folder.rmdir()
-    tool_folder.symlink_to(victim, target_is_directory=True)
-    before = tree(victim)
+    before = tool_folder_linked_to(victim, out / ".flickr-async" / name)
     library.add_photo(title="one more")
     code, output = backup(env, out)
     assert tree(victim) == before
     assert code != 0
     assert "symbolic link" in output and "Traceback" not in output
+
+
+def tool_folder_linked_to(victim: Path, tool_folder: Path) -> dict[str, str]:
+    """`tool_folder` (emptied) replaced by a link to `victim`; the victim's tree before."""
+    if tool_folder.exists():
+        for leftover in tool_folder.iterdir():
+            leftover.unlink()
+        tool_folder.rmdir()
+    tool_folder.symlink_to(victim, target_is_directory=True)
+    return tree(victim)
 
 
 def test_a_relative_out_is_one_archive_and_its_tool_folders_are_still_checked(
@@ -224,13 +228,7 @@ def test_a_relative_out_is_one_archive_and_its_tool_folders_are_still_checked(
     assert not (out / out.name).exists()
     assert archived_ids(out) == {p.id for p in library.photos}
     assert any((out / ".site" / "thumbs").rglob("*.jpg"))
-    parts = out / ".flickr-async" / "parts"
-    if parts.exists():
-        for leftover in parts.iterdir():
-            leftover.unlink()
-        parts.rmdir()
-    parts.symlink_to(victim, target_is_directory=True)
-    before = tree(victim)
+    before = tool_folder_linked_to(victim, out / ".flickr-async" / "parts")
     library.add_photo(title="one more")
     code, output = backup(env, Path(out.name))
     assert tree(victim) == before
