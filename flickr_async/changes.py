@@ -101,20 +101,27 @@ def why_full(
 
 async def list_changes(api: FlickrAPI, since: float) -> list[Photo] | None:
     """Every photo recentlyUpdated shows from `since` - SAFETY_MARGIN, each once; None when
-    there are more than MAX_CHANGES (a full listing then)."""
+    there are more than MAX_CHANGES, or when the pages hold fewer than their total (a page
+    came back empty or short: an edit left out would never be asked again, as the next sync
+    starts after this one); a full listing then."""
     min_date = max(0, int(since) - SAFETY_MARGIN)
     found: dict[str, Photo] = {}
     page = 1
     pages = 1
+    total = 0
     while page <= pages:
         result = await api.photos_recently_updated(min_date=min_date, page=page, per_page=PER_PAGE)
         if result.total > MAX_CHANGES:
             log.info("%d photos changed since the last run: listing them all", result.total)
             return None
-        pages = result.pages
+        pages, total = result.pages, result.total
         for photo in result.items:
             found.setdefault(photo.id, photo)
         if not result.items:
             break
         page += 1
+    if len(found) < total:
+        log.info("recentlyUpdated showed %d of the %d changed photos it counts: listing them all",
+                 len(found), total)  # fmt: skip
+        return None
     return list(found.values())

@@ -248,7 +248,8 @@ class Producer:
         old = self._stored_albums
         touched: set[str] = set()
         kept_order = [a.id for a in plan.albums if a.id in old]
-        if kept_order != [aid for aid in old if aid in {a.id for a in plan.albums}]:
+        listed = {a.id for a in plan.albums}
+        if kept_order != [aid for aid in old if aid in listed]:
             # Albums reordered: a photo in several of them may have another first album.
             touched.update(pid for pid, ids in view.by_photo.items() if len(ids) > 1)
         for album in plan.albums:

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 import os
 import sqlite3
 import time
@@ -91,9 +92,19 @@ def root_options(out: Path) -> dict[str, Any]:
     if isinstance(saved, dict):
         found.update({k: saved[k] for k in _TEXT_OPTIONS if isinstance(saved.get(k), str)})
         found.update({k: saved[k] for k in _FLAG_OPTIONS if isinstance(saved.get(k), bool)})
+        every = saved.get("full_listing_every")
+        if _age_in_days(every):
+            found["full_listing_every"] = every
     if "layout" not in found and isinstance(archive.get("layout"), str):
         found["layout"] = archive["layout"]
     return found
+
+
+def _age_in_days(value: object) -> bool:
+    """A --full-listing-every as account.json may hold it: a finite number, 0 or more."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return math.isfinite(value) and value >= 0
 
 
 def note_options(out: Path, options: Mapping[str, Any], scratch: Scratch) -> None:

@@ -488,7 +488,7 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
 
     from flickr_async.cli.runlog import RunLog
     from flickr_async.jobs import Stats
-    from flickr_async.pipeline import run_backup
+    from flickr_async.pipeline import require_credentials, run_backup
     from flickr_async.runrecord import RunRecord, sigterm_stops
 
     assert settings.out is not None
@@ -505,6 +505,7 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
     async def go() -> None:
         with sigterm_stops(record):
             if not settings.dry_run:  # however the rebuild ends (lock held, disk), a report
+                require_credentials(settings)  # a run refused for them changes nothing
                 _rebuild_if_needed(settings)
             async with show_progress(stats, console, quiet=settings.quiet):
                 await run_backup(settings, stats, record, adopt_account=adopt_account)

@@ -59,7 +59,7 @@ class RunLog(logging.Handler):
             # a logs folder (or .flickr-async) replaced by a link: its target's files are not
             # ours to write or prune
             confined_folder(self.out.absolute(), self.folder.absolute())
-        except StorageError as exc:
+        except (StorageError, OSError) as exc:  # a link, or a file where the folder goes
             log.warning("this run keeps no log: %s", exc)
             return None
         try:

@@ -54,12 +54,15 @@ def site(
     could not be written or the archive's state is unusable (`verify` rebuilds it).
     """
     from flickr_async.errors import StorageError
-    from flickr_async.rebuild import state_problem
+    from flickr_async.rebuild import NO_PHOTO, state_problem
+    from flickr_async.runlock import lock_holder
     from flickr_async.site import refresh  # the site's modules load only when used
 
     configure_logging(verbose, quiet)
     out = chosen_archive(out, load_config_file(config_file), profile)
     problem = state_problem(out)
+    if problem == NO_PHOTO and lock_holder(out) is not None:
+        problem = None  # a first backup writing: refresh() says a backup is running (exit 4)
     if problem is not None:  # a site of no photo would prune every page of the last build
         raise StorageError(
             f"the state of {out} is unusable: {problem}; run `flickr-async verify {out}` "

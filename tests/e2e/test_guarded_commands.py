@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flickr_async.layout import STATE_DIR
 from flickr_async.runlock import RunLock
+from flickr_async.settings import ENV_OAUTH_TOKEN, ENV_OAUTH_TOKEN_SECRET, ENV_TOKEN_FILE
 from tests.e2e.helpers import FAST, run_cli
 from tests.e2e.test_hostile_paths import tree
 from tests.fakeflickr import Library
@@ -138,3 +139,51 @@ def test_status_while_a_backup_runs_still_refuses_a_damaged_state(
         run = run_cli(env, "status", str(out))
 
     assert run.code == 5 and "unusable: it is empty" in run.stderr, run.stdout + run.stderr
+
+
+def test_site_during_a_first_backup_says_a_backup_is_running(
+    env: dict[str, str], out: Path
+) -> None:
+    # A first backup writes sidecars before rows: not "unusable, run verify" but exit 4.
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    with sqlite3.connect(out / STATE_DIR / "state.sqlite3") as db:
+        db.execute("DELETE FROM photos")
+    db.close()
+
+    with RunLock(out):
+        run = run_cli(env, "site", str(out))
+
+    assert run.code == 4, run.stdout + run.stderr
+    assert "unusable" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_file_where_the_logs_folder_goes_leaves_the_run_without_a_log_not_failed(
+    env: dict[str, str], out: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    logs = out / STATE_DIR / "logs"
+    for entry in logs.iterdir():
+        entry.unlink()
+    logs.rmdir()
+    logs.write_text("not a folder\n")
+
+    run = run_cli(env, "backup", str(out), *FAST)
+
+    assert run.code == 0, run.stdout + run.stderr
+    assert "keeps no log" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_run_refused_for_missing_credentials_leaves_a_lost_state_as_it_was(
+    env: dict[str, str], out: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    state = out / STATE_DIR / "state.sqlite3"
+    state.write_bytes(b"")
+    no_token = {ENV_OAUTH_TOKEN: None, ENV_OAUTH_TOKEN_SECRET: None}  # None: unset
+    bare = {**env, **no_token, ENV_TOKEN_FILE: str(out.parent / "no-token.json")}
+
+    run = run_cli(bare, "backup", str(out), *FAST)  # type: ignore[arg-type]
+
+    assert run.code in (2, 3), run.stdout + run.stderr
+    assert state.stat().st_size == 0, "the state was rebuilt for a run refused before it"
+    assert not list(state.parent.glob("state.sqlite3.damaged-*"))

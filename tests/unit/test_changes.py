@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
-from flickr_async.changes import META_KEY, ListingMark, why_full
+import pytest
+
+from flickr_async.changes import META_KEY, ListingMark, list_changes, why_full
+from flickr_async.models import Page
 from flickr_async.state import State
 
 NOW = 1_800_000_000.0
@@ -49,3 +53,32 @@ def test_the_mark_survives_the_state_and_a_damaged_one_means_a_full_listing(
         assert reason(ListingMark.load(state)) == "no complete listing recorded yet"
     finally:
         state.close()
+
+
+class Pages:
+    """recentlyUpdated as a test scripts it: each page's items (ids), and the total claimed."""
+
+    def __init__(self, pages: list[list[str]], total: int) -> None:
+        self.pages, self.total, self.asked = pages, total, []
+
+    async def photos_recently_updated(self, *, min_date: int, page: int, per_page: int) -> Page:
+        self.asked.append(page)
+        items = [SimpleNamespace(id=i) for i in self.pages[page - 1]]
+        return Page(page=page, pages=len(self.pages), per_page=per_page, total=self.total,
+                    items=items)  # fmt: skip
+
+
+async def test_the_changes_listed_whole_are_each_photo_once() -> None:
+    api = Pages([["1", "2"], ["2", "3"]], total=3)
+    found = await list_changes(api, NOW)  # type: ignore[arg-type]
+    assert found is not None and sorted(p.id for p in found) == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    "pages", [[["1", "2"], [], ["3"]], [["1"], ["2"]]], ids=["an empty page", "short pages"]
+)
+async def test_changes_shown_short_of_their_total_bring_a_full_listing(
+    pages: list[list[str]],
+) -> None:
+    # An edit left out would never be asked again: the next sync starts after this one.
+    assert await list_changes(Pages(pages, total=3), NOW) is None  # type: ignore[arg-type]

@@ -195,6 +195,18 @@ def test_root_options_read_account_json_and_an_older_ones_layout(tmp_path: Path)
     assert rebuild.root_options(tmp_path) == {"layout": "flat", "names": "{id}", "exif": False}
 
 
+@pytest.mark.parametrize(("every", "kept"), [(0, 0), (2.5, 2.5), (-1, None), (True, None)])
+def test_root_options_keep_a_chosen_full_listing_age(
+    tmp_path: Path, every: object, kept: object
+) -> None:
+    # --full-listing-every 0 (deletions found every night) survives a rebuilt state
+    options = {"layout": "albums", "full_listing_every": every}
+    (tmp_path / "account.json").write_text(
+        json.dumps({"schema": 1, "archive": {"options": options}})
+    )
+    assert rebuild.root_options(tmp_path).get("full_listing_every") == kept
+
+
 def test_a_rebuild_stopped_half_way_leaves_the_damaged_state_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
