@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,6 +26,24 @@ def asyncio_beside_the_browser(request: pytest.FixtureRequest) -> Iterator[None]
         return
     with playwright_loop_hidden():
         yield
+
+
+@pytest.fixture
+def largest_part(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The largest any .part file was, right after each batch was written to it (a spy on
+    the downloader's append: a test of the per-file ceiling reads seen[0])."""
+    from flickr_async import downloader  # aiohttp: loaded only by the tests that ask
+
+    seen = [0]
+    append = downloader._append
+
+    async def spy(fh: Any, hasher: Any, data: bytes) -> int:
+        written = await append(fh, hasher, data)
+        seen[0] = max(seen[0], os.fstat(fh.fileno()).st_size)
+        return written
+
+    monkeypatch.setattr(downloader, "_append", spy)
+    return seen
 
 
 @pytest.fixture

@@ -63,21 +63,6 @@ def written_by_this_process() -> int:
     raise AssertionError("no wchar in /proc/self/io")
 
 
-@pytest.fixture
-def largest_part(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The largest any .part file was, right after each batch was written to it."""
-    seen = [0]
-    append = downloader_module._append
-
-    async def spy(fh: Any, hasher: Any, data: bytes) -> int:
-        written = await append(fh, hasher, data)
-        seen[0] = max(seen[0], os.fstat(fh.fileno()).st_size)
-        return written
-
-    monkeypatch.setattr(downloader_module, "_append", spy)
-    return seen
-
-
 def stills(library: Library) -> list[str]:
     return [p.id for p in library.photos if not p.is_video and p.can_download]
 

@@ -4,11 +4,9 @@ file past its ceiling (tests/fakeflickr/hostile_bombs.py)."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -55,21 +53,6 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
                 parts_dir=tmp_path,
             )
             yield Rig(fake, worker, {p.id: p for p in page.items}, tmp_path)
-
-
-@pytest.fixture
-def largest_part(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The largest a .part file ever was, right after each batch was written to it."""
-    seen = [0]
-    append = downloader_module._append
-
-    async def spy(fh: Any, hasher: Any, data: bytes) -> int:
-        written = await append(fh, hasher, data)
-        seen[0] = max(seen[0], os.fstat(fh.fileno()).st_size)
-        return written
-
-    monkeypatch.setattr(downloader_module, "_append", spy)
-    return seen
 
 
 def a_still(rig: Rig) -> Photo:
