@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,7 +55,10 @@ class Described:
     photo: Photo  # enriched by getInfo when metadata is "full"
     comments: tuple[Comment, ...]
     people: tuple[Person, ...] = ()  # only asked when getInfo says the photo has people
-    level: str = "basic"  # what `photo` holds: "basic", "list" or "deep" (see settings)
+    level: str = "basic"  # what `photo` holds: "basic", "list", "deep" or "export"
+    # What only Flickr's data export says of the photo (its photo_<id>.json fields the typed
+    # record has no place for): kept under the sidecar's "export" key, through later backups.
+    export: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,7 @@ COMPANIONS = ("-wal", "-shm", "-journal")
 RESHAPE_STAGING = "reshape"  # reshape.STAGING: files of an interrupted reshape wait there
 TABLES = ("meta", "photos", "albums")
 THUMBS_DIR = PurePosixPath(layout.SITE_DIR) / "thumbs"  # thumbnails.THUMBS_DIR (no aiohttp here)
-LEVELS = frozenset({"basic", "list", "deep"})
+LEVELS = frozenset({"basic", "list", "deep", "export"})
 # Older archives: name templates tried, in order, to read the shape from the file names.
 KNOWN_TEMPLATES = (
     DEFAULT_NAMES,

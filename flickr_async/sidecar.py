@@ -107,11 +107,13 @@ def build(
     exif_replaced: Mapping[str, str] | None = None,
     people: Sequence[Person] = (),
     level: str = "basic",
+    export: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The sidecar document; `dumps` keeps this key order.
 
     `level` says how far it goes: "basic" (the listing's fields), "list" (+ tags as typed,
-    place names, rotation, safety level) or "deep" (+ notes, people, permissions).
+    place names, rotation, safety level) or "deep" (+ notes, people, permissions); "export"
+    when it was made from Flickr's data export, whose own fields `export` keeps.
     """
     doc: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
@@ -150,16 +152,33 @@ def build(
         "owner": {"nsid": photo.owner, "username": photo.owner_name},
         "download": _download(download, photo.visibility.public),
     }
+    if export:
+        doc["export"] = dict(export)
     if exif_replaced:
         doc["exif_replaced"] = {key: exif_replaced[key] for key in sorted(exif_replaced)}
     doc["deleted_on_flickr"] = deleted_on_flickr
     return doc
 
 
+def with_export(doc: Mapping[str, Any], old: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`doc` carrying the `export` block of the sidecar it replaces: what only Flickr's data
+    export held (privacy as exported, its parsed EXIF, groups...) outlives the API's update."""
+    kept = old.get("export") if old else None
+    if "export" in doc or not isinstance(kept, Mapping):
+        return dict(doc)
+    out = {k: v for k, v in doc.items() if k not in ("exif_replaced", "deleted_on_flickr")}
+    out["export"] = dict(kept)
+    for key in ("exif_replaced", "deleted_on_flickr"):
+        if key in doc:
+            out[key] = doc[key]
+    return out
+
+
 # What getInfo cannot say about a photo, kept from the sidecar when deep metadata comes in
 # (and its page URL, already the canonical one: embedded as the source, it must not move).
 KEPT_BY_DEEP = (
-    "comments", "albums", "download", "file", "exif_replaced", "deleted_on_flickr", "url"
+    "comments", "albums", "download", "file", "export", "exif_replaced", "deleted_on_flickr",
+    "url",
 )  # fmt: skip
 
 

@@ -409,7 +409,9 @@ class Writer:
                 download=record,
                 people=people,
                 level=item.described.level if item.described else "basic",
+                export=item.described.export if item.described else None,
             )
+            doc = sidecar.with_export(doc, old_sidecar)
         meta = portable.from_sidecar(doc)
         replaced: dict[str, str] = dict((old_sidecar or {}).get("exif_replaced") or {})
         built: Path | None = None

@@ -218,6 +218,26 @@ def test_exif_replaced_keys_are_sorted_for_stable_files() -> None:
     assert list(doc["exif_replaced"]) == ["DateTimeOriginal", "XPTitle"]
 
 
+def test_export_fields_sit_before_exif_replaced_and_deleted_on_flickr() -> None:
+    doc = build(level="export", export={"privacy": "friend & family"}, exif_replaced={"A": "b"})
+    assert doc["metadata_level"] == "export"
+    assert list(doc)[-3:] == ["export", "exif_replaced", "deleted_on_flickr"]
+    assert doc["export"] == {"privacy": "friend & family"}
+
+
+def test_the_export_block_outlives_a_sidecar_rebuilt_from_the_api() -> None:
+    old = build(level="export", export={"exif": {"Make": "X"}})
+    new = sidecar.with_export(build(level="deep", exif_replaced={"A": "b"}), old)
+    assert new["export"] == {"exif": {"Make": "X"}}
+    assert list(new)[-3:] == ["export", "exif_replaced", "deleted_on_flickr"]
+    assert "export" not in sidecar.with_export(build(), build())
+
+
+def test_deep_metadata_keeps_the_export_block() -> None:
+    old = build(level="export", export={"privacy": "public"})
+    assert sidecar.with_deep(old, full_photo(), ())["export"] == {"privacy": "public"}
+
+
 def test_schema_and_id_identify_the_document() -> None:
     doc = build()
     assert (doc["schema"], doc["id"]) == (sidecar.SCHEMA_VERSION, "26069027966")
