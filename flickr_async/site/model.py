@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from flickr_async import sidecar
 from flickr_async.plaintext import html_to_text
 from flickr_async.sane import real_date_taken, timestamp
 
@@ -61,6 +62,7 @@ class Summary(NamedTuple):
     tags: tuple[str, ...]
     original: bool | None
     deleted: str | None
+    public: bool = False  # its sidecar says Flickr shows it to everyone (sidecar.is_public)
 
     @property
     def sort_key(self) -> str:
@@ -90,6 +92,7 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
         tags=tuple(dict.fromkeys(sys.intern(t) for t in strs(doc.get("tags")) if t.strip())),
         original=original if isinstance(original, bool) else None,
         deleted=opt_s(doc.get("deleted_on_flickr")),
+        public=sidecar.is_public(doc),
     )
 
 

@@ -256,7 +256,7 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
         pager(prev, up, after),
         '<p id="fa-context" class="context" hidden></p>',
         _media(link, item, media, notes, rotation),
-        *_notices(item, doc, media),
+        *(() if shell.public else _notices(item, doc, media)),
         f'<h1 dir="auto">{untitled(summary.title)}</h1>',
     ]
     description = s(doc.get("description"))
@@ -296,7 +296,13 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
     if media.full:
         what = "video" if summary.media == "video" else "original"
         links.append(f'<a href="{link(media.full)}">The {what} file</a>')
-    if item.path and item.sig and confine.is_relative(item.path) and not holds_private_link(doc):
+    if (
+        item.path
+        and item.sig
+        and not shell.public  # the sidecar is in the archive, not in the public copy
+        and confine.is_relative(item.path)
+        and not holds_private_link(doc)
+    ):
         links.append(f'<a href="{link(item.path + ".json")}">Everything Flickr said (JSON)</a>')
     if links:
         parts.append(f'<p class="links">{" · ".join(links)}</p>')
