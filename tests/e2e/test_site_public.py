@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests import exiftool
+from tests.browser import SiteBrowser, playwright_loop_hidden
 from tests.e2e.helpers import FAST, cli_env, run_cli
 from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
 from tests.sitecrawl import crawl
@@ -98,7 +99,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     library = generate_library(seed=1, photos=30, videos=3, albums=4)
     secrets = plant(library)
     out, public, originals = work / "out", work / "www", work / "www-originals"
-    with running_fake(library) as fake:
+    with running_fake(library) as fake, playwright_loop_hidden():
         env = cli_env(fake, work / "home")
         backup = run_cli(env, "backup", str(out), *FAST)
         assert backup.code == 0, backup.stdout + backup.stderr
@@ -156,6 +157,23 @@ def test_counts_and_albums_say_what_is_shown(built: Built) -> None:
     assert "This site is for you alone" not in home
     result = crawl(built.public)
     assert result.broken == [] and result.loaded_from_web == []
+
+
+@pytest.mark.browser
+def test_the_public_copy_loads_in_chromium_with_no_error_and_nothing_off_the_machine(
+    built: Built, site_browser: SiteBrowser
+) -> None:
+    report = site_browser.crawl(built.public / "index.html")
+    assert report.problems() == {}
+    assert len(report.pages) > len(built.secrets.shown_ids)
+    for name, path in (
+        ("public-home", built.public / "index.html"),
+        ("public-photo", next((built.public / ".site" / "photo").rglob("*.html"))),
+    ):
+        visit = site_browser.open_page(path)
+        assert visit.page_errors == [] and visit.console_errors == []
+        assert visit.left_file_scheme() == []
+        site_browser.screenshot(visit, name)
 
 
 def test_a_photo_made_private_leaves_the_public_copy_at_its_next_build(
