@@ -31,6 +31,12 @@ class Secrets:
     shown_ids: list[str] = field(default_factory=list)
     hidden_ids: list[str] = field(default_factory=list)
     mixed_album: str = ""
+    open_geo: tuple[str, str] = ("", "")  # (photo id, latitude): a location Flickr shows
+
+
+def deg(value: float) -> str:
+    """A coordinate's first four decimals, cut (not rounded): in any longer spelling of it."""
+    return f"{value:.6f}"[:-2]
 
 
 def plant(library: Library) -> Secrets:
@@ -49,14 +55,17 @@ def plant(library: Library) -> Secrets:
         )
         lat, lon = 10.0 + 0.0137 * n + 0.000123, 20.0 + 0.0173 * n + 0.000321
         library.set_geo(photo.id, lat, lon)
-        secrets.hidden[photo.id] = [photo.id, *words, f"{lat:.4f}", f"{lon:.4f}"]
+        secrets.hidden[photo.id] = [photo.id, *words, deg(lat), deg(lon)]
         secrets.hidden_ids.append(photo.id)
     for n, photo in enumerate(shown[:2]):  # public photos whose location Flickr hides
         lat, lon = -30.0 - 0.0191 * n - 0.000456, -40.0 - 0.0117 * n - 0.000654
         library.set_geo(photo.id, lat, lon)
         assert photo.geo is not None
         photo.geo.is_public = False
-        secrets.hidden[f"geo of {photo.id}"] = [f"{lat:.4f}", f"{lon:.4f}"]
+        secrets.hidden[f"geo of {photo.id}"] = [deg(lat), deg(lon)]
+    lat, lon = 51.0 + 0.000789, 7.0 + 0.000987  # a public photo's public location: shown
+    library.set_geo(shown[3].id, lat, lon)
+    secrets.open_geo = (shown[3].id, deg(lat))
     library.create_album("hushalbum only private", [p.id for p in hidden[:3]])
     mixed = library.create_album("Open and shut", [shown[2].id, hidden[0].id])
     secrets.mixed_album = mixed.id
@@ -122,6 +131,9 @@ def test_no_file_of_the_public_copy_holds_a_trace_of_a_non_public_photo(
     for photo_id in built.secrets.shown_ids:
         assert (folder / ".site" / "photo" / photo_id[-2:] / f"{photo_id}.html").is_file()
         assert photo_id.encode() in search
+    # A location Flickr shows to everyone is shown (the archive records geo permissions).
+    photo_id, lat = built.secrets.open_geo
+    assert lat in (folder / ".site" / "photo" / photo_id[-2:] / f"{photo_id}.html").read_text()
     # The main site, for comparison, shows them all (the words are planted where a leak goes).
     assert traces(built.out / ".site", built.secrets) != []
 

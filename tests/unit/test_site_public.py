@@ -216,3 +216,23 @@ def test_the_public_copy_refuses_a_folder_it_did_not_make(archive: Archive, tmp_
     with pytest.raises(ConfigError):
         refresh(archive.out, public=foreign)
     assert (foreign / "index.html").read_text() == "someone's page"
+
+
+def test_flickrs_geo_permission_reaches_the_sidecar() -> None:
+    from flickr_async import sidecar
+    from flickr_async.models import photo_from_listing, photo_with_info
+    from tests.unit.test_sidecar import INFO, LISTING
+
+    def geo_of(listing: dict[str, object], info: dict[str, object] | None = None) -> object:
+        photo = photo_from_listing(listing)
+        if info is not None:
+            photo = photo_with_info(photo, info)
+        doc = sidecar.build(photo, comments=(), albums=(), download=None)
+        return doc["geo"].get("public", "unsaid")
+
+    assert geo_of(LISTING) == "unsaid"  # an archive that cannot tell: the public copy hides it
+    assert geo_of({**LISTING, "geo_is_public": "1"}) is True
+    assert geo_of({**LISTING, "geo_is_public": 0}) is False
+    perms = {"ispublic": 0, "iscontact": 0, "isfriend": 1, "isfamily": 0}
+    assert geo_of({**LISTING, "geo_is_public": 1}, {**INFO, "geoperms": perms}) is False
+    assert geo_of({**LISTING, "geo_is_public": 1}, INFO) is True  # getInfo silent: the listing
