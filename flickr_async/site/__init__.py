@@ -47,7 +47,7 @@ def refresh(
         from flickr_async.site.publicfiles import check_target
 
         check_target(out, public)
-        target = PublicTarget(public, originals)
+        target = PublicTarget(public.absolute(), originals)
     with RunLock(out):
         state = State(state_path)
         try:

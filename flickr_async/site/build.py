@@ -70,7 +70,7 @@ from flickr_async.site.photofiles import PhotoJob, make_photo_pages, read_photo,
 from flickr_async.site.photopage import Context
 from flickr_async.site.prefetch import ordered
 from flickr_async.site.public import PublicTarget, is_shown, public_account
-from flickr_async.site.publicfiles import PublicFiles, cache_path, finish
+from flickr_async.site.publicfiles import PublicFiles, cache_path, finish, mark
 from flickr_async.site.workers import Workers
 from flickr_async.state import State
 
@@ -154,6 +154,8 @@ def _build(
 ) -> BuildReport:
     dest = out if public is None else Path(public.folder)
     confine.folder(dest, dest / SITE_DIR)  # a .site that is a link: the build writes nothing
+    if public is not None:
+        mark(dest)  # first: a build cut short leaves a folder the next one knows as its own
     cache = SiteCache(out / paths.CACHE if public is None else cache_path(out, dest))
     workers = None
     try:

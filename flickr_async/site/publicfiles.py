@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from flickr_async import edge, sidecar
+from flickr_async import confine, edge, sidecar
 from flickr_async.errors import ConfigError
 from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
 from flickr_async.site import paths
@@ -44,6 +44,19 @@ def cache_path(out: Path, dest: Path) -> Path:
     private ones too), one per copy (a copy's cache knows which files are in it)."""
     name = hashlib.sha1(os.fspath(dest.resolve()).encode("utf-8")).hexdigest()[:16]
     return out / STATE_DIR / "public-site" / f"{name}.sqlite3"
+
+
+def mark(dest: Path) -> None:
+    """Say that `dest` is a public copy (check_target then lets a build rewrite it)."""
+    marker = dest / MARKER
+    if not marker.is_file():
+        with contextlib.suppress(FileNotFoundError):
+            marker.unlink()  # a link or other odd entry: replaced by the file
+        fd = confine.open_new(marker)
+        try:
+            os.write(fd, MARKER_TEXT.encode())
+        finally:
+            os.close(fd)
 
 
 def _within(inner: Path, outer: Path) -> bool:
