@@ -7,7 +7,8 @@ the network, so the site can be rebuilt at any time (`flickr-async site OUT`).
 
 model.py reads the archive into plain dataclasses; html.py escapes, sanitizes and encodes
 links; pages.py and photopage.py render; build.py decides what to write; cache.py remembers
-what earlier builds saw and wrote.
+what earlier builds saw and wrote. public.py and publicfiles.py make the public copy
+(`site OUT --public DIR`): the same build of only what Flickr shows to everyone, in DIR.
 """
 
 from __future__ import annotations

@@ -282,7 +282,8 @@ class Counts:
 PRIVATE_NOTICE = (
     '<p class="notice" id="private">This site is for you alone: it shows every photo of the '
     "archive, private ones (only you, friends, family) included, with what Flickr says of "
-    "them. Do not publish this folder or put it on a web server.</p>"
+    "them. Do not publish this folder or put it on a web server: "
+    "<code>flickr-async site OUT --public DIR</code> makes a copy to publish.</p>"
 )
 PUBLIC_NOTICE = (
     '<p class="notice" id="public">The photos and videos Flickr shows to everyone; '
