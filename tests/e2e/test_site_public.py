@@ -64,8 +64,9 @@ def plant(library: Library) -> Secrets:
         photo.geo.is_public = False
         secrets.hidden[f"geo of {photo.id}"] = [deg(lat), deg(lon)]
     lat, lon = 51.0 + 0.000789, 7.0 + 0.000987  # a public photo's public location: shown
-    library.set_geo(shown[3].id, lat, lon)
-    secrets.open_geo = (shown[3].id, deg(lat))
+    located = next(p for p in shown[3:] if p.media == "photo" and p.originalformat == "jpg")
+    library.set_geo(located.id, lat, lon)
+    secrets.open_geo = (located.id, deg(lat))
     library.create_album("hushalbum only private", [p.id for p in hidden[:3]])
     mixed = library.create_album("Open and shut", [shown[2].id, hidden[0].id])
     secrets.mixed_album = mixed.id
@@ -150,10 +151,17 @@ def test_the_public_copy_holds_only_the_site_and_images_without_metadata(
     images = [p for p in every_file(folder) if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
     assert any("/thumbs/" in p.as_posix() for p in images)
     tags = ("-GPS:all", "-EXIF:all", "-XMP:all", "-IPTC:all")
+    located = f"/originals/{built.secrets.open_geo[0][-2:]}/{built.secrets.open_geo[0]}.jpg"
     for path, found in exiftool.read(images, *tags, mwg=False).items():
-        assert set(found) == {"SourceFile"}, (path, found)
+        if path.endswith(located):  # its location is public on Flickr: the original as it is
+            assert "GPSLatitude" in found and os.stat(path).st_nlink >= 2  # linked
+        else:
+            assert set(found) == {"SourceFile"}, (path, found)
     originals = [p for p in images if "/originals/" in p.as_posix()]
     assert bool(originals) == (copy == "originals")
+    if copy == "originals":
+        assert any(p.as_posix().endswith(located) for p in originals)
+        assert len(originals) > 2  # stripped copies of the others (their location is hidden)
 
 
 def test_counts_and_albums_say_what_is_shown(built: Built) -> None:
