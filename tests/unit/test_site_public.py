@@ -236,3 +236,21 @@ def test_flickrs_geo_permission_reaches_the_sidecar() -> None:
     perms = {"ispublic": 0, "iscontact": 0, "isfriend": 1, "isfamily": 0}
     assert geo_of({**LISTING, "geo_is_public": 1}, {**INFO, "geoperms": perms}) is False
     assert geo_of({**LISTING, "geo_is_public": 1}, INFO) is True  # getInfo silent: the listing
+
+
+def test_the_public_account_has_no_favourites_and_galleries_lose_hidden_own_photos() -> None:
+    from flickr_async.site.model import Account, FaveEntry, GalleryEntry, GalleryPhoto
+    from flickr_async.site.public import public_account
+
+    gallery = GalleryEntry("g", "Best", "", "", (GalleryPhoto("1", "me", "Me", "Open", ""),
+                           GalleryPhoto("2", "me", "Me", "Now private", "")))  # fmt: skip
+    only_hidden = GalleryEntry("h", "Gone", "", "", (GalleryPhoto("2", "me", "Me", "x", ""),))
+    account = Account(
+        albums=[album("a", ("2",))],
+        favorites=[FaveEntry("9", "o", "Other", "Friends-only of theirs", "", None, "", None)],
+        galleries=[gallery, only_hidden],
+    )
+    shown = public_account(account, [item("1"), item("2", public=False)], {"1"})
+    assert shown.favorites is None and shown.albums == []
+    assert shown.galleries is not None
+    assert [(g.id, [p.id for p in g.photos]) for g in shown.galleries] == [("g", ["1"])]
