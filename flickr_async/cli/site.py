@@ -100,8 +100,14 @@ def site(
         )
     report = refresh(out, full=full, public=public, originals=originals)
     if not quiet:
+        what = f"site: {plural(report.photos, 'item')}"
+        if report.shown is not None:
+            what = (
+                f"public copy: {report.shown:,} of {plural(report.photos, 'item')} shown "
+                "(what Flickr shows to everyone)"
+            )
         typer.echo(
-            f"site: {plural(report.photos, 'item')}; {plural(report.written, 'file')} written, "
+            f"{what}; {plural(report.written, 'file')} written, "
             f"{report.unchanged:,} unchanged, {report.removed:,} removed "
             f"({report.seconds:.1f} s)"
         )

@@ -103,6 +103,7 @@ class BuildReport:
     sidecars_read: int
     seconds: float
     index: Path
+    shown: int | None = None  # the public copy: the items it shows (of `photos`)
 
 
 def _months(stream: list[Item]) -> Iterator[tuple[str, list[Item]]]:
@@ -178,12 +179,14 @@ def _build(
                 items, read = load_items(out, state, cache, workers, since)
             account = load_account(out, state)
             renderer = _Renderer(out, account, writer, cache, workers)
+            shown_count = None
             if public is None:
                 renderer.run(items, scan=since is None)
             else:  # the same site of fewer photos and account files (public.py)
                 shown = [item for item in items if is_shown(item)]
                 renderer.account = public_account(account, items, {i.id for i in shown})
                 renderer.public = PublicFiles(out, writer, public.originals)
+                shown_count = len(shown)
                 renderer.run(shown, scan=since is None)
             writer.prune()
         finally:
@@ -210,6 +213,7 @@ def _build(
         sidecars_read=read,
         seconds=time.monotonic() - started,
         index=dest / paths.HOME,
+        shown=shown_count,
     )
 
 

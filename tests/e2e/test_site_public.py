@@ -116,6 +116,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         run = run_cli(env, "site", str(out), "--public", str(public))
         assert run.code == 0, run.stdout + run.stderr
         assert run.stdout.strip().endswith(str(public / "index.html"))
+        shown, total = len(secrets.shown_ids), len(library.photos)
+        assert run.stdout.startswith(f"public copy: {shown} of {total} items shown"), run.stdout
         run = run_cli(env, "site", str(out), "--public", str(originals), "--originals")
         assert run.code == 0, run.stdout + run.stderr
     return Built(out, public, originals, secrets, library)
