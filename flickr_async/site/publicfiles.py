@@ -109,8 +109,11 @@ class PublicFiles:
         todo: list[tuple[Item, int, str, str]] = []  # (item, bit, source, path in the copy)
         for item in items:
             for size, bit in _SIZES:
-                if item.thumbs & bit:
-                    todo.append((item, bit, paths.thumb(item.id, size), paths.thumb(item.id, size)))
+                path = paths.thumb(item.id, size)
+                # A photo whose row did not change since the last build has the same
+                # thumbnails (the state's row moves when one is fetched): kept unlooked at.
+                if item.thumbs & bit and (item.dirty or not self.writer.keep(path)):
+                    todo.append((item, bit, path, path))
         for (item, bit, source, path), inputs in ordered(self._signature, todo):
             if inputs is None:
                 item.thumbs &= ~bit
