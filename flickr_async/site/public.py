@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from flickr_async.site import paths
@@ -38,7 +39,7 @@ _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 class PublicTarget:
     """Where the public copy goes, and whether it carries the public photos' originals."""
 
-    folder: Any  # a pathlib.Path (kept loose: this module does no I/O)
+    folder: Path
     originals: bool = False
 
 

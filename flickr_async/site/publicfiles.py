@@ -49,7 +49,7 @@ def cache_path(out: Path, dest: Path) -> Path:
 def mark(dest: Path) -> None:
     """Say that `dest` is a public copy (check_target then lets a build rewrite it)."""
     marker = dest / MARKER
-    if not marker.is_file():
+    if marker.is_symlink() or not marker.is_file():
         with contextlib.suppress(FileNotFoundError):
             marker.unlink()  # a link or other odd entry: replaced by the file
         fd = confine.open_new(marker)
@@ -185,8 +185,8 @@ def finish(dest: Path, made: Iterable[str]) -> int:
     did not make removed (left by an interrupted build, or put there by hand: the copy shows
     only what this build chose). Returns how many were removed."""
     nojekyll = dest / NO_JEKYLL
-    if not nojekyll.exists():
-        nojekyll.write_bytes(b"")
+    if not os.path.lexists(nojekyll):
+        os.close(confine.open_new(nojekyll))  # never through a link
     keep = set(made)
     removed = 0
     site = dest / SITE_DIR
