@@ -68,7 +68,7 @@ def plant(library: Library) -> Secrets:
     library.set_geo(located.id, lat, lon)
     secrets.open_geo = (located.id, deg(lat))
     library.create_album("hushalbum only private", [p.id for p in hidden[:3]])
-    mixed = library.create_album("Open and shut", [shown[2].id, hidden[0].id])
+    mixed = library.create_album("Open and shut", [hidden[0].id, shown[2].id])  # private cover
     secrets.mixed_album = mixed.id
     secrets.hidden["album"] = ["hushalbum"]
     secrets.shown_ids = [p.id for p in shown]
