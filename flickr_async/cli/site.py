@@ -38,9 +38,9 @@ PublicOption = Annotated[
         metavar="DIR",
         help="Build, in DIR instead, the copy to publish: only the photos and videos Flickr "
         "shows to everyone, their albums, tags and search, with Flickr's small renditions "
-        "stripped of metadata; no private, friends or family photo, no location Flickr hides, "
-        "no favourites. DIR must be outside OUT. Publish DIR, never OUT. Refreshed like the "
-        "site: a photo made private since is removed from DIR.",
+        "stripped of metadata; no private, friends, family or restricted photo, no location "
+        "Flickr hides, no favourites. DIR must be outside OUT. Publish DIR, never OUT. "
+        "Refreshed like the site: a photo made private since is removed from DIR.",
     ),
 ]
 OriginalsOption = Annotated[

@@ -45,7 +45,8 @@ class PublicTarget:
 
 def is_shown(item: Item) -> bool:
     """Does the public copy show this photo? Only when its sidecar says Flickr shows it to
-    everyone and it is still on Flickr (a photo deleted there is shown to nobody now)."""
+    everyone (Summary.public: public, not restricted) and it is still on Flickr (a photo
+    deleted there is shown to nobody now)."""
     return item.summary.public and not item.summary.deleted and paths.is_safe_id(item.id)
 
 

@@ -41,11 +41,16 @@ def deg(value: float) -> str:
 
 def plant(library: Library) -> Secrets:
     """Words of their own on every non-public photo (title, description, tag, a location);
-    hidden locations on two public photos; an album of only private photos, and one that
-    mixes both."""
+    hidden locations on two public photos; a public photo of restricted content; an album
+    of only private photos, and one that mixes both."""
     secrets = Secrets()
+    public = [p for p in library.photos if p.ispublic and p.safety_level != 2]
+    library.set_visibility(public[-1].id, safety_level=2)  # public, but restricted content
     hidden = [p for p in library.photos if not p.ispublic]
-    shown = [p for p in library.photos if p.ispublic]
+    shown = [p for p in library.photos if p.ispublic and p.safety_level != 2]
+    restricted = [p for p in library.photos if p.ispublic and p.safety_level == 2]
+    for photo in restricted:  # Flickr shows them only to members who asked for them
+        secrets.hidden[f"restricted {photo.id}"] = [photo.id]
     classes = {(p.isfriend, p.isfamily) for p in hidden}
     assert {(False, False), (True, False), (False, True)} <= classes, "every privacy class"
     for n, photo in enumerate(hidden):
@@ -139,6 +144,9 @@ def test_no_file_of_the_public_copy_holds_a_trace_of_a_non_public_photo(
     assert lat in (folder / ".site" / "photo" / photo_id[-2:] / f"{photo_id}.html").read_text()
     # The main site, for comparison, shows them all (the words are planted where a leak goes).
     assert traces(built.out / ".site", built.secrets) != []
+    for what, (photo_id, *_) in built.secrets.hidden.items():
+        if what.startswith("restricted"):  # in the archive, its own site: not in the copy
+            assert (built.out / ".site" / "photo" / photo_id[-2:] / f"{photo_id}.html").is_file()
 
 
 @pytest.mark.parametrize("copy", ["public", "originals"])
@@ -168,7 +176,7 @@ def test_the_public_copy_holds_only_the_site_and_images_without_metadata(
 
 def test_counts_and_albums_say_what_is_shown(built: Built) -> None:
     home = (built.public / "index.html").read_text("utf-8")
-    shown = [p for p in built.library.photos if p.ispublic]
+    shown = [p for p in built.library.photos if p.id in built.secrets.shown_ids]
     photos = sum(1 for p in shown if p.media != "video")
     assert f"{photos} photos" in home or f"{photos} photo " in home
     mixed = built.public / ".site" / "album" / f"{built.secrets.mixed_album}.html"
@@ -202,7 +210,9 @@ def test_a_photo_made_private_leaves_the_public_copy_at_its_next_build(
     fake: FakeFlickr, library: Library, env: dict[str, str], tmp_path: Path
 ) -> None:
     out, public = tmp_path / "out", tmp_path / "www"
-    photo = next(p for p in library.photos if p.ispublic and p.media == "photo")
+    photo = next(
+        p for p in library.photos if p.ispublic and p.media == "photo" and p.safety_level != 2
+    )
     library.edit_photo(photo.id, title="soonprivate title", tags=["soonprivatetag"])
     assert run_cli(env, "backup", str(out), *FAST).code == 0
     assert run_cli(env, "site", str(out), "--public", str(public)).code == 0

@@ -52,6 +52,8 @@ def test_a_sidecar_without_visibility_counts_as_private() -> None:
     assert summarize(doc).public is False
     assert summarize(sidecar_doc("1")).public is True
     assert summarize(sidecar_doc("1", visibility=FRIENDS)).public is False
+    assert summarize(sidecar_doc("1", safety_level=2)).public is False  # restricted
+    assert summarize(sidecar_doc("1", safety_level=1)).public is True  # moderate
 
 
 def test_a_location_is_shown_only_where_the_sidecar_says_flickr_shows_it() -> None:
