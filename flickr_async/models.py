@@ -148,6 +148,9 @@ class Geo:
     # region, country, neighbourhood.
     places: Mapping[str, str] = field(default_factory=dict)
     place_id: str | None = None  # the listing's most specific place, for places.getInfo
+    # Does Flickr show the location to everyone (its geo permissions: the listing's
+    # geo_is_public, getInfo's geoperms)? None when the response does not say.
+    public: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +333,7 @@ def _geo(d: JSON) -> Geo | None:
         accuracy=accuracy,
         places=place_names(d),
         place_id=text(d.get("place_id")) or None,
+        public=to_bool(d["geo_is_public"]) if d.get("geo_is_public") is not None else None,
     )
 
 
@@ -477,7 +481,7 @@ def photo_with_info(photo: Photo, info: JSON) -> Photo:
         date_updated=to_time(dates.get("lastupdate"), photo.date_updated),
         tags=tags if tag_items or "tags" in info else photo.tags,
         machine_tags=machine if tag_items or "tags" in info else photo.machine_tags,
-        geo=_geo(location) if isinstance(location, Mapping) else photo.geo,
+        geo=_info_geo(info, location, photo.geo) if isinstance(location, Mapping) else photo.geo,
         visibility=_visibility(info["visibility"]) if "visibility" in info else photo.visibility,
         license=text(info.get("license", photo.license)),
         views=to_opt_int(info.get("views", photo.views)),
@@ -491,6 +495,18 @@ def photo_with_info(photo: Photo, info: JSON) -> Photo:
         path_alias=text(owner.get("path_alias")) or photo.path_alias,
         permissions=_permissions(info),
     )
+
+
+def _info_geo(info: JSON, location: JSON, listed: Geo | None) -> Geo | None:
+    """getInfo's location, with whether Flickr shows it to everyone: its `geoperms`, else
+    what the listing said."""
+    geo = _geo(location)
+    perms = info.get("geoperms")
+    if geo is None:
+        return None
+    if isinstance(perms, Mapping) and perms.get("ispublic") is not None:
+        return replace(geo, public=to_bool(perms.get("ispublic")))
+    return replace(geo, public=listed.public) if listed is not None else geo
 
 
 def photo_from_info(info: JSON) -> Photo:

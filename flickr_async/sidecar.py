@@ -29,6 +29,8 @@ def _geo(geo: Geo | None) -> dict[str, Any] | None:
         "longitude": float(geo.longitude),
         "accuracy": geo.accuracy,
     }
+    if geo.public is not None:  # Flickr's geo permission: the public site shows only these
+        doc["public"] = geo.public
     doc.update({level: geo.places[level] for level in PLACE_LEVELS if geo.places.get(level)})
     return doc
 

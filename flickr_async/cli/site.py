@@ -31,11 +31,35 @@ FullOption = Annotated[
     ),
 ]
 
+PublicOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--public",
+        metavar="DIR",
+        help="Build, in DIR instead, the copy to publish: only the photos and videos Flickr "
+        "shows to everyone, their albums, tags and search, with Flickr's small renditions "
+        "stripped of metadata; no private, friends, family or restricted photo, no location "
+        "Flickr hides, no favourites. DIR must be outside OUT. Publish DIR, never OUT. "
+        "Refreshed like the site: a photo made private since is removed from DIR.",
+    ),
+]
+OriginalsOption = Annotated[
+    bool,
+    typer.Option(
+        "--originals",
+        help="With --public: put the public photos' original files in DIR too (hard-linked "
+        "where they may be shown as they are; a JPEG whose location Flickr hides is copied "
+        "without its EXIF/XMP; other files whose location Flickr hides are left out).",
+    ),
+]
+
 
 @app.command()
 def site(
     out: ExistingOptionalOutArgument = None,
     full: FullOption = False,
+    public: PublicOption = None,
+    originals: OriginalsOption = False,
     quiet: QuietOption = False,
     profile: ProfileOption = None,
     config_file: ConfigOption = None,
@@ -50,15 +74,21 @@ def site(
     changed since the last build (--full checks every sidecar). `backup` does this at the end
     of every run unless --no-site.
 
-    Exit status: 0 built, 2 OUT is not an archive, 4 a backup is running on OUT, 5 the site
-    could not be written or the archive's state is unusable (`verify` rebuilds it).
+    OUT/index.html shows every photo, private ones included: it is for you. To publish,
+    build a public copy with --public DIR and publish DIR.
+
+    Exit status: 0 built, 2 OUT is not an archive (or DIR is not a place for a public copy),
+    4 a backup is running on OUT, 5 the site could not be written or the archive's state is
+    unusable (`verify` rebuilds it).
     """
-    from flickr_async.errors import StorageError
+    from flickr_async.errors import ConfigError, StorageError
     from flickr_async.rebuild import NO_PHOTO, state_problem
     from flickr_async.runlock import lock_holder
     from flickr_async.site import refresh  # the site's modules load only when used
 
     configure_logging(verbose, quiet)
+    if originals and public is None:
+        raise ConfigError("--originals goes with --public DIR (the public copy)")
     out = chosen_archive(out, load_config_file(config_file), profile)
     problem = state_problem(out)
     if problem == NO_PHOTO and lock_holder(out) is not None:
@@ -68,10 +98,16 @@ def site(
             f"the state of {out} is unusable: {problem}; run `flickr-async verify {out}` "
             "first, it rebuilds the state from the archive"
         )
-    report = refresh(out, full=full)
+    report = refresh(out, full=full, public=public, originals=originals)
     if not quiet:
+        what = f"site: {plural(report.photos, 'item')}"
+        if report.shown is not None:
+            what = (
+                f"public copy: {report.shown:,} of {plural(report.photos, 'item')} shown "
+                "(what Flickr shows to everyone)"
+            )
         typer.echo(
-            f"site: {plural(report.photos, 'item')}; {plural(report.written, 'file')} written, "
+            f"{what}; {plural(report.written, 'file')} written, "
             f"{report.unchanged:,} unchanged, {report.removed:,} removed "
             f"({report.seconds:.1f} s)"
         )

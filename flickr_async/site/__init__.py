@@ -7,7 +7,8 @@ the network, so the site can be rebuilt at any time (`flickr-async site OUT`).
 
 model.py reads the archive into plain dataclasses; html.py escapes, sanitizes and encodes
 links; pages.py and photopage.py render; build.py decides what to write; cache.py remembers
-what earlier builds saw and wrote.
+what earlier builds saw and wrote. public.py and publicfiles.py make the public copy
+(`site OUT --public DIR`): the same build of only what Flickr shows to everyone, in DIR.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ if TYPE_CHECKING:
 __all__ = ["refresh"]
 
 
-def refresh(out: Path, *, full: bool = False) -> BuildReport:
+def refresh(
+    out: Path, *, full: bool = False, public: Path | None = None, originals: bool = False
+) -> BuildReport:
     """Build or refresh OUT's site under the archive's run lock (a backup running meanwhile
     would change sidecars under our feet: LockHeldError, exit 4); `full`: check every
-    sidecar, not only those the state says changed."""
+    sidecar, not only those the state says changed. `public`: build the public copy in that
+    folder instead (only what Flickr shows to everyone; `originals`: with the public photos'
+    originals)."""
     # Imported here: importing the package (a worker of the build does) loads no more.
     import sqlite3
 
@@ -37,10 +42,17 @@ def refresh(out: Path, *, full: bool = False) -> BuildReport:
     state_path = out / STATE_DIR / "state.sqlite3"
     if not state_path.is_file():
         raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")
+    target = None
+    if public is not None:
+        from flickr_async.site.public import PublicTarget
+        from flickr_async.site.publicfiles import check_target
+
+        check_target(out, public)
+        target = PublicTarget(public.absolute(), originals)
     with RunLock(out):
         state = State(state_path)
         try:
-            return build_site(out, state, full=full)
+            return build_site(out, state, full=full, public=target)
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
             raise StorageError(f"cannot write the site:{where} {exc.strerror or exc}") from exc

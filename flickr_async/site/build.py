@@ -69,6 +69,8 @@ from flickr_async.site.pages import (
 from flickr_async.site.photofiles import PhotoJob, make_photo_pages, read_photo, render
 from flickr_async.site.photopage import Context
 from flickr_async.site.prefetch import ordered
+from flickr_async.site.public import PublicTarget, is_shown, public_account
+from flickr_async.site.publicfiles import PublicFiles, cache_path, finish, mark
 from flickr_async.site.workers import Workers
 from flickr_async.state import State
 
@@ -101,6 +103,7 @@ class BuildReport:
     sidecars_read: int
     seconds: float
     index: Path
+    shown: int | None = None  # the public copy: the items it shows (of `photos`)
 
 
 def _months(stream: list[Item]) -> Iterator[tuple[str, list[Item]]]:
@@ -125,11 +128,15 @@ def _js_data(name: str, value: object) -> str:
     return f"{name} = {js_json(value)};\n"
 
 
-def build_site(out: Path, state: State, *, full: bool = False) -> BuildReport:
+def build_site(
+    out: Path, state: State, *, full: bool = False, public: PublicTarget | None = None
+) -> BuildReport:
     """Build or refresh OUT/index.html and OUT/.site/ from the archive (no network).
 
     A refresh looks only at the photos the state says changed since the last build; `full`
-    (or a cache that has not seen this state) checks every sidecar on disk."""
+    (or a cache that has not seen this state) checks every sidecar on disk. With `public`,
+    the public copy instead: the same site of only what Flickr shows to everyone, in its
+    own folder, with its own cache in the archive (public.py, publicfiles.py)."""
     started = time.monotonic()
     # The build makes a few hundred thousand objects that hold no cycles (items, summaries,
     # strings): the cyclic collector would walk them again and again (a second of 7 in a
@@ -137,15 +144,20 @@ def build_site(out: Path, state: State, *, full: bool = False) -> BuildReport:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(out, state, full, started)
+        return _build(out, state, full, started, public)
     finally:
         if collecting:
             gc.enable()
 
 
-def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
-    confine.folder(out, out / SITE_DIR)  # a .site that is a link: the build writes nothing
-    cache = SiteCache(out / paths.CACHE)
+def _build(
+    out: Path, state: State, full: bool, started: float, public: PublicTarget | None = None
+) -> BuildReport:
+    dest = out if public is None else Path(public.folder)
+    confine.folder(dest, dest / SITE_DIR)  # a .site that is a link: the build writes nothing
+    if public is not None:
+        mark(dest)  # first: a build cut short leaves a folder the next one knows as its own
+    cache = SiteCache(out / paths.CACHE if public is None else cache_path(out, dest))
     workers = None
     try:
         seq, forgotten = state.change_seq()
@@ -157,7 +169,7 @@ def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
         cache.commit()
         # Forked now, while this process is small: worth it when many sidecars are new.
         workers = Workers.start(state.photo_count() - cache.summary_count())
-        writer = PageWriter(out, cache)
+        writer = PageWriter(dest, cache)
         try:
             try:
                 items, read = load_items(out, state, cache, workers, since)
@@ -166,7 +178,16 @@ def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
                 since = None
                 items, read = load_items(out, state, cache, workers, since)
             account = load_account(out, state)
-            _Renderer(out, account, writer, cache, workers).run(items, scan=since is None)
+            renderer = _Renderer(out, account, writer, cache, workers)
+            shown_count = None
+            if public is None:
+                renderer.run(items, scan=since is None)
+            else:  # the same site of fewer photos and account files (public.py)
+                shown = [item for item in items if is_shown(item)]
+                renderer.account = public_account(account, items, {i.id for i in shown})
+                renderer.public = PublicFiles(out, writer, public.originals)
+                shown_count = len(shown)
+                renderer.run(shown, scan=since is None)
             writer.prune()
         finally:
             writer.close()
@@ -177,6 +198,8 @@ def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
         )
         cache.set_state_seq(seq)
         cache.commit()
+        if public is not None:
+            writer.removed += finish(dest, cache.pages())
     finally:
         if workers is not None:
             workers.close()
@@ -189,7 +212,8 @@ def _build(out: Path, state: State, full: bool, started: float) -> BuildReport:
         removed=writer.removed,
         sidecars_read=read,
         seconds=time.monotonic() - started,
-        index=out / paths.HOME,
+        index=dest / paths.HOME,
+        shown=shown_count,
     )
 
 
@@ -269,13 +293,20 @@ class _Renderer:
         self.writer = writer
         self.cache = cache
         self.thumbs = Thumbs()
-        self.shell = Shell(
-            name=account.profile.name,
-            favorites=bool(account.favorites),
-            galleries=bool(account.galleries),
-            nonce=cache.nonce(),
+        self.public: PublicFiles | None = None  # making the public copy (build_site)
+        self.nonce = cache.nonce()
+        self.shell = self.shell_now()
+        self.base = b""
+
+    def shell_now(self) -> Shell:
+        """What every page's frame shows, from the account files as they are to be shown."""
+        return Shell(
+            name=self.account.profile.name,
+            favorites=bool(self.account.favorites),
+            galleries=bool(self.account.galleries),
+            nonce=self.nonce,
+            public=self.public is not None,
         )
-        self.base = f"{RENDER_VERSION}\x1f{self.shell!r}".encode()
 
     def key(self, item: Item) -> bytes:
         """Changes whenever what a grid or the search shows of `item` does."""
@@ -304,6 +335,8 @@ class _Renderer:
     def run(self, items: list[Item], *, scan: bool = True) -> None:
         """Every page; `scan`: list the thumbnails on disk, else trust what the last build
         saw for the items that did not change."""
+        self.shell = shell = self.shell_now()
+        self.base = f"{RENDER_VERSION}\x1f{shell!r}".encode()
         by_id = {item.id: item for item in items}
         # Albums name their photos by the items' own id strings: albums.json's 100,000 copies
         # go (the photos an album lists that the archive does not hold were never shown).
@@ -313,6 +346,8 @@ class _Renderer:
         ]
         faves = {f.id for f in self.account.favorites or ()} - by_id.keys()
         self.thumbs = (Thumbs.scan if scan else Thumbs.known)(self.out / paths.THUMBS, by_id, faves)
+        if self.public is not None:  # its images: copies without metadata, in its folder
+            self.public.images(items, self.pump)
         for item in items:
             if item.dirty or not item.key:  # else as the last build made it (see load_items)
                 item.key = self.key(item)
@@ -507,9 +542,10 @@ class _Renderer:
             prev = stream[n - 1].id if n > 0 else ""
             after = stream[n + 1].id if n < last else ""
             albums = repr(item.albums) if item.albums else ""
+            original = self.public.original(item.id) if self.public is not None else None
             about = (
                 f"{item.status}\x1f{item.error}\x1f{item.path or ''}\x1f{prev}\x1f{after}"
-                f"\x1f{item.month}\x1f{item.month_page}\x1f{albums}"
+                f"\x1f{item.month}\x1f{item.month_page}\x1f{albums}\x1f{original or ''}"
             )
             page = paths.photo_page(item.id)
             inputs = digest(base + item.key + about.encode())
@@ -528,7 +564,10 @@ class _Renderer:
                 month_page=item.month_page,
                 albums=item.albums or (),
             )
-            yield PhotoJob(self.root, self.shell, item, ctx, page, inputs, known)
+            yield PhotoJob(
+                self.root, self.shell, item, ctx, page, inputs, known,
+                dest=os.fspath(self.writer.out), original=original,
+            )  # fmt: skip
 
     def search(self, stream: list[Item], by_id: dict[str, Item]) -> None:
         """The data search.html reads: every title, description and tag, as entries

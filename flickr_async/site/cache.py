@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Bump when what a Summary holds, how it is read from a sidecar, or how an item's key is
 # made (build._Renderer.key) changes.
-VERSION = "9"
+VERSION = "10"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS photos (
     files INTEGER NOT NULL DEFAULT -1, -- model.Item.files as the last build saw; -1 unknown
     status TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', path TEXT,
                                   -- the state's row as the last build saw it
-    key BLOB NOT NULL DEFAULT x'' -- model.Item.key as the last build made it
+    key BLOB NOT NULL DEFAULT x'', -- model.Item.key as the last build made it
+    public INTEGER NOT NULL DEFAULT 0 -- Summary.public
 );
 CREATE TABLE IF NOT EXISTS search (   -- apart: the photos table stays small to scan
     id TEXT PRIMARY KEY,
@@ -127,6 +128,7 @@ def _seen(row: tuple[Any, ...]) -> Item:
         tuple(map(sys.intern, row[7].split(_TAG_SEP))) if row[7] else (),
         None if row[8] is None else bool(row[8]),
         row[9],
+        bool(row[15]),
     )
     return Item(
         row[0],
@@ -209,8 +211,8 @@ class SiteCache:
         while True:
             rows = self._db.execute(
                 "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
-                "original, deleted, files, status, error, path, key FROM photos WHERE id > ? "
-                "ORDER BY id LIMIT ?",
+                "original, deleted, files, status, error, path, key, public FROM photos "
+                "WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
             if not rows:
@@ -237,11 +239,11 @@ class SiteCache:
         rows = list(rows)
         self._db.executemany(
             "INSERT OR REPLACE INTO photos "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', '', NULL, x'')",
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', '', NULL, x'', ?)",
             [
                 (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
                  _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
-                 m.deleted)
+                 m.deleted, int(m.public))
                 for photo_id, sig, m, _ in rows
             ],
         )  # fmt: skip

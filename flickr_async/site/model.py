@@ -14,10 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from flickr_async import sidecar
 from flickr_async.plaintext import html_to_text
 from flickr_async.sane import real_date_taken, timestamp
 
 SEARCH_TEXT_LIMIT = 1000  # characters of a description kept for search
+RESTRICTED = 2  # Flickr's safety level of restricted content
 
 # Flags of a photo that grids and search show.
 VIDEO = 1
@@ -61,6 +63,9 @@ class Summary(NamedTuple):
     tags: tuple[str, ...]
     original: bool | None
     deleted: str | None
+    # Flickr shows it to everyone: public (sidecar.is_public), and not restricted content
+    # (safety level 2: only members signed in who asked for it see it).
+    public: bool = False
 
     @property
     def sort_key(self) -> str:
@@ -90,6 +95,7 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
         tags=tuple(dict.fromkeys(sys.intern(t) for t in strs(doc.get("tags")) if t.strip())),
         original=original if isinstance(original, bool) else None,
         deleted=opt_s(doc.get("deleted_on_flickr")),
+        public=sidecar.is_public(doc) and doc.get("safety_level") != RESTRICTED,
     )
 
 

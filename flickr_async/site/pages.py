@@ -59,6 +59,7 @@ class Shell:
     # The archive's script nonce (SiteCache.nonce): random, made once per site cache, so
     # pages stay the same from build to build; no text from Flickr can know it.
     nonce: str = ""
+    public: bool = False  # the public copy (public.py): for publishing, not the owner's own
 
 
 Nav = tuple[str, str] | None  # (href, label)
@@ -116,8 +117,13 @@ def _chrome(
         f'>\n<header class="top"><a class="brand" href="{link(paths.HOME)}" dir="auto">'
         f"{esc(shell.name)}</a><nav>{' '.join(nav)}</nav></header>\n",
     )
+    what = (
+        "The public photos of a Flickr account"
+        if shell.public
+        else "An offline copy of a Flickr account"
+    )
     tail = (
-        "<footer>An offline copy of a Flickr account, made by flickr-async. "
+        f"<footer>{what}, made by flickr-async. "
         f"It needs no network.</footer>\n{script_tags}\n</body>\n</html>\n"
     )
     return head, top, tail
@@ -276,7 +282,12 @@ class Counts:
 PRIVATE_NOTICE = (
     '<p class="notice" id="private">This site is for you alone: it shows every photo of the '
     "archive, private ones (only you, friends, family) included, with what Flickr says of "
-    "them. Do not publish this folder or put it on a web server.</p>"
+    "them. Do not publish this folder or put it on a web server: "
+    "<code>flickr-async site OUT --public DIR</code> makes a copy to publish.</p>"
+)
+PUBLIC_NOTICE = (
+    '<p class="notice" id="public">The photos and videos Flickr shows to everyone; '
+    "counts say what is shown here.</p>"
 )
 
 
@@ -293,11 +304,11 @@ def home(
     link = Linker(paths.HOME)
     facts = [plural(counts.photos, "photo"), plural(counts.videos, "video"),
              plural(counts.albums, "album"), plural(counts.tags, "tag")]  # fmt: skip
-    if counts.not_original:
+    if counts.not_original and not shell.public:
         facts.append(f"{counts.not_original:,} saved without their original")
-    if counts.deleted:
+    if counts.deleted and not shell.public:
         facts.append(f"{counts.deleted:,} deleted on Flickr (kept here)")
-    if counts.missing:
+    if counts.missing and not shell.public:
         facts.append(f"{counts.missing:,} missing or failed (the next backup tries again)")
     profile_link = safe_link(profile.profile_url) or (
         f"https://www.flickr.com/people/{profile.flickr_path}/" if profile.flickr_path else None
@@ -306,7 +317,7 @@ def home(
     if profile.description:
         head.append(f'<div class="desc" dir="auto">{sanitize(profile.description)}</div>')
     head.append(f'<p class="facts">{" · ".join(facts)}</p>')
-    head.append(PRIVATE_NOTICE)
+    head.append(PUBLIC_NOTICE if shell.public else PRIVATE_NOTICE)
     if profile_link:
         head.append(f'<p><a href="{esc(profile_link)}" rel="nofollow">On Flickr</a></p>')
     head.append(

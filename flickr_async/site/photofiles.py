@@ -17,6 +17,7 @@ from flickr_async.site.output import DIGEST, digest, put
 from flickr_async.site.pages import Shell
 from flickr_async.site.photopage import Context, Media, photo_page
 from flickr_async.site.prefetch import ordered
+from flickr_async.site.public import public_doc
 from flickr_async.site.workers import in_threads
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class PhotoJob:
     page: str  # relative to OUT
     inputs: bytes  # digest of what it is made from (for the cache)
     known: bytes | None  # digest of the bytes the file on disk holds, when it is there
+    dest: str = ""  # where the page goes, when not OUT: the public copy's folder
+    original: str | None = None  # the public copy: its copy of the original (relative to dest)
 
 
 def read_summary(path: str) -> tuple[Summary | None, str]:
@@ -50,13 +53,20 @@ def read_summaries(sidecars: list[str]) -> list[tuple[Summary | None, str]]:
     return in_threads(read_summary, sidecars)
 
 
-def media_for(root: str, item: Item, has_z: bool) -> Media:
+def media_for(
+    root: str, item: Item, has_z: bool, public: tuple[str, str | None] | None = None
+) -> Media:
     """What the photo page shows, from the files on disk: the ≤ 640 px rendition when the
-    backup kept one, else the original itself (JPEG, PNG, GIF), else a placeholder."""
+    backup kept one, else the original itself (JPEG, PNG, GIF), else a placeholder.
+    `public`: (the public copy's folder, its copy of the original or None): the page shows
+    that copy, never the archive's file."""
     z = paths.thumb(item.id, "z") if has_z else None
     width, height = image_size(f"{root}/{z}") or (None, None) if z else (None, None)
-    available = item.present and item.status == "done" and paths.linkable_file(item.path)
-    full = item.path if available else None
+    if public is not None:
+        root, full = public
+    else:
+        available = item.present and item.status == "done" and paths.linkable_file(item.path)
+        full = item.path if available else None
     if item.summary.media == "video":
         if full:
             return Media("video", src=full, width=width, height=height, poster=z, full=full)
@@ -79,7 +89,10 @@ def read_photo(job: PhotoJob) -> tuple[dict[str, object], Media]:
     if item.sig and item.path:
         with contextlib.suppress(OSError, ValueError):
             doc = sidecar.loads(read_file(f"{job.root}/{item.path}.json"))
-    return doc, media_for(job.root, item, bool(item.thumbs & THUMB_Z))
+    has_z = bool(item.thumbs & THUMB_Z)
+    if job.shell.public:  # only what a public page may show (public.py)
+        return public_doc(doc), media_for(job.root, item, has_z, (job.dest, job.original))
+    return doc, media_for(job.root, item, has_z)
 
 
 def render(job: PhotoJob, doc: dict[str, object], media: Media) -> str:
@@ -110,7 +123,7 @@ def make_photo_pages(jobs: list[PhotoJob]) -> list[tuple[bytes, bool]]:
             record = digest(data) + job.inputs
             fresh = job.known != record[:DIGEST]
             if fresh:
-                writes.append(writers.submit(put, f"{job.root}/{job.page}", data))
+                writes.append(writers.submit(put, f"{job.dest or job.root}/{job.page}", data))
             results.append((record, fresh))
         for write in writes:
             write.result()

@@ -132,7 +132,7 @@ def notes_overlay(notes: Sequence[Mapping[str, Any]], width: int, height: int) -
 
 
 def _media(link: Linker, item: Item, media: Media, notes: Sequence[Mapping[str, Any]],
-           rotation: int) -> str:  # fmt: skip
+           rotation: int, public: bool = False) -> str:  # fmt: skip
     title = esc(item.summary.title)
     if media.kind == "video" and media.src:
         poster = media.poster or paths.VIDEO_POSTER
@@ -161,7 +161,7 @@ def _media(link: Linker, item: Item, media: Media, notes: Sequence[Mapping[str, 
     what = "This video" if item.summary.media == "video" else "This photo"
     why = (
         "has no preview a browser can show"
-        if media.full
+        if media.full or public
         else "is not in the archive (its download failed or the file is gone)"
     )
     return (
@@ -255,8 +255,8 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
     parts = [
         pager(prev, up, after),
         '<p id="fa-context" class="context" hidden></p>',
-        _media(link, item, media, notes, rotation),
-        *_notices(item, doc, media),
+        _media(link, item, media, notes, rotation, shell.public),
+        *(() if shell.public else _notices(item, doc, media)),
         f'<h1 dir="auto">{untitled(summary.title)}</h1>',
     ]
     description = s(doc.get("description"))
@@ -296,7 +296,13 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
     if media.full:
         what = "video" if summary.media == "video" else "original"
         links.append(f'<a href="{link(media.full)}">The {what} file</a>')
-    if item.path and item.sig and confine.is_relative(item.path) and not holds_private_link(doc):
+    if (
+        item.path
+        and item.sig
+        and not shell.public  # the sidecar is in the archive, not in the public copy
+        and confine.is_relative(item.path)
+        and not holds_private_link(doc)
+    ):
         links.append(f'<a href="{link(item.path + ".json")}">Everything Flickr said (JSON)</a>')
     if links:
         parts.append(f'<p class="links">{" · ".join(links)}</p>')

@@ -1,0 +1,167 @@
+"""Pure: the public copy's filter of the site model — which photos, albums, collections and
+sidecar fields a site to publish may show, and image bytes without their metadata.
+
+The public copy (`site OUT --public DIR`) is the same site made from less: only what Flickr
+shows to everyone. Everything here errs on the side of leaving out: a photo whose sidecar
+does not say "public" (unreadable, missing, from elsewhere) is not shown; a location whose
+sidecar does not say Flickr shows it is not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from flickr_async.site import paths
+from flickr_async.site.model import Account, AlbumEntry, CollectionNode, GalleryEntry, Item
+
+# The sidecar fields a public photo page may show (what Flickr's own page shows anyone).
+# Everything else stays out: the download record and file digest, permissions, the export's
+# extras, which albums it was in (the build names only the albums shown), replaced EXIF.
+PAGE_FIELDS = (
+    "id", "title", "description", "tags", "machine_tags", "media", "date_taken",
+    "date_taken_granularity", "date_taken_unknown", "date_posted", "visibility", "license",
+    "views", "faves", "url", "rotation", "notes", "people", "owner",
+)  # fmt: skip
+COMMENT_FIELDS = ("id", "author", "author_name", "date", "text", "permalink")
+
+# JPEG segments kept in an image of the public copy: JFIF (APP0), the colour profile (APP2),
+# Adobe's colour transform (APP14), and the image itself. EXIF and XMP (APP1: camera, GPS,
+# the archive's embedded title and tags), IPTC (APP13), comments and the rest go.
+_KEPT_APPS = frozenset({0xE0, 0xE2, 0xEE})
+_SOS = 0xDA
+_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+
+
+@dataclass(frozen=True, slots=True)
+class PublicTarget:
+    """Where the public copy goes, and whether it carries the public photos' originals."""
+
+    folder: Path
+    originals: bool = False
+
+
+def is_shown(item: Item) -> bool:
+    """Does the public copy show this photo? Only when its sidecar says Flickr shows it to
+    everyone (Summary.public: public, not restricted) and it is still on Flickr (a photo
+    deleted there is shown to nobody now)."""
+    return item.summary.public and not item.summary.deleted and paths.is_safe_id(item.id)
+
+
+def geo_is_public(doc: Mapping[str, Any]) -> bool:
+    """Does the sidecar say Flickr shows this photo's location to everyone? A location is
+    private on its own (Flickr's geo permissions); an archive that does not record them
+    says nothing, and nothing is shown."""
+    geo = doc.get("geo")
+    return isinstance(geo, Mapping) and geo.get("public") is True
+
+
+def public_doc(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a sidecar a public photo page may show (see PAGE_FIELDS); its location
+    only where Flickr shows it; comments with only what Flickr shows of them."""
+    shown = {key: doc[key] for key in PAGE_FIELDS if key in doc}
+    if geo_is_public(doc):
+        shown["geo"] = doc["geo"]
+    comments = doc.get("comments")
+    if isinstance(comments, list):
+        shown["comments"] = [
+            {key: c[key] for key in COMMENT_FIELDS if key in c}
+            for c in comments
+            if isinstance(c, Mapping)
+        ]
+    return shown
+
+
+def shown_albums(albums: Iterable[AlbumEntry], shown: Container[str]) -> list[AlbumEntry]:
+    """The albums with only their shown photos; an album that shows none, or that is gone
+    from Flickr, disappears. Its cover is its own when shown, else its first shown photo;
+    its counts are left to the build (what is shown)."""
+    kept = []
+    for album in albums:
+        members = tuple(pid for pid in album.photo_ids if pid in shown)
+        if not members or album.deleted:
+            continue
+        primary = album.primary if album.primary in members else members[0]
+        kept.append(
+            replace(album, photo_ids=members, primary=primary, count_photos=None,
+                    count_videos=None)
+        )  # fmt: skip
+    return kept
+
+
+def shown_collections(
+    nodes: Sequence[CollectionNode], albums: Container[str]
+) -> list[CollectionNode]:
+    """The collections that hold a shown album (at any depth), with only those albums."""
+    kept = []
+    for node in nodes:
+        children = tuple(shown_collections(node.children, albums))
+        album_ids = tuple(a for a in node.album_ids if a in albums)
+        if album_ids or children:
+            kept.append(replace(node, album_ids=album_ids, children=children))
+    return kept
+
+
+def shown_galleries(
+    galleries: Sequence[GalleryEntry], hidden: Container[str]
+) -> list[GalleryEntry]:
+    """Galleries (Flickr lets only public photos in) without the archive's own photos that
+    are not shown (one turned private since it was added)."""
+    kept = []
+    for gallery in galleries:
+        photos = tuple(p for p in gallery.photos if p.id not in hidden)
+        if photos:
+            kept.append(replace(gallery, photos=photos))
+    return kept
+
+
+def public_account(account: Account, items: Sequence[Item], shown: Container[str]) -> Account:
+    """What the public copy shows of the account files: the profile, the albums and
+    collections that hold shown photos, galleries; never favourites (other members' photos,
+    some of which only the account may see)."""
+    albums = shown_albums(account.albums, shown)
+    hidden = {item.id for item in items if item.id not in shown}
+    return Account(
+        profile=account.profile,
+        albums=albums,
+        collections=shown_collections(account.collections, {a.id for a in albums}),
+        favorites=None,
+        galleries=shown_galleries(account.galleries or [], hidden) or None,
+    )
+
+
+def strip_metadata(data: bytes) -> bytes | None:
+    """A JPEG without its metadata segments (EXIF, XMP, IPTC, comments: see _KEPT_APPS),
+    the image data untouched; None when `data` is not a JPEG this can read."""
+    if data[:3] != b"\xff\xd8\xff":
+        return None
+    out = [b"\xff\xd8"]
+    at = 2
+    size = len(data)
+    while at < size:
+        if data[at] != 0xFF:
+            return None
+        while at < size and data[at] == 0xFF:
+            at += 1
+        if at >= size:
+            return None
+        marker = data[at]
+        at += 1
+        if marker == _SOS:  # the image: kept as it is, to the end
+            out.append(b"\xff" + data[at - 1 :])
+            return b"".join(out)
+        if marker in _STANDALONE:
+            out.append(bytes((0xFF, marker)))
+            continue
+        if marker in (0x00, 0xD8, 0xD9) or at + 2 > size:
+            return None
+        length = int.from_bytes(data[at : at + 2], "big")
+        end = at + length
+        if length < 2 or end > size:
+            return None
+        if not (0xE0 <= marker <= 0xEF or marker == 0xFE) or marker in _KEPT_APPS:
+            out.append(b"\xff" + data[at - 1 : end])
+        at = end
+    return None

@@ -1,0 +1,208 @@
+"""The public copy's files beyond its pages: where it may go, its own cache (in the archive,
+never in the copy: it remembers every photo), its images (Flickr's renditions without their
+metadata; with --originals the public photos' originals), and what is swept from it.
+
+Every image is written or linked through the build's PageWriter with the inputs it was made
+from (the source file's signature), so a refresh copies only what changed and removes, with
+the pages, the images of photos no longer shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from flickr_async import confine, edge, sidecar
+from flickr_async.errors import ConfigError
+from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
+from flickr_async.site import paths
+from flickr_async.site.imagesize import read_file
+from flickr_async.site.model import THUMB_Q, THUMB_Z, Item
+from flickr_async.site.output import PageWriter, digest
+from flickr_async.site.prefetch import ordered
+from flickr_async.site.public import geo_is_public, strip_metadata
+
+log = logging.getLogger(__name__)
+
+MARKER = f"{SITE_DIR}/PUBLIC.txt"  # says a folder is a public copy: a refresh may rewrite it
+MARKER_TEXT = (
+    "This folder is a public copy of a Flickr archive, made by `flickr-async site OUT --public "
+    "DIR`: only the photos Flickr shows to everyone. Each build rewrites index.html and .site/ "
+    "(files it did not make there are removed).\n"
+)
+NO_JEKYLL = ".nojekyll"  # GitHub Pages would leave out .site/ (a dot folder) without it
+_SIZES = (("q", THUMB_Q), ("z", THUMB_Z))
+
+
+def cache_path(out: Path, dest: Path) -> Path:
+    """The public copy's cache: in the archive's own folder (it holds every photo's summary,
+    private ones too), one per copy (a copy's cache knows which files are in it)."""
+    name = hashlib.sha1(os.fspath(dest.resolve()).encode("utf-8")).hexdigest()[:16]
+    return out / STATE_DIR / "public-site" / f"{name}.sqlite3"
+
+
+def mark(dest: Path) -> None:
+    """Say that `dest` is a public copy (check_target then lets a build rewrite it)."""
+    marker = dest / MARKER
+    if marker.is_symlink() or not marker.is_file():
+        with contextlib.suppress(FileNotFoundError):
+            marker.unlink()  # a link or other odd entry: replaced by the file
+        fd = confine.open_new(marker)
+        try:
+            os.write(fd, MARKER_TEXT.encode())
+        finally:
+            os.close(fd)
+
+
+def _within(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+def check_target(out: Path, dest: Path) -> None:
+    """ConfigError (exit 2, one line) unless `dest` may hold a public copy of `out`: apart from
+    the archive (neither inside the other), and empty, new, or a public copy already."""
+    archive, folder = out.resolve(), dest.resolve()
+    if _within(folder, archive):
+        raise ConfigError(
+            f"--public {dest}: the public copy cannot go inside the archive {out}; "
+            "choose a folder outside it"
+        )
+    if _within(archive, folder):
+        raise ConfigError(
+            f"--public {dest}: the archive {out} is inside it; choose a folder of its own"
+        )
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"--public {dest}: not a folder")
+    ours = (folder / MARKER).is_file()
+    if not ours and ((folder / SITE_DIR).exists() or (folder / SITE_ENTRY).exists()):
+        raise ConfigError(
+            f"--public {dest}: it holds an index.html or .site/ that no public copy made; "
+            "choose an empty folder"
+        )
+
+
+class PublicFiles:
+    """The images of the public copy, written through the build's PageWriter."""
+
+    cache_path = staticmethod(cache_path)
+
+    def __init__(self, out: Path, writer: PageWriter, originals: bool) -> None:
+        self.out = out
+        self.root = os.fspath(out)
+        self.writer = writer
+        self.originals = originals
+        self._placed: dict[str, str] = {}  # photo id -> its original's copy (relative)
+
+    def original(self, photo_id: str) -> str | None:
+        """The copy of a shown photo's original in the public copy (with --originals)."""
+        return self._placed.get(photo_id)
+
+    def images(self, items: list[Item], pump: Callable[[], None]) -> None:
+        """Copy the shown photos' small renditions (and originals) into the public copy; an
+        item's THUMB_ bits then say what the copy holds."""
+        self.writer.write(MARKER, MARKER_TEXT)
+        todo: list[tuple[Item, int, str, str]] = []  # (item, bit, source, path in the copy)
+        for item in items:
+            for size, bit in _SIZES:
+                path = paths.thumb(item.id, size)
+                # A photo whose row did not change since the last build has the same
+                # thumbnails (the state's row moves when one is fetched): kept unlooked at.
+                if item.thumbs & bit and (item.dirty or not self.writer.keep(path)):
+                    todo.append((item, bit, path, path))
+        for (item, bit, source, path), inputs in ordered(self._signature, todo):
+            if inputs is None:
+                item.thumbs &= ~bit
+            elif not self.writer.is_current(path, inputs):
+                data = strip_metadata(read_file(f"{self.root}/{source}"))
+                if data is None:  # not a JPEG: no copy that could carry metadata
+                    item.thumbs &= ~bit
+                    continue
+                self.writer.write(path, data, inputs)
+            pump()
+        if self.originals:
+            for item in items:
+                self._original(item)
+
+    def _signature(self, job: tuple[Item, int, str, str]) -> bytes | None:
+        """The inputs a copied file is made from: its source's (path, size, mtime, inode)."""
+        source = job[2]
+        try:
+            st = os.stat(f"{self.root}/{source}")
+        except OSError:
+            return None
+        return digest(f"{source}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ino}".encode())
+
+    def _original(self, item: Item) -> None:
+        """With --originals: the shown photo's original, hard-linked (copied across file
+        systems) when Flickr shows its location; else a JPEG without its metadata (no GPS,
+        EXIF or XMP: a camera may have recorded where, whatever Flickr shows); else (a
+        video, a PNG...: metadata this cannot strip) no original in the copy."""
+        if not (item.present and item.status == "done" and paths.linkable_file(item.path)):
+            return
+        ext = item.path.rpartition(".")[2].lower()
+        if not edge.is_media_file(item.path) or not ext.isalnum():
+            return
+        path = f"{SITE_DIR}/originals/{paths.shard(item.id)}/{item.id}.{ext}"
+        signature = self._signature((item, 0, item.path, path))
+        if signature is None:
+            return
+        inputs = digest(signature + str(item.sig).encode())
+        if self.writer.is_current(path, inputs):
+            self._placed[item.id] = path
+            return
+        try:
+            doc = sidecar.loads(read_file(f"{self.root}/{item.path}.json"))
+        except (OSError, ValueError):
+            return  # nothing says where it was taken may be shown: no original
+        source = f"{self.root}/{item.path}"
+        dest = f"{os.fspath(self.writer.out)}/{path}"
+        self.writer.make_folder(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(dest)  # never write through a link to the archive's file
+        if geo_is_public(doc):
+            try:
+                os.link(source, dest)
+            except OSError:
+                shutil.copyfile(source, dest)
+            self.writer.made(path, digest(b"linked") + inputs, True)
+        elif ext in ("jpg", "jpeg"):
+            data = strip_metadata(read_file(source))
+            if data is None:
+                return
+            self.writer.write(path, data, inputs)
+        else:
+            return
+        self._placed[item.id] = path
+
+
+def finish(dest: Path, made: Iterable[str]) -> int:
+    """After a build of the public copy: .nojekyll, and every file in .site/ that the build
+    did not make removed (left by an interrupted build, or put there by hand: the copy shows
+    only what this build chose). Returns how many were removed."""
+    nojekyll = dest / NO_JEKYLL
+    if not os.path.lexists(nojekyll):
+        os.close(confine.open_new(nojekyll))  # never through a link
+    keep = set(made)
+    removed = 0
+    site = dest / SITE_DIR
+    for folder, dirs, files in os.walk(site, topdown=False):
+        rel = Path(folder).relative_to(dest).as_posix()
+        for name in files:
+            if f"{rel}/{name}" not in keep:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+        for name in dirs:
+            sub = os.path.join(folder, name)
+            with contextlib.suppress(OSError):
+                if os.path.islink(sub):  # the build made no link: never followed, removed
+                    os.unlink(sub)
+                    removed += 1
+                else:
+                    os.rmdir(sub)  # only when empty
+    return removed

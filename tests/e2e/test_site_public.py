@@ -1,0 +1,254 @@
+"""The public copy (`site OUT --public DIR`), end to end: a backup of the fake account, whose
+private, friends-only and family-only photos and hidden locations carry words of their own,
+then the copy; no file of DIR may hold a trace of them.
+
+Every file of DIR is read as bytes (pages, data scripts, search data, images) and its path
+too; the images are read by exiftool. The copy must also show the public photos (else the
+test would pass on an empty folder)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests import exiftool
+from tests.browser import SiteBrowser, playwright_loop_hidden
+from tests.e2e.helpers import FAST, cli_env, run_cli
+from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
+from tests.sitecrawl import crawl
+
+
+@dataclass
+class Secrets:
+    """What must never reach DIR, and what must (the public photos)."""
+
+    hidden: dict[str, list[str]] = field(default_factory=dict)  # what -> strings
+    shown_ids: list[str] = field(default_factory=list)
+    hidden_ids: list[str] = field(default_factory=list)
+    mixed_album: str = ""
+    open_geo: tuple[str, str] = ("", "")  # (photo id, latitude): a location Flickr shows
+
+
+def deg(value: float) -> str:
+    """A coordinate's first four decimals, cut (not rounded): in any longer spelling of it."""
+    return f"{value:.6f}"[:-2]
+
+
+def plant(library: Library) -> Secrets:
+    """Words of their own on every non-public photo (title, description, tag, a location);
+    hidden locations on two public photos; a public photo of restricted content; an album
+    of only private photos, and one that mixes both."""
+    secrets = Secrets()
+    public = [p for p in library.photos if p.ispublic and p.safety_level != 2]
+    library.set_visibility(public[-1].id, safety_level=2)  # public, but restricted content
+    hidden = [p for p in library.photos if not p.ispublic]
+    shown = [p for p in library.photos if p.ispublic and p.safety_level != 2]
+    restricted = [p for p in library.photos if p.ispublic and p.safety_level == 2]
+    for photo in restricted:  # Flickr shows them only to members who asked for them
+        secrets.hidden[f"restricted {photo.id}"] = [photo.id]
+    classes = {(p.isfriend, p.isfamily) for p in hidden}
+    assert {(False, False), (True, False), (False, True)} <= classes, "every privacy class"
+    for n, photo in enumerate(hidden):
+        words = [f"hush{n}title", f"hush{n}words", f"hush{n}tag"]
+        library.edit_photo(
+            photo.id, title=f"{words[0]} x", description=f"about {words[1]}", tags=[words[2]]
+        )
+        lat, lon = 10.0 + 0.0137 * n + 0.000123, 20.0 + 0.0173 * n + 0.000321
+        library.set_geo(photo.id, lat, lon)
+        secrets.hidden[photo.id] = [photo.id, *words, deg(lat), deg(lon)]
+        secrets.hidden_ids.append(photo.id)
+    for n, photo in enumerate(shown[:2]):  # public photos whose location Flickr hides
+        lat, lon = -30.0 - 0.0191 * n - 0.000456, -40.0 - 0.0117 * n - 0.000654
+        library.set_geo(photo.id, lat, lon)
+        assert photo.geo is not None
+        photo.geo.is_public = False
+        secrets.hidden[f"geo of {photo.id}"] = [deg(lat), deg(lon)]
+    lat, lon = 51.0 + 0.000789, 7.0 + 0.000987  # a public photo's public location: shown
+    located = next(p for p in shown[3:] if p.media == "photo" and p.originalformat == "jpg")
+    library.set_geo(located.id, lat, lon)
+    secrets.open_geo = (located.id, deg(lat))
+    library.create_album("hushalbum only private", [p.id for p in hidden[:3]])
+    mixed = library.create_album("Open and shut", [hidden[0].id, shown[2].id])  # private cover
+    secrets.mixed_album = mixed.id
+    secrets.hidden["album"] = ["hushalbum"]
+    secrets.shown_ids = [p.id for p in shown]
+    return secrets
+
+
+def every_file(folder: Path) -> Iterator[Path]:
+    for root, _, files in os.walk(folder):
+        for name in files:
+            yield Path(root) / name
+
+
+def traces(folder: Path, secrets: Secrets) -> list[str]:
+    """Every (file, secret) where a secret is in a file's path or bytes."""
+    found = []
+    for path in every_file(folder):
+        data = path.read_bytes()
+        name = path.relative_to(folder).as_posix()
+        for what, strings in secrets.hidden.items():
+            for text in strings:
+                if text in name or text.encode() in data:
+                    found.append(f"{name}: {text} ({what})")
+    return found
+
+
+@dataclass
+class Built:
+    out: Path
+    public: Path
+    originals: Path
+    secrets: Secrets
+    library: Library
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    work = tmp_path_factory.mktemp("public")
+    library = generate_library(seed=1, photos=30, videos=3, albums=4)
+    secrets = plant(library)
+    out, public, originals = work / "out", work / "www", work / "www-originals"
+    with running_fake(library) as fake, playwright_loop_hidden():
+        env = cli_env(fake, work / "home")
+        backup = run_cli(env, "backup", str(out), *FAST)
+        assert backup.code == 0, backup.stdout + backup.stderr
+        run = run_cli(env, "site", str(out), "--public", str(public))
+        assert run.code == 0, run.stdout + run.stderr
+        assert run.stdout.strip().endswith(str(public / "index.html"))
+        shown, total = len(secrets.shown_ids), len(library.photos)
+        assert run.stdout.startswith(f"public copy: {shown} of {total} items shown"), run.stdout
+        run = run_cli(env, "site", str(out), "--public", str(originals), "--originals")
+        assert run.code == 0, run.stdout + run.stderr
+    return Built(out, public, originals, secrets, library)
+
+
+@pytest.mark.parametrize("copy", ["public", "originals"])
+def test_no_file_of_the_public_copy_holds_a_trace_of_a_non_public_photo(
+    built: Built, copy: str
+) -> None:
+    folder: Path = getattr(built, copy)
+    assert traces(folder, built.secrets) == []
+    # Not an empty folder: every public photo has its page, and its id is in the search data.
+    search = b"".join(p.read_bytes() for p in (folder / ".site" / "data").glob("search*.js"))
+    for photo_id in built.secrets.shown_ids:
+        assert (folder / ".site" / "photo" / photo_id[-2:] / f"{photo_id}.html").is_file()
+        assert photo_id.encode() in search
+    # A location Flickr shows to everyone is shown (the archive records geo permissions).
+    photo_id, lat = built.secrets.open_geo
+    assert lat in (folder / ".site" / "photo" / photo_id[-2:] / f"{photo_id}.html").read_text()
+    # The main site, for comparison, shows them all (the words are planted where a leak goes).
+    assert traces(built.out / ".site", built.secrets) != []
+    for what, (photo_id, *_) in built.secrets.hidden.items():
+        if what.startswith("restricted"):  # in the archive, its own site: not in the copy
+            assert (built.out / ".site" / "photo" / photo_id[-2:] / f"{photo_id}.html").is_file()
+
+
+@pytest.mark.parametrize("copy", ["public", "originals"])
+def test_the_public_copy_holds_only_the_site_and_images_without_metadata(
+    built: Built, copy: str
+) -> None:
+    folder: Path = getattr(built, copy)
+    names = {p.relative_to(folder).as_posix() for p in every_file(folder)}
+    assert {"index.html", ".nojekyll"} <= names
+    assert all(n in ("index.html", ".nojekyll") or n.startswith(".site/") for n in names)
+    assert not [n for n in names if n.endswith((".json", ".sqlite3", ".xmp", ".log"))]
+    images = [p for p in every_file(folder) if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
+    assert any("/thumbs/" in p.as_posix() for p in images)
+    tags = ("-GPS:all", "-EXIF:all", "-XMP:all", "-IPTC:all")
+    located = f"/originals/{built.secrets.open_geo[0][-2:]}/{built.secrets.open_geo[0]}.jpg"
+    for path, found in exiftool.read(images, *tags, mwg=False).items():
+        if path.endswith(located):  # its location is public on Flickr: the original as it is
+            assert "GPSLatitude" in found and os.stat(path).st_nlink >= 2  # linked
+        else:
+            assert set(found) == {"SourceFile"}, (path, found)
+    originals = [p for p in images if "/originals/" in p.as_posix()]
+    assert bool(originals) == (copy == "originals")
+    if copy == "originals":
+        assert any(p.as_posix().endswith(located) for p in originals)
+        assert len(originals) > 2  # stripped copies of the others (their location is hidden)
+
+
+def test_counts_and_albums_say_what_is_shown(built: Built) -> None:
+    home = (built.public / "index.html").read_text("utf-8")
+    shown = [p for p in built.library.photos if p.id in built.secrets.shown_ids]
+    photos = sum(1 for p in shown if p.media != "video")
+    assert f"{photos} photos" in home or f"{photos} photo " in home
+    mixed = built.public / ".site" / "album" / f"{built.secrets.mixed_album}.html"
+    assert "1 item" in mixed.read_text("utf-8")
+    data = built.public / ".site" / "data" / "album" / f"{built.secrets.mixed_album}.js"
+    ids = json.loads(data.read_text("utf-8").split("] = ", 1)[1].rstrip(";\n"))["ids"]
+    assert ids == [p for p in ids if p in built.secrets.shown_ids] and len(ids) == 1
+    assert "This site is for you alone" not in home
+    result = crawl(built.public)
+    assert result.broken == [] and result.loaded_from_web == []
+
+
+@pytest.mark.browser
+def test_the_public_copy_loads_in_chromium_with_no_error_and_nothing_off_the_machine(
+    built: Built, site_browser: SiteBrowser
+) -> None:
+    report = site_browser.crawl(built.public / "index.html")
+    assert report.problems() == {}
+    assert len(report.pages) > len(built.secrets.shown_ids)
+    for name, path in (
+        ("public-home", built.public / "index.html"),
+        ("public-photo", next((built.public / ".site" / "photo").rglob("*.html"))),
+    ):
+        visit = site_browser.open_page(path)
+        assert visit.page_errors == [] and visit.console_errors == []
+        assert visit.left_file_scheme() == []
+        site_browser.screenshot(visit, name)
+
+
+def test_a_photo_made_private_leaves_the_public_copy_at_its_next_build(
+    fake: FakeFlickr, library: Library, env: dict[str, str], tmp_path: Path
+) -> None:
+    out, public = tmp_path / "out", tmp_path / "www"
+    photo = next(
+        p for p in library.photos if p.ispublic and p.media == "photo" and p.safety_level != 2
+    )
+    library.edit_photo(photo.id, title="soonprivate title", tags=["soonprivatetag"])
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    assert run_cli(env, "site", str(out), "--public", str(public)).code == 0
+    page = public / ".site" / "photo" / photo.id[-2:] / f"{photo.id}.html"
+    thumb = public / ".site" / "thumbs" / f"{photo.id}_q.jpg"
+    assert page.is_file() and thumb.is_file()
+    again = run_cli(env, "site", str(out), "--public", str(public))
+    assert again.code == 0 and " 0 files written" in again.stdout
+    library.set_visibility(photo.id, public=False)
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    run = run_cli(env, "site", str(out), "--public", str(public))
+    assert run.code == 0, run.stderr
+    assert not page.exists() and not thumb.exists()
+    gone = Secrets(hidden={"turned private": [photo.id, "soonprivate"]})
+    assert traces(public, gone) == []
+    assert photo.id in (out / ".site" / "data" / "search.js").read_text("utf-8")
+
+
+def test_the_public_copy_goes_apart_from_the_archive(
+    fake: FakeFlickr, env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert run_cli(env, "backup", str(out), *FAST, "--no-site").code == 0
+    foreign = tmp_path / "foreign"
+    (foreign / ".site").mkdir(parents=True)
+    for dest, why in (
+        (out, "inside the archive"),
+        (out / "www", "inside the archive"),
+        (tmp_path, "is inside it"),
+        (foreign, "no public copy made"),
+    ):
+        run = run_cli(env, "site", str(out), "--public", str(dest))
+        assert run.code == 2, (dest, run.stdout, run.stderr)
+        assert why in run.stderr and run.stderr.count("\n") == 1
+    assert not (out / "index.html").exists() and not (out / "www").exists()
+    run = run_cli(env, "site", str(out), "--originals")
+    assert run.code == 2 and "--public" in run.stderr
+    helptext = run_cli(env, "site", "--help").stdout
+    assert "--public" in helptext and "--originals" in helptext
