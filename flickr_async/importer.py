@@ -113,7 +113,7 @@ class ImportReport:
             "imported": self.imported,
             "unchanged": self.unchanged,
             "already_archived": self.already_archived,
-            "missing_files": list(self.missing_files),
+            "missing_files": sorted(self.missing_files, key=_by_id),
             "missing_from_export_but_archived": list(self.missing_but_archived),
             "unprocessed_videos": list(self.unprocessed_videos),
             "files_without_json": list(self.files_without_json),
@@ -303,7 +303,9 @@ class Importer:
                 placed = (member, size, digest)
             else:
                 self._duplicate(photo_id, member, placed[2])
-        if placed is None:
+        if placed is None:  # every file of it corrupt: the archive lacks it
+            if not (stored and stored.is_done and stored.path):
+                self.report.missing_files.append(photo_id)
             return []
         member, size, digest = placed
         ext = export_names.parse_media_name(member.basename)
@@ -464,6 +466,10 @@ class Importer:
                     "title": self.album_titles.get(album_id, ""),
                     "missing": missing,
                 }
+
+
+def _by_id(photo_id: str) -> tuple[int, str]:
+    return len(photo_id), photo_id
 
 
 def _part_of(name: str) -> str:
