@@ -63,7 +63,7 @@ def import_(
                 "zips like data-download-N.zip) or folders they were unpacked into; any "
                 "order, mixed. Zips are read as they are, never unpacked to a copy."
             ),
-            metavar="PATH...",
+            metavar="PATH",
             show_default=False,
         ),
     ],

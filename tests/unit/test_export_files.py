@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from flickr_async import layout
 from flickr_async.export_files import (
     CorruptMember,
     NotAnExport,
     TooLargeMember,
     scan,
 )
+from flickr_async.models import Album
 from tests.exportzip import corrupt_member, dumps, jpeg, photo_json, write_zip
 
 
@@ -85,3 +87,12 @@ def test_a_json_member_larger_than_its_bound_is_refused_unread(tmp_path: Path) -
         assert index.read_json(index.photo_json["1"], limit=4 << 20)[0] == 0
     finally:
         index.close()
+
+
+def test_no_album_folder_takes_the_exports_own_folder() -> None:
+    albums = [
+        Album("1", "flickr-export", "", 0, 0, 0, ""),
+        Album("2", "Flickr-Export", "", 0, 0, 0, ""),
+    ]
+    folders = layout.assign_album_folders(albums, {})
+    assert all(layout.fold_name(f) != layout.fold_name(layout.EXPORT_DIR) for f in folders.values())
