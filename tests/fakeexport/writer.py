@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import random
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -113,7 +114,7 @@ def original_blob(library: Library, photo: FakePhoto) -> Blob:
 class _Member:
     photo: FakePhoto
     name: str
-    blob: Blob
+    blob: Callable[[], Blob]  # made when written: 10,000 originals never sit in memory
     variant: bool = False  # the different-bytes duplicate
 
 
@@ -271,10 +272,10 @@ def write_export(
             members.append(("albums.json", phpjson.dumps({"albums": album_docs})))
         name = metadata_zip_name(rnd, number, part)
         folder = plant.folders and part == 1
-        path = _write_container(
+        path, _ = _write_container(
             dest,
             name,
-            [(n, BytesBlob(t.encode())) for n, t in members],
+            [(n, functools.partial(BytesBlob, t.encode())) for n, t in members],
             folder=folder,
             compress=True,
         )
@@ -295,7 +296,7 @@ def write_export(
             planted.older_id_names[photo.id] = name
         if numeric is not None and photo.id == numeric.id:
             planted.numeric_slugs[photo.id] = name
-        entries.append(_Member(photo, name, original_blob(library, photo)))
+        entries.append(_Member(photo, name, functools.partial(original_blob, library, photo)))
     media_chunks = _chunks(entries, media_zips)
     names = [media_zip_name(rnd, i, new_style=i % 2 == 0) for i in range(1, len(media_chunks) + 1)]
     if corrupt is not None and plant.folders and len(media_chunks) > 1:
@@ -313,13 +314,14 @@ def write_export(
             blob = first.blob
             if variant:
                 changed = replace(twin, version=twin.version + 1)
-                blob = BytesBlob(make_original(library.seed, changed))
+                blob = functools.partial(original_blob, library, changed)
             other = media_chunks[(home + 1) % len(media_chunks)]
             other.append(_Member(twin, first.name, blob, variant=variant))
+    digests: dict[tuple[str, bool], str] = {}
     for index, (zip_name, chunk) in enumerate(zip(names, media_chunks, strict=True)):
         folder = plant.folders and index == len(media_chunks) - 1 and len(media_chunks) > 1
         container = zip_name.removesuffix(".zip") if folder else zip_name
-        path = _write_container(
+        path, written = _write_container(
             dest,
             zip_name,
             [(m.name, m.blob) for m in chunk],
@@ -330,9 +332,10 @@ def write_export(
         planted.paths.append(path)
         if folder:
             planted.folders.append(path)
-        for member in chunk:
+        for member, digest in zip(chunk, written, strict=True):
             pid = member.photo.id
             location = (container, member.name)
+            digests.setdefault((pid, member.variant), digest)
             if corrupt is not None and pid == corrupt.id and not folder:
                 _corrupt(path, member.name)
                 planted.corrupt[pid] = location
@@ -352,42 +355,49 @@ def write_export(
         raise AssertionError("the corrupt member landed in a folder")  # pragma: no cover
     for photo in photos:
         if photo.id in planted.files or photo.id in planted.corrupt:
-            planted.sha256[photo.id] = _digest(original_blob(library, photo))
+            planted.sha256[photo.id] = digests[(photo.id, False)]
     planted.missing_files = [p.id for p in missing]
     planted.unprocessed_videos = [unprocessed.id] if unprocessed else []
     return planted
 
 
-def _digest(blob: Blob) -> str:
-    digest = hashlib.sha256()
-    for piece in blob.chunks(chunk=CHUNK):
-        digest.update(piece)
-    return digest.hexdigest()
-
-
 def _write_container(
-    dest: Path, name: str, members: list[tuple[str, Blob]], *, folder: bool, compress: bool
-) -> Path:
-    """A zip with every member flat at its root, or the folder `unzip` would make of it."""
+    dest: Path,
+    name: str,
+    members: list[tuple[str, Callable[[], Blob]]],
+    *,
+    folder: bool,
+    compress: bool,
+) -> tuple[Path, list[str]]:
+    """A zip with every member flat at its root, or the folder `unzip` would make of it;
+    also the sha256 of each member's bytes, in order."""
+    digests: list[str] = []
     if folder:
         path = dest / name.removesuffix(".zip")
         path.mkdir(parents=True, exist_ok=True)
-        for member, blob in members:
+        for member, make in members:
+            digest = hashlib.sha256()
             with open(path / member, "wb") as fh:
-                for piece in blob.chunks(chunk=CHUNK):
+                for piece in make().chunks(chunk=CHUNK):
+                    digest.update(piece)
                     fh.write(piece)
-        return path
+            digests.append(digest.hexdigest())
+        return path, digests
     path = dest / name
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     with zipfile.ZipFile(path, "w", method) as zf:
-        for member, blob in members:
+        for member, make in members:
+            blob = make()
             info = zipfile.ZipInfo(member, ZIP_TIME)
             info.compress_type = method
             info.file_size = blob.size
+            digest = hashlib.sha256()
             with zf.open(info, "w", force_zip64=blob.size > 2**31) as out:
                 for piece in blob.chunks(chunk=CHUNK):
+                    digest.update(piece)
                     out.write(piece)
-    return path
+            digests.append(digest.hexdigest())
+    return path, digests
 
 
 def _corrupt(path: Path, member: str) -> None:
