@@ -178,6 +178,7 @@ def status(
         not_original = [
             row.id for row in state.iter_photos() if row.is_done and row.original is False
         ]
+        export_only = _export_only(state)
         options = state.options()
         owner = recorded_owner(state, out)
     finally:
@@ -200,6 +201,7 @@ def status(
         "deleted_on_flickr": counts["deleted"],
         "metadata_level": level,
         "awaiting_deep_metadata": awaiting,
+        "export_metadata_only": export_only,
         "running": running,
         "last_run": last_run,
         "account": options_account,
@@ -231,6 +233,21 @@ def status(
         typer.echo(f"waiting for deep metadata (notes, people, permissions): {awaiting}")
     else:
         typer.echo(f"metadata level: {level}")
+    if export_only:
+        typer.echo(
+            f"with only the metadata of Flickr's data export: {plural(export_only, 'item')} "
+            "(a backup with API credentials brings them to the API's metadata, no download)"
+        )
+
+
+def _export_only(state: State) -> int:
+    """Archived items whose sidecar holds only what Flickr's data export said (imported,
+    not yet seen by a backup)."""
+    return sum(
+        1
+        for row in state.iter_photos()
+        if row.is_done and row.deleted_on_flickr is None and row.metadata_level == "export"
+    )
 
 
 def _verify_here(
