@@ -303,9 +303,7 @@ class Importer:
                 placed = (member, size, digest)
             else:
                 self._duplicate(photo_id, member, placed[2])
-        if placed is None:  # every file of it corrupt: the archive lacks it
-            if not (stored and stored.is_done and stored.path):
-                self.report.missing_files.append(photo_id)
+        if placed is None:  # every file of it corrupt: named as such (and in its albums' gaps)
             return []
         member, size, digest = placed
         ext = export_names.parse_media_name(member.basename)
