@@ -161,7 +161,7 @@ class Importer:
         self.report = report
         self.profile = profile
         self.workers = workers
-        self.export_dir = out / layout.EXPORT_DIR
+        self.archive_had_photos = state.photo_count() > 0
         self._secrets: dict[str, str | None] = {}
 
     # --- the stage ---------------------------------------------------------------------
@@ -287,7 +287,9 @@ class Importer:
             self._refuse(f"photo {photo_id}", str(exc))
             return []
         del doc
-        stored = self.state.photo(photo_id)
+        # A first import into an empty archive has nothing to look up (a query per photo
+        # costs as much as hashing its file there, and waits on the writer's transactions).
+        stored = self.state.photo(photo_id) if self.archive_had_photos else None
         reason = self._reason(stored, record.original_url, item.members[0])
         if reason is None:
             return []
