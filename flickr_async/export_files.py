@@ -33,7 +33,7 @@ BLOCK = 1 << 20
 # anything past this is no photo's record and is refused rather than read into memory.
 MAX_PHOTO_JSON = 16 << 20
 # albums.json, faves, contacts...: an account's lists, larger for big accounts.
-MAX_ACCOUNT_JSON = 256 << 20
+MAX_ACCOUNT_JSON = 64 << 20
 # The account-level JSON files an export holds besides photo_<id>.json: kept verbatim.
 ACCOUNT_JSON = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.json")
 METADATA_MARKERS = frozenset({"albums.json", "account_profile.json"})

@@ -391,3 +391,22 @@ def test_an_imported_archive_is_the_accounts_a_later_backup_of_it_passes(
     assert run_cli(env, "import", str(out), *map(str, paths), "--no-site").code == 0
     result = run_cli(env, "backup", str(out), *FAST, "--metadata", "list", "--no-site")
     assert result.code == 0, result.stderr
+
+
+def test_a_profiles_shape_is_used_remembered_and_never_changed_by_a_later_import(
+    tmp_path: Path,
+) -> None:
+    env = plain_env(tmp_path)
+    out = tmp_path / "out"
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.mine]\nlayout = "flat"\nnames = "{title} ({id})"\n')
+    paths = export(tmp_path / "export")
+    args = ["import", str(out), *map(str, paths), "--no-site"]
+    result = run_cli(env, *args, "--profile", "mine", "--config", str(config))
+    assert result.code == 0, result.stdout + result.stderr
+    assert (out / "Humble speakers (1001).jpg").is_file()
+    again = run_cli(env, *args)  # no profile: the archive's own shape
+    assert again.code == 0, again.stdout + again.stderr
+    assert "4 unchanged" in again.stdout
+    refused = run_cli(env, *args, "--layout", "albums")
+    assert refused.code == 2 and "reshape" in refused.stderr
