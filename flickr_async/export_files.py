@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import zipfile
@@ -27,6 +28,7 @@ from typing import IO, Any
 
 from flickr_async import export_names
 from flickr_async.errors import ConfigError, FlickrAsyncError
+from flickr_async.sane import may_hold_surrogates, valid_json
 
 BLOCK = 1 << 20
 # A photo_<id>.json with a long comment thread and Flickr's whole EXIF is a few hundred KB;
@@ -115,9 +117,14 @@ class ExportIndex:
         if len(data) > limit:
             raise TooLargeMember(f"{self.where(member)}: more than {limit >> 20} MiB")
         try:
-            return json.loads(data.decode("utf-8"))
+            text = data.decode("utf-8")
+            value = json.loads(
+                text, parse_int=_json_int, parse_float=_json_float, parse_constant=_no_constant
+            )
         except ValueError as exc:
             raise CorruptMember(f"{self.where(member)}: not JSON ({exc})") from exc
+        # What the sidecars keep verbatim must be writable: no lone surrogate, no NaN.
+        return valid_json(value) if may_hold_surrogates(text) else value
 
     def extract(self, member: Member, dest: Path) -> tuple[int, str]:
         """Stream `member` into `dest`, hashing on the way: (bytes, sha256). A member that
@@ -154,6 +161,21 @@ class ExportIndex:
         for source in self.sources:
             if source.zip is not None:
                 source.zip.close()
+
+
+def _json_int(digits: str) -> int | str:
+    """An integer literal longer than any real field stays text (Python refuses to parse
+    one of 4,301 digits, and the whole file with it)."""
+    return int(digits) if len(digits) <= 40 else digits
+
+
+def _json_float(literal: str) -> float | str:
+    number = float(literal)
+    return number if math.isfinite(number) else literal
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 @contextlib.contextmanager

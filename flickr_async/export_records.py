@@ -245,6 +245,10 @@ def original_secret(d: JSON) -> str | None:
     return parts[1] if parts else None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 # --- albums.json ---------------------------------------------------------------------------
 
 
@@ -262,7 +266,7 @@ def albums_from_export(doc: JSON) -> tuple[list[ExportAlbum], list[str]]:
         if album_id in seen:
             continue
         seen.add(album_id)
-        members = [text(p) for p in d.get("photos") or [] if isinstance(p, str | int)]
+        members = [text(p) for p in _list(d.get("photos")) if isinstance(p, str | int)]
         photo_ids = tuple(dict.fromkeys(p for p in members if edge.is_photo_id(p) and p != "0"))
         cover = text(d.get("cover_photo")).rstrip("/").rsplit("/", 1)[-1]
         album = Album(
@@ -385,7 +389,7 @@ def groups_from_export(doc: JSON) -> list[Group]:
 def galleries_from_export(doc: JSON) -> list[tuple[Gallery, list[dict[str, Any]]]]:
     found = []
     for d in items(doc.get("galleries")):
-        photos = [text(p) for p in d.get("photos") or [] if isinstance(p, str | int)]
+        photos = [text(p) for p in _list(d.get("photos")) if isinstance(p, str | int)]
         gallery = Gallery(
             id=text(d.get("id")),
             url=text(d.get("url")),

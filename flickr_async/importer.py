@@ -205,7 +205,11 @@ class Importer:
                 raise
             except OSError as exc:
                 raise_if_disk_problem(exc, self.out)
-                self._refuse(item.photo_id, f"{type(exc).__name__}: {exc}")
+                self._refuse(f"photo {item.photo_id}", f"{type(exc).__name__}: {exc}")
+                continue
+            except Exception as exc:  # a stage boundary: one bad item never stops the others
+                log.debug("photo %s: import failed", item.photo_id, exc_info=True)
+                self._refuse(f"photo {item.photo_id}", f"{type(exc).__name__}: {exc}")
                 continue
             for message in messages:
                 await self.results.put(message)
@@ -283,6 +287,10 @@ class Importer:
                 owner=self.profile.nsid if self.profile else "",
                 owner_name=(self.profile.username or None) if self.profile else None,
             )
+            if record.photo.id != photo_id:
+                raise InvalidRecord(
+                    f"photo {photo_id}", f"photo_{photo_id}.json holds photo {record.photo.id}"
+                )
         except (CorruptMember, TooLargeMember, InvalidRecord) as exc:
             self._refuse(f"photo {photo_id}", str(exc))
             return []

@@ -410,3 +410,51 @@ def test_a_profiles_shape_is_used_remembered_and_never_changed_by_a_later_import
     assert "4 unchanged" in again.stdout
     refused = run_cli(env, *args, "--layout", "albums")
     assert refused.code == 2 and "reshape" in refused.stderr
+
+
+def test_hostile_member_names_and_records_choose_no_path_and_are_refused(tmp_path: Path) -> None:
+    env = plain_env(tmp_path)
+    out = tmp_path / "box" / "out"
+    meta = {
+        "photo_1001.json": dumps(photo_json("1001")),
+        "photo_1002.json": dumps(photo_json("1002")),
+        "photo_1003.json": dumps(photo_json("1003")),
+        "photo_1004.json": dumps(photo_json("1004")),
+        "photo_1005.json": dumps(photo_json("../../1005")),  # an id that is no id
+        "photo_1006.json": dumps(photo_json("1007")),  # another photo's record
+        "../../../account_testimonials.json": dumps({"testimonials": {}}),
+    }
+    media = {
+        "../../evil_1001_o.jpg": jpeg(1),
+        "/tmp/abs_1002_o.jpg": jpeg(2),
+        "..\\..\\win_1003_o.jpg": jpeg(3),
+        "ok_1004_o.jpg": jpeg(4),
+        "x_1005_o.jpg": jpeg(5),
+        "x_1006_o.jpg": jpeg(6),
+    }
+    paths = [
+        write_zip(tmp_path / "e" / "1_abc_part1.zip", meta),
+        write_zip(tmp_path / "e" / "data-download-1.zip", media),
+    ]
+    box = tmp_path / "box"
+
+    def outside() -> list[Path]:
+        return sorted(
+            p for p in tmp_path.rglob("*") if box not in (p, *p.parents) and p.name != "r.json"
+        )
+
+    before = outside()
+    result = run_cli(
+        env, "import", str(out), *map(str, paths), "--report", str(tmp_path / "r.json")
+    )
+    assert result.code == 1, result.stdout + result.stderr
+    after = outside()
+    assert after == before  # nothing written outside OUT
+    assert sorted(p.name for p in box.iterdir()) == ["out"]
+    assert not Path("/tmp/abs_1002_o.jpg").exists()
+    found = load_report(tmp_path / "r.json")["export"]
+    assert sorted(found["refused"]) == ["photo 1005", "photo 1006"]
+    for pid in ("1001", "1002", "1003", "1004"):
+        assert (out / "Unsorted" / f"{pid}.jpg").is_file()
+    assert (out / "flickr-export" / "account_testimonials.json").is_file()
+    assert run_cli(env, "verify", str(out)).code == 0

@@ -96,3 +96,16 @@ def test_no_album_folder_takes_the_exports_own_folder() -> None:
     ]
     folders = layout.assign_album_folders(albums, {})
     assert all(layout.fold_name(f) != layout.fold_name(layout.EXPORT_DIR) for f in folders.values())
+
+
+def test_json_values_no_sidecar_could_write_are_made_writable_or_refused(tmp_path: Path) -> None:
+    doc = b'{"id": "1", "name": "\\ud800x", "n": ' + b"9" * 5000 + b', "f": 1e999}'
+    path = write_zip(tmp_path / "m.zip", {"photo_1.json": doc, "photo_2.json": b'{"x": NaN}'})
+    index = scan([path])
+    try:
+        value = index.read_json(index.photo_json["1"])
+        assert value["name"] == "\ufffdx" and value["n"] == "9" * 5000 and value["f"] == "1e999"
+        with pytest.raises(CorruptMember):
+            index.read_json(index.photo_json["2"])
+    finally:
+        index.close()

@@ -177,3 +177,8 @@ def test_an_original_url_of_another_shape_gives_no_secret() -> None:
     doc = photo_json("1", original="https://live.staticflickr.com/1/1_ab/cd_o.jpg")
     photo = photo_from_export(doc, media="photo").photo
     assert photo.original_secret is None and photo.server == ""
+
+
+def test_album_members_that_are_not_a_list_are_no_members() -> None:
+    found, _ = albums_from_export({"albums": [{"id": "7", "title": "x", "photos": "123"}]})
+    assert found[0].photo_ids == ()
