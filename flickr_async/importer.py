@@ -47,6 +47,7 @@ from flickr_async.jobs import (
     WorkerExit,
 )
 from flickr_async.models import Album, DownloadRecord
+from flickr_async.plural import plural
 from flickr_async.state import State, StoredPhoto
 
 log = logging.getLogger(__name__)
@@ -78,32 +79,18 @@ class ImportReport:
     metadata: list[str] = field(default_factory=list)  # notes: no albums.json, no profile...
 
     @property
-    def missing_count(self) -> int:
-        members = sum(len(a["missing"]) for a in self.album_members_missing.values())
-        return (
-            len(self.missing_files)
-            + len(self.files_without_json)
-            + members
-            + len(self.corrupt)
-            + len(self.refused)
-        )
-
-    @property
     def problem(self) -> str | None:
         """Why the archive is not the whole export ("" when it is)."""
-        parts = []
-        for count, what in (
-            (len(self.missing_files), "photos whose file the export lacks"),
-            (len(self.files_without_json), "files no JSON describes"),
-            (
-                sum(len(a["missing"]) for a in self.album_members_missing.values()),
-                "album members missing",
-            ),
-            (len(self.corrupt), "corrupt members"),
-            (len(self.refused), "records refused"),
-        ):
-            if count:
-                parts.append(f"{count} {what}")
+        members = sum(len(a["missing"]) for a in self.album_members_missing.values())
+        counts = (
+            (len(self.missing_files), "photo whose file the export lacks",
+             "photos whose file the export lacks"),
+            (len(self.files_without_json), "file no JSON describes", "files no JSON describes"),
+            (members, "album member missing", "album members missing"),
+            (len(self.corrupt), "corrupt member", "corrupt members"),
+            (len(self.refused), "record refused", "records refused"),
+        )  # fmt: skip
+        parts = [plural(count, one, many) for count, one, many in counts if count]
         return "; ".join(parts) or None
 
     def as_dict(self) -> dict[str, Any]:

@@ -206,21 +206,26 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         f"{summary['elapsed_seconds']:.1f} s)"
     ]
     kinds = (
-        ("missing_files", "photos whose file the export lacks"),
-        ("files_without_json", "files no JSON describes"),
-        ("corrupt_members", "corrupt members skipped"),
-        ("unprocessed_videos", "videos Flickr never processed (no file to expect)"),
-        ("missing_from_export_but_archived", "photos the export lacks, already archived"),
-        ("duplicates_same_bytes", "duplicate files with the same bytes (one copy kept)"),
-    )
-    for key, what in kinds:
+        ("missing_files", "photo whose file the export lacks",
+         "photos whose file the export lacks"),
+        ("files_without_json", "file no JSON describes", "files no JSON describes"),
+        ("corrupt_members", "corrupt member skipped", "corrupt members skipped"),
+        ("unprocessed_videos", "video Flickr never processed (no file to expect)",
+         "videos Flickr never processed (no file to expect)"),
+        ("missing_from_export_but_archived", "photo the export lacks, already archived",
+         "photos the export lacks, already archived"),
+        ("duplicates_same_bytes", "duplicate file with the same bytes (one copy kept)",
+         "duplicate files with the same bytes (one copy kept)"),
+    )  # fmt: skip
+    for key, one, many in kinds:
         items = found.get(key) or []
         if items:
-            lines.append(f"{len(items)} {what}: {_named([str(i) for i in items])}")
+            lines.append(f"{plural(len(items), one, many)}: {_named([str(i) for i in items])}")
     different = found.get("duplicates_different_bytes") or []
     if different:
         kept = [f"{d['id']} ({d['kept']})" for d in different]
-        lines.append(f"{len(different)} duplicate files with different bytes, kept: {_named(kept)}")
+        what = plural(len(different), "duplicate file", "duplicate files")
+        lines.append(f"{what} with different bytes, kept: {_named(kept)}")
     for album_id, gap in (found.get("album_members_missing") or {}).items():
         missing = [str(i) for i in gap["missing"]]
         lines.append(f"album {gap['title']!r} ({album_id}): {len(missing)} missing: "

@@ -188,7 +188,7 @@ def test_what_the_export_lacks_is_named_and_the_exit_status_is_1(tmp_path: Path)
     assert found["unprocessed_videos"] == ["1005"]  # no file to expect: not missing
     assert found["files_without_json"] == [f"{paths[1]}:old-name_4242_o.jpg"]
     assert found["album_members_missing"] == {TRIP: {"title": "Trip", "missing": ["1002", "1009"]}}
-    assert "1 photos whose file the export lacks: 1002" in result.stdout
+    assert "1 photo whose file the export lacks: 1002" in result.stdout
     assert "album 'Trip' (72157669084548603): 2 missing: 1002, 1009" in result.stdout
     status = run_cli(env, "status", str(out))
     assert "the export is incomplete" in status.stdout
