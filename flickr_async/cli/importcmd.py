@@ -205,6 +205,16 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         f"{plural(found.get('media_in_export', 0), 'file')} in the export, "
         f"{summary['elapsed_seconds']:.1f} s)"
     ]
+    lines.extend(gap_lines(found))
+    for photo_id, error in list((summary.get("failures") or {}).items())[:SHOWN]:
+        lines.append(f"failed {photo_id}: {error}")
+    return lines
+
+
+def gap_lines(found: dict[str, Any]) -> list[str]:
+    """What an import found the export lacking, by kind, ids and files named (`status`
+    shows them too while the last run is an import)."""
+    lines: list[str] = []
     kinds = (
         ("missing_files", "photo whose file the export lacks",
          "photos whose file the export lacks"),
@@ -232,6 +242,4 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
                      f"{_named(missing)}")  # fmt: skip
     for what, reason in list((found.get("refused") or {}).items())[:SHOWN]:
         lines.append(f"refused {what}: {reason}")
-    for photo_id, error in list((summary.get("failures") or {}).items())[:SHOWN]:
-        lines.append(f"failed {photo_id}: {error}")
     return lines

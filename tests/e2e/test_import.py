@@ -192,6 +192,8 @@ def test_what_the_export_lacks_is_named_and_the_exit_status_is_1(tmp_path: Path)
     assert "album 'Trip' (72157669084548603): 2 missing: 1002, 1009" in result.stdout
     status = run_cli(env, "status", str(out))
     assert "the export is incomplete" in status.stdout
+    assert "  1 photo whose file the export lacks: 1002" in status.stdout
+    assert json.loads(run_cli(env, "status", str(out), "--json").stdout)["last_import"] == found
 
 
 def test_a_corrupt_member_is_reported_and_skipped_never_half_written(tmp_path: Path) -> None:
