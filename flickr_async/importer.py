@@ -287,7 +287,18 @@ class Importer:
         stored = self.state.photo(photo_id) if self.archive_had_photos else None
         reason = self._reason(stored, record.original_url, item.members[0])
         if reason is None:
-            return []
+            if stored is None or stored.metadata_level != "export":
+                return []
+            albums = tuple(
+                (a, self.album_titles.get(a, "")) for a in self.albums_by_photo.get(photo_id, ())
+            )
+            if tuple(stored.albums) == albums:
+                return []
+            # A newer export moved it to other albums: its folders and sidecar follow, as a
+            # backup's "albums" job does (no file rewritten).
+            photo = replace(record.photo, media="video" if stored.media == "video" else "photo")
+            self.stats.jobs += 1
+            return [Job(photo, download=False, metadata=False, stored=stored, reason="albums")]
         part = self.parts_dir / f"{photo_id}-export.part"
         placed: tuple[Member, int, str] | None = None
         for member in item.members:
@@ -401,6 +412,7 @@ class Importer:
         comments = {a.id: a.comments for a in stored.values() if a.comments}
         plan = AlbumPlan(tuple(albums), folders, photo_ids, comments=comments)
         self.album_ids = photo_ids
+        self.albums_by_photo = plan.albums_by_photo()
         self.album_titles = {a.id: a.title for a in albums}
         # Files a backup made from the API say more than the export: an archive that a
         # backup wrote keeps them (None: last run's file stays).

@@ -460,3 +460,28 @@ def test_hostile_member_names_and_records_choose_no_path_and_are_refused(tmp_pat
         assert (out / "Unsorted" / f"{pid}.jpg").is_file()
     assert (out / "flickr-export" / "account_testimonials.json").is_file()
     assert run_cli(env, "verify", str(out)).code == 0
+
+
+def test_a_newer_export_moving_a_photo_to_another_album_moves_it_without_rewriting_it(
+    tmp_path: Path,
+) -> None:
+    env = plain_env(tmp_path)
+    out = tmp_path / "out"
+    media = write_zip(tmp_path / "e" / "data-download-1.zip", {"a_1001_o.jpg": jpeg(1)})
+
+    def meta(album: str, title: str) -> Path:
+        files = {
+            "albums.json": dumps(albums_json([(album, title, ["1001"])])),
+            "photo_1001.json": dumps(photo_json("1001")),
+        }
+        return write_zip(tmp_path / "e" / f"{album}_abc_part1.zip", files)
+
+    first = run_cli(env, "import", str(out), str(meta(TRIP, "Trip")), str(media), "--no-site")
+    assert first.code == 0, first.stdout + first.stderr
+    inode = (out / "Trip" / "1001.jpg").stat().st_ino
+    second = run_cli(env, "import", str(out), str(meta(OTHER, "Other")), str(media), "--no-site")
+    assert second.code == 0, second.stdout + second.stderr
+    assert not (out / "Trip").exists()
+    assert (out / "Other" / "1001.jpg").stat().st_ino == inode
+    assert sidecar(out / "Other" / "1001.jpg")["albums"] == [{"id": OTHER, "title": "Other"}]
+    assert run_cli(env, "verify", str(out)).code == 0
