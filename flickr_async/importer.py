@@ -233,6 +233,10 @@ class Importer:
         self.report.photos_in_export = len(known)
         self.report.media_in_export = len(self.index.media)
         self.report.ignored.extend(self.index.ignored)
+        self.report.ignored.extend(
+            f"{where} (a second photo_<id>.json for the same photo)"
+            for where in self.index.duplicate_json
+        )
         self.stats.listed = len(known)
         work = [_Work(pid, tuple(members)) for pid, members in by_id.items()]
         missing = [pid for pid in known if pid not in by_id]
