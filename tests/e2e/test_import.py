@@ -485,3 +485,21 @@ def test_a_newer_export_moving_a_photo_to_another_album_moves_it_without_rewriti
     assert (out / "Other" / "1001.jpg").stat().st_ino == inode
     assert sidecar(out / "Other" / "1001.jpg")["albums"] == [{"id": OTHER, "title": "Other"}]
     assert run_cli(env, "verify", str(out)).code == 0
+
+
+def test_reshape_and_a_rebuilt_state_leave_the_exports_own_folder_alone(tmp_path: Path) -> None:
+    env = plain_env(tmp_path)
+    out = tmp_path / "out"
+    assert (
+        run_cli(env, "import", str(out), *map(str, export(tmp_path / "e")), "--no-site").code == 0
+    )
+    kept = sorted(p.name for p in (out / "flickr-export").iterdir())
+    result = run_cli(env, "reshape", str(out), "--layout", "flat")
+    assert result.code == 0, result.stdout + result.stderr
+    assert (out / "1001.jpg").is_file() and sorted(
+        p.name for p in (out / "flickr-export").iterdir()
+    ) == kept
+    rebuilt = run_cli(env, "verify", str(out), "--rebuild")
+    assert rebuilt.code == 0, rebuilt.stdout + rebuilt.stderr
+    assert sorted(p.name for p in (out / "flickr-export").iterdir()) == kept
+    assert set(rows(out)) == {"1001", "1002", "1003", "1004"}
