@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+from bench import profile
 from bench.common import PYTHON, ChildRun, MiB, Section, ratio, run_child, seconds, workdir
 from tests.fakeexport import write_export
 from tests.fakeflickr import generate_library
@@ -66,9 +67,8 @@ def _unzip(zips: list[Path], dest: Path, logs: Path) -> tuple[ChildRun, str]:
     return run, tool
 
 
-def _import(zips: list[Path], out: Path, scratch: Path, label: str) -> ChildRun:
-    report = scratch / f"{label}-report.json"
-    argv = [
+def _import_argv(zips: list[Path], out: Path, report: Path, *extra: str) -> list[str]:
+    return [
         PYTHON,
         "-m",
         "flickr_async",
@@ -78,8 +78,30 @@ def _import(zips: list[Path], out: Path, scratch: Path, label: str) -> ChildRun:
         "--no-site",
         "--report",
         str(report),
+        *extra,
     ]
+
+
+def _import(zips: list[Path], out: Path, scratch: Path, label: str, *extra: str) -> ChildRun:
+    argv = _import_argv(zips, out, scratch / f"{label}-report.json", *extra)
     return run_child(argv, logs=scratch / f"{label}-logs", env=_env(scratch / "home")).check()
+
+
+def _profile(zips: list[Path], scratch: Path, items: int) -> str:
+    """Where an import's time goes: py-spy on all threads, when it is installed."""
+    raw = scratch / "profile.txt"
+    argv = _import_argv(zips, scratch / "profiled", scratch / "profiled.json")
+    ran = profile.record(argv, logs=scratch / "profile-logs", env=_env(scratch / "home"), raw=raw)
+    if ran is None:
+        return (
+            "profile skipped: py-spy not found "
+            "(`.venv/bin/pip install py-spy`; deliberately not a project dependency)"
+        )
+    if not raw.exists():  # py-spy may exit non-zero after writing its samples
+        return f"profile failed (exit {ran.code}): {ran.tail(500)}"
+    return f"py-spy profile, import of {items:,} items (the default: EXIF and XMP on):\n" + (
+        profile.summarise(raw)
+    )
 
 
 def _sync_disk() -> None:
@@ -135,6 +157,18 @@ def run(quick: bool) -> Section:
                 f"≤ {TARGET_MIB} MiB" if items == big else "",
                 ran.maxrss_mib <= TARGET_MIB if items == big else None,
             )
+            if items == big:
+                shutil.rmtree(scratch / "archive")
+                _sync_disk()
+                plain = _import(zips, scratch / "plain", scratch, "plain", "--no-exif")
+                _sync_disk()
+                section.add(
+                    f"{items:,} items: import --no-exif (each file written once, renamed)",
+                    f"{seconds(plain.wall)} = {ratio(plain.wall / best.wall)} unzip's "
+                    f"(CPU {plain.cpu:.1f} s, peak RSS {plain.maxrss_mib:.0f} MiB)",
+                )
+            else:
+                section.block = _profile(zips, scratch, items)
     section.add(
         f"import wall per item ({small:,} → {big:,} items)",
         f"{per_item[small] * 1000:.2f} ms → {per_item[big] * 1000:.2f} ms",

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from flickr_async.portable import LICENSES
 from tests.fakeflickr.library import Library
-from tests.fakeflickr.model import FakeAlbum, FakeComment, FakePhoto
+from tests.fakeflickr.model import FakeAlbum, FakeComment, FakeGroup, FakePhoto
 
 GeoShape = Literal["object", "list", "absent", "empty"]
 ExifShape = Literal["object", "empty", "absent"]
@@ -91,11 +91,13 @@ def photo_record(
     photo: FakePhoto,
     *,
     albums: list[FakeAlbum],
+    groups: list[FakeGroup],
     geo: GeoShape,
     exif: ExifShape,
     unprocessed: bool = False,
 ) -> dict[str, Any]:
-    """One `photo_<id>.json`, keys in the genuine sample's order; `albums` holds it."""
+    """One `photo_<id>.json`, keys in the genuine sample's order; `albums` hold it and it is
+    in the pools of `groups` (the fake knows no pools: the export alone says so)."""
     alias = library.owner.path_alias
     owner = library.owner.nsid
     record: dict[str, Any] = {
@@ -118,7 +120,9 @@ def photo_record(
         record["exif"] = exif_object(photo)
     elif exif == "empty":
         record["exif"] = []
-    record["groups"] = []
+    record["groups"] = [
+        {"id": g.nsid, "name": g.name, "url": f"{WWW}/groups/{g.nsid}/"} for g in groups
+    ]
     record["albums"] = [
         {"id": a.id, "title": a.title, "url": f"{WWW}/photos/{alias}/sets/{a.id}/"} for a in albums
     ]

@@ -21,8 +21,9 @@ from tests.fakeflickr.model import FakeAlbum, FakePhoto
 ZIP_TIME = (2025, 3, 14, 9, 26, 52)
 CHUNK = 1 << 20
 # Titles that make the names hard (`plant.odd_titles`): a bidi mark, Cyrillic and CJK
-# letters the slug loses, so names start with '-' or are all dashes.
-ODD_TITLES = ("\u200eChildhood Moment", "Ёлка в парке", "東京 night", "Ёлка 2019")
+# letters the slug loses, so names start with '-' or are all dashes; a single space, which
+# Flickr names like an untitled photo.
+ODD_TITLES = ("\u200eChildhood Moment", "Ёлка в парке", "東京 night", "Ёлка 2019", " ")
 NUMERIC_TITLE = "20190612"
 GeoMode = Literal["mixed", "object", "list"]
 
@@ -224,6 +225,7 @@ def write_export(
             library,
             photo,
             albums=albums_of.get(photo.id, []),
+            groups=library.groups[:1] if index % 7 == 3 else [],
             geo=geo,
             exif=exif,
             unprocessed=unprocessed is not None and photo.id == unprocessed.id,

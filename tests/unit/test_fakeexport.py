@@ -119,6 +119,8 @@ def test_photo_json_is_printed_like_the_genuine_sample(clean: tuple[Library, Pla
     assert set(doc["comments"][0]) == {"id", "date", "user", "comment"}
     assert [a["id"] for a in doc["albums"]] == [a.id for a in library.albums_of(photo.id)]
     assert set(doc["albums"][0]) == {"id", "title", "url"}
+    pooled = [_photo_json(planted, p.id)["groups"] for p in library.photos]
+    assert any(g and set(g[0]) == {"id", "name", "url"} for g in pooled)
     albums = json.loads(_read(planted, planted.metadata_zips[-1], "albums.json"))["albums"]
     assert all(isinstance(a["created"], str) and a["created"].isdigit() for a in albums)
     assert dumps({"a": [], "b": {}}) == '{\n\t"a": [\n\n\t],\n\t"b": {\n\n\t}\n}'
@@ -188,6 +190,8 @@ def test_planted_anomalies_are_where_planted_says(everything: tuple[Library, Pla
     assert "childhood-moment" in {n.rsplit("_", 2)[0] for n in names}
     for pid, title in planted.odd_titles.items():
         assert library.photo(pid).title == title == _photo_json(planted, pid)["name"]
+    (space,) = [pid for pid, title in planted.odd_titles.items() if title == " "]
+    assert planted.names[space] == f"{space}_{library.photo(space).originalsecret}_o.jpg"
     assert planted.placeholders and planted.placeholder_only_albums
     albums = json.loads(_read(planted, planted.metadata_zips[-1], "albums.json"))["albums"]
     for entry in albums:
