@@ -27,6 +27,7 @@ from flickr_async.cli.backup import (
     QuietOption,
     XmpOption,
     _close_run,
+    _write_report,
     archive_options,
     missing_out,
 )
@@ -136,7 +137,12 @@ def import_(
         raise missing_out(config, profile)
     from flickr_async.export_files import scan
 
-    index = scan([p.absolute() for p in paths])  # not an export: exit 2, nothing written
+    try:
+        index = scan([p.absolute() for p in paths])  # not an export: exit 2, nothing written
+    except Exception as exc:
+        if settings.report_file is not None:  # a refused run has its report too
+            _refused_report(settings.report_file, exc)
+        raise
     try:
         code = _run(settings, index)
     finally:
@@ -146,6 +152,16 @@ def import_(
 
         refresh_after_backup(settings.out, quiet=settings.quiet)
     raise typer.Exit(code)
+
+
+def _refused_report(path: Path, exc: BaseException) -> None:
+    from flickr_async.jobs import Stats
+    from flickr_async.runrecord import RunRecord
+
+    stats = Stats()
+    record = RunRecord(command="import")
+    record.finish(stats, exc)
+    _write_report(path, record.report(stats))
 
 
 def _run(settings: Any, index: Any) -> int:

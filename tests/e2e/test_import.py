@@ -231,8 +231,11 @@ def test_a_path_that_is_not_an_export_exits_2_and_writes_nothing(tmp_path: Path,
         bad.write_text("hello")
     elif what == "zip of nothing":
         write_zip(bad, {"readme.txt": b"hello"})
-    result = run_cli(env, "import", str(out), str(good), str(bad))
+    report = tmp_path / "r.json"
+    result = run_cli(env, "import", str(out), str(good), str(bad), "--report", str(report))
     assert result.code == 2
+    refused = load_report(report)
+    assert (refused["result"], refused["exit_code"], refused["command"]) == ("refused", 2, "import")
     assert str(bad) in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
     assert not out.exists()
