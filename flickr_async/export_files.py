@@ -226,7 +226,10 @@ def _scan_path(index: ExportIndex, path: Path) -> None:
     if not path.exists():
         raise NotAnExport(f"{path}: no such file or folder")
     if not path.is_file() or not zipfile.is_zipfile(path):
-        raise NotAnExport(f"{path}: not a zip file nor a folder: not part of Flickr's export")
+        raise NotAnExport(
+            f"{path}: not a zip file nor a folder: not part of Flickr's export (a zip cut "
+            "short by a download reads as none: download it again)"
+        )
     before = _counts(index)
     _scan_zip(index, path)
     if _counts(index) == before:
