@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,5 +109,37 @@ def test_json_values_no_sidecar_could_write_are_made_writable_or_refused(tmp_pat
         assert value["name"] == "\ufffdx" and value["n"] == "9" * 5000 and value["f"] == "1e999"
         with pytest.raises(CorruptMember):
             index.read_json(index.photo_json["2"])
+    finally:
+        index.close()
+
+
+class _Unseekable(io.RawIOBase):
+    """A pipe-like sink: zipfile then writes data descriptors after each member."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.data += bytes(b)
+        return len(b)
+
+
+def test_members_of_a_streamed_zip_are_read_from_the_kept_index(tmp_path: Path) -> None:
+    sink = _Unseekable()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("a_1_o.jpg", "w") as member:
+            member.write(jpeg(1))
+        with archive.open("photo_1.json", "w") as member:
+            member.write(dumps(photo_json("1")))
+    path = tmp_path / "streamed.zip"
+    path.write_bytes(bytes(sink.data))
+    index = scan([path])
+    try:
+        assert index.media[0].flags & 0x08  # sizes and CRC after the data
+        assert index.extract(index.media[0], tmp_path / "x")[0] == len(jpeg(1))
+        assert index.read_json(index.photo_json["1"])["id"] == "1"
     finally:
         index.close()
