@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from flickr_async import export_names
+from flickr_async import export_names, layout
 from flickr_async.errors import ConfigError, FlickrAsyncError
 from flickr_async.sane import may_hold_surrogates, valid_json
 
@@ -206,27 +206,32 @@ def _sink(dest: Path | None) -> Iterator[IO[bytes] | None]:
         yield out
 
 
-def scan(paths: Sequence[Path]) -> ExportIndex:
-    """Index every PATH (zips and folders); NotAnExport for one that is no export's."""
+def scan(paths: Sequence[Path], *, skip: Sequence[Path] = ()) -> ExportIndex:
+    """Index every PATH (zips and folders); NotAnExport for one that is no export's.
+    Folders in `skip` (the archive being written) and archives (a folder holding a
+    `.flickr-async`) inside a PATH are not read: their files are no export's."""
     index = ExportIndex()
     if not paths:
         raise NotAnExport("no PATH given: name the export's zip files or the folder(s) "
                           "they were unpacked into")  # fmt: skip
     try:
         for path in paths:
-            _scan_path(index, path)
+            _scan_path(index, path, skip)
     except BaseException:
         index.close()
         raise
     return index
 
 
-def _scan_path(index: ExportIndex, path: Path) -> None:
+def _scan_path(index: ExportIndex, path: Path, skip: Sequence[Path]) -> None:
     if path.is_dir():
         before = _counts(index)
         for folder, dirs, files in os.walk(path):
-            dirs.sort()
             here = Path(folder)
+            if here in skip or (here / layout.STATE_DIR).is_dir():
+                dirs.clear()
+                continue
+            dirs.sort()
             for name in sorted(files):
                 file = here / name
                 if file.is_symlink() or not file.is_file():

@@ -138,7 +138,8 @@ def import_(
     from flickr_async.export_files import scan
 
     try:
-        index = scan([p.absolute() for p in paths])  # not an export: exit 2, nothing written
+        # not an export: exit 2, nothing written
+        index = scan([p.absolute() for p in paths], skip=[settings.out])
     except Exception as exc:
         if settings.report_file is not None:  # a refused run has its report too
             _refused_report(settings.report_file, exc)

@@ -8,6 +8,7 @@ import os
 import signal
 import sqlite3
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -506,3 +507,24 @@ def test_reshape_and_a_rebuilt_state_leave_the_exports_own_folder_alone(tmp_path
     assert rebuilt.code == 0, rebuilt.stdout + rebuilt.stderr
     assert sorted(p.name for p in (out / "flickr-export").iterdir()) == kept
     assert set(rows(out)) == {"1001", "1002", "1003", "1004"}
+
+
+def test_an_unpacked_export_with_the_archive_inside_its_folder_is_read_without_the_archive(
+    tmp_path: Path,
+) -> None:
+    env = plain_env(tmp_path)
+    folder = tmp_path / "export"
+    for zip_path in export(tmp_path / "zips"):
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(folder / zip_path.stem)
+    out = folder / "archive"
+    report = tmp_path / "r.json"
+    first = run_cli(env, "import", str(out), str(folder), "--no-site")
+    assert first.code == 0, first.stdout + first.stderr
+    again = run_cli(env, "import", str(out), str(folder), "--no-site", "--report", str(report))
+    assert again.code == 0, again.stdout + again.stderr
+    found = load_report(report)["export"]
+    assert found["unchanged"] == 4 and found["imported"] == 0
+    assert found["duplicates_same_bytes"] == [] and found["duplicates_different_bytes"] == []
+    assert found["export_files_kept"] == sorted(found["export_files_kept"])
+    assert not any("archive" in name for name in found["export_files_kept"])
