@@ -34,11 +34,12 @@ from flickr_async.cli.backup import (
 from flickr_async.cli.terminal import unfiltered
 from flickr_async.layout import STATE_DIR
 from flickr_async.plural import plural
+from flickr_async.sane import printable
 
 if TYPE_CHECKING:
     from flickr_async.importer import ImportReport
 
-SHOWN = 20  # ids or files named per kind in the summary (all of them are in --report)
+SHOWN = 20  # write failures named in the summary (all of them are in --report)
 
 
 @app.command("import")
@@ -207,8 +208,8 @@ def _run(settings: Any, index: Any) -> int:
 
 
 def _named(ids: list[str]) -> str:
-    shown = ", ".join(ids[:SHOWN])
-    return shown + (f" … (+{len(ids) - SHOWN}, see --report)" if len(ids) > SHOWN else "")
+    """Every one of them: what the export lacks is named in full, however long."""
+    return ", ".join(printable(i, multiline=False) for i in ids)
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
@@ -224,7 +225,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     ]
     lines.extend(gap_lines(found))
     for photo_id, error in list((summary.get("failures") or {}).items())[:SHOWN]:
-        lines.append(f"failed {photo_id}: {error}")
+        lines.append(f"failed {photo_id}: {printable(error, multiline=False)}")
     return lines
 
 
@@ -257,6 +258,7 @@ def gap_lines(found: dict[str, Any]) -> list[str]:
         missing = [str(i) for i in gap["missing"]]
         lines.append(f"album {gap['title']!r} ({album_id}): {len(missing)} missing: "
                      f"{_named(missing)}")  # fmt: skip
-    for what, reason in list((found.get("refused") or {}).items())[:SHOWN]:
-        lines.append(f"refused {what}: {reason}")
+    for what, reason in (found.get("refused") or {}).items():
+        lines.append(f"refused {printable(what, multiline=False)}: "
+                     f"{printable(reason, multiline=False)}")  # fmt: skip
     return lines
