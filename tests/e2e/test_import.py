@@ -302,6 +302,9 @@ def test_a_killed_import_resumes_without_redoing_done_photos(tmp_path: Path) -> 
             assert proc.poll() is None, "the import ended before it could be killed"
             assert time.monotonic() - start < 60
             time.sleep(0.02)
+        # One run per archive: a second import meanwhile is refused, and changes nothing.
+        second = run_cli(env, "import", str(out), *map(str, paths), "--no-site")
+        assert second.code == 4, second.stdout + second.stderr
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
