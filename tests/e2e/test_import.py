@@ -531,3 +531,48 @@ def test_an_unpacked_export_with_the_archive_inside_its_folder_is_read_without_t
     assert found["duplicates_same_bytes"] == [] and found["duplicates_different_bytes"] == []
     assert found["export_files_kept"] == sorted(found["export_files_kept"])
     assert not any("archive" in name for name in found["export_files_kept"])
+
+
+def test_sigterm_stops_an_import_cleanly_with_its_report_and_a_rerun_completes(
+    tmp_path: Path,
+) -> None:
+    env = plain_env(tmp_path)
+    out = tmp_path / "out"
+    count = 300
+    meta = {f"photo_{3000 + i}.json": dumps(photo_json(str(3000 + i))) for i in range(count)}
+    big = jpeg(6, (900, 700)) + os.urandom(300_000)
+    paths = [
+        write_zip(tmp_path / "e" / "1_abc_part1.zip", meta),
+        write_zip(
+            tmp_path / "e" / "data-download-1.zip",
+            {f"p_{3000 + i}_o.jpg": big for i in range(count)},
+        ),
+    ]
+    report = tmp_path / "r.json"
+    proc = spawn_cli(
+        env, "import", str(out), *map(str, paths), "--quiet", "--no-site", "--report", str(report)
+    )
+    db = out / ".flickr-async" / "state.sqlite3"
+    start = time.monotonic()
+    try:
+        while not db.exists() or sum(r["status"] == "done" for r in _rows_or_none(out)) < 3:
+            assert proc.poll() is None, "the import ended before it could be stopped"
+            assert time.monotonic() - start < 60
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert proc.returncode == 143
+    stopped = load_report(report)
+    assert (stopped["result"], stopped["exit_code"]) == ("terminated", 143)
+    assert not list((out / ".flickr-async" / "tmp").iterdir())
+    result = run_cli(env, "import", str(out), *map(str, paths), "--no-site")
+    assert result.code == 0, result.stdout + result.stderr
+    assert run_cli(env, "verify", str(out)).code == 0
+
+
+def _rows_or_none(out: Path) -> list[dict[str, Any]]:
+    try:
+        return list(rows(out).values())
+    except sqlite3.OperationalError:
+        return []
