@@ -183,6 +183,10 @@ class Producer:
             live.add(row.id)
             if not row.is_done or row.path is None or row.metadata_stale:
                 return "photos of earlier runs are not archived yet"
+            if row.metadata_level == "export":
+                # Imported from Flickr's data export (no lastupdate): recentlyUpdated would
+                # never show them, the full listing brings each one to the API's metadata.
+                return "photos imported from Flickr's data export have only its metadata"
             if row.embed_version < portable.EMBED_VERSION:
                 return "archived photos need their metadata written again"
             if _size_of(self.out / row.path) != row.bytes or self._missing_beside(row):

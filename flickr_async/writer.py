@@ -43,6 +43,7 @@ from flickr_async.jobs import (
     WorkerExit,
 )
 from flickr_async.models import Album, DownloadRecord
+from flickr_async.rebuild import original_unchanged, settled_original_key
 from flickr_async.settings import Settings
 from flickr_async.state import REMEMBERED, State, StoredAlbum, StoredPhoto
 
@@ -423,6 +424,12 @@ class Writer:
             )
             # The camera's own values, captured the first time we overwrote them, win.
             replaced = {**new_replaced, **replaced} if not downloaded else new_replaced
+            if not downloaded and _holds_already(old, source, size, digest):
+                # The metadata it carries did not change: the file stays as it is (no
+                # rewrite, same inode and mtime; a backup adopting an imported archive
+                # rewrites only the files whose embedded metadata moved on).
+                built.unlink()
+                built = None
         elif downloaded:
             built = downloaded.part
             size, digest = downloaded.record.bytes, downloaded.record.sha256
@@ -431,7 +438,7 @@ class Writer:
             doc,
             size=size,
             sha256=digest,
-            original_key=photo.original_key if downloaded or not old else old.original_key,
+            original_key=_original_key(item, photo.original_key),
             embed_version=portable.EMBED_VERSION,
         )
         stale = (
@@ -476,7 +483,12 @@ class Writer:
             downloaded
             and old
             and old_path
-            and (job.reason == "replaced" or old.original_key != photo.original_key)
+            and (
+                job.reason == "replaced"
+                or not original_unchanged(
+                    old.original_key, photo.original_secret, photo.original_key
+                )
+            )
         ):
             self._keep_replaced(old, old_path)
 
@@ -529,7 +541,7 @@ class Writer:
         self.state.record_done(
             photo_id=photo.id,
             last_update=photo.date_updated,
-            original_key=photo.original_key if downloaded or not old else old.original_key,
+            original_key=_original_key(item, photo.original_key),
             media=photo.media,
             path=str(primary_rel),
             links=[str(p) for p in link_rels],
@@ -656,6 +668,25 @@ def link_beside(
 def is_jpeg(path: Path) -> bool:
     with path.open("rb") as fh:
         return exif.is_jpeg(fh.read(4))
+
+
+def _holds_already(old: StoredPhoto | None, source: Path, size: int, digest: str) -> bool:
+    """Is `source`, the archived file a job re-embedded, byte for byte what was built (its
+    recorded size and SHA-256, and on disk still that file)?"""
+    if old is None or old.sha256 != digest or old.bytes != size:
+        return False
+    return sha256_file(source) == (size, digest)
+
+
+def _original_key(item: _Pending, described_key: str) -> str:
+    """Which Flickr original the file is: the one downloaded (or first written); else the
+    stored key, made whole from the listing where it knew only the secret (a file from
+    Flickr's data export, a rebuilt row) and the listing shows that original still."""
+    old = item.job.stored
+    if item.download or old is None:
+        return described_key
+    listed = item.job.photo
+    return settled_original_key(old.original_key, listed.original_secret, listed.original_key)
 
 
 def _old_paths(old: StoredPhoto | None) -> list[PurePosixPath]:

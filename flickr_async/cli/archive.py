@@ -178,6 +178,7 @@ def status(
         not_original = [
             row.id for row in state.iter_photos() if row.is_done and row.original is False
         ]
+        export_only = _export_only(state)
         options = state.options()
         owner = recorded_owner(state, out)
     finally:
@@ -190,6 +191,8 @@ def status(
     level = metadata_level(str(options.get("metadata") or "deep"))
     awaiting = counts["awaiting_deep"] if level == "deep" else None
     last_run = None if latest is None else _run_info(latest)
+    found = latest["summary"].get("export") if latest is not None else None
+    last_import = found if isinstance(found, dict) else None
     info = {
         "archived": counts["done"],
         "videos": counts["videos"],
@@ -200,9 +203,12 @@ def status(
         "deleted_on_flickr": counts["deleted"],
         "metadata_level": level,
         "awaiting_deep_metadata": awaiting,
+        "export_metadata_only": export_only,
         "running": running,
         "last_run": last_run,
         "account": options_account,
+        # What the last run found the export lacking, while the last run is an import.
+        "last_import": last_import,
     }
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
@@ -231,6 +237,29 @@ def status(
         typer.echo(f"waiting for deep metadata (notes, people, permissions): {awaiting}")
     else:
         typer.echo(f"metadata level: {level}")
+    if export_only:
+        typer.echo(
+            f"with only the metadata of Flickr's data export: {plural(export_only, 'item')} "
+            "(a backup with API credentials brings them to the API's metadata, no download)"
+        )
+    if last_import:
+        from flickr_async.cli.importcmd import gap_lines
+
+        gaps = gap_lines(last_import)
+        if gaps:
+            typer.echo("the last run, an import, found the export lacking:")
+        for line in gaps:
+            typer.echo(f"  {line}")
+
+
+def _export_only(state: State) -> int:
+    """Archived items whose sidecar holds only what Flickr's data export said (imported,
+    not yet seen by a backup)."""
+    return sum(
+        1
+        for row in state.iter_photos()
+        if row.is_done and row.deleted_on_flickr is None and row.metadata_level == "export"
+    )
 
 
 def _verify_here(
