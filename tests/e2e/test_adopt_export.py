@@ -157,6 +157,10 @@ def test_backup_adopts_an_imported_archive_without_downloading_a_file(
     assert verified.code == 0, verified.stdout + verified.stderr
     status = run_cli(env, "status", str(out))
     assert "data export" not in status.stdout
+    # Its API calls: no more than a first backup of the same account makes.
+    first = backup(env, out.parent / "fresh")
+    assert first["exit_code"] == 0
+    assert report["api_calls"] <= first["api_calls"], (report["api_calls"], first["api_calls"])
     # The adopted archive syncs like any other: nothing to do, nothing fetched.
     fake.counters.reset()
     again = backup(env, out)
