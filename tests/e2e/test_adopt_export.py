@@ -255,3 +255,20 @@ def test_imported_rows_in_a_synced_archive_bring_a_full_listing(
     assert archive_file_requests(fake) == Counter()
     assert rows(out)[pid].metadata_level == "deep"
     assert backup(env, out)["listing"] == "changes"
+
+
+def test_an_archive_kept_at_list_level_adopts_its_imported_files_at_that_level(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    import_archive(fake, out)
+    fake.counters.reset()
+    report = backup(env, out, "--metadata", "list")
+    assert report["exit_code"] == 0, report["stdout"]
+    assert archive_file_requests(fake) == Counter()
+    assert fake.counters.api_calls["flickr.photos.getInfo"] < len(library.photos)
+    found = rows(out)
+    for photo in library.photos:
+        row = found[photo.id]
+        assert row.metadata_level == "list"
+        doc = sidecar(out / str(row.path))
+        assert doc["metadata_level"] == "list" and doc["export"] == export_block(photo)
