@@ -15,6 +15,7 @@ from bench import (
     changes,
     economy,
     hostile,
+    importing,
     memory,
     quota,
     report,
@@ -38,6 +39,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     site,
     hostile,
     changes,
+    importing,
 )
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 

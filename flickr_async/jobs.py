@@ -196,6 +196,9 @@ class Stats:
     # (photo id, reason) for --dry-run: tuples, as 100k of them must stay small
     dry_run_actions: list[tuple[str, str]] = field(default_factory=list)
     elapsed: float = 0.0
+    # `import` (importer.py): what the export held and lacked, and why it is incomplete.
+    export: dict[str, Any] | None = None
+    export_problem: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -205,6 +208,7 @@ class Stats:
             and self.deferred == 0
             and self.listing_complete
             and not self.organisation_problems
+            and self.export_problem is None
         )
 
     def summary(self, result: str) -> dict[str, Any]:
@@ -238,4 +242,5 @@ class Stats:
             "api_calls": sum(self.api_calls.values()),
             "api_calls_by_method": dict(sorted(self.api_calls.items())),
             "elapsed_seconds": round(self.elapsed, 3),
+            **({"export": self.export} if self.export is not None else {}),
         }

@@ -27,6 +27,9 @@ _WINDOWS_RESERVED = frozenset(
 FAVORITES_DIR = "Favorites"
 SITE_ENTRY = "index.html"
 SITE_DIR = ".site"  # the offline site's pages, assets, data and thumbnails (flickr_async.site)
+# What only Flickr's data export holds (Flickr Mail, testimonials, its account files as
+# exported, a second file for a photo), kept verbatim by `import` (importer.py).
+EXPORT_DIR = "flickr-export"
 
 
 def fold_name(name: str) -> str:
@@ -46,7 +49,15 @@ def fold_name(name: str) -> str:
 # gets a folder of its own beside them, never theirs.
 _OWN_RESERVED = frozenset(
     fold_name(name)
-    for name in (UNSORTED, STATE_DIR, FAVORITES_DIR, SITE_ENTRY, SITE_DIR, *account_files.FILES)
+    for name in (
+        UNSORTED,
+        STATE_DIR,
+        FAVORITES_DIR,
+        SITE_ENTRY,
+        SITE_DIR,
+        EXPORT_DIR,
+        *account_files.FILES,
+    )
 )
 _ID_RE = edge.PHOTO_ID  # only what the edge lets in (digits)
 

@@ -398,7 +398,7 @@ def _albums(out: Path) -> list[StoredAlbum]:
 def _sidecars(out: Path) -> Iterator[PurePosixPath]:
     """Every `<media>.json` beside a media file under `out`, relative to it: the photos'
     folders and an interrupted reshape's staging, not the site, the state or Favorites/."""
-    skip_root = {layout.STATE_DIR, layout.SITE_DIR, layout.FAVORITES_DIR}
+    skip_root = {layout.STATE_DIR, layout.SITE_DIR, layout.FAVORITES_DIR, layout.EXPORT_DIR}
     staging = out / layout.STATE_DIR / RESHAPE_STAGING
     roots = [out, staging] if staging.is_dir() else [out]
     for root in roots:

@@ -76,6 +76,8 @@ def incomplete_reason(stats: Stats) -> str:
     elif not stats.listing_complete:
         reasons.append("the listing did not finish")
     reasons.extend(stats.organisation_problems)
+    if stats.export_problem:
+        reasons.append(f"the export is incomplete: {stats.export_problem}")
     return "; ".join(reasons)
 
 

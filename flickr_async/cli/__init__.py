@@ -9,6 +9,7 @@ from flickr_async.cli import (  # noqa: F401  (they register commands)
     archive,
     backup,
     config,
+    importcmd,
     reshape,
     site,
 )

@@ -1,0 +1,146 @@
+"""12. Importing Flickr's export: `flickr-async import` against `unzip` of the same zips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from bench.common import PYTHON, ChildRun, MiB, Section, ratio, run_child, seconds, workdir
+from tests.fakeexport import write_export
+from tests.fakeflickr import generate_library
+
+NAME = "importing"
+TITLE = "12. Importing Flickr's export"
+TARGET_RATIO = 1.5  # import wall <= 1.5x unzip's
+TARGET_MIB = 200
+LINEAR_SLACK = 1.3  # time per item at the larger size <= 1.3x the smaller's
+FILE_SIZE = 300 * 1024  # a phone JPEG; noise JPEGs, so they do not compress
+VIDEO_SHARE = 50  # one item in 50 is a video
+ITEMS_PER_MEDIA_ZIP = 556  # 10,000 items in 18 media zips + 2 metadata parts = 20 zips
+FULL = (10_000, 2_500)
+QUICK = (2_000, 500)
+# Variables that could point the CLI at an account or a config: an import needs neither.
+FLICKR_VARS = ("FLICKR_",)  # FLICKR_API_KEY..., FLICKR_ASYNC_CONFIG
+
+
+def _export(dest: Path, items: int) -> tuple[list[Path], int, int]:
+    """The fake account's export of `items` items; (zips, zip count, total bytes)."""
+    videos = items // VIDEO_SHARE
+    library = generate_library(
+        seed=29, photos=items - videos, videos=videos, albums=20, file_size=FILE_SIZE
+    )
+    media = max(1, round(items / ITEMS_PER_MEDIA_ZIP))
+    parts = 2 if items >= 5_000 else 1
+    planted = write_export(library, dest, parts=parts, media_zips=media)
+    assert not planted.lacking, "a clean export lacks nothing"
+    return planted.paths, len(planted.paths), sum(p.stat().st_size for p in planted.paths)
+
+
+def _env(home: Path) -> dict[str, str]:
+    home.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(FLICKR_VARS)}
+    return {**env, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+
+
+def _unzip(zips: list[Path], dest: Path, logs: Path) -> tuple[ChildRun, str]:
+    """Extract every zip into its own folder, one child for all: `unzip -q`, or Python's
+    zipfile when unzip is not installed."""
+    dest.mkdir(parents=True)
+    if shutil.which("unzip"):
+        script = (
+            'for z in "$@"; do unzip -q -o "$z" -d "$DEST/$(basename "$z" .zip)" || exit 1; done'
+        )
+        argv = ["sh", "-c", script, "unzip-all", *map(str, zips)]
+        tool = "`unzip -q`"
+    else:
+        code = (
+            "import sys, zipfile, pathlib\n"
+            "dest = pathlib.Path(sys.argv[1])\n"
+            "for z in sys.argv[2:]:\n"
+            "    zipfile.ZipFile(z).extractall(dest / pathlib.Path(z).stem)\n"
+        )
+        argv = [PYTHON, "-c", code, str(dest), *map(str, zips)]
+        tool = "Python's `zipfile.extractall` (unzip is not installed)"
+    run = run_child(argv, logs=logs, env={**os.environ, "DEST": str(dest)}).check()
+    return run, tool
+
+
+def _import(zips: list[Path], out: Path, scratch: Path, label: str) -> ChildRun:
+    report = scratch / f"{label}-report.json"
+    argv = [
+        PYTHON,
+        "-m",
+        "flickr_async",
+        "import",
+        str(out),
+        *map(str, zips),
+        "--no-site",
+        "--report",
+        str(report),
+    ]
+    return run_child(argv, logs=scratch / f"{label}-logs", env=_env(scratch / "home")).check()
+
+
+def _sync_disk() -> None:
+    """Write back what the last step left dirty, so it is not charged to the next one."""
+    os.sync()
+
+
+def run(quick: bool) -> Section:
+    big, small = QUICK if quick else FULL
+    section = Section(
+        NAME,
+        TITLE,
+        f"The fake account's export (tests/fakeexport, the real shapes) of N items, one in "
+        f"{VIDEO_SHARE} a video, originals of {FILE_SIZE // 1024} KiB (noise JPEGs: they do "
+        f"not compress), stored in media zips of about {ITEMS_PER_MEDIA_ZIP} items plus the "
+        "metadata parts (20 zips at 10,000 items). The same zips are extracted by the "
+        "baseline, then imported by `python -m flickr_async import OUT ZIPS... --no-site` "
+        "(a child: wall from spawn to exit, peak RSS its own `ru_maxrss`). The zips are read "
+        "warm from the page cache by both; `sync` runs between steps so neither pays for the "
+        "other's write-back. The baseline is timed twice, the faster kept.",
+    )
+    per_item: dict[int, float] = {}
+    for items in (big, small):
+        with workdir(f"{NAME}-{items}") as scratch:
+            zips, count, total = _export(scratch / "export", items)
+            _sync_disk()
+            best: ChildRun | None = None
+            tool = ""
+            for attempt in range(2):
+                target = scratch / f"unzipped-{attempt}"
+                _sync_disk()
+                unzipped, tool = _unzip(zips, target, scratch / f"unzip-{attempt}-logs")
+                _sync_disk()
+                shutil.rmtree(target)
+                if best is None or unzipped.wall < best.wall:
+                    best = unzipped
+            assert best is not None
+            _sync_disk()
+            ran = _import(zips, scratch / "archive", scratch, f"import-{items}")
+            _sync_disk()
+            per_item[items] = ran.wall / items
+            share = ran.wall / best.wall
+            section.add(
+                f"{items:,} items ({count} zips, {total / MiB:,.0f} MiB): import vs {tool}",
+                f"{seconds(ran.wall)} vs {seconds(best.wall)} = {ratio(share)} "
+                f"(import CPU {ran.cpu:.1f} s, {total / MiB / ran.wall:.0f} MiB/s)",
+                f"≤ {TARGET_RATIO}×" if items == big else "",
+                share <= TARGET_RATIO if items == big else None,
+            )
+            section.add(
+                f"{items:,} items: import peak RSS",
+                f"{ran.maxrss_mib:.0f} MiB",
+                f"≤ {TARGET_MIB} MiB" if items == big else "",
+                ran.maxrss_mib <= TARGET_MIB if items == big else None,
+            )
+    section.add(
+        f"import wall per item ({small:,} → {big:,} items)",
+        f"{per_item[small] * 1000:.2f} ms → {per_item[big] * 1000:.2f} ms",
+        f"linear (≤ {LINEAR_SLACK}× the smaller's)",
+        per_item[big] <= LINEAR_SLACK * per_item[small],
+    )
+    if quick:
+        section.notes.append(f"--quick: {big:,} and {small:,} items instead of 10,000 and 2,500.")
+    return section

@@ -1,0 +1,232 @@
+"""`import`: Flickr's data export (its zips, or folders they were unpacked into) -> OUT."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from flickr_async.cli.app import (
+    ConfigOption,
+    ProfileOption,
+    VerboseOption,
+    app,
+    given,
+    load_config_file,
+    run_async,
+    settings_from_options,
+)
+from flickr_async.cli.backup import (
+    ExifOption,
+    LayoutOption,
+    LinksOption,
+    NamesOption,
+    QuietOption,
+    XmpOption,
+    _close_run,
+    archive_options,
+    missing_out,
+)
+from flickr_async.cli.terminal import unfiltered
+from flickr_async.layout import STATE_DIR
+from flickr_async.plural import plural
+
+if TYPE_CHECKING:
+    from flickr_async.importer import ImportReport
+
+SHOWN = 20  # ids or files named per kind in the summary (all of them are in --report)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    out: Annotated[
+        Path,
+        typer.Argument(
+            help=(
+                "The archive folder: created if missing, or an archive `backup` made (only "
+                "what it lacks is added). Its state is kept in a .flickr-async folder inside."
+            ),
+            metavar="OUT",
+            file_okay=False,
+            show_default=False,
+        ),
+    ],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help=(
+                "The export's zip files (metadata zips like <digits>_<alnum>_partN.zip, media "
+                "zips like data-download-N.zip) or folders they were unpacked into; any "
+                "order, mixed. Zips are read as they are, never unpacked to a copy."
+            ),
+            metavar="PATH",
+            show_default=False,
+        ),
+    ],
+    layout_: LayoutOption = None,
+    names: NamesOption = None,
+    links: LinksOption = None,
+    exif: ExifOption = None,
+    xmp: XmpOption = None,
+    site: Annotated[
+        bool | None,
+        typer.Option(
+            "--site/--no-site",
+            help=(
+                "Refresh the archive's offline website (OUT/index.html) at the end. Default: "
+                "what this archive used last, else --site."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help=(
+                "Write the run's report as JSON to this file: result, exit code, counters and, "
+                "under `export`, every photo whose file the export lacks, every file no JSON "
+                "describes, album members missing per album, corrupt members and duplicates."
+            ),
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    quiet: QuietOption = False,
+    profile: ProfileOption = None,
+    config_file: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Import Flickr's data export ("Your Flickr Data") into OUT: the same archive `backup`
+    writes (album folders, sidecars, embedded metadata, account files, state, site), with
+    no network and no credentials. A later `backup` of the same account adopts it and
+    downloads only what the export lacked.
+
+    Run it again with more zips (or after a kill) and it adds what is missing; photos
+    already in the archive are left alone. What only the export holds (Flickr Mail,
+    testimonials, group discussions, its account files) is kept in OUT/flickr-export/.
+
+    Exit status: 0 complete; 1 something is missing (a photo's file, a JSON, an album
+    member, a corrupt zip member: all named in the summary and --report); 2 a PATH is not
+    part of a Flickr export, or a usage or configuration error, or OUT is another account's
+    archive; 4 another run holds the lock on OUT; 5 the run could not do its job (disk full
+    or read-only, state unusable); 130 Ctrl-C; 143 SIGTERM.
+    """
+    options: dict[str, Any] = {
+        "quiet": given(ctx, "quiet", quiet),
+        "report_file": report,
+        "layout": layout_,
+        "names": names,
+        "links": links,
+        "exif": exif,
+        "xmp": xmp,
+        "site": site,
+        "out": out,
+    }
+    config = load_config_file(config_file)
+    settings = settings_from_options(
+        None, None, None, None, verbose, config=config, profile=profile,
+        remembered=archive_options, **options,
+    )  # fmt: skip
+    if settings.out is None:
+        raise missing_out(config, profile)
+    from flickr_async.export_files import scan
+
+    index = scan([p.absolute() for p in paths])  # not an export: exit 2, nothing written
+    try:
+        code = _run(settings, index)
+    finally:
+        index.close()
+    if settings.site:
+        from flickr_async.cli.site import refresh_after_backup
+
+        refresh_after_backup(settings.out, quiet=settings.quiet)
+    raise typer.Exit(code)
+
+
+def _run(settings: Any, index: Any) -> int:
+    from rich.console import Console
+
+    from flickr_async.cli.runlog import RunLog
+    from flickr_async.import_pipeline import run_import
+    from flickr_async.jobs import Stats
+    from flickr_async.progress import show_progress
+    from flickr_async.rebuild import rebuild_if_needed
+    from flickr_async.runrecord import RunRecord, sigterm_stops
+
+    assert settings.out is not None
+    stats = Stats()
+    console = Console(file=unfiltered(sys.stderr))
+    run_log = RunLog(settings.out / STATE_DIR / "logs", out=settings.out)
+    record = RunRecord(command="import", on_start=run_log.open)
+    logging.getLogger().addHandler(run_log)
+    found: list[ImportReport] = []
+
+    async def go() -> None:
+        with sigterm_stops(record):
+            rebuilt = rebuild_if_needed(settings.out) if settings.out.exists() else None
+            if rebuilt is not None:
+                typer.echo(rebuilt.line(settings.out), err=True)
+            async with show_progress(stats, console, quiet=settings.quiet):
+                found.append(await run_import(settings, index, stats, record))
+
+    try:
+        run_async(go, verbose=settings.verbose, quiet=settings.quiet)
+    except BaseException as exc:
+        record.finish(stats, exc)
+        _close_run(settings, record, stats, run_log)
+        raise
+    record.finish(stats, None)
+    summary = _close_run(settings, record, stats, run_log)
+    if not settings.quiet or not stats.ok:
+        for line in summary_lines(summary):
+            typer.echo(line)
+    assert record.exit_code is not None
+    return record.exit_code
+
+
+def _named(ids: list[str]) -> str:
+    shown = ", ".join(ids[:SHOWN])
+    return shown + (f" … (+{len(ids) - SHOWN}, see --report)" if len(ids) > SHOWN else "")
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """The end of an import: what came in, then every kind of gap, named."""
+    found = summary.get("export") or {}
+    lines = [
+        f"{summary['result']}: {found.get('imported', 0)} imported, "
+        f"{found.get('unchanged', 0)} unchanged, "
+        f"{found.get('already_archived', 0)} already archived, {summary['failed']} failed "
+        f"({plural(found.get('photos_in_export', 0), 'photo')} and "
+        f"{plural(found.get('media_in_export', 0), 'file')} in the export, "
+        f"{summary['elapsed_seconds']:.1f} s)"
+    ]
+    kinds = (
+        ("missing_files", "photos whose file the export lacks"),
+        ("files_without_json", "files no JSON describes"),
+        ("corrupt_members", "corrupt members skipped"),
+        ("unprocessed_videos", "videos Flickr never processed (no file to expect)"),
+        ("missing_from_export_but_archived", "photos the export lacks, already archived"),
+        ("duplicates_same_bytes", "duplicate files with the same bytes (one copy kept)"),
+    )
+    for key, what in kinds:
+        items = found.get(key) or []
+        if items:
+            lines.append(f"{len(items)} {what}: {_named([str(i) for i in items])}")
+    different = found.get("duplicates_different_bytes") or []
+    if different:
+        kept = [f"{d['id']} ({d['kept']})" for d in different]
+        lines.append(f"{len(different)} duplicate files with different bytes, kept: {_named(kept)}")
+    for album_id, gap in (found.get("album_members_missing") or {}).items():
+        missing = [str(i) for i in gap["missing"]]
+        lines.append(f"album {gap['title']!r} ({album_id}): {len(missing)} missing: "
+                     f"{_named(missing)}")  # fmt: skip
+    for what, reason in list((found.get("refused") or {}).items())[:SHOWN]:
+        lines.append(f"refused {what}: {reason}")
+    for photo_id, error in list((summary.get("failures") or {}).items())[:SHOWN]:
+        lines.append(f"failed {photo_id}: {error}")
+    return lines

@@ -1,0 +1,261 @@
+"""scan(paths): the files of Flickr's data export, found in its zips and unpacked folders.
+
+The PATHs given may be the export's zips or folders they were unpacked into, in any order,
+mixed. A zip is classified by what it holds, not by its name: a `photo_<id>.json`,
+`albums.json` or `account_profile.json` makes it a metadata zip, a media file a media zip;
+one with neither is not part of an export (one line, exit 2, before anything is written).
+Members are indexed without unpacking and read as streams: a member's bytes reach a file
+only through `extract`, which hashes them on the way and removes what it wrote when the
+zip's CRC check at the end of the read fails (a truncated or corrupt member is never left
+half-written). A member's name is only ever read, to classify it and to find the photo it
+holds: the archive names every file it writes itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from flickr_async import export_names
+from flickr_async.errors import ConfigError, FlickrAsyncError
+
+BLOCK = 1 << 20
+# A photo_<id>.json with a long comment thread and Flickr's whole EXIF is a few hundred KB;
+# anything past this is no photo's record and is refused rather than read into memory.
+MAX_PHOTO_JSON = 16 << 20
+# albums.json, faves, contacts...: an account's lists, larger for big accounts.
+MAX_ACCOUNT_JSON = 256 << 20
+# The account-level JSON files an export holds besides photo_<id>.json: kept verbatim.
+ACCOUNT_JSON = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.json")
+METADATA_MARKERS = frozenset({"albums.json", "account_profile.json"})
+
+
+class NotAnExport(ConfigError):
+    """A PATH that is no part of Flickr's data export: exit 2, nothing written."""
+
+
+class CorruptMember(FlickrAsyncError):
+    """A member whose bytes fail the zip's checks (CRC, truncation) or cannot be read."""
+
+
+class TooLargeMember(FlickrAsyncError):
+    """A JSON member bigger than any real one: refused, not read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    source: int  # index into ExportIndex.sources
+    name: str  # as the zip names it, or the path relative to the folder
+    size: int  # what the zip's directory (or the disk) says
+
+    @property
+    def basename(self) -> str:
+        return export_names.basename(self.name)
+
+
+@dataclass
+class Source:
+    path: Path  # the zip, or the folder a file lies in
+    zip: zipfile.ZipFile | None = None
+
+    def describe(self, member: Member) -> str:
+        return f"{self.path}:{member.name}" if self.zip else str(self.path / member.name)
+
+
+@dataclass
+class ExportIndex:
+    """Every member of the export found in the PATHs, by kind; nothing read yet."""
+
+    sources: list[Source] = field(default_factory=list)
+    photo_json: dict[str, Member] = field(default_factory=dict)  # photo id -> its JSON
+    media: list[Member] = field(default_factory=list)  # in the order found
+    account: dict[str, Member] = field(default_factory=dict)  # basename -> JSON member
+    duplicate_json: list[str] = field(default_factory=list)  # photo_<id>.json seen twice
+    ignored: list[str] = field(default_factory=list)  # neither media nor an export JSON
+
+    def where(self, member: Member) -> str:
+        """The member as a report names it: `<zip>:<name>` or a file's path."""
+        return self.sources[member.source].describe(member)
+
+    @contextlib.contextmanager
+    def open(self, member: Member) -> Iterator[IO[bytes]]:
+        source = self.sources[member.source]
+        try:
+            stream: IO[bytes] = (
+                source.zip.open(member.name)
+                if source.zip is not None
+                else (source.path / member.name).open("rb")
+            )
+        except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError) as exc:
+            raise CorruptMember(f"{self.where(member)}: cannot be read ({exc})") from exc
+        with stream:
+            yield stream
+
+    def read_json(self, member: Member, limit: int = MAX_PHOTO_JSON) -> Any:
+        """A JSON member parsed, at most `limit` bytes read (TooLargeMember past it);
+        CorruptMember for bytes that fail the zip's checks or are no JSON."""
+        if member.size > limit:
+            raise TooLargeMember(
+                f"{self.where(member)}: {member.size} bytes, more than {limit >> 20} MiB"
+            )
+        with self.open(member) as stream:
+            try:
+                data = stream.read(limit + 1)
+            except (OSError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise CorruptMember(f"{self.where(member)}: corrupt ({exc})") from exc
+        if len(data) > limit:
+            raise TooLargeMember(f"{self.where(member)}: more than {limit >> 20} MiB")
+        try:
+            return json.loads(data.decode("utf-8"))
+        except ValueError as exc:
+            raise CorruptMember(f"{self.where(member)}: not JSON ({exc})") from exc
+
+    def extract(self, member: Member, dest: Path) -> tuple[int, str]:
+        """Stream `member` into `dest`, hashing on the way: (bytes, sha256). A member that
+        fails its CRC or is cut short raises CorruptMember with `dest` removed; an error
+        writing `dest` (a full disk) is raised as the OSError it is."""
+        try:
+            return self._copy(member, dest)
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+
+    def digest(self, member: Member) -> tuple[int, str]:
+        """(bytes, sha256) of a member, read to its end (its CRC checked), nothing written."""
+        return self._copy(member, None)
+
+    def _copy(self, member: Member, dest: Path | None) -> tuple[int, str]:
+        hasher = hashlib.sha256()
+        size = 0
+        with self.open(member) as stream, _sink(dest) as out:
+            while True:
+                try:
+                    block = stream.read(BLOCK)
+                except (OSError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                    raise CorruptMember(f"{self.where(member)}: corrupt ({exc})") from exc
+                if not block:
+                    break
+                hasher.update(block)
+                size += len(block)
+                if out is not None:
+                    out.write(block)
+        return size, hasher.hexdigest()
+
+    def close(self) -> None:
+        for source in self.sources:
+            if source.zip is not None:
+                source.zip.close()
+
+
+@contextlib.contextmanager
+def _sink(dest: Path | None) -> Iterator[IO[bytes] | None]:
+    if dest is None:
+        yield None
+        return
+    with dest.open("wb") as out:
+        yield out
+
+
+def scan(paths: Sequence[Path]) -> ExportIndex:
+    """Index every PATH (zips and folders); NotAnExport for one that is no export's."""
+    index = ExportIndex()
+    if not paths:
+        raise NotAnExport("no PATH given: name the export's zip files or the folder(s) "
+                          "they were unpacked into")  # fmt: skip
+    try:
+        for path in paths:
+            _scan_path(index, path)
+    except BaseException:
+        index.close()
+        raise
+    return index
+
+
+def _scan_path(index: ExportIndex, path: Path) -> None:
+    if path.is_dir():
+        before = _counts(index)
+        for folder, dirs, files in os.walk(path):
+            dirs.sort()
+            here = Path(folder)
+            for name in sorted(files):
+                file = here / name
+                if file.is_symlink() or not file.is_file():
+                    continue
+                if name.lower().endswith(".zip") and zipfile.is_zipfile(file):
+                    _scan_zip(index, file)
+                else:
+                    source = _folder_source(index, here)
+                    _add(index, Member(source, name, file.stat().st_size))
+        if _counts(index) == before:
+            raise NotAnExport(
+                f"{path}: no photo_<id>.json, albums.json, account_profile.json or media "
+                "file in this folder: not Flickr's data export"
+            )
+        return
+    if not path.exists():
+        raise NotAnExport(f"{path}: no such file or folder")
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        raise NotAnExport(f"{path}: not a zip file nor a folder: not part of Flickr's export")
+    before = _counts(index)
+    _scan_zip(index, path)
+    if _counts(index) == before:
+        raise NotAnExport(
+            f"{path}: a zip with no photo_<id>.json, albums.json, account_profile.json or "
+            "media file: not part of Flickr's data export"
+        )
+
+
+def _counts(index: ExportIndex) -> tuple[int, int, int]:
+    marker = sum(1 for name in index.account if name in METADATA_MARKERS)
+    return len(index.photo_json), len(index.media), marker
+
+
+def _folder_source(index: ExportIndex, folder: Path) -> int:
+    last = index.sources[-1] if index.sources else None
+    if last is not None and last.zip is None and last.path == folder:
+        return len(index.sources) - 1
+    index.sources.append(Source(folder))
+    return len(index.sources) - 1
+
+
+def _scan_zip(index: ExportIndex, path: Path) -> None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise NotAnExport(f"{path}: not a readable zip file ({exc})") from exc
+    index.sources.append(Source(path, archive))
+    source = len(index.sources) - 1
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        _add(index, Member(source, info.filename, info.file_size))
+
+
+def _add(index: ExportIndex, member: Member) -> None:
+    base = member.basename
+    if "\x00" in member.name:
+        index.ignored.append(index.where(member))
+        return
+    photo_id = export_names.photo_json_id(base)
+    if photo_id is not None:
+        if photo_id in index.photo_json:
+            index.duplicate_json.append(index.where(member))
+        else:
+            index.photo_json[photo_id] = member
+        return
+    if export_names.parse_media_name(base) is not None:
+        index.media.append(member)
+        return
+    if ACCOUNT_JSON.fullmatch(base) and base not in index.account:
+        index.account[base] = member
+        return
+    index.ignored.append(index.where(member))
