@@ -28,6 +28,7 @@ from tests.e2e.helpers import (
     sha256,
     sidecar,
 )
+from tests.fakeexport import write_export
 from tests.fakeflickr import FakeFlickr, Library
 from tests.imported import export_block, import_archive
 from tests.sitecrawl import crawl
@@ -272,3 +273,42 @@ def test_an_archive_kept_at_list_level_adopts_its_imported_files_at_that_level(
         assert row.metadata_level == "list"
         doc = sidecar(out / str(row.path))
         assert doc["metadata_level"] == "list" and doc["export"] == export_block(photo)
+
+
+def test_after_the_real_import_backup_rewrites_only_the_files_whose_metadata_moved_on(
+    fake: FakeFlickr, library: Library, env: dict[str, str], tmp_path: Path, out: Path
+) -> None:
+    """`import` of the fake account's export (tests/fakeexport, nothing planted), a title
+    edited on Flickr since, then `backup`: no original fetched, that file rewritten, and
+    every file whose embedded metadata is the same left as it is (inode, mtime, bytes)."""
+    planted = write_export(library, tmp_path / "export")
+    imported = run_cli(env, "import", str(out), *map(str, planted.paths))
+    assert imported.code == 0, imported.stdout + imported.stderr
+    assert {r.metadata_level for r in rows(out).values()} == {"export"}
+    retitled = still(library)
+    library.edit_photo(retitled, title="Edited since the export")
+    before = on_disk(out)
+    fake.counters.reset()
+
+    report = backup(env, out)
+
+    assert report["exit_code"] == 0, report["stdout"]
+    assert archive_file_requests(fake) == Counter()
+    after = on_disk(out)
+    assert after.keys() == before.keys()
+    kept = 0
+    for path, (inode, mtime, digest, meta) in before.items():
+        if meta == after[path][3] or path.suffix.lower() != ".jpg":
+            assert after[path][:3] == (inode, mtime, digest), path
+            kept += 1
+        else:
+            assert after[path][2] != digest, path
+    title_file = out / str(rows(out)[retitled].path)
+    assert after[title_file][3].title == "Edited since the export"
+    assert after[title_file][0] != before[title_file][0]
+    assert kept > len(before) // 2
+    found = rows(out)
+    assert {r.metadata_level for r in found.values()} == {"deep"}
+    for photo in library.photos:
+        assert "export" in sidecar(out / str(found[photo.id].path))
+    assert run_cli(env, "verify", str(out)).code == 0
