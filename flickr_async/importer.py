@@ -414,7 +414,14 @@ class Importer:
             albums, photo_ids = _archive_albums(self.out)
         folders = layout.assign_album_folders(albums, {a.id: a.folder for a in stored.values()})
         comments = {a.id: a.comments for a in stored.values() if a.comments}
-        plan = AlbumPlan(tuple(albums), folders, photo_ids, comments=comments)
+        # The export's member lists are as old as the export: the first backup lists every
+        # album it names again, whatever its date_update says (the API's word wins).
+        unlisted = {a.id for a in stored.values() if a.needs_listing}
+        if albums_doc is not None:
+            unlisted.update(photo_ids)
+        plan = AlbumPlan(
+            tuple(albums), folders, photo_ids, unlisted=frozenset(unlisted), comments=comments
+        )
         self.album_ids = photo_ids
         self.albums_by_photo = plan.albums_by_photo()
         self.album_titles = {a.id: a.title for a in albums}

@@ -99,6 +99,12 @@ def private_download(doc: Mapping[str, Any], public: bool) -> dict[str, Any]:
     return {**doc, "url": None} if not public and doc.get("url") else dict(doc)
 
 
+def private_export(block: Mapping[str, Any], public: bool) -> dict[str, Any]:
+    """The sidecar's `export` block as it may be kept: the export's `original` URL names the
+    original's secret like a download URL does, so a photo that is not public loses it."""
+    return {**block, "original": None} if not public and block.get("original") else dict(block)
+
+
 def build(
     photo: Photo,
     *,
@@ -155,7 +161,7 @@ def build(
         "download": _download(download, photo.visibility.public),
     }
     if export:
-        doc["export"] = dict(export)
+        doc["export"] = private_export(export, photo.visibility.public)
     if exif_replaced:
         doc["exif_replaced"] = {key: exif_replaced[key] for key in sorted(exif_replaced)}
     doc["deleted_on_flickr"] = deleted_on_flickr
@@ -169,7 +175,7 @@ def with_export(doc: Mapping[str, Any], old: Mapping[str, Any] | None) -> dict[s
     if "export" in doc or not isinstance(kept, Mapping):
         return dict(doc)
     out = {k: v for k, v in doc.items() if k not in ("exif_replaced", "deleted_on_flickr")}
-    out["export"] = dict(kept)
+    out["export"] = private_export(kept, is_public(doc))
     for key in ("exif_replaced", "deleted_on_flickr"):
         if key in doc:
             out[key] = doc[key]
@@ -195,6 +201,8 @@ def with_deep(doc: Mapping[str, Any], photo: Photo, people: Sequence[Person]) ->
             out[key] = doc[key]
     if isinstance(out.get("download"), Mapping):  # the photo may have turned private
         out["download"] = private_download(out["download"], photo.visibility.public)
+    if isinstance(out.get("export"), Mapping):
+        out["export"] = private_export(out["export"], photo.visibility.public)
     if out.get("faves") is None:
         out["faves"] = doc.get("faves")
     if doc.get("original_format") and not out.get("original_format"):

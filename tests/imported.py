@@ -94,6 +94,13 @@ def export_block(photo: FakePhoto) -> dict[str, Any]:
     }
 
 
+def kept_export_block(photo: FakePhoto) -> dict[str, Any]:
+    """The `export` block as a sidecar keeps it: a photo that is not public loses the
+    original's URL (it names the original's secret, a link to the private file)."""
+    block = export_block(photo)
+    return block if photo.ispublic else {**block, "original": None}
+
+
 def _albums(fake: FakeFlickr, skipped: Collection[str]) -> AlbumPlan:
     """The albums of albums.json (their members as the export lists them): every one to be
     listed again by the next backup (`unlisted`)."""

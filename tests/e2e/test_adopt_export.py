@@ -30,7 +30,7 @@ from tests.e2e.helpers import (
 )
 from tests.fakeexport import write_export
 from tests.fakeflickr import FakeFlickr, Library
-from tests.imported import export_block, import_archive
+from tests.imported import export_block, import_archive, kept_export_block
 from tests.sitecrawl import crawl
 
 FULL_REASON = "no complete listing recorded yet"
@@ -120,7 +120,7 @@ def test_backup_adopts_an_imported_archive_without_downloading_a_file(
         assert row.original is True and row.metadata_level == "deep"
         doc = sidecar(out / str(row.path))
         assert doc["metadata_level"] == "deep"
-        assert doc["export"] == export_block(photo)  # what only the export held, kept
+        assert doc["export"] == kept_export_block(photo)  # what only the export held, kept
         assert doc["title"] == photo.title
         assert doc["download"]["sha256"] == before_rows[photo.id].served_sha256
         if not photo.ispublic:
@@ -272,7 +272,7 @@ def test_an_archive_kept_at_list_level_adopts_its_imported_files_at_that_level(
         row = found[photo.id]
         assert row.metadata_level == "list"
         doc = sidecar(out / str(row.path))
-        assert doc["metadata_level"] == "list" and doc["export"] == export_block(photo)
+        assert doc["metadata_level"] == "list" and doc["export"] == kept_export_block(photo)
 
 
 def test_after_the_real_import_backup_rewrites_only_the_files_whose_metadata_moved_on(
@@ -294,6 +294,8 @@ def test_after_the_real_import_backup_rewrites_only_the_files_whose_metadata_mov
 
     assert report["exit_code"] == 0, report["stdout"]
     assert archive_file_requests(fake) == Counter()
+    # The export's album lists are as old as the export: each album is asked again.
+    assert fake.counters.api_calls["flickr.photosets.getPhotos"] >= len(library.albums)
     after = on_disk(out)
     assert after.keys() == before.keys()
     kept = 0

@@ -14,6 +14,7 @@ from flickr_async.models import (
     Comment,
     DownloadRecord,
     Photo,
+    Visibility,
     album_from_json,
     comment_from_json,
     photo_from_listing,
@@ -231,6 +232,26 @@ def test_the_export_block_outlives_a_sidecar_rebuilt_from_the_api() -> None:
     assert new["export"] == {"exif": {"Make": "X"}}
     assert list(new)[-3:] == ["export", "exif_replaced", "deleted_on_flickr"]
     assert "export" not in sidecar.with_export(build(), build())
+
+
+ORIGINAL = "https://live.staticflickr.com/8583/26069027966_c48a5e6ae6_o.jpg"
+
+
+def private_photo() -> Photo:
+    return dataclasses.replace(full_photo(), visibility=Visibility(False, True, True))
+
+
+def test_a_private_photos_export_block_names_no_original_secret() -> None:
+    doc = build(private_photo(), level="export", export={"original": ORIGINAL, "x": 1})
+    assert doc["export"] == {"original": None, "x": 1}
+    assert build(level="export", export={"original": ORIGINAL})["export"]["original"] == ORIGINAL
+
+
+def test_a_photo_made_private_loses_the_original_url_its_export_block_kept() -> None:
+    old = build(level="export", export={"original": ORIGINAL})
+    rebuilt = sidecar.with_export(build(private_photo(), level="deep"), old)
+    assert rebuilt["export"] == {"original": None}
+    assert sidecar.with_deep(old, private_photo(), ())["export"] == {"original": None}
 
 
 def test_deep_metadata_keeps_the_export_block() -> None:
