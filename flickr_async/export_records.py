@@ -164,6 +164,12 @@ def _path_alias(photopage: str) -> str | None:
     return parts[1] if len(parts) >= 2 and parts[0] == "photos" else None
 
 
+def page_owner(d: JSON) -> str | None:
+    """The alias or NSID a `photo_<id>.json`'s photo page names
+    (`https://www.flickr.com/photos/<it>/<id>/`): whose photo it is."""
+    return _path_alias(text(d.get("photopage")).strip())
+
+
 def photo_from_export(
     d: JSON, *, media: str, owner: str = "", owner_name: str | None = None
 ) -> ExportPhoto:
