@@ -168,12 +168,12 @@ class ExportIndex:
             )
         except ValueError as exc:
             raise CorruptMember(f"{self.where(member)}: not JSON ({exc})") from exc
-        except (RecursionError, MemoryError) as exc:
-            # '[' nested past the interpreter's stack, or more objects than memory holds
-            # (a hostile file within the size bound): this member, not the run.
+        except RecursionError as exc:  # '[' nested past the interpreter's stack
             raise CorruptMember(
-                f"{self.where(member)}: not readable JSON ({type(exc).__name__})"
+                f"{self.where(member)}: JSON nested deeper than {MAX_DEPTH} levels"
             ) from exc
+        except MemoryError as exc:  # more objects than memory holds, within the size bound
+            raise CorruptMember(f"{self.where(member)}: JSON too large to read") from exc
         del data
         if not _shallow(value, MAX_DEPTH):
             raise CorruptMember(f"{self.where(member)}: JSON nested deeper than {MAX_DEPTH} levels")

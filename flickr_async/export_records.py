@@ -181,10 +181,14 @@ def photo_from_export(
     unprocessed = original.endswith(UNPROCESSED_VIDEO)
     parts = original_parts(original)
     server, osecret, url_ext = parts if parts else ("", "", "")
+    # A refusal names the photo only: its original URL holds the secret that opens a
+    # possibly private photo, and the reason reaches the summary, log and run record.
     if parts is not None and original_id(original) != pid:
         raise edge.InvalidRecord(
-            f"photo {pid}", f"its original {edge.shown(original)} is another photo's"
+            f"photo {pid}", f"its original URL names photo {original_id(original)}"
         )
+    if osecret and not edge.SECRET.fullmatch(osecret):
+        raise edge.InvalidRecord(f"photo {pid}", "its original URL is not one Flickr serves")
     edge.check_photo_fields(
         pid, secret="", server=server, farm="", original_secret=osecret, media=media
     )
