@@ -216,6 +216,9 @@ def photo_from_export(
         date_taken=date_taken,
         date_taken_granularity=0,
         date_taken_unknown=date_taken is None,
+        # Zone-less, its zone unknown: read as UTC. Written in another zone, a
+        # {date_upload} name moves once, at the first backup (the API's seconds), to the
+        # name a backup alone gives (tests/e2e/test_import_dates.py).
         date_posted=utc_seconds(d.get("date_imported")),
         date_updated=0,  # the export has no lastupdate: a later backup asks the API
         tags=tags,
