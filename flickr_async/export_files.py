@@ -175,7 +175,8 @@ class ExportIndex:
         except MemoryError as exc:  # more objects than memory holds, within the size bound
             raise CorruptMember(f"{self.where(member)}: JSON too large to read") from exc
         del data
-        if not _shallow(value, MAX_DEPTH):
+        # (fewer brackets than the bound, even inside strings: no need to walk it)
+        if text.count("[") + text.count("{") > MAX_DEPTH and not _shallow(value, MAX_DEPTH):
             raise CorruptMember(f"{self.where(member)}: JSON nested deeper than {MAX_DEPTH} levels")
         # What the sidecars keep verbatim must be writable: no lone surrogate, no NaN.
         return valid_json(value) if may_hold_surrogates(text) else value
