@@ -47,6 +47,7 @@ METADATA_MARKERS = frozenset({"albums.json", "account_profile.json"})
 EXPORT_FILES = frozenset(
     {"account_testimonials.json", "galleries.json", "group_discussions.json", "groups.json"}
 )
+# ... and the families split into `<family>_partNNN.json`.
 EXPORT_PARTS = frozenset(
     {
         "apps_comments",
@@ -59,7 +60,7 @@ EXPORT_PARTS = frozenset(
         "sent_flickrmail",
         "sets_comments",
     }
-)  # fmt: skip  `<family>_partNNN.json`
+)
 # A real export's JSON nests 4 or 5 levels (a photo's exif, notes, comments); a file nested
 # past this is refused as a corrupt member before anything recursive (json.dumps) meets it.
 MAX_DEPTH = 64

@@ -183,10 +183,11 @@ def test_an_export_without_its_profile_is_checked_by_its_photo_pages(tmp_path: P
         write_zip(tmp_path / "e" / "d.zip", {"a_1001_o.jpg": jpeg(1)}),
     ]
     assert run_cli(env, "import", str(out), *map(str, first), "--no-site").code == 0
-    for alias in ("someone-else", "99999999@N01"):
+    for alias in ("someone-else", "99999999@N01", "evil\x1b[31m"):
         refused = run_cli(env, "import", str(out), *map(str, part(tmp_path, alias, "2002")))
         assert refused.code == 2, refused.stdout + refused.stderr
-        assert alias in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+        assert alias[:4] in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+        assert "\x1b" not in refused.stderr
         assert not list(out.rglob("2002*"))
     # The account's own parts, by alias or by NSID, are welcome.
     for alias, photo_id in (("tester", "2003"), (NSID, "2004")):
