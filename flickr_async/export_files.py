@@ -2,8 +2,11 @@
 
 The PATHs given may be the export's zips or folders they were unpacked into, in any order,
 mixed. A zip is classified by what it holds, not by its name: a `photo_<id>.json`,
-`albums.json` or `account_profile.json` makes it a metadata zip, a media file a media zip;
+`albums.json`, `account_profile.json` or another file only the export writes (Flickr Mail,
+comments, faves... `is_export_file`) makes it a metadata zip, a media file a media zip;
 one with neither is not part of an export (one line, exit 2, before anything is written).
+A zip inside a folder PATH that cannot be read is a corrupt member (reported, exit 1); a
+symbolic link inside one is not followed and is named among the ignored members.
 Members are indexed without unpacking and read as streams: a member's bytes reach a file
 only through `extract`, which hashes them on the way and removes what it wrote when the
 zip's CRC check at the end of the read fails (a truncated or corrupt member is never left
@@ -39,6 +42,28 @@ MAX_ACCOUNT_JSON = 64 << 20
 # The account-level JSON files an export holds besides photo_<id>.json: kept verbatim.
 ACCOUNT_JSON = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.json")
 METADATA_MARKERS = frozenset({"albums.json", "account_profile.json"})
+# The other account-level files seen in real metadata zips (flickr-export-format.md): a
+# part holding only these (Flickr Mail, comments) is a metadata zip too.
+EXPORT_FILES = frozenset(
+    {"account_testimonials.json", "galleries.json", "group_discussions.json", "groups.json"}
+)
+# ... and the families split into `<family>_partNNN.json`.
+EXPORT_PARTS = frozenset(
+    {
+        "apps_comments",
+        "contacts",
+        "faves",
+        "followers",
+        "galleries_comments",
+        "photos_comments",
+        "received_flickrmail",
+        "sent_flickrmail",
+        "sets_comments",
+    }
+)
+# A real export's JSON nests 4 or 5 levels (a photo's exif, notes, comments); a file nested
+# past this is refused as a corrupt member before anything recursive (json.dumps) meets it.
+MAX_DEPTH = 64
 
 
 class NotAnExport(ConfigError):
@@ -102,6 +127,8 @@ class ExportIndex:
     account: dict[str, Member] = field(default_factory=dict)  # basename -> JSON member
     duplicate_json: list[str] = field(default_factory=list)  # photo_<id>.json seen twice
     ignored: list[str] = field(default_factory=list)  # neither media nor an export JSON
+    # zips inside a folder PATH that cannot be read (cut short by a download): corrupt
+    corrupt: list[str] = field(default_factory=list)
 
     def where(self, member: Member) -> str:
         """The member as a report names it: `<zip>:<name>` or a file's path."""
@@ -142,6 +169,16 @@ class ExportIndex:
             )
         except ValueError as exc:
             raise CorruptMember(f"{self.where(member)}: not JSON ({exc})") from exc
+        except RecursionError as exc:  # '[' nested past the interpreter's stack
+            raise CorruptMember(
+                f"{self.where(member)}: JSON nested deeper than {MAX_DEPTH} levels"
+            ) from exc
+        except MemoryError as exc:  # more objects than memory holds, within the size bound
+            raise CorruptMember(f"{self.where(member)}: JSON too large to read") from exc
+        del data
+        # (fewer brackets than the bound, even inside strings: no need to walk it)
+        if text.count("[") + text.count("{") > MAX_DEPTH and not _shallow(value, MAX_DEPTH):
+            raise CorruptMember(f"{self.where(member)}: JSON nested deeper than {MAX_DEPTH} levels")
         # What the sidecars keep verbatim must be writable: no lone surrogate, no NaN.
         return valid_json(value) if may_hold_surrogates(text) else value
 
@@ -182,6 +219,24 @@ class ExportIndex:
                 source.zip.close()
 
 
+def _shallow(value: Any, limit: int) -> bool:
+    """Does `value` nest at most `limit` lists/objects deep? Walked without recursion: what
+    passes is later written (sidecars, account files) by code that recurses."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return False
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
+
+
 def _json_int(digits: str) -> int | str:
     """An integer literal longer than any real field stays text (Python refuses to parse
     one of 4,301 digits, and the whole file with it)."""
@@ -214,6 +269,12 @@ def scan(paths: Sequence[Path], *, skip: Sequence[Path] = ()) -> ExportIndex:
     if not paths:
         raise NotAnExport("no PATH given: name the export's zip files or the folder(s) "
                           "they were unpacked into")  # fmt: skip
+    for path in paths:
+        if any(_same_place(path, folder) for folder in skip):
+            raise NotAnExport(
+                f"{path}: this is OUT, the archive being written, not the export: name the "
+                "export's zips or the folder they were unpacked into, and another folder as OUT"
+            )
     try:
         for path in paths:
             _scan_path(index, path, skip)
@@ -223,9 +284,16 @@ def scan(paths: Sequence[Path], *, skip: Sequence[Path] = ()) -> ExportIndex:
     return index
 
 
+def _same_place(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve() == folder.resolve()
+    except (OSError, RuntimeError):  # a link loop: not OUT, and read as whatever it is
+        return False
+
+
 def _scan_path(index: ExportIndex, path: Path, skip: Sequence[Path]) -> None:
     if path.is_dir():
-        before = _counts(index)
+        before, broken_before = _counts(index), len(index.corrupt)
         for folder, dirs, files in os.walk(path):
             here = Path(folder)
             if here in skip or (here / layout.STATE_DIR).is_dir():
@@ -234,17 +302,26 @@ def _scan_path(index: ExportIndex, path: Path, skip: Sequence[Path]) -> None:
             dirs.sort()
             for name in sorted(files):
                 file = here / name
-                if file.is_symlink() or not file.is_file():
+                if file.is_symlink():
+                    # Not followed: a folder's files are its own (a link may lead anywhere,
+                    # into the archive being written too). Named, so its photo's gap is
+                    # explained; a zip given as a PATH itself is read wherever it lies.
+                    index.ignored.append(f"{file} (a symbolic link: not followed)")
                     continue
-                if name.lower().endswith(".zip") and zipfile.is_zipfile(file):
-                    _scan_zip(index, file)
+                if not file.is_file():
+                    index.ignored.append(f"{file} (not a regular file)")
+                    continue
+                if name.lower().endswith(".zip"):
+                    _scan_inner_zip(index, file)
                 else:
                     source = _folder_source(index, here)
                     _add(index, Member(source, name, file.stat().st_size))
         if _counts(index) == before:
+            broken = index.corrupt[broken_before:]
             raise NotAnExport(
-                f"{path}: no photo_<id>.json, albums.json, account_profile.json or media "
-                "file in this folder: not Flickr's data export"
+                f"{path}: no photo_<id>.json, albums.json or other file of Flickr's export, "
+                "nor a media file, in this folder: not Flickr's data export"
+                + (f" ({broken[0]})" if broken else "")
             )
         return
     if not path.exists():
@@ -258,13 +335,35 @@ def _scan_path(index: ExportIndex, path: Path, skip: Sequence[Path]) -> None:
     _scan_zip(index, path)
     if _counts(index) == before:
         raise NotAnExport(
-            f"{path}: a zip with no photo_<id>.json, albums.json, account_profile.json or "
-            "media file: not part of Flickr's data export"
+            f"{path}: a zip with no photo_<id>.json, albums.json or other file of Flickr's "
+            "export, nor a media file: not part of Flickr's data export"
         )
 
 
+def _scan_inner_zip(index: ExportIndex, file: Path) -> None:
+    """A zip found inside a folder PATH: one that cannot be read is a corrupt member of
+    the export (named in the summary, exit 1), not a reason to refuse the others."""
+    unreadable = "cannot be read as a zip (cut short by a download? download it again)"
+    if not zipfile.is_zipfile(file):
+        index.corrupt.append(f"{file}: {unreadable}")
+        return
+    try:
+        _scan_zip(index, file)
+    except NotAnExport:
+        index.corrupt.append(f"{file}: {unreadable}")
+
+
+def is_export_file(name: str) -> bool:
+    """Is `name` (a basename) one of the account-level files only Flickr's export writes?"""
+    if name in METADATA_MARKERS or name in EXPORT_FILES:
+        return True
+    stem, dot, ext = name.rpartition(".")
+    head, sep, part = stem.rpartition("_part")
+    return dot == "." and ext == "json" and bool(sep) and part.isdigit() and head in EXPORT_PARTS
+
+
 def _counts(index: ExportIndex) -> tuple[int, int, int]:
-    marker = sum(1 for name in index.account if name in METADATA_MARKERS)
+    marker = sum(1 for name in index.account if is_export_file(name))
     return len(index.photo_json), len(index.media), marker
 
 

@@ -4,8 +4,9 @@ The export names a titled photo `<slug>_<id>_o.<ext>`, an untitled one after its
 URL, `<id>_<originalsecret>_o.<ext>`, and a video `<slug>_<id>.<ext>` (no `_o`). The slug is
 the title, lower-cased: it may hold underscores and long digit runs of its own, and a photo
 re-uploaded from a Flickr download carries its *older* id in its slug. So the id is the last
-all-digit token that is a known photo id (a `photo_<id>.json` of the export); the tokens
-before it are tried only when it is not (flickr-export-format.md, "Anomalies").
+all-digit token, checked against the known photo ids (a `photo_<id>.json` of the export);
+an earlier token is the id only in the untitled shape `<id>_<secret>_o`, confirmed by the
+original secret that id's JSON names (flickr-export-format.md, "Anomalies").
 """
 
 from __future__ import annotations
@@ -69,29 +70,31 @@ def media_id(
     name: str, known: Container[str], secret_of: Callable[[str], str | None] | None = None
 ) -> str | None:
     """The photo id a media member's name holds, checked against the `known` photo ids
-    (those with a `photo_<id>.json`); None when no token of the name is one (a file no JSON
-    describes). `secret_of(id)`: the original's secret that id's JSON names, asked only when
-    the name reads both as `<slug>_<id>_o` and as `<id>_<secret>_o`."""
+    (those with a `photo_<id>.json`); None when its last digit run is no known id (a file
+    no JSON describes). `secret_of(id)`: the original's secret that id's JSON names, asked
+    only when the name reads both as `<slug>_<id>_o` and as `<id>_<secret>_o`."""
     parsed = parse_media_name(name)
-    if parsed is None:
+    if parsed is None or not parsed.candidates:
         return None
-    found = [c for c in parsed.candidates if c in known]
-    if not found:
-        return None
-    # `<id>_<secret>_o` with an all-digit secret that is some photo's id too (a purely
-    # numeric slug makes `<slug>_<id>_o` look the same): the JSON's own original settles it.
+    # `<id>_<secret>_o` with an all-digit secret (a purely numeric slug makes
+    # `<slug>_<id>_o` look the same): the JSON's own original secret settles it. This is
+    # the only shape in which a digit run before the last one may be the photo's id.
     tokens = parsed.stem_tokens
     head = tokens[0]
     if (
-        len(found) > 1
-        and len(tokens) == 3
+        len(tokens) == 3
         and tokens[2].lower() == "o"
+        and parsed.candidates == (tokens[1], head)
         and head in known
         and secret_of is not None
         and secret_of(head) == tokens[1]
     ):
         return head
-    return found[0]
+    # Otherwise the last digit run decides: a re-uploaded photo's name holds its older id
+    # before its own, and that older photo's JSON may well be in this export while the
+    # newer one's is in a part not given: such a file is one no JSON describes.
+    last = parsed.candidates[0]
+    return last if last in known else None
 
 
 def candidate_id(name: str) -> str | None:

@@ -164,6 +164,12 @@ def _path_alias(photopage: str) -> str | None:
     return parts[1] if len(parts) >= 2 and parts[0] == "photos" else None
 
 
+def page_owner(d: JSON) -> str | None:
+    """The alias or NSID a `photo_<id>.json`'s photo page names
+    (`https://www.flickr.com/photos/<it>/<id>/`): whose photo it is."""
+    return _path_alias(text(d.get("photopage")).strip())
+
+
 def photo_from_export(
     d: JSON, *, media: str, owner: str = "", owner_name: str | None = None
 ) -> ExportPhoto:
@@ -175,10 +181,14 @@ def photo_from_export(
     unprocessed = original.endswith(UNPROCESSED_VIDEO)
     parts = original_parts(original)
     server, osecret, url_ext = parts if parts else ("", "", "")
+    # A refusal names the photo only: its original URL holds the secret that opens a
+    # possibly private photo, and the reason reaches the summary, log and run record.
     if parts is not None and original_id(original) != pid:
         raise edge.InvalidRecord(
-            f"photo {pid}", f"its original {edge.shown(original)} is another photo's"
+            f"photo {pid}", f"its original URL names photo {original_id(original)}"
         )
+    if osecret and not edge.SECRET.fullmatch(osecret):
+        raise edge.InvalidRecord(f"photo {pid}", "its original URL is not one Flickr serves")
     edge.check_photo_fields(
         pid, secret="", server=server, farm="", original_secret=osecret, media=media
     )
@@ -206,6 +216,9 @@ def photo_from_export(
         date_taken=date_taken,
         date_taken_granularity=0,
         date_taken_unknown=date_taken is None,
+        # Zone-less, its zone unknown: read as UTC. Written in another zone, a
+        # {date_upload} name moves once, at the first backup (the API's seconds), to the
+        # name a backup alone gives (tests/e2e/test_import_dates.py).
         date_posted=utc_seconds(d.get("date_imported")),
         date_updated=0,  # the export has no lastupdate: a later backup asks the API
         tags=tags,

@@ -10,18 +10,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
+from pathlib import Path
 
-from flickr_async import confine, export_records, layout
+from flickr_async import account_files, confine, export_records, layout
 from flickr_async.account import Profile
-from flickr_async.archive_owner import Owner, check_owner, claim
+from flickr_async.archive_owner import Owner, check_owner, claim, recorded_owner
+from flickr_async.errors import OtherAccountError
 from flickr_async.export_files import (
     MAX_ACCOUNT_JSON,
     CorruptMember,
     ExportIndex,
     TooLargeMember,
 )
-from flickr_async.fsutil import Scratch
+from flickr_async.fsutil import Scratch, read_json
 from flickr_async.importer import Importer, ImportReport
 from flickr_async.jobs import Message, Stats
 from flickr_async.pipeline import _record_end, run_together
@@ -36,6 +39,8 @@ from flickr_async.writer import Writer
 log = logging.getLogger(__name__)
 
 QUEUE = 256  # messages between the importer and the writer: a few photos' worth in flight
+PAGES_READ = 5  # photo_<id>.json read for their photo page when the export has no profile
+NSID = re.compile(r"[0-9]+@N[0-9]+", re.IGNORECASE)
 
 
 def export_profile(index: ExportIndex) -> Profile | None:
@@ -52,6 +57,44 @@ def export_profile(index: ExportIndex) -> Profile | None:
         return None
     profile = export_records.profile_from_export(doc)
     return profile if profile.nsid else None
+
+
+def export_page_owner(index: ExportIndex) -> str | None:
+    """The alias or NSID the export's photo pages name (`flickr.com/photos/<it>/<id>`),
+    from the first of its photo_<id>.json that has one (None when none of a few has)."""
+    for n, member in enumerate(index.photo_json.values()):
+        if n >= PAGES_READ:
+            break
+        try:
+            doc = index.read_json(member)
+        except (CorruptMember, TooLargeMember):
+            continue
+        alias = export_records.page_owner(doc) if isinstance(doc, dict) else None
+        if alias:
+            return alias
+    return None
+
+
+def check_page_owner(state: State, out: Path, alias: str) -> None:
+    """An export without account_profile.json (parts 2..N): its photo pages name the
+    account; OtherAccountError when that is not the archive's (its NSID, or the alias
+    account.json records). An alias the archive cannot tell (it records none) passes."""
+    recorded = recorded_owner(state, out)
+    if recorded is None:
+        return
+    profile = (read_json(out / account_files.ACCOUNT) or {}).get("profile")
+    known = profile.get("path_alias") if isinstance(profile, dict) else None
+    names = {recorded.nsid.lower()}
+    if isinstance(known, str) and known:
+        names.add(known.lower())
+    elif not NSID.fullmatch(alias):
+        return
+    if alias.lower() not in names:
+        raise OtherAccountError(
+            f"{out} is the archive of Flickr account {recorded}, but this export's photos are "
+            f"account {alias}'s (their pages are flickr.com/photos/{alias}/): import it into "
+            "another folder"
+        )
 
 
 async def run_import(
@@ -75,6 +118,10 @@ async def run_import(
             if profile is not None:
                 owner = Owner(profile.nsid, profile.username)
                 check_owner(state, out, owner, adopt=False)
+            elif (alias := await asyncio.to_thread(export_page_owner, index)) is not None:
+                check_page_owner(state, out, alias)
+            # Zips inside a folder PATH that cannot be read: as corrupt as a bad member.
+            report.corrupt.extend(index.corrupt)
             run_id: int | None = None
             started = time.monotonic()
             try:

@@ -261,4 +261,20 @@ def gap_lines(found: dict[str, Any]) -> list[str]:
     for what, reason in (found.get("refused") or {}).items():
         lines.append(f"refused {printable(what, multiline=False)}: "
                      f"{printable(reason, multiline=False)}")  # fmt: skip
+    lines.extend(_ignored_line(found.get("ignored_members") or []))
     return lines
+
+
+IGNORED_SHOWN = 5  # ignored members named in the summary (--report names them all)
+
+
+def _ignored_line(ignored: list[Any]) -> list[str]:
+    """Files read as no part of the export (a readme, a symbolic link not followed...):
+    counted and a few named, so a gap they explain is not a mystery."""
+    if not ignored:
+        return []
+    shown = _named([str(i) for i in ignored[:IGNORED_SHOWN]])
+    more = len(ignored) - IGNORED_SHOWN
+    rest = f" and {more} more (--report names them all)" if more > 0 else ""
+    what = plural(len(ignored), "file ignored", "files ignored")
+    return [f"{what} (no part of the export): {shown}{rest}"]

@@ -143,3 +143,21 @@ def test_members_of_a_streamed_zip_are_read_from_the_kept_index(tmp_path: Path) 
         assert index.read_json(index.photo_json["1"])["id"] == "1"
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("depth", [200_000, 65])
+def test_json_nested_too_deep_is_a_corrupt_member_not_an_internal_error(
+    tmp_path: Path, depth: int
+) -> None:
+    nested = b"[" * depth + b"]" * depth
+    zip_path = write_zip(
+        tmp_path / "m.zip",
+        {"photo_1.json": nested, "albums.json": b'{"albums": [[[[{"photos": ["0"]}]]]]}'},
+    )
+    index = scan([zip_path])
+    try:
+        with pytest.raises(CorruptMember, match=r"photo_1\.json"):
+            index.read_json(index.photo_json["1"])
+        assert index.read_json(index.account["albums.json"])["albums"][0][0][0][0]
+    finally:
+        index.close()

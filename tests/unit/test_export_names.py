@@ -26,8 +26,18 @@ def test_a_video_has_no_o_and_is_a_video() -> None:
 def test_a_name_carrying_an_older_id_is_the_newer_photo() -> None:
     # a re-uploaded Flickr download: {old name with old id}_{new id}
     assert media_id("sunset_1234_o_5678_o.jpg", KNOWN) == "5678"
-    # the last digit run is not a known id: the one before it is tried
-    assert media_id("sunset_1234_99999999_o.jpg", KNOWN) == "1234"
+
+
+def test_a_name_whose_last_id_is_unknown_is_a_file_no_json_describes() -> None:
+    # the newer photo's JSON is in a part not given: its older id must not take its file
+    secrets = {"3977224776": "abcdef0123"}.get
+    name = "050602-136_3977224776_o_52000000001_o.jpg"
+    assert media_id(name, KNOWN, secrets) is None
+    assert media_id("sunset_1234_99999999_o.jpg", KNOWN, secrets) is None
+    # "<id>_<digits>_o": the earlier token only when its JSON names that original secret
+    assert media_id("1234_99999999_o.jpg", KNOWN, {"1234": "99999999"}.get) == "1234"
+    assert media_id("1234_99999999_o.jpg", KNOWN, {"1234": "abc"}.get) is None
+    assert media_id("1234_99999999_o.jpg", KNOWN) is None
 
 
 def test_a_purely_numeric_slug_is_settled_by_the_json_original_secret() -> None:

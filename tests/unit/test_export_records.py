@@ -129,6 +129,19 @@ def test_a_record_whose_id_or_original_is_not_flickrs_is_refused(doc: dict) -> N
         photo_from_export(doc, media="photo")
 
 
+@pytest.mark.parametrize(
+    "original",
+    [
+        "https://live.staticflickr.com/1/2_abcdef9876_o.jpg",  # another photo's
+        "https://live.staticflickr.com/1/1_" + "abcdef9876" * 7 + "_o.jpg",  # no real secret
+    ],
+)
+def test_a_refused_original_is_never_shown_only_the_photo_named(original: str) -> None:
+    with pytest.raises(InvalidRecord) as refused:
+        photo_from_export(photo_json("1", original=original), media="photo")
+    assert "abcdef9876" not in str(refused.value) and "photo 1" in str(refused.value)
+
+
 def test_dates_without_a_zone_are_verbatim_and_a_bad_one_is_no_date() -> None:
     record = photo_from_export(photo_json("1", date_taken="2019-02-31 10:00:00"), media="photo")
     assert record.photo.date_taken is None and record.photo.date_taken_unknown
