@@ -139,7 +139,7 @@ def _media(link: Linker, item: Item, media: Media, notes: Sequence[Mapping[str, 
         w, h = media.width or 640, media.height or 360
         return (
             f'<figure class="media"><video controls preload="metadata" '
-            f'poster="{link(poster)}" width="{w}" height="{h}">'
+            f'poster="{link(poster)}" width="{w}" height="{h}" aria-label="{title or "Video"}">'
             f'<source src="{link(media.src)}">'
             f'<p>This browser cannot play this video: <a href="{link(media.src)}">open the '
             "file</a>.</p></video></figure>"
