@@ -2,20 +2,20 @@
 the keyboard and a screen reader, checked in chromium on the site `flickr-async site OUT`
 builds and on its public copy (`--public DIR`).
 
-Pages: home, an album, a photo, a video, a page with warning badges, and search showing
-results, each in the light and the dark scheme (chromium told what the system prefers).
-axe-core finds no serious or critical violation; our own checks (tests/a11y.py) hold too.
-Screenshots in both schemes at 320 and 1440 px go to test-artifacts/screens/.
+Pages: home, every page at the top of .site/ (search showing results, tags, favourites...),
+an album, a photo, a video and a page with warning badges; each is loaded once and looked at
+in the light and the dark scheme (chromium told what the system prefers), at 320, 1440 and
+3840 px, and with the keyboard. axe-core finds no serious or critical violation; our own
+checks (tests/a11y.py) hold too. Screenshots in both schemes at 320 and 1440 px go to
+test-artifacts/screens/ (a11y-*.png).
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,7 +26,7 @@ from tests.e2e.site_facts import plant_hostile_text
 from tests.fakeflickr import generate_library, running_fake
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +47,11 @@ def photo_page(site: Path, photo_id: str) -> Path:
 
 
 def pick_pages(site: Path, photo_ids: list[str], video_ids: list[str]) -> dict[str, Path]:
-    """Home, the first album, a photo and a video that are in this site, a page with badges,
-    and search (its results are asked for by the test)."""
-    pages = {"home": site / "index.html", "search": site / ".site" / "search.html"}
+    """Home, every page at the top of .site/ (search, tags, favourites, and whatever page is
+    added there), the first album, a photo and a video that are in this site, and a page
+    with warning badges."""
+    pages = {"home": site / "index.html"}
+    pages.update({p.stem: p for p in sorted((site / ".site").glob("*.html"))})
     albums = sorted((site / ".site" / "album").glob("*.html"))
     if albums:
         pages["album"] = albums[0]
@@ -97,160 +99,162 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Sites:
     return built
 
 
+@dataclass
+class Look:
+    """What the checks found on one page: each scheme, each window width, the keyboard."""
+
+    axe: dict[str, list[str]] = field(default_factory=dict)  # scheme -> violations
+    structure: dict[str, list[str]] = field(default_factory=dict)
+    contrast: dict[str, list[str]] = field(default_factory=dict)
+    body: dict[str, tuple[float, float]] = field(default_factory=dict)  # scheme -> luminances
+    tab: dict[str, a11y.FocusWalk] = field(default_factory=dict)
+    skip: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
+    overflow: dict[int, int] = field(default_factory=dict)  # width -> px scrolled sideways
+    font_px: dict[int, float] = field(default_factory=dict)  # width -> body text size
+    errors: list[str] = field(default_factory=list)
+
+
+def open_page(browser: Browser, path: Path) -> tuple[BrowserContext, Visit]:
+    """`path` in a context of its own, nothing allowed off file://; search shows results."""
+    context = browser.new_context(viewport={"width": DESKTOP, "height": 900})
+    context.route(lambda url: not url.startswith("file:"), lambda route: route.abort())
+    page = context.new_page()
+    visit = Visit(page)
+    watch(page, visit)
+    url = page_url(path) + (f"#q={SEARCH_WORD}" if path.name == "search.html" else "")
+    page.goto(url, wait_until="load")
+    if path.name == "search.html":
+        page.wait_for_function("() => document.querySelectorAll('#fa-results a[href]').length")
+    return context, visit
+
+
+def prefer(page: Page, scheme: str, width: int = DESKTOP) -> None:
+    """Tell the page the system prefers `scheme` (as CDP Emulation.setEmulatedMedia does for
+    prefers-color-scheme) and resize the window; the page restyles without a reload."""
+    page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+    page.set_viewport_size({"width": width, "height": 900})
+
+
+def look_at(browser: Browser, path: Path, axe: str | None, shots: str | None) -> Look:
+    """Every check on one page, loaded once; screenshots named `shots` when asked."""
+    context, visit = open_page(browser, path)
+    page, look = visit.page, Look()
+    try:
+        for scheme in SCHEMES:
+            prefer(page, scheme)
+            if axe is not None:
+                look.axe[scheme] = a11y.axe_violations(page, axe)
+            look.structure[scheme] = a11y.structure_problems(page)
+            look.contrast[scheme] = a11y.contrast_problems(page)
+            look.body[scheme] = a11y.body_luminance(page)
+            look.tab[scheme] = a11y.walk_with_tab(page)
+            if shots:
+                for width in (PHONE, DESKTOP):
+                    prefer(page, scheme, width)
+                    name = f"a11y-{shots}-{scheme}-{width}.png"
+                    page.screenshot(path=str(SCREENS / name), full_page=True)
+        prefer(page, "light")
+        for width in (PHONE, DESKTOP, UHD):
+            prefer(page, "light", width)
+            look.overflow[width] = a11y.horizontal_overflow(page)
+            look.font_px[width] = a11y.body_font_px(page)
+        prefer(page, "light")
+        a11y.from_the_top(page)  # last: Enter on the skip link moves the page to #main
+        page.keyboard.press("Tab")
+        first = a11y.focused(page)
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        look.skip = (first, a11y.focused(page))
+        look.errors = visit.page_errors + visit.left_file_scheme()
+    finally:
+        context.close()
+    return look
+
+
+SHOTS = {("main", "home"), ("main", "album"), ("main", "photo"), ("public", "home")}
+
+
 @pytest.fixture(scope="module")
-def axe() -> str:
-    source = a11y.axe_source()
-    if source is None:
+def looks(sites: Sites, chromium: Browser) -> dict[str, Look]:
+    """Each page of both sites, looked at once (site/name -> Look)."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    axe = a11y.axe_source()
+    return {
+        f"{site}/{name}": look_at(
+            chromium, path, axe, f"{site}-{name}" if (site, name) in SHOTS else None
+        )
+        for site, pages in sites.pages.items()
+        for name, path in pages.items()
+    }
+
+
+def test_axe_finds_no_serious_or_critical_violation_on_any_page(looks: dict[str, Look]) -> None:
+    if a11y.axe_source() is None:
         why = "axe-core-python is not installed (pip install -e '.[dev]')"
         if os.environ.get("CI") == "true":
             pytest.fail(f"the accessibility test cannot run under CI: {why}", pytrace=False)
         pytest.skip(why)
-    return source
-
-
-class Viewer:
-    """Pages in a given scheme and window width; every context closed at the end."""
-
-    def __init__(self, browser: Browser) -> None:
-        self.browser = browser
-        self.contexts: list[object] = []
-
-    def open(self, path: Path, *, scheme: str = "light", width: int = DESKTOP) -> Visit:
-        context = self.browser.new_context(
-            viewport={"width": width, "height": 900}, color_scheme=scheme, service_workers="block"
-        )
-        context.route(lambda url: not url.startswith("file:"), lambda route: route.abort())
-        self.contexts.append(context)
-        page = context.new_page()
-        visit = Visit(page)
-        watch(page, visit)
-        # The same as the system's setting: CDP Emulation.setEmulatedMedia, prefers-color-scheme.
-        page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
-        url = page_url(path) + (f"#q={SEARCH_WORD}" if path.name == "search.html" else "")
-        page.goto(url, wait_until="load")
-        if path.name == "search.html":
-            page.wait_for_function(
-                "() => document.querySelectorAll('#fa-results a[href]').length > 0"
-            )
-        return visit
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def viewer(chromium: Browser) -> Iterator[Viewer]:
-    seen = Viewer(chromium)
-    yield seen
-    seen.close()
-
-
-def each_page(sites: Sites) -> Iterator[tuple[str, Path]]:
-    for site, pages in sites.pages.items():
-        for name, path in pages.items():
-            yield f"{site}/{name}", path
-
-
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_axe_finds_no_serious_or_critical_violation_on_any_page(
-    sites: Sites, viewer: Viewer, axe: str, scheme: str
-) -> None:
-    found = {}
-    for name, path in each_page(sites):
-        visit = viewer.open(path, scheme=scheme)
-        violations = a11y.axe_violations(visit.page, axe)
-        if violations:
-            found[name] = violations
-        assert visit.page_errors == [] and visit.left_file_scheme() == []
+    found = {f"{n} {s}": v for n, look in looks.items() for s, v in look.axe.items() if v}
     assert found == {}
+    assert {n: look.errors for n, look in looks.items() if look.errors} == {}
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
 def test_every_page_has_names_alt_text_landmarks_and_headings_in_order(
-    sites: Sites, viewer: Viewer, scheme: str
+    looks: dict[str, Look],
 ) -> None:
-    found = {}
-    for name, path in each_page(sites):
-        problems = a11y.structure_problems(viewer.open(path, scheme=scheme).page)
-        if problems:
-            found[name] = problems
+    found = {f"{n} {s}": v for n, look in looks.items() for s, v in look.structure.items() if v}
     assert found == {}
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_every_text_has_enough_contrast_in_both_schemes(
-    sites: Sites, viewer: Viewer, scheme: str
-) -> None:
-    found = {}
-    for name, path in each_page(sites):
-        problems = a11y.contrast_problems(viewer.open(path, scheme=scheme).page)
-        if problems:
-            found[name] = problems
+def test_every_text_has_enough_contrast_in_both_schemes(looks: dict[str, Look]) -> None:
+    found = {f"{n} {s}": v for n, look in looks.items() for s, v in look.contrast.items() if v}
     assert found == {}
 
 
-def test_the_site_follows_the_systems_dark_mode(sites: Sites, viewer: Viewer) -> None:
-    for name, path in each_page(sites):
-        light_bg, light_fg = a11y.body_luminance(viewer.open(path, scheme="light").page)
-        dark_bg, dark_fg = a11y.body_luminance(viewer.open(path, scheme="dark").page)
+def test_the_site_follows_the_systems_dark_mode(looks: dict[str, Look]) -> None:
+    for name, look in looks.items():
+        (light_bg, light_fg), (dark_bg, dark_fg) = look.body["light"], look.body["dark"]
         assert light_bg > 0.8 and light_fg < 0.1, (name, "light", light_bg, light_fg)
         assert dark_bg < 0.05 and dark_fg > 0.7, (name, "dark", dark_bg, dark_fg)
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
 def test_tab_walks_the_controls_in_page_order_with_a_visible_focus(
-    sites: Sites, viewer: Viewer, scheme: str
+    looks: dict[str, Look],
 ) -> None:
     found = {}
-    for name, path in each_page(sites):
-        walk = a11y.walk_with_tab(viewer.open(path, scheme=scheme).page)
-        assert walk.stops > 3 and len(walk.visited) >= min(walk.stops, a11y.TAB_STOPS) - 1, name
-        if walk.problems():
-            found[name] = walk.problems()
+    for name, look in looks.items():
+        for scheme, walk in look.tab.items():
+            assert walk.stops > 3, name
+            assert len(walk.visited) >= min(walk.stops, a11y.TAB_STOPS) - 1, (name, walk)
+            if walk.problems():
+                found[f"{name} {scheme}"] = walk.problems()
     assert found == {}
 
 
-def test_the_skip_link_takes_the_keyboard_past_the_menu(sites: Sites, viewer: Viewer) -> None:
-    for name, path in each_page(sites):
-        page: Page = viewer.open(path).page
-        a11y.from_the_top(page)
-        page.keyboard.press("Tab")
-        first = a11y.focused(page)
+def test_the_skip_link_takes_the_keyboard_past_the_menu(looks: dict[str, Look]) -> None:
+    for name, look in looks.items():
+        first, after = look.skip
         assert first is not None and first["onScreen"] and "Skip" in first["what"], name
-        page.keyboard.press("Enter")
-        page.keyboard.press("Tab")
-        after = a11y.focused(page)
         assert after is not None and after["inMain"], (name, after)
 
 
-def test_no_page_scrolls_sideways_on_a_320_px_phone(sites: Sites, viewer: Viewer) -> None:
-    wide = {}
-    for name, path in each_page(sites):
-        overflow = a11y.horizontal_overflow(viewer.open(path, width=PHONE).page)
-        if overflow:
-            wide[name] = overflow
+def test_no_page_scrolls_sideways_on_a_320_px_phone(looks: dict[str, Look]) -> None:
+    wide = {name: look.overflow[PHONE] for name, look in looks.items() if look.overflow[PHONE]}
     assert wide == {}
 
 
 def test_text_is_larger_on_a_4k_screen_and_nothing_scrolls_sideways(
-    sites: Sites, viewer: Viewer
+    looks: dict[str, Look],
 ) -> None:
-    for name, path in each_page(sites):
-        desktop = a11y.body_font_px(viewer.open(path, width=DESKTOP).page)
-        page = viewer.open(path, width=UHD).page
-        assert desktop >= 16 and a11y.body_font_px(page) >= 20, name
-        assert a11y.horizontal_overflow(page) == 0, name
+    for name, look in looks.items():
+        assert look.font_px[DESKTOP] >= 16 and look.font_px[UHD] >= 20, (name, look.font_px)
+        assert look.overflow[UHD] == 0 and look.overflow[DESKTOP] == 0, name
 
 
-def test_screenshots_in_both_schemes_on_a_phone_and_a_desktop(sites: Sites, viewer: Viewer) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    shots = [("main", "home"), ("main", "album"), ("main", "photo"), ("public", "home")]
-    for site, name in shots:
+def test_screenshots_in_both_schemes_on_a_phone_and_a_desktop(looks: dict[str, Look]) -> None:
+    for site, name in SHOTS:
+        assert f"{site}/{name}" in looks
         for scheme in SCHEMES:
             for width in (PHONE, DESKTOP):
-                visit = viewer.open(sites.pages[site][name], scheme=scheme, width=width)
                 shot = SCREENS / f"a11y-{site}-{name}-{scheme}-{width}.png"
-                visit.page.screenshot(path=str(shot), full_page=True)
                 assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-                assert not re.search(r"\s", shot.name)
