@@ -119,7 +119,7 @@ const accessibleName = el => {
   if (tag === 'INPUT' && ['submit', 'button', 'reset'].includes(el.type)) return el.value.trim();
   if (['INPUT', 'SELECT', 'TEXTAREA', 'VIDEO'].includes(tag))
     return (el.getAttribute('title') || '').trim();  // a placeholder is not a label
-  const text = (el.innerText || el.textContent || '').trim();
+  const text = (el.innerText || '').trim();  // what is rendered: display:none is not read
   if (text) return text;
   for (const part of el.querySelectorAll('img[alt], [role=img][aria-label]')) {
     const name = (part.getAttribute('alt') || part.getAttribute('aria-label') || '').trim();

@@ -49,7 +49,7 @@ def photo_page(site: Path, photo_id: str) -> Path:
 def pick_pages(site: Path, photo_ids: list[str], video_ids: list[str]) -> dict[str, Path]:
     """Home, every page at the top of .site/ (search, tags, favourites, and whatever page is
     added there), the first album, a photo and a video that are in this site, and a page
-    with warning badges."""
+    with warning badges, and one with notes over the picture."""
     pages = {"home": site / "index.html"}
     pages.update({p.stem: p for p in sorted((site / ".site").glob("*.html"))})
     albums = sorted((site / ".site" / "album").glob("*.html"))
@@ -61,6 +61,16 @@ def pick_pages(site: Path, photo_ids: list[str], video_ids: list[str]) -> dict[s
         pages["photo"] = photo
     if video:
         pages["video"] = video
+    noted = next(
+        (
+            p
+            for p in sorted((site / ".site" / "photo").rglob("*.html"))
+            if 'class="note"' in p.read_text()
+        ),
+        None,
+    )
+    if noted:
+        pages["notes"] = noted
     badged = next(
         (p for p in sorted((site / ".site").rglob("*.html")) if 'class="b-warn"' in p.read_text()),
         None,
@@ -94,7 +104,9 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Sites:
     built = Sites()
     built.pages["main"] = pick_pages(out, photos, videos)
     built.pages["public"] = pick_pages(public, photos, videos)
-    assert {"home", "album", "photo", "video", "badges", "search"} <= set(built.pages["main"])
+    assert {"home", "album", "photo", "video", "notes", "badges", "search"} <= set(
+        built.pages["main"]
+    )
     assert {"home", "album", "photo", "search"} <= set(built.pages["public"])
     return built
 
