@@ -174,6 +174,8 @@ def look_at(browser: Browser, path: Path, axe: str | None, shots: str | None) ->
         a11y.from_the_top(page)  # last: Enter on the skip link moves the page to #main
         page.keyboard.press("Tab")
         first = a11y.focused(page)
+        if shots:  # the skip link, shown while it has the focus
+            page.screenshot(path=str(SCREENS / f"a11y-{shots}-focus-light-{DESKTOP}.png"))
         page.keyboard.press("Enter")
         page.keyboard.press("Tab")
         look.skip = (first, a11y.focused(page))
@@ -270,3 +272,4 @@ def test_screenshots_in_both_schemes_on_a_phone_and_a_desktop(looks: dict[str, L
             for width in (PHONE, DESKTOP):
                 shot = SCREENS / f"a11y-{site}-{name}-{scheme}-{width}.png"
                 assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (SCREENS / f"a11y-{site}-{name}-focus-light-{DESKTOP}.png").is_file()
