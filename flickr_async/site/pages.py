@@ -81,7 +81,7 @@ def document(
     head, top, tail = _chrome(shell, link.page.rpartition("/")[0], tuple(scripts))
     return (
         f"{head}<title>{esc(title)} · {esc(shell.name)}</title>\n{top[0]}{body_attrs}{top[1]}"
-        f"<main>\n{body}\n</main>\n{tail}"
+        f'<main id="main">\n{body}\n</main>\n{tail}'
     )
 
 
@@ -114,8 +114,10 @@ def _chrome(
     )
     top = (
         f'<link rel="stylesheet" href="{link(paths.CSS)}">\n</head>\n<body data-root="{esc(root)}"',
-        f'>\n<header class="top"><a class="brand" href="{link(paths.HOME)}" dir="auto">'
-        f"{esc(shell.name)}</a><nav>{' '.join(nav)}</nav></header>\n",
+        # The skip link comes first, so one Tab and Enter take a keyboard past the menu.
+        '>\n<a class="skip" href="#main">Skip to content</a>\n'
+        f'<header class="top"><a class="brand" href="{link(paths.HOME)}" dir="auto">'
+        f'{esc(shell.name)}</a><nav aria-label="Site">{" ".join(nav)}</nav></header>\n',
     )
     what = (
         "The public photos of a Flickr account"
@@ -143,7 +145,7 @@ def pager(link_prev: Nav, up: Nav, link_next: Nav) -> str:
         rel = f' rel="{name}"' if name != "up" else ""
         text = f"{arrow}{esc(label)}{_after(name)}"
         parts.append(f'<a data-nav="{name}"{rel} href="{url}" dir="auto">{text}</a>')
-    return f'<nav class="pager">{"".join(parts)}</nav>'
+    return f'<nav class="pager" aria-label="Previous and next">{"".join(parts)}</nav>'
 
 
 def _after(name: str) -> str:

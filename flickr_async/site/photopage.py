@@ -120,9 +120,13 @@ def notes_overlay(notes: Sequence[Mapping[str, Any]], width: int, height: int) -
         x, y, w, h = (i(note.get(k)) for k in ("x", "y", "w", "h"))
         if x is None or y is None or not w or not h:
             continue
+        left, top = (min(100.0, max(0.0, 100 * v / m)) for v, m in ((x, medium_w), (y, medium_h)))
+        # A box Flickr lets run past the picture's edge stops at it: else a phone scrolls
+        # sideways to show the overhang.
         style = (
-            f"left:{_pct(100 * x / medium_w)};top:{_pct(100 * y / medium_h)};"
-            f"width:{_pct(100 * w / medium_w)};height:{_pct(100 * h / medium_h)}"
+            f"left:{_pct(left)};top:{_pct(top)};"
+            f"width:{_pct(min(100 * w / medium_w, 100 - left))};"
+            f"height:{_pct(min(100 * h / medium_h, 100 - top))}"
         )
         boxes.append(
             f'<span class="note" style="{style}" tabindex="0">'
@@ -139,7 +143,7 @@ def _media(link: Linker, item: Item, media: Media, notes: Sequence[Mapping[str, 
         w, h = media.width or 640, media.height or 360
         return (
             f'<figure class="media"><video controls preload="metadata" '
-            f'poster="{link(poster)}" width="{w}" height="{h}">'
+            f'poster="{link(poster)}" width="{w}" height="{h}" aria-label="{title or "Video"}">'
             f'<source src="{link(media.src)}">'
             f'<p>This browser cannot play this video: <a href="{link(media.src)}">open the '
             "file</a>.</p></video></figure>"

@@ -128,6 +128,8 @@
         var ph = doc.createElement("span");
         ph.className = "ph";
         ph.setAttribute("role", "img");
+        ph.setAttribute("aria-label",
+          (flags & 8) ? "not in the archive" : (flags & 1) ? "video" : "no preview");
         ph.textContent = (flags & 8) ? "✕" : (flags & 1) ? "▶" : "▢";
         a.appendChild(ph);
       }
