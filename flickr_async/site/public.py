@@ -9,6 +9,7 @@ sidecar does not say Flickr shows it is not shown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,12 +28,20 @@ PAGE_FIELDS = (
 )  # fmt: skip
 COMMENT_FIELDS = ("id", "author", "author_name", "date", "text", "permalink")
 
-# JPEG segments kept in an image of the public copy: JFIF (APP0), the colour profile (APP2),
-# Adobe's colour transform (APP14), and the image itself. EXIF and XMP (APP1: camera, GPS,
-# the archive's embedded title and tags), IPTC (APP13), comments and the rest go.
-_KEPT_APPS = frozenset({0xE0, 0xE2, 0xEE})
+# JPEG segments kept in an image of the public copy: what decodes the image (frames, tables,
+# restart interval, scans), JFIF's header (APP0, never its thumbnail), the colour profile
+# (APP2 ICC_PROFILE only) and Adobe's colour transform (APP14 Adobe). Everything else goes:
+# EXIF and XMP (APP1: camera, GPS, the archive's embedded title and tags), MPF's second
+# images (APP2: a phone's preview, with its own EXIF), IPTC (APP13), comments, unknown
+# segments, and whatever follows the end of the image (a Motion Photo's video, trailers).
+_IMAGE_MARKERS = frozenset({*range(0xC0, 0xD0), 0xDB, 0xDC, 0xDD}) - {0xC8}
+_APP_KEPT = {0xE0: b"JFIF\x00", 0xE2: b"ICC_PROFILE\x00", 0xEE: b"Adobe"}
 _SOS = 0xDA
-_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+_EOI = 0xD9
+_RST = frozenset(range(0xD0, 0xD8))
+# In a scan's entropy-coded data 0xFF is followed by 0x00 (a stuffed byte), by RSTn, or by
+# fill bytes (0xFF): anything else is the marker that ends the scan.
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +142,9 @@ def public_account(account: Account, items: Sequence[Item], shown: Container[str
 
 
 def strip_metadata(data: bytes) -> bytes | None:
-    """A JPEG without its metadata segments (EXIF, XMP, IPTC, comments: see _KEPT_APPS),
-    the image data untouched; None when `data` is not a JPEG this can read."""
+    """A JPEG with only what decodes it (see _IMAGE_MARKERS, _APP_KEPT): every scan and the
+    tables between them, the image data untouched, nothing after its end; None when `data`
+    is not a whole JPEG this can read (never half an image, never unread bytes)."""
     if data[:3] != b"\xff\xd8\xff":
         return None
     out = [b"\xff\xd8"]
@@ -149,19 +159,38 @@ def strip_metadata(data: bytes) -> bytes | None:
             return None
         marker = data[at]
         at += 1
-        if marker == _SOS:  # the image: kept as it is, to the end
-            out.append(b"\xff" + data[at - 1 :])
+        if marker == _EOI:
+            out.append(b"\xff\xd9")  # the end: what follows (a video, a trailer) goes
             return b"".join(out)
-        if marker in _STANDALONE:
-            out.append(bytes((0xFF, marker)))
-            continue
-        if marker in (0x00, 0xD8, 0xD9) or at + 2 > size:
+        if marker in _RST or marker == 0x01:
+            continue  # outside a scan it carries nothing
+        if marker in (0x00, 0xD8) or at + 2 > size:
             return None
         length = int.from_bytes(data[at : at + 2], "big")
         end = at + length
         if length < 2 or end > size:
             return None
-        if not (0xE0 <= marker <= 0xEF or marker == 0xFE) or marker in _KEPT_APPS:
-            out.append(b"\xff" + data[at - 1 : end])
+        segment = data[at - 2 : end]
+        body = data[at + 2 : end]
+        if marker in _IMAGE_MARKERS or marker == _SOS:
+            out.append(segment)
+        elif marker in _APP_KEPT and body.startswith(_APP_KEPT[marker]):
+            out.append(_jfif(segment) if marker == 0xE0 else segment)
         at = end
+        if marker == _SOS:  # the scan's entropy-coded data, up to the marker that ends it
+            found = _SCAN_END.search(data, at)
+            if found is None:
+                return None
+            out.append(data[at : found.start()])
+            at = found.start()
     return None
+
+
+def _jfif(segment: bytes) -> bytes:
+    """JFIF's APP0 without its thumbnail (an image of its own, maybe of the uncropped
+    photo): its first 14 bytes of body, the thumbnail's size 0 x 0."""
+    body = segment[4:]
+    if len(body) < 14:
+        return segment[:4] + body
+    head = body[:12] + b"\x00\x00"
+    return b"\xff\xe0" + (len(head) + 2).to_bytes(2, "big") + head

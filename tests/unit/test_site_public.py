@@ -133,6 +133,56 @@ def test_stripped_images_keep_their_pixels_and_lose_exif_xmp_and_gps() -> None:
     assert strip_metadata(data[:40]) is None  # cut short: never half an image
 
 
+def segment(marker: int, body: bytes) -> bytes:
+    return bytes((0xFF, marker)) + (len(body) + 2).to_bytes(2, "big") + body
+
+
+def hush_jpeg(progressive: bool = False) -> bytes:
+    """A camera's JPEG whose EXIF names a camera "HushCam" and a place."""
+    exif = piexif.dump(
+        {
+            "0th": {piexif.ImageIFD.Make: b"HushCam"},
+            "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N",
+                    piexif.GPSIFD.GPSLatitude: ((48, 1), (51, 1), (0, 1))},
+        }
+    )  # fmt: skip
+    buf = io.BytesIO()
+    image = Image.effect_noise((64, 48), 60).convert("RGB")
+    image.save(buf, "JPEG", exif=exif, progressive=progressive, quality=80)
+    return buf.getvalue()
+
+
+@pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO")
+def test_stripping_drops_trailers_second_images_and_segments_between_scans() -> None:
+    # A Motion Photo's video (or a Samsung trailer) after the end of the image; an MPF
+    # second image (a phone's preview, with its own EXIF) announced in APP2; a comment and
+    # an APP1 between the scans of a progressive JPEG; a JFIF thumbnail; an APP2 that is
+    # not a colour profile.
+    base = hush_jpeg(progressive=True)
+    second = base.find(b"\xff\xda", base.find(b"\xff\xda") + 2)
+    assert second > 0, "a progressive JPEG has several scans"
+    between = segment(0xFE, b"hushcomment") + segment(0xE1, b"Exif\x00\x00hushbetween")
+    jfif_thumb = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x02\x01" + b"hushthumb"
+    head = (
+        segment(0xE0, jfif_thumb)
+        + segment(0xE2, b"MPF\x00hushmpf")
+        + segment(0xE2, b"ICC_PROFILE\x00\x01\x01keepicc")
+    )
+    data = base[:2] + head + base[2:second] + between + base[second:] + hush_jpeg()
+    with Image.open(io.BytesIO(data)) as image:
+        expected = image.convert("RGB").tobytes()
+    stripped = strip_metadata(data)
+    assert stripped is not None
+    for secret in (b"HushCam", b"GPS", b"hushcomment", b"hushbetween", b"hushthumb",
+                   b"hushmpf", b"Exif"):  # fmt: skip
+        assert secret not in stripped, secret
+    assert b"keepicc" in stripped and stripped.endswith(b"\xff\xd9")
+    assert stripped.count(b"\xff\xd8") == 1  # the appended image is gone
+    with Image.open(io.BytesIO(stripped)) as image:
+        assert image.convert("RGB").tobytes() == expected  # every scan kept, untouched
+    assert strip_metadata(base[:-2]) is None  # no end of image: never half an image
+
+
 @pytest.fixture
 def archive(tmp_path: Path) -> Archive:
     a = Archive(tmp_path / "out")
