@@ -47,9 +47,9 @@ OriginalsOption = Annotated[
     bool,
     typer.Option(
         "--originals",
-        help="With --public: put the public photos' original files in DIR too (hard-linked "
-        "where they may be shown as they are; a JPEG whose location Flickr hides is copied "
-        "without its EXIF/XMP; other files whose location Flickr hides are left out).",
+        help="With --public: put the public photos' JPEG originals in DIR too, always as "
+        "copies stripped of their metadata (EXIF, GPS, XMP, embedded previews and trailers); "
+        "other originals (videos, PNG, HEIC...) are left out of DIR.",
     ),
 ]
 

@@ -1,8 +1,9 @@
 """The public copy's files beyond its pages: where it may go, its own cache (in the archive,
 never in the copy: it remembers every photo), its images (Flickr's renditions without their
-metadata; with --originals the public photos' originals), and what is swept from it.
+metadata; with --originals the public photos' JPEG originals, stripped too), and what is
+swept from it.
 
-Every image is written or linked through the build's PageWriter with the inputs it was made
+Every image is written (never linked) through the build's PageWriter with the inputs it was made
 from (the source file's signature), so a refresh copies only what changed and removes, with
 the pages, the images of photos no longer shown.
 """
@@ -13,11 +14,10 @@ import contextlib
 import hashlib
 import logging
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from flickr_async import confine, edge, sidecar
+from flickr_async import confine, edge
 from flickr_async.errors import ConfigError
 from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
 from flickr_async.site import paths
@@ -25,7 +25,7 @@ from flickr_async.site.imagesize import read_file
 from flickr_async.site.model import THUMB_Q, THUMB_Z, Item
 from flickr_async.site.output import PageWriter, digest
 from flickr_async.site.prefetch import ordered
-from flickr_async.site.public import geo_is_public, strip_metadata
+from flickr_async.site.public import strip_metadata
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ MARKER_TEXT = (
 )
 NO_JEKYLL = ".nojekyll"  # GitHub Pages would leave out .site/ (a dot folder) without it
 _SIZES = (("q", THUMB_Q), ("z", THUMB_Z))
+ORIGINAL_EXTS = frozenset({"jpg", "jpeg"})  # what strip_metadata can make safe
 
 
 def cache_path(out: Path, dest: Path) -> Path:
@@ -118,7 +119,11 @@ class PublicFiles:
             if inputs is None:
                 item.thumbs &= ~bit
             elif not self.writer.is_current(path, inputs):
-                data = strip_metadata(read_file(f"{self.root}/{source}"))
+                try:
+                    data = strip_metadata(read_file(f"{self.root}/{source}"))
+                except OSError as exc:  # that one image is left out, not the whole copy
+                    log.warning("public copy: %s left out: %s", source, exc.strerror or exc)
+                    data = None
                 if data is None:  # not a JPEG: no copy that could carry metadata
                     item.thumbs &= ~bit
                     continue
@@ -138,45 +143,38 @@ class PublicFiles:
         return digest(f"{source}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ino}".encode())
 
     def _original(self, item: Item) -> None:
-        """With --originals: the shown photo's original, hard-linked (copied across file
-        systems) when Flickr shows its location; else a JPEG without its metadata (no GPS,
-        EXIF or XMP: a camera may have recorded where, whatever Flickr shows); else (a
-        video, a PNG...: metadata this cannot strip) no original in the copy."""
+        """With --originals: the shown photo's original when it is a JPEG, as a copy without
+        its metadata (no EXIF, GPS, XMP, thumbnail or trailer: a camera records where, at
+        full precision, whatever Flickr shows; see strip_metadata). Never a link (the copy
+        would share the archive's file); a video, PNG, HEIC... (metadata this cannot strip)
+        has no original in the copy; nor has an original that cannot be read."""
         if not (item.present and item.status == "done" and paths.linkable_file(item.path)):
             return
         ext = item.path.rpartition(".")[2].lower()
-        if not edge.is_media_file(item.path) or not ext.isalnum():
+        if ext not in ORIGINAL_EXTS or not edge.is_media_file(item.path):
             return
         path = f"{SITE_DIR}/originals/{paths.shard(item.id)}/{item.id}.{ext}"
         signature = self._signature((item, 0, item.path, path))
         if signature is None:
             return
-        inputs = digest(signature + str(item.sig).encode())
+        inputs = digest(b"stripped" + signature + str(item.sig).encode())
         if self.writer.is_current(path, inputs):
             self._placed[item.id] = path
             return
         try:
-            doc = sidecar.loads(read_file(f"{self.root}/{item.path}.json"))
-        except (OSError, ValueError):
-            return  # nothing says where it was taken may be shown: no original
-        source = f"{self.root}/{item.path}"
+            data = strip_metadata(read_file(f"{self.root}/{item.path}"))
+        except OSError as exc:
+            log.warning("public copy: %s left out: %s", item.path, exc.strerror or exc)
+            return
+        if data is None:
+            return
         dest = f"{os.fspath(self.writer.out)}/{path}"
         self.writer.make_folder(path)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(dest)  # never write through a link to the archive's file
-        if geo_is_public(doc):
-            try:
-                os.link(source, dest)
-            except OSError:
-                shutil.copyfile(source, dest)
-            self.writer.made(path, digest(b"linked") + inputs, True)
-        elif ext in ("jpg", "jpeg"):
-            data = strip_metadata(read_file(source))
-            if data is None:
-                return
-            self.writer.write(path, data, inputs)
-        else:
-            return
+            if os.lstat(dest).st_nlink > 1:  # an earlier version's hard link to the
+                os.unlink(dest)  # archive's file: never written through (its record was
+                # digest(b"linked"), never a copy's: the copy is written, not kept)
+        self.writer.write(path, data, inputs)
         self._placed[item.id] = path
 
 

@@ -239,21 +239,28 @@ def test_a_refresh_removes_what_a_photo_made_private_left(archive: Archive, tmp_
     assert not (dest / ".site" / "thumbs" / "101_q.jpg").exists()
 
 
-def test_originals_are_linked_or_stripped_by_what_flickr_shows_of_the_location(
+def test_originals_are_always_stripped_copies_and_only_jpegs(
     archive: Archive, tmp_path: Path
 ) -> None:
     shown = archive.out / "Unsorted" / "105.jpg"
     archive.add("105", title="Open and located", geo={**GEO, "public": True})
-    shown.write_bytes(jpeg_with_metadata())
+    shown.write_bytes(hush_jpeg() + b"hushtrailer")  # Flickr shows where: still stripped
     hidden = archive.out / "Unsorted" / "101.jpg"
     hidden.write_bytes(jpeg_with_metadata())
+    archive.add("106", title="Open video", ext="mp4", media="video")
+    archive.add("107", title="Open png", ext="png")
     dest = tmp_path / "www"
     refresh(archive.out, public=dest, originals=True)
-    linked = dest / ".site" / "originals" / "05" / "105.jpg"
+    located = dest / ".site" / "originals" / "05" / "105.jpg"
     stripped = dest / ".site" / "originals" / "01" / "101.jpg"
-    assert os.path.samefile(linked, shown)
-    assert b"GPS" not in stripped.read_bytes() and not os.path.samefile(stripped, hidden)
+    for copy, source in ((located, shown), (stripped, hidden)):
+        data = copy.read_bytes()
+        assert b"GPS" not in data and b"HushCam" not in data and b"hush" not in data
+        assert not os.path.samefile(copy, source) and copy.stat().st_nlink == 1
+    assert located.read_bytes() == strip_metadata(shown.read_bytes())
     assert not (dest / ".site" / "originals" / "02").exists()
+    assert not (dest / ".site" / "originals" / "06").exists()  # a video: left out
+    assert not (dest / ".site" / "originals" / "07").exists()  # a PNG: left out
     page = (dest / ".site" / "photo" / "01" / "101.html").read_text("utf-8")
     assert "../../originals/01/101.jpg" in page and "Unsorted" not in page
 
