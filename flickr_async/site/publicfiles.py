@@ -19,7 +19,7 @@ from pathlib import Path
 
 from flickr_async import confine, edge
 from flickr_async.errors import ConfigError
-from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
+from flickr_async.layout import SITE_DIR, STATE_DIR
 from flickr_async.site import paths
 from flickr_async.site.imagesize import read_file
 from flickr_async.site.model import THUMB_Q, THUMB_Z, Item
@@ -37,6 +37,9 @@ MARKER_TEXT = (
 )
 NO_JEKYLL = ".nojekyll"  # GitHub Pages would leave out .site/ (a dot folder) without it
 _SIZES = (("q", THUMB_Q), ("z", THUMB_Z))
+# What a folder may hold besides a public copy (apart from README* and LICENSE*): a git
+# repository's and GitHub Pages' own files.
+ALLOWED_EXTRAS = frozenset({".git", ".gitignore", "CNAME", NO_JEKYLL})
 ORIGINAL_EXTS = frozenset({"jpg", "jpeg"})  # what strip_metadata can make safe
 
 
@@ -64,9 +67,18 @@ def _within(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
+def _allowed_extra(name: str) -> bool:
+    """What a folder may hold before its first public copy: a git repository and a web
+    host's or a project's own files (ALLOWED_EXTRAS)."""
+    return name in ALLOWED_EXTRAS or name.upper().startswith(("README", "LICENSE"))
+
+
 def check_target(out: Path, dest: Path) -> None:
     """ConfigError (exit 2, one line) unless `dest` may hold a public copy of `out`: apart from
-    the archive (neither inside the other), and empty, new, or a public copy already."""
+    the archive (neither inside the other), never an archive itself (a .flickr-async/ folder
+    at its top), and empty, new, a public copy already (MARKER), or holding only a git
+    repository and a web host's files (ALLOWED_EXTRAS): a build removes what it did not make
+    from .site/, and what is in DIR gets published."""
     archive, folder = out.resolve(), dest.resolve()
     if _within(folder, archive):
         raise ConfigError(
@@ -79,11 +91,25 @@ def check_target(out: Path, dest: Path) -> None:
         )
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"--public {dest}: not a folder")
-    ours = (folder / MARKER).is_file()
-    if not ours and ((folder / SITE_DIR).exists() or (folder / SITE_ENTRY).exists()):
+    if not folder.exists():
+        return
+    if os.path.lexists(folder / STATE_DIR):
         raise ConfigError(
-            f"--public {dest}: it holds an index.html or .site/ that no public copy made; "
-            "choose an empty folder"
+            f"--public {dest}: it holds {STATE_DIR}/ (an archive's state); choose an empty "
+            "folder for the public copy"
+        )
+    if (folder / MARKER).is_file() and not (folder / MARKER).is_symlink():
+        return  # a public copy already: a build rewrites it
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        raise ConfigError(f"--public {dest}: cannot list it: {exc.strerror or exc}") from exc
+    others = [name for name in names if not _allowed_extra(name)]
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise ConfigError(
+            f"--public {dest}: not empty and not a public copy ({shown}); everything in it "
+            "would be published: choose an empty or new folder"
         )
 
 
@@ -176,6 +202,42 @@ class PublicFiles:
                 # digest(b"linked"), never a copy's: the copy is written, not kept)
         self.writer.write(path, data, inputs)
         self._placed[item.id] = path
+
+
+def _remove(dest: Path, path: str) -> int:
+    """Remove the copy's file at `path` (relative to DIR): 1 if it was there."""
+    try:
+        os.unlink(confine.inside(dest, path))
+    except (OSError, confine.UnsafePath):
+        return 0
+    return 1
+
+
+def withdraw(dest: Path, writer: PageWriter, hidden: Iterable[Item]) -> int:
+    """First of a build of the public copy: remove the files an earlier build made of the
+    photos it no longer shows (page, thumbnails, original), before anything can fail: a
+    build cut short never leaves a photo made private since in DIR. Returns how many."""
+    removed = 0
+    for item in hidden:
+        if not paths.is_safe_id(item.id):
+            continue
+        own = [paths.photo_page(item.id), *(paths.thumb(item.id, size) for size, _ in _SIZES)]
+        ext = (item.path or "").rpartition(".")[2].lower()
+        if ext.isalnum():
+            own.append(f"{SITE_DIR}/originals/{paths.shard(item.id)}/{item.id}.{ext}")
+        for path in own:
+            if writer.inputs_of(path) is not None:  # made by an earlier build
+                removed += _remove(dest, path)
+    writer.removed += removed
+    return removed
+
+
+def retreat(dest: Path, writer: PageWriter) -> int:
+    """A build of the public copy that fails: remove every file earlier builds made that
+    this one did not make or find current (grid pages, search data... that may still name
+    a photo made private since). The copy is left with what this build confirmed (and its
+    MARKER: still ours); the next build makes the rest again. Returns how many files were removed."""
+    return sum(_remove(dest, path) for path in writer.unconfirmed() if path != MARKER)
 
 
 def finish(dest: Path, made: Iterable[str]) -> int:

@@ -53,7 +53,18 @@ def test_a_sidecar_without_visibility_counts_as_private() -> None:
     assert summarize(sidecar_doc("1")).public is True
     assert summarize(sidecar_doc("1", visibility=FRIENDS)).public is False
     assert summarize(sidecar_doc("1", safety_level=2)).public is False  # restricted
-    assert summarize(sidecar_doc("1", safety_level=1)).public is True  # moderate
+    assert summarize(sidecar_doc("1", safety_level=1)).public is False  # moderate
+
+
+def test_only_safe_content_is_shown_and_an_unknown_safety_level_is_not() -> None:
+    from flickr_async.site.model import summarize
+
+    assert summarize(sidecar_doc("1", safety_level=0)).public
+    for level in (1, 2, None, 3, "safe", "0", False, 0.0):
+        assert not summarize(sidecar_doc("1", safety_level=level)).public, level
+    doc = sidecar_doc("1")
+    del doc["safety_level"]
+    assert not summarize(doc).public
 
 
 def test_a_location_is_shown_only_where_the_sidecar_says_flickr_shows_it() -> None:
@@ -239,6 +250,49 @@ def test_a_refresh_removes_what_a_photo_made_private_left(archive: Archive, tmp_
     assert not (dest / ".site" / "thumbs" / "101_q.jpg").exists()
 
 
+def test_an_unreadable_image_leaves_out_that_image_not_the_build(
+    archive: Archive, tmp_path: Path
+) -> None:
+    archive.add("108", title="Open lake")
+    archive.thumbs("108")
+    dest = tmp_path / "www"
+    refresh(archive.out, public=dest)
+    archive.touch_sidecar(archive.out / "Unsorted" / "101.jpg.json", visibility=PRIVATE)
+    unreadable = archive.out / ".site" / "thumbs" / "108_z.jpg"
+    unreadable.unlink()
+    unreadable.mkdir()  # stat() works, reading fails (as a file chmod 000 does)
+    archive.touch_sidecar(archive.out / "Unsorted" / "108.jpg.json", title="Open lake 2")
+    refresh(archive.out, public=dest)
+    assert b"101" not in every_byte(dest)
+    assert (dest / ".site" / "photo" / "08" / "108.html").is_file()
+    assert not (dest / ".site" / "thumbs" / "108_z.jpg").exists()
+
+
+def test_a_failed_build_leaves_nothing_of_a_photo_made_private_since(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flickr_async.errors import StorageError
+    from flickr_async.site.publicfiles import PublicFiles
+
+    dest = tmp_path / "www"
+    refresh(archive.out, public=dest)
+    assert b"101" in every_byte(dest)
+    archive.touch_sidecar(archive.out / "Unsorted" / "101.jpg.json", visibility=PRIVATE)
+
+    def fail(*_: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(PublicFiles, "images", fail)
+    for _ in range(2):  # and every later build that fails the same way
+        with pytest.raises(StorageError):
+            refresh(archive.out, public=dest)
+        assert b"101" not in every_byte(dest)
+        assert not (dest / ".site" / "album" / "72157000000000001.html").exists()
+    monkeypatch.undo()
+    refresh(archive.out, public=dest)  # the next build that works makes it all again
+    assert (dest / "index.html").is_file() and b"101" not in every_byte(dest)
+
+
 def test_originals_are_always_stripped_copies_and_only_jpegs(
     archive: Archive, tmp_path: Path
 ) -> None:
@@ -275,6 +329,28 @@ def test_the_public_copy_refuses_a_folder_it_did_not_make(archive: Archive, tmp_
     with pytest.raises(ConfigError):
         refresh(archive.out, public=foreign)
     assert (foreign / "index.html").read_text() == "someone's page"
+
+
+def test_the_public_copy_goes_only_in_an_empty_folder_or_one_of_its_own(
+    archive: Archive, tmp_path: Path
+) -> None:
+    other = tmp_path / "notes"  # another archive and a note: nothing of it may be published
+    (other / "archiveB" / ".flickr-async").mkdir(parents=True)
+    (other / "archiveB" / "private.jpg").write_bytes(b"x")
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not empty and not a public copy"):
+        refresh(archive.out, public=other)
+    assert sorted(p.name for p in other.iterdir()) == ["archiveB", "notes.txt"]
+    repo = tmp_path / "pages"  # a git repository of GitHub Pages: its own files are allowed
+    (repo / ".git").mkdir(parents=True)
+    for name in (".gitignore", "CNAME", "README.md", "LICENSE", ".nojekyll"):
+        (repo / name).write_text("x")
+    refresh(archive.out, public=repo)
+    (repo / "notes.txt").write_text("added later")  # a public copy already: rebuilt
+    refresh(archive.out, public=repo)
+    (repo / ".flickr-async").mkdir()  # an archive's state: never, even in a copy of ours
+    with pytest.raises(ConfigError, match="state"):
+        refresh(archive.out, public=repo)
 
 
 def test_flickrs_geo_permission_reaches_the_sidecar() -> None:
