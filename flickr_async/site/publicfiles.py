@@ -236,7 +236,7 @@ def retreat(dest: Path, writer: PageWriter) -> int:
     """A build of the public copy that fails: remove every file earlier builds made that
     this one did not make or find current (grid pages, search data... that may still name
     a photo made private since). The copy is left with what this build confirmed (and its
-    MARKER: still ours); the next build makes the rest again. Returns how many files were removed."""
+    MARKER: still ours); the next build makes the rest again. Returns how many it removed."""
     return sum(_remove(dest, path) for path in writer.unconfirmed() if path != MARKER)
 
 
