@@ -115,8 +115,8 @@ def site(
 
 
 def refresh_after_backup(out: Path, *, quiet: bool) -> None:
-    """The end of a backup: refresh the site. Its failure is one warning line; the backup's
-    files and exit status are untouched."""
+    """The end of a backup: refresh the site, then the public copies it remembers. A failure
+    is one warning line; the backup's files and exit status are untouched."""
     from flickr_async.site import refresh
 
     try:
@@ -125,7 +125,63 @@ def refresh_after_backup(out: Path, *, quiet: bool) -> None:
         message = " ".join(str(exc).split()) or type(exc).__name__
         typer.echo(f"warning: the offline site was not refreshed: {message}", err=True)
         log.debug("site refresh failed", exc_info=exc)  # the traceback, with --verbose
+    else:
+        log.info(
+            "site refreshed: %s written in %.1f s", plural(report.written, "file"), report.seconds
+        )
+        if not quiet:
+            typer.echo(f"site: {report.index}")
+    refresh_public_copies(out, quiet=quiet)
+
+
+def refresh_public_copies(out: Path, *, quiet: bool) -> None:
+    """The end of a backup, after the site: refresh the public copies the archive remembers
+    (a photo made private in this sync leaves them now). A failure is one warning line per
+    copy; a copy whose folder is gone is forgotten, with a warning."""
+    from flickr_async.site import forget_public_copy, public_copies, refresh
+
+    try:
+        copies = public_copies(out)
+    except Exception as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        typer.echo(f"warning: the public copies were not refreshed: {message}", err=True)
         return
-    log.info("site refreshed: %s written in %.1f s", plural(report.written, "file"), report.seconds)
-    if not quiet:
-        typer.echo(f"site: {report.index}")
+    for folder, originals in sorted(copies.items()):
+        if not folder.is_dir():
+            try:
+                forget_public_copy(out, folder)
+            except Exception as exc:
+                log.debug("could not forget %s", folder, exc_info=exc)
+            typer.echo(
+                f"warning: the public copy {folder} is gone; no longer refreshed (make it "
+                f"again with `flickr-async site {out} --public DIR`)",
+                err=True,
+            )
+            continue
+        try:
+            report = refresh(out, public=folder, originals=originals)
+        except Exception as exc:  # never let a public copy cost the backup its result
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            typer.echo(f"warning: the public copy {folder} was not refreshed: {message}", err=True)
+            log.debug("public copy refresh failed", exc_info=exc)
+            continue
+        if not quiet:
+            typer.echo(f"public copy: {report.index}")
+
+
+def note_public_copies(out: Path) -> None:
+    """A backup with --no-site: say that the public copies were not refreshed (a photo
+    made private in this sync is still in them)."""
+    from flickr_async.site import public_copies
+
+    try:
+        copies = public_copies(out)
+    except Exception as exc:
+        log.debug("public copies unreadable", exc_info=exc)
+        return
+    for folder in sorted(copies):
+        typer.echo(
+            f"warning: the public copy {folder} was not refreshed (--no-site); run "
+            f"`flickr-async site {out} --public {folder}` before publishing it",
+            err=True,
+        )

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flickr_async import confine, edge
 from flickr_async.errors import ConfigError
@@ -27,6 +29,9 @@ from flickr_async.site.output import PageWriter, digest
 from flickr_async.site.prefetch import ordered
 from flickr_async.site.public import strip_metadata
 
+if TYPE_CHECKING:
+    from flickr_async.state import State
+
 log = logging.getLogger(__name__)
 
 MARKER = f"{SITE_DIR}/PUBLIC.txt"  # says a folder is a public copy: a refresh may rewrite it
@@ -37,6 +42,7 @@ MARKER_TEXT = (
 )
 NO_JEKYLL = ".nojekyll"  # GitHub Pages would leave out .site/ (a dot folder) without it
 _SIZES = (("q", THUMB_Q), ("z", THUMB_Z))
+COPIES_KEY = "public_copies"  # state meta: the public copies a backup refreshes (JSON)
 # What a folder may hold besides a public copy (apart from README* and LICENSE*): a git
 # repository's and GitHub Pages' own files.
 ALLOWED_EXTRAS = frozenset({".git", ".gitignore", "CNAME", NO_JEKYLL})
@@ -61,6 +67,29 @@ def mark(dest: Path) -> None:
             os.write(fd, MARKER_TEXT.encode())
         finally:
             os.close(fd)
+
+
+def remembered(state: State) -> dict[str, bool]:
+    """The public copies the archive refreshes after each backup: folder -> with originals.
+    (Kept in the state's meta as JSON; anything unreadable there counts as none.)"""
+    try:
+        saved = json.loads(state.get_meta(COPIES_KEY) or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(saved, dict):
+        return {}
+    return {k: v for k, v in saved.items() if isinstance(k, str) and isinstance(v, bool)}
+
+
+def remember(state: State, folder: Path, originals: bool | None) -> None:
+    """Record (originals a bool) or forget (None) the public copy in `folder`."""
+    copies = remembered(state)
+    key = os.fspath(folder)
+    if originals is None:
+        copies.pop(key, None)
+    else:
+        copies[key] = originals
+    state.set_meta({COPIES_KEY: json.dumps(copies, sort_keys=True)})
 
 
 def _within(inner: Path, outer: Path) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,6 +232,40 @@ def test_a_photo_made_private_leaves_the_public_copy_at_its_next_build(
     gone = Secrets(hidden={"turned private": [photo.id, "soonprivate"]})
     assert traces(public, gone) == []
     assert photo.id in (out / ".site" / "data" / "search.js").read_text("utf-8")
+
+
+def test_backup_refreshes_the_public_copies_the_archive_remembers(
+    fake: FakeFlickr, library: Library, env: dict[str, str], tmp_path: Path
+) -> None:
+    out, public, gone = tmp_path / "out", tmp_path / "www", tmp_path / "old-www"
+    photo = next(
+        p for p in library.photos if p.ispublic and p.media == "photo" and p.safety_level == 0
+    )
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    for folder in (public, gone):
+        assert run_cli(env, "site", str(out), "--public", str(folder)).code == 0
+    page = public / ".site" / "photo" / photo.id[-2:] / f"{photo.id}.html"
+    assert page.is_file()
+    shutil.rmtree(gone)  # a copy deleted by its owner: forgotten, with a warning
+    library.set_visibility(photo.id, public=False)
+    run = run_cli(env, "backup", str(out), *FAST)
+    assert run.code == 0, run.stderr
+    assert not page.exists()  # the sync that made it private took it out of DIR
+    assert traces(public, Secrets(hidden={"turned private": [photo.id]})) == []
+    assert f"public copy: {public / 'index.html'}" in run.stdout
+    assert f"the public copy {gone} is gone" in run.stderr and run.stderr.count("\n") == 1
+    library.set_visibility(photo.id, public=True)
+    (public / ".site" / "PUBLIC.txt").unlink()  # no longer ours: refused, and said so
+    (public / "notes.txt").write_text("mine")
+    run = run_cli(env, "backup", str(out), *FAST)
+    assert run.code == 0
+    assert run.stderr.count("\n") == 1 and "gone" not in run.stderr
+    assert f"the public copy {public} was not refreshed: --public" in run.stderr
+    assert not page.exists()
+    run = run_cli(env, "backup", str(out), *FAST, "--no-site")  # never silently skipped
+    assert run.code == 0 and f"the public copy {public} was not refreshed (--no-site)" in (
+        run.stderr
+    )
 
 
 def test_the_public_copy_goes_apart_from_the_archive(
