@@ -37,10 +37,12 @@ PublicOption = Annotated[
         "--public",
         metavar="DIR",
         help="Build, in DIR instead, the copy to publish: only the photos and videos Flickr "
-        "shows to everyone, their albums, tags and search, with Flickr's small renditions "
-        "stripped of metadata; no private, friends, family or restricted photo, no location "
-        "Flickr hides, no favourites. DIR must be outside OUT. Publish DIR, never OUT. "
-        "Refreshed like the site: a photo made private since is removed from DIR.",
+        "shows to everyone (public and safe: no private, friends, family, moderate or "
+        "restricted photo), their albums, tags and search, with Flickr's small renditions "
+        "stripped of metadata; no location Flickr hides, no favourites. DIR must be outside "
+        "OUT and empty, new or a public copy already (a git repository's files, CNAME, "
+        "README*, LICENSE* allowed). Publish DIR, never OUT. The archive remembers DIR: each "
+        "backup refreshes it, and a photo made private since is removed from it.",
     ),
 ]
 OriginalsOption = Annotated[
@@ -125,26 +127,28 @@ def refresh_after_backup(out: Path, *, quiet: bool) -> None:
         message = " ".join(str(exc).split()) or type(exc).__name__
         typer.echo(f"warning: the offline site was not refreshed: {message}", err=True)
         log.debug("site refresh failed", exc_info=exc)  # the traceback, with --verbose
-    else:
-        log.info(
-            "site refreshed: %s written in %.1f s", plural(report.written, "file"), report.seconds
-        )
-        if not quiet:
-            typer.echo(f"site: {report.index}")
+        refresh_public_copies(out, quiet=quiet, site_failed=True)
+        return
+    log.info("site refreshed: %s written in %.1f s", plural(report.written, "file"), report.seconds)
+    if not quiet:
+        typer.echo(f"site: {report.index}")
     refresh_public_copies(out, quiet=quiet)
 
 
-def refresh_public_copies(out: Path, *, quiet: bool) -> None:
+def refresh_public_copies(out: Path, *, quiet: bool, site_failed: bool = False) -> None:
     """The end of a backup, after the site: refresh the public copies the archive remembers
     (a photo made private in this sync leaves them now). A failure is one warning line per
-    copy; a copy whose folder is gone is forgotten, with a warning."""
+    copy; a copy whose folder is gone is forgotten, with a warning. (A state that cannot
+    say which copies there are is a warning too, unless the site's own failure said so.)"""
     from flickr_async.site import forget_public_copy, public_copies, refresh
 
     try:
         copies = public_copies(out)
     except Exception as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        typer.echo(f"warning: the public copies were not refreshed: {message}", err=True)
+        log.debug("public copies unreadable", exc_info=exc)
+        if not site_failed:
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            typer.echo(f"warning: the public copies were not refreshed: {message}", err=True)
         return
     for folder, originals in sorted(copies.items()):
         if not folder.is_dir():
