@@ -8,6 +8,7 @@ test would pass on an empty folder)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -15,12 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import piexif
 import pytest
+from PIL import Image
 
 from tests import exiftool
 from tests.browser import SiteBrowser, playwright_loop_hidden
 from tests.e2e.helpers import FAST, cli_env, run_cli
 from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
+from tests.fakeflickr.content import make_original
+from tests.fakeflickr.files import blob_key
 from tests.sitecrawl import crawl
 
 
@@ -101,6 +106,13 @@ def traces(folder: Path, secrets: Secrets) -> list[str]:
     return found
 
 
+def trailer_jpeg() -> bytes:
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"HushTrailerCam"}})
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (1, 2, 3)).save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
 @dataclass
 class Built:
     out: Path
@@ -117,9 +129,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     secrets = plant(library)
     out, public, originals = work / "out", work / "www", work / "www-originals"
     with running_fake(library) as fake, playwright_loop_hidden():
+        # The public photo whose location Flickr shows: a phone's original, with a second
+        # JPEG after its end (a preview with its own camera EXIF, as MPF and Motion Photos
+        # leave them), which exiftool does not read but a published file would hold.
+        located = library.photo(secrets.open_geo[0])
+        key = blob_key(located, "o")
+        fake.ctx.content.put(key, make_original(library.seed, located) + trailer_jpeg())
+        secrets.hidden["trailer"] = ["HushTrailerCam"]
         env = cli_env(fake, work / "home")
         backup = run_cli(env, "backup", str(out), *FAST)
         assert backup.code == 0, backup.stdout + backup.stderr
+        archived = b"".join(p.read_bytes() for p in out.rglob(f"{located.id}*.jpg"))
+        assert b"HushTrailerCam" in archived  # planted: the archive keeps what Flickr served
         run = run_cli(env, "site", str(out), "--public", str(public))
         assert run.code == 0, run.stdout + run.stderr
         assert run.stdout.strip().endswith(str(public / "index.html"))
