@@ -13,7 +13,7 @@ import re
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from flickr_async.site import paths
 from flickr_async.site.model import Account, AlbumEntry, CollectionNode, GalleryEntry, Item
@@ -34,11 +34,13 @@ COMMENT_FIELDS = ("id", "author", "author_name", "date", "text", "permalink")
 # EXIF and XMP (APP1: camera, GPS, the archive's embedded title and tags), MPF's second
 # images (APP2: a phone's preview, with its own EXIF), IPTC (APP13), comments, unknown
 # segments, and whatever follows the end of the image (a Motion Photo's video, trailers).
+# Of EXIF only the Orientation survives, in a segment made anew (how to turn the image).
 _IMAGE_MARKERS = frozenset({*range(0xC0, 0xD0), 0xDB, 0xDC, 0xDD}) - {0xC8}
 _APP_KEPT = {0xE0: b"JFIF\x00", 0xE2: b"ICC_PROFILE\x00", 0xEE: b"Adobe"}
 _SOS = 0xDA
 _EOI = 0xD9
 _RST = frozenset(range(0xD0, 0xD8))
+_BYTE_ORDER: dict[bytes, Literal["little", "big"]] = {b"II": "little", b"MM": "big"}
 # In a scan's entropy-coded data 0xFF is followed by 0x00 (a stuffed byte), by RSTn, or by
 # fill bytes (0xFF): anything else is the marker that ends the scan.
 _SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
@@ -150,6 +152,7 @@ def strip_metadata(data: bytes) -> bytes | None:
     out = [b"\xff\xd8"]
     at = 2
     size = len(data)
+    orientation = 0
     while at < size:
         if data[at] != 0xFF:
             return None
@@ -161,6 +164,10 @@ def strip_metadata(data: bytes) -> bytes | None:
         at += 1
         if marker == _EOI:
             out.append(b"\xff\xd9")  # the end: what follows (a video, a trailer) goes
+            if orientation:  # how to turn the image: the one EXIF tag kept
+                out.insert(
+                    2 if out[1].startswith(b"\xff\xe0") else 1, _exif_orientation(orientation)
+                )
             return b"".join(out)
         if marker in _RST or marker == 0x01:
             continue  # outside a scan it carries nothing
@@ -172,6 +179,8 @@ def strip_metadata(data: bytes) -> bytes | None:
             return None
         segment = data[at - 2 : end]
         body = data[at + 2 : end]
+        if marker == 0xE1 and body.startswith(b"Exif\x00\x00") and not orientation:
+            orientation = _orientation(body[6:])
         if marker in _IMAGE_MARKERS or marker == _SOS:
             out.append(segment)
         elif marker in _APP_KEPT and body.startswith(_APP_KEPT[marker]):
@@ -184,6 +193,38 @@ def strip_metadata(data: bytes) -> bytes | None:
             out.append(data[at : found.start()])
             at = found.start()
     return None
+
+
+def _orientation(tiff: bytes) -> int:
+    """EXIF's Orientation (2-8: the image is to be turned or mirrored) in IFD0 of `tiff`;
+    0 when it is 1, absent or unreadable."""
+    order = _BYTE_ORDER.get(tiff[:2])
+    if order is None or len(tiff) < 8:
+        return 0
+    ifd = int.from_bytes(tiff[4:8], order)
+    if ifd + 2 > len(tiff):
+        return 0
+    count = int.from_bytes(tiff[ifd : ifd + 2], order)
+    for n in range(min(count, 512)):
+        entry = tiff[ifd + 2 + 12 * n : ifd + 14 + 12 * n]
+        if len(entry) < 12:
+            return 0
+        if int.from_bytes(entry[:2], order) == 0x0112:
+            value = int.from_bytes(entry[8:10], order)
+            return value if 2 <= value <= 8 else 0
+    return 0
+
+
+def _exif_orientation(value: int) -> bytes:
+    """An APP1 EXIF segment of only Orientation = `value` (big-endian TIFF, one IFD)."""
+    tiff = (
+        b"MM\x00\x2a\x00\x00\x00\x08\x00\x01"
+        + b"\x01\x12\x00\x03\x00\x00\x00\x01"
+        + value.to_bytes(2, "big")
+        + b"\x00\x00\x00\x00\x00\x00"
+    )
+    body = b"Exif\x00\x00" + tiff
+    return b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body
 
 
 def _jfif(segment: bytes) -> bytes:

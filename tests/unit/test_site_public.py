@@ -194,6 +194,32 @@ def test_stripping_drops_trailers_second_images_and_segments_between_scans() -> 
     assert strip_metadata(base[:-2]) is None  # no end of image: never half an image
 
 
+def test_stripping_keeps_only_the_orientation_of_the_exif() -> None:
+    for order in ("little", "big"):  # piexif writes big-endian; cameras often little
+        exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"HushCam",
+                                    piexif.ImageIFD.Orientation: 6},
+                            "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N"}})  # fmt: skip
+        if order == "little":
+            exif = little_endian_orientation_exif(6)
+        buf = io.BytesIO()
+        Image.new("RGB", (40, 20), (9, 9, 9)).save(buf, "JPEG", exif=exif)
+        stripped = strip_metadata(buf.getvalue())
+        assert stripped is not None and b"HushCam" not in stripped
+        kept = piexif.load(stripped)
+        assert kept["0th"] == {piexif.ImageIFD.Orientation: 6} and not kept["GPS"]
+        with Image.open(io.BytesIO(stripped)) as image:  # decodes; turned as the camera said
+            assert image.size == (40, 20) and image.getexif().get(0x0112) == 6
+
+
+def little_endian_orientation_exif(value: int) -> bytes:
+    entries = [(0x010F, 2, 8, 38), (0x0112, 3, 1, value)]  # Make (at 38), Orientation
+    tiff = b"II*\x00" + (8).to_bytes(4, "little") + len(entries).to_bytes(2, "little")
+    for tag, kind, count, data in entries:
+        tiff += tag.to_bytes(2, "little") + kind.to_bytes(2, "little")
+        tiff += count.to_bytes(4, "little") + data.to_bytes(4, "little")
+    return b"Exif\x00\x00" + tiff + b"\x00\x00\x00\x00" + b"HushCam\x00"
+
+
 @pytest.fixture
 def archive(tmp_path: Path) -> Archive:
     a = Archive(tmp_path / "out")
