@@ -403,6 +403,10 @@ def backup_one(
         from flickr_async.cli.site import refresh_after_backup
 
         refresh_after_backup(settings.out, quiet=settings.quiet)
+    elif not settings.dry_run:
+        from flickr_async.cli.site import note_public_copies
+
+        note_public_copies(settings.out)
     return code
 
 

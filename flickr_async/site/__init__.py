@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flickr_async.site.build import BuildReport
 
-__all__ = ["refresh"]
+__all__ = ["forget_public_copy", "public_copies", "refresh"]
 
 
 def refresh(
@@ -52,11 +52,48 @@ def refresh(
     with RunLock(out):
         state = State(state_path)
         try:
-            return build_site(out, state, full=full, public=target)
+            report = build_site(out, state, full=full, public=target)
+            if target is not None:  # refreshed after each backup from now on
+                from flickr_async.site.publicfiles import remember
+
+                remember(state, target.folder.resolve(), target.originals)
+            return report
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
             raise StorageError(f"cannot write the site:{where} {exc.strerror or exc}") from exc
         except sqlite3.Error as exc:
             raise StorageError(f"the site's cache in {out} is unusable: {exc}") from exc
+        finally:
+            state.close()
+
+
+def public_copies(out: Path) -> dict[Path, bool]:
+    """The public copies OUT remembers (made by `site OUT --public DIR`): folder -> with
+    originals. A backup refreshes them after the site."""
+    from flickr_async.layout import STATE_DIR
+    from flickr_async.site.publicfiles import remembered
+    from flickr_async.state import State
+
+    state_path = out / STATE_DIR / "state.sqlite3"
+    if not state_path.is_file():
+        return {}
+    state = State(state_path)
+    try:
+        return {Path(folder): originals for folder, originals in remembered(state).items()}
+    finally:
+        state.close()
+
+
+def forget_public_copy(out: Path, folder: Path) -> None:
+    """Stop refreshing the public copy in `folder` (it is gone)."""
+    from flickr_async.layout import STATE_DIR
+    from flickr_async.runlock import RunLock
+    from flickr_async.site.publicfiles import remember
+    from flickr_async.state import State
+
+    with RunLock(out):
+        state = State(out / STATE_DIR / "state.sqlite3")
+        try:
+            remember(state, folder, None)
         finally:
             state.close()

@@ -70,7 +70,14 @@ from flickr_async.site.photofiles import PhotoJob, make_photo_pages, read_photo,
 from flickr_async.site.photopage import Context
 from flickr_async.site.prefetch import ordered
 from flickr_async.site.public import PublicTarget, is_shown, public_account
-from flickr_async.site.publicfiles import PublicFiles, cache_path, finish, mark
+from flickr_async.site.publicfiles import (
+    PublicFiles,
+    cache_path,
+    finish,
+    mark,
+    retreat,
+    withdraw,
+)
 from flickr_async.site.workers import Workers
 from flickr_async.state import State
 
@@ -172,25 +179,31 @@ def _build(
         writer = PageWriter(dest, cache)
         try:
             try:
-                items, read = load_items(out, state, cache, workers, since)
-            except CacheDisagrees as exc:
-                log.info("%s: a full look", exc)
-                since = None
-                items, read = load_items(out, state, cache, workers, since)
-            account = load_account(out, state)
-            renderer = _Renderer(out, account, writer, cache, workers)
-            shown_count = None
-            if public is None:
-                renderer.run(items, scan=since is None)
-            else:  # the same site of fewer photos and account files (public.py)
-                shown = [item for item in items if is_shown(item)]
-                renderer.account = public_account(account, items, {i.id for i in shown})
-                renderer.public = PublicFiles(out, writer, public.originals)
-                shown_count = len(shown)
-                renderer.run(shown, scan=since is None)
-            writer.prune()
-        finally:
-            writer.close()
+                try:
+                    items, read = load_items(out, state, cache, workers, since)
+                except CacheDisagrees as exc:
+                    log.info("%s: a full look", exc)
+                    since = None
+                    items, read = load_items(out, state, cache, workers, since)
+                account = load_account(out, state)
+                renderer = _Renderer(out, account, writer, cache, workers)
+                shown_count = None
+                if public is None:
+                    renderer.run(items, scan=since is None)
+                else:  # the same site of fewer photos and account files (public.py)
+                    shown = [item for item in items if is_shown(item)]
+                    withdraw(dest, writer, (item for item in items if not is_shown(item)))
+                    renderer.account = public_account(account, items, {i.id for i in shown})
+                    renderer.public = PublicFiles(out, writer, public.originals)
+                    shown_count = len(shown)
+                    renderer.run(shown, scan=since is None)
+                writer.prune()
+            finally:
+                writer.close()
+        except BaseException:
+            if public is not None:  # a failed public build publishes nothing unconfirmed
+                retreat(dest, writer)
+            raise
         cache.put_seen(  # the rows looked at (files unknown till now, key new), files moved
             (it.files, it.status, it.error, it.path, it.key, it.id)
             for it in items

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Bump when what a Summary holds, how it is read from a sidecar, or how an item's key is
 # made (build._Renderer.key) changes.
-VERSION = "10"
+VERSION = "11"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (

@@ -19,7 +19,7 @@ from flickr_async.plaintext import html_to_text
 from flickr_async.sane import real_date_taken, timestamp
 
 SEARCH_TEXT_LIMIT = 1000  # characters of a description kept for search
-RESTRICTED = 2  # Flickr's safety level of restricted content
+SAFE = 0  # Flickr's safety level of content every visitor sees (not moderate, not restricted)
 
 # Flags of a photo that grids and search show.
 VIDEO = 1
@@ -63,8 +63,8 @@ class Summary(NamedTuple):
     tags: tuple[str, ...]
     original: bool | None
     deleted: str | None
-    # Flickr shows it to everyone: public (sidecar.is_public), and not restricted content
-    # (safety level 2: only members signed in who asked for it see it).
+    # Flickr shows it to everyone: public (sidecar.is_public), and safe content (safety level
+    # 0: moderate and restricted content are hidden from visitors signed out).
     public: bool = False
 
     @property
@@ -95,7 +95,11 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
         tags=tuple(dict.fromkeys(sys.intern(t) for t in strs(doc.get("tags")) if t.strip())),
         original=original if isinstance(original, bool) else None,
         deleted=opt_s(doc.get("deleted_on_flickr")),
-        public=sidecar.is_public(doc) and doc.get("safety_level") != RESTRICTED,
+        # Only "safe": Flickr's SafeSearch hides moderate and restricted content from a
+        # visitor signed out; a level unknown (missing, or not 0, 1 or 2) is not shown.
+        public=sidecar.is_public(doc)
+        and type(doc.get("safety_level")) is int
+        and doc.get("safety_level") == SAFE,
     )
 
 

@@ -98,6 +98,10 @@ class PageWriter:
         known = self._known.get(path)
         return None if known is None else known[DIGEST:]
 
+    def unconfirmed(self) -> list[str]:
+        """The files earlier builds made that this one has not (yet) made or kept."""
+        return list(self._known)
+
     def keep(self, path: str) -> bool:
         """The page at `path` is known to be made from the same inputs as last time: keep it
         (False when no build made it or its file is gone: it must be made)."""

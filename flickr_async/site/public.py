@@ -9,10 +9,11 @@ sidecar does not say Flickr shows it is not shown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from flickr_async.site import paths
 from flickr_async.site.model import Account, AlbumEntry, CollectionNode, GalleryEntry, Item
@@ -27,12 +28,22 @@ PAGE_FIELDS = (
 )  # fmt: skip
 COMMENT_FIELDS = ("id", "author", "author_name", "date", "text", "permalink")
 
-# JPEG segments kept in an image of the public copy: JFIF (APP0), the colour profile (APP2),
-# Adobe's colour transform (APP14), and the image itself. EXIF and XMP (APP1: camera, GPS,
-# the archive's embedded title and tags), IPTC (APP13), comments and the rest go.
-_KEPT_APPS = frozenset({0xE0, 0xE2, 0xEE})
+# JPEG segments kept in an image of the public copy: what decodes the image (frames, tables,
+# restart interval, scans), JFIF's header (APP0, never its thumbnail), the colour profile
+# (APP2 ICC_PROFILE only) and Adobe's colour transform (APP14 Adobe). Everything else goes:
+# EXIF and XMP (APP1: camera, GPS, the archive's embedded title and tags), MPF's second
+# images (APP2: a phone's preview, with its own EXIF), IPTC (APP13), comments, unknown
+# segments, and whatever follows the end of the image (a Motion Photo's video, trailers).
+# Of EXIF only the Orientation survives, in a segment made anew (how to turn the image).
+_IMAGE_MARKERS = frozenset({*range(0xC0, 0xD0), 0xDB, 0xDC, 0xDD}) - {0xC8}
+_APP_KEPT = {0xE0: b"JFIF\x00", 0xE2: b"ICC_PROFILE\x00", 0xEE: b"Adobe"}
 _SOS = 0xDA
-_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+_EOI = 0xD9
+_RST = frozenset(range(0xD0, 0xD8))
+_BYTE_ORDER: dict[bytes, Literal["little", "big"]] = {b"II": "little", b"MM": "big"}
+# In a scan's entropy-coded data 0xFF is followed by 0x00 (a stuffed byte), by RSTn, or by
+# fill bytes (0xFF): anything else is the marker that ends the scan.
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +144,15 @@ def public_account(account: Account, items: Sequence[Item], shown: Container[str
 
 
 def strip_metadata(data: bytes) -> bytes | None:
-    """A JPEG without its metadata segments (EXIF, XMP, IPTC, comments: see _KEPT_APPS),
-    the image data untouched; None when `data` is not a JPEG this can read."""
+    """A JPEG with only what decodes it (see _IMAGE_MARKERS, _APP_KEPT): every scan and the
+    tables between them, the image data untouched, nothing after its end; None when `data`
+    is not a whole JPEG this can read (never half an image, never unread bytes)."""
     if data[:3] != b"\xff\xd8\xff":
         return None
     out = [b"\xff\xd8"]
     at = 2
     size = len(data)
+    orientation = 0
     while at < size:
         if data[at] != 0xFF:
             return None
@@ -149,19 +162,76 @@ def strip_metadata(data: bytes) -> bytes | None:
             return None
         marker = data[at]
         at += 1
-        if marker == _SOS:  # the image: kept as it is, to the end
-            out.append(b"\xff" + data[at - 1 :])
+        if marker == _EOI:
+            out.append(b"\xff\xd9")  # the end: what follows (a video, a trailer) goes
+            if orientation:  # how to turn the image: the one EXIF tag kept
+                out.insert(
+                    2 if out[1].startswith(b"\xff\xe0") else 1, _exif_orientation(orientation)
+                )
             return b"".join(out)
-        if marker in _STANDALONE:
-            out.append(bytes((0xFF, marker)))
-            continue
-        if marker in (0x00, 0xD8, 0xD9) or at + 2 > size:
+        if marker in _RST or marker == 0x01:
+            continue  # outside a scan it carries nothing
+        if marker in (0x00, 0xD8) or at + 2 > size:
             return None
         length = int.from_bytes(data[at : at + 2], "big")
         end = at + length
         if length < 2 or end > size:
             return None
-        if not (0xE0 <= marker <= 0xEF or marker == 0xFE) or marker in _KEPT_APPS:
-            out.append(b"\xff" + data[at - 1 : end])
+        segment = data[at - 2 : end]
+        body = data[at + 2 : end]
+        if marker == 0xE1 and body.startswith(b"Exif\x00\x00") and not orientation:
+            orientation = _orientation(body[6:])
+        if marker in _IMAGE_MARKERS or marker == _SOS:
+            out.append(segment)
+        elif marker in _APP_KEPT and body.startswith(_APP_KEPT[marker]):
+            out.append(_jfif(segment) if marker == 0xE0 else segment)
         at = end
+        if marker == _SOS:  # the scan's entropy-coded data, up to the marker that ends it
+            found = _SCAN_END.search(data, at)
+            if found is None:
+                return None
+            out.append(data[at : found.start()])
+            at = found.start()
     return None
+
+
+def _orientation(tiff: bytes) -> int:
+    """EXIF's Orientation (2-8: the image is to be turned or mirrored) in IFD0 of `tiff`;
+    0 when it is 1, absent or unreadable."""
+    order = _BYTE_ORDER.get(tiff[:2])
+    if order is None or len(tiff) < 8:
+        return 0
+    ifd = int.from_bytes(tiff[4:8], order)
+    if ifd + 2 > len(tiff):
+        return 0
+    count = int.from_bytes(tiff[ifd : ifd + 2], order)
+    for n in range(min(count, 512)):
+        entry = tiff[ifd + 2 + 12 * n : ifd + 14 + 12 * n]
+        if len(entry) < 12:
+            return 0
+        if int.from_bytes(entry[:2], order) == 0x0112:
+            value = int.from_bytes(entry[8:10], order)
+            return value if 2 <= value <= 8 else 0
+    return 0
+
+
+def _exif_orientation(value: int) -> bytes:
+    """An APP1 EXIF segment of only Orientation = `value` (big-endian TIFF, one IFD)."""
+    tiff = (
+        b"MM\x00\x2a\x00\x00\x00\x08\x00\x01"
+        + b"\x01\x12\x00\x03\x00\x00\x00\x01"
+        + value.to_bytes(2, "big")
+        + b"\x00\x00\x00\x00\x00\x00"
+    )
+    body = b"Exif\x00\x00" + tiff
+    return b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body
+
+
+def _jfif(segment: bytes) -> bytes:
+    """JFIF's APP0 without its thumbnail (an image of its own, maybe of the uncropped
+    photo): its first 14 bytes of body, the thumbnail's size 0 x 0."""
+    body = segment[4:]
+    if len(body) < 14:
+        return segment[:4] + body
+    head = body[:12] + b"\x00\x00"
+    return b"\xff\xe0" + (len(head) + 2).to_bytes(2, "big") + head

@@ -8,18 +8,24 @@ test would pass on an empty folder)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import piexif
 import pytest
+from PIL import Image
 
 from tests import exiftool
 from tests.browser import SiteBrowser, playwright_loop_hidden
 from tests.e2e.helpers import FAST, cli_env, run_cli
 from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
+from tests.fakeflickr.content import make_original
+from tests.fakeflickr.files import blob_key
 from tests.sitecrawl import crawl
 
 
@@ -44,12 +50,13 @@ def plant(library: Library) -> Secrets:
     hidden locations on two public photos; a public photo of restricted content; an album
     of only private photos, and one that mixes both."""
     secrets = Secrets()
-    public = [p for p in library.photos if p.ispublic and p.safety_level != 2]
+    public = [p for p in library.photos if p.ispublic and p.safety_level == 0]
     library.set_visibility(public[-1].id, safety_level=2)  # public, but restricted content
+    library.set_visibility(public[-2].id, safety_level=1)  # public, but moderate content
     hidden = [p for p in library.photos if not p.ispublic]
-    shown = [p for p in library.photos if p.ispublic and p.safety_level != 2]
-    restricted = [p for p in library.photos if p.ispublic and p.safety_level == 2]
-    for photo in restricted:  # Flickr shows them only to members who asked for them
+    shown = [p for p in library.photos if p.ispublic and p.safety_level == 0]
+    restricted = [p for p in library.photos if p.ispublic and p.safety_level != 0]
+    for photo in restricted:  # Flickr's SafeSearch hides them from visitors signed out
         secrets.hidden[f"restricted {photo.id}"] = [photo.id]
     classes = {(p.isfriend, p.isfamily) for p in hidden}
     assert {(False, False), (True, False), (False, True)} <= classes, "every privacy class"
@@ -99,6 +106,13 @@ def traces(folder: Path, secrets: Secrets) -> list[str]:
     return found
 
 
+def trailer_jpeg() -> bytes:
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"HushTrailerCam"}})
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (1, 2, 3)).save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
 @dataclass
 class Built:
     out: Path
@@ -115,9 +129,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     secrets = plant(library)
     out, public, originals = work / "out", work / "www", work / "www-originals"
     with running_fake(library) as fake, playwright_loop_hidden():
+        # The public photo whose location Flickr shows: a phone's original, with a second
+        # JPEG after its end (a preview with its own camera EXIF, as MPF and Motion Photos
+        # leave them), which exiftool does not read but a published file would hold.
+        located = library.photo(secrets.open_geo[0])
+        key = blob_key(located, "o")
+        fake.ctx.content.put(key, make_original(library.seed, located) + trailer_jpeg())
+        secrets.hidden["trailer"] = ["HushTrailerCam"]
         env = cli_env(fake, work / "home")
         backup = run_cli(env, "backup", str(out), *FAST)
         assert backup.code == 0, backup.stdout + backup.stderr
+        archived = b"".join(p.read_bytes() for p in out.rglob(f"{located.id}*.jpg"))
+        assert b"HushTrailerCam" in archived  # planted: the archive keeps what Flickr served
         run = run_cli(env, "site", str(out), "--public", str(public))
         assert run.code == 0, run.stdout + run.stderr
         assert run.stdout.strip().endswith(str(public / "index.html"))
@@ -163,15 +186,16 @@ def test_the_public_copy_holds_only_the_site_and_images_without_metadata(
     tags = ("-GPS:all", "-EXIF:all", "-XMP:all", "-IPTC:all")
     located = f"/originals/{built.secrets.open_geo[0][-2:]}/{built.secrets.open_geo[0]}.jpg"
     for path, found in exiftool.read(images, *tags, mwg=False).items():
-        if path.endswith(located):  # its location is public on Flickr: the original as it is
-            assert "GPSLatitude" in found and os.stat(path).st_nlink >= 2  # linked
-        else:
-            assert set(found) == {"SourceFile"}, (path, found)
+        # Even where Flickr shows the location: the camera's GPS is more precise than the
+        # pin the owner chose; originals are copies, never links to the archive's files.
+        assert set(found) == {"SourceFile"}, (path, found)
+        assert os.stat(path).st_nlink == 1
     originals = [p for p in images if "/originals/" in p.as_posix()]
     assert bool(originals) == (copy == "originals")
     if copy == "originals":
         assert any(p.as_posix().endswith(located) for p in originals)
-        assert len(originals) > 2  # stripped copies of the others (their location is hidden)
+        assert len(originals) > 2
+        assert all(p.suffix.lower() in (".jpg", ".jpeg") for p in originals)  # JPEGs only
 
 
 def test_counts_and_albums_say_what_is_shown(built: Built) -> None:
@@ -211,7 +235,7 @@ def test_a_photo_made_private_leaves_the_public_copy_at_its_next_build(
 ) -> None:
     out, public = tmp_path / "out", tmp_path / "www"
     photo = next(
-        p for p in library.photos if p.ispublic and p.media == "photo" and p.safety_level != 2
+        p for p in library.photos if p.ispublic and p.media == "photo" and p.safety_level == 0
     )
     library.edit_photo(photo.id, title="soonprivate title", tags=["soonprivatetag"])
     assert run_cli(env, "backup", str(out), *FAST).code == 0
@@ -231,6 +255,40 @@ def test_a_photo_made_private_leaves_the_public_copy_at_its_next_build(
     assert photo.id in (out / ".site" / "data" / "search.js").read_text("utf-8")
 
 
+def test_backup_refreshes_the_public_copies_the_archive_remembers(
+    fake: FakeFlickr, library: Library, env: dict[str, str], tmp_path: Path
+) -> None:
+    out, public, gone = tmp_path / "out", tmp_path / "www", tmp_path / "old-www"
+    photo = next(
+        p for p in library.photos if p.ispublic and p.media == "photo" and p.safety_level == 0
+    )
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    for folder in (public, gone):
+        assert run_cli(env, "site", str(out), "--public", str(folder)).code == 0
+    page = public / ".site" / "photo" / photo.id[-2:] / f"{photo.id}.html"
+    assert page.is_file()
+    shutil.rmtree(gone)  # a copy deleted by its owner: forgotten, with a warning
+    library.set_visibility(photo.id, public=False)
+    run = run_cli(env, "backup", str(out), *FAST)
+    assert run.code == 0, run.stderr
+    assert not page.exists()  # the sync that made it private took it out of DIR
+    assert traces(public, Secrets(hidden={"turned private": [photo.id]})) == []
+    assert f"public copy: {public / 'index.html'}" in run.stdout
+    assert f"the public copy {gone} is gone" in run.stderr and run.stderr.count("\n") == 1
+    library.set_visibility(photo.id, public=True)
+    (public / ".site" / "PUBLIC.txt").unlink()  # no longer ours: refused, and said so
+    (public / "notes.txt").write_text("mine")
+    run = run_cli(env, "backup", str(out), *FAST)
+    assert run.code == 0
+    assert run.stderr.count("\n") == 1 and "gone" not in run.stderr
+    assert f"the public copy {public} was not refreshed: --public" in run.stderr
+    assert not page.exists()
+    run = run_cli(env, "backup", str(out), *FAST, "--no-site")  # never silently skipped
+    assert run.code == 0 and f"the public copy {public} was not refreshed (--no-site)" in (
+        run.stderr
+    )
+
+
 def test_the_public_copy_goes_apart_from_the_archive(
     fake: FakeFlickr, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -238,11 +296,18 @@ def test_the_public_copy_goes_apart_from_the_archive(
     assert run_cli(env, "backup", str(out), *FAST, "--no-site").code == 0
     foreign = tmp_path / "foreign"
     (foreign / ".site").mkdir(parents=True)
+    notes = tmp_path / "notes"  # someone's folder: everything in it would be published
+    (notes / "archiveB" / ".flickr-async").mkdir(parents=True)
+    (notes / "notes.txt").write_text("mine")
+    state = tmp_path / "state"
+    (state / ".flickr-async").mkdir(parents=True)
     for dest, why in (
         (out, "inside the archive"),
         (out / "www", "inside the archive"),
         (tmp_path, "is inside it"),
-        (foreign, "no public copy made"),
+        (foreign, "not empty and not a public copy"),
+        (notes, "not empty and not a public copy"),
+        (state, "an archive's state"),
     ):
         run = run_cli(env, "site", str(out), "--public", str(dest))
         assert run.code == 2, (dest, run.stdout, run.stderr)

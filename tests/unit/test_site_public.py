@@ -53,7 +53,18 @@ def test_a_sidecar_without_visibility_counts_as_private() -> None:
     assert summarize(sidecar_doc("1")).public is True
     assert summarize(sidecar_doc("1", visibility=FRIENDS)).public is False
     assert summarize(sidecar_doc("1", safety_level=2)).public is False  # restricted
-    assert summarize(sidecar_doc("1", safety_level=1)).public is True  # moderate
+    assert summarize(sidecar_doc("1", safety_level=1)).public is False  # moderate
+
+
+def test_only_safe_content_is_shown_and_an_unknown_safety_level_is_not() -> None:
+    from flickr_async.site.model import summarize
+
+    assert summarize(sidecar_doc("1", safety_level=0)).public
+    for level in (1, 2, None, 3, "safe", "0", False, 0.0):
+        assert not summarize(sidecar_doc("1", safety_level=level)).public, level
+    doc = sidecar_doc("1")
+    del doc["safety_level"]
+    assert not summarize(doc).public
 
 
 def test_a_location_is_shown_only_where_the_sidecar_says_flickr_shows_it() -> None:
@@ -133,6 +144,82 @@ def test_stripped_images_keep_their_pixels_and_lose_exif_xmp_and_gps() -> None:
     assert strip_metadata(data[:40]) is None  # cut short: never half an image
 
 
+def segment(marker: int, body: bytes) -> bytes:
+    return bytes((0xFF, marker)) + (len(body) + 2).to_bytes(2, "big") + body
+
+
+def hush_jpeg(progressive: bool = False) -> bytes:
+    """A camera's JPEG whose EXIF names a camera "HushCam" and a place."""
+    exif = piexif.dump(
+        {
+            "0th": {piexif.ImageIFD.Make: b"HushCam"},
+            "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N",
+                    piexif.GPSIFD.GPSLatitude: ((48, 1), (51, 1), (0, 1))},
+        }
+    )  # fmt: skip
+    buf = io.BytesIO()
+    image = Image.effect_noise((64, 48), 60).convert("RGB")
+    image.save(buf, "JPEG", exif=exif, progressive=progressive, quality=80)
+    return buf.getvalue()
+
+
+@pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO")
+def test_stripping_drops_trailers_second_images_and_segments_between_scans() -> None:
+    # A Motion Photo's video (or a Samsung trailer) after the end of the image; an MPF
+    # second image (a phone's preview, with its own EXIF) announced in APP2; a comment and
+    # an APP1 between the scans of a progressive JPEG; a JFIF thumbnail; an APP2 that is
+    # not a colour profile.
+    base = hush_jpeg(progressive=True)
+    second = base.find(b"\xff\xda", base.find(b"\xff\xda") + 2)
+    assert second > 0, "a progressive JPEG has several scans"
+    between = segment(0xFE, b"hushcomment") + segment(0xE1, b"Exif\x00\x00hushbetween")
+    jfif_thumb = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x02\x01" + b"hushthumb"
+    head = (
+        segment(0xE0, jfif_thumb)
+        + segment(0xE2, b"MPF\x00hushmpf")
+        + segment(0xE2, b"ICC_PROFILE\x00\x01\x01keepicc")
+    )
+    data = base[:2] + head + base[2:second] + between + base[second:] + hush_jpeg()
+    with Image.open(io.BytesIO(data)) as image:
+        expected = image.convert("RGB").tobytes()
+    stripped = strip_metadata(data)
+    assert stripped is not None
+    for secret in (b"HushCam", b"GPS", b"hushcomment", b"hushbetween", b"hushthumb",
+                   b"hushmpf", b"Exif"):  # fmt: skip
+        assert secret not in stripped, secret
+    assert b"keepicc" in stripped and stripped.endswith(b"\xff\xd9")
+    assert stripped.count(b"\xff\xd8") == 1  # the appended image is gone
+    with Image.open(io.BytesIO(stripped)) as image:
+        assert image.convert("RGB").tobytes() == expected  # every scan kept, untouched
+    assert strip_metadata(base[:-2]) is None  # no end of image: never half an image
+
+
+def test_stripping_keeps_only_the_orientation_of_the_exif() -> None:
+    for order in ("little", "big"):  # piexif writes big-endian; cameras often little
+        exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"HushCam",
+                                    piexif.ImageIFD.Orientation: 6},
+                            "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N"}})  # fmt: skip
+        if order == "little":
+            exif = little_endian_orientation_exif(6)
+        buf = io.BytesIO()
+        Image.new("RGB", (40, 20), (9, 9, 9)).save(buf, "JPEG", exif=exif)
+        stripped = strip_metadata(buf.getvalue())
+        assert stripped is not None and b"HushCam" not in stripped
+        kept = piexif.load(stripped)
+        assert kept["0th"] == {piexif.ImageIFD.Orientation: 6} and not kept["GPS"]
+        with Image.open(io.BytesIO(stripped)) as image:  # decodes; turned as the camera said
+            assert image.size == (40, 20) and image.getexif().get(0x0112) == 6
+
+
+def little_endian_orientation_exif(value: int) -> bytes:
+    entries = [(0x010F, 2, 8, 38), (0x0112, 3, 1, value)]  # Make (at 38), Orientation
+    tiff = b"II*\x00" + (8).to_bytes(4, "little") + len(entries).to_bytes(2, "little")
+    for tag, kind, count, data in entries:
+        tiff += tag.to_bytes(2, "little") + kind.to_bytes(2, "little")
+        tiff += count.to_bytes(4, "little") + data.to_bytes(4, "little")
+    return b"Exif\x00\x00" + tiff + b"\x00\x00\x00\x00" + b"HushCam\x00"
+
+
 @pytest.fixture
 def archive(tmp_path: Path) -> Archive:
     a = Archive(tmp_path / "out")
@@ -189,21 +276,71 @@ def test_a_refresh_removes_what_a_photo_made_private_left(archive: Archive, tmp_
     assert not (dest / ".site" / "thumbs" / "101_q.jpg").exists()
 
 
-def test_originals_are_linked_or_stripped_by_what_flickr_shows_of_the_location(
+def test_an_unreadable_image_leaves_out_that_image_not_the_build(
+    archive: Archive, tmp_path: Path
+) -> None:
+    archive.add("108", title="Open lake")
+    archive.thumbs("108")
+    dest = tmp_path / "www"
+    refresh(archive.out, public=dest)
+    archive.touch_sidecar(archive.out / "Unsorted" / "101.jpg.json", visibility=PRIVATE)
+    unreadable = archive.out / ".site" / "thumbs" / "108_z.jpg"
+    unreadable.unlink()
+    unreadable.mkdir()  # stat() works, reading fails (as a file chmod 000 does)
+    archive.touch_sidecar(archive.out / "Unsorted" / "108.jpg.json", title="Open lake 2")
+    refresh(archive.out, public=dest)
+    assert b"101" not in every_byte(dest)
+    assert (dest / ".site" / "photo" / "08" / "108.html").is_file()
+    assert not (dest / ".site" / "thumbs" / "108_z.jpg").exists()
+
+
+def test_a_failed_build_leaves_nothing_of_a_photo_made_private_since(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flickr_async.errors import StorageError
+    from flickr_async.site.publicfiles import PublicFiles
+
+    dest = tmp_path / "www"
+    refresh(archive.out, public=dest)
+    assert b"101" in every_byte(dest)
+    archive.touch_sidecar(archive.out / "Unsorted" / "101.jpg.json", visibility=PRIVATE)
+
+    def fail(*_: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(PublicFiles, "images", fail)
+    for _ in range(2):  # and every later build that fails the same way
+        with pytest.raises(StorageError):
+            refresh(archive.out, public=dest)
+        assert b"101" not in every_byte(dest)
+        assert not (dest / ".site" / "album" / "72157000000000001.html").exists()
+    monkeypatch.undo()
+    refresh(archive.out, public=dest)  # the next build that works makes it all again
+    assert (dest / "index.html").is_file() and b"101" not in every_byte(dest)
+
+
+def test_originals_are_always_stripped_copies_and_only_jpegs(
     archive: Archive, tmp_path: Path
 ) -> None:
     shown = archive.out / "Unsorted" / "105.jpg"
     archive.add("105", title="Open and located", geo={**GEO, "public": True})
-    shown.write_bytes(jpeg_with_metadata())
+    shown.write_bytes(hush_jpeg() + b"hushtrailer")  # Flickr shows where: still stripped
     hidden = archive.out / "Unsorted" / "101.jpg"
     hidden.write_bytes(jpeg_with_metadata())
+    archive.add("106", title="Open video", ext="mp4", media="video")
+    archive.add("107", title="Open png", ext="png")
     dest = tmp_path / "www"
     refresh(archive.out, public=dest, originals=True)
-    linked = dest / ".site" / "originals" / "05" / "105.jpg"
+    located = dest / ".site" / "originals" / "05" / "105.jpg"
     stripped = dest / ".site" / "originals" / "01" / "101.jpg"
-    assert os.path.samefile(linked, shown)
-    assert b"GPS" not in stripped.read_bytes() and not os.path.samefile(stripped, hidden)
+    for copy, source in ((located, shown), (stripped, hidden)):
+        data = copy.read_bytes()
+        assert b"GPS" not in data and b"HushCam" not in data and b"hush" not in data
+        assert not os.path.samefile(copy, source) and copy.stat().st_nlink == 1
+    assert located.read_bytes() == strip_metadata(shown.read_bytes())
     assert not (dest / ".site" / "originals" / "02").exists()
+    assert not (dest / ".site" / "originals" / "06").exists()  # a video: left out
+    assert not (dest / ".site" / "originals" / "07").exists()  # a PNG: left out
     page = (dest / ".site" / "photo" / "01" / "101.html").read_text("utf-8")
     assert "../../originals/01/101.jpg" in page and "Unsorted" not in page
 
@@ -218,6 +355,28 @@ def test_the_public_copy_refuses_a_folder_it_did_not_make(archive: Archive, tmp_
     with pytest.raises(ConfigError):
         refresh(archive.out, public=foreign)
     assert (foreign / "index.html").read_text() == "someone's page"
+
+
+def test_the_public_copy_goes_only_in_an_empty_folder_or_one_of_its_own(
+    archive: Archive, tmp_path: Path
+) -> None:
+    other = tmp_path / "notes"  # another archive and a note: nothing of it may be published
+    (other / "archiveB" / ".flickr-async").mkdir(parents=True)
+    (other / "archiveB" / "private.jpg").write_bytes(b"x")
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not empty and not a public copy"):
+        refresh(archive.out, public=other)
+    assert sorted(p.name for p in other.iterdir()) == ["archiveB", "notes.txt"]
+    repo = tmp_path / "pages"  # a git repository of GitHub Pages: its own files are allowed
+    (repo / ".git").mkdir(parents=True)
+    for name in (".gitignore", "CNAME", "README.md", "LICENSE", ".nojekyll"):
+        (repo / name).write_text("x")
+    refresh(archive.out, public=repo)
+    (repo / "notes.txt").write_text("added later")  # a public copy already: rebuilt
+    refresh(archive.out, public=repo)
+    (repo / ".flickr-async").mkdir()  # an archive's state: never, even in a copy of ours
+    with pytest.raises(ConfigError, match="state"):
+        refresh(archive.out, public=repo)
 
 
 def test_flickrs_geo_permission_reaches_the_sidecar() -> None:
