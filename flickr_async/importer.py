@@ -305,6 +305,7 @@ class Importer:
     def _without_files(self, photo_ids: list[str]) -> None:
         """Photos the export describes and has no file for: an unprocessed video has none
         to have; the others are missing, unless the archive holds them already."""
+        kept = 0
         for photo_id in sorted(photo_ids, key=lambda p: (len(p), p)):
             try:
                 doc = self.index.read_json(self.photo_json[photo_id])
@@ -313,24 +314,29 @@ class Importer:
                 continue
             original = str(doc.get("original") or "") if isinstance(doc, dict) else ""
             row = self.state.photo(photo_id)
-            if row is not None and row.is_done and row.path:
-                if original.endswith(export_records.UNPROCESSED_VIDEO):
-                    self.report.unprocessed_videos.append(photo_id)
-                else:
-                    self.report.missing_but_archived.append(photo_id)
-                continue
+            archived = row is not None and row.is_done and bool(row.path)
             if original.endswith(export_records.UNPROCESSED_VIDEO):
                 self.report.unprocessed_videos.append(photo_id)
+            elif archived:
+                self.report.missing_but_archived.append(photo_id)
             else:
                 self.report.missing_files.append(photo_id)
             # Its title, description, comments... are kept, and its file, in a later run
             # given the zips downloaded again, is matched to it.
             member = self.index.photo_json.get(photo_id)
-            if member is not None:
-                try:
-                    self._keep(PurePosixPath(KEPT_JSON, f"photo_{photo_id}.json"), member)
-                except CorruptMember as exc:
-                    self._corrupt(exc)
+            if member is None or archived:
+                continue
+            try:
+                self._keep(PurePosixPath(KEPT_JSON, f"photo_{photo_id}.json"), member)
+            except CorruptMember as exc:
+                self._corrupt(exc)
+                continue
+            kept += 1
+        if kept:
+            self.report.metadata.append(
+                f"{plural(kept, 'photo JSON')} without a file kept in {KEPT_JSON}/ "
+                "(a later import given the file places it)"
+            )
 
     def settle(self, done: set[str]) -> None:
         """The kept JSON of photos the archive now holds goes: their sidecar says it all."""

@@ -48,6 +48,7 @@ def test_a_newer_exports_title_tags_and_privacy_reach_the_sidecar_and_the_file(
     assert second["code"] == 0, second["stdout"]
     assert (second["export"]["updated"], second["export"]["unchanged"]) == (1, 0)
     assert second["export"]["imported"] == 0
+    assert "1 updated from the export" in second["stdout"]
     doc = sidecar(out / "Unsorted" / "1001.jpg")
     assert (doc["title"], doc["tags"]) == ("New", ["new"])
     assert doc["visibility"] == {"public": False, "friends": False, "family": False}
