@@ -272,10 +272,17 @@ class Importer:
         """Media files by photo id, in the order the zips hold them; the ids with a JSON and
         no file."""
         known = self.photo_json
+        archived = _Archived(self.state)
         by_id: dict[str, list[Member]] = {}
         for member in self.index.media:
             photo_id = export_names.media_id(member.name, known, self._secret_of)
             if photo_id is None:
+                if self.archive_had_photos and export_names.media_id(member.name, archived):
+                    # A zip downloaded again, given alone: its photos the archive holds
+                    # already need no JSON.
+                    self.report.already_archived += 1
+                    self.stats.unchanged += 1
+                    continue
                 self.report.files_without_json.append(self.index.where(member))
                 continue
             by_id.setdefault(photo_id, []).append(member)
@@ -729,6 +736,17 @@ def _archive_albums(out: Path) -> tuple[list[Album], dict[str, tuple[str, ...]]]
         ids = entry.get("photo_ids")
         photo_ids[album.id] = tuple(str(i) for i in ids) if isinstance(ids, list) else ()
     return albums, photo_ids
+
+
+class _Archived:
+    """The photo ids the archive holds a file for (a container asked one id at a time)."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def __contains__(self, photo_id: object) -> bool:
+        row = self.state.photo(photo_id) if isinstance(photo_id, str) else None
+        return row is not None and row.is_done and bool(row.path)
 
 
 def _same_original(stored_key: str, secret: str) -> bool:

@@ -156,7 +156,9 @@ def test_a_file_whose_json_is_unusable_is_kept_and_a_missing_files_json_waits_fo
     first_media = write_zip(
         tmp_path / "e" / "data-download-1.zip", {"a_1001_o.jpg": jpeg(1), "b_1002_o.jpg": jpeg(2)}
     )
-    second_media = write_zip(tmp_path / "e" / "data-download-2.zip", {"far_1003_o.jpg": jpeg(3)})
+    second_media = write_zip(  # downloaded again: with a file the archive holds already
+        tmp_path / "e" / "data-download-2.zip", {"far_1003_o.jpg": jpeg(3), "a_1001_o.jpg": jpeg(1)}
+    )
     first = _import(env, out, [meta_zip, first_media], tmp_path / "1.json")
     assert first["code"] == 1, first["stdout"]
     assert first["export"]["missing_files"] == ["1003"]
@@ -170,6 +172,7 @@ def test_a_file_whose_json_is_unusable_is_kept_and_a_missing_files_json_waits_fo
     second = _import(env, out, [second_media], tmp_path / "2.json")
     assert second["code"] == 0, second["stdout"]
     assert second["export"]["imported"] == 1 and second["export"]["files_without_json"] == []
+    assert second["export"]["already_archived"] == 1
     assert sidecar(out / "Trip" / "1003.jpg")["title"] == "Far away"
     assert second["export"]["unprocessed_videos"] == ["1005"]
     assert sorted(p.name for p in kept.iterdir()) == ["photo_1005.json"]
