@@ -174,8 +174,13 @@ class Importer:
         self._secrets: dict[str, str | None] = {}
         # photo_<id>.json of this run, and those an earlier run kept for photos whose file
         # its export lacked (OUT/flickr-export/photos/): a later run given only the media
-        # zips downloaded again matches their files (this run's JSON wins).
-        self.photo_json: dict[str, Member] = {**self._kept_json(), **index.photo_json}
+        # zips downloaded again matches their files (this run's JSON wins). One dict: an
+        # export of 500k photos holds no second copy of it.
+        kept = self._kept_json()
+        self._earlier = frozenset(pid for pid in kept if pid not in index.photo_json)
+        for pid in self._earlier:
+            index.photo_json[pid] = kept[pid]
+        self.photo_json = index.photo_json
         self.by_backup = False  # set by _account: a backup wrote photos here
         self.owner = (profile.nsid, profile.username or None) if profile else _archive_owner(out)
 
@@ -286,8 +291,8 @@ class Importer:
                 self.report.files_without_json.append(self.index.where(member))
                 continue
             by_id.setdefault(photo_id, []).append(member)
-        self.report.photos_in_export = len(self.index.photo_json)
-        earlier = len(known) - len(self.index.photo_json)
+        earlier = len(self._earlier)
+        self.report.photos_in_export = len(known) - earlier
         if earlier:
             self.report.metadata.append(
                 f"{plural(earlier, 'photo JSON')} kept by an earlier import (its file was missing)"
@@ -330,8 +335,8 @@ class Importer:
                 self.report.missing_files.append(photo_id)
             # Its title, description, comments... are kept, and its file, in a later run
             # given the zips downloaded again, is matched to it.
-            member = self.index.photo_json.get(photo_id)
-            if member is None or archived:
+            member = self.photo_json.get(photo_id)
+            if member is None or archived or photo_id in self._earlier:
                 continue
             try:
                 self._keep(PurePosixPath(KEPT_JSON, f"photo_{photo_id}.json"), member)

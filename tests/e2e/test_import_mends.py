@@ -173,6 +173,7 @@ def test_a_file_whose_json_is_unusable_is_kept_and_a_missing_files_json_waits_fo
     assert second["code"] == 0, second["stdout"]
     assert second["export"]["imported"] == 1 and second["export"]["files_without_json"] == []
     assert second["export"]["already_archived"] == 1
+    assert second["export"]["photos_in_export"] == 0  # this run's JSON: none
     assert sidecar(out / "Trip" / "1003.jpg")["title"] == "Far away"
     assert second["export"]["unprocessed_videos"] == ["1005"]
     assert sorted(p.name for p in kept.iterdir()) == ["photo_1005.json"]
