@@ -520,7 +520,7 @@ class Importer:
                 if digest is not None
                 else stored.served_bytes == member.size
             )
-            if stored.served_url == record.original_url and same:
+            if same and _same_url(stored.served_url, record.original_url):
                 return None
             return "replaced"  # another export's file: the old one is kept (writer)
         if stored.original is False:
@@ -741,6 +741,15 @@ def _archive_albums(out: Path) -> tuple[list[Album], dict[str, tuple[str, ...]]]
         ids = entry.get("photo_ids")
         photo_ids[album.id] = tuple(str(i) for i in ids) if isinstance(ids, list) else ()
     return albums, photo_ids
+
+
+def _same_url(stored: str | None, url: str) -> bool:
+    """The same original, though exports years apart name its host otherwise (farmN or
+    live.staticflickr.com): the same server, secret and extension."""
+    if stored == url:
+        return True
+    parts = export_records.original_parts(stored or "")
+    return parts is not None and parts == export_records.original_parts(url)
 
 
 class _Archived:

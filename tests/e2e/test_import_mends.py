@@ -64,6 +64,15 @@ def test_a_newer_exports_title_tags_and_privacy_reach_the_sidecar_and_the_file(
     assert third["code"] == 0, third["stdout"]
     assert (third["export"]["updated"], third["export"]["unchanged"]) == (0, 1)
     assert (path.stat().st_ino, path.stat().st_mtime_ns, sha256(path)) == before
+
+    # An export that names the original's host otherwise (farmN, years apart): the same file.
+    farm = "https://farm9.staticflickr.com/8583/1001_c48a5e6ae6_o.jpg"
+    older = meta("e3", name="New", tags=["new"], privacy="private", original=farm)
+    fourth = _import(env, out, [older, media], tmp_path / "4.json")
+    assert fourth["code"] == 0, fourth["stdout"]
+    assert (fourth["export"]["imported"], fourth["export"]["unchanged"]) == (0, 1)
+    assert not (out / ".flickr-async" / "replaced").exists()
+    assert (path.stat().st_ino, path.stat().st_mtime_ns, sha256(path)) == before
     assert run_cli(env, "verify", str(out)).code == 0
 
 
