@@ -579,7 +579,11 @@ class Importer:
                 # The API's albums (titles, order, members) stay; the export adds only the
                 # albums the archive lacks, and marks none deleted.
                 kept, kept_ids = _archive_albums(self.out)
-                known = {a.id for a in kept}
+                # An album deleted on Flickr since (kept, marked) is not made live again.
+                listed = account_files.previous_entries(
+                    read_json(self.out / account_files.ALBUMS), "albums"
+                )
+                known = {a.id for a in kept} | {str(e.get("id")) for e in listed}
                 new = [a for a in albums if a.id not in known]
                 added = {a.id for a in new}
                 photo_ids = {**kept_ids, **{a: photo_ids[a] for a in added}}

@@ -85,7 +85,11 @@ def test_import_into_a_backup_made_archive_keeps_the_apis_albums_account_and_met
 ) -> None:
     out = tmp_path / "out"
     assert run_cli(env, "backup", str(out), *FAST, "--metadata", "list", "--no-site").code == 0
+    gone = library.albums[-1]
+    library.delete_album(gone.id)  # deleted on Flickr since: kept, marked, never made live
+    assert run_cli(env, "backup", str(out), *FAST, "--metadata", "list", "--no-site").code == 0
     albums_before = json.loads((out / "albums.json").read_text("utf-8"))["albums"]
+    assert albums_before[-1]["id"] == gone.id and albums_before[-1]["deleted_on_flickr"]
     account_before = (out / "account.json").read_bytes()
     first = library.albums[0]
     photo = next(p for p in library.photos if not p.is_video and p.id in first.photo_ids)
@@ -95,7 +99,13 @@ def test_import_into_a_backup_made_archive_keeps_the_apis_albums_account_and_met
     meta = {
         "account_profile.json": dumps({**profile_json(), "nsid": library.owner.nsid}),
         "albums.json": dumps(
-            albums_json([(first.id, "Renamed in the export", [photo.id]), (TRIP, "New one", [])])
+            albums_json(
+                [
+                    (first.id, "Renamed in the export", [photo.id]),
+                    (gone.id, gone.title, gone.photo_ids),
+                    (TRIP, "New one", []),
+                ]
+            )
         ),
         f"photo_{photo.id}.json": dumps(
             photo_json(photo.id, name="Export title", secret=photo.originalsecret)
@@ -110,10 +120,12 @@ def test_import_into_a_backup_made_archive_keeps_the_apis_albums_account_and_met
     assert found["export"]["already_archived"] == 1 and found["export"]["imported"] == 0
     albums = json.loads((out / "albums.json").read_text("utf-8"))["albums"]
     keep = ("id", "title", "photo_ids", "folder", "deleted_on_flickr")
-    assert [{k: a[k] for k in keep} for a in albums[:-1]] == [
-        {k: a[k] for k in keep} for a in albums_before
+    # The live albums as the API gave them, the one only the export has, the deleted one.
+    assert [{k: a[k] for k in keep} for a in albums[:-2]] == [
+        {k: a[k] for k in keep} for a in albums_before[:-1]
     ]
-    assert (albums[-1]["id"], albums[-1]["title"]) == (TRIP, "New one")
+    assert (albums[-2]["id"], albums[-2]["title"]) == (TRIP, "New one")
+    assert {k: albums[-1][k] for k in keep} == {k: albums_before[-1][k] for k in keep}
     assert (out / "account.json").read_bytes() == account_before
     # The API's metadata is not brought down to the export's.
     assert sidecar(out / row_before["path"]) == sidecar_before
