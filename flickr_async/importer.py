@@ -9,8 +9,14 @@ organisation and the end of the listing. Deletions are never inferred from an ex
 
 What the export lacks is counted as it goes and named at the end (ImportReport): photos whose
 file is missing, files no JSON describes, album members missing per album, corrupt members,
-duplicates. A photo the archive already holds (done, its file on disk) is left alone: a
-backup's file is Flickr's original, and an import run again skips what it did before.
+duplicates. A photo the archive already holds (done, its file on disk) keeps its file: a
+backup's file is Flickr's original (unless the export names another original secret: the
+old file is kept as a replaced one), and an import run again skips what it did before, taking
+in only a newer export's metadata for the photos still at the export's level. Nothing the
+export holds is dropped: a file whose JSON is unusable is kept under
+OUT/flickr-export/unmatched/, the JSON of a photo without a file under
+OUT/flickr-export/photos/ (a later run given its file matches it), an account file an
+earlier export kept with other bytes beside the new one.
 """
 
 from __future__ import annotations
