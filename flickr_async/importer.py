@@ -187,6 +187,11 @@ class Importer:
         for pid in self._earlier:
             index.photo_json[pid] = kept[pid]
         self.photo_json = index.photo_json
+        # The files earlier runs kept under OUT/flickr-export/unmatched/ (no usable JSON
+        # then): read after this run's own, placed when this run brings their JSON.
+        self._kept_media = self._kept_files()
+        index.media.extend(self._kept_media)
+        self._from_kept: dict[str, list[Member]] = {}  # photo id -> its kept files
         self.by_backup = False  # set by _account: a backup wrote photos here
         self.owner = (profile.nsid, profile.username or None) if profile else _archive_owner(out)
 
@@ -268,6 +273,29 @@ class Importer:
             self.index.sources.append(Source(folder))
         return kept
 
+    def _kept_files(self) -> list[Member]:
+        """The media files earlier runs kept under OUT/flickr-export/unmatched/."""
+        self._unmatched_source = -1
+        try:
+            folder = confine.inside(self.out, PurePosixPath(UNMATCHED))
+        except confine.UnsafePath as exc:
+            log.warning("kept files not read: %s", exc)
+            return []
+        if not folder.is_dir():
+            return []
+        source = len(self.index.sources)
+        found = [
+            Member(source, path.name, path.stat().st_size)
+            for path in sorted(folder.iterdir())
+            if export_names.parse_media_name(path.name) is not None
+            and path.is_file()
+            and not path.is_symlink()
+        ]
+        if found:
+            self.index.sources.append(Source(folder))
+            self._unmatched_source = source
+        return found
+
     def _secret_of(self, photo_id: str) -> str | None:
         """The original's secret its JSON names (read only for an ambiguous name)."""
         if photo_id not in self._secrets:
@@ -285,25 +313,48 @@ class Importer:
         known = self.photo_json
         archived = _Archived(self.state)
         by_id: dict[str, list[Member]] = {}
+        kept_files = 0
+        unknown: set[str] = set()  # names of this run's files no JSON describes
         for member in self.index.media:
+            kept = member.source == self._unmatched_source
             photo_id = export_names.media_id(member.name, known, self._secret_of)
-            if photo_id is None:
-                if self.archive_had_photos and export_names.media_id(member.name, archived):
-                    # A zip downloaded again, given alone: its photos the archive holds
-                    # already need no JSON.
-                    self.report.already_archived += 1
-                    self.stats.unchanged += 1
+            if photo_id is None and self.archive_had_photos:
+                # A zip downloaded again, given alone: its photos the archive holds already
+                # need no JSON (a kept file of one goes: the archive has it).
+                photo_id = export_names.media_id(member.name, archived)
+                if photo_id is not None:
+                    if kept:
+                        self._from_kept.setdefault(photo_id, []).append(member)
+                    else:
+                        self.report.already_archived += 1
+                        self.stats.unchanged += 1
                     continue
+            if photo_id is None:
+                if kept and member.name in unknown:
+                    continue  # the zip given again is named: its kept copy is that file
                 self.report.files_without_json.append(self.index.where(member))
-                continue
-            by_id.setdefault(photo_id, []).append(member)
+                if not kept:
+                    unknown.add(member.basename)
+                    kept_files += self._keep_file(member)
+            elif kept:
+                self._from_kept.setdefault(photo_id, []).append(member)
+            else:
+                by_id.setdefault(photo_id, []).append(member)
+        for photo_id, members in self._from_kept.items():
+            if photo_id not in by_id and photo_id in known:  # this run's zips have none
+                by_id[photo_id] = list(members)
+        if kept_files:
+            self.report.metadata.append(
+                f"{plural(kept_files, 'file')} no JSON describes kept in {UNMATCHED}/ "
+                "(a later import given its JSON places it)"
+            )
         earlier = len(self._earlier)
         self.report.photos_in_export = len(known) - earlier
         if earlier:
             self.report.metadata.append(
                 f"{plural(earlier, 'photo JSON')} kept by an earlier import (its file was missing)"
             )
-        self.report.media_in_export = len(self.index.media)
+        self.report.media_in_export = len(self.index.media) - len(self._kept_media)
         self.report.ignored.extend(self.index.ignored)
         self.report.ignored.extend(
             f"{where} (a second photo_<id>.json for the same photo)"
@@ -357,7 +408,12 @@ class Importer:
             )
 
     def settle(self, done: set[str]) -> None:
-        """The kept JSON of photos the archive now holds goes: their sidecar says it all."""
+        """The kept JSON and files of photos the archive now holds go: it has them."""
+        unmatched = confine.inside(self.out, PurePosixPath(UNMATCHED))
+        for photo_id, members in self._from_kept.items():
+            if photo_id in done:
+                for member in members:
+                    (unmatched / member.name).unlink(missing_ok=True)
         folder = confine.inside(self.out, PurePosixPath(KEPT_JSON))
         if not folder.is_dir():
             return
@@ -683,7 +739,10 @@ class Importer:
         says where."""
         kept: list[str] = []
         for member in item.members:
-            rel = PurePosixPath(UNMATCHED, f"{item.photo_id}-{member.basename}")
+            rel = PurePosixPath(UNMATCHED, member.basename)
+            if member.source == self._unmatched_source:  # kept there by an earlier run
+                kept.append(str(rel))
+                continue
             try:
                 self._keep(rel, member)
             except CorruptMember as exc:
@@ -694,6 +753,19 @@ class Importer:
                 continue
             kept.append(str(rel))
         return f" (its file kept as {', '.join(kept)})" if kept else ""
+
+    def _keep_file(self, member: Member) -> int:
+        """A file no JSON describes, kept under OUT/flickr-export/unmatched/ as the export
+        named it (1), or not (0: corrupt, or a name that may not be written)."""
+        try:
+            self._keep(PurePosixPath(UNMATCHED, member.basename), member)
+        except CorruptMember as exc:
+            self._corrupt(exc)
+            return 0
+        except confine.UnsafePath as exc:
+            log.warning("%s: not kept: %s", self.index.where(member), exc)
+            return 0
+        return 1
 
     def album_gaps(self, done: set[str]) -> None:
         """Album members the archive lacks after the run, per album."""

@@ -184,15 +184,18 @@ def test_a_file_whose_json_is_unusable_is_kept_and_a_missing_files_json_waits_fo
     assert first["code"] == 1, first["stdout"]
     assert first["export"]["missing_files"] == ["1003"]
     [(what, reason)] = first["export"]["refused"].items()
-    assert what == "photo 1002" and "flickr-export/unmatched/1002-b_1002_o.jpg" in reason
-    assert (out / "flickr-export" / "unmatched" / "1002-b_1002_o.jpg").read_bytes() == jpeg(2)
+    assert what == "photo 1002" and "flickr-export/unmatched/b_1002_o.jpg" in reason
+    assert (out / "flickr-export" / "unmatched" / "b_1002_o.jpg").read_bytes() == jpeg(2)
     kept = out / "flickr-export" / "photos"
     assert sorted(p.name for p in kept.iterdir()) == ["photo_1003.json", "photo_1005.json"]
 
     # Only the zip downloaded again: its file finds the JSON the first run kept.
     second = _import(env, out, [second_media], tmp_path / "2.json")
-    assert second["code"] == 0, second["stdout"]
-    assert second["export"]["imported"] == 1 and second["export"]["files_without_json"] == []
+    # Complete but for 1002, whose JSON was unusable: its kept file is still named.
+    assert second["code"] == 1, second["stdout"]
+    assert second["export"]["imported"] == 1
+    unusable = out / "flickr-export" / "unmatched" / "b_1002_o.jpg"
+    assert second["export"]["files_without_json"] == [str(unusable)]
     assert second["export"]["already_archived"] == 1
     assert second["export"]["photos_in_export"] == 0  # this run's JSON: none
     assert sidecar(out / "Trip" / "1003.jpg")["title"] == "Far away"
@@ -260,4 +263,35 @@ def test_a_kept_export_file_is_never_overwritten_by_another_exports(tmp_path: Pa
     names = sorted(p.name for p in folder.iterdir())
     assert _import(env, out, [meta("e2", new_mail), media], tmp_path / "3.json")["code"] == 0
     assert sorted(p.name for p in folder.iterdir()) == names
+    assert run_cli(env, "verify", str(out)).code == 0
+
+
+def test_a_file_no_json_describes_is_kept_and_placed_once_its_json_comes(tmp_path: Path) -> None:
+    env = plain_env(tmp_path)
+    out = tmp_path / "out"
+    part1 = write_zip(
+        tmp_path / "e" / "1_abc_part1.zip", {"photo_1001.json": dumps(photo_json("1001"))}
+    )
+    part2 = write_zip(
+        tmp_path / "e" / "1_abc_part2.zip",
+        {"photo_2001.json": dumps(photo_json("2001", name="In part two"))},
+    )
+    media = write_zip(
+        tmp_path / "e" / "data-download-1.zip", {"a_1001_o.jpg": jpeg(1), "b_2001_o.jpg": jpeg(2)}
+    )
+    kept = out / "flickr-export" / "unmatched" / "b_2001_o.jpg"
+    for n in (1, 2):  # the same zips twice: the file is named once, not its kept copy too
+        found = _import(env, out, [part1, media], tmp_path / f"{n}.json")
+        assert found["code"] == 1, found["stdout"]
+        assert found["export"]["files_without_json"] == [f"{media}:b_2001_o.jpg"]
+        assert kept.read_bytes() == jpeg(2)
+
+    # The metadata part not given before, alone (its media zip deleted meanwhile).
+    media.unlink()
+    last = _import(env, out, [part2], tmp_path / "3.json")
+    assert last["code"] == 0, last["stdout"]
+    assert last["export"]["imported"] == 1 and last["export"]["files_without_json"] == []
+    assert sidecar(out / "Unsorted" / "2001.jpg")["title"] == "In part two"
+    assert rows(out)["2001"]["served_sha256"] == sha256_of(jpeg(2))
+    assert not kept.exists()
     assert run_cli(env, "verify", str(out)).code == 0
