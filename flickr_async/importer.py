@@ -13,10 +13,10 @@ duplicates. A photo the archive already holds (done, its file on disk) keeps its
 backup's file is Flickr's original (unless the export names another original secret: the
 old file is kept as a replaced one), and an import run again skips what it did before, taking
 in only a newer export's metadata for the photos still at the export's level. Nothing the
-export holds is dropped: a file whose JSON is unusable is kept under
+export holds is dropped: a file no JSON describes (or whose JSON is unusable) is kept under
 OUT/flickr-export/unmatched/, the JSON of a photo without a file under
-OUT/flickr-export/photos/ (a later run given its file matches it), an account file an
-earlier export kept with other bytes beside the new one.
+OUT/flickr-export/photos/ (a later run given the other half places the photo), an account
+file an earlier export kept with other bytes beside the new one.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ log = logging.getLogger(__name__)
 WORKERS = 2  # members streamed at once: the disk sets the pace; two hide the JSON reads
 STAGE = "import"
 # The JSON of photos whose file the export lacked, kept for a later run (see _without_files),
-# and the files whose JSON was unusable, kept as they are (see _keep_unmatched).
+# and the files no usable JSON described, kept as they are (_keep_file, _keep_unmatched).
 KEPT_JSON = f"{layout.EXPORT_DIR}/photos"
 UNMATCHED = f"{layout.EXPORT_DIR}/unmatched"
 _KEPT_NAME = re.compile(r"photo_([0-9]{1,32})\.json")
