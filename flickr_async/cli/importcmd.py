@@ -225,6 +225,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         f"{summary['elapsed_seconds']:.1f} s)"
     ]
     lines.extend(gap_lines(found))
+    # What the run kept for later (files and JSON under flickr-export/), what it assumed.
+    lines.extend(f"note: {printable(str(n), multiline=False)}" for n in found.get("notes") or [])
     for photo_id, error in list((summary.get("failures") or {}).items())[:SHOWN]:
         lines.append(f"failed {photo_id}: {printable(error, multiline=False)}")
     return lines

@@ -285,6 +285,7 @@ def test_a_file_no_json_describes_is_kept_and_placed_once_its_json_comes(tmp_pat
         assert found["code"] == 1, found["stdout"]
         assert found["export"]["files_without_json"] == [f"{media}:b_2001_o.jpg"]
         assert kept.read_bytes() == jpeg(2)
+        assert "1 file no JSON describes kept in flickr-export/unmatched/" in found["stdout"]
 
     # The metadata part not given before, alone (its media zip deleted meanwhile).
     media.unlink()
