@@ -400,6 +400,9 @@ class Importer:
             except CorruptMember as exc:
                 self._corrupt(exc)
                 continue
+            except confine.UnsafePath as exc:
+                log.warning("photo %s: its JSON not kept: %s", photo_id, exc)
+                continue
             kept += 1
         if kept:
             self.report.metadata.append(
@@ -409,6 +412,12 @@ class Importer:
 
     def settle(self, done: set[str]) -> None:
         """The kept JSON and files of photos the archive now holds go: it has them."""
+        try:
+            self._settle(done)
+        except confine.UnsafePath as exc:  # a link put there: what it leads to is not ours
+            log.warning("kept files left alone: %s", exc)
+
+    def _settle(self, done: set[str]) -> None:
         unmatched = confine.inside(self.out, PurePosixPath(UNMATCHED))
         for photo_id, members in self._from_kept.items():
             if photo_id in done:
