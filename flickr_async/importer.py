@@ -257,7 +257,7 @@ class Importer:
         """The photo JSON earlier runs kept under OUT/flickr-export/photos/, as members of
         one more (folder) source of the index."""
         try:
-            folder = confine.inside(self.out, PurePosixPath(KEPT_JSON))
+            folder = confine.inside(self.out, PurePosixPath(KEPT_JSON), final_link=False)
         except confine.UnsafePath as exc:
             log.warning("kept photo JSON not read: %s", exc)
             return {}
@@ -277,7 +277,7 @@ class Importer:
         """The media files earlier runs kept under OUT/flickr-export/unmatched/."""
         self._unmatched_source = -1
         try:
-            folder = confine.inside(self.out, PurePosixPath(UNMATCHED))
+            folder = confine.inside(self.out, PurePosixPath(UNMATCHED), final_link=False)
         except confine.UnsafePath as exc:
             log.warning("kept files not read: %s", exc)
             return []
@@ -418,12 +418,12 @@ class Importer:
             log.warning("kept files left alone: %s", exc)
 
     def _settle(self, done: set[str]) -> None:
-        unmatched = confine.inside(self.out, PurePosixPath(UNMATCHED))
+        unmatched = confine.inside(self.out, PurePosixPath(UNMATCHED), final_link=False)
         for photo_id, members in self._from_kept.items():
             if photo_id in done:
                 for member in members:
                     (unmatched / member.name).unlink(missing_ok=True)
-        folder = confine.inside(self.out, PurePosixPath(KEPT_JSON))
+        folder = confine.inside(self.out, PurePosixPath(KEPT_JSON), final_link=False)
         if not folder.is_dir():
             return
         for path in folder.iterdir():

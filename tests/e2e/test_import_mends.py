@@ -296,3 +296,35 @@ def test_a_file_no_json_describes_is_kept_and_placed_once_its_json_comes(tmp_pat
     assert rows(out)["2001"]["served_sha256"] == sha256_of(jpeg(2))
     assert not kept.exists()
     assert run_cli(env, "verify", str(out)).code == 0
+
+
+def test_links_planted_where_import_keeps_files_are_never_read_written_or_emptied(
+    tmp_path: Path,
+) -> None:
+    env = plain_env(tmp_path)
+    out = tmp_path / "out"
+    media = write_zip(tmp_path / "e" / "data-download-1.zip", {"a_1001_o.jpg": jpeg(1)})
+    meta = write_zip(
+        tmp_path / "e" / "1_abc_part1.zip", {"photo_1001.json": dumps(photo_json("1001"))}
+    )
+    assert _import(env, out, [meta, media], tmp_path / "1.json")["code"] == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "evil_9001_o.jpg").write_bytes(jpeg(9))
+    (elsewhere / "photo_9002.json").write_bytes(dumps(photo_json("9002")))
+    (out / "flickr-export").mkdir(exist_ok=True)
+    (out / "flickr-export" / "unmatched").symlink_to(elsewhere)
+    (out / "flickr-export" / "photos").symlink_to(elsewhere)
+    part2 = write_zip(
+        tmp_path / "e" / "1_abc_part2.zip",
+        {
+            "photo_9001.json": dumps(photo_json("9001")),
+            "photo_9003.json": dumps(photo_json("9003")),  # no file: its JSON would be kept
+        },
+    )
+    stray = write_zip(tmp_path / "e" / "data-download-2.zip", {"stray_7777_o.jpg": jpeg(7)})
+    found = _import(env, out, [part2, stray], tmp_path / "2.json")
+    assert found["code"] == 1, found["stdout"]
+    assert sorted(found["export"]["missing_files"]) == ["9001", "9003"]  # 9002: never read
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["evil_9001_o.jpg", "photo_9002.json"]
+    assert not list(out.rglob("9001.jpg"))
