@@ -746,6 +746,8 @@ class Importer:
         """The files of a photo whose JSON is unusable, kept as the export named them under
         OUT/flickr-export/unmatched/ (never lost once the zips are deleted): the refusal
         says where."""
+        if item.photo_id in _Archived(self.state):
+            return " (the archive holds its file already)"
         kept: list[str] = []
         for member in item.members:
             rel = PurePosixPath(UNMATCHED, member.basename)

@@ -73,6 +73,15 @@ def test_a_newer_exports_title_tags_and_privacy_reach_the_sidecar_and_the_file(
     assert (fourth["export"]["imported"], fourth["export"]["unchanged"]) == (0, 1)
     assert not (out / ".flickr-async" / "replaced").exists()
     assert (path.stat().st_ino, path.stat().st_mtime_ns, sha256(path)) == before
+
+    # A newer export whose JSON of it is broken: refused; the archived photo stays as it was
+    # (its file is not copied aside: the archive holds it).
+    broken = write_zip(tmp_path / "e5" / "1_abc_part1.zip", {"photo_1001.json": b'{"id": "10'})
+    fifth = _import(env, out, [broken, media], tmp_path / "5.json")
+    assert fifth["code"] == 1, fifth["stdout"]
+    assert "the archive holds its file already" in fifth["export"]["refused"]["photo 1001"]
+    assert not (out / "flickr-export" / "unmatched").exists()
+    assert sidecar(path)["title"] == "New"
     assert run_cli(env, "verify", str(out)).code == 0
 
 
