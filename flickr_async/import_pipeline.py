@@ -204,6 +204,7 @@ async def _run_stages(
         import_scratch.clear()
     done = await asyncio.to_thread(_done_ids, state)
     importer.album_gaps(done)
+    await asyncio.to_thread(importer.settle, done)
 
 
 def _done_ids(state: State) -> set[str]:

@@ -9,8 +9,14 @@ organisation and the end of the listing. Deletions are never inferred from an ex
 
 What the export lacks is counted as it goes and named at the end (ImportReport): photos whose
 file is missing, files no JSON describes, album members missing per album, corrupt members,
-duplicates. A photo the archive already holds (done, its file on disk) is left alone: a
-backup's file is Flickr's original, and an import run again skips what it did before.
+duplicates. A photo the archive already holds (done, its file on disk) keeps its file: a
+backup's file is Flickr's original (unless the export names another original secret: the
+old file is kept as a replaced one), and an import run again skips what it did before, taking
+in only a newer export's metadata for the photos still at the export's level. Nothing the
+export holds is dropped: a file no JSON describes (or whose JSON is unusable) is kept under
+OUT/flickr-export/unmatched/, the JSON of a photo without a file under
+OUT/flickr-export/photos/ (a later run given the other half places the photo), an account
+file an earlier export kept with other bytes beside the new one.
 """
 
 from __future__ import annotations
@@ -18,12 +24,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from flickr_async import account_files, confine, export_names, export_records, layout
+from flickr_async import (
+    account_files,
+    confine,
+    export_names,
+    export_records,
+    layout,
+    rebuild,
+    sidecar,
+)
 from flickr_async.account import AccountInfo, Profile
 from flickr_async.edge import InvalidRecord
 from flickr_async.errors import StorageError
@@ -32,9 +47,10 @@ from flickr_async.export_files import (
     CorruptMember,
     ExportIndex,
     Member,
+    Source,
     TooLargeMember,
 )
-from flickr_async.fsutil import Scratch, raise_if_disk_problem, read_json
+from flickr_async.fsutil import Scratch, raise_if_disk_problem, read_json, sha256_file
 from flickr_async.jobs import (
     AlbumPlan,
     Described,
@@ -49,11 +65,21 @@ from flickr_async.jobs import (
 from flickr_async.models import Album, DownloadRecord
 from flickr_async.plural import plural
 from flickr_async.state import State, StoredPhoto
+from flickr_async.writer import recorded_doc
 
 log = logging.getLogger(__name__)
 
 WORKERS = 2  # members streamed at once: the disk sets the pace; two hide the JSON reads
 STAGE = "import"
+# The JSON of photos whose file the export lacked, kept for a later run (see _without_files),
+# and the files no usable JSON described, kept as they are (_keep_file, _keep_unmatched).
+KEPT_JSON = f"{layout.EXPORT_DIR}/photos"
+UNMATCHED = f"{layout.EXPORT_DIR}/unmatched"
+_KEPT_NAME = re.compile(r"photo_([0-9]{1,32})\.json")
+_KEPT_ANY = re.compile(r"photo_([0-9]{1,32})(?:\.[0-9a-f]{12})?\.json")
+# Sidecar keys that are not the export's description of the photo (the albums come from the
+# plan, the rest from the file and the archive's history).
+_NOT_JSON = frozenset({"albums", "download", "deleted_on_flickr", "exif_replaced"})
 
 
 @dataclass
@@ -64,6 +90,7 @@ class ImportReport:
     media_in_export: int = 0
     imported: int = 0  # files placed by this run
     unchanged: int = 0  # imported by an earlier run, same bytes
+    updated: int = 0  # imported before, same file; a newer export's metadata taken in
     already_archived: int = 0  # a backup's file for it was there: left alone
     missing_files: list[str] = field(default_factory=list)  # JSON, no file, not archived
     missing_but_archived: list[str] = field(default_factory=list)  # JSON, no file, archived
@@ -99,6 +126,7 @@ class ImportReport:
             "media_in_export": self.media_in_export,
             "imported": self.imported,
             "unchanged": self.unchanged,
+            "updated": self.updated,
             "already_archived": self.already_archived,
             "missing_files": sorted(self.missing_files, key=_by_id),
             "missing_from_export_but_archived": list(self.missing_but_archived),
@@ -150,6 +178,22 @@ class Importer:
         self.workers = workers
         self.archive_had_photos = state.photo_count() > 0
         self._secrets: dict[str, str | None] = {}
+        # photo_<id>.json of this run, and those an earlier run kept for photos whose file
+        # its export lacked (OUT/flickr-export/photos/): a later run given only the media
+        # zips downloaded again matches their files (this run's JSON wins). One dict: an
+        # export of 500k photos holds no second copy of it.
+        kept = self._kept_json()
+        self._earlier = frozenset(pid for pid in kept if pid not in index.photo_json)
+        for pid in self._earlier:
+            index.photo_json[pid] = kept[pid]
+        self.photo_json = index.photo_json
+        # The files earlier runs kept under OUT/flickr-export/unmatched/ (no usable JSON
+        # then): read after this run's own, placed when this run brings their JSON.
+        self._kept_media = self._kept_files()
+        index.media.extend(self._kept_media)
+        self._from_kept: dict[str, list[Member]] = {}  # photo id -> its kept files
+        self.by_backup = False  # set by _account: a backup wrote photos here
+        self.owner = (profile.nsid, profile.username or None) if profile else _archive_owner(out)
 
     # --- the stage ---------------------------------------------------------------------
 
@@ -172,7 +216,8 @@ class Importer:
                 group.create_task(self._worker(queue))
         await asyncio.to_thread(self._without_files, missing)
         account = None
-        if self.profile is not None:
+        # An archive a backup made keeps the API's account.json (the export's is poorer).
+        if self.profile is not None and not self.by_backup:
             account = AccountInfo(
                 nsid=self.profile.nsid,
                 username=self.profile.username,
@@ -208,11 +253,54 @@ class Importer:
 
     # --- matching ------------------------------------------------------------------------
 
+    def _kept_json(self) -> dict[str, Member]:
+        """The photo JSON earlier runs kept under OUT/flickr-export/photos/, as members of
+        one more (folder) source of the index."""
+        try:
+            folder = confine.inside(self.out, PurePosixPath(KEPT_JSON), final_link=False)
+        except confine.UnsafePath as exc:
+            log.warning("kept photo JSON not read: %s", exc)
+            return {}
+        if not folder.is_dir():
+            return {}
+        kept: dict[str, Member] = {}
+        source = len(self.index.sources)
+        for path in sorted(folder.iterdir()):
+            found = _KEPT_NAME.fullmatch(path.name)
+            if found and path.is_file() and not path.is_symlink():
+                kept[found[1]] = Member(source, path.name, path.stat().st_size)
+        if kept:
+            self.index.sources.append(Source(folder))
+        return kept
+
+    def _kept_files(self) -> list[Member]:
+        """The media files earlier runs kept under OUT/flickr-export/unmatched/."""
+        self._unmatched_source = -1
+        try:
+            folder = confine.inside(self.out, PurePosixPath(UNMATCHED), final_link=False)
+        except confine.UnsafePath as exc:
+            log.warning("kept files not read: %s", exc)
+            return []
+        if not folder.is_dir():
+            return []
+        source = len(self.index.sources)
+        found = [
+            Member(source, path.name, path.stat().st_size)
+            for path in sorted(folder.iterdir())
+            if export_names.parse_media_name(path.name) is not None
+            and path.is_file()
+            and not path.is_symlink()
+        ]
+        if found:
+            self.index.sources.append(Source(folder))
+            self._unmatched_source = source
+        return found
+
     def _secret_of(self, photo_id: str) -> str | None:
         """The original's secret its JSON names (read only for an ambiguous name)."""
         if photo_id not in self._secrets:
             try:
-                doc = self.index.read_json(self.index.photo_json[photo_id])
+                doc = self.index.read_json(self.photo_json[photo_id])
                 secret = export_records.original_secret(doc) if isinstance(doc, dict) else None
             except (CorruptMember, TooLargeMember):
                 secret = None
@@ -222,16 +310,51 @@ class Importer:
     def _match(self) -> tuple[list[_Work], list[str]]:
         """Media files by photo id, in the order the zips hold them; the ids with a JSON and
         no file."""
-        known = self.index.photo_json
+        known = self.photo_json
+        archived = _Archived(self.state)
         by_id: dict[str, list[Member]] = {}
+        kept_files = 0
+        unknown: set[str] = set()  # names of this run's files no JSON describes
         for member in self.index.media:
+            kept = member.source == self._unmatched_source
             photo_id = export_names.media_id(member.name, known, self._secret_of)
+            if photo_id is None and self.archive_had_photos:
+                # A zip downloaded again, given alone: its photos the archive holds already
+                # need no JSON (a kept file of one goes: the archive has it).
+                photo_id = export_names.media_id(member.name, archived)
+                if photo_id is not None:
+                    if kept:
+                        self._from_kept.setdefault(photo_id, []).append(member)
+                    else:
+                        self.report.already_archived += 1
+                        self.stats.unchanged += 1
+                    continue
             if photo_id is None:
+                if kept and member.name in unknown:
+                    continue  # the zip given again is named: its kept copy is that file
                 self.report.files_without_json.append(self.index.where(member))
-                continue
-            by_id.setdefault(photo_id, []).append(member)
-        self.report.photos_in_export = len(known)
-        self.report.media_in_export = len(self.index.media)
+                if not kept:
+                    unknown.add(member.basename)
+                    kept_files += self._keep_file(member)
+            elif kept:
+                self._from_kept.setdefault(photo_id, []).append(member)
+            else:
+                by_id.setdefault(photo_id, []).append(member)
+        for photo_id, members in self._from_kept.items():
+            if photo_id not in by_id and photo_id in known:  # this run's zips have none
+                by_id[photo_id] = list(members)
+        if kept_files:
+            self.report.metadata.append(
+                f"{plural(kept_files, 'file')} no JSON describes kept in {UNMATCHED}/ "
+                "(a later import given its JSON places it)"
+            )
+        earlier = len(self._earlier)
+        self.report.photos_in_export = len(known) - earlier
+        if earlier:
+            self.report.metadata.append(
+                f"{plural(earlier, 'photo JSON')} kept by an earlier import (its file was missing)"
+            )
+        self.report.media_in_export = len(self.index.media) - len(self._kept_media)
         self.report.ignored.extend(self.index.ignored)
         self.report.ignored.extend(
             f"{where} (a second photo_<id>.json for the same photo)"
@@ -242,82 +365,108 @@ class Importer:
         missing = [pid for pid in known if pid not in by_id]
         return work, missing
 
+    def _photo_doc(self, photo_id: str) -> dict[str, Any]:
+        doc = self.index.read_json(self.photo_json[photo_id])
+        if not isinstance(doc, dict):
+            raise InvalidRecord(f"photo {photo_id}", "its JSON is not an object")
+        return doc
+
     def _without_files(self, photo_ids: list[str]) -> None:
         """Photos the export describes and has no file for: an unprocessed video has none
         to have; the others are missing, unless the archive holds them already."""
+        kept = 0
         for photo_id in sorted(photo_ids, key=lambda p: (len(p), p)):
             try:
-                doc = self.index.read_json(self.index.photo_json[photo_id])
+                doc = self.index.read_json(self.photo_json[photo_id])
             except (CorruptMember, TooLargeMember) as exc:
                 self._refuse(f"photo {photo_id}", str(exc))
                 continue
             original = str(doc.get("original") or "") if isinstance(doc, dict) else ""
             row = self.state.photo(photo_id)
+            archived = row is not None and row.is_done and bool(row.path)
             if original.endswith(export_records.UNPROCESSED_VIDEO):
                 self.report.unprocessed_videos.append(photo_id)
-            elif row is not None and row.is_done and row.path:
+            elif archived:
                 self.report.missing_but_archived.append(photo_id)
             else:
                 self.report.missing_files.append(photo_id)
+            # Its title, description, comments... are kept, and its file, in a later run
+            # given the zips downloaded again, is matched to it.
+            member = self.photo_json.get(photo_id)
+            if member is None or archived or photo_id in self._earlier:
+                continue
+            try:
+                self._keep(PurePosixPath(KEPT_JSON, f"photo_{photo_id}.json"), member)
+            except CorruptMember as exc:
+                self._corrupt(exc)
+                continue
+            except confine.UnsafePath as exc:
+                log.warning("photo %s: its JSON not kept: %s", photo_id, exc)
+                continue
+            kept += 1
+        if kept:
+            self.report.metadata.append(
+                f"{plural(kept, 'photo JSON')} without a file kept in {KEPT_JSON}/ "
+                "(a later import given the file places it)"
+            )
+
+    def settle(self, done: set[str]) -> None:
+        """The kept JSON and files of photos the archive now holds go: it has them."""
+        try:
+            self._settle(done)
+        except confine.UnsafePath as exc:  # a link put there: what it leads to is not ours
+            log.warning("kept files left alone: %s", exc)
+
+    def _settle(self, done: set[str]) -> None:
+        unmatched = confine.inside(self.out, PurePosixPath(UNMATCHED), final_link=False)
+        for photo_id, members in self._from_kept.items():
+            if photo_id in done:
+                for member in members:
+                    (unmatched / member.name).unlink(missing_ok=True)
+        folder = confine.inside(self.out, PurePosixPath(KEPT_JSON), final_link=False)
+        if not folder.is_dir():
+            return
+        for path in folder.iterdir():
+            found = _KEPT_ANY.fullmatch(path.name)
+            if found and found[1] in done:
+                path.unlink(missing_ok=True)
 
     # --- one photo -----------------------------------------------------------------------
 
     def _one(self, item: _Work) -> list[Message]:
         """Read its JSON, decide, stream its file into a .part: the Writer's messages."""
         photo_id = item.photo_id
-        json_member = self.index.photo_json[photo_id]
         try:
-            doc = self.index.read_json(json_member)
-            if not isinstance(doc, dict):
-                raise InvalidRecord(f"photo {photo_id}", "its JSON is not an object")
+            doc = self._photo_doc(photo_id)
             name = export_names.parse_media_name(item.members[0].basename)
             media = name.media if name else "photo"
             record = export_records.photo_from_export(
-                doc,
-                media=media,
-                owner=self.profile.nsid if self.profile else "",
-                owner_name=(self.profile.username or None) if self.profile else None,
+                doc, media=media, owner=self.owner[0], owner_name=self.owner[1]
             )
             if record.photo.id != photo_id:
                 raise InvalidRecord(
                     f"photo {photo_id}", f"photo_{photo_id}.json holds photo {record.photo.id}"
                 )
         except (CorruptMember, TooLargeMember, InvalidRecord) as exc:
-            self._refuse(f"photo {photo_id}", str(exc))
+            self._refuse(f"photo {photo_id}", f"{exc}{self._keep_unmatched(item)}")
             return []
         del doc
         # A first import into an empty archive has nothing to look up (a query per photo
         # costs as much as hashing its file there, and waits on the writer's transactions).
         stored = self.state.photo(photo_id) if self.archive_had_photos else None
-        reason = self._reason(stored, record.original_url, item.members[0])
-        if reason is None:
-            if stored is None or stored.metadata_level != "export":
-                return []
-            albums = tuple(
-                (a, self.album_titles.get(a, "")) for a in self.albums_by_photo.get(photo_id, ())
-            )
-            if tuple(stored.albums) == albums:
-                return []
-            # A newer export moved it to other albums: its folders and sidecar follow, as a
-            # backup's "albums" job does (no file rewritten).
-            photo = replace(record.photo, media="video" if stored.media == "video" else "photo")
-            self.stats.jobs += 1
-            return [Job(photo, download=False, metadata=False, stored=stored, reason="albums")]
-        part = self.parts_dir / f"{photo_id}-export.part"
-        placed: tuple[Member, int, str] | None = None
-        for member in item.members:
-            if placed is None:
-                try:
-                    size, digest = self.index.extract(member, part)
-                except CorruptMember as exc:
-                    self._corrupt(exc)
-                    continue
-                placed = (member, size, digest)
-            else:
-                self._duplicate(photo_id, member, placed[2])
-        if placed is None:  # every file of it corrupt: named as such (and in its albums' gaps)
+        chosen = self._choose(item, record.original_url, stored)
+        if chosen is None:  # every file of it corrupt: named as such (and in its albums' gaps)
             return []
-        member, size, digest = placed
+        member, digest = chosen
+        reason = self._reason(stored, record, member, digest)
+        if reason is None:
+            return self._known(stored, record)
+        part = self.parts_dir / f"{photo_id}-export.part"
+        try:
+            size, digest = self.index.extract(member, part)
+        except CorruptMember as exc:
+            self._corrupt(exc)
+            return []
         ext = export_names.parse_media_name(member.basename)
         assert ext is not None
         photo = record.photo
@@ -341,41 +490,125 @@ class Importer:
             Described(photo_id, photo, record.comments, level="export", export=record.export),
         ]
 
-    def _reason(self, stored: StoredPhoto | None, url: str, member: Member) -> str | None:
+    def _choose(
+        self, item: _Work, url: str, stored: StoredPhoto | None
+    ) -> tuple[Member, str | None] | None:
+        """The file to archive of those the export has for one photo, and its SHA-256 when
+        it was read to choose. One file: that one. Several: whatever order the zips came
+        in, the one the archive holds already (same bytes), else the one named as the
+        JSON's original names it, else the lowest SHA-256; the others are duplicates."""
+        if len(item.members) == 1:
+            return item.members[0], None
+        found: list[tuple[Member, int, str]] = []
+        for member in item.members:
+            try:
+                size, digest = self.index.digest(member)
+            except CorruptMember as exc:
+                self._corrupt(exc)
+                continue
+            found.append((member, size, digest))
+        if not found:
+            return None
+        held = stored.served_sha256 if stored is not None and stored.is_done else None
+        original = PurePosixPath(url.split("?", 1)[0]).name
+
+        def rank(entry: tuple[Member, int, str]) -> tuple[bool, bool, str, str]:
+            member, _, digest = entry
+            return (digest != held, member.basename != original, digest, member.name)
+
+        found.sort(key=rank)
+        first, _, digest = found[0]
+        for member, size, other in found[1:]:
+            if other == digest:
+                self.report.duplicates_same.append(f"{item.photo_id}: {self.index.where(member)}")
+            else:
+                self._duplicate(item.photo_id, member, size, other)
+        return first, digest
+
+    def _known(
+        self, stored: StoredPhoto | None, record: export_records.ExportPhoto
+    ) -> list[Message]:
+        """A photo whose file the archive holds already: the jobs a newer export still asks
+        for (its metadata, its albums), none for a photo a backup brought to API metadata
+        (the API's word wins over an export's)."""
+        if stored is None or stored.metadata_level != "export":
+            self.report.already_archived += 1
+            self.stats.unchanged += 1
+            return []
+        photo_id = record.photo.id
+        photo = replace(record.photo, media="video" if stored.media == "video" else "photo")
+        if self._metadata_moved(stored, photo, record):
+            # A newer export's title, tags, privacy...: the sidecar is made again, the file
+            # re-embedded only where its embedded metadata changes (the writer's check).
+            self.stats.jobs += 1
+            self.report.updated += 1
+            return [
+                Job(photo, download=False, metadata=True, stored=stored, reason="changed"),
+                Described(photo_id, photo, record.comments, level="export", export=record.export),
+            ]
+        self.report.unchanged += 1
+        self.stats.unchanged += 1
+        albums = tuple(
+            (a, self.album_titles.get(a, "")) for a in self.albums_by_photo.get(photo_id, ())
+        )
+        if tuple(stored.albums) == albums:
+            return []
+        # A newer export moved it to other albums: its folders and sidecar follow, as a
+        # backup's "albums" job does (no file rewritten).
+        self.stats.jobs += 1
+        return [Job(photo, download=False, metadata=False, stored=stored, reason="albums")]
+
+    def _metadata_moved(
+        self, stored: StoredPhoto, photo: Any, record: export_records.ExportPhoto
+    ) -> bool:
+        """Does this export describe the photo otherwise than its sidecar does?"""
+        old = recorded_doc(self.out, stored)
+        if old is None:
+            return True
+        new = sidecar.build(
+            photo, comments=record.comments, albums=(), download=None, level="export",
+            export=record.export,
+        )  # fmt: skip
+        return any(old.get(key) != value for key, value in new.items() if key not in _NOT_JSON)
+
+    def _reason(
+        self,
+        stored: StoredPhoto | None,
+        record: export_records.ExportPhoto,
+        member: Member,
+        digest: str | None,
+    ) -> str | None:
         """Why this photo is imported ("import", "missing", "replaced"), or None: the
-        archive holds it already (an earlier import's same file, or a backup's original)."""
+        archive holds its file already (an earlier import's same file, or a backup's
+        original of the same secret)."""
         if stored is None or not stored.is_done or not stored.path:
             return "import"
         if not (self.out / stored.path).is_file():
             return "missing"
         if stored.metadata_level == "export":
-            if stored.served_url == url and stored.served_bytes == member.size:
-                self.report.unchanged += 1
-                self.stats.unchanged += 1
+            same = (
+                stored.served_sha256 == digest
+                if digest is not None
+                else stored.served_bytes == member.size
+            )
+            if same and _same_url(stored.served_url, record.original_url):
                 return None
             return "replaced"  # another export's file: the old one is kept (writer)
         if stored.original is False:
             return "replaced"  # a backup could only get a smaller size: the old one kept
-        self.report.already_archived += 1
-        self.stats.unchanged += 1
+        secret = record.photo.original_secret
+        if secret and not _same_original(stored.original_key, secret):
+            return "replaced"  # replaced on Flickr since the backup: the old one is kept
         return None
 
     def _corrupt(self, exc: CorruptMember) -> None:
         log.warning("%s (skipped)", exc)
         self.report.corrupt.append(str(exc))
 
-    def _duplicate(self, photo_id: str, member: Member, digest: str) -> None:
-        """Another file for the same photo: the same bytes are one copy; different ones
-        are kept under OUT/flickr-export/duplicates/ and reported."""
+    def _duplicate(self, photo_id: str, member: Member, size: int, other: str) -> None:
+        """Another file for the same photo, with other bytes: kept under
+        OUT/flickr-export/duplicates/ and reported."""
         where = self.index.where(member)
-        try:
-            size, other = self.index.digest(member)
-        except CorruptMember as exc:
-            self._corrupt(exc)
-            return
-        if other == digest:
-            self.report.duplicates_same.append(f"{photo_id}: {where}")
-            return
         ext = export_names.parse_media_name(member.basename)
         assert ext is not None
         rel = PurePosixPath(layout.EXPORT_DIR, "duplicates", f"{photo_id}-{other[:12]}.{ext.ext}")
@@ -402,13 +635,30 @@ class Importer:
         self._keep_export_files()
         docs = self._account_docs()
         stored = self.state.albums()
+        # Files a backup made from the API say more than the export: an archive that a
+        # backup wrote keeps them (None: last run's file stays).
+        self.by_backup = by_backup = self._made_by_backup()
         albums_doc = docs.get("albums.json")
+        added: set[str] = set()
         if albums_doc is not None:
             found, refused = export_records.albums_from_export(albums_doc)
             for reason in refused:
                 self.report.refused[reason.split(":", 1)[0]] = reason
             albums = [a.album for a in found]
             photo_ids = {a.album.id: a.photo_ids for a in found}
+            if by_backup:
+                # The API's albums (titles, order, members) stay; the export adds only the
+                # albums the archive lacks, and marks none deleted.
+                kept, kept_ids = _archive_albums(self.out)
+                # An album deleted on Flickr since (kept, marked) is not made live again.
+                listed = account_files.previous_entries(
+                    read_json(self.out / account_files.ALBUMS), "albums"
+                )
+                known = {a.id for a in kept} | {str(e.get("id")) for e in listed}
+                new = [a for a in albums if a.id not in known]
+                added = {a.id for a in new}
+                photo_ids = {**kept_ids, **{a: photo_ids[a] for a in added}}
+                albums = [*kept, *new]
         else:
             self.report.metadata.append("no albums.json in the export: album list kept")
             albums, photo_ids = _archive_albums(self.out)
@@ -418,16 +668,13 @@ class Importer:
         # album it names again, whatever its date_update says (the API's word wins).
         unlisted = {a.id for a in stored.values() if a.needs_listing}
         if albums_doc is not None:
-            unlisted.update(photo_ids)
+            unlisted.update(added if by_backup else photo_ids)
         plan = AlbumPlan(
             tuple(albums), folders, photo_ids, unlisted=frozenset(unlisted), comments=comments
         )
         self.album_ids = photo_ids
         self.albums_by_photo = plan.albums_by_photo()
         self.album_titles = {a.id: a.title for a in albums}
-        # Files a backup made from the API say more than the export: an archive that a
-        # backup wrote keeps them (None: last run's file stays).
-        by_backup = self._made_by_backup()
 
         def part(name: str, build: Any) -> Any:
             found = [d for n, d in sorted(docs.items()) if _part_of(n) == name]
@@ -462,18 +709,74 @@ class Importer:
         return docs
 
     def _keep_export_files(self) -> None:
-        """Every account-level JSON of the export, verbatim, under OUT/flickr-export/."""
+        """Every account-level JSON of the export, verbatim, under OUT/flickr-export/ (an
+        older export's file of the same name, when its bytes differ, kept beside it)."""
         for name, member in sorted(self.index.account.items()):
-            dest = confine.inside(self.out, PurePosixPath(layout.EXPORT_DIR, name))
-            tmp = self.scratch.path(name)
             try:
-                self.index.extract(member, tmp)
+                self._keep(PurePosixPath(layout.EXPORT_DIR, name), member)
             except CorruptMember as exc:
                 self._corrupt(exc)
                 continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, dest)
             self.report.export_files_kept.append(name)
+
+    def _keep(self, rel: PurePosixPath, member: Member) -> None:
+        """`member`'s bytes at OUT/rel. A different file there already is never lost: it
+        becomes `<stem>.<its sha256, 12 digits><suffix>` beside it (the same bytes: nothing
+        written). Raises CorruptMember (nothing written)."""
+        dest = confine.inside(self.out, rel)
+        tmp = self.scratch.path(dest.name)
+        size, digest = self.index.extract(member, tmp)
+        if dest.is_file():
+            old_size, old = sha256_file(dest)
+            if (old_size, old) == (size, digest):
+                tmp.unlink()
+                return
+            older = confine.inside(
+                self.out, rel.with_name(f"{PurePosixPath(rel.name).stem}.{old[:12]}{rel.suffix}")
+            )
+            if older.exists():
+                dest.unlink()
+            else:
+                os.replace(dest, older)
+            log.warning("%s: an earlier export's file of that name kept as %s", rel, older.name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+
+    def _keep_unmatched(self, item: _Work) -> str:
+        """The files of a photo whose JSON is unusable, kept as the export named them under
+        OUT/flickr-export/unmatched/ (never lost once the zips are deleted): the refusal
+        says where."""
+        if item.photo_id in _Archived(self.state):
+            return " (the archive holds its file already)"
+        kept: list[str] = []
+        for member in item.members:
+            rel = PurePosixPath(UNMATCHED, member.basename)
+            if member.source == self._unmatched_source:  # kept there by an earlier run
+                kept.append(str(rel))
+                continue
+            try:
+                self._keep(rel, member)
+            except CorruptMember as exc:
+                self._corrupt(exc)
+                continue
+            except confine.UnsafePath as exc:
+                log.warning("photo %s: file not kept: %s", item.photo_id, exc)
+                continue
+            kept.append(str(rel))
+        return f" (its file kept as {', '.join(kept)})" if kept else ""
+
+    def _keep_file(self, member: Member) -> int:
+        """A file no JSON describes, kept under OUT/flickr-export/unmatched/ as the export
+        named it (1), or not (0: corrupt, or a name that may not be written)."""
+        try:
+            self._keep(PurePosixPath(UNMATCHED, member.basename), member)
+        except CorruptMember as exc:
+            self._corrupt(exc)
+            return 0
+        except confine.UnsafePath as exc:
+            log.warning("%s: not kept: %s", self.index.where(member), exc)
+            return 0
+        return 1
 
     def album_gaps(self, done: set[str]) -> None:
         """Album members the archive lacks after the run, per album."""
@@ -531,3 +834,43 @@ def _archive_albums(out: Path) -> tuple[list[Album], dict[str, tuple[str, ...]]]
         ids = entry.get("photo_ids")
         photo_ids[album.id] = tuple(str(i) for i in ids) if isinstance(ids, list) else ()
     return albums, photo_ids
+
+
+def _same_url(stored: str | None, url: str) -> bool:
+    """The same original, though exports years apart name its host otherwise (farmN or
+    live.staticflickr.com): the same server, secret and extension."""
+    if stored == url:
+        return True
+    parts = export_records.original_parts(stored or "")
+    return parts is not None and parts == export_records.original_parts(url)
+
+
+class _Archived:
+    """The photo ids the archive holds a file for (a container asked one id at a time)."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def __contains__(self, photo_id: object) -> bool:
+        row = self.state.photo(photo_id) if isinstance(photo_id, str) else None
+        return row is not None and row.is_done and bool(row.path)
+
+
+def _same_original(stored_key: str, secret: str) -> bool:
+    """Is the original a backup archived (its stored key) the one whose secret the export
+    names? A key that says nothing of it (a rebuilt row's "?" or digest) is taken as yes."""
+    if not stored_key or stored_key == "?" or stored_key.startswith("#"):
+        return True
+    stored_secret = stored_key.partition(":")[0]
+    # The export gives no dimensions: "<secret>:x", compared by its secret alone.
+    return rebuild.original_unchanged(f"{secret}:x", stored_secret, stored_key)
+
+
+def _archive_owner(out: Path) -> tuple[str, str | None]:
+    """The owner account.json names (an export part without account_profile.json)."""
+    doc = read_json(out / account_files.ACCOUNT)
+    person = doc.get("profile") if isinstance(doc, dict) else None
+    if not isinstance(person, dict) or not isinstance(person.get("nsid"), str):
+        return "", None
+    username = person.get("username")
+    return person["nsid"], username if isinstance(username, str) and username else None

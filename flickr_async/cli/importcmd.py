@@ -218,12 +218,15 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     lines = [
         f"{summary['result']}: {found.get('imported', 0)} imported, "
         f"{found.get('unchanged', 0)} unchanged, "
-        f"{found.get('already_archived', 0)} already archived, {summary['failed']} failed "
+        + (f"{found['updated']} updated from the export, " if found.get("updated") else "")
+        + f"{found.get('already_archived', 0)} already archived, {summary['failed']} failed "
         f"({plural(found.get('photos_in_export', 0), 'photo')} and "
         f"{plural(found.get('media_in_export', 0), 'file')} in the export, "
         f"{summary['elapsed_seconds']:.1f} s)"
     ]
     lines.extend(gap_lines(found))
+    # What the run kept for later (files and JSON under flickr-export/), what it assumed.
+    lines.extend(f"note: {printable(str(n), multiline=False)}" for n in found.get("notes") or [])
     for photo_id, error in list((summary.get("failures") or {}).items())[:SHOWN]:
         lines.append(f"failed {photo_id}: {printable(error, multiline=False)}")
     return lines
