@@ -42,13 +42,21 @@ def write(dest: str, items: int) -> None:
 
     videos = items // VIDEO_SHARE
     library = generate_library(
-        seed=29, photos=items - videos, videos=videos, albums=20, file_size=FILE_SIZE
+        seed=29, photos=items - videos, videos=videos, albums=albums(items), file_size=FILE_SIZE
     )
     media = max(1, round(items / ITEMS_PER_MEDIA_ZIP))
     parts = 2 if items >= 5_000 else 1
     planted = write_export(library, Path(dest), parts=parts, media_zips=media)
     assert not planted.lacking, "a clean export lacks nothing"
     Path(dest, "paths.txt").write_text("\n".join(p.name for p in planted.paths), "utf-8")
+
+
+def albums(items: int) -> int:
+    """About 1.2 album memberships per item at every size, as 20 albums give at 10,000 (the
+    generator's albums hold up to min(1,200, N/3) items): each membership is a file and two
+    sidecars more to place, so sizes compare only at the same share."""
+    mean_size = min(1200, items // 3 + 2) / 2
+    return max(1, round(items * 1.2 / mean_size))
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -129,8 +137,10 @@ def run(quick: bool) -> Section:
         TITLE,
         f"The fake account's export (tests/fakeexport, the real shapes) of N items, one in "
         f"{VIDEO_SHARE} a video, originals of {FILE_SIZE // 1024} KiB (noise JPEGs: they do "
-        f"not compress), stored in media zips of about {ITEMS_PER_MEDIA_ZIP} items plus the "
-        "metadata parts (20 zips at 10,000 items). The same zips are extracted by the "
+        "not compress), about 1.2 album memberships per item (each one more file link and two "
+        f"sidecars to place: {albums(10_000)} albums at 10,000 items, {albums(2_500)} at 2,500), "
+        f"stored in media zips of about {ITEMS_PER_MEDIA_ZIP} items plus the metadata parts "
+        "(20 zips at 10,000 items). The same zips are extracted by the "
         "baseline, then imported by `python -m flickr_async import OUT ZIPS... --no-site` "
         "(a child: wall from spawn to exit, peak RSS its own `ru_maxrss`). The zips are read "
         "warm from the page cache by both; `sync` runs between steps so neither pays for the "
