@@ -14,6 +14,7 @@ TITLE = "12. Importing Flickr's export"
 TARGET_RATIO = 1.5  # import wall <= 1.5x unzip's
 TARGET_MIB = 200
 LINEAR_SLACK = 1.3  # time per item at the larger size <= 1.3x the smaller's
+REPEATS = 2  # unzip and import alternately, the faster of each kept
 FILE_SIZE = 300 * 1024  # a phone JPEG; noise JPEGs, so they do not compress
 VIDEO_SHARE = 50  # one item in 50 is a video
 ITEMS_PER_MEDIA_ZIP = 556  # 10,000 items in 18 media zips + 2 metadata parts = 20 zips
@@ -144,7 +145,7 @@ def run(quick: bool) -> Section:
         "baseline, then imported by `python -m flickr_async import OUT ZIPS... --no-site` "
         "(a child: wall from spawn to exit, peak RSS its own `ru_maxrss`). The zips are read "
         "warm from the page cache by both; `sync` runs between steps so neither pays for the "
-        "other's write-back. The baseline is timed twice, the faster kept.",
+        "other's write-back. Unzip and import run alternately twice; the faster of each is kept.",
     )
     per_item: dict[int, float] = {}
     for items in (big, small):
@@ -152,8 +153,10 @@ def run(quick: bool) -> Section:
             zips, count, total = _export(scratch / "export", items)
             _sync_disk()
             best: ChildRun | None = None
+            ran: ChildRun | None = None
+            peak = 0.0
             tool = ""
-            for attempt in range(2):
+            for attempt in range(REPEATS):  # interleaved, so a busy spell hits both alike
                 target = scratch / f"unzipped-{attempt}"
                 _sync_disk()
                 unzipped, tool = _unzip(zips, target, scratch / f"unzip-{attempt}-logs")
@@ -161,9 +164,15 @@ def run(quick: bool) -> Section:
                 shutil.rmtree(target)
                 if best is None or unzipped.wall < best.wall:
                     best = unzipped
-            assert best is not None
-            _sync_disk()
-            ran = _import(zips, scratch / "archive", scratch, f"import-{items}")
+                _sync_disk()
+                out = scratch / f"archive-{attempt}"
+                imported = _import(zips, out, scratch, f"import-{items}-{attempt}")
+                _sync_disk()
+                shutil.rmtree(out)
+                peak = max(peak, imported.maxrss_mib)
+                if ran is None or imported.wall < ran.wall:
+                    ran = imported
+            assert best is not None and ran is not None
             _sync_disk()
             per_item[items] = ran.wall / items
             share = ran.wall / best.wall
@@ -176,9 +185,9 @@ def run(quick: bool) -> Section:
             )
             section.add(
                 f"{items:,} items: import peak RSS",
-                f"{ran.maxrss_mib:.0f} MiB",
+                f"{peak:.0f} MiB (the higher of the two runs)",
                 f"≤ {TARGET_MIB} MiB" if items == big else "",
-                ran.maxrss_mib <= TARGET_MIB if items == big else None,
+                peak <= TARGET_MIB if items == big else None,
             )
             if items == big:
                 plain = _import(zips, scratch / "plain", scratch, "plain", "--no-exif")
