@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import zipfile
@@ -25,15 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from flickr_async import export_names
+from flickr_async import export_names, layout
 from flickr_async.errors import ConfigError, FlickrAsyncError
+from flickr_async.sane import may_hold_surrogates, valid_json
 
 BLOCK = 1 << 20
 # A photo_<id>.json with a long comment thread and Flickr's whole EXIF is a few hundred KB;
 # anything past this is no photo's record and is refused rather than read into memory.
 MAX_PHOTO_JSON = 16 << 20
 # albums.json, faves, contacts...: an account's lists, larger for big accounts.
-MAX_ACCOUNT_JSON = 256 << 20
+MAX_ACCOUNT_JSON = 64 << 20
 # The account-level JSON files an export holds besides photo_<id>.json: kept verbatim.
 ACCOUNT_JSON = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.json")
 METADATA_MARKERS = frozenset({"albums.json", "account_profile.json"})
@@ -56,6 +58,25 @@ class Member:
     source: int  # index into ExportIndex.sources
     name: str  # as the zip names it, or the path relative to the folder
     size: int  # what the zip's directory (or the disk) says
+    # Where a zip member lies and how it is stored: what zipfile needs to open it, kept
+    # here so that the zip's own directory (a ZipInfo of ~0.6 KB per member: 600 MB for
+    # an export of 500,000 photos) need not stay in memory.
+    offset: int = -1
+    compressed: int = 0
+    crc: int = 0
+    method: int = 0
+    flags: int = 0
+    raw_name: str | None = None  # the directory's name, when zipfile cut it (a NUL)
+
+    def zip_info(self) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(self.raw_name or self.name)
+        info.header_offset = self.offset
+        info.compress_size = self.compressed
+        info.file_size = self.size
+        info.CRC = self.crc
+        info.compress_type = self.method
+        info.flag_bits = self.flags
+        return info
 
     @property
     def basename(self) -> str:
@@ -91,7 +112,7 @@ class ExportIndex:
         source = self.sources[member.source]
         try:
             stream: IO[bytes] = (
-                source.zip.open(member.name)
+                source.zip.open(member.zip_info())
                 if source.zip is not None
                 else (source.path / member.name).open("rb")
             )
@@ -115,9 +136,14 @@ class ExportIndex:
         if len(data) > limit:
             raise TooLargeMember(f"{self.where(member)}: more than {limit >> 20} MiB")
         try:
-            return json.loads(data.decode("utf-8"))
+            text = data.decode("utf-8")
+            value = json.loads(
+                text, parse_int=_json_int, parse_float=_json_float, parse_constant=_no_constant
+            )
         except ValueError as exc:
             raise CorruptMember(f"{self.where(member)}: not JSON ({exc})") from exc
+        # What the sidecars keep verbatim must be writable: no lone surrogate, no NaN.
+        return valid_json(value) if may_hold_surrogates(text) else value
 
     def extract(self, member: Member, dest: Path) -> tuple[int, str]:
         """Stream `member` into `dest`, hashing on the way: (bytes, sha256). A member that
@@ -156,6 +182,21 @@ class ExportIndex:
                 source.zip.close()
 
 
+def _json_int(digits: str) -> int | str:
+    """An integer literal longer than any real field stays text (Python refuses to parse
+    one of 4,301 digits, and the whole file with it)."""
+    return int(digits) if len(digits) <= 40 else digits
+
+
+def _json_float(literal: str) -> float | str:
+    number = float(literal)
+    return number if math.isfinite(number) else literal
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 @contextlib.contextmanager
 def _sink(dest: Path | None) -> Iterator[IO[bytes] | None]:
     if dest is None:
@@ -165,27 +206,32 @@ def _sink(dest: Path | None) -> Iterator[IO[bytes] | None]:
         yield out
 
 
-def scan(paths: Sequence[Path]) -> ExportIndex:
-    """Index every PATH (zips and folders); NotAnExport for one that is no export's."""
+def scan(paths: Sequence[Path], *, skip: Sequence[Path] = ()) -> ExportIndex:
+    """Index every PATH (zips and folders); NotAnExport for one that is no export's.
+    Folders in `skip` (the archive being written) and archives (a folder holding a
+    `.flickr-async`) inside a PATH are not read: their files are no export's."""
     index = ExportIndex()
     if not paths:
         raise NotAnExport("no PATH given: name the export's zip files or the folder(s) "
                           "they were unpacked into")  # fmt: skip
     try:
         for path in paths:
-            _scan_path(index, path)
+            _scan_path(index, path, skip)
     except BaseException:
         index.close()
         raise
     return index
 
 
-def _scan_path(index: ExportIndex, path: Path) -> None:
+def _scan_path(index: ExportIndex, path: Path, skip: Sequence[Path]) -> None:
     if path.is_dir():
         before = _counts(index)
         for folder, dirs, files in os.walk(path):
-            dirs.sort()
             here = Path(folder)
+            if here in skip or (here / layout.STATE_DIR).is_dir():
+                dirs.clear()
+                continue
+            dirs.sort()
             for name in sorted(files):
                 file = here / name
                 if file.is_symlink() or not file.is_file():
@@ -204,7 +250,10 @@ def _scan_path(index: ExportIndex, path: Path) -> None:
     if not path.exists():
         raise NotAnExport(f"{path}: no such file or folder")
     if not path.is_file() or not zipfile.is_zipfile(path):
-        raise NotAnExport(f"{path}: not a zip file nor a folder: not part of Flickr's export")
+        raise NotAnExport(
+            f"{path}: not a zip file nor a folder: not part of Flickr's export (a zip cut "
+            "short by a download reads as none: download it again)"
+        )
     before = _counts(index)
     _scan_zip(index, path)
     if _counts(index) == before:
@@ -237,7 +286,15 @@ def _scan_zip(index: ExportIndex, path: Path) -> None:
     for info in archive.infolist():
         if info.is_dir():
             continue
-        _add(index, Member(source, info.filename, info.file_size))
+        raw = info.orig_filename if info.orig_filename != info.filename else None
+        member = Member(
+            source, info.filename, info.file_size, info.header_offset, info.compress_size,
+            info.CRC, info.compress_type, info.flag_bits, raw,
+        )  # fmt: skip
+        _add(index, member)
+    # Every member is indexed: the zip's own directory is dropped (see Member).
+    archive.filelist = []
+    archive.NameToInfo = {}
 
 
 def _add(index: ExportIndex, member: Member) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import edge
+from flickr_async import edge, portable
 from flickr_async.account import Contact, Fave, Gallery, Group, Profile, items
 from flickr_async.models import (
     Album,
@@ -41,28 +41,20 @@ from flickr_async.sane import real_date_taken
 
 JSON = Mapping[str, Any]
 
-# Flickr's licences by the name the export writes (photos.licenses.getInfo's names, and
-# the short forms its pages use), lower-cased: the id the API would give.
-LICENSES: dict[str, str] = {
-    "all rights reserved": "0",
-    "attribution-noncommercial-sharealike license": "1",
-    "attribution-noncommercial-sharealike": "1",
-    "attribution-noncommercial license": "2",
-    "attribution-noncommercial": "2",
-    "attribution-noncommercial-noderivs license": "3",
-    "attribution-noncommercial-noderivs": "3",
-    "attribution license": "4",
-    "attribution": "4",
-    "attribution-sharealike license": "5",
-    "attribution-sharealike": "5",
-    "attribution-noderivs license": "6",
-    "attribution-noderivs": "6",
-    "no known copyright restrictions": "7",
-    "united states government work": "8",
-    "public domain dedication (cc0)": "9",
-    "public domain dedication": "9",
-    "public domain mark": "10",
-}
+
+def _license_names() -> dict[str, str]:
+    """Flickr's licences by the name the export writes (photos.licenses.getInfo's names, as
+    portable.LICENSES holds them, and the same without " License"), lower-cased -> id."""
+    names: dict[str, str] = {}
+    for license_id, (name, _) in portable.LICENSES.items():
+        key = " ".join(name.lower().split())
+        names[key] = license_id
+        names.setdefault(key.removesuffix(" license"), license_id)
+        names.setdefault(key.split(" (")[0], license_id)  # "public domain dedication"
+    return names
+
+
+LICENSES = _license_names()
 SAFETY = {"safe": 0, "moderate": 1, "restricted": 2}
 UNPROCESSED_VIDEO = "video_encoding.jpg"  # the `original` of a video Flickr never encoded
 # What the typed record holds in full: the rest of a photo_<id>.json goes to the export block.
@@ -245,6 +237,10 @@ def original_secret(d: JSON) -> str | None:
     return parts[1] if parts else None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 # --- albums.json ---------------------------------------------------------------------------
 
 
@@ -262,7 +258,7 @@ def albums_from_export(doc: JSON) -> tuple[list[ExportAlbum], list[str]]:
         if album_id in seen:
             continue
         seen.add(album_id)
-        members = [text(p) for p in d.get("photos") or [] if isinstance(p, str | int)]
+        members = [text(p) for p in _list(d.get("photos")) if isinstance(p, str | int)]
         photo_ids = tuple(dict.fromkeys(p for p in members if edge.is_photo_id(p) and p != "0"))
         cover = text(d.get("cover_photo")).rstrip("/").rsplit("/", 1)[-1]
         album = Album(
@@ -385,7 +381,7 @@ def groups_from_export(doc: JSON) -> list[Group]:
 def galleries_from_export(doc: JSON) -> list[tuple[Gallery, list[dict[str, Any]]]]:
     found = []
     for d in items(doc.get("galleries")):
-        photos = [text(p) for p in d.get("photos") or [] if isinstance(p, str | int)]
+        photos = [text(p) for p in _list(d.get("photos")) if isinstance(p, str | int)]
         gallery = Gallery(
             id=text(d.get("id")),
             url=text(d.get("url")),

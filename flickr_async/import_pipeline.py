@@ -11,7 +11,6 @@ import asyncio
 import json
 import logging
 import time
-from pathlib import Path
 
 from flickr_async import confine, export_records, layout
 from flickr_async.account import Profile
@@ -162,7 +161,3 @@ async def _run_stages(
 
 def _done_ids(state: State) -> set[str]:
     return {b.id for b in state.iter_briefs() if b.status == "done" and b.path}
-
-
-def read_paths(paths: list[Path]) -> list[Path]:
-    return [p.absolute() for p in paths]

@@ -47,6 +47,7 @@ from flickr_async.jobs import (
     WorkerExit,
 )
 from flickr_async.models import Album, DownloadRecord
+from flickr_async.plural import plural
 from flickr_async.state import State, StoredPhoto
 
 log = logging.getLogger(__name__)
@@ -78,32 +79,18 @@ class ImportReport:
     metadata: list[str] = field(default_factory=list)  # notes: no albums.json, no profile...
 
     @property
-    def missing_count(self) -> int:
-        members = sum(len(a["missing"]) for a in self.album_members_missing.values())
-        return (
-            len(self.missing_files)
-            + len(self.files_without_json)
-            + members
-            + len(self.corrupt)
-            + len(self.refused)
-        )
-
-    @property
     def problem(self) -> str | None:
         """Why the archive is not the whole export ("" when it is)."""
-        parts = []
-        for count, what in (
-            (len(self.missing_files), "photos whose file the export lacks"),
-            (len(self.files_without_json), "files no JSON describes"),
-            (
-                sum(len(a["missing"]) for a in self.album_members_missing.values()),
-                "album members missing",
-            ),
-            (len(self.corrupt), "corrupt members"),
-            (len(self.refused), "records refused"),
-        ):
-            if count:
-                parts.append(f"{count} {what}")
+        members = sum(len(a["missing"]) for a in self.album_members_missing.values())
+        counts = (
+            (len(self.missing_files), "photo whose file the export lacks",
+             "photos whose file the export lacks"),
+            (len(self.files_without_json), "file no JSON describes", "files no JSON describes"),
+            (members, "album member missing", "album members missing"),
+            (len(self.corrupt), "corrupt member", "corrupt members"),
+            (len(self.refused), "record refused", "records refused"),
+        )  # fmt: skip
+        parts = [plural(count, one, many) for count, one, many in counts if count]
         return "; ".join(parts) or None
 
     def as_dict(self) -> dict[str, Any]:
@@ -113,7 +100,7 @@ class ImportReport:
             "imported": self.imported,
             "unchanged": self.unchanged,
             "already_archived": self.already_archived,
-            "missing_files": list(self.missing_files),
+            "missing_files": sorted(self.missing_files, key=_by_id),
             "missing_from_export_but_archived": list(self.missing_but_archived),
             "unprocessed_videos": list(self.unprocessed_videos),
             "files_without_json": list(self.files_without_json),
@@ -161,7 +148,7 @@ class Importer:
         self.report = report
         self.profile = profile
         self.workers = workers
-        self.export_dir = out / layout.EXPORT_DIR
+        self.archive_had_photos = state.photo_count() > 0
         self._secrets: dict[str, str | None] = {}
 
     # --- the stage ---------------------------------------------------------------------
@@ -205,7 +192,11 @@ class Importer:
                 raise
             except OSError as exc:
                 raise_if_disk_problem(exc, self.out)
-                self._refuse(item.photo_id, f"{type(exc).__name__}: {exc}")
+                self._refuse(f"photo {item.photo_id}", f"{type(exc).__name__}: {exc}")
+                continue
+            except Exception as exc:  # a stage boundary: one bad item never stops the others
+                log.debug("photo %s: import failed", item.photo_id, exc_info=True)
+                self._refuse(f"photo {item.photo_id}", f"{type(exc).__name__}: {exc}")
                 continue
             for message in messages:
                 await self.results.put(message)
@@ -242,6 +233,10 @@ class Importer:
         self.report.photos_in_export = len(known)
         self.report.media_in_export = len(self.index.media)
         self.report.ignored.extend(self.index.ignored)
+        self.report.ignored.extend(
+            f"{where} (a second photo_<id>.json for the same photo)"
+            for where in self.index.duplicate_json
+        )
         self.stats.listed = len(known)
         work = [_Work(pid, tuple(members)) for pid, members in by_id.items()]
         missing = [pid for pid in known if pid not in by_id]
@@ -283,14 +278,31 @@ class Importer:
                 owner=self.profile.nsid if self.profile else "",
                 owner_name=(self.profile.username or None) if self.profile else None,
             )
+            if record.photo.id != photo_id:
+                raise InvalidRecord(
+                    f"photo {photo_id}", f"photo_{photo_id}.json holds photo {record.photo.id}"
+                )
         except (CorruptMember, TooLargeMember, InvalidRecord) as exc:
             self._refuse(f"photo {photo_id}", str(exc))
             return []
         del doc
-        stored = self.state.photo(photo_id)
+        # A first import into an empty archive has nothing to look up (a query per photo
+        # costs as much as hashing its file there, and waits on the writer's transactions).
+        stored = self.state.photo(photo_id) if self.archive_had_photos else None
         reason = self._reason(stored, record.original_url, item.members[0])
         if reason is None:
-            return []
+            if stored is None or stored.metadata_level != "export":
+                return []
+            albums = tuple(
+                (a, self.album_titles.get(a, "")) for a in self.albums_by_photo.get(photo_id, ())
+            )
+            if tuple(stored.albums) == albums:
+                return []
+            # A newer export moved it to other albums: its folders and sidecar follow, as a
+            # backup's "albums" job does (no file rewritten).
+            photo = replace(record.photo, media="video" if stored.media == "video" else "photo")
+            self.stats.jobs += 1
+            return [Job(photo, download=False, metadata=False, stored=stored, reason="albums")]
         part = self.parts_dir / f"{photo_id}-export.part"
         placed: tuple[Member, int, str] | None = None
         for member in item.members:
@@ -303,7 +315,7 @@ class Importer:
                 placed = (member, size, digest)
             else:
                 self._duplicate(photo_id, member, placed[2])
-        if placed is None:
+        if placed is None:  # every file of it corrupt: named as such (and in its albums' gaps)
             return []
         member, size, digest = placed
         ext = export_names.parse_media_name(member.basename)
@@ -404,6 +416,7 @@ class Importer:
         comments = {a.id: a.comments for a in stored.values() if a.comments}
         plan = AlbumPlan(tuple(albums), folders, photo_ids, comments=comments)
         self.album_ids = photo_ids
+        self.albums_by_photo = plan.albums_by_photo()
         self.album_titles = {a.id: a.title for a in albums}
         # Files a backup made from the API say more than the export: an archive that a
         # backup wrote keeps them (None: last run's file stays).
@@ -464,6 +477,10 @@ class Importer:
                     "title": self.album_titles.get(album_id, ""),
                     "missing": missing,
                 }
+
+
+def _by_id(photo_id: str) -> tuple[int, str]:
+    return len(photo_id), photo_id
 
 
 def _part_of(name: str) -> str:

@@ -191,6 +191,8 @@ def status(
     level = metadata_level(str(options.get("metadata") or "deep"))
     awaiting = counts["awaiting_deep"] if level == "deep" else None
     last_run = None if latest is None else _run_info(latest)
+    found = latest["summary"].get("export") if latest is not None else None
+    last_import = found if isinstance(found, dict) else None
     info = {
         "archived": counts["done"],
         "videos": counts["videos"],
@@ -205,6 +207,8 @@ def status(
         "running": running,
         "last_run": last_run,
         "account": options_account,
+        # What the last run found the export lacking, while the last run is an import.
+        "last_import": last_import,
     }
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
@@ -238,6 +242,14 @@ def status(
             f"with only the metadata of Flickr's data export: {plural(export_only, 'item')} "
             "(a backup with API credentials brings them to the API's metadata, no download)"
         )
+    if last_import:
+        from flickr_async.cli.importcmd import gap_lines
+
+        gaps = gap_lines(last_import)
+        if gaps:
+            typer.echo("the last run, an import, found the export lacking:")
+        for line in gaps:
+            typer.echo(f"  {line}")
 
 
 def _export_only(state: State) -> int:

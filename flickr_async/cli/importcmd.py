@@ -27,17 +27,19 @@ from flickr_async.cli.backup import (
     QuietOption,
     XmpOption,
     _close_run,
+    _write_report,
     archive_options,
     missing_out,
 )
 from flickr_async.cli.terminal import unfiltered
 from flickr_async.layout import STATE_DIR
 from flickr_async.plural import plural
+from flickr_async.sane import printable
 
 if TYPE_CHECKING:
     from flickr_async.importer import ImportReport
 
-SHOWN = 20  # ids or files named per kind in the summary (all of them are in --report)
+SHOWN = 20  # write failures named in the summary (all of them are in --report)
 
 
 @app.command("import")
@@ -63,7 +65,7 @@ def import_(
                 "zips like data-download-N.zip) or folders they were unpacked into; any "
                 "order, mixed. Zips are read as they are, never unpacked to a copy."
             ),
-            metavar="PATH...",
+            metavar="PATH",
             show_default=False,
         ),
     ],
@@ -136,7 +138,13 @@ def import_(
         raise missing_out(config, profile)
     from flickr_async.export_files import scan
 
-    index = scan([p.absolute() for p in paths])  # not an export: exit 2, nothing written
+    try:
+        # not an export: exit 2, nothing written
+        index = scan([p.absolute() for p in paths], skip=[settings.out])
+    except Exception as exc:
+        if settings.report_file is not None:  # a refused run has its report too
+            _refused_report(settings.report_file, exc)
+        raise
     try:
         code = _run(settings, index)
     finally:
@@ -146,6 +154,16 @@ def import_(
 
         refresh_after_backup(settings.out, quiet=settings.quiet)
     raise typer.Exit(code)
+
+
+def _refused_report(path: Path, exc: BaseException) -> None:
+    from flickr_async.jobs import Stats
+    from flickr_async.runrecord import RunRecord
+
+    stats = Stats()
+    record = RunRecord(command="import")
+    record.finish(stats, exc)
+    _write_report(path, record.report(stats))
 
 
 def _run(settings: Any, index: Any) -> int:
@@ -190,8 +208,8 @@ def _run(settings: Any, index: Any) -> int:
 
 
 def _named(ids: list[str]) -> str:
-    shown = ", ".join(ids[:SHOWN])
-    return shown + (f" … (+{len(ids) - SHOWN}, see --report)" if len(ids) > SHOWN else "")
+    """Every one of them: what the export lacks is named in full, however long."""
+    return ", ".join(printable(i, multiline=False) for i in ids)
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
@@ -205,28 +223,42 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         f"{plural(found.get('media_in_export', 0), 'file')} in the export, "
         f"{summary['elapsed_seconds']:.1f} s)"
     ]
+    lines.extend(gap_lines(found))
+    for photo_id, error in list((summary.get("failures") or {}).items())[:SHOWN]:
+        lines.append(f"failed {photo_id}: {printable(error, multiline=False)}")
+    return lines
+
+
+def gap_lines(found: dict[str, Any]) -> list[str]:
+    """What an import found the export lacking, by kind, ids and files named (`status`
+    shows them too while the last run is an import)."""
+    lines: list[str] = []
     kinds = (
-        ("missing_files", "photos whose file the export lacks"),
-        ("files_without_json", "files no JSON describes"),
-        ("corrupt_members", "corrupt members skipped"),
-        ("unprocessed_videos", "videos Flickr never processed (no file to expect)"),
-        ("missing_from_export_but_archived", "photos the export lacks, already archived"),
-        ("duplicates_same_bytes", "duplicate files with the same bytes (one copy kept)"),
-    )
-    for key, what in kinds:
+        ("missing_files", "photo whose file the export lacks",
+         "photos whose file the export lacks"),
+        ("files_without_json", "file no JSON describes", "files no JSON describes"),
+        ("corrupt_members", "corrupt member skipped", "corrupt members skipped"),
+        ("unprocessed_videos", "video Flickr never processed (no file to expect)",
+         "videos Flickr never processed (no file to expect)"),
+        ("missing_from_export_but_archived", "photo the export lacks, already archived",
+         "photos the export lacks, already archived"),
+        ("duplicates_same_bytes", "duplicate file with the same bytes (one copy kept)",
+         "duplicate files with the same bytes (one copy kept)"),
+    )  # fmt: skip
+    for key, one, many in kinds:
         items = found.get(key) or []
         if items:
-            lines.append(f"{len(items)} {what}: {_named([str(i) for i in items])}")
+            lines.append(f"{plural(len(items), one, many)}: {_named([str(i) for i in items])}")
     different = found.get("duplicates_different_bytes") or []
     if different:
         kept = [f"{d['id']} ({d['kept']})" for d in different]
-        lines.append(f"{len(different)} duplicate files with different bytes, kept: {_named(kept)}")
+        what = plural(len(different), "duplicate file", "duplicate files")
+        lines.append(f"{what} with different bytes, kept: {_named(kept)}")
     for album_id, gap in (found.get("album_members_missing") or {}).items():
         missing = [str(i) for i in gap["missing"]]
         lines.append(f"album {gap['title']!r} ({album_id}): {len(missing)} missing: "
                      f"{_named(missing)}")  # fmt: skip
-    for what, reason in list((found.get("refused") or {}).items())[:SHOWN]:
-        lines.append(f"refused {what}: {reason}")
-    for photo_id, error in list((summary.get("failures") or {}).items())[:SHOWN]:
-        lines.append(f"failed {photo_id}: {error}")
+    for what, reason in (found.get("refused") or {}).items():
+        lines.append(f"refused {printable(what, multiline=False)}: "
+                     f"{printable(reason, multiline=False)}")  # fmt: skip
     return lines
