@@ -28,6 +28,7 @@ from tests.e2e.helpers import (
     sha256,
     sidecar,
 )
+from tests.fakeexport import write_export
 from tests.fakeflickr import FakeFlickr, Library
 from tests.imported import export_block, import_archive
 from tests.sitecrawl import crawl
@@ -157,6 +158,10 @@ def test_backup_adopts_an_imported_archive_without_downloading_a_file(
     assert verified.code == 0, verified.stdout + verified.stderr
     status = run_cli(env, "status", str(out))
     assert "data export" not in status.stdout
+    # Its API calls: no more than a first backup of the same account makes.
+    first = backup(env, out.parent / "fresh")
+    assert first["exit_code"] == 0
+    assert report["api_calls"] <= first["api_calls"], (report["api_calls"], first["api_calls"])
     # The adopted archive syncs like any other: nothing to do, nothing fetched.
     fake.counters.reset()
     again = backup(env, out)
@@ -251,3 +256,59 @@ def test_imported_rows_in_a_synced_archive_bring_a_full_listing(
     assert archive_file_requests(fake) == Counter()
     assert rows(out)[pid].metadata_level == "deep"
     assert backup(env, out)["listing"] == "changes"
+
+
+def test_an_archive_kept_at_list_level_adopts_its_imported_files_at_that_level(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    import_archive(fake, out)
+    fake.counters.reset()
+    report = backup(env, out, "--metadata", "list")
+    assert report["exit_code"] == 0, report["stdout"]
+    assert archive_file_requests(fake) == Counter()
+    assert fake.counters.api_calls["flickr.photos.getInfo"] < len(library.photos)
+    found = rows(out)
+    for photo in library.photos:
+        row = found[photo.id]
+        assert row.metadata_level == "list"
+        doc = sidecar(out / str(row.path))
+        assert doc["metadata_level"] == "list" and doc["export"] == export_block(photo)
+
+
+def test_after_the_real_import_backup_rewrites_only_the_files_whose_metadata_moved_on(
+    fake: FakeFlickr, library: Library, env: dict[str, str], tmp_path: Path, out: Path
+) -> None:
+    """`import` of the fake account's export (tests/fakeexport, nothing planted), a title
+    edited on Flickr since, then `backup`: no original fetched, that file rewritten, and
+    every file whose embedded metadata is the same left as it is (inode, mtime, bytes)."""
+    planted = write_export(library, tmp_path / "export")
+    imported = run_cli(env, "import", str(out), *map(str, planted.paths))
+    assert imported.code == 0, imported.stdout + imported.stderr
+    assert {r.metadata_level for r in rows(out).values()} == {"export"}
+    retitled = still(library)
+    library.edit_photo(retitled, title="Edited since the export")
+    before = on_disk(out)
+    fake.counters.reset()
+
+    report = backup(env, out)
+
+    assert report["exit_code"] == 0, report["stdout"]
+    assert archive_file_requests(fake) == Counter()
+    after = on_disk(out)
+    assert after.keys() == before.keys()
+    kept = 0
+    for path, (inode, mtime, digest, meta) in before.items():
+        if meta == after[path][3] or path.suffix.lower() != ".jpg":
+            assert after[path][:3] == (inode, mtime, digest), path
+            kept += 1
+        else:
+            assert after[path][2] != digest, path
+    title_file = out / str(rows(out)[retitled].path)
+    assert after[title_file][3].title == "Edited since the export"
+    assert after[title_file][0] != before[title_file][0]
+    assert kept > len(before) // 2
+    found = rows(out)
+    assert {r.metadata_level for r in found.values()} == {"deep"}
+    for photo in library.photos:
+        assert "export" in sidecar(out / str(found[photo.id].path))
+    assert run_cli(env, "verify", str(out)).code == 0

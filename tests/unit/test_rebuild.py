@@ -162,12 +162,45 @@ def test_a_recorded_original_digest_wins_and_names_the_same_original() -> None:
 
 @pytest.mark.parametrize(
     ("stored", "unchanged"),
-    [("s:4x3", True), ("t:4x3", False), ("s:?", True), ("t:?", False), ("?", True)],
+    [
+        ("s:4x3", True),
+        ("t:4x3", False),
+        ("s:?", True),
+        ("t:?", False),
+        ("?", True),
+        ("s:x", True),  # imported from Flickr's data export: no dimensions known
+        ("t:x", False),
+    ],
 )
 def test_a_rebuilt_row_knowing_only_part_of_the_key_is_not_a_replaced_original(
     stored: str, unchanged: bool
 ) -> None:
     assert rebuild.original_unchanged(stored, "s", "s:4x3") is unchanged
+
+
+@pytest.mark.parametrize(
+    ("stored", "secret", "listed", "settled"),
+    [
+        ("s:x", "s", "s:4x3", "s:4x3"),  # an imported row learns the whole key
+        ("s:?", "s", "s:4x3", "s:4x3"),
+        (f"#{sidecar.original_digest('s:4x3')}", "s", "s:4x3", "s:4x3"),
+        ("s:x", "t", "t:4x3", "s:x"),  # another original: not this row's key
+        ("s:x", "s", "s:x", "s:x"),  # the listing knows no dimensions either
+        ("s:x", None, ":x", "s:x"),  # the listing offers no original
+        ("?", "s", "s:4x3", "?"),  # nothing proves the file is that original
+        ("s:2x1", "s", "s:4x3", "s:2x1"),  # a whole key is never changed here
+    ],
+)
+def test_a_partial_key_is_made_whole_only_from_a_listing_of_the_same_original(
+    stored: str, secret: str | None, listed: str, settled: str
+) -> None:
+    assert rebuild.settled_original_key(stored, secret, listed) == settled
+
+
+def test_an_imported_file_s_key_is_rebuilt_as_it_was() -> None:
+    url = "https://live.staticflickr.com/8583/123_c48a5e6ae6_o.jpg"
+    digest = sidecar.original_digest("c48a5e6ae6:x")
+    assert rebuild._original_key({"original": digest}, {"url": url}, "123") == "c48a5e6ae6:x"
 
 
 def test_the_names_template_is_read_off_the_file_names() -> None:
