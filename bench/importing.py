@@ -179,7 +179,8 @@ def run(quick: bool) -> Section:
             section.add(
                 f"{items:,} items ({count} zips, {total / MiB:,.0f} MiB): import vs {tool}",
                 f"{seconds(ran.wall)} vs {seconds(best.wall)} = {ratio(share)} "
-                f"(import CPU {ran.cpu:.1f} s, {total / MiB / ran.wall:.0f} MiB/s)",
+                f"(CPU {ran.cpu:.1f} s vs {best.cpu:.1f} s; import {total / MiB / ran.wall:.0f} "
+                "MiB/s)",
                 f"≤ {TARGET_RATIO}×" if items == big else "",
                 share <= TARGET_RATIO if items == big else None,
             )
