@@ -8,14 +8,13 @@ from pathlib import Path
 
 from bench import profile
 from bench.common import PYTHON, ChildRun, MiB, Section, ratio, run_child, seconds, workdir
-from tests.fakeexport import write_export
-from tests.fakeflickr import generate_library
 
 NAME = "importing"
 TITLE = "12. Importing Flickr's export"
 TARGET_RATIO = 1.5  # import wall <= 1.5x unzip's
 TARGET_MIB = 200
 LINEAR_SLACK = 1.3  # time per item at the larger size <= 1.3x the smaller's
+REPEATS = 2  # unzip and import alternately, the faster of each kept
 FILE_SIZE = 300 * 1024  # a phone JPEG; noise JPEGs, so they do not compress
 VIDEO_SHARE = 50  # one item in 50 is a video
 ITEMS_PER_MEDIA_ZIP = 556  # 10,000 items in 18 media zips + 2 metadata parts = 20 zips
@@ -26,16 +25,39 @@ FLICKR_VARS = ("FLICKR_",)  # FLICKR_API_KEY..., FLICKR_ASYNC_CONFIG
 
 
 def _export(dest: Path, items: int) -> tuple[list[Path], int, int]:
-    """The fake account's export of `items` items; (zips, zip count, total bytes)."""
+    """The fake account's export of `items` items; (zips, zip count, total bytes). Written by
+    a child of its own: a parent grown by a 10,000-photo library would lend its peak RSS to
+    every later child (Linux carries the pre-exec high-water mark into ru_maxrss)."""
+    code = "import sys; from bench.importing import write; write(sys.argv[1], int(sys.argv[2]))"
+    run_child(
+        [PYTHON, "-c", code, str(dest), str(items)], logs=dest.with_name("export-logs")
+    ).check()
+    paths = [dest / line for line in (dest / "paths.txt").read_text("utf-8").splitlines()]
+    return paths, len(paths), sum(p.stat().st_size for p in paths)
+
+
+def write(dest: str, items: int) -> None:
+    """The export itself (in the child), its paths listed in dest/paths.txt."""
+    from tests.fakeexport import write_export
+    from tests.fakeflickr import generate_library
+
     videos = items // VIDEO_SHARE
     library = generate_library(
-        seed=29, photos=items - videos, videos=videos, albums=20, file_size=FILE_SIZE
+        seed=29, photos=items - videos, videos=videos, albums=albums(items), file_size=FILE_SIZE
     )
     media = max(1, round(items / ITEMS_PER_MEDIA_ZIP))
     parts = 2 if items >= 5_000 else 1
-    planted = write_export(library, dest, parts=parts, media_zips=media)
+    planted = write_export(library, Path(dest), parts=parts, media_zips=media)
     assert not planted.lacking, "a clean export lacks nothing"
-    return planted.paths, len(planted.paths), sum(p.stat().st_size for p in planted.paths)
+    Path(dest, "paths.txt").write_text("\n".join(p.name for p in planted.paths), "utf-8")
+
+
+def albums(items: int) -> int:
+    """About 1.2 album memberships per item at every size, as 20 albums give at 10,000 (the
+    generator's albums hold up to min(1,200, N/3) items): each membership is a file and two
+    sidecars more to place, so sizes compare only at the same share."""
+    mean_size = min(1200, items // 3 + 2) / 2
+    return max(1, round(items * 1.2 / mean_size))
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -116,12 +138,14 @@ def run(quick: bool) -> Section:
         TITLE,
         f"The fake account's export (tests/fakeexport, the real shapes) of N items, one in "
         f"{VIDEO_SHARE} a video, originals of {FILE_SIZE // 1024} KiB (noise JPEGs: they do "
-        f"not compress), stored in media zips of about {ITEMS_PER_MEDIA_ZIP} items plus the "
-        "metadata parts (20 zips at 10,000 items). The same zips are extracted by the "
+        "not compress), about 1.2 album memberships per item (each one more file link and two "
+        f"sidecars to place: {albums(10_000)} albums at 10,000 items, {albums(2_500)} at 2,500), "
+        f"stored in media zips of about {ITEMS_PER_MEDIA_ZIP} items plus the metadata parts "
+        "(20 zips at 10,000 items). The same zips are extracted by the "
         "baseline, then imported by `python -m flickr_async import OUT ZIPS... --no-site` "
         "(a child: wall from spawn to exit, peak RSS its own `ru_maxrss`). The zips are read "
         "warm from the page cache by both; `sync` runs between steps so neither pays for the "
-        "other's write-back. The baseline is timed twice, the faster kept.",
+        "other's write-back. Unzip and import run alternately twice; the faster of each is kept.",
     )
     per_item: dict[int, float] = {}
     for items in (big, small):
@@ -129,8 +153,10 @@ def run(quick: bool) -> Section:
             zips, count, total = _export(scratch / "export", items)
             _sync_disk()
             best: ChildRun | None = None
+            ran: ChildRun | None = None
+            peak = 0.0
             tool = ""
-            for attempt in range(2):
+            for attempt in range(REPEATS):  # interleaved, so a busy spell hits both alike
                 target = scratch / f"unzipped-{attempt}"
                 _sync_disk()
                 unzipped, tool = _unzip(zips, target, scratch / f"unzip-{attempt}-logs")
@@ -138,28 +164,33 @@ def run(quick: bool) -> Section:
                 shutil.rmtree(target)
                 if best is None or unzipped.wall < best.wall:
                     best = unzipped
-            assert best is not None
-            _sync_disk()
-            ran = _import(zips, scratch / "archive", scratch, f"import-{items}")
+                _sync_disk()
+                out = scratch / f"archive-{attempt}"
+                imported = _import(zips, out, scratch, f"import-{items}-{attempt}")
+                _sync_disk()
+                shutil.rmtree(out)
+                peak = max(peak, imported.maxrss_mib)
+                if ran is None or imported.wall < ran.wall:
+                    ran = imported
+            assert best is not None and ran is not None
             _sync_disk()
             per_item[items] = ran.wall / items
             share = ran.wall / best.wall
             section.add(
                 f"{items:,} items ({count} zips, {total / MiB:,.0f} MiB): import vs {tool}",
                 f"{seconds(ran.wall)} vs {seconds(best.wall)} = {ratio(share)} "
-                f"(import CPU {ran.cpu:.1f} s, {total / MiB / ran.wall:.0f} MiB/s)",
+                f"(CPU {ran.cpu:.1f} s vs {best.cpu:.1f} s; import {total / MiB / ran.wall:.0f} "
+                "MiB/s)",
                 f"≤ {TARGET_RATIO}×" if items == big else "",
                 share <= TARGET_RATIO if items == big else None,
             )
             section.add(
                 f"{items:,} items: import peak RSS",
-                f"{ran.maxrss_mib:.0f} MiB",
+                f"{peak:.0f} MiB (the higher of the two runs)",
                 f"≤ {TARGET_MIB} MiB" if items == big else "",
-                ran.maxrss_mib <= TARGET_MIB if items == big else None,
+                peak <= TARGET_MIB if items == big else None,
             )
             if items == big:
-                shutil.rmtree(scratch / "archive")
-                _sync_disk()
                 plain = _import(zips, scratch / "plain", scratch, "plain", "--no-exif")
                 _sync_disk()
                 section.add(
