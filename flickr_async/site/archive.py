@@ -23,6 +23,7 @@ from flickr_async.site.model import (
     collection_nodes,
     fave_entries,
     gallery_entries,
+    group_entries,
     profile,
 )
 from flickr_async.site.photofiles import read_summaries, read_summary
@@ -210,6 +211,7 @@ def load_account(out: Path, state: State) -> Account:
     collections = read_json(out / account_files.COLLECTIONS) or {}
     faves = read_json(out / account_files.FAVORITES)
     galleries = read_json(out / account_files.GALLERIES)
+    groups = read_json(out / account_files.GROUPS)
     kept = {fave.id: fave.path for fave in state.favorites().values()}
     return Account(
         profile=profile(read_json(out / account_files.ACCOUNT)),
@@ -217,4 +219,5 @@ def load_account(out: Path, state: State) -> Account:
         collections=collection_nodes(collections.get("collections")),
         favorites=fave_entries(faves, kept) if faves is not None else None,
         galleries=gallery_entries(galleries) if galleries is not None else None,
+        groups=group_entries(groups) if groups is not None else None,
     )

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Bump when what a Summary holds, how it is read from a sidecar, or how an item's key is
 # made (build._Renderer.key) changes.
-VERSION = "10"
+VERSION = "11"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
@@ -40,7 +40,13 @@ CREATE TABLE IF NOT EXISTS photos (
     status TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', path TEXT,
                                   -- the state's row as the last build saw it
     key BLOB NOT NULL DEFAULT x'', -- model.Item.key as the last build made it
-    public INTEGER NOT NULL DEFAULT 0 -- Summary.public
+    public INTEGER NOT NULL DEFAULT 0, -- Summary.public
+    lat REAL, lon REAL,           -- Summary.geo
+    geo_public INTEGER NOT NULL DEFAULT 0,
+    places TEXT NOT NULL DEFAULT '', -- Summary.places, unit-separated
+    people TEXT NOT NULL DEFAULT '', -- Summary.people: nsid RS name, unit-separated
+    groups TEXT NOT NULL DEFAULT '', -- Summary.groups, unit-separated
+    level TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS search (   -- apart: the photos table stays small to scan
     id TEXT PRIMARY KEY,
@@ -59,6 +65,21 @@ CREATE TABLE IF NOT EXISTS pages (
                                   -- and for a grid page of its layout (16 more)
 """
 _TAG_SEP = "\x1f"
+_PAIR_SEP = "\x1e"
+_LEVELS = {w: w for w in ("basic", "list", "deep", "export", "")}
+
+
+def _people(text: str) -> tuple[tuple[str, str], ...]:
+    if not text:
+        return ()
+    pairs = (p.partition(_PAIR_SEP) for p in text.split(_TAG_SEP))
+    return tuple((sys.intern(nsid), name) for nsid, _, name in pairs)
+
+
+def _strings(text: str) -> tuple[str, ...]:
+    return tuple(map(sys.intern, text.split(_TAG_SEP))) if text else ()
+
+
 BUCKETS = 4096  # a power of two: every number of search data files up to it divides it
 
 
@@ -129,6 +150,12 @@ def _seen(row: tuple[Any, ...]) -> Item:
         None if row[8] is None else bool(row[8]),
         row[9],
         bool(row[15]),
+        None if row[16] is None or row[17] is None else (row[16], row[17]),
+        bool(row[18]),
+        _strings(row[19]),
+        _people(row[20]),
+        _strings(row[21]),
+        _LEVELS.get(row[22], row[22]),
     )
     return Item(
         row[0],
@@ -211,7 +238,8 @@ class SiteCache:
         while True:
             rows = self._db.execute(
                 "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
-                "original, deleted, files, status, error, path, key, public FROM photos "
+                "original, deleted, files, status, error, path, key, public, lat, lon, geo_public, "
+                "places, people, groups, level FROM photos "
                 "WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
@@ -239,11 +267,14 @@ class SiteCache:
         rows = list(rows)
         self._db.executemany(
             "INSERT OR REPLACE INTO photos "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', '', NULL, x'', ?)",
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', '', NULL, x'', ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
                  _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
-                 m.deleted, int(m.public))
+                 m.deleted, int(m.public), *(m.geo or (None, None)), int(m.geo_public),
+                 _TAG_SEP.join(m.places),
+                 _TAG_SEP.join(f"{nsid}{_PAIR_SEP}{name}" for nsid, name in m.people),
+                 _TAG_SEP.join(m.groups), m.level)
                 for photo_id, sig, m, _ in rows
             ],
         )  # fmt: skip

@@ -60,6 +60,9 @@ class Shell:
     # pages stay the same from build to build; no text from Flickr can know it.
     nonce: str = ""
     public: bool = False  # the public copy (public.py): for publishing, not the owner's own
+    map: bool = False  # some photo shows on the map (map.html)
+    people: bool = False  # some photo has a person tagged (people.html)
+    groups: bool = False  # the account's groups (groups.html)
 
 
 Nav = tuple[str, str] | None  # (href, label)
@@ -100,6 +103,13 @@ def _chrome(
         nav.append(f'<a href="{link(paths.FAVORITES)}">Favourites</a>')
     if shell.galleries:
         nav.append(f'<a href="{link(paths.GALLERIES)}">Galleries</a>')
+    if shell.map:
+        nav.append(f'<a href="{link(paths.MAP)}">Map</a>')
+    if shell.people:
+        nav.append(f'<a href="{link(paths.PEOPLE)}">People</a>')
+    if shell.groups:
+        nav.append(f'<a href="{link(paths.GROUPS)}">Groups</a>')
+    nav.append(f'<a href="{link(paths.ABOUT)}">About</a>')
     nonce = esc(shell.nonce)
     script_tags = "".join(
         f'<script nonce="{nonce}" src="{link(s)}"></script>' for s in (*scripts, paths.JS)
@@ -113,7 +123,9 @@ def _chrome(
         '<meta name="referrer" content="no-referrer">\n'
     )
     top = (
-        f'<link rel="stylesheet" href="{link(paths.CSS)}">\n</head>\n<body data-root="{esc(root)}"',
+        f'<link rel="stylesheet" href="{link(paths.CSS)}">\n'
+        f'<link rel="stylesheet" href="{link(paths.MORE_CSS)}">\n'
+        f'</head>\n<body data-root="{esc(root)}"',
         f'>\n<header class="top"><a class="brand" href="{link(paths.HOME)}" dir="auto">'
         f"{esc(shell.name)}</a><nav>{' '.join(nav)}</nav></header>\n",
     )

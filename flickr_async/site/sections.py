@@ -1,0 +1,185 @@
+"""The build's pages beyond the photostream, albums and tags: the map and its data, the
+"photos here" pages of places, people, groups, the about page and (`site --extras`) the
+export-only files. Each is written through the build's PageWriter with its inputs, so a
+refresh rewrites only what moved.
+
+The public copy gets the same pages of less (public.py's rules): the build passes only the
+shown photos; the map and places take a location only where Flickr shows it to everyone;
+people come only from shown photos; no groups page (the account's memberships are its own
+business) and never the export-only files.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Container, Iterator, Sequence
+from functools import partial
+from pathlib import Path
+
+from flickr_async.fsutil import read_json
+from flickr_async.site import paths
+from flickr_async.site.accountpages import (
+    Holdings,
+    about_page,
+    extras_page,
+    group_members,
+    groups_page,
+    people_index,
+    people_of,
+    person_page,
+)
+from flickr_async.site.cache import js_json
+from flickr_async.site.geo import map_entry, mapped, place_tree, places
+from flickr_async.site.mappages import map_page, place_page
+from flickr_async.site.model import DELETED, MISSING, NOT_ORIGINAL, VIDEO, Account, Item
+from flickr_async.site.output import PageWriter, digest
+from flickr_async.site.pages import Shell, split
+
+log = logging.getLogger(__name__)
+
+# Where an import keeps the files only Flickr's data export has (Flickr Mail, testimonials,
+# group discussions...), verbatim: shown only by `site --extras`.
+EXPORT_EXTRAS = "flickr-export"
+_MAP_CHUNK = 5000  # map entries joined at a time
+
+
+def geotagged(items: Sequence[Item], public: bool) -> list[Item]:
+    """The photos the map and the places may show (geo.mapped), or with place names only."""
+    return [
+        it
+        for it in items
+        if (it.summary.geo or it.summary.places) and (it.summary.geo_public or not public)
+    ]
+
+
+def shell_sections(items: Sequence[Item], account: Account, public: bool) -> dict[str, bool]:
+    """Which of these sections the frame of every page links (Shell.map, people, groups)."""
+    return {
+        "map": any(it.summary.geo and (it.summary.geo_public or not public) for it in items),
+        "people": any(it.summary.people for it in items),
+        "groups": bool(account.groups) and not public,
+    }
+
+
+class Sections:
+    """Writes the sections of one build."""
+
+    def __init__(
+        self,
+        writer: PageWriter,
+        shell: Shell,
+        account: Account,
+        thumbs: Container[str],
+        inputs: Callable[..., bytes],
+        pump: Callable[[], None],
+    ) -> None:
+        self.writer = writer
+        self.shell = shell
+        self.account = account
+        self.thumbs = thumbs
+        self.inputs = inputs  # _Renderer.inputs: a grid's items' keys and its parameters
+        self.pump = pump
+        self.base = digest(repr(shell).encode())
+
+    def run(
+        self,
+        out: Path,
+        stream: list[Item],
+        album_count: int,
+        tag_count: int,
+        last_sync: dict[str, object] | None,
+        extras: bool,
+    ) -> None:
+        public = self.shell.public
+        located = geotagged(stream, public)
+        on_map = mapped(located, public)
+        found = places(located)
+        people = people_of(stream)
+        if on_map:
+            self.map_data(on_map)
+            self.writer.write(paths.MAP, map_page(self.shell, len(on_map), place_tree(found)))
+        for names, here in found.items():
+            self.pump()
+            chunks = split(here)
+            for number, chunk in enumerate(chunks, 1):
+                self.writer.page(
+                    paths.place_page(names, number),
+                    self.inputs(chunk, "place", names, number, len(chunks), len(here)),
+                    partial(place_page, self.shell, names, chunk, number, len(chunks),
+                            len(here), self.thumbs),
+                )  # fmt: skip
+        if people:
+            self.writer.write(paths.PEOPLE, people_index(self.shell, list(people.values())))
+        for person in people.values():
+            self.pump()
+            chunks = split(person.items)
+            for number, chunk in enumerate(chunks, 1):
+                self.writer.page(
+                    paths.person_page(person.key, number),
+                    self.inputs(chunk, "person", person.key, person.name, number, len(chunks),
+                                len(person.items)),
+                    partial(person_page, self.shell, person, chunk, number, len(chunks),
+                            self.thumbs),
+                )  # fmt: skip
+        groups = self.account.groups if not public else None
+        if groups:
+            members = group_members(groups, stream)
+            self.writer.write(paths.GROUPS, groups_page(self.shell, groups, members, self.thumbs))
+        shown_extras = self.extras(out) if extras and not public else []
+        flags = [item.flags for item in stream]
+        dated = [item.sort_key for item in stream if item.sort_key]
+        held = Holdings(
+            photos=sum(1 for f in flags if not f & VIDEO),
+            videos=sum(1 for f in flags if f & VIDEO),
+            albums=album_count,
+            tags=tag_count,
+            places=len(found),
+            people=len(people),
+            geotagged=len(on_map),
+            newest=dated[0] if dated else "",
+            oldest=dated[-1] if dated else "",
+            levels=Counter(item.summary.level for item in stream),
+            not_original=[item for item in stream if item.flags & NOT_ORIGINAL],
+            deleted=sum(1 for f in flags if f & DELETED),
+            missing=sum(1 for f in flags if f & MISSING),
+            last_sync=None if public else last_sync,
+            extras=shown_extras,
+        )
+        self.writer.write(
+            paths.ABOUT, about_page(self.shell, self.account.profile, held, self.thumbs)
+        )
+
+    def map_data(self, on_map: list[Item]) -> None:
+        """data/map.js: one entry per marker (geo.map_entry), rewritten only when one of
+        them moved (their keys change with their sidecars)."""
+
+        def chunks() -> Iterator[str]:
+            yield 'window.FA_MAP = {"points": [\n'
+            for start in range(0, len(on_map), _MAP_CHUNK):
+                part = ",\n".join(
+                    js_json(map_entry(it)) for it in on_map[start : start + _MAP_CHUNK]
+                )
+                yield ("" if start == 0 else ",\n") + part
+            yield "\n]};\n"
+
+        inputs = digest(b"map\x1f" + self.base + b"".join(it.key for it in on_map))
+        self.writer.page_chunks(paths.MAP_DATA, inputs, chunks)
+
+    def extras(self, out: Path) -> list[tuple[str, str]]:
+        """The export-only files, a page each: (name, page)."""
+        folder = out / EXPORT_EXTRAS
+        try:
+            names = sorted(p.name for p in folder.iterdir() if p.suffix == ".json")
+        except OSError:
+            return []
+        shown = []
+        for name in names:
+            doc = read_json(folder / name)
+            if doc is None:
+                log.warning("%s/%s: not readable as JSON; left out", EXPORT_EXTRAS, name)
+                continue
+            page = paths.extras_page(name[: -len(".json")])
+            self.writer.write(page, extras_page(self.shell, name, doc))
+            shown.append((name, page))
+        return shown
