@@ -20,7 +20,7 @@ from flickr_async.site.model import Item, location, place_names
 
 SCALE = 10  # units per degree (tools/make_world.py)
 WIDTH, HEIGHT = 360 * SCALE, 180 * SCALE
-MIN_ZOOM, MAX_ZOOM = 0, 9  # the map page's zoom levels: the view is WIDTH / 2**zoom wide
+MIN_ZOOM, MAX_ZOOM = 0, 14  # the map page's zoom levels: the view is WIDTH / 2**zoom wide
 
 
 def project(lat: float, lon: float) -> tuple[float, float]:

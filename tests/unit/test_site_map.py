@@ -73,8 +73,8 @@ def test_grid_clustering_groups_close_photos_until_zoomed_in() -> None:
     tokyo = project(35.68, 139.69)
     points = [zurich, tokyo, zurich_too]
     assert cluster(points, zoom=0) == [[0, 2], [1]]
-    # 170 m apart: still one cell at the closest zoom of a 1000 px map (44 px: 3.4 km there)
-    assert cluster(points, zoom=9) == [[0, 2], [1]]
+    assert cluster(points, zoom=9) == [[0, 2], [1]]  # 44 px are 3.4 km there: still one
+    assert cluster(points, zoom=14) == [[0], [1], [2]]  # 44 px are 100 m at the closest
     far = [project(47.0, 8.0), project(47.0, 9.0)]
     assert cluster(far, zoom=0) == [[0, 1]]
     assert cluster(far, zoom=4) == [[0], [1]]

@@ -12,7 +12,7 @@
   var status = document.getElementById('fa-map-status');
   if (!data || !box || !svg || !layer) return;
   var NS = 'http://www.w3.org/2000/svg';
-  var W = 3600, H = 1800, MAX_ZOOM = 9, CELL = 44;
+  var W = 3600, H = 1800, MAX_ZOOM = 14, CELL = 44;
   var root = document.body.getAttribute('data-root') || '';
   // [id, x, y, title], projected as site/geo.py `project` does, from [id, lat, lon, title]
   var points = (data.points || []).map(function (p) {
