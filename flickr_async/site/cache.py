@@ -152,9 +152,9 @@ def _seen(row: tuple[Any, ...]) -> Item:
         bool(row[15]),
         None if row[16] is None or row[17] is None else (row[16], row[17]),
         bool(row[18]),
-        _strings(row[19]),
-        _people(row[20]),
-        _strings(row[21]),
+        _strings(row[19]) if row[19] else (),  # most photos have none: no call
+        _people(row[20]) if row[20] else (),
+        _strings(row[21]) if row[21] else (),
         _LEVELS.get(row[22], row[22]),
     )
     return Item(
