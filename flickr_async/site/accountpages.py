@@ -253,7 +253,7 @@ def about_page(shell: Shell, profile: Profile, held: Holdings, thumbs: Container
     parts.append("".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in held_rows) + "</dl>")
     if held.not_original and not shell.public:
         parts.append(
-            f"<h2>Not original ({held.not_original.__len__():,})</h2>"
+            f"<h2>Not original ({len(held.not_original):,})</h2>"
             "<p>Flickr did not offer the original file of these: the archive keeps the "
             "largest size it offered, and the next backup asks for the original again.</p>"
         )

@@ -59,7 +59,7 @@ def map_page(shell: Shell, count: int, tree: Sequence[Any]) -> str:
         "the photos: arrow keys move it, + and − zoom, Tab goes through the markers (a "
         'group of photos zooms in, one photo opens its page)">'
         f'<svg id="fa-map-svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        'preserveAspectRatio="xMidYMid meet" role="presentation">'
+        'preserveAspectRatio="xMidYMid meet" aria-label="World map">'
         f'<rect class="sea" x="0" y="0" width="{WIDTH}" height="{HEIGHT}"/>'
         f'<path class="land" d="{world_path()}"/><g id="fa-marks"></g></svg></div>',
         '<noscript><p class="notice">The map is drawn by JavaScript; the places below list '

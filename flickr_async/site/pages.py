@@ -122,10 +122,10 @@ def _chrome(
         f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(nonce=nonce)}">\n'
         '<meta name="referrer" content="no-referrer">\n'
     )
+    # The map's, places', people's, groups' and about pages' rules (site.css's colours).
+    head += f'<link rel="stylesheet" href="{link(paths.MORE_CSS)}">\n'
     top = (
-        f'<link rel="stylesheet" href="{link(paths.CSS)}">\n'
-        f'<link rel="stylesheet" href="{link(paths.MORE_CSS)}">\n'
-        f'</head>\n<body data-root="{esc(root)}"',
+        f'<link rel="stylesheet" href="{link(paths.CSS)}">\n</head>\n<body data-root="{esc(root)}"',
         f'>\n<header class="top"><a class="brand" href="{link(paths.HOME)}" dir="auto">'
         f"{esc(shell.name)}</a><nav>{' '.join(nav)}</nav></header>\n",
     )
