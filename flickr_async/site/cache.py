@@ -21,7 +21,7 @@ from typing import Any
 
 from flickr_async import confine
 from flickr_async.layout import SITE_DIR, SITE_ENTRY
-from flickr_async.site.model import Item, Summary
+from flickr_async.site.model import Item, Summary, Where
 from flickr_async.site.paths import CACHE, is_safe_id
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,9 @@ CREATE TABLE IF NOT EXISTS photos (
                                   -- the state's row as the last build saw it
     key BLOB NOT NULL DEFAULT x'', -- model.Item.key as the last build made it
     public INTEGER NOT NULL DEFAULT 0, -- Summary.public
-    lat REAL, lon REAL,           -- Summary.geo
+    lat REAL, lon REAL,           -- Summary.where
     geo_public INTEGER NOT NULL DEFAULT 0,
-    places TEXT NOT NULL DEFAULT '', -- Summary.places, unit-separated
+    places TEXT NOT NULL DEFAULT '', -- Summary.where's names, unit-separated
     people TEXT NOT NULL DEFAULT '', -- Summary.people: nsid RS name, unit-separated
     groups TEXT NOT NULL DEFAULT '', -- Summary.groups, unit-separated
     level TEXT NOT NULL DEFAULT ''
@@ -74,6 +74,11 @@ def _people(text: str) -> tuple[tuple[str, str], ...]:
         return ()
     pairs = (p.partition(_PAIR_SEP) for p in text.split(_TAG_SEP))
     return tuple((sys.intern(nsid), name) for nsid, _, name in pairs)
+
+
+def _where(row: tuple[Any, ...]) -> Where:
+    names = row[19].split(_TAG_SEP) if row[19] else ()
+    return Where(row[16], row[17], bool(row[18]), *map(sys.intern, names))
 
 
 def _strings(text: str) -> tuple[str, ...]:
@@ -150,10 +155,8 @@ def _seen(row: tuple[Any, ...]) -> Item:
         None if row[8] is None else bool(row[8]),
         row[9],
         bool(row[15]),
-        None if row[16] is None or row[17] is None else (row[16], row[17]),
-        bool(row[18]),
-        _strings(row[19]) if row[19] else (),  # most photos have none: no call
-        _people(row[20]) if row[20] else (),
+        _where(row) if row[16] is not None and row[17] is not None else None,
+        _people(row[20]) if row[20] else (),  # most photos have none: no call
         _strings(row[21]) if row[21] else (),
         _LEVELS.get(row[22], row[22]),
     )
@@ -271,8 +274,9 @@ class SiteCache:
             [
                 (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
                  _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
-                 m.deleted, int(m.public), *(m.geo or (None, None)), int(m.geo_public),
-                 _TAG_SEP.join(m.places),
+                 m.deleted, int(m.public), *(m.where[:2] if m.where else (None, None)),
+                 int(bool(m.where and m.where.public)),
+                 _TAG_SEP.join(m.where.names) if m.where else "",
                  _TAG_SEP.join(f"{nsid}{_PAIR_SEP}{name}" for nsid, name in m.people),
                  _TAG_SEP.join(m.groups), m.level)
                 for photo_id, sig, m, _ in rows

@@ -31,13 +31,13 @@ def project(lat: float, lon: float) -> tuple[float, float]:
 def mapped(items: Iterable[Item], public: bool) -> list[Item]:
     """The photos the map shows: every geotagged one; in the public copy only those whose
     location Flickr shows to everyone."""
-    return [it for it in items if it.summary.geo and (it.summary.geo_public or not public)]
+    return [it for it in items if it.summary.where and (it.summary.where.public or not public)]
 
 
 def map_entry(item: Item) -> list[object]:
     """One marker of the map's data: [id, latitude, longitude, title] (to five decimals, a
     metre; map.js projects them as `project` does)."""
-    lat, lon = item.summary.geo or (0.0, 0.0)
+    lat, lon = item.summary.where[:2] if item.summary.where else (0.0, 0.0)
     return [item.id, round(lat, 5), round(lon, 5), item.summary.title]
 
 
@@ -59,10 +59,10 @@ def cluster(points: Sequence[tuple[float, float]], zoom: int, cell: float = 44.0
 def places(items: Iterable[Item]) -> dict[tuple[str, ...], list[Item]]:
     """Each place the list level names (its country; country and region; country, region
     and locality) and the photos taken there, in the order given. The caller passes the
-    photos whose location may be shown (`mapped`, or those with place names only)."""
+    photos whose location may be shown (`mapped`)."""
     found: defaultdict[tuple[str, ...], list[Item]] = defaultdict(list)
     for item in items:
-        names = item.summary.places
+        names = item.summary.where.names if item.summary.where else ()
         if not names:
             continue
         for depth in range(1, len(names) + 1):

@@ -66,11 +66,7 @@ class Summary(NamedTuple):
     # Flickr shows it to everyone: public (sidecar.is_public), and not restricted content
     # (safety level 2: only members signed in who asked for it see it).
     public: bool = False
-    # Where it was taken (latitude, longitude), whether Flickr shows that to everyone, and
-    # its place names (country, region, locality: "" where unknown; () without a location).
-    geo: tuple[float, float] | None = None
-    geo_public: bool = False
-    places: tuple[str, ...] = ()
+    where: Where | None = None  # where it was taken; None for most photos (no tuple each)
     people: tuple[tuple[str, str], ...] = ()  # (nsid or "", name) of each person tagged
     groups: tuple[str, ...] = ()  # the groups it is in (the export's: their URLs or ids)
     level: str = ""  # the sidecar's metadata level ("basic", "list", "deep", "export")
@@ -83,6 +79,34 @@ class Summary(NamedTuple):
         if self.date_posted is not None:
             return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.date_posted))
         return ""
+
+
+class Where(NamedTuple):
+    """Where a photo was taken, flat (100,000 of these may be held): its location, whether
+    Flickr shows it to everyone, and the list level's place names ("" where unknown)."""
+
+    lat: float
+    lon: float
+    public: bool = False
+    country: str = ""
+    region: str = ""
+    locality: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """(country, region, locality), or () when it has no place name."""
+        names = (self.country, self.region, self.locality)
+        return names if any(names) else ()
+
+
+def where(doc: Mapping[str, Any]) -> Where | None:
+    """Where a sidecar says its photo was taken: None without a location (place names
+    alone are not kept: Flickr names places only of photos with a location)."""
+    geo = doc.get("geo")
+    spot = location(geo)
+    if spot is None:
+        return None
+    return Where(*spot, geo_is_public(doc), *(place_names(geo) or ("", "", "")))
 
 
 def summarize(doc: Mapping[str, Any]) -> Summary:
@@ -104,9 +128,7 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
         original=original if isinstance(original, bool) else None,
         deleted=opt_s(doc.get("deleted_on_flickr")),
         public=sidecar.is_public(doc) and doc.get("safety_level") != RESTRICTED,
-        geo=location(doc.get("geo")),
-        geo_public=geo_is_public(doc),
-        places=place_names(doc.get("geo")),
+        where=where(doc),
         people=tuple(
             dict.fromkeys(p for p in map(person_of, dicts(doc.get("people"))) if p[0] or p[1])
         ),

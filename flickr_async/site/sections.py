@@ -44,19 +44,10 @@ EXPORT_EXTRAS = "flickr-export"
 _MAP_CHUNK = 5000  # map entries joined at a time
 
 
-def geotagged(items: Sequence[Item], public: bool) -> list[Item]:
-    """The photos the map and the places may show (geo.mapped), or with place names only."""
-    return [
-        it
-        for it in items
-        if (it.summary.geo or it.summary.places) and (it.summary.geo_public or not public)
-    ]
-
-
 def shell_sections(items: Sequence[Item], account: Account, public: bool) -> dict[str, bool]:
     """Which of these sections the frame of every page links (Shell.map, people, groups)."""
     return {
-        "map": any(it.summary.geo and (it.summary.geo_public or not public) for it in items),
+        "map": any(it.summary.where and (it.summary.where.public or not public) for it in items),
         "people": any(it.summary.people for it in items),
         "groups": bool(account.groups) and not public,
     }
@@ -92,9 +83,8 @@ class Sections:
         extras: bool,
     ) -> None:
         public = self.shell.public
-        located = geotagged(stream, public)
-        on_map = mapped(located, public)
-        found = places(located)
+        on_map = mapped(stream, public)
+        found = places(on_map)
         people = people_of(stream)
         if on_map:
             self.map_data(on_map)

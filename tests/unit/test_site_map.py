@@ -118,7 +118,7 @@ def test_the_cache_gives_back_what_a_summary_says_of_places_people_and_groups(
     assert seen.summary == summary
     assert summary.people == (("5@N01", "Ann X"),)  # the cache's separators never in a name
     assert summary.groups == ("https://www.flickr.com/groups/g1",)
-    assert summary.level == "export" and summary.geo_public
+    assert summary.level == "export" and summary.where is not None and summary.where.public
 
 
 # --- the build ------------------------------------------------------------------------------
@@ -248,4 +248,4 @@ def test_extras_are_shown_only_when_asked_and_never_with_public(
 def test_a_summary_without_the_new_fields_still_builds(tmp_path: Path) -> None:
     """Summaries made from a state row alone (no sidecar) carry no location or people."""
     bare = Summary("t", "photo", None, 0, None, (), None, None)
-    assert bare.geo is None and bare.people == () and bare.level == ""
+    assert bare.where is None and bare.people == () and bare.level == ""
