@@ -16,7 +16,7 @@ from typing import Any
 
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc
-from flickr_async.site.model import Item, location, place_names
+from flickr_async.site.model import Item, location, place_names, s
 
 SCALE = 10  # units per degree (tools/make_world.py)
 WIDTH, HEIGHT = 360 * SCALE, 180 * SCALE
@@ -77,10 +77,15 @@ def place_label(names: Sequence[str]) -> str:
 
 
 def place_links(link: Linker, geo: Any) -> str:
-    """A photo page's place names, most precise first, each a link to its photos-here page;
-    "" when the sidecar names no place."""
+    """A photo page's place names, most precise first (its neighbourhood as text), each a
+    link to its photos-here page; "" when the sidecar names no place or no location."""
     names = place_names(geo)
+    if not names or location(geo) is None:  # its places' pages are only of located photos
+        return ""
     parts = []
+    hood = " ".join(s(geo.get("neighbourhood")).split())
+    if hood and hood not in names:
+        parts.append(esc(hood))
     for depth in range(len(names), 0, -1):
         if names[depth - 1]:
             parts.append(

@@ -249,3 +249,16 @@ def test_a_summary_without_the_new_fields_still_builds(tmp_path: Path) -> None:
     """Summaries made from a state row alone (no sidecar) carry no location or people."""
     bare = Summary("t", "photo", None, 0, None, (), None, None)
     assert bare.where is None and bare.people == () and bare.level == ""
+
+
+def test_place_names_without_a_location_link_nowhere(tmp_path: Path) -> None:
+    """Flickr's (0, 0) "no location" with names: the names show as text, no page is linked."""
+    archive = Archive(tmp_path / "out")
+    archive.add("301", geo={"latitude": 0, "longitude": 0, "accuracy": 0, "country": "Nowhere"})
+    archive.add("302", geo={**geo(47.3, 8.5, **ZURICH), "neighbourhood": "Altstadt"})
+    refresh(archive.out)
+    page = (archive.out / ".site/photo/01/301.html").read_text("utf-8")
+    assert "Nowhere" in page and "place/" not in page
+    assert not (archive.out / paths.place_page(("Nowhere",))).exists()
+    located = (archive.out / ".site/photo/02/302.html").read_text("utf-8")
+    assert "Altstadt, <a href" in located
