@@ -189,7 +189,9 @@ def about_page(shell: Shell, profile: Profile, held: Holdings, thumbs: Container
     rows: list[tuple[str, str]] = []
     if profile.realname and profile.username:
         rows.append(("Flickr name", f'<span dir="auto">{esc(profile.username)}</span>'))
-    if profile.location:
+    # The public copy leaves out what Flickr may show only to the owner or their contacts
+    # (its profile's privacy settings are not in the archive): location, first upload, Pro.
+    if profile.location and not shell.public:
         rows.append(("Location", f'<span dir="auto">{esc(profile.location)}</span>'))
     if profile.first_upload and not shell.public:
         rows.append(("First upload", day(profile.first_upload)))

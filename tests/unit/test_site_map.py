@@ -212,7 +212,8 @@ def test_the_public_copy_has_no_hidden_location_person_group_or_private_count(
     pages = {p.relative_to(dest).as_posix(): p.read_text("utf-8") for p in site.rglob("*.html")}
     data = "\n".join(pages.values()) + (dest / paths.MAP_DATA).read_text("utf-8")
     for secret in ("47.378", "Secretland", "51.5", "hushperson", "9@N09",
-                   "Lakes", "Photos on Flickr", "Last sync", "Not original"):  # fmt: skip
+                   "Lakes", "Photos on Flickr", "Last sync", "Not original",
+                   "<dt>Location"):  # fmt: skip
         assert secret not in data, secret
     assert sorted(p[0] for p in map_points(dest)) == ["101", "103"]
     assert not (dest / paths.GROUPS).exists()
