@@ -6,7 +6,7 @@ as they are."""
 from __future__ import annotations
 
 import time
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,12 +32,12 @@ class Person:
     items: list[Item] = field(default_factory=list)
 
 
-def people_of(stream: Sequence[Item]) -> dict[str, Person]:
+def people_of(tagged: Iterable[tuple[Item, Sequence[tuple[str, str]]]]) -> dict[str, Person]:
     """Everyone tagged in the photos given (in the public copy: the shown ones), by key, each
-    with their photos in the order given."""
+    with their photos in the order given: (photo, its people as (nsid, name))."""
     found: dict[str, Person] = {}
-    for item in stream:
-        for nsid, name in item.summary.people:
+    for item, people in tagged:
+        for nsid, name in people:
             key = nsid or f"name:{name}"
             person = found.get(key)
             if person is None:
@@ -93,15 +93,18 @@ def person_page(
 # --- groups --------------------------------------------------------------------------------
 
 
-def group_members(groups: Sequence[GroupEntry], stream: Sequence[Item]) -> dict[str, list[Item]]:
-    """The photos the archive knows to be in each group (the export says so), by group id."""
+def group_members(
+    groups: Sequence[GroupEntry], grouped: Iterable[tuple[Item, Sequence[str]]]
+) -> dict[str, list[Item]]:
+    """The photos the archive knows to be in each group (the export says so), by group id:
+    (photo, the groups it is in)."""
     by_key: dict[str, str] = {}
     for group in groups:
         for key in group.keys:
             by_key.setdefault(key, group.id)
     found: dict[str, list[Item]] = {}
-    for item in stream:
-        for key in item.summary.groups:
+    for item, keys in grouped:
+        for key in keys:
             group_id = by_key.get(key)
             if group_id is not None:
                 members = found.setdefault(group_id, [])

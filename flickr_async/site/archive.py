@@ -164,7 +164,7 @@ def load_items(
             bare.append((item.id, 0, item.summary, None))
             continue
         fresh.append((item.id, item.sig, read_back, text))
-        item.summary = read_back
+        item.summary = read_back.slim()  # the map's and people's part: in the cache only
         item.sort_key = read_back.sort_key
         read += 1
         if len(fresh) >= _BATCH:

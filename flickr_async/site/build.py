@@ -353,10 +353,10 @@ class _Renderer:
     def run(self, items: list[Item], *, scan: bool = True) -> None:
         """Every page; `scan`: list the thumbnails on disk, else trust what the last build
         saw for the items that did not change."""
-        self.sections = shell_sections(items, self.account, self.public is not None)
+        by_id = {item.id: item for item in items}
+        self.sections = shell_sections(self.cache, by_id, self.account, self.public is not None)
         self.shell = shell = self.shell_now()
         self.base = f"{RENDER_VERSION}\x1f{shell!r}".encode()
-        by_id = {item.id: item for item in items}
         # Albums name their photos by the items' own id strings: albums.json's 100,000 copies
         # go (the photos an album lists that the archive does not hold were never shown).
         self.account.albums = [
@@ -386,7 +386,9 @@ class _Renderer:
                 self.photo_pages(stream)
             self.search(stream, by_id)
             self.others(by_id)
-            Sections(self.writer, shell, self.account, self.thumbs, self.inputs, self.pump).run(
+            Sections(
+                self.writer, self.cache, shell, self.account, self.thumbs, self.inputs, self.pump
+            ).run(
                 self.out, stream, len(self.account.albums), tag_count, self.last_sync, self.extras
             )
             self.home(stream, months, album_counts, tag_count)

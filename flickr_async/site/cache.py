@@ -76,9 +76,9 @@ def _people(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((sys.intern(nsid), name) for nsid, _, name in pairs)
 
 
-def _where(row: tuple[Any, ...]) -> Where:
-    names = row[19].split(_TAG_SEP) if row[19] else ()
-    return Where(row[16], row[17], bool(row[18]), *map(sys.intern, names))
+def _where(lat: float, lon: float, public: int, places: str) -> Where:
+    names = places.split(_TAG_SEP) if places else ()
+    return Where(lat, lon, bool(public), *map(sys.intern, names))
 
 
 def _strings(text: str) -> tuple[str, ...]:
@@ -155,10 +155,6 @@ def _seen(row: tuple[Any, ...]) -> Item:
         None if row[8] is None else bool(row[8]),
         row[9],
         bool(row[15]),
-        _where(row) if row[16] is not None and row[17] is not None else None,
-        _people(row[20]) if row[20] else (),  # most photos have none: no call
-        _strings(row[21]) if row[21] else (),
-        _LEVELS.get(row[22], row[22]),
     )
     return Item(
         row[0],
@@ -241,8 +237,7 @@ class SiteCache:
         while True:
             rows = self._db.execute(
                 "SELECT id, sig, title, media, date_taken, granularity, date_posted, tags, "
-                "original, deleted, files, status, error, path, key, public, lat, lon, geo_public, "
-                "places, people, groups, level FROM photos "
+                "original, deleted, files, status, error, path, key, public FROM photos "
                 "WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
@@ -250,6 +245,36 @@ class SiteCache:
                 return
             last = rows[-1][0]
             yield from map(_seen, filter(_sane_photo, rows))
+
+    # --- what the map, places, people, groups and about pages show (sections.py) ---------
+
+    def located(self, *, public_only: bool = False) -> Iterator[tuple[str, Where]]:
+        """(id, where it was taken) of every photo with a location; `public_only`: of those
+        whose location Flickr shows to everyone."""
+        rows = self._db.execute(
+            "SELECT id, lat, lon, geo_public, places FROM photos WHERE lat IS NOT NULL "
+            "AND lon IS NOT NULL" + (" AND geo_public = 1" if public_only else "")
+        )
+        for photo_id, lat, lon, public, places in rows:
+            yield photo_id, _where(lat, lon, public, places)
+
+    def tagged(self) -> Iterator[tuple[str, tuple[tuple[str, str], ...]]]:
+        """(id, people tagged) of every photo with someone tagged."""
+        for photo_id, people in self._db.execute(
+            "SELECT id, people FROM photos WHERE people != ''"
+        ):
+            yield photo_id, _people(people)
+
+    def grouped(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """(id, the groups it is in) of every photo the export says is in a group."""
+        for photo_id, groups in self._db.execute(
+            "SELECT id, groups FROM photos WHERE groups != ''"
+        ):
+            yield photo_id, _strings(groups)
+
+    def levels(self) -> Iterator[tuple[str, str]]:
+        """(id, metadata level) of every photo ("" without a sidecar read)."""
+        yield from self._db.execute("SELECT id, level FROM photos")
 
     def summary_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM photos").fetchone()[0])

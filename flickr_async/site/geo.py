@@ -16,7 +16,7 @@ from typing import Any
 
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc
-from flickr_async.site.model import Item, location, place_names, s
+from flickr_async.site.model import Item, Where, location, place_names, s
 
 SCALE = 10  # units per degree (tools/make_world.py)
 WIDTH, HEIGHT = 360 * SCALE, 180 * SCALE
@@ -28,17 +28,19 @@ def project(lat: float, lon: float) -> tuple[float, float]:
     return round((lon + 180) * SCALE, 2), round((90 - lat) * SCALE, 2)
 
 
-def mapped(items: Iterable[Item], public: bool) -> list[Item]:
+Located = tuple[Item, Where]  # a photo and where it was taken (SiteCache.located)
+
+
+def mapped(located: Iterable[Located], public: bool) -> list[Located]:
     """The photos the map shows: every geotagged one; in the public copy only those whose
     location Flickr shows to everyone."""
-    return [it for it in items if it.summary.where and (it.summary.where.public or not public)]
+    return [(item, where) for item, where in located if where.public or not public]
 
 
-def map_entry(item: Item) -> list[object]:
+def map_entry(item: Item, where: Where) -> list[object]:
     """One marker of the map's data: [id, latitude, longitude, title] (to five decimals, a
     metre; map.js projects them as `project` does)."""
-    lat, lon = item.summary.where[:2] if item.summary.where else (0.0, 0.0)
-    return [item.id, round(lat, 5), round(lon, 5), item.summary.title]
+    return [item.id, round(where.lat, 5), round(where.lon, 5), item.summary.title]
 
 
 def cluster(points: Sequence[tuple[float, float]], zoom: int, cell: float = 44.0,
@@ -56,13 +58,13 @@ def cluster(points: Sequence[tuple[float, float]], zoom: int, cell: float = 44.0
 # --- places ------------------------------------------------------------------------------
 
 
-def places(items: Iterable[Item]) -> dict[tuple[str, ...], list[Item]]:
+def places(located: Iterable[Located]) -> dict[tuple[str, ...], list[Item]]:
     """Each place the list level names (its country; country and region; country, region
     and locality) and the photos taken there, in the order given. The caller passes the
     photos whose location may be shown (`mapped`)."""
     found: defaultdict[tuple[str, ...], list[Item]] = defaultdict(list)
-    for item in items:
-        names = item.summary.where.names if item.summary.where else ()
+    for item, where in located:
+        names = where.names
         if not names:
             continue
         for depth in range(1, len(names) + 1):

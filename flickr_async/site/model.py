@@ -66,10 +66,19 @@ class Summary(NamedTuple):
     # Flickr shows it to everyone: public (sidecar.is_public), and not restricted content
     # (safety level 2: only members signed in who asked for it see it).
     public: bool = False
-    where: Where | None = None  # where it was taken; None for most photos (no tuple each)
+    # What the map, places, people, groups and about pages need, read from the sidecar on
+    # its way to the cache; the build's items hold none of it (`slim`): those pages read it
+    # back from the cache (SiteCache.located, tagged, grouped, levels) when they are made.
+    where: Where | None = None  # where it was taken; None for most photos
     people: tuple[tuple[str, str], ...] = ()  # (nsid or "", name) of each person tagged
     groups: tuple[str, ...] = ()  # the groups it is in (the export's: their URLs or ids)
     level: str = ""  # the sidecar's metadata level ("basic", "list", "deep", "export")
+
+    def slim(self) -> Summary:
+        """Itself without what only the cache keeps for the map and account pages."""
+        if self.where is None and not self.people and not self.groups and not self.level:
+            return self
+        return self._replace(where=None, people=(), groups=(), level="")
 
     @property
     def sort_key(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 
@@ -29,8 +29,8 @@ from flickr_async.site.accountpages import (
     people_of,
     person_page,
 )
-from flickr_async.site.cache import js_json
-from flickr_async.site.geo import map_entry, mapped, place_tree, places
+from flickr_async.site.cache import SiteCache, js_json
+from flickr_async.site.geo import Located, map_entry, mapped, place_tree, places
 from flickr_async.site.mappages import map_page, place_page
 from flickr_async.site.model import DELETED, MISSING, NOT_ORIGINAL, VIDEO, Account, Item
 from flickr_async.site.output import PageWriter, digest
@@ -44,11 +44,13 @@ EXPORT_EXTRAS = "flickr-export"
 _MAP_CHUNK = 5000  # map entries joined at a time
 
 
-def shell_sections(items: Sequence[Item], account: Account, public: bool) -> dict[str, bool]:
+def shell_sections(
+    cache: SiteCache, by_id: Mapping[str, Item], account: Account, public: bool
+) -> dict[str, bool]:
     """Which of these sections the frame of every page links (Shell.map, people, groups)."""
     return {
-        "map": any(it.summary.where and (it.summary.where.public or not public) for it in items),
-        "people": any(it.summary.people for it in items),
+        "map": any(pid in by_id for pid, _ in cache.located(public_only=public)),
+        "people": any(pid in by_id for pid, _ in cache.tagged()),
         "groups": bool(account.groups) and not public,
     }
 
@@ -59,6 +61,7 @@ class Sections:
     def __init__(
         self,
         writer: PageWriter,
+        cache: SiteCache,
         shell: Shell,
         account: Account,
         thumbs: Container[str],
@@ -66,6 +69,7 @@ class Sections:
         pump: Callable[[], None],
     ) -> None:
         self.writer = writer
+        self.cache = cache
         self.shell = shell
         self.account = account
         self.thumbs = thumbs
@@ -83,9 +87,15 @@ class Sections:
         extras: bool,
     ) -> None:
         public = self.shell.public
-        on_map = mapped(stream, public)
+        # What only the cache keeps (model.Summary.slim), of the photos shown, in their order.
+        by_id = {item.id: item for item in stream}
+        where = dict(self.cache.located(public_only=public))
+        on_map = mapped(((it, where[it.id]) for it in stream if it.id in where), public)
+        del where
         found = places(on_map)
-        people = people_of(stream)
+        tagged = dict(self.cache.tagged())
+        people = people_of((it, tagged[it.id]) for it in stream if it.id in tagged)
+        del tagged
         if on_map:
             self.map_data(on_map)
             self.writer.write(paths.MAP, map_page(self.shell, len(on_map), place_tree(found)))
@@ -114,7 +124,10 @@ class Sections:
                 )  # fmt: skip
         groups = self.account.groups if not public else None
         if groups:
-            members = group_members(groups, stream)
+            grouped = dict(self.cache.grouped())
+            members = group_members(
+                groups, ((it, grouped[it.id]) for it in stream if it.id in grouped)
+            )
             self.writer.write(paths.GROUPS, groups_page(self.shell, groups, members, self.thumbs))
         shown_extras = self.extras(out) if extras and not public else []
         flags = [item.flags for item in stream]
@@ -129,7 +142,7 @@ class Sections:
             geotagged=len(on_map),
             newest=dated[0] if dated else "",
             oldest=dated[-1] if dated else "",
-            levels=Counter(item.summary.level for item in stream),
+            levels=Counter(level for pid, level in self.cache.levels() if pid in by_id),
             not_original=[item for item in stream if item.flags & NOT_ORIGINAL],
             deleted=sum(1 for f in flags if f & DELETED),
             missing=sum(1 for f in flags if f & MISSING),
@@ -140,7 +153,7 @@ class Sections:
             paths.ABOUT, about_page(self.shell, self.account.profile, held, self.thumbs)
         )
 
-    def map_data(self, on_map: list[Item]) -> None:
+    def map_data(self, on_map: list[Located]) -> None:
         """data/map.js: one entry per marker (geo.map_entry), rewritten only when one of
         them moved (their keys change with their sidecars)."""
 
@@ -148,12 +161,12 @@ class Sections:
             yield 'window.FA_MAP = {"points": [\n'
             for start in range(0, len(on_map), _MAP_CHUNK):
                 part = ",\n".join(
-                    js_json(map_entry(it)) for it in on_map[start : start + _MAP_CHUNK]
+                    js_json(map_entry(*entry)) for entry in on_map[start : start + _MAP_CHUNK]
                 )
                 yield ("" if start == 0 else ",\n") + part
             yield "\n]};\n"
 
-        inputs = digest(b"map\x1f" + self.base + b"".join(it.key for it in on_map))
+        inputs = digest(b"map\x1f" + self.base + b"".join(it.key for it, _ in on_map))
         self.writer.page_chunks(paths.MAP_DATA, inputs, chunks)
 
     def extras(self, out: Path) -> list[tuple[str, str]]:

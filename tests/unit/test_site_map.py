@@ -12,7 +12,7 @@ from flickr_async.errors import ConfigError
 from flickr_async.site import paths, refresh
 from flickr_async.site.accountpages import people_of
 from flickr_async.site.geo import cluster, map_entry, mapped, place_tree, places, project
-from flickr_async.site.model import Item, Summary, location, place_names, summarize
+from flickr_async.site.model import Item, Summary, Where, location, place_names, summarize
 from flickr_async.state import State
 from tests.sitearchive import Archive, sidecar_doc
 from tests.unit.test_site_build import rewritten, snapshot
@@ -31,6 +31,11 @@ def geo(lat: float, lon: float, public: bool | None = True, **names: str) -> dic
 def item(photo_id: str, **fields: object) -> Item:
     summary = summarize(sidecar_doc(photo_id, **fields))
     return Item(photo_id, summary, 1, "done", "", f"x/{photo_id}.jpg", sort_key=summary.sort_key)
+
+
+def located(*items: Item) -> list[tuple[Item, Where]]:
+    """As the build pairs them (SiteCache.located): the photos with a location, and it."""
+    return [(it, it.summary.where) for it in items if it.summary.where is not None]
 
 
 def map_points(out: Path) -> list[list[object]]:
@@ -63,9 +68,10 @@ def test_the_public_map_shows_only_locations_flickr_shows_to_everyone() -> None:
     hidden = item("2", geo=geo(48.0, 9.0, public=False))
     unknown = item("3", geo=geo(49.0, 9.0, public=None))  # an archive that did not record it
     none = item("4")
-    assert mapped([shown, hidden, unknown, none], public=False) == [shown, hidden, unknown]
-    assert mapped([shown, hidden, unknown, none], public=True) == [shown]
-    assert map_entry(shown) == ["1", 47.0, 8.0, "Photo 1"]
+    every = located(shown, hidden, unknown, none)
+    assert [it for it, _ in mapped(every, public=False)] == [shown, hidden, unknown]
+    assert [it for it, _ in mapped(every, public=True)] == [shown]
+    assert map_entry(*every[0]) == ["1", 47.0, 8.0, "Photo 1"]
 
 
 def test_grid_clustering_groups_close_photos_until_zoomed_in() -> None:
@@ -84,7 +90,7 @@ def test_places_nest_country_region_locality_with_counts() -> None:
     a = item("1", geo=geo(47.3, 8.5, **ZURICH))
     b = item("2", geo=geo(47.4, 8.6, country="Switzerland", region="Zurich"))
     c = item("3", geo=geo(35.0, 135.7, country="Japan"))
-    found = places([a, b, c])
+    found = places(located(a, b, c))
     assert found[("Switzerland",)] == [a, b]
     assert found[("Switzerland", "Zurich", "Zürich")] == [a]
     tree = place_tree(found)
@@ -96,7 +102,7 @@ def test_people_are_keyed_by_nsid_and_named_by_their_real_name() -> None:
     ann = {"nsid": "5@N01", "username": "ann", "realname": "Ann Example"}
     stray = {"nsid": "", "username": "", "realname": "No Account"}
     one, two = item("1", people=[ann, stray]), item("2", people=[ann])
-    people = people_of([one, two])
+    people = people_of((it, it.summary.people) for it in (one, two))
     assert people["5@N01"].name == "Ann Example" and people["5@N01"].items == [one, two]
     assert people["name:No Account"].items == [one]
 
@@ -111,14 +117,20 @@ def test_the_cache_gives_back_what_a_summary_says_of_places_people_and_groups(
         people=[{"nsid": "5@N01", "username": "ann", "realname": "Ann\x1fX"}],
         export={"groups": [{"name": "G", "url": "https://www.flickr.com/groups/g1/"}]},
     ))  # fmt: skip
-    cache = SiteCache(tmp_path / "cache.sqlite3")
-    cache.put_summaries([("1", 7, summary, "")])
-    (seen,) = list(cache.seen())
-    cache.close()
-    assert seen.summary == summary
     assert summary.people == (("5@N01", "Ann X"),)  # the cache's separators never in a name
     assert summary.groups == ("https://www.flickr.com/groups/g1",)
     assert summary.level == "export" and summary.where is not None and summary.where.public
+    cache = SiteCache(tmp_path / "cache.sqlite3")
+    cache.put_summaries([("1", 7, summary, ""), ("2", 8, summarize(sidecar_doc("2")), "")])
+    (seen, plain) = list(cache.seen())
+    assert seen.summary == summary.slim() and plain.summary.where is None
+    assert seen.summary.where is None and seen.summary.people == ()  # held by the cache only
+    assert list(cache.located()) == [("1", summary.where)]
+    assert list(cache.located(public_only=True)) == [("1", summary.where)]
+    assert list(cache.tagged()) == [("1", summary.people)]
+    assert list(cache.grouped()) == [("1", summary.groups)]
+    assert dict(cache.levels()) == {"1": "export", "2": "deep"}
+    cache.close()
 
 
 # --- the build ------------------------------------------------------------------------------
