@@ -107,7 +107,7 @@ def test_people_are_keyed_by_nsid_and_named_by_their_real_name() -> None:
     assert people["name:No Account"].items == [one]
 
 
-def test_the_cache_gives_back_what_a_summary_says_of_places_people_and_groups(
+def test_only_the_cache_keeps_where_people_groups_and_level_items_hold_none(
     tmp_path: Path,
 ) -> None:
     from flickr_async.site.cache import SiteCache
@@ -258,7 +258,7 @@ def test_extras_are_shown_only_when_asked_and_never_with_public(
     assert not (tmp_path / "www").exists()
 
 
-def test_a_summary_without_the_new_fields_still_builds(tmp_path: Path) -> None:
+def test_a_summary_made_from_a_state_row_alone_has_no_location_or_people() -> None:
     """Summaries made from a state row alone (no sidecar) carry no location or people."""
     bare = Summary("t", "photo", None, 0, None, (), None, None)
     assert bare.where is None and bare.people == () and bare.level == ""
