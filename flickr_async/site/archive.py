@@ -17,6 +17,7 @@ from flickr_async.site.model import (
     PRESENT,
     Account,
     AlbumEntry,
+    Facts,
     Item,
     Summary,
     album_entries,
@@ -61,6 +62,10 @@ def _from_row(row: PhotoBrief) -> Summary:
     )
 
 
+# (id, sig, summary, search text, facts) of a photo, for the cache (SiteCache.put_summaries).
+Read = tuple[str, int, Summary, str | None, Facts | None]
+
+
 class CacheDisagrees(Exception):
     """A refresh found the cache out of step with the state: the build takes a full look."""
 
@@ -88,8 +93,8 @@ def load_items(
     items: list[Item] = []
     stale: list[str] = []
     to_read = array("l")  # indexes in items of the sidecars to read (no path held)
-    fresh: list[tuple[str, int, Summary, str | None]] = []  # summaries read, to cache
-    bare: list[tuple[str, int, Summary, str | None]] = []  # rows without a sidecar, as they are
+    fresh: list[Read] = []  # summaries read, to cache
+    bare: list[Read] = []  # rows without a sidecar, as they are
 
     def take(row: PhotoBrief, hit: Item | None) -> None:
         """A state row the build must look at (changed, or every row: full)."""
@@ -106,7 +111,7 @@ def load_items(
             if sig:
                 to_read.append(len(items))
             else:
-                bare.append((row.id, 0, summary, None))
+                bare.append((row.id, 0, summary, None, None))
         item = Item(
             id=row.id,
             summary=summary,
@@ -156,15 +161,15 @@ def load_items(
         if workers is not None
         else ordered(read_summary, sidecars)
     )
-    for index, (_, (read_back, text)) in zip(to_read, summaries, strict=True):
+    for index, (_, (read_back, text, found)) in zip(to_read, summaries, strict=True):
         item = items[index]
         if read_back is None:
             log.warning("photo %s: sidecar unreadable (%s)", item.id, text)
             item.sig = 0
-            bare.append((item.id, 0, item.summary, None))
+            bare.append((item.id, 0, item.summary, None, None))
             continue
-        fresh.append((item.id, item.sig, read_back, text))
-        item.summary = read_back.slim()  # the map's and people's part: in the cache only
+        fresh.append((item.id, item.sig, read_back, text, found))
+        item.summary = read_back
         item.sort_key = read_back.sort_key
         read += 1
         if len(fresh) >= _BATCH:

@@ -387,7 +387,14 @@ class _Renderer:
             self.search(stream, by_id)
             self.others(by_id)
             Sections(
-                self.writer, self.cache, shell, self.account, self.thumbs, self.inputs, self.pump
+                self.writer,
+                self.cache,
+                by_id,
+                shell,
+                self.account,
+                self.thumbs,
+                self.inputs,
+                self.pump,
             ).run(
                 self.out, stream, len(self.account.albums), tag_count, self.last_sync, self.extras
             )

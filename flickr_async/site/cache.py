@@ -21,7 +21,7 @@ from typing import Any
 
 from flickr_async import confine
 from flickr_async.layout import SITE_DIR, SITE_ENTRY
-from flickr_async.site.model import Item, Summary, Where
+from flickr_async.site.model import Facts, Item, Summary
 from flickr_async.site.paths import CACHE, is_safe_id
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,6 @@ CREATE TABLE IF NOT EXISTS pages (
 """
 _TAG_SEP = "\x1f"
 _PAIR_SEP = "\x1e"
-_LEVELS = {w: w for w in ("basic", "list", "deep", "export", "")}
 
 
 def _people(text: str) -> tuple[tuple[str, str], ...]:
@@ -76,9 +75,24 @@ def _people(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((sys.intern(nsid), name) for nsid, _, name in pairs)
 
 
-def _where(lat: float, lon: float, public: int, places: str) -> Where:
-    names = places.split(_TAG_SEP) if places else ()
-    return Where(lat, lon, bool(public), *map(sys.intern, names))
+def _facts_row(facts: Facts | None) -> tuple[object, ...]:
+    """The photos table's lat, lon, geo_public, places, people, groups, level."""
+    if facts is None:
+        return (None, None, 0, "", "", "", "")
+    where = facts.where
+    return (
+        *(where[:2] if where else (None, None)),
+        int(bool(where and where.public)),
+        _TAG_SEP.join(where.names) if where else "",
+        _TAG_SEP.join(f"{nsid}{_PAIR_SEP}{name}" for nsid, name in facts.people),
+        _TAG_SEP.join(facts.groups),
+        facts.level,
+    )
+
+
+def place_names(text: str) -> tuple[str, ...]:
+    """The places column as (country, region, locality), or ()."""
+    return tuple(text.split(_TAG_SEP)) if text else ()
 
 
 def _strings(text: str) -> tuple[str, ...]:
@@ -248,15 +262,14 @@ class SiteCache:
 
     # --- what the map, places, people, groups and about pages show (sections.py) ---------
 
-    def located(self, *, public_only: bool = False) -> Iterator[tuple[str, Where]]:
-        """(id, where it was taken) of every photo with a location; `public_only`: of those
-        whose location Flickr shows to everyone."""
-        rows = self._db.execute(
-            "SELECT id, lat, lon, geo_public, places FROM photos WHERE lat IS NOT NULL "
-            "AND lon IS NOT NULL" + (" AND geo_public = 1" if public_only else "")
+    def located(self, *, public_only: bool = False) -> Iterator[tuple[str, float, float, str]]:
+        """(id, latitude, longitude, places: see `place_names`) of every photo with a
+        location, in id order; `public_only`: of those whose location Flickr shows to
+        everyone. Rows as they come: nothing is held."""
+        yield from self._db.execute(
+            "SELECT id, lat, lon, places FROM photos WHERE lat IS NOT NULL "
+            "AND lon IS NOT NULL" + (" AND geo_public = 1" if public_only else "") + " ORDER BY id"
         )
-        for photo_id, lat, lon, public, places in rows:
-            yield photo_id, _where(lat, lon, public, places)
 
     def tagged(self) -> Iterator[tuple[str, tuple[tuple[str, str], ...]]]:
         """(id, people tagged) of every photo with someone tagged."""
@@ -288,10 +301,12 @@ class SiteCache:
             (number * size, (number + 1) * size),
         )
 
-    def put_summaries(self, rows: Iterable[tuple[str, int, Summary, str | None]]) -> None:
-        """(id, sig, summary, search text) of photos whose sidecar was read (sig 0 and text
-        None: a photo without one, summed up from its row, not in the search). Their files
-        and row follow (`put_seen`)."""
+    def put_summaries(
+        self, rows: Iterable[tuple[str, int, Summary, str | None, Facts | None]]
+    ) -> None:
+        """(id, sig, summary, search text, facts) of photos whose sidecar was read (sig 0,
+        text and facts None: a photo without one, summed up from its row, not in the
+        search). Their files and row follow (`put_seen`)."""
         rows = list(rows)
         self._db.executemany(
             "INSERT OR REPLACE INTO photos "
@@ -299,19 +314,15 @@ class SiteCache:
             [
                 (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
                  _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
-                 m.deleted, int(m.public), *(m.where[:2] if m.where else (None, None)),
-                 int(bool(m.where and m.where.public)),
-                 _TAG_SEP.join(m.where.names) if m.where else "",
-                 _TAG_SEP.join(f"{nsid}{_PAIR_SEP}{name}" for nsid, name in m.people),
-                 _TAG_SEP.join(m.groups), m.level)
-                for photo_id, sig, m, _ in rows
+                 m.deleted, int(m.public), *_facts_row(f))
+                for photo_id, sig, m, _, f in rows
             ],
         )  # fmt: skip
         self._db.executemany(
             "INSERT OR REPLACE INTO search VALUES(?, ?, ?)",
             [
                 (pid, search_bucket(pid), js_json([pid, m.title, text, " ".join(m.tags)]))
-                for pid, _, m, text in rows
+                for pid, _, m, text, _ in rows
                 if text is not None
             ],
         )

@@ -16,7 +16,7 @@ from typing import Any
 
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc
-from flickr_async.site.model import Item, Where, location, place_names, s
+from flickr_async.site.model import Item, location, place_names, s
 
 SCALE = 10  # units per degree (tools/make_world.py)
 WIDTH, HEIGHT = 360 * SCALE, 180 * SCALE
@@ -28,19 +28,16 @@ def project(lat: float, lon: float) -> tuple[float, float]:
     return round((lon + 180) * SCALE, 2), round((90 - lat) * SCALE, 2)
 
 
-Located = tuple[Item, Where]  # a photo and where it was taken (SiteCache.located)
+# A photo the map shows, its latitude and longitude, and its place names (country, region,
+# locality; or ()): the build reads them from the site's cache (SiteCache.located), only the
+# photos whose location may be shown (in the public copy: Flickr shows it to everyone).
+Located = tuple[Item, float, float, tuple[str, ...]]
 
 
-def mapped(located: Iterable[Located], public: bool) -> list[Located]:
-    """The photos the map shows: every geotagged one; in the public copy only those whose
-    location Flickr shows to everyone."""
-    return [(item, where) for item, where in located if where.public or not public]
-
-
-def map_entry(item: Item, where: Where) -> list[object]:
+def map_entry(item: Item, lat: float, lon: float) -> list[object]:
     """One marker of the map's data: [id, latitude, longitude, title] (to five decimals, a
     metre; map.js projects them as `project` does)."""
-    return [item.id, round(where.lat, 5), round(where.lon, 5), item.summary.title]
+    return [item.id, round(lat, 5), round(lon, 5), item.summary.title]
 
 
 def cluster(points: Sequence[tuple[float, float]], zoom: int, cell: float = 44.0,
@@ -61,10 +58,9 @@ def cluster(points: Sequence[tuple[float, float]], zoom: int, cell: float = 44.0
 def places(located: Iterable[Located]) -> dict[tuple[str, ...], list[Item]]:
     """Each place the list level names (its country; country and region; country, region
     and locality) and the photos taken there, in the order given. The caller passes the
-    photos whose location may be shown (`mapped`)."""
+    photos whose location may be shown."""
     found: defaultdict[tuple[str, ...], list[Item]] = defaultdict(list)
-    for item, where in located:
-        names = where.names
+    for item, _, _, names in located:
         if not names:
             continue
         for depth in range(1, len(names) + 1):

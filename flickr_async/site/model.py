@@ -66,19 +66,6 @@ class Summary(NamedTuple):
     # Flickr shows it to everyone: public (sidecar.is_public), and not restricted content
     # (safety level 2: only members signed in who asked for it see it).
     public: bool = False
-    # What the map, places, people, groups and about pages need, read from the sidecar on
-    # its way to the cache; the build's items hold none of it (`slim`): those pages read it
-    # back from the cache (SiteCache.located, tagged, grouped, levels) when they are made.
-    where: Where | None = None  # where it was taken; None for most photos
-    people: tuple[tuple[str, str], ...] = ()  # (nsid or "", name) of each person tagged
-    groups: tuple[str, ...] = ()  # the groups it is in (the export's: their URLs or ids)
-    level: str = ""  # the sidecar's metadata level ("basic", "list", "deep", "export")
-
-    def slim(self) -> Summary:
-        """Itself without what only the cache keeps for the map and account pages."""
-        if self.where is None and not self.people and not self.groups and not self.level:
-            return self
-        return self._replace(where=None, people=(), groups=(), level="")
 
     @property
     def sort_key(self) -> str:
@@ -91,8 +78,9 @@ class Summary(NamedTuple):
 
 
 class Where(NamedTuple):
-    """Where a photo was taken, flat (100,000 of these may be held): its location, whether
-    Flickr shows it to everyone, and the list level's place names ("" where unknown)."""
+    """Where a photo was taken (on its way from the sidecar to the cache): its location,
+    whether Flickr shows it to everyone, and the list level's place names ("" where
+    unknown)."""
 
     lat: float
     lon: float
@@ -137,12 +125,30 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
         original=original if isinstance(original, bool) else None,
         deleted=opt_s(doc.get("deleted_on_flickr")),
         public=sidecar.is_public(doc) and doc.get("safety_level") != RESTRICTED,
+    )
+
+
+class Facts(NamedTuple):
+    """What the map, places, people, groups and about pages show of a photo, read from its
+    sidecar with its summary on their way to the site's cache. The build's items never hold
+    them (100,000 of them would cost the build memory): those pages read them back from the
+    cache (SiteCache.located, tagged, grouped, levels) when they are made."""
+
+    where: Where | None  # where it was taken
+    people: tuple[tuple[str, str], ...]  # (nsid or "", name) of each person tagged
+    groups: tuple[str, ...]  # the groups it is in (the export's: their URLs or ids)
+    level: str  # the sidecar's metadata level ("basic", "list", "deep", "export")
+
+
+def facts(doc: Mapping[str, Any]) -> Facts:
+    """The facts of one sidecar document."""
+    return Facts(
         where=where(doc),
         people=tuple(
             dict.fromkeys(p for p in map(person_of, dicts(doc.get("people"))) if p[0] or p[1])
         ),
         groups=group_keys(doc.get("export")),
-        level=sys.intern(s(doc.get("metadata_level"))),
+        level=s(doc.get("metadata_level")),
     )
 
 

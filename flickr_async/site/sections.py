@@ -29,8 +29,8 @@ from flickr_async.site.accountpages import (
     people_of,
     person_page,
 )
-from flickr_async.site.cache import SiteCache, js_json
-from flickr_async.site.geo import Located, map_entry, mapped, place_tree, places
+from flickr_async.site.cache import SiteCache, js_json, place_names
+from flickr_async.site.geo import Located, map_entry, place_tree, places
 from flickr_async.site.mappages import map_page, place_page
 from flickr_async.site.model import DELETED, MISSING, NOT_ORIGINAL, VIDEO, Account, Item
 from flickr_async.site.output import PageWriter, digest
@@ -44,12 +44,17 @@ EXPORT_EXTRAS = "flickr-export"
 _MAP_CHUNK = 5000  # map entries joined at a time
 
 
+def _stream_order(item: Item) -> tuple[str, str]:
+    """As the photostream: newest first (build.py sorts it so, reversed)."""
+    return (item.sort_key, item.id)
+
+
 def shell_sections(
     cache: SiteCache, by_id: Mapping[str, Item], account: Account, public: bool
 ) -> dict[str, bool]:
     """Which of these sections the frame of every page links (Shell.map, people, groups)."""
     return {
-        "map": any(pid in by_id for pid, _ in cache.located(public_only=public)),
+        "map": any(row[0] in by_id for row in cache.located(public_only=public)),
         "people": any(pid in by_id for pid, _ in cache.tagged()),
         "groups": bool(account.groups) and not public,
     }
@@ -62,6 +67,7 @@ class Sections:
         self,
         writer: PageWriter,
         cache: SiteCache,
+        by_id: Mapping[str, Item],
         shell: Shell,
         account: Account,
         thumbs: Container[str],
@@ -70,6 +76,7 @@ class Sections:
     ) -> None:
         self.writer = writer
         self.cache = cache
+        self.by_id = by_id  # the photos the site shows
         self.shell = shell
         self.account = account
         self.thumbs = thumbs
@@ -87,18 +94,18 @@ class Sections:
         extras: bool,
     ) -> None:
         public = self.shell.public
-        # What only the cache keeps (model.Summary.slim), of the photos shown, in their order.
-        by_id = {item.id: item for item in stream}
-        where = dict(self.cache.located(public_only=public))
-        on_map = mapped(((it, where[it.id]) for it in stream if it.id in where), public)
-        del where
-        found = places(on_map)
-        tagged = dict(self.cache.tagged())
-        people = people_of((it, tagged[it.id]) for it in stream if it.id in tagged)
-        del tagged
-        if on_map:
-            self.map_data(on_map)
-            self.writer.write(paths.MAP, map_page(self.shell, len(on_map), place_tree(found)))
+        by_id = self.by_id
+        # What only the cache keeps (model.Facts), of the photos shown, read as it comes;
+        # each page's photos then put in photostream order.
+        mapped = self.map_data()
+        found = places(self.located())
+        for here in found.values():
+            here.sort(key=_stream_order, reverse=True)
+        people = people_of((by_id[p], who) for p, who in self.cache.tagged() if p in by_id)
+        for person in people.values():
+            person.items.sort(key=_stream_order, reverse=True)
+        if mapped:
+            self.writer.write(paths.MAP, map_page(self.shell, mapped, place_tree(found)))
         for names, here in found.items():
             self.pump()
             chunks = split(here)
@@ -124,10 +131,11 @@ class Sections:
                 )  # fmt: skip
         groups = self.account.groups if not public else None
         if groups:
-            grouped = dict(self.cache.grouped())
             members = group_members(
-                groups, ((it, grouped[it.id]) for it in stream if it.id in grouped)
+                groups, ((by_id[p], keys) for p, keys in self.cache.grouped() if p in by_id)
             )
+            for shown in members.values():
+                shown.sort(key=_stream_order, reverse=True)
             self.writer.write(paths.GROUPS, groups_page(self.shell, groups, members, self.thumbs))
         shown_extras = self.extras(out) if extras and not public else []
         flags = [item.flags for item in stream]
@@ -139,7 +147,7 @@ class Sections:
             tags=tag_count,
             places=len(found),
             people=len(people),
-            geotagged=len(on_map),
+            geotagged=mapped,
             newest=dated[0] if dated else "",
             oldest=dated[-1] if dated else "",
             levels=Counter(level for pid, level in self.cache.levels() if pid in by_id),
@@ -153,21 +161,38 @@ class Sections:
             paths.ABOUT, about_page(self.shell, self.account.profile, held, self.thumbs)
         )
 
-    def map_data(self, on_map: list[Located]) -> None:
+    def located(self) -> Iterator[Located]:
+        """The photos shown on the map, in id order, as the cache has them (none held)."""
+        by_id = self.by_id
+        for pid, lat, lon, names in self.cache.located(public_only=self.shell.public):
+            item = by_id.get(pid)
+            if item is not None:
+                yield item, lat, lon, place_names(names)
+
+    def map_data(self) -> int:
         """data/map.js: one entry per marker (geo.map_entry), rewritten only when one of
-        them moved (their keys change with their sidecars)."""
+        them moved (their keys change with their sidecars); how many it holds."""
+        keys = [item.key for item, *_ in self.located()]
+        if not keys:
+            return 0
 
         def chunks() -> Iterator[str]:
             yield 'window.FA_MAP = {"points": [\n'
-            for start in range(0, len(on_map), _MAP_CHUNK):
-                part = ",\n".join(
-                    js_json(map_entry(*entry)) for entry in on_map[start : start + _MAP_CHUNK]
-                )
-                yield ("" if start == 0 else ",\n") + part
+            lines: list[str] = []
+            separator = ""
+            for item, lat, lon, _ in self.located():
+                lines.append(js_json(map_entry(item, lat, lon)))
+                if len(lines) >= _MAP_CHUNK:
+                    yield separator + ",\n".join(lines)
+                    separator = ",\n"
+                    lines.clear()
+            if lines:
+                yield separator + ",\n".join(lines)
             yield "\n]};\n"
 
-        inputs = digest(b"map\x1f" + self.base + b"".join(it.key for it, _ in on_map))
+        inputs = digest(b"map\x1f" + self.base + b"".join(keys))
         self.writer.page_chunks(paths.MAP_DATA, inputs, chunks)
+        return len(keys)
 
     def extras(self, out: Path) -> list[tuple[str, str]]:
         """The export-only files, a page each: (name, page)."""

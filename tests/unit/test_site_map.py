@@ -11,8 +11,9 @@ import pytest
 from flickr_async.errors import ConfigError
 from flickr_async.site import paths, refresh
 from flickr_async.site.accountpages import people_of
-from flickr_async.site.geo import cluster, map_entry, mapped, place_tree, places, project
-from flickr_async.site.model import Item, Summary, Where, location, place_names, summarize
+from flickr_async.site.cache import SiteCache
+from flickr_async.site.geo import cluster, map_entry, place_tree, places, project
+from flickr_async.site.model import Item, facts, location, place_names, summarize
 from flickr_async.state import State
 from tests.sitearchive import Archive, sidecar_doc
 from tests.unit.test_site_build import rewritten, snapshot
@@ -33,9 +34,11 @@ def item(photo_id: str, **fields: object) -> Item:
     return Item(photo_id, summary, 1, "done", "", f"x/{photo_id}.jpg", sort_key=summary.sort_key)
 
 
-def located(*items: Item) -> list[tuple[Item, Where]]:
-    """As the build pairs them (SiteCache.located): the photos with a location, and it."""
-    return [(it, it.summary.where) for it in items if it.summary.where is not None]
+def cached(tmp_path: Path, docs: dict[str, dict[str, object]]) -> SiteCache:
+    """A site cache that read these sidecars (as load_items puts them)."""
+    cache = SiteCache(tmp_path / "cache.sqlite3")
+    cache.put_summaries((pid, 1, summarize(doc), "", facts(doc)) for pid, doc in docs.items())
+    return cache
 
 
 def map_points(out: Path) -> list[list[object]]:
@@ -63,15 +66,19 @@ def test_the_projection_puts_the_world_in_a_3600_by_1800_box() -> None:
     assert project(0, 0) == (1800, 900)
 
 
-def test_the_public_map_shows_only_locations_flickr_shows_to_everyone() -> None:
-    shown = item("1", geo=geo(47.0, 8.0, public=True))
-    hidden = item("2", geo=geo(48.0, 9.0, public=False))
-    unknown = item("3", geo=geo(49.0, 9.0, public=None))  # an archive that did not record it
-    none = item("4")
-    every = located(shown, hidden, unknown, none)
-    assert [it for it, _ in mapped(every, public=False)] == [shown, hidden, unknown]
-    assert [it for it, _ in mapped(every, public=True)] == [shown]
-    assert map_entry(*every[0]) == ["1", 47.0, 8.0, "Photo 1"]
+def test_the_public_map_shows_only_locations_flickr_shows_to_everyone(tmp_path: Path) -> None:
+    cache = cached(tmp_path, {
+        "1": sidecar_doc("1", geo=geo(47.0, 8.0, public=True, **ZURICH)),
+        "2": sidecar_doc("2", geo=geo(48.0, 9.0, public=False)),
+        "3": sidecar_doc("3", geo=geo(49.0, 9.0, public=None)),  # not recorded: not shown
+        "4": sidecar_doc("4"),
+    })  # fmt: skip
+    assert [row[0] for row in cache.located()] == ["1", "2", "3"]
+    assert list(cache.located(public_only=True)) == [
+        ("1", 47.0, 8.0, "Switzerland\x1fZurich\x1fZürich")
+    ]
+    cache.close()
+    assert map_entry(item("1"), 47.123456789, 8.0) == ["1", 47.12346, 8.0, "Photo 1"]
 
 
 def test_grid_clustering_groups_close_photos_until_zoomed_in() -> None:
@@ -87,10 +94,12 @@ def test_grid_clustering_groups_close_photos_until_zoomed_in() -> None:
 
 
 def test_places_nest_country_region_locality_with_counts() -> None:
-    a = item("1", geo=geo(47.3, 8.5, **ZURICH))
-    b = item("2", geo=geo(47.4, 8.6, country="Switzerland", region="Zurich"))
-    c = item("3", geo=geo(35.0, 135.7, country="Japan"))
-    found = places(located(a, b, c))
+    a, b, c = item("1"), item("2"), item("3")
+    found = places([
+        (a, 47.3, 8.5, ("Switzerland", "Zurich", "Zürich")),
+        (b, 47.4, 8.6, ("Switzerland", "Zurich", "")),
+        (c, 35.0, 135.7, ("Japan", "", "")),
+    ])  # fmt: skip
     assert found[("Switzerland",)] == [a, b]
     assert found[("Switzerland", "Zurich", "Zürich")] == [a]
     tree = place_tree(found)
@@ -101,8 +110,11 @@ def test_places_nest_country_region_locality_with_counts() -> None:
 def test_people_are_keyed_by_nsid_and_named_by_their_real_name() -> None:
     ann = {"nsid": "5@N01", "username": "ann", "realname": "Ann Example"}
     stray = {"nsid": "", "username": "", "realname": "No Account"}
-    one, two = item("1", people=[ann, stray]), item("2", people=[ann])
-    people = people_of((it, it.summary.people) for it in (one, two))
+    one, two = item("1"), item("2")
+    people = people_of([
+        (one, facts(sidecar_doc("1", people=[ann, stray])).people),
+        (two, facts(sidecar_doc("2", people=[ann])).people),
+    ])  # fmt: skip
     assert people["5@N01"].name == "Ann Example" and people["5@N01"].items == [one, two]
     assert people["name:No Account"].items == [one]
 
@@ -110,25 +122,20 @@ def test_people_are_keyed_by_nsid_and_named_by_their_real_name() -> None:
 def test_only_the_cache_keeps_where_people_groups_and_level_items_hold_none(
     tmp_path: Path,
 ) -> None:
-    from flickr_async.site.cache import SiteCache
-
-    summary = summarize(sidecar_doc(
+    doc = sidecar_doc(
         "1", geo=geo(47.3, 8.5, **ZURICH), metadata_level="export",
         people=[{"nsid": "5@N01", "username": "ann", "realname": "Ann\x1fX"}],
         export={"groups": [{"name": "G", "url": "https://www.flickr.com/groups/g1/"}]},
-    ))  # fmt: skip
-    assert summary.people == (("5@N01", "Ann X"),)  # the cache's separators never in a name
-    assert summary.groups == ("https://www.flickr.com/groups/g1",)
-    assert summary.level == "export" and summary.where is not None and summary.where.public
-    cache = SiteCache(tmp_path / "cache.sqlite3")
-    cache.put_summaries([("1", 7, summary, ""), ("2", 8, summarize(sidecar_doc("2")), "")])
-    (seen, plain) = list(cache.seen())
-    assert seen.summary == summary.slim() and plain.summary.where is None
-    assert seen.summary.where is None and seen.summary.people == ()  # held by the cache only
-    assert list(cache.located()) == [("1", summary.where)]
-    assert list(cache.located(public_only=True)) == [("1", summary.where)]
-    assert list(cache.tagged()) == [("1", summary.people)]
-    assert list(cache.grouped()) == [("1", summary.groups)]
+    )  # fmt: skip
+    found = facts(doc)
+    assert found.people == (("5@N01", "Ann X"),)  # the cache's separators never in a name
+    assert found.groups == ("https://www.flickr.com/groups/g1",)
+    assert found.level == "export" and found.where is not None and found.where.public
+    cache = cached(tmp_path, {"1": doc, "2": sidecar_doc("2")})
+    assert [it.summary for it in cache.seen()] == [summarize(doc), summarize(sidecar_doc("2"))]
+    assert list(cache.located()) == [("1", 47.3, 8.5, "Switzerland\x1fZurich\x1fZürich")]
+    assert list(cache.tagged()) == [("1", found.people)]
+    assert list(cache.grouped()) == [("1", found.groups)]
     assert dict(cache.levels()) == {"1": "export", "2": "deep"}
     cache.close()
 
@@ -260,8 +267,8 @@ def test_extras_are_shown_only_when_asked_and_never_with_public(
 
 def test_a_summary_made_from_a_state_row_alone_has_no_location_or_people() -> None:
     """Summaries made from a state row alone (no sidecar) carry no location or people."""
-    bare = Summary("t", "photo", None, 0, None, (), None, None)
-    assert bare.where is None and bare.people == () and bare.level == ""
+    bare = facts({})
+    assert bare.where is None and bare.people == () and bare.groups == () and bare.level == ""
 
 
 def test_place_names_without_a_location_link_nowhere(tmp_path: Path) -> None:
