@@ -60,7 +60,7 @@
     var tip = document.createElementNS(NS, 'title');
     if (count === 1 || zoom >= MAX_ZOOM) {
       var first = g.members[0];
-      var title = first[3] || 'Untitled';
+      var title = String(first[3] || '').trim() || 'Untitled';  // a name, never blank
       a.setAttribute('href', photoHref(first[0]));
       a.setAttribute('class', 'mark one');
       a.setAttribute('data-photo', first[0]);
