@@ -198,7 +198,12 @@ class Sections:
         """The export-only files, a page each: (name, page)."""
         folder = out / EXPORT_EXTRAS
         try:
-            names = sorted(p.name for p in folder.iterdir() if p.suffix == ".json")
+            # Files only: a link is not followed (as the importer, which keeps them, does not).
+            names = sorted(
+                p.name
+                for p in folder.iterdir()
+                if p.suffix == ".json" and not p.is_symlink() and p.is_file()
+            )
         except OSError:
             return []
         shown = []

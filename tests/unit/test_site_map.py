@@ -251,6 +251,9 @@ def test_extras_are_shown_only_when_asked_and_never_with_public(
     folder.mkdir()
     mail = {"received_flickrmail": [{"from": "Bob", "subject": "<script>alert(1)</script>hi"}]}
     (folder / "received_flickrmail_part001.json").write_text(json.dumps(mail), "utf-8")
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text('{"secret": "not the export"}', "utf-8")
+    (folder / "linked.json").symlink_to(elsewhere)
     refresh(out)
     page = out / paths.extras_page("received_flickrmail_part001")
     assert not page.exists()
@@ -258,6 +261,7 @@ def test_extras_are_shown_only_when_asked_and_never_with_public(
     text = page.read_text("utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;hi" in text and "<script>alert" not in text
     assert "received_flickrmail_part001.json" in (out / paths.ABOUT).read_text("utf-8")
+    assert not (out / paths.extras_page("linked")).exists()
     refresh(out)  # a build without --extras removes them
     assert not page.exists()
     with pytest.raises(ConfigError, match="--extras"):
