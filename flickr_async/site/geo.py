@@ -117,7 +117,10 @@ def place_tree(
 
     under: defaultdict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
     for key in found:
-        under[key[:-1]].append(key)
+        parent = key[:-1]
+        while parent and parent not in found:  # a level Flickr did not name: the one above
+            parent = parent[:-1]
+        under[parent].append(key)
 
     def children(parent: tuple[str, ...]) -> list[Any]:
         kids = sorted(under.get(parent, ()), key=lambda k: (k[-1].casefold(), k[-1]))

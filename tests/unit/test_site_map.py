@@ -105,6 +105,9 @@ def test_places_nest_country_region_locality_with_counts() -> None:
     tree = place_tree(found)
     assert [(key, n) for key, n, _ in tree] == [(("Japan",), 1), (("Switzerland",), 2)]
     assert tree[1][2][0][2] == [(("Switzerland", "Zurich", "Zürich"), 1, [])]
+    brooklyn = item("4")  # a locality in no region: listed under its country
+    tree = place_tree(places([(brooklyn, 40.6, -73.9, ("United States", "", "Brooklyn"))]))
+    assert tree == [(("United States",), 1, [(("United States", "", "Brooklyn"), 1, [])])]
 
 
 def test_people_are_keyed_by_nsid_and_named_by_their_real_name() -> None:
