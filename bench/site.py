@@ -33,6 +33,19 @@ CHANGED = 10
 PER_ALBUM = 500
 FIRST_ID = 52_000_000_000
 TAGS = [f"tag{n}" for n in range(1500)] + ["New York", "Zürich", "café", "🌅", "b&w"]
+# Where a third of the photos were taken (the map, its places) and who is in one in 25.
+PLACES = [
+    (country, region, f"{city} {n}", lat + n * 0.05, lon + n * 0.07)
+    for country, region, city, lat, lon in (
+        ("Switzerland", "Zurich", "Zürich", 47.37, 8.54), ("Japan", "Kyoto", "Kyoto", 35.0, 135.7),
+        ("United States", "New York", "Brooklyn", 40.65, -73.95),
+        ("Australia", "New South Wales", "Sydney", -33.86, 151.2),
+        ("Brazil", "Bahia", "Salvador", -12.97, -38.5),
+    )
+    for n in range(10)
+]  # fmt: skip
+PEOPLE = [{"nsid": f"{1000 + n}@N0{n % 9}", "username": f"user{n}", "realname": f"Person {n}",
+           "added_by": "99887766@N04", "box": None} for n in range(200)]  # fmt: skip
 WORDS = ("sunset", "beach", "Zürich", "café", "mountain", "night", "snow", "street", "東京")
 
 
@@ -43,6 +56,14 @@ def jpeg(width: int, height: int) -> bytes:
 
 
 MEDIA = jpeg(4000, 3000)  # a few bytes standing in for an original
+
+
+def _geo(n: int) -> dict[str, object]:
+    country, region, locality, lat, lon = PLACES[n % len(PLACES)]
+    jitter = (n % 997) / 10_000
+    return {"latitude": round(lat + jitter, 6), "longitude": round(lon - jitter, 6),
+            "accuracy": 16, "public": n % 2 == 0, "country": country, "region": region,
+            "locality": locality}  # fmt: skip
 
 
 def _doc(pid: str, n: int, rnd: random.Random, albums: list[tuple[str, str]]) -> dict[str, object]:
@@ -62,7 +83,7 @@ def _doc(pid: str, n: int, rnd: random.Random, albums: list[tuple[str, str]]) ->
         "date_taken_unknown": n % 40 == 0,
         "date_posted": 1_262_304_000 + n * 4000 + 86_400,
         "date_updated": 1_262_304_000 + n * 4000 + 86_400,
-        "geo": None,
+        "geo": _geo(n) if n % 3 == 0 else None,
         "comments": [
             {
                 "id": f"c{n}",
@@ -84,8 +105,8 @@ def _doc(pid: str, n: int, rnd: random.Random, albums: list[tuple[str, str]]) ->
         "rotation": 0,
         "safety_level": 0,
         "notes": [],
-        "has_people": False,
-        "people": [],
+        "has_people": n % 25 == 0,
+        "people": [PEOPLE[n % len(PEOPLE)]] if n % 25 == 0 else [],
         "permissions": None,
         "owner": {"nsid": "99887766@N04", "username": "someone"},
         "download": {
@@ -265,7 +286,8 @@ def run(quick: bool) -> Section:
         TITLE,
         f"An archive of {count:,} items synthesised on disk ({count // PER_ALBUM} albums of "
         f"{PER_ALBUM}, one photo in ten also in a second album, 2% videos, 0-4 of "
-        f"{len(TAGS):,} tags each, small renditions for 90%), then `flickr-async site OUT` as "
+        f"{len(TAGS):,} tags each, small renditions for 90%, a location and place names for "
+        f"a third, a person tagged in one in 25), then `flickr-async site OUT` as "
         f"a child process: a full build into an empty OUT/.site/, a second build with nothing "
         f"changed, and a refresh after a sync changed {CHANGED} photos (their sidecars' title "
         "and a tag, recorded in the state as the writer records an updated photo). CPU is "

@@ -54,6 +54,15 @@ OriginalsOption = Annotated[
         "other originals (videos, PNG, HEIC...) are left out of DIR.",
     ),
 ]
+ExtrasOption = Annotated[
+    bool,
+    typer.Option(
+        "--extras",
+        help="Also show the files only Flickr's data export has (OUT/flickr-export/: Flickr "
+        "Mail, testimonials, group discussions...), as they are, linked from the about page. "
+        "Only in OUT's own site (never with --public); a build without it removes them.",
+    ),
+]
 
 
 @app.command()
@@ -62,6 +71,7 @@ def site(
     full: FullOption = False,
     public: PublicOption = None,
     originals: OriginalsOption = False,
+    extras: ExtrasOption = False,
     quiet: QuietOption = False,
     profile: ProfileOption = None,
     config_file: ConfigOption = None,
@@ -70,7 +80,8 @@ def site(
     """Build the archive's website: OUT/index.html opens in any browser, offline, from disk.
 
     Albums, collections, the photostream by month, a page per photo and video (notes,
-    comments, tags, place, licence), tags, search, favourites and galleries; everything but
+    comments, tags, place, licence), tags, search, favourites and galleries, a map of the
+    geotagged photos, people, groups and an about page; everything but
     index.html lives in OUT/.site/. Only what changed since the last build is rewritten, and
     nothing is asked from Flickr: a refresh reads only the photos the archive's state says
     changed since the last build (--full checks every sidecar). `backup` does this at the end
@@ -91,6 +102,8 @@ def site(
     configure_logging(verbose, quiet)
     if originals and public is None:
         raise ConfigError("--originals goes with --public DIR (the public copy)")
+    if extras and public is not None:
+        raise ConfigError("--extras cannot go with --public: the public copy never shows them")
     out = chosen_archive(out, load_config_file(config_file), profile)
     problem = state_problem(out)
     if problem == NO_PHOTO and lock_holder(out) is not None:
@@ -100,7 +113,7 @@ def site(
             f"the state of {out} is unusable: {problem}; run `flickr-async verify {out}` "
             "first, it rebuilds the state from the archive"
         )
-    report = refresh(out, full=full, public=public, originals=originals)
+    report = refresh(out, full=full, public=public, originals=originals, extras=extras)
     if not quiet:
         what = f"site: {plural(report.photos, 'item')}"
         if report.shown is not None:

@@ -23,13 +23,18 @@ __all__ = ["forget_public_copy", "public_copies", "refresh"]
 
 
 def refresh(
-    out: Path, *, full: bool = False, public: Path | None = None, originals: bool = False
+    out: Path,
+    *,
+    full: bool = False,
+    public: Path | None = None,
+    originals: bool = False,
+    extras: bool = False,
 ) -> BuildReport:
     """Build or refresh OUT's site under the archive's run lock (a backup running meanwhile
     would change sidecars under our feet: LockHeldError, exit 4); `full`: check every
     sidecar, not only those the state says changed. `public`: build the public copy in that
     folder instead (only what Flickr shows to everyone; `originals`: with the public photos'
-    originals)."""
+    originals). `extras`: with pages of the export-only files (never in the public copy)."""
     # Imported here: importing the package (a worker of the build does) loads no more.
     import sqlite3
 
@@ -43,6 +48,8 @@ def refresh(
     if not state_path.is_file():
         raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")
     target = None
+    if extras and public is not None:
+        raise ConfigError("--extras cannot go with --public: the public copy never shows them")
     if public is not None:
         from flickr_async.site.public import PublicTarget
         from flickr_async.site.publicfiles import check_target
@@ -52,7 +59,7 @@ def refresh(
     with RunLock(out):
         state = State(state_path)
         try:
-            report = build_site(out, state, full=full, public=target)
+            report = build_site(out, state, full=full, public=target, extras=extras)
             if target is not None:  # refreshed after each backup from now on
                 from flickr_async.site.publicfiles import remember
 

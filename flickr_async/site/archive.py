@@ -17,12 +17,14 @@ from flickr_async.site.model import (
     PRESENT,
     Account,
     AlbumEntry,
+    Facts,
     Item,
     Summary,
     album_entries,
     collection_nodes,
     fave_entries,
     gallery_entries,
+    group_entries,
     profile,
 )
 from flickr_async.site.photofiles import read_summaries, read_summary
@@ -60,6 +62,10 @@ def _from_row(row: PhotoBrief) -> Summary:
     )
 
 
+# (id, sig, summary, search text, facts) of a photo, for the cache (SiteCache.put_summaries).
+Read = tuple[str, int, Summary, str | None, Facts | None]
+
+
 class CacheDisagrees(Exception):
     """A refresh found the cache out of step with the state: the build takes a full look."""
 
@@ -87,8 +93,8 @@ def load_items(
     items: list[Item] = []
     stale: list[str] = []
     to_read = array("l")  # indexes in items of the sidecars to read (no path held)
-    fresh: list[tuple[str, int, Summary, str | None]] = []  # summaries read, to cache
-    bare: list[tuple[str, int, Summary, str | None]] = []  # rows without a sidecar, as they are
+    fresh: list[Read] = []  # summaries read, to cache
+    bare: list[Read] = []  # rows without a sidecar, as they are
 
     def take(row: PhotoBrief, hit: Item | None) -> None:
         """A state row the build must look at (changed, or every row: full)."""
@@ -105,7 +111,7 @@ def load_items(
             if sig:
                 to_read.append(len(items))
             else:
-                bare.append((row.id, 0, summary, None))
+                bare.append((row.id, 0, summary, None, None))
         item = Item(
             id=row.id,
             summary=summary,
@@ -155,14 +161,14 @@ def load_items(
         if workers is not None
         else ordered(read_summary, sidecars)
     )
-    for index, (_, (read_back, text)) in zip(to_read, summaries, strict=True):
+    for index, (_, (read_back, text, found)) in zip(to_read, summaries, strict=True):
         item = items[index]
         if read_back is None:
             log.warning("photo %s: sidecar unreadable (%s)", item.id, text)
             item.sig = 0
-            bare.append((item.id, 0, item.summary, None))
+            bare.append((item.id, 0, item.summary, None, None))
             continue
-        fresh.append((item.id, item.sig, read_back, text))
+        fresh.append((item.id, item.sig, read_back, text, found))
         item.summary = read_back
         item.sort_key = read_back.sort_key
         read += 1
@@ -210,6 +216,7 @@ def load_account(out: Path, state: State) -> Account:
     collections = read_json(out / account_files.COLLECTIONS) or {}
     faves = read_json(out / account_files.FAVORITES)
     galleries = read_json(out / account_files.GALLERIES)
+    groups = read_json(out / account_files.GROUPS)
     kept = {fave.id: fave.path for fave in state.favorites().values()}
     return Account(
         profile=profile(read_json(out / account_files.ACCOUNT)),
@@ -217,4 +224,5 @@ def load_account(out: Path, state: State) -> Account:
         collections=collection_nodes(collections.get("collections")),
         favorites=fave_entries(faves, kept) if faves is not None else None,
         galleries=gallery_entries(galleries) if galleries is not None else None,
+        groups=group_entries(groups) if groups is not None else None,
     )

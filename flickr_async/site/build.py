@@ -78,6 +78,7 @@ from flickr_async.site.publicfiles import (
     retreat,
     withdraw,
 )
+from flickr_async.site.sections import Sections, shell_sections
 from flickr_async.site.workers import Workers
 from flickr_async.state import State
 
@@ -86,8 +87,8 @@ Render = Callable[[], str]
 
 # Part of every page's inputs: bump when the markup changes, so that the next build renders
 # every page again (and writes those whose bytes differ).
-RENDER_VERSION = "2"
-ASSET_FILES = ("site.css", "site.js", "video.svg")
+RENDER_VERSION = "3"
+ASSET_FILES = ("site.css", "site.js", "video.svg", "pages.css", "map.js", "world.svg")
 SEARCH_FILE_ITEMS = 2000  # about this many entries per search data file of a big site
 
 
@@ -136,14 +137,20 @@ def _js_data(name: str, value: object) -> str:
 
 
 def build_site(
-    out: Path, state: State, *, full: bool = False, public: PublicTarget | None = None
+    out: Path,
+    state: State,
+    *,
+    full: bool = False,
+    public: PublicTarget | None = None,
+    extras: bool = False,
 ) -> BuildReport:
     """Build or refresh OUT/index.html and OUT/.site/ from the archive (no network).
 
     A refresh looks only at the photos the state says changed since the last build; `full`
     (or a cache that has not seen this state) checks every sidecar on disk. With `public`,
     the public copy instead: the same site of only what Flickr shows to everyone, in its
-    own folder, with its own cache in the archive (public.py, publicfiles.py)."""
+    own folder, with its own cache in the archive (public.py, publicfiles.py). `extras`:
+    with pages of the export-only files (OUT/flickr-export/; never in the public copy)."""
     started = time.monotonic()
     # The build makes a few hundred thousand objects that hold no cycles (items, summaries,
     # strings): the cyclic collector would walk them again and again (a second of 7 in a
@@ -151,14 +158,19 @@ def build_site(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(out, state, full, started, public)
+        return _build(out, state, full, started, public, extras and public is None)
     finally:
         if collecting:
             gc.enable()
 
 
 def _build(
-    out: Path, state: State, full: bool, started: float, public: PublicTarget | None = None
+    out: Path,
+    state: State,
+    full: bool,
+    started: float,
+    public: PublicTarget | None = None,
+    extras: bool = False,
 ) -> BuildReport:
     dest = out if public is None else Path(public.folder)
     confine.folder(dest, dest / SITE_DIR)  # a .site that is a link: the build writes nothing
@@ -187,6 +199,8 @@ def _build(
                     items, read = load_items(out, state, cache, workers, since)
                 account = load_account(out, state)
                 renderer = _Renderer(out, account, writer, cache, workers)
+                renderer.extras = extras
+                renderer.last_sync = state.last_run()
                 shown_count = None
                 if public is None:
                     renderer.run(items, scan=since is None)
@@ -307,6 +321,9 @@ class _Renderer:
         self.cache = cache
         self.thumbs = Thumbs()
         self.public: PublicFiles | None = None  # making the public copy (build_site)
+        self.extras = False  # the export-only files' pages (site --extras)
+        self.last_sync: dict[str, object] | None = None  # State.last_run()
+        self.sections: dict[str, bool] = {}  # shell_sections: the frame's links
         self.nonce = cache.nonce()
         self.shell = self.shell_now()
         self.base = b""
@@ -319,6 +336,7 @@ class _Renderer:
             galleries=bool(self.account.galleries),
             nonce=self.nonce,
             public=self.public is not None,
+            **self.sections,
         )
 
     def key(self, item: Item) -> bytes:
@@ -348,9 +366,10 @@ class _Renderer:
     def run(self, items: list[Item], *, scan: bool = True) -> None:
         """Every page; `scan`: list the thumbnails on disk, else trust what the last build
         saw for the items that did not change."""
+        by_id = {item.id: item for item in items}
+        self.sections = shell_sections(self.cache, by_id, self.account, self.public is not None)
         self.shell = shell = self.shell_now()
         self.base = f"{RENDER_VERSION}\x1f{shell!r}".encode()
-        by_id = {item.id: item for item in items}
         # Albums name their photos by the items' own id strings: albums.json's 100,000 copies
         # go (the photos an album lists that the archive does not hold were never shown).
         self.account.albums = [
@@ -380,6 +399,18 @@ class _Renderer:
                 self.photo_pages(stream)
             self.search(stream, by_id)
             self.others(by_id)
+            Sections(
+                self.writer,
+                self.cache,
+                by_id,
+                shell,
+                self.account,
+                self.thumbs,
+                self.inputs,
+                self.pump,
+            ).run(
+                self.out, stream, len(self.account.albums), tag_count, self.last_sync, self.extras
+            )
             self.home(stream, months, album_counts, tag_count)
             if photos is not None:
                 photos.finish()

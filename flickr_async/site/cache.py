@@ -21,14 +21,14 @@ from typing import Any
 
 from flickr_async import confine
 from flickr_async.layout import SITE_DIR, SITE_ENTRY
-from flickr_async.site.model import Item, Summary
+from flickr_async.site.model import Facts, Item, Summary
 from flickr_async.site.paths import CACHE, is_safe_id
 
 log = logging.getLogger(__name__)
 
 # Bump when what a Summary holds, how it is read from a sidecar, or how an item's key is
 # made (build._Renderer.key) changes.
-VERSION = "11"
+VERSION = "12"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
@@ -40,7 +40,13 @@ CREATE TABLE IF NOT EXISTS photos (
     status TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', path TEXT,
                                   -- the state's row as the last build saw it
     key BLOB NOT NULL DEFAULT x'', -- model.Item.key as the last build made it
-    public INTEGER NOT NULL DEFAULT 0 -- Summary.public
+    public INTEGER NOT NULL DEFAULT 0, -- Summary.public
+    lat REAL, lon REAL,           -- Summary.where
+    geo_public INTEGER NOT NULL DEFAULT 0,
+    places TEXT NOT NULL DEFAULT '', -- Summary.where's names, unit-separated
+    people TEXT NOT NULL DEFAULT '', -- Summary.people: nsid RS name, unit-separated
+    groups TEXT NOT NULL DEFAULT '', -- Summary.groups, unit-separated
+    level TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS search (   -- apart: the photos table stays small to scan
     id TEXT PRIMARY KEY,
@@ -59,6 +65,40 @@ CREATE TABLE IF NOT EXISTS pages (
                                   -- and for a grid page of its layout (16 more)
 """
 _TAG_SEP = "\x1f"
+_PAIR_SEP = "\x1e"
+
+
+def _people(text: str) -> tuple[tuple[str, str], ...]:
+    if not text:
+        return ()
+    pairs = (p.partition(_PAIR_SEP) for p in text.split(_TAG_SEP))
+    return tuple((sys.intern(nsid), name) for nsid, _, name in pairs)
+
+
+def _facts_row(facts: Facts | None) -> tuple[object, ...]:
+    """The photos table's lat, lon, geo_public, places, people, groups, level."""
+    if facts is None:
+        return (None, None, 0, "", "", "", "")
+    where = facts.where
+    return (
+        *(where[:2] if where else (None, None)),
+        int(bool(where and where.public)),
+        _TAG_SEP.join(where.names) if where else "",
+        _TAG_SEP.join(f"{nsid}{_PAIR_SEP}{name}" for nsid, name in facts.people),
+        _TAG_SEP.join(facts.groups),
+        facts.level,
+    )
+
+
+def place_names(text: str) -> tuple[str, ...]:
+    """The places column as (country, region, locality), or ()."""
+    return tuple(text.split(_TAG_SEP)) if text else ()
+
+
+def _strings(text: str) -> tuple[str, ...]:
+    return tuple(map(sys.intern, text.split(_TAG_SEP))) if text else ()
+
+
 BUCKETS = 4096  # a power of two: every number of search data files up to it divides it
 
 
@@ -220,6 +260,35 @@ class SiteCache:
             last = rows[-1][0]
             yield from map(_seen, filter(_sane_photo, rows))
 
+    # --- what the map, places, people, groups and about pages show (sections.py) ---------
+
+    def located(self, *, public_only: bool = False) -> Iterator[tuple[str, float, float, str]]:
+        """(id, latitude, longitude, places: see `place_names`) of every photo with a
+        location, in id order; `public_only`: of those whose location Flickr shows to
+        everyone. Rows as they come: nothing is held."""
+        yield from self._db.execute(
+            "SELECT id, lat, lon, places FROM photos WHERE lat IS NOT NULL "
+            "AND lon IS NOT NULL" + (" AND geo_public = 1" if public_only else "") + " ORDER BY id"
+        )
+
+    def tagged(self) -> Iterator[tuple[str, tuple[tuple[str, str], ...]]]:
+        """(id, people tagged) of every photo with someone tagged."""
+        for photo_id, people in self._db.execute(
+            "SELECT id, people FROM photos WHERE people != ''"
+        ):
+            yield photo_id, _people(people)
+
+    def grouped(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """(id, the groups it is in) of every photo the export says is in a group."""
+        for photo_id, groups in self._db.execute(
+            "SELECT id, groups FROM photos WHERE groups != ''"
+        ):
+            yield photo_id, _strings(groups)
+
+    def levels(self) -> Iterator[tuple[str, str]]:
+        """(id, metadata level) of every photo ("" without a sidecar read)."""
+        yield from self._db.execute("SELECT id, level FROM photos")
+
     def summary_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
 
@@ -232,26 +301,28 @@ class SiteCache:
             (number * size, (number + 1) * size),
         )
 
-    def put_summaries(self, rows: Iterable[tuple[str, int, Summary, str | None]]) -> None:
-        """(id, sig, summary, search text) of photos whose sidecar was read (sig 0 and text
-        None: a photo without one, summed up from its row, not in the search). Their files
-        and row follow (`put_seen`)."""
+    def put_summaries(
+        self, rows: Iterable[tuple[str, int, Summary, str | None, Facts | None]]
+    ) -> None:
+        """(id, sig, summary, search text, facts) of photos whose sidecar was read (sig 0,
+        text and facts None: a photo without one, summed up from its row, not in the
+        search). Their files and row follow (`put_seen`)."""
         rows = list(rows)
         self._db.executemany(
             "INSERT OR REPLACE INTO photos "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', '', NULL, x'', ?)",
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', '', NULL, x'', ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (photo_id, sig, m.title, m.media, m.date_taken, m.granularity, m.date_posted,
                  _TAG_SEP.join(m.tags), None if m.original is None else int(m.original),
-                 m.deleted, int(m.public))
-                for photo_id, sig, m, _ in rows
+                 m.deleted, int(m.public), *_facts_row(f))
+                for photo_id, sig, m, _, f in rows
             ],
         )  # fmt: skip
         self._db.executemany(
             "INSERT OR REPLACE INTO search VALUES(?, ?, ?)",
             [
                 (pid, search_bucket(pid), js_json([pid, m.title, text, " ".join(m.tags)]))
-                for pid, _, m, text in rows
+                for pid, _, m, text, _ in rows
                 if text is not None
             ],
         )

@@ -77,6 +77,35 @@ class Summary(NamedTuple):
         return ""
 
 
+class Where(NamedTuple):
+    """Where a photo was taken (on its way from the sidecar to the cache): its location,
+    whether Flickr shows it to everyone, and the list level's place names ("" where
+    unknown)."""
+
+    lat: float
+    lon: float
+    public: bool = False
+    country: str = ""
+    region: str = ""
+    locality: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """(country, region, locality), or () when it has no place name."""
+        names = (self.country, self.region, self.locality)
+        return names if any(names) else ()
+
+
+def where(doc: Mapping[str, Any]) -> Where | None:
+    """Where a sidecar says its photo was taken: None without a location (place names
+    alone are not kept: Flickr names places only of photos with a location)."""
+    geo = doc.get("geo")
+    spot = location(geo)
+    if spot is None:
+        return None
+    return Where(*spot, geo_is_public(doc), *(place_names(geo) or ("", "", "")))
+
+
 def summarize(doc: Mapping[str, Any]) -> Summary:
     """The summary of one sidecar document."""
     # A date no calendar has (month 13: a sidecar from before sane.py, or from elsewhere) is
@@ -101,6 +130,84 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
         and type(doc.get("safety_level")) is int
         and doc.get("safety_level") == SAFE,
     )
+
+
+class Facts(NamedTuple):
+    """What the map, places, people, groups and about pages show of a photo, read from its
+    sidecar with its summary on their way to the site's cache. The build's items never hold
+    them (100,000 of them would cost the build memory): those pages read them back from the
+    cache (SiteCache.located, tagged, grouped, levels) when they are made."""
+
+    where: Where | None  # where it was taken
+    people: tuple[tuple[str, str], ...]  # (nsid or "", name) of each person tagged
+    groups: tuple[str, ...]  # the groups it is in (the export's: their URLs or ids)
+    level: str  # the sidecar's metadata level ("basic", "list", "deep", "export")
+
+
+def facts(doc: Mapping[str, Any]) -> Facts:
+    """The facts of one sidecar document."""
+    return Facts(
+        where=where(doc),
+        people=tuple(
+            dict.fromkeys(p for p in map(person_of, dicts(doc.get("people"))) if p[0] or p[1])
+        ),
+        groups=group_keys(doc.get("export")),
+        level=s(doc.get("metadata_level")),
+    )
+
+
+PLACE_KEYS = ("country", "region", "locality")  # the list level's place names, widest first
+
+
+def location(geo: Any) -> tuple[float, float] | None:
+    """(latitude, longitude) of a sidecar's `geo`, or None: absent, not numbers, out of
+    range, or Flickr's (0, 0) for "no location"."""
+    if not isinstance(geo, dict):
+        return None
+    raw_lat, raw_lon = geo.get("latitude"), geo.get("longitude")
+    if not isinstance(raw_lat, int | float) or not isinstance(raw_lon, int | float):
+        return None
+    if isinstance(raw_lat, bool) or isinstance(raw_lon, bool):
+        return None
+    lat, lon = float(raw_lat), float(raw_lon)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    return (lat, lon)
+
+
+def place_names(geo: Any) -> tuple[str, ...]:
+    """(country, region, locality) of a sidecar's `geo` ("" where unknown); () for none."""
+    if not isinstance(geo, dict):
+        return ()
+    names = tuple(sys.intern(" ".join(s(geo.get(k)).split())) for k in PLACE_KEYS)
+    return names if any(names) else ()
+
+
+def geo_is_public(doc: Mapping[str, Any]) -> bool:
+    """Does the sidecar say Flickr shows the location to everyone (as public.geo_is_public)?"""
+    geo = doc.get("geo")
+    return isinstance(geo, Mapping) and geo.get("public") is True
+
+
+def person_of(person: Mapping[str, Any]) -> tuple[str, str]:
+    """(nsid, name) of a sidecar's person tagged in the photo."""
+    # One line each (str.split's whitespace takes the cache's separators, \x1c-\x1f, too).
+    nsid = sys.intern("".join(s(person.get("nsid")).split()))
+    name = s(person.get("realname")) or s(person.get("username")) or nsid
+    return nsid, " ".join(name.split())
+
+
+def group_keys(export: Any) -> tuple[str, ...]:
+    """The groups the export says the photo is in: each by its URL (the export names no id
+    for sure), else its id."""
+    if not isinstance(export, dict):
+        return ()
+    keys = []
+    for group in dicts(export.get("groups")):
+        key = "".join((s(group.get("url")).rstrip("/") or s(group.get("id"))).split())
+        if key:
+            keys.append(sys.intern(key))
+    return tuple(dict.fromkeys(keys))
 
 
 def search_text(doc: Mapping[str, Any]) -> str:
@@ -216,6 +323,10 @@ class Profile:
     path_alias: str = ""
     description: str = ""
     profile_url: str = ""
+    location: str = ""
+    is_pro: bool | None = None
+    photo_count: int | None = None  # Flickr's count (private photos included)
+    first_upload: int | None = None
 
     @property
     def name(self) -> str:
@@ -235,6 +346,37 @@ class Account:
     collections: list[CollectionNode] = field(default_factory=list)
     favorites: list[FaveEntry] | None = None  # None: the archive has no favorites.json
     galleries: list[GalleryEntry] | None = None
+    groups: list[GroupEntry] | None = None  # None: the archive has no groups.json
+
+
+@dataclass(frozen=True, slots=True)
+class GroupEntry:
+    id: str
+    name: str
+    url: str
+    admin: bool
+    members: int | None
+    pool_count: int | None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """What a photo's Summary.groups may name it by (model.group_keys)."""
+        return tuple(k for k in (self.url.rstrip("/"), self.id) if k)
+
+
+def group_entries(doc: Mapping[str, Any]) -> list[GroupEntry]:
+    return [
+        GroupEntry(
+            id=s(g.get("id")),
+            name=s(g.get("name")),
+            url=s(g.get("url")),
+            admin=g.get("admin") is True,
+            members=i(g.get("members")),
+            pool_count=i(g.get("pool_count")),
+        )
+        for g in dicts(doc.get("groups"))
+        if s(g.get("id")) or s(g.get("name"))
+    ]
 
 
 def album_entries(doc: Mapping[str, Any] | None) -> list[AlbumEntry]:
@@ -328,6 +470,10 @@ def profile(doc: Mapping[str, Any] | None) -> Profile:
         path_alias=s(person.get("path_alias")),
         description=s(person.get("description")),
         profile_url=s(person.get("profile_url")),
+        location=s(person.get("location")),
+        is_pro=person.get("is_pro") if isinstance(person.get("is_pro"), bool) else None,
+        photo_count=i(person.get("photo_count")),
+        first_upload=i(person.get("first_upload")),
     )
 
 

@@ -60,6 +60,9 @@ class Shell:
     # pages stay the same from build to build; no text from Flickr can know it.
     nonce: str = ""
     public: bool = False  # the public copy (public.py): for publishing, not the owner's own
+    map: bool = False  # some photo shows on the map (map.html)
+    people: bool = False  # some photo has a person tagged (people.html)
+    groups: bool = False  # the account's groups (groups.html)
 
 
 Nav = tuple[str, str] | None  # (href, label)
@@ -100,6 +103,13 @@ def _chrome(
         nav.append(f'<a href="{link(paths.FAVORITES)}">Favourites</a>')
     if shell.galleries:
         nav.append(f'<a href="{link(paths.GALLERIES)}">Galleries</a>')
+    if shell.map:
+        nav.append(f'<a href="{link(paths.MAP)}">Map</a>')
+    if shell.people:
+        nav.append(f'<a href="{link(paths.PEOPLE)}">People</a>')
+    if shell.groups:
+        nav.append(f'<a href="{link(paths.GROUPS)}">Groups</a>')
+    nav.append(f'<a href="{link(paths.ABOUT)}">About</a>')
     nonce = esc(shell.nonce)
     script_tags = "".join(
         f'<script nonce="{nonce}" src="{link(s)}"></script>' for s in (*scripts, paths.JS)
@@ -112,6 +122,8 @@ def _chrome(
         f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(nonce=nonce)}">\n'
         '<meta name="referrer" content="no-referrer">\n'
     )
+    # The map's, places', people's, groups' and about pages' rules (site.css's colours).
+    head += f'<link rel="stylesheet" href="{link(paths.MORE_CSS)}">\n'
     top = (
         f'<link rel="stylesheet" href="{link(paths.CSS)}">\n</head>\n<body data-root="{esc(root)}"',
         # The skip link comes first, so one Tab and Enter take a keyboard past the menu.

@@ -28,6 +28,14 @@ FAVORITES = f"{SITE_DIR}/favorites.html"
 GALLERIES = f"{SITE_DIR}/galleries.html"
 SEARCH_DATA = f"{SITE_DIR}/data/search.js"  # the search data of a small site: one file
 THUMBS = f"{SITE_DIR}/thumbs"
+MAP = f"{SITE_DIR}/map.html"
+MAP_DATA = f"{SITE_DIR}/data/map.js"
+MAP_JS = f"{ASSETS}/map.js"
+MORE_CSS = f"{ASSETS}/pages.css"  # the map's, people's, groups' and about pages' rules
+WORLD = f"{ASSETS}/world.svg"
+PEOPLE = f"{SITE_DIR}/people.html"
+GROUPS = f"{SITE_DIR}/groups.html"
+ABOUT = f"{SITE_DIR}/about.html"
 CACHE = f"{SITE_DIR}/cache.sqlite3"
 UNDATED = "undated"
 
@@ -114,3 +122,29 @@ def thumb(photo_id: str, size: str) -> str:
 def to_root(page: str) -> str:
     """The relative way from `page` back to the archive root ("" for index.html)."""
     return "../" * page.count("/")
+
+
+def _slug(key: str, prefix: str) -> str:
+    """A file name for any text: itself when a short ASCII slug, else its ASCII letters and
+    a digest."""
+    if _ASCII_SLUG.fullmatch(key) and key not in _RESERVED:
+        return key
+    ascii_part = "".join(ch for ch in key.lower() if "a" <= ch <= "z" or "0" <= ch <= "9")[:40]
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+    return f"{ascii_part}-{digest}" if ascii_part else f"{prefix}-{digest}"
+
+
+def place_page(names: tuple[str, ...], page: int = 1) -> str:
+    """The photos taken in a place: (country,), (country, region) or (country, region,
+    locality) as the list level names them."""
+    return _numbered(f"{SITE_DIR}/place/{_slug(chr(31).join(names).casefold(), 'p')}", page)
+
+
+def person_page(key: str, page: int = 1) -> str:
+    """The photos a person is tagged in (`key`: their NSID, else their name)."""
+    return _numbered(f"{SITE_DIR}/person/{_slug(key, 'u')}", page)
+
+
+def extras_page(name: str) -> str:
+    """An export-only file (OUT/flickr-export/<name>.json) as a page (`site --extras`)."""
+    return f"{SITE_DIR}/extras/{_slug(name, 'x')}.html"

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from flickr_async import sidecar
 from flickr_async.site import paths
 from flickr_async.site.imagesize import BROWSER_IMAGES, image_size, read_file
-from flickr_async.site.model import THUMB_Z, Item, Summary, search_text, summarize
+from flickr_async.site.model import (
+    THUMB_Z,
+    Facts,
+    Item,
+    Summary,
+    facts,
+    search_text,
+    summarize,
+)
 from flickr_async.site.output import DIGEST, digest, put
 from flickr_async.site.pages import Shell
 from flickr_async.site.photopage import Context, Media, photo_page
@@ -39,16 +47,17 @@ class PhotoJob:
     original: str | None = None  # the public copy: its copy of the original (relative to dest)
 
 
-def read_summary(path: str) -> tuple[Summary | None, str]:
-    """(summary, search text) of a sidecar, or (None, the problem)."""
+def read_summary(path: str) -> tuple[Summary | None, str, Facts | None]:
+    """(summary, search text, facts for the cache) of a sidecar, or (None, the problem,
+    None)."""
     try:
         doc = sidecar.loads(read_file(path))
     except (OSError, ValueError) as exc:
-        return None, str(exc)
-    return summarize(doc), search_text(doc)
+        return None, str(exc), None
+    return summarize(doc), search_text(doc), facts(doc)
 
 
-def read_summaries(sidecars: list[str]) -> list[tuple[Summary | None, str]]:
+def read_summaries(sidecars: list[str]) -> list[tuple[Summary | None, str, Facts | None]]:
     """In a worker: read_summary of each sidecar (a few read at once: disk latency)."""
     return in_threads(read_summary, sidecars)
 

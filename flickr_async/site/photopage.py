@@ -18,8 +18,9 @@ from flickr_async import confine, sidecar
 from flickr_async.models import PLACE_LEVELS
 from flickr_async.portable import LICENSES
 from flickr_async.site import paths
+from flickr_async.site.geo import mini_map, place_links
 from flickr_async.site.html import Linker, esc, safe_link, sanitize
-from flickr_async.site.model import Item, dicts, i, s, strs
+from flickr_async.site.model import Item, dicts, i, person_of, s, strs
 from flickr_async.site.pages import (
     MONTHS,
     Shell,
@@ -72,20 +73,22 @@ def taken(doc: Mapping[str, Any], date_taken: str | None, granularity: int) -> s
     return date_taken[:16]
 
 
-def _place(geo: Any) -> str:
+def _place(geo: Any, link: Linker | None = None) -> str:
     if not isinstance(geo, dict):
         return ""
     names = [s(geo.get(level)) for level in PLACE_LEVELS]
     text = ", ".join(dict.fromkeys(n for n in names if n))
+    linked = place_links(link, geo) if link is not None else ""
     lat, lon = geo.get("latitude"), geo.get("longitude")
     if isinstance(lat, int | float) and isinstance(lon, int | float) and (lat or lon):
         osm = (
             f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}"
             f"#map=14/{lat:.5f}/{lon:.5f}"
         )
-        where = esc(text) if text else f"{lat:.5f}, {lon:.5f}"
+        where = linked or (esc(text) if text else f"{lat:.5f}, {lon:.5f}")
         return f'<span dir="auto">{where}</span> (<a href="{esc(osm)}" rel="nofollow">map</a>)'
-    return f'<span dir="auto">{esc(text)}</span>' if text else ""
+    where = linked or esc(text)
+    return f'<span dir="auto">{where}</span>' if where else ""
 
 
 def _license(value: Any) -> str:
@@ -197,12 +200,12 @@ def _notices(item: Item, doc: Mapping[str, Any], media: Media) -> list[str]:
     return [f'<p class="notice">{text}</p>' for text in out]
 
 
-def _facts(doc: Mapping[str, Any], item: Item) -> str:
+def _facts(doc: Mapping[str, Any], item: Item, link: Linker | None = None) -> str:
     summary = item.summary
     rows = [("Taken", esc(taken(doc, summary.date_taken, summary.granularity)))]
     if summary.date_posted is not None:
         rows.append(("Uploaded", day(summary.date_posted)))
-    place = _place(doc.get("geo"))
+    place = _place(doc.get("geo"), link)
     if place:
         rows.append(("Place", place))
     licence = _license(doc.get("license"))
@@ -221,20 +224,18 @@ def _facts(doc: Mapping[str, Any], item: Item) -> str:
     return '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
 
 
-def _people(doc: Mapping[str, Any]) -> str:
+def _people(doc: Mapping[str, Any], link: Linker) -> str:
+    """Each person tagged, linked to their page of the site (accountpages.person_page)."""
     people = dicts(doc.get("people"))
     if not people:
         return ""
     rows = []
     for person in people:
-        nsid = s(person.get("nsid"))
-        name = s(person.get("realname")) or s(person.get("username")) or nsid
-        rows.append(
-            f'<li><a href="https://www.flickr.com/people/{esc(nsid)}/" rel="nofollow" '
-            f'dir="auto">{esc(name)}</a></li>'
-            if nsid
-            else f'<li dir="auto">{esc(name)}</li>'
-        )
+        nsid, name = person_of(person)
+        if not (nsid or name):
+            continue
+        page = paths.person_page(nsid or f"name:{name}")
+        rows.append(f'<li><a href="{link(page)}" dir="auto">{esc(name)}</a></li>')
     return f'<section><h2>People in this photo</h2><ul class="plain">{"".join(rows)}</ul></section>'
 
 
@@ -266,7 +267,8 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
     description = s(doc.get("description"))
     if description:
         parts.append(f'<div class="desc" dir="auto">{sanitize(description)}</div>')
-    parts.append(_facts(doc, item))
+    parts.append(_facts(doc, item, link))
+    parts.append(mini_map(link, doc.get("geo")))
     if summary.tags:
         tags = "".join(
             f'<li><a href="{link(paths.tag_page(paths.tag_key(t)))}" dir="auto">{esc(t)}</a></li>'
@@ -277,7 +279,7 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
     if machine:
         rows = "".join(f"<li><code>{esc(t)}</code></li>" for t in machine)
         parts.append(f'<section><h2>Machine tags</h2><ul class="plain">{rows}</ul></section>')
-    parts.append(_people(doc))
+    parts.append(_people(doc, link))
     if ctx.albums:
         rows = "".join(
             f'<li><a href="{link(paths.album_page(album_id, number))}#p{item.id}" '

@@ -127,3 +127,27 @@ def test_site_needs_an_archive_and_the_lock(tmp_path: Path, env: dict[str, str])
     assert locked.code == 4
     assert locked.stderr.count("\n") == 1
     assert run_cli(env, "site", "--help").stdout.count("--quiet") == 1
+
+
+def test_site_extras_shows_the_export_only_files_and_refuses_the_public_copy(
+    fake: FakeFlickr, env: dict[str, str], out: Path, tmp_path: Path
+) -> None:
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    extras = out / "flickr-export"
+    extras.mkdir()
+    (extras / "account_testimonials.json").write_text(
+        '{"testimonials": [{"from": "Zoë", "text": "<b>kind</b> words"}]}', "utf-8"
+    )
+    about = out / ".site" / "about.html"
+    assert "account_testimonials" not in about.read_text("utf-8")
+    run = run_cli(env, "site", str(out), "--extras")
+    assert run.code == 0, run.stderr
+    assert "account_testimonials.json" in about.read_text("utf-8")
+    page = next((out / ".site" / "extras").glob("account*testimonials*.html"))
+    assert "&lt;b&gt;kind&lt;/b&gt; words" in page.read_text("utf-8")
+    assert crawl(out).broken == []
+    run = run_cli(env, "site", str(out), "--extras", "--public", str(tmp_path / "www"))
+    assert run.code == 2 and "--extras" in run.stderr and run.stderr.count("\n") == 1
+    assert not (tmp_path / "www").exists()
+    assert run_cli(env, "site", str(out)).code == 0  # without it: the pages go
+    assert not page.exists()

@@ -20,12 +20,14 @@ import piexif
 import pytest
 from PIL import Image
 
+from flickr_async.site import paths
 from tests import exiftool
 from tests.browser import SiteBrowser, playwright_loop_hidden
 from tests.e2e.helpers import FAST, cli_env, run_cli
 from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
 from tests.fakeflickr.content import make_original
 from tests.fakeflickr.files import blob_key
+from tests.fakeflickr.model import FakePhotoPerson, FakePlace, FakeUser
 from tests.sitecrawl import crawl
 
 
@@ -38,6 +40,7 @@ class Secrets:
     hidden_ids: list[str] = field(default_factory=list)
     mixed_album: str = ""
     open_geo: tuple[str, str] = ("", "")  # (photo id, latitude): a location Flickr shows
+    open_person: str = ""  # the NSID of someone tagged in a public photo
 
 
 def deg(value: float) -> str:
@@ -71,10 +74,24 @@ def plant(library: Library) -> Secrets:
         secrets.hidden_ids.append(photo.id)
     for n, photo in enumerate(shown[:2]):  # public photos whose location Flickr hides
         lat, lon = -30.0 - 0.0191 * n - 0.000456, -40.0 - 0.0117 * n - 0.000654
-        library.set_geo(photo.id, lat, lon)
+        place = FakePlace.of(  # named places of its own: no "photos here" page may name them
+            "UTC",
+            ("country", f"Hushcountry{n}", f"hushc{n}", f"9100{n}", lat, lon),
+            ("locality", f"Hushville{n}", f"hushl{n}", f"9200{n}", lat, lon),
+        )
+        library.set_geo(photo.id, lat, lon, place=place)
         assert photo.geo is not None
         photo.geo.is_public = False
-        secrets.hidden[f"geo of {photo.id}"] = [deg(lat), deg(lon)]
+        secrets.hidden[f"geo of {photo.id}"] = [deg(lat), deg(lon), f"Hushcountry{n}",
+                                                f"Hushville{n}"]  # fmt: skip
+    # Someone tagged only in a private photo: no person page, no name (issue 21); someone
+    # tagged in a public one has a page.
+    hush = FakeUser("31415926@N05", "hushpersonuser", realname="Hushperson Name")
+    library.set_people(hidden[0].id, [FakePhotoPerson(hush, added_by=library.owner.nsid)])
+    secrets.hidden["person"] = ["hushpersonuser", "Hushperson", hush.nsid]
+    seen = FakeUser("27182818@N05", "openpersonuser", realname="Openperson Name")
+    library.set_people(shown[4].id, [FakePhotoPerson(seen, added_by=library.owner.nsid)])
+    secrets.open_person = seen.nsid
     lat, lon = 51.0 + 0.000789, 7.0 + 0.000987  # a public photo's public location: shown
     located = next(p for p in shown[3:] if p.media == "photo" and p.originalformat == "jpg")
     library.set_geo(located.id, lat, lon)
@@ -165,8 +182,19 @@ def test_no_file_of_the_public_copy_holds_a_trace_of_a_non_public_photo(
     # A location Flickr shows to everyone is shown (the archive records geo permissions).
     photo_id, lat = built.secrets.open_geo
     assert lat in (folder / ".site" / "photo" / photo_id[-2:] / f"{photo_id}.html").read_text()
+    # The map, places, people and about pages (issue 21): there, of the shown photos only.
+    assert photo_id in (folder / paths.MAP_DATA).read_text("utf-8")
+    person = folder / paths.person_page(built.secrets.open_person)
+    assert "Openperson Name" in person.read_text("utf-8")
+    assert (folder / paths.ABOUT).is_file() and not (folder / paths.GROUPS).exists()
     # The main site, for comparison, shows them all (the words are planted where a leak goes).
     assert traces(built.out / ".site", built.secrets) != []
+    main = {
+        k
+        for k in built.secrets.hidden
+        if traces(built.out / ".site", Secrets({k: built.secrets.hidden[k][-1:]}))
+    }
+    assert {"person", *(k for k in built.secrets.hidden if k.startswith("geo of"))} <= main
     for what, (photo_id, *_) in built.secrets.hidden.items():
         if what.startswith("restricted"):  # in the archive, its own site: not in the copy
             assert (built.out / ".site" / "photo" / photo_id[-2:] / f"{photo_id}.html").is_file()

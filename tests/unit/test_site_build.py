@@ -311,6 +311,7 @@ def test_a_new_tag_adds_its_page_and_updates_the_index(archive: Archive) -> None
         ".site/tags.html",
         ".site/data/search.js",
         "index.html",  # its tag count
+        ".site/about.html",  # its tag count
     }
 
 
