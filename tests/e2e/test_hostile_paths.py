@@ -259,8 +259,9 @@ def test_site_cache_rows_naming_files_elsewhere_are_ignored(
         rows = [("../victim/user.txt",), (str(victim / "user.txt"),), (".site/../../victim/x",)]
         db.executemany("INSERT INTO pages VALUES(?, zeroblob(16))", rows)
         db.execute(
-            "INSERT INTO photos VALUES(?, 0, 't', 'photo', NULL, 0, NULL, '', NULL, NULL, -1, "
-            "'done', '', ?, x'')",
+            "INSERT INTO photos(id, sig, title, media, date_taken, granularity, date_posted, "
+            "tags, original, deleted, files, status, error, path, key) "
+            "VALUES(?, 0, 't', 'photo', NULL, 0, NULL, '', NULL, NULL, -1, 'done', '', ?, x'')",
             ("../../../../victim/pwn", "../victim/user.txt"),
         )
     assert run_cli(env, "site", str(out)).code == 0
