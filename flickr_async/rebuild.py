@@ -207,6 +207,11 @@ def _cut_short(path: Path, size: int) -> str | None:
     pages = int.from_bytes(header[28:32], "big")
     valid = header[24:28] == header[92:96]
     if valid and pages and pages * page_size > size:
+        wal = path.with_name(path.name + "-wal")
+        if wal.is_file() and wal.stat().st_size > 0:
+            # A checkpoint a full disk stopped after the header and before the last page:
+            # the missing pages are still in the WAL, which SQLite reads first.
+            return None
         return f"it is cut short ({size:,} of {pages * page_size:,} bytes)"
     return None
 

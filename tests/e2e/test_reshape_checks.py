@@ -31,7 +31,7 @@ from tests.fakeflickr import FakeFlickr
 DISK_BYTES = 32 << 20  # the archive (about 6 MiB), its copies (1.3 MiB), the check's margin
 # What a full disk still has: less than the copies left to make, enough for the state's
 # journal (an undo writes it; a disk with no byte left needs some room made first).
-ROOM_LEFT = 128 << 10
+ROOM_LEFT = 256 << 10
 
 
 class Disk:

@@ -82,6 +82,40 @@ def test_a_truncated_state_is_a_problem(tmp_path: Path) -> None:
     assert problem is not None and problem.startswith("it is cut short")
 
 
+def test_a_checkpoint_cut_short_by_a_full_disk_is_no_problem_while_the_wal_holds_the_pages(
+    tmp_path: Path,
+) -> None:
+    """A full disk can stop SQLite's checkpoint after the header (the new page count) but
+    before the last page: the pages past the file's end are still in the WAL, which SQLite
+    reads first. The same file without its WAL is cut short."""
+    path = sound_state(tmp_path, photos=50)
+    held = sqlite3.connect(path)  # a run killed with its WAL not yet checkpointed
+    held.execute("PRAGMA wal_autocheckpoint=0")
+    with held:
+        held.executemany(
+            "INSERT INTO photos(id, status, error, updated_at) VALUES(?, 'failed', ?, 'x')",
+            [(str(n), "y" * 500) for n in range(1000, 1400)],
+        )
+    copy = tmp_path / "copy"
+    (copy / STATE_DIR).mkdir(parents=True)
+    target = copy / STATE_DIR / "state.sqlite3"
+    target.write_bytes(path.read_bytes())
+    wal_bytes = path.with_name(path.name + "-wal").read_bytes()
+    assert wal_bytes
+    held.close()  # the last connection checkpoints and removes its WAL: copied before
+    data = bytearray(target.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    pages = len(data) // page_size + 1  # the header written, the last page not
+    data[28:32] = pages.to_bytes(4, "big")
+    data[92:96] = data[24:28]  # counters agree: the header's page count is valid
+    target.write_bytes(bytes(data))
+    (copy / STATE_DIR / "state.sqlite3-wal").write_bytes(wal_bytes)
+    assert rebuild.state_problem(copy) is None
+    (copy / STATE_DIR / "state.sqlite3-wal").unlink()
+    problem = rebuild.state_problem(copy)
+    assert problem is not None and problem.startswith("it is cut short")
+
+
 def test_a_page_scribbled_in_the_middle_is_found_by_the_thorough_look(tmp_path: Path) -> None:
     path = sound_state(tmp_path, photos=2000)
     with path.open("r+b") as fh:
