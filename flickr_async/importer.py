@@ -33,9 +33,11 @@ from typing import Any
 from flickr_async import (
     account_files,
     confine,
+    exif,
     export_names,
     export_records,
     layout,
+    portable,
     rebuild,
     sidecar,
 )
@@ -50,11 +52,19 @@ from flickr_async.export_files import (
     Source,
     TooLargeMember,
 )
-from flickr_async.fsutil import Scratch, raise_if_disk_problem, read_json, sha256_file
+from flickr_async.fsutil import (
+    COPY_BLOCK,
+    Scratch,
+    embed_stream,
+    raise_if_disk_problem,
+    read_json,
+    sha256_file,
+)
 from flickr_async.jobs import (
     AlbumPlan,
     Described,
     Downloaded,
+    Embedded,
     Job,
     ListingDone,
     Message,
@@ -62,7 +72,7 @@ from flickr_async.jobs import (
     Stats,
     WorkerExit,
 )
-from flickr_async.models import Album, DownloadRecord
+from flickr_async.models import Album, DownloadRecord, Photo
 from flickr_async.plural import plural
 from flickr_async.state import State, StoredPhoto
 from flickr_async.writer import recorded_doc
@@ -165,6 +175,8 @@ class Importer:
         report: ImportReport,
         profile: Profile | None,
         workers: int = WORKERS,
+        exif: bool = False,
+        xmp: bool = False,
     ) -> None:
         self.index = index
         self.out = out
@@ -176,6 +188,9 @@ class Importer:
         self.report = report
         self.profile = profile
         self.workers = workers
+        # Embed the metadata into JPEGs while copying them out (the writer's settings).
+        self.exif = exif
+        self.xmp = xmp
         self.archive_had_photos = state.photo_count() > 0
         self._secrets: dict[str, str | None] = {}
         # photo_<id>.json of this run, and those an earlier run kept for photos whose file
@@ -461,17 +476,17 @@ class Importer:
         reason = self._reason(stored, record, member, digest)
         if reason is None:
             return self._known(stored, record)
-        part = self.parts_dir / f"{photo_id}-export.part"
-        try:
-            size, digest = self.index.extract(member, part)
-        except CorruptMember as exc:
-            self._corrupt(exc)
-            return []
         ext = export_names.parse_media_name(member.basename)
         assert ext is not None
         photo = record.photo
         if photo.media != ext.media:
             photo = replace(photo, media="video" if ext.media == "video" else "photo")
+        part = self.parts_dir / f"{photo_id}-export.part"
+        try:
+            size, digest, jpeg, embedded = self._extract(member, part, photo)
+        except CorruptMember as exc:
+            self._corrupt(exc)
+            return []
         download = DownloadRecord(
             url=record.original_url,
             bytes=size,
@@ -486,9 +501,39 @@ class Importer:
         self.report.imported += 1
         return [
             Job(photo, download=True, metadata=True, stored=stored, reason=reason),
-            Downloaded(photo_id, download, part),
+            Downloaded(photo_id, download, part, jpeg=jpeg, embedded=embedded),
             Described(photo_id, photo, record.comments, level="export", export=record.export),
         ]
+
+    def _extract(
+        self, member: Member, part: Path, photo: Photo
+    ) -> tuple[int, str, bool, Embedded | None]:
+        """Stream `member` into `part`: (bytes, sha256 of the file as the export holds it,
+        is it a JPEG, the embedding done). A JPEG gets the photo's metadata in its header on
+        the way (the writer's embed_into, in the same pass): the part is the file the writer
+        renames into place. A member that fails its CRC or is cut short raises CorruptMember
+        with `part` removed; an error writing `part` (a full disk) is raised as it is."""
+        embedded = None
+        try:
+            with self.index.reading(member) as stream, part.open("wb") as out:
+                first = stream.read(1 << 16)
+                jpeg = exif.is_jpeg(first[:4])
+                if jpeg and self.exif:
+                    meta = portable.from_photo(photo)
+                    size, digest, replaced = embed_stream(
+                        stream, out, meta, photo_id=photo.id, with_xmp=self.xmp, prefix=first
+                    )
+                    embedded = Embedded(size, digest, replaced, meta, self.xmp)
+                else:
+                    block = first
+                    while block:
+                        out.write(block)
+                        block = stream.read(COPY_BLOCK)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        size, digest = stream.result()
+        return size, digest, jpeg, embedded
 
     def _choose(
         self, item: _Work, url: str, stored: StoredPhoto | None

@@ -227,9 +227,15 @@ class Writer:
         photo_id = item.job.photo.id
         if not item.failures:
             try:
-                built = await finish_in_thread(self._build, item)
-                async with self._placing:  # names and state change one photo at a time
-                    await finish_in_thread(self._place, item, built)
+                if item.download is not None and item.download.jpeg is not None:
+                    # Its part is built already (an import's): no file to read or write
+                    # before the rename, so one thread step does both (fewer hand-offs).
+                    async with self._placing:
+                        built = await finish_in_thread(self._build_and_place, item)
+                else:
+                    built = await finish_in_thread(self._build, item)
+                    async with self._placing:  # names and state change one photo at a time
+                        await finish_in_thread(self._place, item, built)
                 if (
                     self.placed is not None
                     and built.level == "list"
@@ -417,13 +423,26 @@ class Writer:
         replaced: dict[str, str] = dict((old_sidecar or {}).get("exif_replaced") or {})
         built: Path | None = None
         size, digest = (old.bytes or 0, old.sha256 or "") if old else (0, "")
-        if source is not None and self.settings.exif and is_jpeg(source):
+        prebuilt = downloaded.embedded if downloaded and self.settings.exif else None
+        if (
+            prebuilt is not None
+            and prebuilt.meta == meta
+            and prebuilt.with_xmp == self.settings.xmp
+        ):
+            assert downloaded is not None
+            # The source embedded this very metadata while copying the file: it is built.
+            built = downloaded.part
+            size, digest, replaced = prebuilt.size, prebuilt.sha256, dict(prebuilt.replaced)
+        elif source is not None and self.settings.exif and _is_jpeg(downloaded, source):
             built = self.scratch.path(f"{photo.id}.jpg")
             size, digest, new_replaced = embed_into(
                 source, built, meta, photo_id=photo.id, with_xmp=self.settings.xmp
             )
             # The camera's own values, captured the first time we overwrote them, win.
-            replaced = {**new_replaced, **replaced} if not downloaded else new_replaced
+            if prebuilt is not None:  # embedded with other metadata: over it again
+                replaced = {**new_replaced, **prebuilt.replaced}
+            else:
+                replaced = {**new_replaced, **replaced} if not downloaded else new_replaced
             if not downloaded and _holds_already(old, source, size, digest):
                 # The metadata it carries did not change: the file stays as it is (no
                 # rewrite, same inode and mtime; a backup adopting an imported archive
@@ -449,6 +468,11 @@ class Writer:
         else:
             level = item.described.level if item.described else "basic"
         return _Built(built, size, digest, doc, meta, stale, level)
+
+    def _build_and_place(self, item: _Pending) -> _Built:
+        built = self._build(item)
+        self._place(item, built)
+        return built
 
     def _place(self, item: _Pending, built: _Built) -> None:
         """Make one photo final: rename, sidecar, links, state. One at a time."""
@@ -668,6 +692,13 @@ def link_beside(
 def is_jpeg(path: Path) -> bool:
     with path.open("rb") as fh:
         return exif.is_jpeg(fh.read(4))
+
+
+def _is_jpeg(downloaded: Downloaded | None, source: Path) -> bool:
+    """is_jpeg(source), unless the source that made the download's part said already."""
+    if downloaded is not None and downloaded.jpeg is not None and source == downloaded.part:
+        return downloaded.jpeg
+    return is_jpeg(source)
 
 
 def _holds_already(old: StoredPhoto | None, source: Path, size: int, digest: str) -> bool:
