@@ -80,6 +80,7 @@ from flickr_async.writer import recorded_doc
 log = logging.getLogger(__name__)
 
 WORKERS = 2  # members streamed at once: the disk sets the pace; two hide the JSON reads
+BATCH = 8  # photos a worker takes to its thread at once
 STAGE = "import"
 # The JSON of photos whose file the export lacked, kept for a later run (see _without_files),
 # and the files no usable JSON described, kept as they are (_keep_file, _keep_unmatched).
@@ -217,7 +218,7 @@ class Importer:
         await self.results.put(plan)
         await self.results.put(organisation)
         work, missing = await asyncio.to_thread(self._match)
-        queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * 4)
+        queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * BATCH * 2)
 
         async def feed() -> None:
             for item in work:
@@ -245,22 +246,43 @@ class Importer:
         )
 
     async def _worker(self, queue: asyncio.Queue[_Work | None]) -> None:
-        while (item := await queue.get()) is not None:
+        last = False
+        while not last and (item := await queue.get()) is not None:
+            # Several photos per thread step: each hand-off to a thread and back costs the
+            # event loop a wake-up and the threads the GIL, as much as a small file's copy.
+            batch = [item]
+            while len(batch) < BATCH and not queue.empty():
+                following = queue.get_nowait()
+                if following is None:
+                    last = True  # this worker's end: after this batch
+                    break
+                batch.append(following)
+            messages, stop = await asyncio.to_thread(self._some, batch)
+            for message in messages:
+                await self.results.put(message)
+            if stop is not None:
+                raise stop
+        await self.results.put(WorkerExit(STAGE))
+
+    def _some(self, batch: list[_Work]) -> tuple[list[Message], StorageError | None]:
+        """_one for each photo of `batch`, in a thread: their messages, and the error that
+        stops the run (a full disk) if one did, after the photos done before it."""
+        messages: list[Message] = []
+        for item in batch:
             try:
-                messages = await asyncio.to_thread(self._one, item)
-            except StorageError:
-                raise
+                messages.extend(self._one(item))
+            except StorageError as exc:
+                return messages, exc
             except OSError as exc:
-                raise_if_disk_problem(exc, self.out)
+                try:
+                    raise_if_disk_problem(exc, self.out)
+                except StorageError as stop:
+                    return messages, stop
                 self._refuse(f"photo {item.photo_id}", f"{type(exc).__name__}: {exc}")
-                continue
             except Exception as exc:  # a stage boundary: one bad item never stops the others
                 log.debug("photo %s: import failed", item.photo_id, exc_info=True)
                 self._refuse(f"photo {item.photo_id}", f"{type(exc).__name__}: {exc}")
-                continue
-            for message in messages:
-                await self.results.put(message)
-        await self.results.put(WorkerExit(STAGE))
+        return messages, None
 
     def _refuse(self, what: str, reason: str) -> None:
         log.warning("%s: %s", what, reason)
