@@ -54,9 +54,13 @@ class Scratch:
         elif root.is_symlink():
             raise StorageError(f"{root} is a symbolic link; refusing to use it")
         root.mkdir(parents=True, exist_ok=True)
+        self._prefix = uuid.uuid4().hex[:8]
+        self._counter = itertools.count()
 
     def path(self, hint: str) -> Path:
-        return self.root / f"{uuid.uuid4().hex[:12]}-{hint}"
+        # Unique without a call to the system's random source per file: this Scratch's own
+        # random prefix (another Scratch on the same folder has another) and a counter.
+        return self.root / f"{self._prefix}{next(self._counter):x}-{hint}"
 
     def clear(self) -> None:
         if self.root.is_symlink():  # made one since: its target's files are not ours
@@ -77,10 +81,20 @@ def write_atomic(dest: Path, data: bytes, scratch: Scratch) -> None:
             if dest.exists():
                 fh.flush()
                 os.fsync(fh.fileno())
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, dest)
-    finally:
+        replace_into(tmp, dest)
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+
+
+def replace_into(src: Path, dest: Path) -> None:
+    """os.replace(src, dest), dest's folder made when it is missing: tried once the rename
+    failed, so the usual case (the folder is there) costs no mkdir."""
+    try:
+        os.replace(src, dest)
+    except (FileNotFoundError, NotADirectoryError):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -122,7 +136,6 @@ def fsync_path(path: Path) -> None:
 def place_link(src: Path, dest: Path, scratch: Scratch, mode: str = "hardlink") -> None:
     """Make `dest` an album copy of `src`: a hard link (where links are impossible, a copy),
     a relative symlink, or a copy, as `mode` says. Nothing is rewritten that already is."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
     if _is_placed(src, dest, mode):
         return
     tmp = scratch.path(dest.name)
@@ -141,9 +154,10 @@ def place_link(src: Path, dest: Path, scratch: Scratch, mode: str = "hardlink") 
                 if exc.errno in DISK_ERRNOS:
                     raise
                 shutil.copy2(src, tmp)
-        os.replace(tmp, dest)
-    finally:
+        replace_into(tmp, dest)
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
 
 
 def _is_placed(src: Path, dest: Path, mode: str) -> bool:

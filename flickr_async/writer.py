@@ -7,7 +7,6 @@ import contextlib
 import datetime as dt
 import functools
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,6 +24,7 @@ from flickr_async.fsutil import (
     raise_if_disk_problem,
     read_json,
     remove_quietly,
+    replace_into,
     same_entry,
     set_mtime,
     sha256_file,
@@ -569,8 +569,7 @@ class Writer:
                 # Re-embedded over the archived copy, which may be all there is (deleted on
                 # Flickr): flush it before the rename so a power cut cannot leave it empty.
                 fsync_path(built.path)
-            primary.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(built.path, primary)
+            replace_into(built.path, primary)
         elif old_path is not None and old_path != primary:
             move_into_place(old_path, primary)
         set_mtime(primary, photo)
@@ -605,7 +604,7 @@ class Writer:
             remove_quietly(path, stop_at=self.out)
             remove_quietly(sidecar_file(path), stop_at=self.out)
             remove_quietly(xmp_file(path), stop_at=self.out)
-        if downloaded:
+        if downloaded and built.path != downloaded.part:  # (renamed into place if it is)
             downloaded.part.unlink(missing_ok=True)
 
         # 5. Only now, with everything on disk, does state say so.
