@@ -4,7 +4,8 @@ The export's members were indexed by export_files.scan. This stage matches each 
 to its `photo_<id>.json` (export_names), turns the JSON into the typed records
 (export_records) and feeds the Writer what a backup's stages would: the album plan, one
 `Job` per photo with a file, the file streamed from its zip into a `.part` (hashed on the
-way: a `Downloaded`), its metadata (a `Described` at level "export"), then the account's
+way: a `Downloaded`; a JPEG gets its metadata embedded in the same pass, so the writer only
+renames it), its metadata (a `Described` at level "export"), then the account's
 organisation and the end of the listing. Deletions are never inferred from an export.
 
 What the export lacks is counted as it goes and named at the end (ImportReport): photos whose
