@@ -108,6 +108,29 @@ class Member:
         return export_names.basename(self.name)
 
 
+class HashingReader:
+    """A member's stream that hashes what is read and reports a corrupt member as such."""
+
+    def __init__(self, stream: IO[bytes], where: str) -> None:
+        self._stream = stream
+        self._where = where
+        self._hasher = hashlib.sha256()
+        self._size = 0
+
+    def read(self, size: int, /) -> bytes:
+        try:
+            block = self._stream.read(size)
+        except (OSError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise CorruptMember(f"{self._where}: corrupt ({exc})") from exc
+        self._hasher.update(block)
+        self._size += len(block)
+        return block
+
+    def result(self) -> tuple[int, str]:
+        """(bytes, sha256) of what was read."""
+        return self._size, self._hasher.hexdigest()
+
+
 @dataclass
 class Source:
     path: Path  # the zip, or the folder a file lies in
@@ -197,21 +220,18 @@ class ExportIndex:
         return self._copy(member, None)
 
     def _copy(self, member: Member, dest: Path | None) -> tuple[int, str]:
-        hasher = hashlib.sha256()
-        size = 0
-        with self.open(member) as stream, _sink(dest) as out:
-            while True:
-                try:
-                    block = stream.read(BLOCK)
-                except (OSError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                    raise CorruptMember(f"{self.where(member)}: corrupt ({exc})") from exc
-                if not block:
-                    break
-                hasher.update(block)
-                size += len(block)
+        with self.reading(member) as stream, _sink(dest) as out:
+            while block := stream.read(BLOCK):
                 if out is not None:
                     out.write(block)
-        return size, hasher.hexdigest()
+        return stream.result()
+
+    @contextlib.contextmanager
+    def reading(self, member: Member) -> Iterator[HashingReader]:
+        """The member as a stream hashed as it is read: a read failing the zip's checks (CRC,
+        cut short) raises CorruptMember; `result()` once read to its end."""
+        with self.open(member) as stream:
+            yield HashingReader(stream, self.where(member))
 
     def close(self) -> None:
         for source in self.sources:

@@ -21,7 +21,7 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from flickr_async import confine, exif, layout, xmp
 from flickr_async.errors import StorageError
@@ -54,9 +54,13 @@ class Scratch:
         elif root.is_symlink():
             raise StorageError(f"{root} is a symbolic link; refusing to use it")
         root.mkdir(parents=True, exist_ok=True)
+        self._prefix = uuid.uuid4().hex[:8]
+        self._counter = itertools.count()
 
     def path(self, hint: str) -> Path:
-        return self.root / f"{uuid.uuid4().hex[:12]}-{hint}"
+        # Unique without a call to the system's random source per file: this Scratch's own
+        # random prefix (another Scratch on the same folder has another) and a counter.
+        return self.root / f"{self._prefix}{next(self._counter):x}-{hint}"
 
     def clear(self) -> None:
         if self.root.is_symlink():  # made one since: its target's files are not ours
@@ -77,10 +81,20 @@ def write_atomic(dest: Path, data: bytes, scratch: Scratch) -> None:
             if dest.exists():
                 fh.flush()
                 os.fsync(fh.fileno())
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, dest)
-    finally:
+        replace_into(tmp, dest)
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+
+
+def replace_into(src: Path, dest: Path) -> None:
+    """os.replace(src, dest), dest's folder made when it is missing: tried once the rename
+    failed, so the usual case (the folder is there) costs no mkdir."""
+    try:
+        os.replace(src, dest)
+    except (FileNotFoundError, NotADirectoryError):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -122,7 +136,6 @@ def fsync_path(path: Path) -> None:
 def place_link(src: Path, dest: Path, scratch: Scratch, mode: str = "hardlink") -> None:
     """Make `dest` an album copy of `src`: a hard link (where links are impossible, a copy),
     a relative symlink, or a copy, as `mode` says. Nothing is rewritten that already is."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
     if _is_placed(src, dest, mode):
         return
     tmp = scratch.path(dest.name)
@@ -141,9 +154,10 @@ def place_link(src: Path, dest: Path, scratch: Scratch, mode: str = "hardlink") 
                 if exc.errno in DISK_ERRNOS:
                     raise
                 shutil.copy2(src, tmp)
-        os.replace(tmp, dest)
-    finally:
+        replace_into(tmp, dest)
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
 
 
 def _is_placed(src: Path, dest: Path, mode: str) -> bool:
@@ -230,42 +244,65 @@ def embed_into(
     Returns (size, sha256, camera values our tags replaced; "_xmp" notes an XMP problem). A
     header that cannot be parsed is copied unchanged: a file is never lost to its metadata.
     """
+    with src.open("rb") as fin, dest.open("wb") as fout:
+        return embed_stream(fin, fout, meta, photo_id=photo_id, with_xmp=with_xmp)
+
+
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+def embed_stream(
+    fin: Readable,
+    fout: Writable,
+    meta: Meta,
+    *,
+    photo_id: str,
+    with_xmp: bool = True,
+    prefix: bytes | None = None,
+) -> tuple[int, str, dict[str, str]]:
+    """embed_into from one open stream to another (a zip member straight into the file the
+    writer renames: one pass). `prefix`: the stream's first bytes, already read from it."""
     hasher = hashlib.sha256()
     size = 0
     replaced: dict[str, str] = {}
-    with src.open("rb") as fin, dest.open("wb") as fout:
+    if prefix is None:
         prefix = fin.read(1 << 16)
+    header_end = None
+    try:
+        while (header_end := exif.header_length(prefix)) is None:
+            # Double the read: a header of several MB (phones' MPF previews) must not
+            # cost a re-scan per 64 KiB. What was read always joins the prefix, which is
+            # copied out whole below, whether or not a header end was found.
+            more = fin.read(len(prefix))
+            prefix += more
+            if not more or len(prefix) > MAX_JPEG_HEADER:
+                break
+    except ValueError as exc:
+        log.warning("photo %s: JPEG header not understood (%s); left as served", photo_id, exc)
         header_end = None
+    head = prefix
+    if header_end is not None:
+        header = prefix[:header_end]
         try:
-            while (header_end := exif.header_length(prefix)) is None:
-                # Double the read: a header of several MB (phones' MPF previews) must not
-                # cost a re-scan per 64 KiB. What was read always joins the prefix, which is
-                # copied out whole below, whether or not a header end was found.
-                more = fin.read(len(prefix))
-                prefix += more
-                if not more or len(prefix) > MAX_JPEG_HEADER:
-                    break
+            header, replaced = exif.embed(header, meta)
         except ValueError as exc:
-            log.warning("photo %s: JPEG header not understood (%s); left as served", photo_id, exc)
-            header_end = None
-        head = prefix
-        if header_end is not None:
-            header = prefix[:header_end]
+            log.warning("photo %s: EXIF not embedded: %s", photo_id, exc)
+        if with_xmp:
             try:
-                header, replaced = exif.embed(header, meta)
+                header, note = xmp.embed(header, meta)
             except ValueError as exc:
-                log.warning("photo %s: EXIF not embedded: %s", photo_id, exc)
-            if with_xmp:
-                try:
-                    header, note = xmp.embed(header, meta)
-                except ValueError as exc:
-                    note = f"XMP not embedded: {exc}"
-                if note:
-                    log.warning("photo %s: %s", photo_id, note)
-                    replaced = {**replaced, "_xmp": note}
-            head = header + prefix[header_end:]
-        for block in itertools.chain((head,), iter(lambda: fin.read(COPY_BLOCK), b"")):
-            fout.write(block)
-            hasher.update(block)
-            size += len(block)
+                note = f"XMP not embedded: {exc}"
+            if note:
+                log.warning("photo %s: %s", photo_id, note)
+                replaced = {**replaced, "_xmp": note}
+        head = header + prefix[header_end:]
+    for block in itertools.chain((head,), iter(lambda: fin.read(COPY_BLOCK), b"")):
+        fout.write(block)
+        hasher.update(block)
+        size += len(block)
     return size, hasher.hexdigest(), replaced

@@ -187,6 +187,8 @@ async def _run_stages(
         scratch=import_scratch,
         report=report,
         profile=profile,
+        exif=settings.exif,
+        xmp=settings.xmp,
     )
     writer = Writer(
         settings=settings,

@@ -4,7 +4,8 @@ The export's members were indexed by export_files.scan. This stage matches each 
 to its `photo_<id>.json` (export_names), turns the JSON into the typed records
 (export_records) and feeds the Writer what a backup's stages would: the album plan, one
 `Job` per photo with a file, the file streamed from its zip into a `.part` (hashed on the
-way: a `Downloaded`), its metadata (a `Described` at level "export"), then the account's
+way: a `Downloaded`; a JPEG gets its metadata embedded in the same pass, so the writer only
+renames it), its metadata (a `Described` at level "export"), then the account's
 organisation and the end of the listing. Deletions are never inferred from an export.
 
 What the export lacks is counted as it goes and named at the end (ImportReport): photos whose
@@ -33,9 +34,11 @@ from typing import Any
 from flickr_async import (
     account_files,
     confine,
+    exif,
     export_names,
     export_records,
     layout,
+    portable,
     rebuild,
     sidecar,
 )
@@ -50,11 +53,19 @@ from flickr_async.export_files import (
     Source,
     TooLargeMember,
 )
-from flickr_async.fsutil import Scratch, raise_if_disk_problem, read_json, sha256_file
+from flickr_async.fsutil import (
+    COPY_BLOCK,
+    Scratch,
+    embed_stream,
+    raise_if_disk_problem,
+    read_json,
+    sha256_file,
+)
 from flickr_async.jobs import (
     AlbumPlan,
     Described,
     Downloaded,
+    Embedded,
     Job,
     ListingDone,
     Message,
@@ -62,7 +73,7 @@ from flickr_async.jobs import (
     Stats,
     WorkerExit,
 )
-from flickr_async.models import Album, DownloadRecord
+from flickr_async.models import Album, DownloadRecord, Photo
 from flickr_async.plural import plural
 from flickr_async.state import State, StoredPhoto
 from flickr_async.writer import recorded_doc
@@ -70,6 +81,7 @@ from flickr_async.writer import recorded_doc
 log = logging.getLogger(__name__)
 
 WORKERS = 2  # members streamed at once: the disk sets the pace; two hide the JSON reads
+BATCH = 8  # photos a worker takes to its thread at once
 STAGE = "import"
 # The JSON of photos whose file the export lacked, kept for a later run (see _without_files),
 # and the files no usable JSON described, kept as they are (_keep_file, _keep_unmatched).
@@ -165,6 +177,8 @@ class Importer:
         report: ImportReport,
         profile: Profile | None,
         workers: int = WORKERS,
+        exif: bool = False,
+        xmp: bool = False,
     ) -> None:
         self.index = index
         self.out = out
@@ -176,6 +190,9 @@ class Importer:
         self.report = report
         self.profile = profile
         self.workers = workers
+        # Embed the metadata into JPEGs while copying them out (the writer's settings).
+        self.exif = exif
+        self.xmp = xmp
         self.archive_had_photos = state.photo_count() > 0
         self._secrets: dict[str, str | None] = {}
         # photo_<id>.json of this run, and those an earlier run kept for photos whose file
@@ -202,7 +219,7 @@ class Importer:
         await self.results.put(plan)
         await self.results.put(organisation)
         work, missing = await asyncio.to_thread(self._match)
-        queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * 4)
+        queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * BATCH * 2)
 
         async def feed() -> None:
             for item in work:
@@ -230,22 +247,43 @@ class Importer:
         )
 
     async def _worker(self, queue: asyncio.Queue[_Work | None]) -> None:
-        while (item := await queue.get()) is not None:
+        last = False
+        while not last and (item := await queue.get()) is not None:
+            # Several photos per thread step: each hand-off to a thread and back costs the
+            # event loop a wake-up and the threads the GIL, as much as a small file's copy.
+            batch = [item]
+            while len(batch) < BATCH and not queue.empty():
+                following = queue.get_nowait()
+                if following is None:
+                    last = True  # this worker's end: after this batch
+                    break
+                batch.append(following)
+            messages, stop = await asyncio.to_thread(self._some, batch)
+            for message in messages:
+                await self.results.put(message)
+            if stop is not None:
+                raise stop
+        await self.results.put(WorkerExit(STAGE))
+
+    def _some(self, batch: list[_Work]) -> tuple[list[Message], StorageError | None]:
+        """_one for each photo of `batch`, in a thread: their messages, and the error that
+        stops the run (a full disk) if one did, after the photos done before it."""
+        messages: list[Message] = []
+        for item in batch:
             try:
-                messages = await asyncio.to_thread(self._one, item)
-            except StorageError:
-                raise
+                messages.extend(self._one(item))
+            except StorageError as exc:
+                return messages, exc
             except OSError as exc:
-                raise_if_disk_problem(exc, self.out)
+                try:
+                    raise_if_disk_problem(exc, self.out)
+                except StorageError as stop:
+                    return messages, stop
                 self._refuse(f"photo {item.photo_id}", f"{type(exc).__name__}: {exc}")
-                continue
             except Exception as exc:  # a stage boundary: one bad item never stops the others
                 log.debug("photo %s: import failed", item.photo_id, exc_info=True)
                 self._refuse(f"photo {item.photo_id}", f"{type(exc).__name__}: {exc}")
-                continue
-            for message in messages:
-                await self.results.put(message)
-        await self.results.put(WorkerExit(STAGE))
+        return messages, None
 
     def _refuse(self, what: str, reason: str) -> None:
         log.warning("%s: %s", what, reason)
@@ -461,17 +499,17 @@ class Importer:
         reason = self._reason(stored, record, member, digest)
         if reason is None:
             return self._known(stored, record)
-        part = self.parts_dir / f"{photo_id}-export.part"
-        try:
-            size, digest = self.index.extract(member, part)
-        except CorruptMember as exc:
-            self._corrupt(exc)
-            return []
         ext = export_names.parse_media_name(member.basename)
         assert ext is not None
         photo = record.photo
         if photo.media != ext.media:
             photo = replace(photo, media="video" if ext.media == "video" else "photo")
+        part = self.parts_dir / f"{photo_id}-export.part"
+        try:
+            size, digest, jpeg, embedded = self._extract(member, part, photo)
+        except CorruptMember as exc:
+            self._corrupt(exc)
+            return []
         download = DownloadRecord(
             url=record.original_url,
             bytes=size,
@@ -486,9 +524,39 @@ class Importer:
         self.report.imported += 1
         return [
             Job(photo, download=True, metadata=True, stored=stored, reason=reason),
-            Downloaded(photo_id, download, part),
+            Downloaded(photo_id, download, part, jpeg=jpeg, embedded=embedded),
             Described(photo_id, photo, record.comments, level="export", export=record.export),
         ]
+
+    def _extract(
+        self, member: Member, part: Path, photo: Photo
+    ) -> tuple[int, str, bool, Embedded | None]:
+        """Stream `member` into `part`: (bytes, sha256 of the file as the export holds it,
+        is it a JPEG, the embedding done). A JPEG gets the photo's metadata in its header on
+        the way (the writer's embed_into, in the same pass): the part is the file the writer
+        renames into place. A member that fails its CRC or is cut short raises CorruptMember
+        with `part` removed; an error writing `part` (a full disk) is raised as it is."""
+        embedded = None
+        try:
+            with self.index.reading(member) as stream, part.open("wb") as out:
+                first = stream.read(1 << 16)
+                jpeg = exif.is_jpeg(first[:4])
+                if jpeg and self.exif:
+                    meta = portable.from_photo(photo)
+                    size, digest, replaced = embed_stream(
+                        stream, out, meta, photo_id=photo.id, with_xmp=self.xmp, prefix=first
+                    )
+                    embedded = Embedded(size, digest, replaced, meta, self.xmp)
+                else:
+                    block = first
+                    while block:
+                        out.write(block)
+                        block = stream.read(COPY_BLOCK)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        size, digest = stream.result()
+        return size, digest, jpeg, embedded
 
     def _choose(
         self, item: _Work, url: str, stored: StoredPhoto | None

@@ -25,6 +25,7 @@ from flickr_async.state import StoredPhoto
 
 if TYPE_CHECKING:  # changes imports the API client; jobs needs only the type
     from flickr_async.changes import ListingMark
+    from flickr_async.portable import Meta
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,25 @@ class Downloaded:
     photo_id: str
     record: DownloadRecord
     part: Path  # the finished .part file, owned by the writer from now on
+    # Set by a source that looked at the file's first bytes (the importer): is it a JPEG?
+    # None: the writer looks.
+    jpeg: bool | None = None
+    # The metadata is in the part already (the importer embeds while it copies the file
+    # out of its zip: one pass): the part is the file to rename into place.
+    embedded: Embedded | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Embedded:
+    """What embedding gave when a source did it (fsutil.embed_stream): the built file's size
+    and SHA-256, the camera values replaced, and for what metadata (the writer checks it
+    is the metadata it would embed)."""
+
+    size: int
+    sha256: str
+    replaced: Mapping[str, str]
+    meta: Meta
+    with_xmp: bool
 
 
 @dataclass(frozen=True, slots=True)

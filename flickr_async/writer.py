@@ -7,7 +7,6 @@ import contextlib
 import datetime as dt
 import functools
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 from flickr_async import account_files, confine, exif, layout, names, portable, sidecar, xmp
 from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
+    DISK_ERRNOS,
     Scratch,
     embed_into,
     fsync_path,
@@ -24,6 +24,7 @@ from flickr_async.fsutil import (
     raise_if_disk_problem,
     read_json,
     remove_quietly,
+    replace_into,
     same_entry,
     set_mtime,
     sha256_file,
@@ -62,6 +63,8 @@ PLACED_MAX = 10_000
 # Photos whose files are built (EXIF copy + hash) at the same time: one per core here;
 # placing them (rename, sidecar, links, state) stays one at a time.
 BUILDERS = 2
+# Photos whose files their source built, placed in one thread step.
+BATCH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,7 @@ class Writer:
         soon as its inputs are in, BUILDERS at a time."""
         pending: dict[str, _Pending] = {}
         held: list[_Pending] = []  # ready before the album plan: their folders are not known yet
+        built: list[_Pending] = []  # ready, their files built by the source: placed together
         planned = False
         organised = not self.organisation
         exits = 0
@@ -184,11 +188,22 @@ class Writer:
             absorbed = self._absorb(message, pending)
             if absorbed is not None and absorbed.ready:
                 del pending[absorbed.job.photo.id]
-                if planned:
-                    await self._start_close(closing, absorbed)
-                else:
+                if not planned:
                     held.append(absorbed)  # its download sits finished in parts/ meanwhile
+                elif _built_by_source(absorbed):
+                    built.append(absorbed)
+                else:
+                    await self._start_close(closing, absorbed)
+            if built and (len(built) >= BATCH or self.results.empty()):
+                await self._start_close_all(closing, built)
+                built = []
+        if built:
+            await self._start_close_all(closing, built)
         return listing
+
+    async def _start_close_all(self, closing: asyncio.TaskGroup, items: list[_Pending]) -> None:
+        await self._builders.acquire()
+        closing.create_task(self._close_all(items))
 
     async def _start_close(self, closing: asyncio.TaskGroup, item: _Pending) -> None:
         await self._builders.acquire()  # back-pressure: at most BUILDERS photos in hand
@@ -223,40 +238,78 @@ class Writer:
         finally:
             self._builders.release()
 
+    async def _close_all(self, items: list[_Pending]) -> None:
+        """Photos whose files their source built (an import's): built and placed in one
+        thread step for them all (one hand-off instead of two per photo), then concluded
+        one by one as _close_one does."""
+        try:
+            async with self._placing:
+                outcomes = await finish_in_thread(self._build_and_place_all, items)
+            for item, outcome in zip(items, outcomes, strict=False):
+                await self._conclude(item, outcome)
+        finally:
+            self._builders.release()
+
+    def _build_and_place_all(self, items: list[_Pending]) -> list[_Built | Exception]:
+        """Each item built and placed, or the error it met; none after an error that
+        stops the run (a full disk), which is the last outcome."""
+        outcomes: list[_Built | Exception] = []
+        for item in items:
+            try:
+                outcomes.append(self._build_and_place(item))
+            except Exception as exc:
+                outcomes.append(exc)
+                if isinstance(exc, StorageError) or (
+                    isinstance(exc, OSError) and exc.errno in DISK_ERRNOS
+                ):
+                    break
+        return outcomes
+
     async def _close_one(self, item: _Pending) -> None:
-        photo_id = item.job.photo.id
+        outcome: _Built | Exception | None = None
         if not item.failures:
             try:
                 built = await finish_in_thread(self._build, item)
                 async with self._placing:  # names and state change one photo at a time
                     await finish_in_thread(self._place, item, built)
-                if (
-                    self.placed is not None
-                    and built.level == "list"
-                    and not built.stale
-                    and self.placed.qsize() < PLACED_MAX
-                ):
-                    self.placed.put_nowait(photo_id)
-                self.stats.finished += 1
-                if item.metadata_error is not None and item.deferred:
-                    self.stats.deferred += 1  # placed; its metadata waits for the budget
-                elif item.metadata_error is not None:
-                    # The file is safe; the run still owes this photo its full metadata.
-                    self.stats.failed += 1
-                    self.stats.failures[photo_id] = (
-                        f"metadata: {item.metadata_error} (archived with the listing's "
-                        "metadata; the rest is fetched next run)"
-                    )
-                    log.warning("photo %s: %s", photo_id, self.stats.failures[photo_id])
-                return
-            except StorageError:
-                raise
-            except OSError as exc:
-                raise_if_disk_problem(exc, self.out)
-                item.failures.append(f"write: {exc}")
-            except Exception as exc:  # one bad item must not stop the others
-                log.debug("photo %s: write failed", photo_id, exc_info=True)
-                item.failures.append(f"write: {type(exc).__name__}: {exc}")
+                outcome = built
+            except Exception as exc:
+                outcome = exc
+        await self._conclude(item, outcome)
+
+    async def _conclude(self, item: _Pending, outcome: _Built | Exception | None) -> None:
+        """Count a photo closed: placed (`outcome` its build), failed writing it (the
+        error), or failed before (None: item.failures says why)."""
+        photo_id = item.job.photo.id
+        if isinstance(outcome, _Built):
+            built = outcome
+            if (
+                self.placed is not None
+                and built.level == "list"
+                and not built.stale
+                and self.placed.qsize() < PLACED_MAX
+            ):
+                self.placed.put_nowait(photo_id)
+            self.stats.finished += 1
+            if item.metadata_error is not None and item.deferred:
+                self.stats.deferred += 1  # placed; its metadata waits for the budget
+            elif item.metadata_error is not None:
+                # The file is safe; the run still owes this photo its full metadata.
+                self.stats.failed += 1
+                self.stats.failures[photo_id] = (
+                    f"metadata: {item.metadata_error} (archived with the listing's "
+                    "metadata; the rest is fetched next run)"
+                )
+                log.warning("photo %s: %s", photo_id, self.stats.failures[photo_id])
+            return
+        if isinstance(outcome, StorageError):
+            raise outcome
+        if isinstance(outcome, OSError):
+            raise_if_disk_problem(outcome, self.out)
+            item.failures.append(f"write: {outcome}")
+        elif outcome is not None:  # one bad item must not stop the others
+            log.debug("photo %s: write failed", photo_id, exc_info=outcome)
+            item.failures.append(f"write: {type(outcome).__name__}: {outcome}")
         # A finished .part stays where it is: the next run resumes it at no cost.
         error = "; ".join(item.failures)
         self.stats.finished += 1
@@ -417,13 +470,26 @@ class Writer:
         replaced: dict[str, str] = dict((old_sidecar or {}).get("exif_replaced") or {})
         built: Path | None = None
         size, digest = (old.bytes or 0, old.sha256 or "") if old else (0, "")
-        if source is not None and self.settings.exif and is_jpeg(source):
+        prebuilt = downloaded.embedded if downloaded and self.settings.exif else None
+        if (
+            prebuilt is not None
+            and prebuilt.meta == meta
+            and prebuilt.with_xmp == self.settings.xmp
+        ):
+            assert downloaded is not None
+            # The source embedded this very metadata while copying the file: it is built.
+            built = downloaded.part
+            size, digest, replaced = prebuilt.size, prebuilt.sha256, dict(prebuilt.replaced)
+        elif source is not None and self.settings.exif and _is_jpeg(downloaded, source):
             built = self.scratch.path(f"{photo.id}.jpg")
             size, digest, new_replaced = embed_into(
                 source, built, meta, photo_id=photo.id, with_xmp=self.settings.xmp
             )
             # The camera's own values, captured the first time we overwrote them, win.
-            replaced = {**new_replaced, **replaced} if not downloaded else new_replaced
+            if prebuilt is not None:  # embedded with other metadata: over it again
+                replaced = {**new_replaced, **prebuilt.replaced}
+            else:
+                replaced = {**new_replaced, **replaced} if not downloaded else new_replaced
             if not downloaded and _holds_already(old, source, size, digest):
                 # The metadata it carries did not change: the file stays as it is (no
                 # rewrite, same inode and mtime; a backup adopting an imported archive
@@ -449,6 +515,11 @@ class Writer:
         else:
             level = item.described.level if item.described else "basic"
         return _Built(built, size, digest, doc, meta, stale, level)
+
+    def _build_and_place(self, item: _Pending) -> _Built:
+        built = self._build(item)
+        self._place(item, built)
+        return built
 
     def _place(self, item: _Pending, built: _Built) -> None:
         """Make one photo final: rename, sidecar, links, state. One at a time."""
@@ -498,8 +569,7 @@ class Writer:
                 # Re-embedded over the archived copy, which may be all there is (deleted on
                 # Flickr): flush it before the rename so a power cut cannot leave it empty.
                 fsync_path(built.path)
-            primary.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(built.path, primary)
+            replace_into(built.path, primary)
         elif old_path is not None and old_path != primary:
             move_into_place(old_path, primary)
         set_mtime(primary, photo)
@@ -534,7 +604,7 @@ class Writer:
             remove_quietly(path, stop_at=self.out)
             remove_quietly(sidecar_file(path), stop_at=self.out)
             remove_quietly(xmp_file(path), stop_at=self.out)
-        if downloaded:
+        if downloaded and built.path != downloaded.part:  # (renamed into place if it is)
             downloaded.part.unlink(missing_ok=True)
 
         # 5. Only now, with everything on disk, does state say so.
@@ -668,6 +738,19 @@ def link_beside(
 def is_jpeg(path: Path) -> bool:
     with path.open("rb") as fh:
         return exif.is_jpeg(fh.read(4))
+
+
+def _built_by_source(item: _Pending) -> bool:
+    """Did the source (an import) look at this item's file and, for a JPEG, embed its
+    metadata already: nothing to read or write before the rename?"""
+    return not item.failures and item.download is not None and item.download.jpeg is not None
+
+
+def _is_jpeg(downloaded: Downloaded | None, source: Path) -> bool:
+    """is_jpeg(source), unless the source that made the download's part said already."""
+    if downloaded is not None and downloaded.jpeg is not None and source == downloaded.part:
+        return downloaded.jpeg
+    return is_jpeg(source)
 
 
 def _holds_already(old: StoredPhoto | None, source: Path, size: int, digest: str) -> bool:
