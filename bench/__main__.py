@@ -14,6 +14,7 @@ from bench import (
     budget,
     changes,
     economy,
+    firstbackup,
     hostile,
     importing,
     memory,
@@ -40,6 +41,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     hostile,
     changes,
     importing,
+    firstbackup,
 )
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 
