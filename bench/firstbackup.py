@@ -38,6 +38,28 @@ SITE_TARGET = 1.10  # site on within 10% of --no-site at c=8
 NAIVE_TARGET = 8.0
 SCALING_TARGET = 7.5
 OPTIONS = ("--metadata", "full", "--api-rate", HIGH_API_RATE)
+# Before issue 20 item 3 (main at 6c752ff, thumbnails after every original), this benchmark
+# as is, 2026-12-05 23:30, 1-minute load 5-12: best walls (elapsed) in seconds.
+BASELINE = {
+    "code": "6c752ff",
+    "nosite": (10.04, 9.63),
+    "site": (13.26, 12.63),
+    "naive": (73.92, 73.92),
+    "c8": (13.52, 12.97),
+    "c1": (106.26, 105.02),
+}
+
+
+def baseline_note() -> str:
+    b = BASELINE
+    return (
+        f"Before (thumbnails a second pass after every original, {b['code']}): c=8 --no-site "
+        f"{b['nosite'][0]:.2f} s, with the site {b['site'][0]:.2f} s = "
+        f"{b['site'][0] / b['nosite'][0]:.2f}×; naive.py {b['naive'][0]:.2f} s vs c=8 "
+        f"{b['c8'][0]:.2f} s = {b['naive'][0] / b['c8'][0]:.2f}×; c=1 {b['c1'][0]:.2f} s = "
+        f"{b['c1'][0] / b['c8'][0]:.2f}× c=8 (its 240 thumbnails one at a time after the "
+        "originals: what made that ratio look good)."
+    )
 
 
 def library(quick: bool) -> FakeSpec:
@@ -164,6 +186,7 @@ def run(quick: bool) -> Section:
         f"Originals alone at c=8: ceil(N/8) × {per_file:.2f} s = {ideal:.2f} s of transfer; "
         f"the c=8 run's fixed cost (wall − elapsed) was {c8[0] - c8[1]:.2f} s."
     )
+    section.notes.append(baseline_note())
     section.notes.append(
         "1-minute load average at the start of each run: "
         + ", ".join(f"{load:.1f}" for load in loads)
