@@ -18,6 +18,7 @@ from bench import (
     hostile,
     importing,
     memory,
+    peers,
     quota,
     report,
     scaling,
@@ -42,6 +43,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     changes,
     importing,
     firstbackup,
+    peers,
 )
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 
