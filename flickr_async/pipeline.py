@@ -255,16 +255,14 @@ async def _run_stages(
         for _ in range(api_workers)
     ]
     files_done = asyncio.Event()
-    downloads_done = asyncio.Event()
     listed = asyncio.Event()  # every page listed: the thumbnails' lane knows every row
 
     async def originals() -> None:
         await run_together([d.run() for d in downloaders])
-        downloads_done.set()
 
     async def thumbs() -> None:
         if thumbnailer is not None:  # from the start, never in an original's place
-            await thumbnailer.run(listing_done=listed, originals_done=downloads_done)
+            await thumbnailer.run(listing_done=listed)
 
     async def produce() -> None:
         try:

@@ -15,11 +15,13 @@ disk. That costs one SELECT per page and a stat per thumbnail. From the start of
 pages through the wanted rows (a partial index makes that free when there are none), again
 after each listed page, and fetches them with the download workers' own code (the same retry
 policy, the same pause after a 429: a CDN 429 on a thumbnail holds the originals back too) in
-a lane of their own: --concurrency / 2 thumbnails in flight beside the originals, on transfer
-places of their own so that an original never waits for one, all --concurrency once the
-originals are done. Without that lane a first backup's 2 thumbnails per photo were a second
-pass after the originals (bench 12). A failure is counted and never fails the run; the row
-stays wanted for the next run. Thumbnails of photos deleted on Flickr stay.
+a lane of their own beside the originals: up to --concurrency thumbnails in flight on
+transfer places of their own (halved by a CDN 429 as the originals' are), so that an original
+never waits for one. Without that lane a first backup's 2 thumbnails per photo were a second
+pass after the originals (bench 12); with half as many places the lane, at ~0.2 s a
+thumbnail on a busy machine, still outlasted the originals. A failure is counted and never
+fails the run; the row stays wanted for the next run. Thumbnails of photos deleted on Flickr
+stay.
 """
 
 from __future__ import annotations
@@ -89,8 +91,6 @@ class Thumbnails:
         self.stats = stats
         self.workers = settings.concurrency
         self.tmp = tmp  # under OUT: a finished file reaches its name by rename
-        # While the originals are fetched, half as many thumbnails are in flight beside them.
-        self.lane_width = max(1, settings.concurrency // 2)
         self._noted = asyncio.Event()
         # Transfer places of their own (an original never waits for one); the pause after a
         # CDN 429 is the run's: a 429 on a thumbnail holds the originals back too.
@@ -141,17 +141,11 @@ class Thumbnails:
 
     # --- beside the originals, in a lane of their own -------------------------------------
 
-    async def run(
-        self,
-        *,
-        listing_done: asyncio.Event | None = None,
-        originals_done: asyncio.Event | None = None,
-    ) -> None:
-        """Fetch every wanted thumbnail. With `listing_done`, start at once and take the rows
-        each listed page marks, in rounds, until the listing is over and a round found
-        nothing new. With `originals_done`, only `lane_width` of them are in flight until
-        it is set, then --concurrency: on transfer places of their own, so that an original
-        never waits for a thumbnail."""
+    async def run(self, *, listing_done: asyncio.Event | None = None) -> None:
+        """Fetch every wanted thumbnail, --concurrency at once on transfer places of their
+        own (an original never waits for one). With `listing_done`, start at once and take
+        the rows each listed page marks, in rounds, until the listing is over and a round
+        found nothing new."""
         scratch = Scratch(self.tmp, out=self.out)
         scratch.clear()  # a killed run's leftovers: never under a final name
         queue: asyncio.Queue[StoredThumb | None] = asyncio.Queue(maxsize=self.workers * 2)
@@ -191,19 +185,11 @@ class Thumbnails:
                     finished.add(key)
             await queue.put(None)
 
-        async def widen(tg: asyncio.TaskGroup, started: int) -> None:
-            if originals_done is not None:
-                await originals_done.wait()
-            for _ in range(self.workers - started):
-                tg.create_task(work())
-
-        first = self.lane_width if originals_done is not None else self.workers
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(feed())
-                for _ in range(first):
+                for _ in range(self.workers):
                     tg.create_task(work())
-                tg.create_task(widen(tg, first))
         except* StorageError as group:
             # The disk is full or read-only: the originals come first.
             log.warning("thumbnails stopped: %s", group.exceptions[0])

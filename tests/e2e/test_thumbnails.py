@@ -74,7 +74,7 @@ def test_thumbnails_cost_no_api_call_and_come_beside_the_originals(
     fake: FakeFlickr, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each file takes a while to start: 2 originals at a time need the whole run, and the
-    # thumbnails' lane (1 beside them at -c 2) starts as soon as the first page is listed.
+    # thumbnails' lane (2 beside them at -c 2) starts as soon as the first page is listed.
     fake.faults.file_latency = 0.05
     assert backup(env, tmp_path / "with", "-c", "2") == 0
     fake.faults.file_latency = 0.0

@@ -200,10 +200,8 @@ async def test_thumbnails_never_take_a_place_the_originals_wait_for(rig: Rig) ->
 async def test_a_lane_started_before_the_listing_takes_what_each_page_marks_once(
     rig: Rig,
 ) -> None:
-    listing_done, originals_done = asyncio.Event(), asyncio.Event()
-    lane = asyncio.create_task(
-        rig.thumbs.run(listing_done=listing_done, originals_done=originals_done)
-    )
+    listing_done = asyncio.Event()
+    lane = asyncio.create_task(rig.thumbs.run(listing_done=listing_done))
     # Pages listed in an order other than the ids': the rows of a later page may sort
     # before those the lane has already passed.
     by_id = sorted(rig.photos, key=lambda p: p.id)
@@ -211,7 +209,6 @@ async def test_a_lane_started_before_the_listing_takes_what_each_page_marks_once
     await asyncio.sleep(0)  # the lane looks at what the first page marked
     await rig.thumbs.note_listed(by_id[: len(by_id) // 2])
     listing_done.set()
-    originals_done.set()
     async with asyncio.timeout(60):
         await lane
     assert rig.wanted() == set()
