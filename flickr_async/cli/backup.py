@@ -84,16 +84,7 @@ QuietOption = Annotated[
 
 ConcurrencyOption = Annotated[
     int,
-    typer.Option(
-        "--concurrency",
-        "-c",
-        min=1,
-        max=64,
-        help=(
-            "Originals downloaded at the same time. The site's small thumbnails have a lane "
-            "of their own beside them, of as many again at most."
-        ),
-    ),
+    typer.Option("--concurrency", "-c", min=1, max=64, help="Files downloaded at the same time."),
 ]
 ApiRateOption = Annotated[
     float,
