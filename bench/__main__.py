@@ -14,11 +14,9 @@ from bench import (
     budget,
     changes,
     economy,
-    firstbackup,
     hostile,
     importing,
     memory,
-    peers,
     quota,
     report,
     scaling,
@@ -42,8 +40,6 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     hostile,
     changes,
     importing,
-    firstbackup,
-    peers,
 )
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 
