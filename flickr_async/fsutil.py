@@ -306,3 +306,12 @@ def embed_stream(
         hasher.update(block)
         size += len(block)
     return size, hasher.hexdigest(), replaced
+
+
+def size_of(path: Path) -> int | None:
+    """The file's size, or None when it is missing. A size other than the recorded one (a
+    file torn by a power cut, truncated by hand) means the archive does not hold it."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

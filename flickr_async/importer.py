@@ -60,6 +60,7 @@ from flickr_async.fsutil import (
     raise_if_disk_problem,
     read_json,
     sha256_file,
+    size_of,
 )
 from flickr_async.jobs import (
     AlbumPlan,
@@ -651,8 +652,8 @@ class Importer:
         original of the same secret)."""
         if stored is None or not stored.is_done or not stored.path:
             return "import"
-        if not (self.out / stored.path).is_file():
-            return "missing"
+        if size_of(self.out / stored.path) != stored.bytes:
+            return "missing"  # gone, or cut short: a file is adopted only whole
         if stored.metadata_level == "export":
             same = (
                 stored.served_sha256 == digest

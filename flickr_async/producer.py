@@ -17,6 +17,7 @@ from flickr_async import layout, names, portable, sidecar, thumbnails
 from flickr_async.account import AccountInfo
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.fsutil import size_of
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
 from flickr_async.listing import Photostream, recover_missing
 from flickr_async.models import Album, Page, Photo
@@ -189,7 +190,7 @@ class Producer:
                 return "photos imported from Flickr's data export have only its metadata"
             if row.embed_version < portable.EMBED_VERSION:
                 return "archived photos need their metadata written again"
-            if _size_of(self.out / row.path) != row.bytes or self._missing_beside(row):
+            if size_of(self.out / row.path) != row.bytes or self._missing_beside(row):
                 return "archived files or sidecars are missing on disk"
             if row.original is False and row.media != "video" and row.original_key[:1] != ":":
                 # Its listing offered the original and the file server refused it: the full
@@ -207,7 +208,7 @@ class Producer:
         fetched = False
         for thumb in self.state.fetched_thumbnails():
             fetched = True
-            if _size_of(thumbnails.thumbnail_path(self.out, thumb.id, thumb.size)) != thumb.bytes:
+            if size_of(thumbnails.thumbnail_path(self.out, thumb.id, thumb.size)) != thumb.bytes:
                 return True
         return not fetched
 
@@ -403,7 +404,7 @@ class Producer:
         for pid in ids:
             row = self.state.photo(pid)
             if row is not None:
-                on_disk = row.path is not None and _size_of(self.out / row.path) == row.bytes
+                on_disk = row.path is not None and size_of(self.out / row.path) == row.bytes
                 beside = self._missing_beside(row) if on_disk and row.is_done else None
                 found[pid] = (row, on_disk, beside)
         return found
@@ -524,16 +525,7 @@ def _beside(path: Path, suffix: str) -> Path:
 
 
 def _has_content(path: Path) -> bool:
-    return bool(_size_of(path))
-
-
-def _size_of(path: Path) -> int | None:
-    """The file's size, or None when it is missing. A size other than the recorded one (a
-    file torn by a power cut, truncated by hand) makes the photo download again."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None
+    return bool(size_of(path))
 
 
 def _offers_other_file(photo: Photo, stored: StoredPhoto) -> bool:

@@ -337,3 +337,27 @@ def test_links_planted_where_import_keeps_files_are_never_read_written_or_emptie
     assert sorted(found["export"]["missing_files"]) == ["9001", "9003"]  # 9002: never read
     assert sorted(p.name for p in elsewhere.iterdir()) == ["evil_9001_o.jpg", "photo_9002.json"]
     assert not list(out.rglob("9001.jpg"))
+
+
+def test_an_archived_file_cut_short_on_disk_is_imported_again_not_adopted(
+    tmp_path: Path,
+) -> None:
+    """A file on disk is the photo's only when its size is the one recorded: one a power cut
+    (or a hand) truncated is replaced from the export, never taken as done."""
+    env = plain_env(tmp_path)
+    out = tmp_path / "out"
+    media = write_zip(tmp_path / "e" / "data-download-1.zip", {"a_1001_o.jpg": jpeg(1)})
+    meta = write_zip(
+        tmp_path / "e" / "1_abc_part1.zip", {"photo_1001.json": dumps(photo_json("1001"))}
+    )
+    assert _import(env, out, [meta, media], tmp_path / "1.json")["code"] == 0
+    path = out / "Unsorted" / "1001.jpg"
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+
+    again = _import(env, out, [meta, media], tmp_path / "2.json")
+
+    assert again["code"] == 0, again["stdout"]
+    assert again["export"]["unchanged"] == 0
+    assert path.read_bytes() == whole
+    assert run_cli(env, "verify", str(out)).code == 0
