@@ -5,6 +5,7 @@ stale")."""
 
 from __future__ import annotations
 
+import glob
 import itertools
 import re
 import shlex
@@ -19,6 +20,8 @@ import typer
 from flickr_async.cli import app
 from flickr_async.settings import ENV_CONFIG
 from tests.e2e.helpers import ROOT, run_cli
+from tests.fakeexport import write_export
+from tests.fakeflickr import FakeFlickr
 
 DOCS_DIR = ROOT / "docs"
 DOCS = [ROOT / "README.md", *sorted(DOCS_DIR.glob("*.md"))]
@@ -40,6 +43,8 @@ CHOICES = {
 UNDOCUMENTED: set[tuple[str, str]] = set()
 # What the console examples run with: the fake has no quota to protect.
 RIG_CONFIG = "api-rate = 1000\nmax-retry-wait = 0.05\n"
+# A console example that names this folder finds the fake account's data export in it.
+EXPORT_FOLDER = "Downloads"
 
 
 def text(path: Path) -> str:
@@ -235,6 +240,11 @@ def shows(output: str, expected: str) -> bool:
     return re.search(pattern, output, re.M) is not None
 
 
+def expand(args: list[str]) -> list[str]:
+    """The shell's globbing: a word with `*` becomes the names it matches, sorted."""
+    return [name for arg in args for name in (sorted(glob.glob(arg)) if "*" in arg else [arg])]
+
+
 def run_step(step: Step, env: dict[str, str]) -> tuple[int, str]:
     words = shlex.split(step.line, comments=True)
     if words[0] == "rm":
@@ -243,7 +253,7 @@ def run_step(step: Step, env: dict[str, str]) -> tuple[int, str]:
         return 0, ""
     args = command_args(step.line)
     assert words[0] == "flickr-async" and args is not None, f"cannot run: {step.line}"
-    result = run_cli(env, *args)
+    result = run_cli(env, *expand(args))
     return result.code, result.stdout + result.stderr
 
 
@@ -263,6 +273,7 @@ def test_the_docs_have_console_examples_of_the_offline_commands() -> None:
 def test_every_console_example_runs_against_the_fake_as_shown(
     where: str,
     steps: list[Step],
+    fake: FakeFlickr,
     env: dict[str, str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -273,6 +284,8 @@ def test_every_console_example_runs_against_the_fake_as_shown(
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
+    if any(EXPORT_FOLDER in step.line for step in steps):
+        write_export(fake.library, work / EXPORT_FOLDER)  # the account's "Your Flickr Data"
     for step in steps:
         code, output = run_step(step, env)
         assert code == step.exit_code, f"{where}: `{step.line}` exited {code}:\n{output}"
