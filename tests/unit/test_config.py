@@ -154,9 +154,9 @@ def test_secrets_in_a_file_others_may_read_are_a_warning(
         assert warning.endswith(f"(mode {mode:04o}): chmod 600 {FILE}")
 
 
-def test_the_readme_example_is_a_valid_config() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+def test_the_documented_example_is_a_valid_config() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    example = docs.read_text(encoding="utf-8").split("```toml\n", 1)[1].split("```", 1)[0]
     config = parse_config(example, FILE)
     assert list(config.profiles) == ["family", "work"]
     assert config.defaults["out"] == Path.home() / "flickr-backup"

@@ -1,0 +1,359 @@
+"""The docs say what the program does: every command line shown parses, every option is
+documented, the console examples run against the fake Flickr, the module map names every
+module, and the links between the docs resolve (docs/development.md, "Docs that cannot go
+stale")."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import re
+import shlex
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+from flickr_async.cli import app
+from flickr_async.settings import ENV_CONFIG
+from tests.e2e.helpers import ROOT, run_cli
+from tests.fakeexport import write_export
+from tests.fakeflickr import FakeFlickr
+
+DOCS_DIR = ROOT / "docs"
+DOCS = [ROOT / "README.md", *sorted(DOCS_DIR.glob("*.md"))]
+PACKAGE = ROOT / "flickr_async"
+
+# A fenced block, possibly indented (inside a list item): its indent, language and text.
+FENCE = re.compile(r"^( *)```(\w*)[^\n]*\n(.*?)^\1```", re.M | re.S)
+SHELL_BLOCKS = {"", "sh", "bash", "console", "cron"}
+INLINE_COMMAND = re.compile(r"`((?:[\w./~-]*/)?flickr-async [^`]*)`")
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+SHELL_STOPS = {"|", "||", "&&", ";", ">", ">>", "2>&1"}
+# The values the docs promise for the options that take one of a few words.
+CHOICES = {
+    "--layout": {"albums", "flat", "date"},
+    "--links": {"hardlink", "symlink", "copy"},
+    "--metadata": {"basic", "list", "deep", "full"},
+}
+# Options deliberately left out of docs/commands.md: none.
+UNDOCUMENTED: set[tuple[str, str]] = set()
+# What the console examples run with: the fake has no quota to protect.
+RIG_CONFIG = "api-rate = 1000\nmax-retry-wait = 0.05\n"
+# A console example that names this folder finds the fake account's data export in it.
+EXPORT_FOLDER = "Downloads"
+
+
+def text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def blocks(path: Path) -> list[tuple[str, str]]:
+    """(language, text) of each fenced block of a file, dedented."""
+    found = []
+    for m in FENCE.finditer(text(path)):
+        indent = len(m.group(1))
+        body = "\n".join(line[indent:] for line in m.group(3).splitlines())
+        found.append((m.group(2), body))
+    return found
+
+
+def prose(path: Path) -> str:
+    """A file without its fenced blocks."""
+    return FENCE.sub("", text(path))
+
+
+def root_command() -> Any:
+    return typer.main.get_command(app)
+
+
+def command_args(line: str) -> list[str] | None:
+    """The words after `flickr-async` in a shell line (None when it runs something else)."""
+    line = line.removeprefix("$ ")
+    if "flickr-async" not in line:
+        return None
+    try:
+        words = shlex.split(line, comments=True)
+    except ValueError as exc:
+        raise AssertionError(f"{line!r}: {exc}") from None
+    for i, word in enumerate(words):
+        if word == "flickr-async" or word.endswith("/flickr-async"):
+            args = words[i + 1 :]
+            for j, arg in enumerate(args):
+                if arg in SHELL_STOPS:
+                    return args[:j]
+            return args
+    return None
+
+
+@dataclass
+class Shown:
+    where: str
+    args: list[str] = field(default_factory=list)
+
+
+def shown_commands() -> list[Shown]:
+    """Every flickr-async command line of the docs: in shell blocks, and in inline code."""
+    shown = []
+    for path in DOCS:
+        name = path.relative_to(ROOT).as_posix()
+        for language, body in blocks(path):
+            if language not in SHELL_BLOCKS:
+                continue
+            for line in body.splitlines():
+                if language == "console" and not line.startswith("$ "):
+                    continue  # output
+                args = command_args(line)
+                if args is not None:
+                    shown.append(Shown(f"{name}: {line.strip()}", args))
+        for m in INLINE_COMMAND.finditer(prose(path)):
+            args = command_args(m.group(1))
+            assert args is not None
+            shown.append(Shown(f"{name}: `{m.group(1)}`", args))
+    return shown
+
+
+def parse_problem(args: list[str]) -> str | None:
+    """Why `flickr-async ARGS` would not parse (a command or option that does not exist, an
+    option value the docs do not promise, too many arguments), or None."""
+    root = root_command()
+    if not args or args[0].startswith("-"):
+        unknown = [a for a in args if a not in ("--version", "--help")]
+        return f"not an option of flickr-async: {unknown}" if unknown else None
+    name, *rest = args
+    if name not in root.commands:
+        return f"no command {name!r}"
+    command = root.commands[name]
+    parser = command.make_parser(command.context_class(command, info_name=name))
+    try:
+        _, extra, _ = parser.parse_args(list(rest))
+    except Exception as exc:  # click's NoSuchOption, BadOptionUsage...: the message says
+        return f"{type(exc).__name__}: {exc}"
+    if extra:
+        return f"too many arguments: {extra}"
+    pairs = [tuple(a.split("=", 1)) for a in rest if a.startswith("--") and "=" in a]
+    for option, value in [*itertools.pairwise(rest), *pairs]:
+        choices = CHOICES.get(option)
+        placeholder = value.isupper() or value.startswith("<")
+        if choices and not placeholder and value not in choices:
+            return f"{option} {value}: not one of {sorted(choices)}"
+    return None
+
+
+# --- (a) every command shown exists, with the options it uses ------------------------------
+
+
+def test_the_docs_show_commands() -> None:
+    shown = shown_commands()
+    assert len(shown) > 30
+    assert {s.args[0] for s in shown if s.args} >= {"backup", "verify", "reshape", "site"}
+
+
+@pytest.mark.parametrize("shown", shown_commands(), ids=lambda s: s.where[:90])
+def test_every_command_line_in_the_docs_parses(shown: Shown) -> None:
+    problem = parse_problem(shown.args)
+    assert problem is None, f"{shown.where}: {problem}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["backup", "OUT", "--layuot", "date"],
+        ["reshape", "OUT", "--dry-run"],
+        ["backup", "OUT", "--layout", "dates"],
+        ["reshape", "OUT", "--links=hardlinks"],
+        ["frobnicate", "OUT"],
+        ["status", "OUT", "OTHER"],
+    ],
+)
+def test_a_command_line_that_would_not_parse_is_caught(args: list[str]) -> None:
+    assert parse_problem(args) is not None
+
+
+def command_sections() -> dict[str, str]:
+    """docs/commands.md cut at its `## `flickr-async NAME`` headings."""
+    sections = {}
+    parts = re.split(r"^## `flickr-async (\w+)`\n", text(DOCS_DIR / "commands.md"), flags=re.M)
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        sections[name] = body.split("\n## ", 1)[0]
+    return sections
+
+
+def names_option(section: str, option: str) -> bool:
+    return re.search(re.escape(option) + r"(?![\w-])", section) is not None
+
+
+def test_every_option_of_every_command_is_documented_in_its_section() -> None:
+    root = root_command()
+    sections = command_sections()
+    assert set(sections) == set(root.commands), "docs/commands.md: one section per command"
+    whole = text(DOCS_DIR / "commands.md")
+    missing = []
+    for name, command in root.commands.items():
+        for param in command.params:
+            if param.param_type_name != "option":
+                continue
+            for option in (*param.opts, *param.secondary_opts):
+                if (name, option) in UNDOCUMENTED:
+                    continue
+                long_form = option.startswith("--")
+                if not names_option(sections[name] if long_form else whole, option):
+                    missing.append(f"{name} {option}")
+    for param in root.params:
+        missing += [opt for opt in param.opts if not names_option(whole, opt)]
+    assert not missing, f"options docs/commands.md does not name: {missing}"
+
+
+# --- (b) the console examples run against the fake Flickr ----------------------------------
+
+
+@dataclass
+class Step:
+    line: str
+    exit_code: int
+    expected: list[str]
+
+
+def console_blocks() -> list[tuple[str, list[Step]]]:
+    found = []
+    for path in DOCS:
+        runnable = [body for language, body in blocks(path) if language == "console"]
+        for i, body in enumerate(runnable, 1):
+            steps: list[Step] = []
+            for line in body.splitlines():
+                if line.startswith("$ "):
+                    code = re.search(r"#\s*exit (\d+)\s*$", line)
+                    steps.append(Step(line[2:], int(code.group(1)) if code else 0, []))
+                elif line.strip():
+                    assert steps, f"{path.name}: output before any command"
+                    steps[-1].expected.append(line.rstrip())
+            found.append((f"{path.relative_to(ROOT).as_posix()}#{i}", steps))
+    return found
+
+
+def shows(output: str, expected: str) -> bool:
+    """Whether a line of output matches a documented one, where `...` stands for anything."""
+    pattern = ".*".join(re.escape(part) for part in expected.split("..."))
+    return re.search(pattern, output, re.M) is not None
+
+
+def expand(args: list[str]) -> list[str]:
+    """The shell's globbing: a word with `*` becomes the names it matches, sorted."""
+    return [name for arg in args for name in (sorted(glob.glob(arg)) if "*" in arg else [arg])]
+
+
+def run_step(step: Step, env: dict[str, str]) -> tuple[int, str]:
+    words = shlex.split(step.line, comments=True)
+    if words[0] == "rm":
+        for name in words[1:]:
+            Path(name).unlink()
+        return 0, ""
+    args = command_args(step.line)
+    assert words[0] == "flickr-async" and args is not None, f"cannot run: {step.line}"
+    result = run_cli(env, *expand(args))
+    return result.code, result.stdout + result.stderr
+
+
+def test_the_docs_have_console_examples_of_the_offline_commands() -> None:
+    ran = {
+        command_args(step.line)[0]  # type: ignore[index]
+        for _, steps in console_blocks()
+        for step in steps
+        if step.line.startswith("flickr-async ")
+    }
+    assert ran >= {"backup", "status", "verify", "reshape", "site"}
+
+
+@pytest.mark.parametrize(
+    ("where", "steps"), [pytest.param(w, s, id=w) for w, s in console_blocks()]
+)
+def test_every_console_example_runs_against_the_fake_as_shown(
+    where: str,
+    steps: list[Step],
+    fake: FakeFlickr,
+    env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = tmp_path / "rig.toml"
+    config.write_text(RIG_CONFIG, encoding="utf-8")
+    env = {**env, ENV_CONFIG: str(config)}
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    if any(EXPORT_FOLDER in step.line for step in steps):
+        write_export(fake.library, work / EXPORT_FOLDER)  # the account's "Your Flickr Data"
+    for step in steps:
+        code, output = run_step(step, env)
+        assert code == step.exit_code, f"{where}: `{step.line}` exited {code}:\n{output}"
+        for expected in step.expected:
+            assert shows(output, expected), (
+                f"{where}: `{step.line}` did not print {expected!r}:\n{output}"
+            )
+
+
+# --- (c) the module map names every module ------------------------------------------------
+
+
+def test_the_module_map_lists_exactly_the_modules_of_the_package() -> None:
+    doc = text(DOCS_DIR / "architecture.md")
+    section = doc.split("\n## Module map\n", 1)[1].split("\n## ", 1)[0]
+    mapped = re.findall(r"^\| `([\w/]+\.py)` \|", section, re.M)
+    modules = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")}
+    assert len(mapped) == len(set(mapped)), "a module listed twice"
+    assert sorted(modules - set(mapped)) == [], "modules docs/architecture.md does not map"
+    assert sorted(set(mapped) - modules) == [], "mapped modules that are gone"
+
+
+# --- (d) links between the docs resolve ---------------------------------------------------
+
+
+def slug(heading: str) -> str:
+    """A heading's anchor as GitHub makes it."""
+    words = heading.strip().lower().replace("`", "")
+    kept = "".join(c for c in words if c in " -_" or unicodedata.category(c)[0] in "LN")
+    return kept.replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    seen: dict[str, int] = {}
+    found = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", prose(path), re.M):
+        base = slug(heading)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        found.add(base if n == 0 else f"{base}-{n}")
+    return found
+
+
+def test_every_relative_link_in_the_docs_resolves() -> None:
+    broken = []
+    for path in DOCS:
+        for target in LINK.findall(prose(path)):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            file, _, anchor = target.partition("#")
+            goal = (path.parent / file).resolve() if file else path
+            if not goal.exists():
+                broken.append(f"{path.name}: {target} (no such file)")
+            elif anchor and anchor not in anchors(goal):
+                broken.append(f"{path.name}: {target} (no such heading)")
+    assert not broken
+
+
+def test_every_docs_file_is_linked_from_the_readme_or_the_docs_index() -> None:
+    linked = {
+        (path.parent / target.partition("#")[0]).resolve()
+        for path in (ROOT / "README.md", DOCS_DIR / "README.md")
+        for target in LINK.findall(prose(path))
+    }
+    assert [p.name for p in DOCS_DIR.glob("*.md") if p.resolve() not in linked] == []
+
+
+def test_a_heading_gets_githubs_anchor() -> None:
+    assert slug("`flickr-async backup`") == "flickr-async-backup"
+    assert slug("Account files (schema 1)") == "account-files-schema-1"
+    assert slug("The public copy (`--public`)") == "the-public-copy---public"
