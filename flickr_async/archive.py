@@ -1,9 +1,11 @@
-"""Archive(out): the archive's own files in one place — its state, lock and work folders, the
-sidecars beside a media file — opening one that exists, and the shape it remembers.
+"""Archive(out): the archive's own files, its lock, "is this one", sidecar names, its shape.
 
 Every command opens the archive through this object (as borg's `with_repository` or restic's
-`repository`) instead of spelling `out / ".flickr-async" / ...` itself. It names files and
-reads the sidecars; the stages write them.
+`repository`) instead of spelling `out / ".flickr-async" / ...` itself: the state, the lock
+and the work folders under `.flickr-async/`, the site and export folders beside the photos,
+the JSON and XMP sidecars beside each media file, and the shape (layout, names, link mode)
+a backup keeps. It names files and reads sidecars; the stages write them. (site/archive.py
+is the site's reading of an archive; cli/archive.py holds `verify` and `status`.)
 """
 
 from __future__ import annotations
