@@ -175,6 +175,7 @@ async def _run_stages(
         thumbnails = Thumbnails(
             api=api,
             settings=settings,
+            archive=archive,
             state=state,
             stats=stats,
             servers=file_servers,
