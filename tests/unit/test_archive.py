@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -22,6 +24,8 @@ from flickr_async.archive import (
 from flickr_async.errors import ConfigError, LockHeldError
 from flickr_async.state import State
 from tests.unit.test_state import record
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_own_file_of_the_archive_has_its_fixed_name(tmp_path: Path) -> None:
@@ -174,3 +178,34 @@ def test_a_new_archive_takes_any_shape(tmp_path: Path) -> None:
 def test_a_shape_from_before_names_and_links_has_their_defaults() -> None:
     assert Shape.of({"layout": "flat"}) == Shape("flat", "{id}", "hardlink")
     assert Shape().differences(Shape(links="copy")) == ["--links 'copy'"]
+
+
+# --- what the archive layer loads ---------------------------------------------------------
+
+
+def loaded_after(code: str, names: tuple[str, ...]) -> list[str]:
+    """Which of `names` a fresh interpreter has imported once `code` has run (this one has
+    imported everything already)."""
+    probe = (
+        f"{code}\nimport json, sys\nprint(json.dumps([n for n in {names!r} if n in sys.modules]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_the_offline_commands_load_neither_the_writer_nor_the_pipeline() -> None:
+    offline = (
+        "import flickr_async.cli, flickr_async.reshape, flickr_async.verify, flickr_async.mend,"
+        " flickr_async.rebuild, flickr_async.site.build"
+    )
+    stages = ("flickr_async.writer", "flickr_async.pipeline", "flickr_async.embed", "aiohttp")
+    assert loaded_after(offline, stages) == []
+
+
+def test_the_atomic_file_operations_load_no_metadata_format() -> None:
+    formats = ("flickr_async.exif", "flickr_async.xmp", "flickr_async.portable")
+    assert loaded_after("import flickr_async.fsutil", formats) == []
