@@ -13,7 +13,7 @@ ALBUMS = 20
 BIG_JPEG = 256 * MiB  # Flickr accepts photos up to 200 MB; panoramas get close
 LINEAR_SLACK = 1.3
 JPEG_NOTE = (
-    "The big JPEG's peak RSS exceeds the target: the EXIF pass (fsutil.embed_into) is meant "
+    "The big JPEG's peak RSS exceeds the target: the EXIF pass (embed.embed_into) is meant "
     "to hold only the JPEG header; look for a regression there."
 )  # the per-photo cost at the top may exceed the one below by this much
 

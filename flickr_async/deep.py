@@ -15,26 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 from flickr_async import confine, portable, sidecar, xmp
 from flickr_async.account import Person
 from flickr_async.api import BACKGROUND, FlickrAPI
+from flickr_async.archive import Archive, link_beside, read_sidecar, sidecar_of, xmp_of
+from flickr_async.embed import is_jpeg
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
-from flickr_async.fsutil import Scratch, write_atomic, write_if_changed
+from flickr_async.fsutil import Scratch, finish_in_thread, write_atomic, write_if_changed
 from flickr_async.jobs import Stats
 from flickr_async.metadata import people_of
 from flickr_async.models import Photo
 from flickr_async.settings import Settings
 from flickr_async.state import State
-from flickr_async.writer import (
-    finish_in_thread,
-    is_jpeg,
-    link_beside,
-    read_sidecar,
-    sidecar_file,
-    xmp_file,
-)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +49,7 @@ class DeepMetadata:
         *,
         api: FlickrAPI,
         settings: Settings,
+        archive: Archive,
         state: State,
         stats: Stats,
         scratch: Scratch,
@@ -64,10 +58,9 @@ class DeepMetadata:
         files_done: asyncio.Event,
         placed: asyncio.Queue[str] | None = None,
     ) -> None:
-        assert settings.out is not None
         self.api = api
         self.settings = settings
-        self.out: Path = settings.out
+        self.out = archive.out
         self.state = state
         self.stats = stats
         self.scratch = scratch
@@ -174,11 +167,11 @@ class DeepMetadata:
         re_embed = changed and self.settings.exif and primary.exists() and is_jpeg(primary)
         if re_embed and isinstance(doc.get("file"), dict):
             doc["file"] = {**doc["file"], "embed_version": 0}  # a rebuilt state owes it too
-        write_atomic(sidecar_file(primary), sidecar.dumps(doc), self.scratch)
-        beside = [sidecar_file(primary)]
+        write_atomic(sidecar_of(primary), sidecar.dumps(doc), self.scratch)
+        beside = [sidecar_of(primary)]
         if self.settings.xmp:
-            write_if_changed(xmp_file(primary), xmp.packet(meta), self.scratch)
-            beside.append(xmp_file(primary))
+            write_if_changed(xmp_of(primary), xmp.packet(meta), self.scratch)
+            beside.append(xmp_of(primary))
         link_beside(primary, beside, copies, self.scratch, self.settings.links)
         self.state.record_deep(photo_id, re_embed=re_embed)
         return True

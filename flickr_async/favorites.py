@@ -23,10 +23,12 @@ from urllib.parse import urlsplit
 from flickr_async import confine, layout, portable, sidecar, xmp
 from flickr_async.account import Fave
 from flickr_async.api import FlickrAPI
+from flickr_async.archive import WITH_SIDECARS, Archive, sidecar_of, xmp_of
 from flickr_async.downloader import Downloader, FileServers
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
 from flickr_async.fsutil import (
     Scratch,
+    finish_in_thread,
     raise_if_disk_problem,
     read_json,
     write_atomic,
@@ -35,7 +37,6 @@ from flickr_async.fsutil import (
 from flickr_async.jobs import Stats
 from flickr_async.settings import Settings
 from flickr_async.state import State, StoredFave
-from flickr_async.writer import finish_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +56,14 @@ class FavoritesKeeper:
         *,
         api: FlickrAPI,
         settings: Settings,
+        archive: Archive,
         state: State,
         stats: Stats,
         scratch: Scratch,
         parts_dir: Path,
         servers: FileServers,
     ) -> None:
-        assert settings.out is not None
-        self.out = settings.out
+        self.out = archive.out
         self.settings = settings
         self.state = state
         self.stats = stats
@@ -139,7 +140,7 @@ class FavoritesKeeper:
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, dest)
         if row is not None and row.path != str(rel):
-            for suffix in ("", ".json", ".xmp"):
+            for suffix in WITH_SIDECARS:
                 try:
                     confine.inside(self.out, row.path + suffix).unlink(missing_ok=True)
                 except confine.UnsafePath as exc:  # a state row that is no path of ours
@@ -158,10 +159,10 @@ class FavoritesKeeper:
         self.stats.favorites_kept += 1
 
     def _write_sidecars(self, dest: Path, doc: dict[str, Any]) -> None:
-        write_atomic(dest.with_name(dest.name + ".json"), sidecar.dumps(doc), self.scratch)
+        write_atomic(sidecar_of(dest), sidecar.dumps(doc), self.scratch)
         if self.settings.xmp:
             packet = xmp.packet(portable.from_sidecar(doc))
-            write_if_changed(dest.with_name(dest.name + ".xmp"), packet, self.scratch)
+            write_if_changed(xmp_of(dest), packet, self.scratch)
 
     def _mark(self, row: StoredFave, fave: Fave | None, removed_on: str | None) -> None:
         """Record (or clear) that Flickr no longer lists the favourite; its files stay."""
@@ -170,7 +171,7 @@ class FavoritesKeeper:
         except confine.UnsafePath as exc:
             log.warning("favourite %s: %s", row.id, exc)
             return
-        doc = read_json(dest.with_name(dest.name + ".json"))
+        doc = read_json(sidecar_of(dest))
         if doc is not None:
             favorite = dict(doc.get("favorite") or {})
             favorite["removed_on"] = removed_on

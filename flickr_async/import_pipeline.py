@@ -14,8 +14,9 @@ import re
 import time
 from pathlib import Path
 
-from flickr_async import account_files, confine, export_records, layout
+from flickr_async import account_files, confine, export_records
 from flickr_async.account import Profile
+from flickr_async.archive import Archive, Shape
 from flickr_async.archive_owner import Owner, check_owner, claim, recorded_owner
 from flickr_async.errors import OtherAccountError
 from flickr_async.export_files import (
@@ -24,13 +25,11 @@ from flickr_async.export_files import (
     ExportIndex,
     TooLargeMember,
 )
-from flickr_async.fsutil import Scratch, read_json
+from flickr_async.fsutil import read_json
 from flickr_async.importer import Importer, ImportReport
 from flickr_async.jobs import Message, Stats
 from flickr_async.pipeline import _record_end, run_together
 from flickr_async.rebuild import note_options
-from flickr_async.reshape import Shape, check_shape
-from flickr_async.runlock import RunLock
 from flickr_async.runrecord import RunRecord
 from flickr_async.settings import Settings
 from flickr_async.state import REMEMBERED, State
@@ -108,12 +107,13 @@ async def run_import(
     stats = stats or Stats()
     record = record or RunRecord(command="import")
     report = ImportReport()
-    out = settings.out
+    archive = Archive(settings.out)
+    out = archive.out
     out.mkdir(parents=True, exist_ok=True)
-    with RunLock(out):
+    with archive.lock():
         state = State.open(out)
         try:
-            check_shape(state, Shape(settings.layout, settings.names, settings.links), out)
+            archive.check_shape(state, Shape(settings.layout, settings.names, settings.links))
             profile = await asyncio.to_thread(export_profile, index)
             if profile is not None:
                 owner = Owner(profile.nsid, profile.username)
@@ -128,8 +128,8 @@ async def run_import(
                 if profile is not None:
                     record.account = profile.nsid
                     claim(state, out, Owner(profile.nsid, profile.username))
-                run_id = _start(settings, state, record)
-                await _run_stages(settings, index, state, stats, report, profile)
+                run_id = _start(settings, archive, state, record)
+                await _run_stages(settings, archive, index, state, stats, report, profile)
                 _conclude(stats, report)
             except BaseException as exc:
                 _conclude(stats, report)
@@ -141,16 +141,14 @@ async def run_import(
     return report
 
 
-def _start(settings: Settings, state: State, record: RunRecord) -> int:
-    assert settings.out is not None
+def _start(settings: Settings, archive: Archive, state: State, record: RunRecord) -> int:
     record.start()
     log.info("flickr-async %s, pid %d: import of Flickr's export into %s", record.version,
-             record.pid, settings.out)  # fmt: skip
+             record.pid, archive.out)  # fmt: skip
     run_id = state.start_run()
     options = {k: getattr(settings, k) for k in REMEMBERED}
     state.set_meta({"options": json.dumps(options)})
-    scratch = Scratch(settings.out / layout.STATE_DIR / "tmp", out=settings.out)
-    note_options(settings.out, options, scratch)
+    note_options(archive.out, options, archive.scratch())
     return run_id
 
 
@@ -162,24 +160,22 @@ def _conclude(stats: Stats, report: ImportReport) -> None:
 
 async def _run_stages(
     settings: Settings,
+    archive: Archive,
     index: ExportIndex,
     state: State,
     stats: Stats,
     report: ImportReport,
     profile: Profile | None,
 ) -> None:
-    assert settings.out is not None
-    out = settings.out
-    base = out / layout.STATE_DIR
-    parts_dir = confine.folder(out, base / "parts")
-    scratch = Scratch(base / "tmp", out=out)
+    parts_dir = confine.folder(archive.out, archive.parts_dir)
+    scratch = archive.scratch()
     scratch.clear()
-    import_scratch = Scratch(base / "tmp-import", out=out)
+    import_scratch = archive.scratch("import")
     import_scratch.clear()
     results: asyncio.Queue[Message] = asyncio.Queue(maxsize=QUEUE)
     importer = Importer(
         index=index,
-        out=out,
+        archive=archive,
         state=state,
         stats=stats,
         results=results,
@@ -192,6 +188,7 @@ async def _run_stages(
     )
     writer = Writer(
         settings=settings,
+        archive=archive,
         state=state,
         results=results,
         stats=stats,

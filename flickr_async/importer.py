@@ -43,7 +43,9 @@ from flickr_async import (
     sidecar,
 )
 from flickr_async.account import AccountInfo, Profile
+from flickr_async.archive import Archive
 from flickr_async.edge import InvalidRecord
+from flickr_async.embed import embed_stream
 from flickr_async.errors import StorageError
 from flickr_async.export_files import (
     MAX_ACCOUNT_JSON,
@@ -56,7 +58,6 @@ from flickr_async.export_files import (
 from flickr_async.fsutil import (
     COPY_BLOCK,
     Scratch,
-    embed_stream,
     raise_if_disk_problem,
     read_json,
     sha256_file,
@@ -77,7 +78,6 @@ from flickr_async.jobs import (
 from flickr_async.models import Album, DownloadRecord, Photo
 from flickr_async.plural import plural
 from flickr_async.state import State, StoredPhoto
-from flickr_async.writer import recorded_doc
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class Importer:
         self,
         *,
         index: ExportIndex,
-        out: Path,
+        archive: Archive,
         state: State,
         stats: Stats,
         results: asyncio.Queue[Message],
@@ -182,7 +182,8 @@ class Importer:
         xmp: bool = False,
     ) -> None:
         self.index = index
-        self.out = out
+        self.archive = archive
+        self.out = archive.out
         self.state = state
         self.stats = stats
         self.results = results
@@ -211,7 +212,9 @@ class Importer:
         index.media.extend(self._kept_media)
         self._from_kept: dict[str, list[Member]] = {}  # photo id -> its kept files
         self.by_backup = False  # set by _account: a backup wrote photos here
-        self.owner = (profile.nsid, profile.username or None) if profile else _archive_owner(out)
+        self.owner = (
+            (profile.nsid, profile.username or None) if profile else _archive_owner(self.out)
+        )
 
     # --- the stage ---------------------------------------------------------------------
 
@@ -631,7 +634,7 @@ class Importer:
         self, stored: StoredPhoto, photo: Any, record: export_records.ExportPhoto
     ) -> bool:
         """Does this export describe the photo otherwise than its sidecar does?"""
-        old = recorded_doc(self.out, stored)
+        old = self.archive.recorded_doc(stored)
         if old is None:
             return True
         new = sidecar.build(

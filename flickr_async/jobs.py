@@ -58,7 +58,7 @@ class Downloaded:
 
 @dataclass(frozen=True, slots=True)
 class Embedded:
-    """What embedding gave when a source did it (fsutil.embed_stream): the built file's size
+    """What embedding gave when a source did it (embed.embed_stream): the built file's size
     and SHA-256, the camera values replaced, and for what metadata (the writer checks it
     is the metadata it would embed)."""
 

@@ -13,10 +13,19 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from flickr_async import confine, portable, sidecar, xmp
+from flickr_async.archive import (
+    XMP_SIDECAR,
+    Archive,
+    link_beside,
+    media_of,
+    read_sidecar,
+    sidecar_of,
+    xmp_of,
+)
 from flickr_async.fsutil import (
     Scratch,
     place_link,
@@ -24,24 +33,23 @@ from flickr_async.fsutil import (
     sha256_file,
     write_if_changed,
 )
-from flickr_async.layout import STATE_DIR
 from flickr_async.state import State, StoredPhoto
 from flickr_async.verify import MEDIA_KINDS, Problem, expects_xmp
-from flickr_async.writer import link_beside, read_sidecar, recorded_doc, sidecar_file, xmp_file
 
 log = logging.getLogger(__name__)
 
 
-def mend_archive(out: Path, state: State, problems: Sequence[Problem]) -> list[str]:
+def mend_archive(archive: Archive, state: State, problems: Sequence[Problem]) -> list[str]:
     """Mend on disk what needs no download; mark the rest for the next backup. Returns the
     ids that still need Flickr (a file to fetch, or metadata to ask again)."""
+    out = archive.out
     options = state.options()
     writes_xmp = bool(options.get("xmp", True))
     links = str(options.get("links") or "hardlink")
     broken_media = {p.photo_id for p in problems if p.kind in MEDIA_KINDS}
     refetch: list[str] = []  # a file to fetch again
     stale: list[str] = []  # metadata to ask again
-    scratch = Scratch(out / STATE_DIR / "tmp-mend", out=out)
+    scratch = archive.scratch("mend")
     try:
         for photo_id in sorted({p.photo_id for p in problems}):
             row = state.photo(photo_id)
@@ -55,7 +63,11 @@ def mend_archive(out: Path, state: State, problems: Sequence[Problem]) -> list[s
                     refetch.append(photo_id)  # its sidecars come with the download
                     continue
                 whole = mend_photo(
-                    out, row, writes_xmp=expects_xmp(row, writes_xmp), links=links, scratch=scratch
+                    archive,
+                    row,
+                    writes_xmp=expects_xmp(row, writes_xmp),
+                    links=links,
+                    scratch=scratch,
                 )
             except confine.UnsafePath as exc:  # a folder replaced by a link: never through it
                 log.warning("photo %s: not mended: %s", photo_id, exc)
@@ -78,13 +90,15 @@ def mend_archive(out: Path, state: State, problems: Sequence[Problem]) -> list[s
 
 def mend_favorite_xmp(out: Path, problems: Sequence[Problem], scratch: Scratch) -> bool:
     """A favourite whose only problem is its .xmp: written again from its JSON sidecar."""
-    if not problems or any(p.kind != "sidecar" or not p.path.endswith(".xmp") for p in problems):
+    if not problems or any(
+        p.kind != "sidecar" or not p.path.endswith(XMP_SIDECAR) for p in problems
+    ):
         return False
-    path = confine.inside(out, problems[0].path.removesuffix(".xmp"))
+    path = confine.inside(out, media_of(PurePosixPath(problems[0].path)))
     doc = read_sidecar(path)
     if doc is None:
         return False
-    write_if_changed(xmp_file(path), xmp.packet(portable.from_sidecar(doc)), scratch)
+    write_if_changed(xmp_of(path), xmp.packet(portable.from_sidecar(doc)), scratch)
     return True
 
 
@@ -110,22 +124,22 @@ def restore_from_copy(out: Path, row: StoredPhoto, links: str, scratch: Scratch)
 
 
 def mend_photo(
-    out: Path, row: StoredPhoto, *, writes_xmp: bool, links: str, scratch: Scratch
+    archive: Archive, row: StoredPhoto, *, writes_xmp: bool, links: str, scratch: Scratch
 ) -> bool:
     """Make an archived photo's sidecars and album copies whole from its records; False when
     its JSON sidecar is lost everywhere (only Flickr has that metadata again)."""
     assert row.path is not None
-    primary = confine.inside(out, row.path)
-    copies = [confine.inside(out, rel) for rel in row.links]
-    doc = recorded_doc(out, row)
+    primary = confine.inside(archive.out, row.path)
+    copies = [confine.inside(archive.out, rel) for rel in row.links]
+    doc = archive.recorded_doc(row)
     if doc is None:
         return False
     doc = with_record(doc, row)
-    write_if_changed(sidecar_file(primary), sidecar.dumps(doc), scratch)
-    made = [sidecar_file(primary)]
+    write_if_changed(sidecar_of(primary), sidecar.dumps(doc), scratch)
+    made = [sidecar_of(primary)]
     if writes_xmp:
-        write_if_changed(xmp_file(primary), xmp.packet(portable.from_sidecar(doc)), scratch)
-        made.append(xmp_file(primary))
+        write_if_changed(xmp_of(primary), xmp.packet(portable.from_sidecar(doc)), scratch)
+        made.append(xmp_of(primary))
     for copy in copies:
         place_link(primary, copy, scratch, links)
     link_beside(primary, made, copies, scratch, links)

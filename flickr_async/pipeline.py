@@ -11,14 +11,15 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from flickr_async import account_files, confine, layout
+from flickr_async import account_files, confine
 from flickr_async.api import FlickrAPI, open_api
+from flickr_async.archive import Archive, Shape
 from flickr_async.archive_owner import Owner, check_owner, claim
 from flickr_async.deep import DeepMetadata
 from flickr_async.downloader import Downloader, FileServers
 from flickr_async.errors import CredentialsError, FlickrAsyncError, StorageError
 from flickr_async.favorites import FavoritesKeeper
-from flickr_async.fsutil import Scratch, read_json
+from flickr_async.fsutil import read_json
 from flickr_async.jobs import Job, Message, Stats
 from flickr_async.listlevel import ListLevel
 from flickr_async.metadata import MetadataFetcher
@@ -26,8 +27,6 @@ from flickr_async.models import User
 from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
 from flickr_async.rebuild import fill, note_options, state_problem
-from flickr_async.reshape import Shape, check_shape
-from flickr_async.runlock import RunLock
 from flickr_async.runrecord import RunRecord
 from flickr_async.settings import Settings
 from flickr_async.state import REMEMBERED, State
@@ -66,41 +65,44 @@ async def run_backup(
     require_credentials(settings)
     stats = stats or Stats()
     record = record or RunRecord()
-    out = settings.out
+    archive = Archive(settings.out)
     if settings.dry_run:
-        await _dry_run(settings, stats, adopt_account)
+        await _dry_run(settings, archive, stats, adopt_account)
         return stats
-    out.mkdir(parents=True, exist_ok=True)
-    with RunLock(out):
-        state = State.open(out)
+    archive.out.mkdir(parents=True, exist_ok=True)
+    with archive.lock():
+        state = State.open(archive.out)
         try:
-            check_shape(state, Shape(settings.layout, settings.names, settings.links), out)
-            await _recorded_run(settings, state, stats, record, adopt_account)
+            archive.check_shape(state, Shape(settings.layout, settings.names, settings.links))
+            await _recorded_run(settings, archive, state, stats, record, adopt_account)
         finally:
             state.close()
     return stats
 
 
 async def _recorded_run(
-    settings: Settings, state: State, stats: Stats, record: RunRecord, adopt_account: bool
+    settings: Settings,
+    archive: Archive,
+    state: State,
+    stats: Stats,
+    record: RunRecord,
+    adopt_account: bool,
 ) -> None:
     """The run from its login on: refused before anything is written when the credentials
     are another account's; else recorded in the state from its start to its end."""
-    assert settings.out is not None
+    out = archive.out
     run_id: int | None = None
 
     def start(*, remember: bool) -> int:
         record.start()
         log.info("flickr-async %s, pid %d: backup of account %s into %s", record.version,
-                 record.pid, record.account or "?", settings.out)  # fmt: skip
+                 record.pid, record.account or "?", out)  # fmt: skip
         started = state.start_run()
         if remember:
-            assert settings.out is not None
             options = {k: getattr(settings, k) for k in REMEMBERED}
             state.set_meta({"options": json.dumps(options)})
             # account.json remembers them too: a lost state is rebuilt in this shape
-            scratch = Scratch(settings.out / layout.STATE_DIR / "tmp", out=settings.out)
-            note_options(settings.out, options, scratch)
+            note_options(out, options, archive.scratch())
         return started
 
     started = time.monotonic()
@@ -115,10 +117,10 @@ async def _recorded_run(
                 raise
             owner = Owner(user.nsid, user.username)
             record.account = user.nsid
-            check_owner(state, settings.out, owner, adopt=adopt_account)
-            claim(state, settings.out, owner)
+            check_owner(state, out, owner, adopt=adopt_account)
+            claim(state, out, owner)
             run_id = start(remember=True)
-            await _run_stages(settings, api, state, stats, user)
+            await _run_stages(settings, archive, api, state, stats, user)
             _count_refused(api, stats)
             _mark_listing(state, stats)
     except BaseException as exc:
@@ -159,25 +161,25 @@ def _record_end(
 
 
 async def _run_stages(
-    settings: Settings, api: FlickrAPI, state: State, stats: Stats, user: User
+    settings: Settings, archive: Archive, api: FlickrAPI, state: State, stats: Stats, user: User
 ) -> None:
-    assert settings.out is not None
+    out = archive.out
     dry = settings.dry_run
     workers, api_workers = (0, 0) if dry else (settings.concurrency, METADATA_WORKERS)
     downloads: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=max(1, workers) * 4)
     metadata: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=METADATA_WINDOW)
     results: asyncio.Queue[Message] = asyncio.Queue(maxsize=METADATA_WINDOW)
-    base = settings.out / layout.STATE_DIR
     file_servers = FileServers.for_settings(settings)  # a CDN 429 slows every worker
     thumbnails = None
     if not dry and settings.site:  # after the originals, with the same limit on files in flight
         thumbnails = Thumbnails(
             api=api,
             settings=settings,
+            archive=archive,
             state=state,
             stats=stats,
             servers=file_servers,
-            tmp=base / "tmp-thumbs",
+            tmp=archive.scratch_dir("thumbs"),
         )
     producer = Producer(
         api=api,
@@ -198,7 +200,7 @@ async def _run_stages(
         results=results,
         stats=stats,
         known_galleries=account_files.known_gallery_photos(
-            read_json(settings.out / account_files.GALLERIES)
+            read_json(out / account_files.GALLERIES)
         ),
     )
     if dry:
@@ -209,11 +211,11 @@ async def _run_stages(
     thumbnailer = thumbnails  # None under --no-site: the site is what they are for
 
     # Folders the run writes and clears: refused when a link sends them out of OUT.
-    parts_dir = confine.folder(settings.out, base / "parts")
-    scratch = Scratch(base / "tmp", out=settings.out)
+    parts_dir = confine.folder(out, archive.parts_dir)
+    scratch = archive.scratch()
     scratch.clear()  # leftovers of a killed run: never under a final name, safe to drop
     # its own: the writer clears `scratch`
-    deep_scratch = Scratch(base / "tmp-deep", out=settings.out)
+    deep_scratch = archive.scratch("deep")
     deep_scratch.clear()
     deep = settings.metadata == "deep"
     # With a --max-api-calls cap the deep pass waits for the files: the budget goes to the
@@ -223,6 +225,7 @@ async def _run_stages(
     placed: asyncio.Queue[str] | None = asyncio.Queue() if beside else None
     writer = Writer(
         settings=settings,
+        archive=archive,
         state=state,
         results=results,
         stats=stats,
@@ -288,6 +291,7 @@ async def _run_stages(
             keeper = FavoritesKeeper(
                 api=api,
                 settings=settings,
+                archive=archive,
                 state=state,
                 stats=stats,
                 scratch=scratch,
@@ -303,6 +307,7 @@ async def _run_stages(
         deep_pass = DeepMetadata(
             api=api,
             settings=settings,
+            archive=archive,
             state=state,
             stats=stats,
             scratch=deep_scratch,
@@ -347,22 +352,23 @@ def first_cause(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return next((e for e in leaves if isinstance(e, FlickrAsyncError)), leaves[0])
 
 
-async def _dry_run(settings: Settings, stats: Stats, adopt_account: bool) -> None:
+async def _dry_run(settings: Settings, archive: Archive, stats: Stats, adopt_account: bool) -> None:
     """List and diff only: nothing is downloaded and nothing under OUT is written."""
-    assert settings.out is not None
-    state_file = settings.out / layout.STATE_DIR / "state.sqlite3"
-    problem = state_problem(settings.out)
-    state = State(state_file if state_file.exists() and not problem else Path(":memory:"))
+    out = archive.out
+    problem = state_problem(out)
+    state = State(
+        archive.state_file if archive.state_file.exists() and not problem else Path(":memory:")
+    )
     if problem is not None:  # what a backup would do once it has rebuilt the state
-        await asyncio.to_thread(fill, state, settings.out, problem)  # reads every file
+        await asyncio.to_thread(fill, state, out, problem)  # reads every file
     started = time.monotonic()
     try:
-        check_shape(state, Shape(settings.layout, settings.names, settings.links), settings.out)
+        archive.check_shape(state, Shape(settings.layout, settings.names, settings.links))
         async with open_api(settings) as api:
             stats.api_calls = api.calls
             user = await api.test_login()
-            check_owner(state, settings.out, Owner(user.nsid, user.username), adopt=adopt_account)
-            await _run_stages(settings, api, state, stats, user)
+            check_owner(state, out, Owner(user.nsid, user.username), adopt=adopt_account)
+            await _run_stages(settings, archive, api, state, stats, user)
             _count_refused(api, stats)
     finally:
         stats.elapsed = time.monotonic() - started

@@ -33,9 +33,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flickr_async import account_files, layout, names, portable, sidecar
+from flickr_async.archive import (
+    JSON_SIDECAR,
+    Archive,
+    Shape,
+    media_of,
+    read_sidecar,
+    xmp_of,
+)
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import Scratch, read_json, sha256_file, write_if_changed
-from flickr_async.runlock import RunLock
 from flickr_async.settings import DEFAULT_NAMES, validate_shape
 from flickr_async.state import (
     REMEMBERED,
@@ -49,14 +56,11 @@ from flickr_async.state import (
 
 log = logging.getLogger(__name__)
 
-STATE_FILE = "state.sqlite3"
 ASKED = "asked for"  # the reason of `verify --rebuild`
 # SQLite's files beside the database: kept aside with it (a stale log replayed into a new
 # database would be worse than none).
 COMPANIONS = ("-wal", "-shm", "-journal")
-RESHAPE_STAGING = "reshape"  # reshape.STAGING: files of an interrupted reshape wait there
 TABLES = ("meta", "photos", "albums")
-THUMBS_DIR = PurePosixPath(layout.SITE_DIR) / "thumbs"  # thumbnails.THUMBS_DIR (no aiohttp here)
 LEVELS = frozenset({"basic", "list", "deep", "export"})
 # Older archives: name templates tried, in order, to read the shape from the file names.
 KNOWN_TEMPLATES = (
@@ -74,10 +78,6 @@ _FLAG_OPTIONS = ("exif", "xmp", "favorites", "site")
 # A state with no photo row beside photo sidecars: lost rows, unless a first backup is
 # writing (a photo's sidecar is written before its row).
 NO_PHOTO = "it holds no photo while photos are on disk"
-
-
-def state_path(out: Path) -> Path:
-    return out / layout.STATE_DIR / STATE_FILE
 
 
 # --- the remembered options, outside the state ------------------------------------------
@@ -157,7 +157,7 @@ def state_problem(out: Path, *, thorough: bool = False) -> str | None:
     `thorough` (verify) also reads every page of it (PRAGMA quick_check: 0.6 s for 200,000
     photos); a backup looks at its header and tables only. Reads only: a read-only archive
     is looked at as it is."""
-    path = state_path(out)
+    path = Archive(out).state_file
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -272,7 +272,7 @@ def rebuild_if_needed(out: Path, *, force: bool = False) -> Rebuilt | None:
     problem = ASKED if force else state_problem(out)
     if problem is None:
         return None
-    with RunLock(out):
+    with Archive(out).lock():
         if not force:  # looked at again, now that no run can be writing it
             problem = state_problem(out)
             if problem is None:
@@ -283,7 +283,7 @@ def rebuild_if_needed(out: Path, *, force: bool = False) -> Rebuilt | None:
 def rebuild_state(out: Path, reason: str) -> Rebuilt:
     """Keep the state aside and write a new one from the archive. The caller holds the
     archive's run lock."""
-    path = state_path(out)
+    path = Archive(out).state_file
     # Written beside, then renamed into place: a rebuild killed half-way leaves the old state
     # where it was, and the next run starts again (a half-filled state would look sound).
     building = path.with_name(path.name + ".rebuilding")
@@ -321,8 +321,6 @@ def keep_aside(path: Path, why: str) -> Path | None:
 
 def fill(state: State, out: Path, reason: str) -> Rebuilt:
     """Write into the empty `state` what the archive at `out` holds."""
-    from flickr_async.reshape import Shape  # it imports the writer: only when rebuilding
-
     options, inferred = remembered_options(out)
     shape = Shape.of(options)
     report = Rebuilt(reason, shape=shape.describe(), inferred=inferred)
@@ -359,7 +357,7 @@ def _restore_thumbnails(state: State, out: Path, photo_ids: set[str]) -> None:
     """The site's thumbnails on disk, with no URL yet: the next listing's is taken for each
     one whole on disk (thumbnails.FOUND), none is fetched again."""
     rows: list[StoredThumb] = []
-    folder = out / THUMBS_DIR
+    folder = Archive(out).thumbs_dir
     for path in sorted(folder.glob("*_?.jpg")) if folder.is_dir() else ():
         photo_id, _, size = path.stem.rpartition("_")
         if photo_id in photo_ids and path.stat().st_size > 0:
@@ -404,7 +402,7 @@ def _sidecars(out: Path) -> Iterator[PurePosixPath]:
     """Every `<media>.json` beside a media file under `out`, relative to it: the photos'
     folders and an interrupted reshape's staging, not the site, the state or Favorites/."""
     skip_root = {layout.STATE_DIR, layout.SITE_DIR, layout.FAVORITES_DIR, layout.EXPORT_DIR}
-    staging = out / layout.STATE_DIR / RESHAPE_STAGING
+    staging = Archive(out).reshape_dir
     roots = [out, staging] if staging.is_dir() else [out]
     for root in roots:
         for folder, dirs, files in os.walk(root):
@@ -414,7 +412,7 @@ def _sidecars(out: Path) -> Iterator[PurePosixPath]:
             dirs.sort()
             present = set(files)
             for name in sorted(files):
-                if not name.endswith(".json") or name[:-5] not in present:
+                if not name.endswith(JSON_SIDECAR) or name[: -len(JSON_SIDECAR)] not in present:
                     continue
                 if here == out and name in account_files.FILES:
                     continue
@@ -431,8 +429,7 @@ def _read_sidecars(out: Path, report: Rebuilt) -> Iterator[tuple[PurePosixPath, 
             continue
         if "favorite" in doc:
             continue
-        media = rel.with_name(rel.name[: -len(".json")])
-        yield media, doc
+        yield media_of(rel), doc
 
 
 def _restore_photo(
@@ -509,10 +506,7 @@ def _restore_photo(
 
 
 def _sidecar_of(out: Path, media: PurePosixPath) -> dict[str, Any] | None:
-    try:
-        return sidecar.loads((out / f"{media}.json").read_bytes())
-    except (OSError, ValueError):
-        return None
+    return read_sidecar(out / media)
 
 
 def _check(media: Path, doc: Mapping[str, Any]) -> tuple[int, str, str | None]:
@@ -621,12 +615,12 @@ def _is_plain_file(path: Path) -> bool:
 def _restore_favorites(state: State, out: Path) -> int:
     """Favorites/<id>.<ext> whose bytes are what Flickr served (a favourite is kept as is);
     one that is not is left out: the next run with --favorites fetches it again."""
-    folder = out / layout.FAVORITES_DIR
+    folder = Archive(out).favorites_dir
     if not folder.is_dir():
         return 0
     count = 0
-    for path in sorted(folder.glob("*.json")):
-        media = path.with_name(path.name[: -len(".json")])
+    for path in sorted(folder.glob(f"*{JSON_SIDECAR}")):
+        media = media_of(path)
         try:
             doc = sidecar.loads(path.read_bytes())
             size, digest = sha256_file(media)
@@ -670,14 +664,14 @@ def _infer_options(out: Path, layout_hint: object) -> dict[str, Any]:
         with contextlib.suppress(OSError, ValueError):
             doc = sidecar.loads((out / rel).read_bytes())
             if "favorite" not in doc:
-                found.append((rel.with_name(rel.name[: -len(".json")]), doc))
+                found.append((media_of(rel), doc))
     shape_layout = layout_hint if layout_hint in ("albums", "flat", "date") else _layout_of(found)
     options: dict[str, Any] = {
         "layout": shape_layout,
         "names": _names_of(found),
         "links": _links_of(out, found) if shape_layout == "albums" else "hardlink",
-        "xmp": any((out / f"{p}.xmp").exists() for p, _ in found[:50]) if found else None,
-        "favorites": (out / layout.FAVORITES_DIR).is_dir() or None,
+        "xmp": any(xmp_of(out / p).exists() for p, _ in found[:50]) if found else None,
+        "favorites": Archive(out).favorites_dir.is_dir() or None,
         "site": (out / layout.SITE_ENTRY).exists() or None,
     }
     return {k: v for k, v in options.items() if v is not None}

@@ -25,9 +25,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from flickr_async import confine, layout, names, reshapecheck
+from flickr_async import confine, names, reshapecheck
+from flickr_async.archive import WITH_SIDECARS, Archive, Shape, beside, link_beside, read_sidecar
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import (
     DISK_ERRNOS,
@@ -37,51 +37,9 @@ from flickr_async.fsutil import (
     remove_quietly,
 )
 from flickr_async.rebuild import note_options, state_problem
-from flickr_async.runlock import RunLock
-from flickr_async.settings import DEFAULT_NAMES, validate_shape
 from flickr_async.state import ReshapeMove, State, StoredPhoto
-from flickr_async.writer import link_beside, read_sidecar
 
 log = logging.getLogger(__name__)
-
-SHAPE_KEYS = ("layout", "names", "links")
-BESIDE = ("", ".json", ".xmp")  # the file, then its sidecars (an .xmp only where written)
-STAGING = "reshape"  # under OUT/.flickr-async/
-
-
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """How an archive is laid out on disk: what `reshape` changes and `backup` keeps."""
-
-    layout: str = "albums"
-    names: str = DEFAULT_NAMES
-    links: str = "hardlink"
-
-    @classmethod
-    def of(cls, options: Mapping[str, Any]) -> Shape:
-        """From remembered options; an archive older than --names/--links used the defaults."""
-        return cls(
-            layout=str(options.get("layout") or "albums"),
-            names=str(options.get("names") or DEFAULT_NAMES),
-            links=str(options.get("links") or "hardlink"),
-        )
-
-    def validate(self) -> None:
-        validate_shape(self.layout, self.links, self.names)
-
-    def describe(self) -> str:
-        return f"--layout {self.layout} --names {self.names!r} --links {self.links}"
-
-    def as_options(self) -> dict[str, str]:
-        return dataclasses.asdict(self)
-
-    def differences(self, other: Shape) -> list[str]:
-        """`--option value` for each of `other`'s options that differs from this shape's."""
-        return [
-            f"--{key} {getattr(other, key)!r}"
-            for key in SHAPE_KEYS
-            if getattr(self, key) != getattr(other, key)
-        ]
 
 
 @dataclass
@@ -93,25 +51,6 @@ class ReshapeReport:
     undone: bool = False  # an interrupted reshape taken back to the archive's shape
 
 
-def check_shape(state: State, wanted: Shape, out: Path) -> None:
-    """A backup never reshapes: ConfigError (one line) when the archive is mid-reshape or laid
-    out otherwise, naming the command that does it."""
-    if state.reshape_target() is not None:
-        raise ConfigError(
-            f"a reshape of {out} was interrupted: run `flickr-async reshape {out}` to finish it"
-        )
-    options = state.options()
-    if not options or not state.has_files():
-        return  # a new archive takes any shape
-    current = Shape.of(options)
-    if current != wanted:
-        change = " ".join(current.differences(wanted))
-        raise ConfigError(
-            f"{out} is laid out with {current.describe()}; a backup does not move files: run "
-            f"`flickr-async reshape {out} {change}` first"
-        )
-
-
 def reshape(
     out: Path,
     *,
@@ -121,38 +60,34 @@ def reshape(
 ) -> ReshapeReport:
     """Move the archive at `out` to the given shape (None: keep that part), or finish an
     interrupted reshape. Holds the archive's run lock throughout."""
-    state_path = out / layout.STATE_DIR / "state.sqlite3"
     problem = state_problem(out)
     if problem is not None:  # its journal may be gone too: never move files on a guess
         raise StorageError(
             f"the state of {out} is unusable: {problem}; run `flickr-async verify {out}` "
             "first, it rebuilds the state from the archive"
         )
-    if not state_path.is_file():
-        raise ConfigError(
-            f"{out} is not a flickr-async archive (no {layout.STATE_DIR}/state.sqlite3)"
-        )
-    with RunLock(out):
-        state = State(state_path)
+    archive = Archive.open_existing(out)
+    with archive.lock():
+        state = State(archive.state_file)
         try:
-            return _reshape(out, state, (layout_, names_, links))
+            return _reshape(archive, state, (layout_, names_, links))
         finally:
             state.close()
 
 
 def _reshape(
-    out: Path,
+    archive: Archive,
     state: State,
     given: tuple[str | None, str | None, str | None],
 ) -> ReshapeReport:
+    out = archive.out
     options = state.options()
     current = Shape.of(options)
     pending = state.reshape_target()
     asked = Shape(
         *(g if g is not None else c for g, c in zip(given, _values(current), strict=True))
     )
-    base = out / layout.STATE_DIR
-    staging = base / STAGING
+    staging = archive.reshape_dir
     if (
         pending is not None
         and any(g is not None for g in given)
@@ -196,7 +131,7 @@ def _reshape(
         )
         state.begin_reshape(target.as_options(), moves)
     staging = confine.folder(out, staging)  # the checks above only read: made now
-    scratch = Scratch(base / "tmp", out=out)
+    scratch = archive.scratch()
     scratch.clear()
     try:
         for move in state.reshape_moves(0):
@@ -294,10 +229,6 @@ def _move_for(
     return ReshapeMove(row.id, row.path, row.links, str(new_path), tuple(map(str, new_links)))
 
 
-def _with(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
-
-
 def _staged(staging: Path, move: ReshapeMove) -> Path:
     return staging / f"{move.id}{PurePosixPath(move.old_path).suffix}"
 
@@ -306,15 +237,15 @@ def _stage(out: Path, staging: Path, move: ReshapeMove) -> None:
     """Step 1: the file and its sidecars to the staging folder; the old album copies gone."""
     old = _inside(out, move.old_path, move)
     staged = _staged(staging, move)
-    for suffix in BESIDE:
-        src, dest = _with(old, suffix), _with(staged, suffix)
+    for suffix in WITH_SIDECARS:
+        src, dest = beside(old, suffix), beside(staged, suffix)
         if src.is_file() or src.is_symlink():
             move_into_place(src, dest)
         elif suffix == "" and not dest.exists():
             raise StorageError(f"photo {move.id}: {move.old_path} is gone; reshape cannot go on")
     for link in move.old_links:
-        for suffix in BESIDE:
-            remove_quietly(_with(_inside(out, link, move), suffix), stop_at=out)
+        for suffix in WITH_SIDECARS:
+            remove_quietly(beside(_inside(out, link, move), suffix), stop_at=out)
     _prune(old.parent, out)
 
 
@@ -322,9 +253,9 @@ def _place(out: Path, staging: Path, move: ReshapeMove, mode: str, scratch: Scra
     """Step 2: from the staging folder to the new path, then the album copies."""
     new = _inside(out, move.new_path, move)
     staged = _staged(staging, move)
-    beside: list[Path] = []
-    for suffix in BESIDE:
-        src, dest = _with(staged, suffix), _with(new, suffix)
+    sidecars: list[Path] = []
+    for suffix in WITH_SIDECARS:
+        src, dest = beside(staged, suffix), beside(new, suffix)
         if src.exists():
             if dest.exists() or dest.is_symlink():
                 raise StorageError(f"{dest} is in the way of photo {move.id}; move it elsewhere")
@@ -332,11 +263,11 @@ def _place(out: Path, staging: Path, move: ReshapeMove, mode: str, scratch: Scra
         elif suffix == "" and not dest.exists():
             raise StorageError(f"photo {move.id}: its staged file is gone; reshape cannot go on")
         if suffix and dest.exists():
-            beside.append(dest)
+            sidecars.append(dest)
     copies = [_inside(out, link, move) for link in move.new_links]
     for copy in copies:
         place_link(new, copy, scratch, mode)
-    link_beside(new, beside, copies, scratch, mode)
+    link_beside(new, sidecars, copies, scratch, mode)
 
 
 def _inside(out: Path, rel: str, move: ReshapeMove) -> Path:

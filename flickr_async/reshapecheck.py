@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from flickr_async import layout
+from flickr_async.archive import WITH_SIDECARS, beside
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.progress import human_bytes
 from flickr_async.state import ReshapeMove, StoredPhoto
 
-BESIDE = ("", ".json", ".xmp")  # the file, then its sidecars (as reshape.BESIDE)
 # Room kept free beyond the copies' own bytes: the state's journal, the site's refresh,
 # filesystem metadata, whatever else writes to the disk meanwhile.
 MARGIN_BYTES = 16 << 20
@@ -35,15 +35,15 @@ def check_nothing_in_the_way(
         for row in photos
         if row.path
         for path in (row.path, *row.links)
-        for suffix in BESIDE
+        for suffix in WITH_SIDECARS
     }
     blocked: list[tuple[str, str]] = []  # (path under OUT, photo id)
     folders: dict[Path, bool] = {}  # folder -> in the way (a file, not a folder)
     for move in moves:
         old = out / move.old_path
         for target in (move.new_path, *move.new_links):
-            for suffix in BESIDE:
-                if suffix and not _exists(_with(old, suffix)):
+            for suffix in WITH_SIDECARS:
+                if suffix and not _exists(beside(old, suffix)):
                     continue  # a sidecar this photo does not have goes nowhere
                 rel = f"{target}{suffix}"
                 path = out / rel
@@ -104,10 +104,10 @@ def _photo_bytes(out: Path, staging: Path, move: ReshapeMove) -> int:
     """What one copy of a photo takes on disk: its file and sidecars, wherever they are now."""
     staged = staging / f"{move.id}{PurePosixPath(move.old_path).suffix}"
     total = 0
-    for suffix in BESIDE:
+    for suffix in WITH_SIDECARS:
         for where in (out / move.old_path, staged, out / move.new_path):
             try:
-                stat = _with(where, suffix).stat()
+                stat = beside(where, suffix).stat()
             except OSError:
                 continue
             total += max(stat.st_size, getattr(stat, "st_blocks", 0) * 512)
@@ -129,10 +129,6 @@ def _file_for_a_folder(out: Path, path: Path, seen: dict[Path, bool]) -> str | N
 
 def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
-
-
-def _with(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
 
 
 def _fold(rel: str) -> str:

@@ -17,10 +17,13 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
+from typing import TYPE_CHECKING
 
 from flickr_async.errors import LockHeldError, StorageError
-from flickr_async.layout import STATE_DIR
 from flickr_async.owneronly import OWNER_FILE, owner_only_dir
+
+if TYPE_CHECKING:
+    from flickr_async.archive import Archive
 
 try:  # the capability decides, not the platform's name
     import fcntl as _fcntl
@@ -58,10 +61,11 @@ class _Unsupported(Exception):
 
 
 class RunLock:
-    """Exclusive use of an archive for one run (`with RunLock(out): ...`)."""
+    """Exclusive use of an archive for one run (`with archive.lock(): ...`)."""
 
-    def __init__(self, out: Path) -> None:
-        self.path = out / STATE_DIR / "lock"
+    def __init__(self, archive: Archive) -> None:
+        self.path = archive.lock_file
+        self.out = archive.out
         self._fd: int | None = None
         self._pidfile: Path | None = None
 
@@ -76,7 +80,7 @@ class RunLock:
         except OSError as exc:
             if exc.errno in READ_ONLY:
                 raise ReadOnlyArchiveError(
-                    f"cannot create {self.path}: {exc.strerror}", self.path.parent.parent
+                    f"cannot create {self.path}: {exc.strerror}", self.out
                 ) from exc
             raise StorageError(f"cannot create {self.path}: {exc.strerror}") from exc
         try:
@@ -111,8 +115,7 @@ class RunLock:
 
     def _held(self, who: str) -> LockHeldError:
         return LockHeldError(
-            f"another flickr-async run ({who}) is using {self.path.parent.parent}; "
-            "wait for it to finish"
+            f"another flickr-async run ({who}) is using {self.out}; wait for it to finish"
         )
 
     def _take_pidfile(self) -> None:
@@ -148,10 +151,10 @@ class Holder:
     since: float
 
 
-def lock_holder(out: Path) -> Holder | None:
-    """Who holds OUT's lock now (None: nobody, or no way to tell), without taking it for
-    longer than a test: `status` shows a running backup."""
-    lock = RunLock(out)
+def lock_holder(archive: Archive) -> Holder | None:
+    """Who holds the archive's lock now (None: nobody, or no way to tell), without taking it
+    for longer than a test: `status` shows a running backup."""
+    lock = RunLock(archive)
     holder = _read_file(lock.pidfile)  # the lock file of filesystems without OS locks
     if holder is not None and not _is_stale(holder):
         with contextlib.suppress(OSError):

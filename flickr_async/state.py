@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from flickr_async.archive import Archive
 from flickr_async.errors import StorageError
-from flickr_async.layout import STATE_DIR
 from flickr_async.owneronly import owner_only_dir, owner_only_file
 
 SCHEMA = """
@@ -343,8 +343,10 @@ class State:
 
     @classmethod
     def open(cls, out: Path) -> State:
-        owner_only_dir(out / STATE_DIR)
-        return cls(out / STATE_DIR / "state.sqlite3")
+        """The state of the archive at `out`, made (with its owner-only folder) if new."""
+        archive = Archive(out)
+        owner_only_dir(archive.state_dir)
+        return cls(archive.state_file)
 
     def close(self) -> None:
         with self._lock:

@@ -26,11 +26,12 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flickr_async import confine, edge, layout
+from flickr_async import confine, edge
 from flickr_async.api import FlickrAPI
+from flickr_async.archive import Archive
 from flickr_async.downloader import Downloader, FileServers, part_path
 from flickr_async.errors import DownloadError, FlickrAsyncError, StorageError
 from flickr_async.fsutil import Scratch, raise_if_disk_problem
@@ -41,8 +42,6 @@ from flickr_async.state import THUMB_FOUND, State, StoredThumb
 
 log = logging.getLogger(__name__)
 
-# The thumbnails live with the site, in its folder.
-THUMBS_DIR = PurePosixPath(layout.SITE_DIR) / "thumbs"
 SQUARE = "q"  # Large Square, 150 x 150
 PREVIEW = "z"  # Medium 640, or the largest size below it the listing offered
 BATCH = 500
@@ -59,7 +58,8 @@ def offered(photo: Photo) -> list[tuple[str, str]]:
 
 
 def thumbnail_path(out: Path, photo_id: str, size: str) -> Path:
-    return out / THUMBS_DIR / f"{photo_id}_{size}.jpg"
+    """Where a thumbnail lives: with the site, in its folder (Archive.thumbs_dir)."""
+    return Archive(out).thumbs_dir / f"{photo_id}_{size}.jpg"
 
 
 def same_file(a: str, b: str) -> bool:
@@ -75,13 +75,13 @@ class Thumbnails:
         *,
         api: FlickrAPI,
         settings: Settings,
+        archive: Archive,
         state: State,
         stats: Stats,
         servers: FileServers,
         tmp: Path,
     ) -> None:
-        assert settings.out is not None
-        self.out = settings.out
+        self.out = archive.out
         self.state = state
         self.stats = stats
         self.workers = settings.concurrency

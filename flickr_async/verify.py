@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from flickr_async import portable, sidecar, xmp
+from flickr_async.archive import JSON_SIDECAR, SIDECARS, XMP_SIDECAR, beside, sidecar_of, xmp_of
 from flickr_async.fsutil import sha256_file
 from flickr_async.state import State, StoredPhoto
 
-SIDECAR_SUFFIXES = (".json", ".xmp")  # .xmp only where the archive writes them
 MEDIA_KINDS = frozenset({"missing", "size", "checksum"})  # only a download mends these
 # Rows embedded before .xmp sidecars existed (see portable.EMBED_VERSION) have none until
 # the next backup's "refresh" writes them; 0 is a row the deep pass wants re-embedded.
@@ -43,12 +43,12 @@ def verify_archive(out: Path, state: State, *, checksums: bool = True) -> Iterat
         if not found and writes_xmp:
             kept = out / fave.path
             try:
-                doc = sidecar.loads(_beside(kept, ".json").read_bytes())  # read just above
+                doc = sidecar.loads(sidecar_of(kept).read_bytes())  # read just above
             except (OSError, ValueError):
                 continue  # gone meanwhile: the next look reports it
-            problem = _xmp_problem(_beside(kept, ".xmp"), doc)
+            problem = _xmp_problem(xmp_of(kept), doc)
             if problem is not None:
-                yield Problem(fave.id, fave.path + ".xmp", "sidecar", problem)
+                yield Problem(fave.id, fave.path + XMP_SIDECAR, "sidecar", problem)
 
 
 def expects_xmp(row: StoredPhoto, writes_xmp: bool) -> bool:
@@ -68,24 +68,24 @@ def _check_photo(
     good: set[str] = set()  # the primary's sidecars that are whole: the copies must match
     doc, problem = _read_record(primary, row)
     if problem is None:
-        good.add(".json")
+        good.add(JSON_SIDECAR)
     else:
-        yield Problem(row.id, row.path + ".json", "sidecar", problem)
+        yield Problem(row.id, row.path + JSON_SIDECAR, "sidecar", problem)
     if expects_xmp(row, writes_xmp):
-        problem = _xmp_problem(_beside(primary, ".xmp"), doc if ".json" in good else None)
+        problem = _xmp_problem(xmp_of(primary), doc if JSON_SIDECAR in good else None)
         if problem is None:
-            good.add(".xmp")
+            good.add(XMP_SIDECAR)
         else:
-            yield Problem(row.id, row.path + ".xmp", "sidecar", problem)
-    elif _beside(primary, ".xmp").exists():  # an older row's: its copies still share it
-        good.add(".xmp")
+            yield Problem(row.id, row.path + XMP_SIDECAR, "sidecar", problem)
+    elif xmp_of(primary).exists():  # an older row's: its copies still share it
+        good.add(XMP_SIDECAR)
     for link in row.links:
         target = out / link
         if not _same_content(primary, target):
             yield Problem(row.id, link, "link", "album copy missing or different")
             continue
-        for suffix in SIDECAR_SUFFIXES:  # each copy's sidecars are the primary's too
-            mine, theirs = _beside(primary, suffix), _beside(target, suffix)
+        for suffix in SIDECARS:  # each copy's sidecars are the primary's too (.xmp: if any)
+            mine, theirs = beside(primary, suffix), beside(target, suffix)
             if suffix in good and not _same_content(mine, theirs):
                 yield Problem(
                     row.id, link + suffix, "link", "album copy's sidecar missing or different"
@@ -121,15 +121,15 @@ def _check_file(
         return
     primary = out / path
     try:
-        sidecar.loads(_beside(primary, ".json").read_bytes())
+        sidecar.loads(sidecar_of(primary).read_bytes())
     except (OSError, ValueError) as exc:
-        yield Problem(item_id, path + ".json", "sidecar", str(exc) or type(exc).__name__)
+        yield Problem(item_id, path + JSON_SIDECAR, "sidecar", str(exc) or type(exc).__name__)
 
 
 def _read_record(primary: Path, row: StoredPhoto) -> tuple[dict[str, Any] | None, str | None]:
     """The JSON sidecar, and why it is not this photo's record (None when it is)."""
     try:
-        doc = sidecar.loads(_beside(primary, ".json").read_bytes())
+        doc = sidecar.loads(sidecar_of(primary).read_bytes())
     except (OSError, ValueError) as exc:
         return None, str(exc) or type(exc).__name__
     return doc, record_mismatch(doc, row)
@@ -171,10 +171,6 @@ def _xmp_problem(path: Path, doc: Mapping[str, Any] | None) -> str | None:
     except OSError as exc:
         return str(exc) or type(exc).__name__
     return xmp.sidecar_problem(data, portable.from_sidecar(doc) if doc is not None else None)
-
-
-def _beside(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
 
 
 def _same_content(primary: Path, other: Path) -> bool:

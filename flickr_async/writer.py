@@ -7,17 +7,19 @@ import contextlib
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from typing import Any
 
-from flickr_async import account_files, confine, exif, layout, names, portable, sidecar, xmp
+from flickr_async import account_files, confine, names, portable, sidecar, xmp
+from flickr_async.archive import Archive, link_beside, read_sidecar, sidecar_of, xmp_of
+from flickr_async.embed import embed_into, is_jpeg
 from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
     DISK_ERRNOS,
     Scratch,
-    embed_into,
+    finish_in_thread,
     fsync_path,
     move_into_place,
     place_link,
@@ -49,7 +51,6 @@ from flickr_async.settings import Settings
 from flickr_async.state import REMEMBERED, State, StoredAlbum, StoredPhoto
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Jobs without a download that re-embed the metadata in the archived file: Flickr's changed,
 # or the archive was written by an earlier version (see portable.EMBED_VERSION).
@@ -102,6 +103,7 @@ class Writer:
         self,
         *,
         settings: Settings,
+        archive: Archive,
         state: State,
         results: asyncio.Queue[Message],
         stats: Stats,
@@ -112,16 +114,16 @@ class Writer:
         placing: asyncio.Lock | None = None,
         placed: asyncio.Queue[str] | None = None,
     ) -> None:
-        assert settings.out is not None
         self.settings = settings
-        self.out = settings.out
+        self.archive = archive
+        self.out = archive.out
         self.state = state
         self.results = results
         self.stats = stats
         self.workers = workers
         self.scratch = scratch
         self.parts_dir = parts_dir
-        self.replaced_dir = self.out / layout.STATE_DIR / "replaced"
+        self.replaced_dir = archive.replaced_dir
         self.albums: dict[str, Album] = {}
         self.folders: dict[str, str] = {}
         self.albums_by_photo: dict[str, tuple[str, ...]] = {}
@@ -428,7 +430,7 @@ class Writer:
         photo = item.described.photo if item.described else job.photo
         downloaded = item.download
         old_path = self.out / old.path if old and old.path else None
-        old_sidecar = recorded_doc(self.out, old) if old else None
+        old_sidecar = self.archive.recorded_doc(old) if old else None
         album_ids = self.albums_by_photo.get(photo.id, ())
         albums = [self.albums[a] for a in album_ids if a in self.albums]
         source: Path | None
@@ -579,11 +581,11 @@ class Writer:
         # A job without news from Flickr whose old sidecar is unreadable could only write the
         # listing's fields: record it as stale so the next run fetches the full metadata.
         stale_metadata = built.stale or item.metadata_error is not None
-        primary_json = sidecar_file(primary)
+        primary_json = sidecar_of(primary)
         write_atomic(primary_json, sidecar.dumps(built.doc), self.scratch)
         beside = [primary_json]
         if self.settings.xmp:
-            primary_xmp = xmp_file(primary)
+            primary_xmp = xmp_of(primary)
             write_if_changed(primary_xmp, xmp.packet(built.meta), self.scratch)
             beside.append(primary_xmp)
         links = self.settings.links
@@ -602,8 +604,8 @@ class Writer:
             if path in keep_paths or any(same_entry(path, kept) for kept in keep_paths):
                 continue  # the same entry spelled in another case (case-insensitive disks)
             remove_quietly(path, stop_at=self.out)
-            remove_quietly(sidecar_file(path), stop_at=self.out)
-            remove_quietly(xmp_file(path), stop_at=self.out)
+            remove_quietly(sidecar_of(path), stop_at=self.out)
+            remove_quietly(xmp_of(path), stop_at=self.out)
         if downloaded and built.path != downloaded.part:  # (renamed into place if it is)
             downloaded.part.unlink(missing_ok=True)
 
@@ -670,74 +672,12 @@ class Writer:
             doc = read_sidecar(primary)
             if doc is not None:
                 doc["deleted_on_flickr"] = self.today
-                write_atomic(sidecar_file(primary), sidecar.dumps(doc), self.scratch)
+                write_atomic(sidecar_of(primary), sidecar.dumps(doc), self.scratch)
                 with contextlib.suppress(FileNotFoundError):
                     link_beside(
-                        primary, [sidecar_file(primary)], copies, self.scratch, self.settings.links
+                        primary, [sidecar_of(primary)], copies, self.scratch, self.settings.links
                     )
         self.state.mark_deleted(list(photo_ids), self.today)
-
-
-async def finish_in_thread(fn: Callable[..., T], *args: Any) -> T:
-    """Run blocking disk work in a thread and see it through even when the run is cancelled:
-    a finalise step abandoned half-way (file renamed, state not yet written) would leave
-    work for the next run that it cannot tell from a replaced original. The run lock is
-    released only after this returns."""
-    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            await task
-        raise
-
-
-def sidecar_file(path: Path) -> Path:
-    return path.with_name(path.name + ".json")
-
-
-def xmp_file(path: Path) -> Path:
-    """`<file>.<ext>.xmp`: the one sidecar name every XMP sidecar reader accepts."""
-    return path.with_name(path.name + ".xmp")
-
-
-def read_sidecar(path: Path) -> dict[str, Any] | None:
-    """The JSON sidecar of the media file `path`; None when missing or unreadable."""
-    try:
-        return sidecar.loads(sidecar_file(path).read_bytes())
-    except (OSError, ValueError):
-        return None
-
-
-def recorded_doc(out: Path, row: StoredPhoto) -> dict[str, Any] | None:
-    """The photo's JSON sidecar: the primary's when it is readable and this photo's, else an
-    album copy's (a hard link or copy of it that outlived a deleted or broken primary's)."""
-    for rel in (row.path, *row.links) if row.path else ():
-        doc = read_sidecar(out / rel)
-        if doc is not None and doc.get("id") == row.id:
-            return doc
-    return None
-
-
-def link_beside(
-    primary: Path,
-    beside: Sequence[Path],
-    copies: Sequence[Path],
-    scratch: Scratch,
-    mode: str = "hardlink",
-) -> None:
-    """Each album copy of `primary` gets `beside` (its sidecars, `<primary name><suffix>`)
-    linked (or copied, per `mode`) again: a rewritten sidecar is a new file the copies do
-    not share yet."""
-    for copy in copies:
-        for path in beside:
-            dest = copy.with_name(copy.name + path.name[len(primary.name) :])
-            place_link(path, dest, scratch, mode)
-
-
-def is_jpeg(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return exif.is_jpeg(fh.read(4))
 
 
 def _built_by_source(item: _Pending) -> bool:

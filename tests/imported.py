@@ -20,6 +20,7 @@ from typing import Any
 
 from flickr_async import layout
 from flickr_async.api import LISTING_EXTRAS
+from flickr_async.archive import Archive
 from flickr_async.archive_owner import Owner, claim
 from flickr_async.fsutil import Scratch
 from flickr_async.jobs import (
@@ -186,6 +187,7 @@ async def _write(settings: Settings, out: Path, messages: list[Message], owner: 
         claim(state, out, Owner(owner.nsid, owner.username))
         await Writer(
             settings=settings,
+            archive=Archive(out),
             state=state,
             results=results,
             stats=Stats(),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from flickr_async.archive import Archive
 from flickr_async.archive_owner import recorded_owner
 from flickr_async.cli.app import (
     ApiBaseOption,
@@ -33,11 +34,10 @@ from flickr_async.cli.backup import (
     remembered_options,
     run_and_report,
 )
-from flickr_async.errors import EXIT_INCOMPLETE, ConfigError, StorageError
-from flickr_async.layout import STATE_DIR
+from flickr_async.errors import EXIT_INCOMPLETE, StorageError
 from flickr_async.plural import plural
 from flickr_async.progress import FAILURES_SHOWN, human_bytes
-from flickr_async.runlock import ReadOnlyArchiveError, RunLock, lock_holder
+from flickr_async.runlock import ReadOnlyArchiveError
 from flickr_async.sane import printable
 from flickr_async.settings import metadata_level
 from flickr_async.state import REMEMBERED, State
@@ -159,7 +159,7 @@ def status(
 
     out = chosen_archive(out, load_config_file(config_file), profile)
     problem = state_problem(out)
-    if problem == NO_PHOTO and lock_holder(out) is not None:
+    if problem == NO_PHOTO and Archive(out).lock_holder() is not None:
         problem = None  # a first backup writing: its rows follow the sidecars on disk
     if problem is not None:  # never "0 items" for an archive whose state is lost
         raise StorageError(
@@ -169,7 +169,7 @@ def status(
     try:
         state = _open_existing_state(out)
     except StorageError:  # a read-only archive: looked at as it is
-        state = State(_archive_state_path(out), read_only=True)
+        state = State(Archive.open_existing(out).state_file, read_only=True)
     try:
         counts = state.counts()
         recent = state.recent_runs(limit=50)
@@ -273,22 +273,23 @@ def _verify_here(
     from flickr_async.rebuild import ASKED, fill, has_sidecars, rebuild_state, state_problem
     from flickr_async.verify import verify_archive  # only this command reads every file
 
+    archive = Archive(out)
     problem = state_problem(out, thorough=True)
     if problem is None and not (rebuild and has_sidecars(out)):
-        _archive_state_path(out)  # one line when `out` is no archive
+        Archive.open_existing(out)  # one line when `out` is no archive
     try:
-        with RunLock(out):  # a backup running meanwhile would look like corruption
+        with archive.lock():  # a backup running meanwhile would look like corruption
             problem = state_problem(out, thorough=True) or (ASKED if rebuild else None)
             if problem is not None:
                 typer.echo(rebuild_state(out, problem).line(out), err=True)
-            state = State(_archive_state_path(out))
+            state = State(Archive.open_existing(out).state_file)
             try:
                 problems = list(verify_archive(out, state, checksums=checksums))
                 # Mid-reshape, files are between two places, not lost: nothing to fetch again.
                 reshaping = state.reshape_target() is not None
                 refetch: list[str] = []
                 if repair and problems and not reshaping:
-                    refetch = mend_archive(out, state, problems)  # sidecars and links: no call
+                    refetch = mend_archive(archive, state, problems)  # sidecars and links: no call
             finally:
                 state.close()
             return problems, reshaping, refetch
@@ -298,7 +299,7 @@ def _verify_here(
                 f"{out} is read-only: --{'repair' if repair else 'rebuild'} needs to write it"
             ) from exc
     if problem is None:
-        state = State(_archive_state_path(out), read_only=True)
+        state = State(Archive.open_existing(out).state_file, read_only=True)
         note = "its state opened read-only"
     else:
         state = State(Path(":memory:"))
@@ -318,7 +319,7 @@ def _runs_now(
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the run holding the lock now, the newest run before it). A run recorded as started
     and never finished, with nobody holding the lock, was killed: it is the last run."""
-    holder = lock_holder(out)
+    holder = Archive(out).lock_holder()
     if holder is None:
         return None, recent[0] if recent else None
     # The holder's own row is unfinished and began after it took the lock; an unfinished row
@@ -365,15 +366,8 @@ def _last_run_line(run: dict[str, Any] | None) -> str:
     return f"last run: {run['finished']}, {run['result']}{code}{reason}"
 
 
-def _archive_state_path(out: Path) -> Path:
-    path = out / STATE_DIR / "state.sqlite3"
-    if not path.is_file():
-        raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")
-    return path
-
-
 def _open_existing_state(out: Path) -> State:
-    return State(_archive_state_path(out))
+    return State(Archive.open_existing(out).state_file)
 
 
 def _iso(stamp: float) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from flickr_async.archive import Archive, Shape
 from flickr_async.cli.app import (
     ApiBaseOption,
     ApiKeyOption,
@@ -29,7 +30,6 @@ from flickr_async.cli.app import (
 from flickr_async.cli.terminal import unfiltered
 from flickr_async.config import Config
 from flickr_async.errors import ConfigError
-from flickr_async.layout import STATE_DIR
 from flickr_async.owneronly import write_owner_only
 from flickr_async.plural import plural
 from flickr_async.progress import show_progress, summary_lines
@@ -452,7 +452,7 @@ def archive_options(out: Path) -> dict[str, object]:
     from flickr_async.rebuild import remembered_options as rebuilt_options
     from flickr_async.rebuild import state_problem
 
-    path = out / STATE_DIR / "state.sqlite3"
+    path = Archive(out).state_file
     if state_problem(out) is not None:
         # Lost or damaged: the run rebuilds it in the shape the root files remember (or
         # the files show), never in the defaults (a second tree beside the first).
@@ -466,8 +466,6 @@ def archive_options(out: Path) -> dict[str, object]:
         state.close()
     if not saved:
         return {}
-    from flickr_async.reshape import Shape  # it imports the writer: not at every start
-
     # An archive from before --names/--links has the default ones: a config file's default
     # must not look like a wish to reshape it.
     return {**Shape.of(saved).as_options(), **{k: v for k, v in saved.items() if v is not None}}
@@ -499,9 +497,7 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
     stats = Stats()
     # rich's own escapes draw the bar; what it shows is numbers and fixed words.
     console = Console(file=unfiltered(sys.stderr))
-    run_log = (
-        None if settings.dry_run else RunLog(settings.out / STATE_DIR / "logs", out=settings.out)
-    )
+    run_log = None if settings.dry_run else RunLog(Archive(settings.out).logs_dir, out=settings.out)
     record = RunRecord(on_start=run_log.open if run_log else None)
     if run_log is not None:
         logging.getLogger().addHandler(run_log)

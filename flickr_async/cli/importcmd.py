@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from flickr_async.archive import Archive
 from flickr_async.cli.app import (
     ConfigOption,
     ProfileOption,
@@ -32,7 +33,6 @@ from flickr_async.cli.backup import (
     missing_out,
 )
 from flickr_async.cli.terminal import unfiltered
-from flickr_async.layout import STATE_DIR
 from flickr_async.plural import plural
 from flickr_async.sane import printable
 
@@ -179,7 +179,7 @@ def _run(settings: Any, index: Any) -> int:
     assert settings.out is not None
     stats = Stats()
     console = Console(file=unfiltered(sys.stderr))
-    run_log = RunLog(settings.out / STATE_DIR / "logs", out=settings.out)
+    run_log = RunLog(Archive(settings.out).logs_dir, out=settings.out)
     record = RunRecord(command="import", on_start=run_log.open)
     logging.getLogger().addHandler(run_log)
     found: list[ImportReport] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from flickr_async.archive import Archive
 from flickr_async.cli.app import (
     ConfigOption,
     ProfileOption,
@@ -20,8 +21,8 @@ from flickr_async.cli.backup import (
     QuietOption,
     chosen_archive,
 )
-from flickr_async.layout import STATE_DIR
 from flickr_async.plural import plural
+from flickr_async.reshape import reshape as reshape_archive
 from flickr_async.state import State
 
 
@@ -50,8 +51,6 @@ def reshape(
     backup is running on OUT, 5 a file could not be moved or the disk is too full (run it
     again to finish, or ask for the previous shape to undo).
     """
-    from flickr_async.reshape import reshape as reshape_archive  # and the writer it uses
-
     configure_logging(verbose, quiet)
     out = chosen_archive(out, load_config_file(config_file), profile)
     report = reshape_archive(out, layout_=layout_, names_=names, links=links)
@@ -66,7 +65,7 @@ def reshape(
             f"{how}: {plural(report.photos, 'item')} {moved}, {report.unchanged:,} already in "
             f"place; now {target.describe()}"
         )
-    state = State(out / STATE_DIR / "state.sqlite3")
+    state = State(Archive(out).state_file)
     try:
         keeps_site = state.options().get("site", True) is not False
     finally:

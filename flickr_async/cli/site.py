@@ -94,9 +94,9 @@ def site(
     4 a backup is running on OUT, 5 the site could not be written or the archive's state is
     unusable (`verify` rebuilds it).
     """
+    from flickr_async.archive import Archive
     from flickr_async.errors import ConfigError, StorageError
     from flickr_async.rebuild import NO_PHOTO, state_problem
-    from flickr_async.runlock import lock_holder
     from flickr_async.site import refresh  # the site's modules load only when used
 
     configure_logging(verbose, quiet)
@@ -106,7 +106,7 @@ def site(
         raise ConfigError("--extras cannot go with --public: the public copy never shows them")
     out = chosen_archive(out, load_config_file(config_file), profile)
     problem = state_problem(out)
-    if problem == NO_PHOTO and lock_holder(out) is not None:
+    if problem == NO_PHOTO and Archive(out).lock_holder() is not None:
         problem = None  # a first backup writing: refresh() says a backup is running (exit 4)
     if problem is not None:  # a site of no photo would prune every page of the last build
         raise StorageError(

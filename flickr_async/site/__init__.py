@@ -38,15 +38,12 @@ def refresh(
     # Imported here: importing the package (a worker of the build does) loads no more.
     import sqlite3
 
+    from flickr_async.archive import Archive
     from flickr_async.errors import ConfigError, StorageError
-    from flickr_async.layout import STATE_DIR
-    from flickr_async.runlock import RunLock
     from flickr_async.site.build import build_site
     from flickr_async.state import State
 
-    state_path = out / STATE_DIR / "state.sqlite3"
-    if not state_path.is_file():
-        raise ConfigError(f"{out} is not a flickr-async archive (no {STATE_DIR}/state.sqlite3)")
+    archive = Archive.open_existing(out)
     target = None
     if extras and public is not None:
         raise ConfigError("--extras cannot go with --public: the public copy never shows them")
@@ -56,8 +53,8 @@ def refresh(
 
         check_target(out, public)
         target = PublicTarget(public.absolute(), originals)
-    with RunLock(out):
-        state = State(state_path)
+    with archive.lock():
+        state = State(archive.state_file)
         try:
             report = build_site(out, state, full=full, public=target, extras=extras)
             if target is not None:  # refreshed after each backup from now on
@@ -77,14 +74,14 @@ def refresh(
 def public_copies(out: Path) -> dict[Path, bool]:
     """The public copies OUT remembers (made by `site OUT --public DIR`): folder -> with
     originals. A backup refreshes them after the site."""
-    from flickr_async.layout import STATE_DIR
+    from flickr_async.archive import Archive
     from flickr_async.site.publicfiles import remembered
     from flickr_async.state import State
 
-    state_path = out / STATE_DIR / "state.sqlite3"
-    if not state_path.is_file():
+    archive = Archive(out)
+    if not archive.exists():
         return {}
-    state = State(state_path)
+    state = State(archive.state_file)
     try:
         return {Path(folder): originals for folder, originals in remembered(state).items()}
     finally:
@@ -93,13 +90,13 @@ def public_copies(out: Path) -> dict[Path, bool]:
 
 def forget_public_copy(out: Path, folder: Path) -> None:
     """Stop refreshing the public copy in `folder` (it is gone)."""
-    from flickr_async.layout import STATE_DIR
-    from flickr_async.runlock import RunLock
+    from flickr_async.archive import Archive
     from flickr_async.site.publicfiles import remember
     from flickr_async.state import State
 
-    with RunLock(out):
-        state = State(out / STATE_DIR / "state.sqlite3")
+    archive = Archive(out)
+    with archive.lock():
+        state = State(archive.state_file)
         try:
             remember(state, folder, None)
         finally:

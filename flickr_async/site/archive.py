@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from flickr_async import account_files
+from flickr_async.archive import JSON_SIDECAR
 from flickr_async.fsutil import read_json
 from flickr_async.site import paths
 from flickr_async.site.cache import SiteCache
@@ -101,7 +102,7 @@ def load_items(
         if hit is None and not paths.is_safe_id(row.id):  # the cache holds only safe ids
             log.warning("photo id %r cannot name a page; left out of the site", row.id)
             return
-        sig = _stat_sig(f"{root}/{row.path}.json") if row.path else 0
+        sig = _stat_sig(f"{root}/{row.path}{JSON_SIDECAR}") if row.path else 0
         if sig and hit is not None and hit.sig == sig and since is None:
             summary = hit.summary
         else:
@@ -155,7 +156,7 @@ def load_items(
             raise CacheDisagrees("the site's cache and the archive's state list other photos")
     cache.drop_summaries(stale)
     read = 0
-    sidecars = (f"{root}/{items[index].path}.json" for index in to_read)
+    sidecars = (f"{root}/{items[index].path}{JSON_SIDECAR}" for index in to_read)
     summaries = (
         workers.map(read_summaries, sidecars)
         if workers is not None

@@ -10,6 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from flickr_async import sidecar
+from flickr_async.archive import JSON_SIDECAR
 from flickr_async.site import paths
 from flickr_async.site.imagesize import BROWSER_IMAGES, image_size, read_file
 from flickr_async.site.model import (
@@ -97,7 +98,7 @@ def read_photo(job: PhotoJob) -> tuple[dict[str, object], Media]:
     doc: dict[str, object] = {}
     if item.sig and item.path:
         with contextlib.suppress(OSError, ValueError):
-            doc = sidecar.loads(read_file(f"{job.root}/{item.path}.json"))
+            doc = sidecar.loads(read_file(f"{job.root}/{item.path}{JSON_SIDECAR}"))
     has_z = bool(item.thumbs & THUMB_Z)
     if job.shell.public:  # only what a public page may show (public.py)
         return public_doc(doc), media_for(job.root, item, has_z, (job.dest, job.original))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from flickr_async import confine, sidecar
+from flickr_async.archive import JSON_SIDECAR
 from flickr_async.models import PLACE_LEVELS
 from flickr_async.portable import LICENSES
 from flickr_async.site import paths
@@ -309,7 +310,9 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
         and confine.is_relative(item.path)
         and not holds_private_link(doc)
     ):
-        links.append(f'<a href="{link(item.path + ".json")}">Everything Flickr said (JSON)</a>')
+        links.append(
+            f'<a href="{link(item.path + JSON_SIDECAR)}">Everything Flickr said (JSON)</a>'
+        )
     if links:
         parts.append(f'<p class="links">{" · ".join(links)}</p>')
     albums = " ".join(paths.file_id(album_id) for album_id, _, _ in ctx.albums)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flickr_async import confine, edge
+from flickr_async.archive import Archive
 from flickr_async.errors import ConfigError
 from flickr_async.layout import SITE_DIR, STATE_DIR
 from flickr_async.site import paths
@@ -53,7 +54,7 @@ def cache_path(out: Path, dest: Path) -> Path:
     """The public copy's cache: in the archive's own folder (it holds every photo's summary,
     private ones too), one per copy (a copy's cache knows which files are in it)."""
     name = hashlib.sha1(os.fspath(dest.resolve()).encode("utf-8")).hexdigest()[:16]
-    return out / STATE_DIR / "public-site" / f"{name}.sqlite3"
+    return Archive(out).public_sites_dir / f"{name}.sqlite3"
 
 
 def mark(dest: Path) -> None:

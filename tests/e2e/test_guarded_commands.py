@@ -11,8 +11,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from flickr_async.archive import Archive
 from flickr_async.layout import STATE_DIR
-from flickr_async.runlock import RunLock
 from flickr_async.settings import ENV_OAUTH_TOKEN, ENV_OAUTH_TOKEN_SECRET, ENV_TOKEN_FILE
 from tests.e2e.helpers import FAST, run_cli
 from tests.e2e.test_hostile_paths import tree
@@ -77,7 +77,7 @@ def test_a_backup_whose_lost_state_cannot_be_rebuilt_now_still_writes_its_report
     state.write_bytes(b"")  # lost: the next backup rebuilds it first
     report = tmp_path / "report.json"
 
-    with RunLock(out):  # another run holds the archive
+    with Archive(out).lock():  # another run holds the archive
         run = run_cli(env, "backup", str(out), *FAST, "--report", str(report))
 
     assert run.code == 4, run.stdout + run.stderr
@@ -120,7 +120,7 @@ def test_status_during_a_first_backup_says_running_not_unusable(
         db.execute("DELETE FROM photos")
     db.close()
 
-    with RunLock(out):
+    with Archive(out).lock():
         running = run_cli(env, "status", str(out))
     alone = run_cli(env, "status", str(out))
 
@@ -135,7 +135,7 @@ def test_status_while_a_backup_runs_still_refuses_a_damaged_state(
     assert run_cli(env, "backup", str(out), *FAST).code == 0
     (out / STATE_DIR / "state.sqlite3").write_bytes(b"")
 
-    with RunLock(out):
+    with Archive(out).lock():
         run = run_cli(env, "status", str(out))
 
     assert run.code == 5 and "unusable: it is empty" in run.stderr, run.stdout + run.stderr
@@ -150,7 +150,7 @@ def test_site_during_a_first_backup_says_a_backup_is_running(
         db.execute("DELETE FROM photos")
     db.close()
 
-    with RunLock(out):
+    with Archive(out).lock():
         run = run_cli(env, "site", str(out))
 
     assert run.code == 4, run.stdout + run.stderr

@@ -61,8 +61,24 @@ def test_the_commands_that_never_create_out_refuse_a_missing_one(
     missing = tmp_path / "nothing-here"
     result = run_cli({"XDG_CONFIG_HOME": str(tmp_path)}, command, str(missing))
     assert result.code == 2, (result.stdout, result.stderr)
-    assert "not a flickr-async archive" in result.stderr
+    assert result.stderr == (
+        f"error: {missing} is not a flickr-async archive (no .flickr-async/state.sqlite3)\n"
+    )
     assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", ["verify", "status", "reshape", "site"])
+def test_the_offline_commands_say_in_one_line_that_a_folder_is_no_archive(
+    command: str, tmp_path: Path
+) -> None:
+    plain = tmp_path / "photos"
+    (plain / "Holiday").mkdir(parents=True)
+    result = run_cli({"XDG_CONFIG_HOME": str(tmp_path)}, command, str(plain))
+    assert result.code == 2, (result.stdout, result.stderr)
+    assert result.stderr == (
+        f"error: {plain} is not a flickr-async archive (no .flickr-async/state.sqlite3)\n"
+    )
+    assert sorted(p.name for p in plain.rglob("*")) == ["Holiday"]  # nothing written
 
 
 # --- a config file with profiles ------------------------------------------------------------

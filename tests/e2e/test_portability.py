@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from flickr_async import runlock
+from flickr_async.archive import Archive
 from tests.e2e.helpers import FAST, archive_file_requests, media_files, run_cli, sha256
 from tests.fakeflickr import FakeFlickr, Library
 
@@ -42,7 +43,7 @@ def test_a_filesystem_without_links_or_locks_gets_copies_and_a_clean_verify(
             copy.with_name(copy.name + ".json").read_bytes()
             == copies[0].with_name(copies[0].name + ".json").read_bytes()
         )
-    assert not runlock.RunLock(out).pidfile.exists(), "the lock file outlived the run"
+    assert not Archive(out).lock().pidfile.exists(), "the lock file outlived the run"
 
     verified = run_cli(env, "verify", str(out))
     assert verified.code == 0, verified.stdout + verified.stderr

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from flickr_async import reshape, reshapecheck
+from flickr_async.archive import Shape
 from flickr_async.errors import EXIT_FAILED
 from flickr_async.layout import STATE_DIR
 from flickr_async.state import State
@@ -168,7 +169,7 @@ def test_a_file_where_a_folder_must_go_is_found_before_anything_moves(
 ) -> None:
     state = State(archive / STATE_DIR / "state.sqlite3")
     try:
-        moves, _ = reshape._plan(archive, state, reshape.Shape(layout="date"))
+        moves, _ = reshape._plan(archive, state, Shape(layout="date"))
     finally:
         state.close()
     year = Path(moves[-1].new_path).parts[0]  # the last photo's year (or "undated") folder

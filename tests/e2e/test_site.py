@@ -10,7 +10,7 @@ import html
 import re
 from pathlib import Path
 
-from flickr_async.runlock import RunLock
+from flickr_async.archive import Archive
 from tests.e2e.helpers import FAST, run_cli
 from tests.fakeflickr import FakeFlickr, Library
 from tests.sitecrawl import crawl
@@ -122,7 +122,7 @@ def test_site_needs_an_archive_and_the_lock(tmp_path: Path, env: dict[str, str])
     out = tmp_path / "archive"
     (out / ".flickr-async").mkdir(parents=True)
     (out / ".flickr-async" / "state.sqlite3").touch()
-    with RunLock(out):
+    with Archive(out).lock():
         locked = run_cli(env, "site", str(out))
     assert locked.code == 4
     assert locked.stderr.count("\n") == 1

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from flickr_async import sidecar
+from flickr_async.archive import Archive
 from flickr_async.deep import DeepMetadata
 from flickr_async.fsutil import Scratch
 from flickr_async.jobs import Stats
@@ -53,6 +54,7 @@ async def test_a_photo_in_hand_beside_the_files_is_not_asked_for_again_by_the_sc
     deep = DeepMetadata(
         api=api,  # type: ignore[arg-type]  # the one method the pass calls here
         settings=Settings(out=tmp_path, exif=False),
+        archive=Archive(tmp_path),
         state=state,
         stats=Stats(),
         scratch=Scratch(tmp_path / "tmp"),
@@ -117,6 +119,7 @@ async def test_a_photo_made_deep_after_the_scan_read_it_is_not_asked_for_again(
     deep = DeepMetadata(
         api=api,  # type: ignore[arg-type]  # the one method the pass calls here
         settings=Settings(out=tmp_path, exif=False),
+        archive=Archive(tmp_path),
         state=state,
         stats=Stats(),
         scratch=Scratch(tmp_path / "tmp"),

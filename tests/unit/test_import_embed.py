@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from flickr_async import fsutil, writer
+from flickr_async import embed, writer
 from flickr_async.jobs import Downloaded, Embedded
 from flickr_async.models import DownloadRecord, Photo
 from flickr_async.portable import from_photo
@@ -37,7 +37,7 @@ def embedded_part(rig: Rig, photo: Photo, original: bytes, embed_for: Photo) -> 
     part = rig.parts / f"{photo.id}-export.part"
     meta = from_photo(embed_for)
     with part.open("wb") as out:
-        size, digest, replaced = fsutil.embed_stream(
+        size, digest, replaced = embed.embed_stream(
             io.BytesIO(original), out, meta, photo_id=photo.id
         )
     record = DownloadRecord(
@@ -56,11 +56,11 @@ def test_embed_stream_writes_what_embed_into_writes(tmp_path: Path) -> None:
     src = tmp_path / "in.jpg"
     src.write_bytes(jpeg())
     meta = from_photo(listed_photo(originalformat="jpg"))
-    whole = fsutil.embed_into(src, tmp_path / "a.jpg", meta, photo_id=PHOTO_ID)
+    whole = embed.embed_into(src, tmp_path / "a.jpg", meta, photo_id=PHOTO_ID)
     out = io.BytesIO()
     with src.open("rb") as fin:
         first = fin.read(10)  # what a caller read to see it is a JPEG
-        streamed = fsutil.embed_stream(fin, out, meta, photo_id=PHOTO_ID, prefix=first)
+        streamed = embed.embed_stream(fin, out, meta, photo_id=PHOTO_ID, prefix=first)
     assert streamed == whole
     assert out.getvalue() == (tmp_path / "a.jpg").read_bytes()
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from flickr_async import auth, fsutil, runlock
+from flickr_async.archive import Archive
 from flickr_async.errors import LockHeldError, StorageError
 from flickr_async.fsutil import Scratch, fsync_path, place_link
-from flickr_async.runlock import RunLock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,14 +57,14 @@ def test_without_flock_a_lock_file_holds_the_archive(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runlock, "FCNTL", flock_refusing(errno.ENOLCK))
-    lock = RunLock(tmp_path)
+    lock = Archive(tmp_path).lock()
     with lock:
         assert lock.pidfile.read_text() == f"{os.getpid()}@{socket.gethostname()}"
-        with pytest.raises(LockHeldError) as err, RunLock(tmp_path):
+        with pytest.raises(LockHeldError) as err, Archive(tmp_path).lock():
             pass
         assert str(lock.pidfile) in str(err.value) and err.value.exit_code == 4
     assert not lock.pidfile.exists()
-    with RunLock(tmp_path):  # free again
+    with Archive(tmp_path).lock():  # free again
         pass
 
 
@@ -72,7 +72,7 @@ def test_a_lock_file_left_by_a_killed_run_on_this_host_is_taken_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runlock, "FCNTL", flock_refusing(errno.EOPNOTSUPP))
-    lock = RunLock(tmp_path)
+    lock = Archive(tmp_path).lock()
     lock.pidfile.parent.mkdir(parents=True)
     lock.pidfile.write_text(f"{dead_pid()}@{socket.gethostname()}")
     with lock:
@@ -83,10 +83,10 @@ def test_a_lock_file_of_another_host_is_never_taken_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runlock, "FCNTL", flock_refusing(errno.ENOLCK))
-    pidfile = RunLock(tmp_path).pidfile
+    pidfile = Archive(tmp_path).lock().pidfile
     pidfile.parent.mkdir(parents=True)
     pidfile.write_text(f"{dead_pid()}@another-machine")
-    with pytest.raises(LockHeldError, match="another-machine"), RunLock(tmp_path):
+    with pytest.raises(LockHeldError, match="another-machine"), Archive(tmp_path).lock():
         pass
     assert pidfile.exists()
 
@@ -97,11 +97,11 @@ def test_on_windows_msvcrt_locks_a_byte_past_the_recorded_pid(
     fake = FakeMsvcrt()
     monkeypatch.setattr(runlock, "FCNTL", None)
     monkeypatch.setattr(runlock, "MSVCRT", fake)
-    with RunLock(tmp_path) as lock:
+    with Archive(tmp_path).lock() as lock:
         assert list(fake.held) == [(lock.path.stat().st_ino, 64)]
-        with pytest.raises(LockHeldError, match=f"pid {os.getpid()}"), RunLock(tmp_path):
+        with pytest.raises(LockHeldError, match=f"pid {os.getpid()}"), Archive(tmp_path).lock():
             pass
-    assert not RunLock(tmp_path).pidfile.exists()  # the OS lock was enough
+    assert not Archive(tmp_path).lock().pidfile.exists()  # the OS lock was enough
 
 
 def test_with_no_os_lock_at_all_the_lock_file_is_used(
@@ -109,9 +109,9 @@ def test_with_no_os_lock_at_all_the_lock_file_is_used(
 ) -> None:
     monkeypatch.setattr(runlock, "FCNTL", None)
     monkeypatch.setattr(runlock, "MSVCRT", None)
-    with RunLock(tmp_path) as lock:
+    with Archive(tmp_path).lock() as lock:
         assert lock.pidfile.exists()
-        with pytest.raises(LockHeldError), RunLock(tmp_path):
+        with pytest.raises(LockHeldError), Archive(tmp_path).lock():
             pass
 
 
@@ -119,7 +119,7 @@ def test_a_lock_error_that_is_not_about_support_is_a_storage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runlock, "FCNTL", flock_refusing(errno.EIO))
-    with pytest.raises(StorageError, match="cannot lock"), RunLock(tmp_path):
+    with pytest.raises(StorageError, match="cannot lock"), Archive(tmp_path).lock():
         pass
 
 
@@ -127,8 +127,8 @@ def test_kill_9_while_holding_the_lock_leaves_it_free(tmp_path: Path) -> None:
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from flickr_async.runlock import RunLock\n"
-        "with RunLock(Path(sys.argv[1])):\n"
+        "from flickr_async.archive import Archive\n"
+        "with Archive(Path(sys.argv[1])).lock():\n"
         "    print('locked', flush=True)\n"
         "    sys.stdin.read()\n"  # held until killed
     )
@@ -140,12 +140,12 @@ def test_kill_9_while_holding_the_lock_leaves_it_free(tmp_path: Path) -> None:
     )
     try:
         assert child.stdout is not None and child.stdout.readline() == b"locked\n"
-        with pytest.raises(LockHeldError), RunLock(tmp_path):
+        with pytest.raises(LockHeldError), Archive(tmp_path).lock():
             pass
     finally:
         child.kill()
         child.wait()
-    with RunLock(tmp_path):
+    with Archive(tmp_path).lock():
         pass
 
 

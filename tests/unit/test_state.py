@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from flickr_async.archive import Archive
 from flickr_async.errors import LockHeldError
-from flickr_async.runlock import RunLock
 from flickr_async.state import ADDED_COLUMNS, SCHEMA, State, StoredAlbum
 
 
@@ -75,15 +75,15 @@ def test_iter_photos_visits_every_row_in_batches(tmp_path: Path) -> None:
 
 
 def test_a_second_run_on_the_same_folder_is_refused(tmp_path: Path) -> None:
-    with RunLock(tmp_path), pytest.raises(LockHeldError) as err, RunLock(tmp_path):
+    with Archive(tmp_path).lock(), pytest.raises(LockHeldError) as err, Archive(tmp_path).lock():
         pass
     assert err.value.exit_code == 4
 
 
 def test_the_lock_is_free_again_after_a_run(tmp_path: Path) -> None:
-    with RunLock(tmp_path):
+    with Archive(tmp_path).lock():
         pass
-    with RunLock(tmp_path):
+    with Archive(tmp_path).lock():
         pass
 
 

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from flickr_async.api import open_api
+from flickr_async.archive import Archive
 from flickr_async.downloader import FileServers
 from flickr_async.jobs import Stats
 from flickr_async.models import LISTING_EXTRAS, Photo, photo_from_listing
@@ -89,6 +90,7 @@ async def rig(small_library: Library, tmp_path: Path) -> AsyncIterator[Rig]:
             thumbs = Thumbnails(
                 api=api,
                 settings=settings,
+                archive=Archive(out),
                 state=state,
                 stats=stats,
                 servers=servers,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from flickr_async import portable, xmp
+from flickr_async.archive import Archive as OnDisk
 from flickr_async.errors import StorageError
 from flickr_async.mend import mend_archive
 from flickr_async.state import State
@@ -278,7 +279,7 @@ def test_a_json_sidecar_that_says_deleted_when_the_state_does_not_is_reported(
 def mend(archive: Archive) -> list[str]:
     """verify --repair's offline part; returns the ids still needing Flickr."""
     return mend_archive(
-        archive.out, archive.state, list(verify_archive(archive.out, archive.state))
+        OnDisk(archive.out), archive.state, list(verify_archive(archive.out, archive.state))
     )
 
 
@@ -407,7 +408,7 @@ def test_a_favourites_xmp_is_not_written_through_a_linked_folder(tmp_path: Path)
     problem = Problem("52000000009", "Favorites/52000000009.jpg.xmp", "sidecar", "missing")
     state = State.open(out)
     try:
-        assert mend_archive(out, state, [problem]) == []
+        assert mend_archive(OnDisk(out), state, [problem]) == []
     finally:
         state.close()
     assert listing(victim) == before
@@ -428,5 +429,5 @@ def test_repair_refuses_a_tool_folder_reached_through_a_link_and_clears_nothing(
     tool.symlink_to(victim, target_is_directory=True)
     archive.state = State.open(archive.out)
     with pytest.raises(StorageError, match="symbolic link"):
-        mend_archive(archive.out, archive.state, problems)
+        mend_archive(OnDisk(archive.out), archive.state, problems)
     assert (victim / "tmp-mend" / "user.txt").read_text() == "the user's own file\n"

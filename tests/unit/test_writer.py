@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from flickr_async.archive import Archive
 from flickr_async.fsutil import Scratch
 from flickr_async.jobs import (
     AlbumPlan,
@@ -85,6 +86,7 @@ class Rig:
         try:
             await Writer(
                 settings=self.settings,
+                archive=Archive(self.out),
                 state=state,
                 results=results,
                 stats=stats,
