@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import hashlib
 import logging
 import re
@@ -25,6 +24,7 @@ from flickr_async.errors import (
     StorageError,
     TooLargeError,
 )
+from flickr_async.fsutil import DISK_ERRNOS
 from flickr_async.jobs import Downloaded, Job, Message, Stats, serve_jobs
 from flickr_async.models import DownloadRecord, Photo, Size
 from flickr_async.ratelimit import AdaptiveLimit, Throttle, Transfer
@@ -59,7 +59,6 @@ VIDEO_LABEL_RANK = {
     "288p": 40,
     "Mobile MP4": 30,
 }
-DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 _PART_NAME = re.compile(r"[0-9A-Za-z_@-]{1,100}")  # a .part's name: no separator, no dot
 
 
@@ -88,11 +87,6 @@ def rank_video_sizes(sizes: list[Size]) -> list[Source]:
     videos = [s for s in sizes if s.media == "video" and s.source and s.label != "Video Player"]
     videos.sort(key=lambda s: (VIDEO_LABEL_RANK.get(s.label, 10), s.area), reverse=True)
     return [Source(s.source, s.label == "Video Original", s.label) for s in videos]
-
-
-def choose_video_size(sizes: list[Size]) -> Source | None:
-    ranked = rank_video_sizes(sizes)
-    return ranked[0] if ranked else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -352,8 +352,3 @@ def photo_paths(
         return PurePosixPath(UNSORTED, name), ()
     primary, *others = (PurePosixPath(folder, name) for folder in chosen)
     return primary, tuple(others)
-
-
-def sidecar_path(path: PurePosixPath) -> PurePosixPath:
-    """The JSON sidecar next to a file: "<name>.json" (keeps "1.jpg" and "1.png" apart)."""
-    return path.with_name(path.name + ".json")
