@@ -20,7 +20,7 @@ from pathlib import Path
 from flickr_async import confine, portable, sidecar, xmp
 from flickr_async.account import Person
 from flickr_async.api import BACKGROUND, FlickrAPI
-from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import Scratch, write_atomic, write_if_changed
 from flickr_async.jobs import Stats
 from flickr_async.metadata import people_of
@@ -129,7 +129,7 @@ class DeepMetadata:
                 people = await people_of(self.api, photo)
                 async with self.placing:
                     applied = await finish_in_thread(self._apply, photo_id, photo, people)
-            except (AuthError, StorageError):
+            except FatalError:
                 raise
             except ApiBudgetSpent:
                 continue

@@ -24,7 +24,7 @@ from flickr_async import confine, layout, portable, sidecar, xmp
 from flickr_async.account import Fave
 from flickr_async.api import FlickrAPI
 from flickr_async.downloader import Downloader, FileServers
-from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import (
     Scratch,
     raise_if_disk_problem,
@@ -118,7 +118,7 @@ class FavoritesKeeper:
         try:
             got = await self.downloader.fetch(photo)
             await finish_in_thread(self._place, fave, got.record, got.part, row)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except ApiBudgetSpent:
             self.stats.deferred += 1  # a video's getSizes: kept by the next run

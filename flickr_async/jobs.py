@@ -19,7 +19,7 @@ from flickr_async.account import (
     Group,
     Person,
 )
-from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.models import Album, Comment, DownloadRecord, Photo
 from flickr_async.state import StoredPhoto
 
@@ -162,7 +162,7 @@ async def serve_jobs(
         message: Message
         try:
             message = await handle(job)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except ApiBudgetSpent as exc:
             message = Failed(job.photo.id, stage, str(exc), deferred=True)

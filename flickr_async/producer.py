@@ -16,7 +16,7 @@ from flickr_async import changes as changes_mod
 from flickr_async import layout, names, portable, sidecar, thumbnails
 from flickr_async.account import AccountInfo
 from flickr_async.api import FlickrAPI
-from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import size_of
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
 from flickr_async.listing import Photostream, recover_missing
@@ -96,7 +96,7 @@ class Producer:
                     async for batch in stream.pages():
                         self.stats.listed += len(batch)
                         await self._enqueue_batch(batch, plan_task)
-                except (AuthError, StorageError):
+                except FatalError:
                     raise
                 except FlickrAsyncError as exc:  # the listing broke off: keep what we have
                     self.problems.append(f"listing the photostream failed: {exc}")
@@ -223,7 +223,7 @@ class Producer:
             if photos is None:
                 return None, f"more than {changes_mod.MAX_CHANGES} photos changed"
             account = await self.api.people_get_info(self.user_nsid)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except FlickrAsyncError as exc:
             return None, f"the changes could not be listed: {exc}"
@@ -283,7 +283,7 @@ class Producer:
             ):
                 self.stats.listed += len(batch)
                 await self._enqueue_batch(batch, view)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except FlickrAsyncError as exc:
             self.problems.append(f"listing the photos the search missed failed: {exc}")
@@ -324,7 +324,7 @@ class Producer:
                 continue
             try:
                 members[album.id] = await self._album_members(album.id)
-            except (AuthError, StorageError):
+            except FatalError:
                 raise
             except FlickrAsyncError as exc:
                 # Keep what we knew, flagged so the next run lists it again whatever Flickr's
@@ -356,7 +356,7 @@ class Producer:
             return known.comments
         try:
             found = await self.api.photosets_comments_get_list(album.id)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except FlickrAsyncError as exc:
             self.stats.organisation_problems.append(
