@@ -10,14 +10,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from flickr_async import __version__, names
 from flickr_async.config import KEYS, Config, load_config, secret_warning
 from flickr_async.errors import ConfigError
-
-if TYPE_CHECKING:  # settings imports auth lazily; keep the cycle out of runtime
-    from flickr_async.auth import Token
+from flickr_async.tokenfile import Token, load_token
 
 DEFAULT_API_BASE = "https://www.flickr.com/services"
 
@@ -216,8 +214,6 @@ def resolve_settings(
     silently reshapes an existing one. `use_saved_token=False` (for `auth`, which replaces
     the file) tolerates a damaged token file.
     """
-    from flickr_async.auth import load_token  # auth imports settings; keep the cycle lazy
-
     env = os.environ if environ is None else environ
     if profile is not None and config is None:
         raise ConfigError(
