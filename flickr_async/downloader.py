@@ -25,7 +25,7 @@ from flickr_async.errors import (
     TooLargeError,
 )
 from flickr_async.fsutil import DISK_ERRNOS
-from flickr_async.jobs import Downloaded, Job, Message, Stats, serve_jobs
+from flickr_async.jobs import Downloaded, Job, Message, Reason, Stats, serve_jobs
 from flickr_async.models import DownloadRecord, Photo, Size
 from flickr_async.ratelimit import AdaptiveLimit, Throttle, Transfer
 from flickr_async.retry import RetryPolicy
@@ -164,7 +164,7 @@ class Downloader:
     async def fetch_job(self, job: Job) -> Message:
         # An archived copy that is not the original: this run only probes whether Flickr now
         # serves the original, with one attempt, before settling for the other size again.
-        return await self.fetch(job.photo, probe_original=job.reason == "upgrade")
+        return await self.fetch(job.photo, probe_original=job.reason is Reason.UPGRADE)
 
     async def sources(self, photo: Photo) -> list[Source]:
         """Where the file can come from, best first."""

@@ -18,7 +18,7 @@ from flickr_async.account import AccountInfo
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import size_of
-from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
+from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Reason, Stats
 from flickr_async.listing import Photostream, recover_missing
 from flickr_async.models import Album, Page, Photo
 from flickr_async.plural import plural
@@ -121,7 +121,7 @@ class Producer:
         )
         self.stats.deleted_on_flickr = len(gone)
         if self.settings.dry_run:
-            self.stats.dry_run_actions.extend((pid, "deleted") for pid in gone)
+            self.stats.dry_run_actions.extend((pid, Reason.DELETED) for pid in gone)
             return
         await self.results.put(
             ListingDone(
@@ -385,7 +385,7 @@ class Producer:
         for photo in batch:
             entry = stored.get(photo.id)
             if entry is None:  # new: needs no album knowledge to start downloading
-                await self._submit(self._job(photo, None, "new", download=True))
+                await self._submit(self._job(photo, None, Reason.NEW, download=True))
                 continue
             # at once when the albums are listed already
             view = plan if isinstance(plan, _PlanView) else await plan
@@ -409,51 +409,53 @@ class Producer:
                 found[pid] = (row, on_disk, beside)
         return found
 
-    def _missing_beside(self, row: StoredPhoto) -> str | None:
+    def _missing_beside(self, row: StoredPhoto) -> Reason | None:
         """A sidecar or album copy gone from beside an archived file, by stat alone (reading
         every sidecar on every run would cost a night on a big archive; `verify` reads them;
-        an empty sidecar, as a power cut can leave one, counts as gone): "sidecars" when the
+        an empty sidecar, as a power cut can leave one, counts as gone): Reason.SIDECARS when the
         JSON sidecar is there to make the rest from (the primary's or an album copy's),
-        "lost-sidecar" when only Flickr has the metadata again, else None."""
+        Reason.LOST_SIDECAR when only Flickr has the metadata again, else None."""
         assert row.path is not None
         primary = self.out / row.path
         copies = [self.out / rel for rel in row.links]
         entries = [primary, *copies]
         records = [_has_content(_beside(entry, ".json")) for entry in entries]
         if not any(records):
-            return "lost-sidecar"
+            return Reason.LOST_SIDECAR
         if not all(records) or not all(map(os.path.exists, copies)):
-            return "sidecars"
+            return Reason.SIDECARS
         if self.settings.xmp and not all(_has_content(_beside(e, ".xmp")) for e in entries):
-            return "sidecars"
+            return Reason.SIDECARS
         return None
 
-    def _job(self, photo: Photo, stored: StoredPhoto | None, reason: str, *, download: bool) -> Job:
-        metadata = download or reason in ("changed", "lost-sidecar")
+    def _job(
+        self, photo: Photo, stored: StoredPhoto | None, reason: Reason, *, download: bool
+    ) -> Job:
+        metadata = download or reason in (Reason.CHANGED, Reason.LOST_SIDECAR)
         wants = metadata and self._needs_metadata(photo)
         return Job(photo, download, wants, stored, reason)
 
     def _decide(self, photo: Photo, entry: _OnDisk, view: _PlanView) -> Job | None:
         stored, on_disk, missing_beside = entry
         if not stored.is_done or stored.path is None:
-            return self._job(photo, stored, "retry", download=True)
+            return self._job(photo, stored, Reason.RETRY, download=True)
         if not on_disk:
-            return self._job(photo, stored, "missing", download=True)
+            return self._job(photo, stored, Reason.MISSING, download=True)
         if photo.original_secret and not original_unchanged(
             stored.original_key, photo.original_secret, photo.original_key
         ):
-            return self._job(photo, stored, "replaced", download=True)
+            return self._job(photo, stored, Reason.REPLACED, download=True)
         if stored.original is False and not photo.is_video and _offers_other_file(photo, stored):
             # Not an original (free account, downloads disabled, the original refused): the
             # only sign of a new upload, or of the original becoming available, is a different
             # file URL. An original on offer is probed again, once per run.
-            reason = "upgrade" if photo.url_o else "replaced"
+            reason = Reason.UPGRADE if photo.url_o else Reason.REPLACED
             return self._job(photo, stored, reason, download=True)
         if stored.last_update != photo.date_updated or stored.metadata_stale:
-            return self._job(photo, stored, "changed", download=False)
+            return self._job(photo, stored, Reason.CHANGED, download=False)
         if stored.embed_version < portable.EMBED_VERSION:
             # Written by an earlier version: re-embed from the sidecar, no API call.
-            return self._job(photo, stored, "refresh", download=False)
+            return self._job(photo, stored, Reason.REFRESH, download=False)
         album_ids = view.albums_of(photo.id)
         albums_now = tuple((a, view.titles.get(a, "")) for a in album_ids)
         ext = Path(stored.path).suffix.lstrip(".")
@@ -471,7 +473,7 @@ class Producer:
             or str(path) != stored.path
             or tuple(sorted(map(str, links))) != tuple(sorted(stored.links))
         ):
-            return self._job(photo, stored, "albums", download=False)
+            return self._job(photo, stored, Reason.ALBUMS, download=False)
         if missing_beside is not None:
             return self._job(photo, stored, missing_beside, download=False)
         return None
@@ -517,7 +519,7 @@ class _Changes:
 
 
 # A stored row, whether its file is whole on disk, and what is missing beside it.
-_OnDisk = tuple[StoredPhoto, bool, str | None]
+_OnDisk = tuple[StoredPhoto, bool, Reason | None]
 
 
 def _beside(path: Path, suffix: str) -> Path:

@@ -325,24 +325,11 @@ def _write_report(path: Path, summary: dict[str, Any]) -> None:
 
 
 def _print_dry_run(stats: Stats, *, quiet: bool) -> None:
-    counts = Counter(reason for _, reason in stats.dry_run_actions)
+    counts = Counter(reason.value for _, reason in stats.dry_run_actions)
     if quiet and not counts:
         return
     for photo_id, reason in stats.dry_run_actions:
-        typer.echo(f"would {_DRY_RUN_VERBS.get(reason, 'update')}: {photo_id}")
+        typer.echo(f"would {reason.verb}: {photo_id}")
     listed = f"listed {stats.listed} of {plural(stats.account_count or 0, 'photo')}"
     plan = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to do"
     typer.echo(f"dry run: {listed}; {plan}; {stats.unchanged} unchanged")
-
-
-_DRY_RUN_VERBS = {
-    "new": "download",
-    "retry": "download (failed before)",
-    "missing": "download (missing on disk)",
-    "replaced": "download (original replaced on Flickr)",
-    "changed": "update metadata",
-    "albums": "update album links",
-    "sidecars": "restore sidecars or album copies (no call)",
-    "lost-sidecar": "restore its lost JSON sidecar (metadata asked again, no download)",
-    "deleted": "mark deleted on Flickr",
-}

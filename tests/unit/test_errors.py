@@ -18,7 +18,7 @@ from flickr_async.errors import (
     StorageError,
     exit_code_of,
 )
-from flickr_async.jobs import Failed, Job, Message, WorkerExit, serve_jobs
+from flickr_async.jobs import Failed, Job, Message, Reason, WorkerExit, serve_jobs
 from flickr_async.models import photo_from_listing
 
 
@@ -45,7 +45,7 @@ async def serve_one(error: Exception) -> list[Message]:
     photo = photo_from_listing({"id": "1", "owner": "o", "title": "t"})
     jobs: asyncio.Queue[Job | None] = asyncio.Queue()
     results: asyncio.Queue[Message] = asyncio.Queue()
-    jobs.put_nowait(Job(photo, True, False, None, "new"))
+    jobs.put_nowait(Job(photo, True, False, None, Reason.NEW))
     jobs.put_nowait(None)
 
     async def handle(job: Job) -> Message:
