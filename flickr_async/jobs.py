@@ -20,6 +20,7 @@ from flickr_async.account import (
     Group,
     Person,
 )
+from flickr_async.choices import SidecarLevel
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.models import Album, Comment, DownloadRecord, Photo
 from flickr_async.state import StoredPhoto
@@ -110,7 +111,7 @@ class Described:
     photo: Photo  # enriched by getInfo when metadata is "full"
     comments: tuple[Comment, ...]
     people: tuple[Person, ...] = ()  # only asked when getInfo says the photo has people
-    level: str = "basic"  # what `photo` holds: "basic", "list", "deep" or "export"
+    level: SidecarLevel = "basic"  # what `photo` holds
     # What only Flickr's data export says of the photo (its photo_<id>.json fields the typed
     # record has no place for): kept under the sidecar's "export" key, through later backups.
     export: Mapping[str, Any] | None = None

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from flickr_async import confine, layout, names, reshapecheck
+from flickr_async.choices import LinkMode, link_mode_named
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import (
     DISK_ERRNOS,
@@ -203,7 +204,7 @@ def _reshape(
             _stage(out, staging, move)
             state.reshape_done(move.id, 1)
         for move in state.reshape_moves(1):
-            _place(out, staging, move, target.links, scratch)
+            _place(out, staging, move, link_mode_named(target.links) or "hardlink", scratch)
             state.reshape_done(move.id, 2)
             report.photos += 1
     except OSError as exc:
@@ -318,7 +319,7 @@ def _stage(out: Path, staging: Path, move: ReshapeMove) -> None:
     _prune(old.parent, out)
 
 
-def _place(out: Path, staging: Path, move: ReshapeMove, mode: str, scratch: Scratch) -> None:
+def _place(out: Path, staging: Path, move: ReshapeMove, mode: LinkMode, scratch: Scratch) -> None:
     """Step 2: from the staging folder to the new path, then the album copies."""
     new = _inside(out, move.new_path, move)
     staged = _staged(staging, move)

@@ -13,6 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flickr_async import __version__, names
+from flickr_async.choices import (
+    LAYOUTS,
+    LINK_MODES,
+    METADATA_ALIASES,
+    METADATA_LEVELS,
+    Layout,
+    LinkMode,
+    MetadataLevel,
+)
 from flickr_async.config import KEYS, Config, load_config, secret_warning
 from flickr_async.errors import ConfigError
 from flickr_async.tokenfile import Token, load_token
@@ -27,19 +36,7 @@ ENV_API_BASE = "FLICKR_API_BASE"
 ENV_TOKEN_FILE = "FLICKR_TOKEN_FILE"
 ENV_CONFIG = "FLICKR_ASYNC_CONFIG"
 
-Layout = names.Layout
-LAYOUTS: tuple[Layout, ...] = ("albums", "flat", "date")
-# How album copies of a file are made (--links): one inode, a relative symlink, or bytes.
-LinkMode = Literal["hardlink", "symlink", "copy"]
-LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "symlink", "copy")
 DEFAULT_NAMES = "{id}"
-# How far a run takes each photo's metadata (see README "Metadata levels"):
-# basic: the listing's fields and comments; list: + raw tags, place names and the listing's
-# undocumented extras (getInfo only where those fall short); deep: + getInfo's notes, people
-# and permissions for every photo, fetched after the files. "full" is deep's old name.
-MetadataLevel = Literal["basic", "list", "deep"]
-METADATA_LEVELS: tuple[MetadataLevel, ...] = ("basic", "list", "deep")
-METADATA_ALIASES: dict[str, MetadataLevel] = {"full": "deep"}
 
 
 def validate_shape(layout: str, links: str, names_template: str) -> None:

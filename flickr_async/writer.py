@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from flickr_async import account_files, confine, exif, layout, names, portable, sidecar, xmp
+from flickr_async.choices import LinkMode
 from flickr_async.errors import StorageError
 from flickr_async.fsutil import (
     DISK_ERRNOS,
@@ -725,7 +726,7 @@ def link_beside(
     beside: Sequence[Path],
     copies: Sequence[Path],
     scratch: Scratch,
-    mode: str = "hardlink",
+    mode: LinkMode = "hardlink",
 ) -> None:
     """Each album copy of `primary` gets `beside` (its sidecars, `<primary name><suffix>`)
     linked (or copied, per `mode`) again: a rewritten sidecar is a new file the copies do
