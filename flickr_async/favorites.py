@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from flickr_async import confine, layout, portable, sidecar, xmp
 from flickr_async.account import Fave
 from flickr_async.api import FlickrAPI
-from flickr_async.downloader import Downloader, FileServers
+from flickr_async.downloader import FileFetcher, FileServers, PhotoFetcher
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import (
     Scratch,
@@ -68,13 +68,9 @@ class FavoritesKeeper:
         self.stats = stats
         self.scratch = scratch
         self.today = dt.date.today().isoformat()
-        self.downloader = Downloader.standalone(
-            api=api,
-            settings=settings,
-            stats=Stats(),  # favourites are counted apart from the owner's photos
-            parts_dir=parts_dir,
-            servers=servers,
-        )
+        apart = Stats()  # favourites are counted apart from the owner's photos
+        files = FileFetcher.for_api(api, settings, stats=apart, servers=servers)
+        self.fetcher = PhotoFetcher(api=api, files=files, parts_dir=parts_dir, stats=apart)
 
     async def run(self, faves: Sequence[Fave]) -> None:
         kept = await asyncio.to_thread(self.state.favorites)
@@ -116,7 +112,7 @@ class FavoritesKeeper:
     async def _keep(self, fave: Fave, row: StoredFave | None) -> None:
         photo = fave.photo
         try:
-            got = await self.downloader.fetch(photo)
+            got = await self.fetcher.fetch(photo)
             await finish_in_thread(self._place, fave, got.record, got.part, row)
         except FatalError:
             raise

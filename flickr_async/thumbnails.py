@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from flickr_async import confine, edge, layout
 from flickr_async.api import FlickrAPI
-from flickr_async.downloader import Downloader, FileServers, part_path
+from flickr_async.downloader import FileFetcher, FileServers, part_path
 from flickr_async.errors import DownloadError, FlickrAsyncError, StorageError
 from flickr_async.fsutil import Scratch, raise_if_disk_problem, size_of
 from flickr_async.jobs import Stats
@@ -86,13 +86,8 @@ class Thumbnails:
         self.stats = stats
         self.workers = settings.concurrency
         self.tmp = tmp  # under OUT: a finished file reaches its name by rename
-        self.downloader = Downloader.standalone(
-            api=api,
-            settings=settings,
-            stats=stats,  # counts their bytes: nothing else (no photo is "downloaded")
-            parts_dir=tmp,
-            servers=servers,
-        )
+        # counts their bytes: nothing else (no photo is "downloaded")
+        self.downloader = FileFetcher.for_api(api, settings, stats=stats, servers=servers)
 
     # --- while listing -------------------------------------------------------------------
 
