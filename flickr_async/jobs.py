@@ -67,6 +67,16 @@ class Reason(StrEnum):
     # No job: a complete listing no longer shows an archived photo (a dry run lists it).
     DELETED = "deleted", "mark deleted on Flickr"
 
+    @property
+    def downloads(self) -> bool:
+        """Its job fetches the file (or, for the importer's, brings it from the export)."""
+        return self in _FETCHING
+
+
+_FETCHING = frozenset(
+    {Reason.NEW, Reason.RETRY, Reason.MISSING, Reason.REPLACED, Reason.UPGRADE, Reason.IMPORT}
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Job:
