@@ -8,7 +8,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -98,7 +98,6 @@ CAPPED_METHODS = frozenset(
         "flickr.photos.comments.getList",
         "flickr.photos.people.getList",
         "flickr.photos.getSizes",
-        "flickr.photos.getExif",
         "flickr.places.getInfo",
         "flickr.tags.getListUserRaw",
     }
@@ -366,10 +365,6 @@ class FlickrAPI:
     def budget_refused(self) -> bool:
         """Some call waits for the next run: the cap, or the listings' reserve, stopped it."""
         return self.budget.refused
-
-    @property
-    def calls_left(self) -> int | None:
-        return self.budget.left
 
     async def _call_once(self, method: str, query: list[tuple[str, str]]) -> dict[str, Any]:
         self.budget.spend(method)
@@ -657,38 +652,8 @@ class FlickrAPI:
             names[kind] = text(place.get("name")).split(",")[0].strip()
         return names
 
-    async def photos_get_exif(self, photo_id: str, secret: str) -> dict[str, str] | None:
-        """{"<tagspace>:<tag>": clean-or-raw value}; None when the owner hides EXIF (code 2)."""
-        method = "flickr.photos.getExif"
-        try:
-            data = await self.call(method, photo_id=photo_id, secret=secret)
-        except APIError as exc:
-            if exc.code == 2:
-                return None
-            raise
-        exif: dict[str, str] = {}
-        for item in _mapping(data, "photo", method).get("exif") or []:
-            if not isinstance(item, Mapping):
-                continue
-            key = f"{text(item.get('tagspace'))}:{text(item.get('tag'))}"
-            exif[key] = text(item.get("clean")) or text(item.get("raw"))
-        return exif
-
     async def photos_get_sizes(self, photo_id: str) -> list[Size]:
         method = "flickr.photos.getSizes"
         data = await self.call(method, photo_id=photo_id)
         items = _mapping(data, "sizes", method).get("size") or []
         return [size_from_json(s) for s in items if isinstance(s, Mapping)]
-
-    async def photos_get_counts(self, *, dates: Sequence[int]) -> list[tuple[int, int, int]]:
-        """(count, from, to) per bucket between consecutive `dates` (Unix seconds)."""
-        method = "flickr.photos.getCounts"
-        data = await self.call(method, dates=",".join(str(d) for d in sorted(dates)))
-        items = _mapping(data, "photocounts", method).get("photocount") or []
-        if isinstance(items, Mapping):
-            items = [items]
-        return [
-            (to_int(b.get("count")), to_int(b.get("fromdate")), to_int(b.get("todate")))
-            for b in items
-            if isinstance(b, Mapping)
-        ]

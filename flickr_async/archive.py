@@ -17,6 +17,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flickr_async import layout, sidecar
+from flickr_async.choices import Layout, LinkMode, layout_named, link_mode_named
 from flickr_async.errors import ConfigError
 from flickr_async.fsutil import Scratch, place_link
 from flickr_async.runlock import Holder, RunLock, lock_holder
@@ -174,17 +175,17 @@ class Archive:
 class Shape:
     """How an archive is laid out on disk: what `reshape` changes and `backup` keeps."""
 
-    layout: str = "albums"
+    layout: Layout = "albums"
     names: str = DEFAULT_NAMES
-    links: str = "hardlink"
+    links: LinkMode = "hardlink"
 
     @classmethod
     def of(cls, options: Mapping[str, Any]) -> Shape:
         """From remembered options; an archive older than --names/--links used the defaults."""
         return cls(
-            layout=str(options.get("layout") or "albums"),
+            layout=layout_named(str(options.get("layout"))) or "albums",
             names=str(options.get("names") or DEFAULT_NAMES),
-            links=str(options.get("links") or "hardlink"),
+            links=link_mode_named(str(options.get("links"))) or "hardlink",
         )
 
     def validate(self) -> None:
@@ -244,7 +245,7 @@ def link_beside(
     sidecars: Sequence[Path],
     copies: Sequence[Path],
     scratch: Scratch,
-    mode: str = "hardlink",
+    mode: LinkMode = "hardlink",
 ) -> None:
     """Each album copy of `primary` gets `sidecars` (`<primary name><suffix>`) linked (or
     copied, per `mode`) again: a rewritten sidecar is a new file the copies do not share yet."""

@@ -21,7 +21,7 @@ from flickr_async.account import Person
 from flickr_async.api import BACKGROUND, FlickrAPI
 from flickr_async.archive import Archive, link_beside, read_sidecar, sidecar_of, xmp_of
 from flickr_async.embed import is_jpeg
-from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import Scratch, finish_in_thread, write_atomic, write_if_changed
 from flickr_async.jobs import Stats
 from flickr_async.metadata import people_of
@@ -122,7 +122,7 @@ class DeepMetadata:
                 people = await people_of(self.api, photo)
                 async with self.placing:
                     applied = await finish_in_thread(self._apply, photo_id, photo, people)
-            except (AuthError, StorageError):
+            except FatalError:
                 raise
             except ApiBudgetSpent:
                 continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import hashlib
 import logging
 import re
@@ -25,7 +24,8 @@ from flickr_async.errors import (
     StorageError,
     TooLargeError,
 )
-from flickr_async.jobs import Downloaded, Job, Message, Stats, serve_jobs
+from flickr_async.fsutil import DISK_ERRNOS
+from flickr_async.jobs import Downloaded, Job, Message, Reason, Stats, serve_jobs
 from flickr_async.models import DownloadRecord, Photo, Size
 from flickr_async.ratelimit import AdaptiveLimit, Throttle, Transfer
 from flickr_async.retry import RetryPolicy
@@ -59,7 +59,6 @@ VIDEO_LABEL_RANK = {
     "288p": 40,
     "Mobile MP4": 30,
 }
-DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 _PART_NAME = re.compile(r"[0-9A-Za-z_@-]{1,100}")  # a .part's name: no separator, no dot
 
 
@@ -90,11 +89,6 @@ def rank_video_sizes(sizes: list[Size]) -> list[Source]:
     return [Source(s.source, s.label == "Video Original", s.label) for s in videos]
 
 
-def choose_video_size(sizes: list[Size]) -> Source | None:
-    ranked = rank_video_sizes(sizes)
-    return ranked[0] if ranked else None
-
-
 @dataclass(frozen=True, slots=True)
 class FileServers:
     """What every download worker of a run shares about the file servers, which throttle apart
@@ -113,146 +107,40 @@ class FileServers:
         return cls(AdaptiveLimit(settings.concurrency), throttle_for(settings))
 
 
-class Downloader:
-    """One of N workers: take a job, pick the right URL, stream it to disk, report."""
+class FileFetcher:
+    """Fetches one file server URL into a .part file: resumed from the part's length, retried
+    by the run's policy, within the shared limit on files in flight and its 429 pause, never
+    past a size ceiling. Called, not fed (gallery-dl's downloader): the download workers (via
+    PhotoFetcher), the favourites and the thumbnails each call `fetch_url`."""
 
     def __init__(
         self,
         *,
-        api: FlickrAPI,
         session: aiohttp.ClientSession,
         retry: RetryPolicy,
-        settings: Settings,
-        jobs: asyncio.Queue[Job | None],
-        results: asyncio.Queue[Message],
+        servers: FileServers,
+        user_agent: str,
         stats: Stats,
-        parts_dir: Path,
-        servers: FileServers | None = None,
     ) -> None:
-        self.api = api
         self.session = session
         self.retry = retry
-        self.settings = settings
-        self.jobs = jobs
-        self.results = results
-        self.stats = stats
-        self.parts_dir = parts_dir
-        # Shared by every worker of a run: a 429 from the file servers holds them all back.
-        self.servers = servers or FileServers.for_settings(settings)
+        # Shared by every fetcher of a run: a 429 from the file servers holds them all back.
+        self.servers = servers
+        self.user_agent = user_agent
+        self.stats = stats  # counts the bytes that arrive
 
     @classmethod
-    def standalone(
-        cls,
-        *,
-        api: FlickrAPI,
-        settings: Settings,
-        stats: Stats,
-        parts_dir: Path,
-        servers: FileServers,
-    ) -> Downloader:
-        """One whose `fetch` other stages call directly (favourites, thumbnails): no job
-        queues, the run's session, retry policy and file servers' limit shared."""
+    def for_api(
+        cls, api: FlickrAPI, settings: Settings, *, stats: Stats, servers: FileServers
+    ) -> FileFetcher:
+        """One on the run's session and retry policy (the API client's)."""
         return cls(
-            api=api,
             session=api.session,
             retry=api.retry,
-            settings=settings,
-            jobs=asyncio.Queue(),
-            results=asyncio.Queue(),
-            stats=stats,
-            parts_dir=parts_dir,
             servers=servers,
+            user_agent=settings.user_agent,
+            stats=stats,
         )
-
-    async def run(self) -> None:
-        await serve_jobs("download", self.jobs, self.results, self.fetch_job)
-
-    async def fetch_job(self, job: Job) -> Message:
-        # An archived copy that is not the original: this run only probes whether Flickr now
-        # serves the original, with one attempt, before settling for the other size again.
-        return await self.fetch(job.photo, probe_original=job.reason == "upgrade")
-
-    async def sources(self, photo: Photo) -> list[Source]:
-        """Where the file can come from, best first."""
-        if photo.is_video:
-            # url_o of a video is its poster frame: the video itself is only in getSizes.
-            # Video Original often 404s for API clients: renditions are the fallback.
-            return rank_video_sizes(await self.api.photos_get_sizes(photo.id))
-        if photo.url_o:
-            # The listing's largest other size is the fallback when the original is refused.
-            sources = [Source(photo.url_o, True, "Original")]
-            if photo.best_url:
-                sources.append(Source(photo.best_url, False, photo.best_label or "Large"))
-            return sources
-        if photo.best_url:
-            return [Source(photo.best_url, False, photo.best_label or "Large")]
-        best = choose_photo_size(await self.api.photos_get_sizes(photo.id))
-        return [best] if best else []
-
-    async def fetch(self, photo: Photo, *, probe_original: bool = False) -> Downloaded:
-        """The best file Flickr will hand over: the original, else (403, 410, 404, a 5xx
-        that outlived its retries) the next best source, recorded as not original."""
-        candidates = await self.sources(photo)
-        if not candidates:
-            raise DownloadError(f"Flickr offers no downloadable file for {photo.media} {photo.id}")
-        tried: list[Source] = []
-        asked_sizes = photo.is_video  # a video's sources came from getSizes already
-        while candidates:
-            source = candidates.pop(0)
-            tried.append(source)
-            retry = self.retry
-            if probe_original and source.original:
-                retry = replace(retry, attempts=1, throttled_attempts=retry.throttled_budget)
-            try:
-                return await self._fetch_from(photo, source, retry)
-            except (DownloadError, NetworkError) as exc:  # not throttling, not a full disk
-                if not candidates and not asked_sizes:
-                    asked_sizes = True
-                    candidates = await self._other_sizes(photo, tried)
-                if not candidates:
-                    raise
-                log.warning("photo %s: %s unavailable (%s); trying %s", photo.id,
-                            source.label, exc, candidates[0].label)  # fmt: skip
-        raise AssertionError("unreachable")
-
-    async def _other_sizes(self, photo: Photo, tried: list[Source]) -> list[Source]:
-        """After every listed source failed: the largest size getSizes lists that was not
-        tried yet (one API call, only for photos whose original was refused)."""
-        if not any(s.original for s in tried):
-            return []  # the non-original was the first choice: nothing better to fall to
-        urls = {s.url for s in tried}
-        sizes = [s for s in await self.api.photos_get_sizes(photo.id) if s.source not in urls]
-        best = choose_photo_size(sizes, original=False)
-        return [best] if best else []
-
-    async def _fetch_from(self, photo: Photo, source: Source, retry: RetryPolicy) -> Downloaded:
-        part = part_path(self.parts_dir, photo.id, source.url)
-        size, digest, headers = await self.fetch_url(
-            source.url,
-            part,
-            retry=retry,
-            what=f"download of {photo.id}",
-            limit=MAX_VIDEO_BYTES if photo.is_video else MAX_PHOTO_BYTES,
-        )
-        ext = layout.extension_for(
-            # A rendition is a JPEG whatever the original's format: name it by its URL.
-            photo if source.original or photo.is_video else replace(photo, original_format=None),
-            final_url=headers.get("final_url"),
-            content_disposition=headers.get("content_disposition"),
-            content_type=headers.get("content_type"),
-        )
-        record = DownloadRecord(
-            url=source.url,
-            bytes=size,
-            sha256=digest,
-            original=source.original,
-            size_label=source.label,
-            ext=ext,
-        )
-        self.stats.downloaded += 1
-        if not source.original:
-            self.stats.not_original.append(photo.id)
-        return Downloaded(photo.id, record, part)
 
     async def fetch_url(
         self,
@@ -275,7 +163,7 @@ class Downloader:
         """One attempt: resume from the .part's length, append, hash, check the length."""
         offset = await asyncio.to_thread(_size_or_zero, part)
         # The bytes exactly as stored: never a gzip-encoded body for aiohttp to inflate.
-        headers = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "identity"}
+        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
         if offset:
             headers["Range"] = f"bytes={offset}-"
         async with self.servers.transfers.transfer() as transfer:
@@ -380,6 +268,142 @@ class Downloader:
             return offset, hasher.hexdigest(), info
         await asyncio.to_thread(part.unlink, missing_ok=True)
         raise NetworkError("partial file does not match the server's; starting over")
+
+
+class PhotoFetcher:
+    """The best file Flickr hands over for a photo, streamed into a .part in `parts_dir`:
+    the original, else the next best source (recorded as not original)."""
+
+    def __init__(
+        self, *, api: FlickrAPI, files: FileFetcher, parts_dir: Path, stats: Stats
+    ) -> None:
+        self.api = api
+        self.files = files
+        self.parts_dir = parts_dir
+        self.stats = stats  # counts the files fetched, and those that are not the original
+
+    async def sources(self, photo: Photo) -> list[Source]:
+        """Where the file can come from, best first."""
+        if photo.is_video:
+            # url_o of a video is its poster frame: the video itself is only in getSizes.
+            # Video Original often 404s for API clients: renditions are the fallback.
+            return rank_video_sizes(await self.api.photos_get_sizes(photo.id))
+        if photo.url_o:
+            # The listing's largest other size is the fallback when the original is refused.
+            sources = [Source(photo.url_o, True, "Original")]
+            if photo.best_url:
+                sources.append(Source(photo.best_url, False, photo.best_label or "Large"))
+            return sources
+        if photo.best_url:
+            return [Source(photo.best_url, False, photo.best_label or "Large")]
+        best = choose_photo_size(await self.api.photos_get_sizes(photo.id))
+        return [best] if best else []
+
+    async def fetch(self, photo: Photo, *, probe_original: bool = False) -> Downloaded:
+        """The best file Flickr will hand over: the original, else (403, 410, 404, a 5xx
+        that outlived its retries) the next best source, recorded as not original."""
+        candidates = await self.sources(photo)
+        if not candidates:
+            raise DownloadError(f"Flickr offers no downloadable file for {photo.media} {photo.id}")
+        tried: list[Source] = []
+        asked_sizes = photo.is_video  # a video's sources came from getSizes already
+        while candidates:
+            source = candidates.pop(0)
+            tried.append(source)
+            retry = self.files.retry
+            if probe_original and source.original:
+                retry = replace(retry, attempts=1, throttled_attempts=retry.throttled_budget)
+            try:
+                return await self._fetch_from(photo, source, retry)
+            except (DownloadError, NetworkError) as exc:  # not throttling, not a full disk
+                if not candidates and not asked_sizes:
+                    asked_sizes = True
+                    candidates = await self._other_sizes(photo, tried)
+                if not candidates:
+                    raise
+                log.warning("photo %s: %s unavailable (%s); trying %s", photo.id,
+                            source.label, exc, candidates[0].label)  # fmt: skip
+        raise AssertionError("unreachable")
+
+    async def _other_sizes(self, photo: Photo, tried: list[Source]) -> list[Source]:
+        """After every listed source failed: the largest size getSizes lists that was not
+        tried yet (one API call, only for photos whose original was refused)."""
+        if not any(s.original for s in tried):
+            return []  # the non-original was the first choice: nothing better to fall to
+        urls = {s.url for s in tried}
+        sizes = [s for s in await self.api.photos_get_sizes(photo.id) if s.source not in urls]
+        best = choose_photo_size(sizes, original=False)
+        return [best] if best else []
+
+    async def _fetch_from(self, photo: Photo, source: Source, retry: RetryPolicy) -> Downloaded:
+        part = part_path(self.parts_dir, photo.id, source.url)
+        size, digest, headers = await self.files.fetch_url(
+            source.url,
+            part,
+            retry=retry,
+            what=f"download of {photo.id}",
+            limit=MAX_VIDEO_BYTES if photo.is_video else MAX_PHOTO_BYTES,
+        )
+        ext = layout.extension_for(
+            # A rendition is a JPEG whatever the original's format: name it by its URL.
+            photo if source.original or photo.is_video else replace(photo, original_format=None),
+            final_url=headers.get("final_url"),
+            content_disposition=headers.get("content_disposition"),
+            content_type=headers.get("content_type"),
+        )
+        record = DownloadRecord(
+            url=source.url,
+            bytes=size,
+            sha256=digest,
+            original=source.original,
+            size_label=source.label,
+            ext=ext,
+        )
+        self.stats.downloaded += 1
+        if not source.original:
+            self.stats.not_original.append(photo.id)
+        return Downloaded(photo.id, record, part)
+
+
+class Downloader:
+    """One of N workers: take a job, fetch its photo's file (PhotoFetcher), report."""
+
+    def __init__(
+        self,
+        *,
+        api: FlickrAPI,
+        session: aiohttp.ClientSession,
+        retry: RetryPolicy,
+        settings: Settings,
+        jobs: asyncio.Queue[Job | None],
+        results: asyncio.Queue[Message],
+        stats: Stats,
+        parts_dir: Path,
+        servers: FileServers | None = None,
+    ) -> None:
+        self.api = api
+        self.session = session
+        self.retry = retry
+        self.settings = settings
+        self.jobs = jobs
+        self.results = results
+        self.stats = stats
+        files = FileFetcher(
+            session=session,
+            retry=retry,
+            servers=servers or FileServers.for_settings(settings),
+            user_agent=settings.user_agent,
+            stats=stats,
+        )
+        self.fetcher = PhotoFetcher(api=api, files=files, parts_dir=parts_dir, stats=stats)
+
+    async def run(self) -> None:
+        await serve_jobs("download", self.jobs, self.results, self.fetch_job)
+
+    async def fetch_job(self, job: Job) -> Message:
+        # An archived copy that is not the original: this run only probes whether Flickr now
+        # serves the original, with one attempt, before settling for the other size again.
+        return await self.fetcher.fetch(job.photo, probe_original=job.reason is Reason.UPGRADE)
 
 
 def part_path(parts_dir: Path, photo_id: str, url: str) -> Path:

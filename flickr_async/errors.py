@@ -49,7 +49,17 @@ class LockHeldError(FlickrAsyncError):
     exit_code = EXIT_LOCKED
 
 
-class StorageError(FlickrAsyncError):
+class FatalError(FlickrAsyncError):
+    """An error every other item would meet too (a refused token, a full disk): a stage lets
+    it through to stop the run instead of failing one item and going on (rclone's
+    fserrors.Fatal). Stages catch it first, `except FatalError: raise`, before their broad
+    `except FlickrAsyncError` that records one item's failure.
+
+    A spent --max-api-calls budget is not one: what needs a call waits for the next run while
+    this run finishes the rest (ApiBudgetSpent)."""
+
+
+class StorageError(FatalError):
     """The output folder cannot be written (disk full, permissions, corrupt state)."""
 
 
@@ -105,7 +115,7 @@ class CredentialsError(FlickrAsyncError):
     exit_code = EXIT_AUTH
 
 
-class AuthError(APIError):
+class AuthError(APIError, FatalError):
     """Bad key, signature, token or permissions (codes 95-100): fix credentials, do not retry."""
 
     exit_code = EXIT_AUTH

@@ -24,8 +24,8 @@ from flickr_async import confine, layout, portable, sidecar, xmp
 from flickr_async.account import Fave
 from flickr_async.api import FlickrAPI
 from flickr_async.archive import WITH_SIDECARS, Archive, sidecar_of, xmp_of
-from flickr_async.downloader import Downloader, FileServers
-from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.downloader import FileFetcher, FileServers, PhotoFetcher
+from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import (
     Scratch,
     finish_in_thread,
@@ -69,13 +69,9 @@ class FavoritesKeeper:
         self.stats = stats
         self.scratch = scratch
         self.today = dt.date.today().isoformat()
-        self.downloader = Downloader.standalone(
-            api=api,
-            settings=settings,
-            stats=Stats(),  # favourites are counted apart from the owner's photos
-            parts_dir=parts_dir,
-            servers=servers,
-        )
+        apart = Stats()  # favourites are counted apart from the owner's photos
+        files = FileFetcher.for_api(api, settings, stats=apart, servers=servers)
+        self.fetcher = PhotoFetcher(api=api, files=files, parts_dir=parts_dir, stats=apart)
 
     async def run(self, faves: Sequence[Fave]) -> None:
         kept = await asyncio.to_thread(self.state.favorites)
@@ -117,9 +113,9 @@ class FavoritesKeeper:
     async def _keep(self, fave: Fave, row: StoredFave | None) -> None:
         photo = fave.photo
         try:
-            got = await self.downloader.fetch(photo)
+            got = await self.fetcher.fetch(photo)
             await finish_in_thread(self._place, fave, got.record, got.part, row)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except ApiBudgetSpent:
             self.stats.deferred += 1  # a video's getSizes: kept by the next run

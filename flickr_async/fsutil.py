@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flickr_async import confine, layout
+from flickr_async.choices import LinkMode
 from flickr_async.errors import StorageError
 from flickr_async.models import Photo
 
@@ -134,7 +135,7 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def place_link(src: Path, dest: Path, scratch: Scratch, mode: str = "hardlink") -> None:
+def place_link(src: Path, dest: Path, scratch: Scratch, mode: LinkMode = "hardlink") -> None:
     """Make `dest` an album copy of `src`: a hard link (where links are impossible, a copy),
     a relative symlink, or a copy, as `mode` says. Nothing is rewritten that already is."""
     if _is_placed(src, dest, mode):
@@ -161,7 +162,7 @@ def place_link(src: Path, dest: Path, scratch: Scratch, mode: str = "hardlink") 
         raise
 
 
-def _is_placed(src: Path, dest: Path, mode: str) -> bool:
+def _is_placed(src: Path, dest: Path, mode: LinkMode) -> bool:
     try:
         if mode == "symlink":
             return dest.is_symlink() and os.readlink(dest) == os.path.relpath(src, dest.parent)

@@ -72,6 +72,7 @@ from flickr_async.jobs import (
     ListingDone,
     Message,
     Organisation,
+    Reason,
     Stats,
     WorkerExit,
 )
@@ -615,7 +616,7 @@ class Importer:
             self.stats.jobs += 1
             self.report.updated += 1
             return [
-                Job(photo, download=False, metadata=True, stored=stored, reason="changed"),
+                Job(photo, download=False, metadata=True, stored=stored, reason=Reason.CHANGED),
                 Described(photo_id, photo, record.comments, level="export", export=record.export),
             ]
         self.report.unchanged += 1
@@ -628,7 +629,7 @@ class Importer:
         # A newer export moved it to other albums: its folders and sidecar follow, as a
         # backup's "albums" job does (no file rewritten).
         self.stats.jobs += 1
-        return [Job(photo, download=False, metadata=False, stored=stored, reason="albums")]
+        return [Job(photo, download=False, metadata=False, stored=stored, reason=Reason.ALBUMS)]
 
     def _metadata_moved(
         self, stored: StoredPhoto, photo: Any, record: export_records.ExportPhoto
@@ -649,14 +650,14 @@ class Importer:
         record: export_records.ExportPhoto,
         member: Member,
         digest: str | None,
-    ) -> str | None:
-        """Why this photo is imported ("import", "missing", "replaced"), or None: the
+    ) -> Reason | None:
+        """Why this photo is imported (IMPORT, MISSING, REPLACED), or None: the
         archive holds its file already (an earlier import's same file, or a backup's
         original of the same secret)."""
         if stored is None or not stored.is_done or not stored.path:
-            return "import"
+            return Reason.IMPORT
         if size_of(self.out / stored.path) != stored.bytes:
-            return "missing"  # gone, or cut short: a file is adopted only whole
+            return Reason.MISSING  # gone, or cut short: a file is adopted only whole
         if stored.metadata_level == "export":
             same = (
                 stored.served_sha256 == digest
@@ -665,12 +666,12 @@ class Importer:
             )
             if same and _same_url(stored.served_url, record.original_url):
                 return None
-            return "replaced"  # another export's file: the old one is kept (writer)
+            return Reason.REPLACED  # another export's file: the old one is kept (writer)
         if stored.original is False:
-            return "replaced"  # a backup could only get a smaller size: the old one kept
+            return Reason.REPLACED  # a backup could only get a smaller size: the old one kept
         secret = record.photo.original_secret
         if secret and not _same_original(stored.original_key, secret):
-            return "replaced"  # replaced on Flickr since the backup: the old one is kept
+            return Reason.REPLACED  # replaced on Flickr since the backup: the old one is kept
         return None
 
     def _corrupt(self, exc: CorruptMember) -> None:

@@ -7,6 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +20,62 @@ from flickr_async.account import (
     Group,
     Person,
 )
-from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.choices import SidecarLevel
+from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.models import Album, Comment, DownloadRecord, Photo
 from flickr_async.state import StoredPhoto
 
 if TYPE_CHECKING:  # changes imports the API client; jobs needs only the type
     from flickr_async.changes import ListingMark
     from flickr_async.portable import Meta
+
+
+class Reason(StrEnum):
+    """Why a job exists (the producer's decision, or the importer's), and what a dry run
+    says it would do: `would <verb>: <photo id>`. The value is what the dry run's plan
+    counts ("3 new") and what tests and logs see."""
+
+    verb: str
+
+    def __new__(cls, value: str, verb: str) -> Reason:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.verb = verb
+        return member
+
+    NEW = "new", "download"
+    RETRY = "retry", "download (failed before)"
+    MISSING = "missing", "download (missing on disk)"
+    # The original changed on Flickr; or, for an archived smaller size, Flickr offers
+    # another file and still no original (a new upload).
+    REPLACED = "replaced", "download (replaced on Flickr)"
+    # An archived smaller size while Flickr lists an original: probed once this run.
+    UPGRADE = "upgrade", "try the original again (a smaller size is archived)"
+    CHANGED = "changed", "update metadata"
+    # Written by an earlier version (portable.EMBED_VERSION): re-embedded from the sidecar.
+    REFRESH = "refresh", "re-embed its metadata as this version writes it (no call)"
+    # Its albums, its path (names, layout) or its links moved, or it is back on Flickr.
+    ALBUMS = "albums", "update album links"
+    # A sidecar or an album copy is missing: made again from the JSON sidecar.
+    SIDECARS = "sidecars", "restore sidecars or album copies (no call)"
+    # The JSON sidecar is gone: its metadata asked again.
+    LOST_SIDECAR = (
+        "lost-sidecar",
+        "restore its lost JSON sidecar (metadata asked again, no download)",
+    )
+    IMPORT = "import", "import from the export"  # the importer's only: a file from the export
+    # No job: a complete listing no longer shows an archived photo (a dry run lists it).
+    DELETED = "deleted", "mark deleted on Flickr"
+
+    @property
+    def downloads(self) -> bool:
+        """Its job fetches the file (or, for the importer's, brings it from the export)."""
+        return self in _FETCHING
+
+
+_FETCHING = frozenset(
+    {Reason.NEW, Reason.RETRY, Reason.MISSING, Reason.REPLACED, Reason.UPGRADE, Reason.IMPORT}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +86,7 @@ class Job:
     download: bool  # fetch the file (new, failed before, or the original was replaced)
     metadata: bool  # fetch getInfo/comments before writing the sidecar
     stored: StoredPhoto | None  # what the archive held before this run
-    # "new", "retry", "missing", "replaced", "upgrade" (not an original: try the original
-    # again), "changed" (metadata), "albums", "repair", "sidecars" (a sidecar or an album
-    # copy is missing: made again from the JSON sidecar, no call), "lost-sidecar" (the JSON
-    # sidecar is gone: its metadata asked again, no download)
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +121,7 @@ class Described:
     photo: Photo  # enriched by getInfo when metadata is "full"
     comments: tuple[Comment, ...]
     people: tuple[Person, ...] = ()  # only asked when getInfo says the photo has people
-    level: str = "basic"  # what `photo` holds: "basic", "list", "deep" or "export"
+    level: SidecarLevel = "basic"  # what `photo` holds
     # What only Flickr's data export says of the photo (its photo_<id>.json fields the typed
     # record has no place for): kept under the sidecar's "export" key, through later backups.
     export: Mapping[str, Any] | None = None
@@ -162,7 +208,7 @@ async def serve_jobs(
         message: Message
         try:
             message = await handle(job)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except ApiBudgetSpent as exc:
             message = Failed(job.photo.id, stage, str(exc), deferred=True)
@@ -214,7 +260,7 @@ class Stats:
     organisation_problems: list[str] = field(default_factory=list)
     api_calls: Counter[str] = field(default_factory=Counter)
     # (photo id, reason) for --dry-run: tuples, as 100k of them must stay small
-    dry_run_actions: list[tuple[str, str]] = field(default_factory=list)
+    dry_run_actions: list[tuple[str, Reason]] = field(default_factory=list)
     elapsed: float = 0.0
     # `import` (importer.py): what the export held and lacked, and why it is incomplete.
     export: dict[str, Any] | None = None

@@ -6,10 +6,10 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from email.message import Message
 from pathlib import PurePosixPath
-from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from flickr_async import account_files, edge
+from flickr_async.choices import Layout
 from flickr_async.models import Album, Photo
 
 STATE_DIR = ".flickr-async"
@@ -309,7 +309,7 @@ def photo_paths(
     ext: str,
     album_ids: Sequence[str],
     folders: Mapping[str, str],
-    layout: Literal["albums", "flat", "date"],
+    layout: Layout,
     *,
     name: str | None = None,
     month: tuple[int, int] | None = None,
@@ -352,8 +352,3 @@ def photo_paths(
         return PurePosixPath(UNSORTED, name), ()
     primary, *others = (PurePosixPath(folder, name) for folder in chosen)
     return primary, tuple(others)
-
-
-def sidecar_path(path: PurePosixPath) -> PurePosixPath:
-    """The JSON sidecar next to a file: "<name>.json" (keeps "1.jpg" and "1.png" apart)."""
-    return path.with_name(path.name + ".json")

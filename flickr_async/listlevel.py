@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from flickr_async.api import FlickrAPI
-from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.models import Photo
 from flickr_async.state import State
 
@@ -84,7 +84,7 @@ class ListLevel:
             if self._raw is None:
                 try:
                     self._raw = await self.api.tags_get_list_user_raw()
-                except (AuthError, StorageError, ApiBudgetSpent):
+                except (FatalError, ApiBudgetSpent):
                     raise
                 except FlickrAsyncError as exc:
                     # Every tagged photo falls back to getInfo: slower, never wrong.
@@ -111,7 +111,7 @@ class ListLevel:
                 await asyncio.to_thread(self.state.record_place, place_id, names)
             else:
                 names = None
-        except (AuthError, StorageError, ApiBudgetSpent) as exc:
+        except (FatalError, ApiBudgetSpent) as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: waiters re-raise it, nobody else must
             raise

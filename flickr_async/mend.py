@@ -26,6 +26,7 @@ from flickr_async.archive import (
     sidecar_of,
     xmp_of,
 )
+from flickr_async.choices import LinkMode, link_mode_named
 from flickr_async.fsutil import (
     Scratch,
     place_link,
@@ -45,7 +46,7 @@ def mend_archive(archive: Archive, state: State, problems: Sequence[Problem]) ->
     out = archive.out
     options = state.options()
     writes_xmp = bool(options.get("xmp", True))
-    links = str(options.get("links") or "hardlink")
+    links = link_mode_named(str(options.get("links"))) or "hardlink"
     broken_media = {p.photo_id for p in problems if p.kind in MEDIA_KINDS}
     refetch: list[str] = []  # a file to fetch again
     stale: list[str] = []  # metadata to ask again
@@ -102,7 +103,7 @@ def mend_favorite_xmp(out: Path, problems: Sequence[Problem], scratch: Scratch) 
     return True
 
 
-def restore_from_copy(out: Path, row: StoredPhoto, links: str, scratch: Scratch) -> bool:
+def restore_from_copy(out: Path, row: StoredPhoto, links: LinkMode, scratch: Scratch) -> bool:
     """Put back a missing or damaged file from an album copy that still has the recorded
     bytes (a hard link whose primary name was deleted, a copy under --links copy); False
     when none has them."""
@@ -124,7 +125,7 @@ def restore_from_copy(out: Path, row: StoredPhoto, links: str, scratch: Scratch)
 
 
 def mend_photo(
-    archive: Archive, row: StoredPhoto, *, writes_xmp: bool, links: str, scratch: Scratch
+    archive: Archive, row: StoredPhoto, *, writes_xmp: bool, links: LinkMode, scratch: Scratch
 ) -> bool:
     """Make an archived photo's sidecars and album copies whole from its records; False when
     its JSON sidecar is lost everywhere (only Flickr has that metadata again)."""

@@ -11,6 +11,7 @@ import asyncio
 
 from flickr_async.account import Person
 from flickr_async.api import FlickrAPI
+from flickr_async.choices import MetadataLevel
 from flickr_async.jobs import Described, Job, Message, serve_jobs
 from flickr_async.listlevel import ListLevel
 from flickr_async.models import Comment, Photo
@@ -41,7 +42,7 @@ class MetadataFetcher:
 
     async def describe(self, job: Job) -> Described:
         photo = job.photo
-        level = "basic"
+        level: MetadataLevel = "basic"
         with_info = False
         if self.settings.metadata != "basic" and self.list_level is not None:
             photo, complete = await self.list_level.complete(photo)

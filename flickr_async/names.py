@@ -17,14 +17,14 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import Any
 
 from flickr_async import layout
+from flickr_async.choices import Layout
 from flickr_async.errors import ConfigError
 from flickr_async.models import Photo
 from flickr_async.sane import timestamp
 
-Layout = Literal["albums", "flat", "date"]
 DEFAULT = "{id}"
 MAX_BYTES = layout.DEFAULT_MAX_BYTES  # the whole file name, extension included
 FIELDS = ("id", "title", "date_taken", "date_upload", "media")

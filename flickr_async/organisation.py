@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from flickr_async.account import Gallery, GalleryItem
 from flickr_async.account_files import gallery_photos
 from flickr_async.api import FlickrAPI
-from flickr_async.errors import AuthError, FlickrAsyncError, StorageError
+from flickr_async.errors import FatalError, FlickrAsyncError
 from flickr_async.jobs import Message, Organisation, Stats
 from flickr_async.models import Page
 
@@ -55,7 +55,7 @@ class Organiser:
         """One listing; its failure keeps last run's file and fails the run, nothing more."""
         try:
             return await fetch()
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except FlickrAsyncError as exc:
             log.warning("listing the account's %s failed: %s", name, exc)

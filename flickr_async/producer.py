@@ -10,19 +10,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flickr_async import changes as changes_mod
 from flickr_async import layout, names, portable, sidecar, thumbnails
 from flickr_async.account import AccountInfo
 from flickr_async.api import FlickrAPI
-from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
+from flickr_async.decision import DiskFacts, Placement, decide
+from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import size_of
-from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
+from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Reason, Stats
 from flickr_async.listing import Photostream, recover_missing
 from flickr_async.models import Album, Page, Photo
 from flickr_async.plural import plural
-from flickr_async.rebuild import original_unchanged
 from flickr_async.settings import Settings
 from flickr_async.state import State, StoredAlbum, StoredPhoto
 
@@ -33,7 +32,8 @@ ALBUM_MEMBER_EXTRAS: tuple[str, ...] = ("media",)
 
 
 class Producer:
-    """Decides what this run must do and feeds the stages; never touches the disk itself."""
+    """Decides what this run must do and feeds the stages. The decision per photo is pure
+    (decision.py); the disk facts it needs are looked up beforehand, by stat alone."""
 
     def __init__(
         self,
@@ -96,7 +96,7 @@ class Producer:
                     async for batch in stream.pages():
                         self.stats.listed += len(batch)
                         await self._enqueue_batch(batch, plan_task)
-                except (AuthError, StorageError):
+                except FatalError:
                     raise
                 except FlickrAsyncError as exc:  # the listing broke off: keep what we have
                     self.problems.append(f"listing the photostream failed: {exc}")
@@ -121,7 +121,7 @@ class Producer:
         )
         self.stats.deleted_on_flickr = len(gone)
         if self.settings.dry_run:
-            self.stats.dry_run_actions.extend((pid, "deleted") for pid in gone)
+            self.stats.dry_run_actions.extend((pid, Reason.DELETED) for pid in gone)
             return
         await self.results.put(
             ListingDone(
@@ -223,7 +223,7 @@ class Producer:
             if photos is None:
                 return None, f"more than {changes_mod.MAX_CHANGES} photos changed"
             account = await self.api.people_get_info(self.user_nsid)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except FlickrAsyncError as exc:
             return None, f"the changes could not be listed: {exc}"
@@ -283,7 +283,7 @@ class Producer:
             ):
                 self.stats.listed += len(batch)
                 await self._enqueue_batch(batch, view)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except FlickrAsyncError as exc:
             self.problems.append(f"listing the photos the search missed failed: {exc}")
@@ -324,7 +324,7 @@ class Producer:
                 continue
             try:
                 members[album.id] = await self._album_members(album.id)
-            except (AuthError, StorageError):
+            except FatalError:
                 raise
             except FlickrAsyncError as exc:
                 # Keep what we knew, flagged so the next run lists it again whatever Flickr's
@@ -356,7 +356,7 @@ class Producer:
             return known.comments
         try:
             found = await self.api.photosets_comments_get_list(album.id)
-        except (AuthError, StorageError):
+        except FatalError:
             raise
         except FlickrAsyncError as exc:
             self.stats.organisation_problems.append(
@@ -385,96 +385,74 @@ class Producer:
         for photo in batch:
             entry = stored.get(photo.id)
             if entry is None:  # new: needs no album knowledge to start downloading
-                await self._submit(self._job(photo, None, "new", download=True))
+                await self._submit(self._job(photo, None, Reason.NEW))
                 continue
             # at once when the albums are listed already
             view = plan if isinstance(plan, _PlanView) else await plan
-            job = self._decide(photo, entry, view)
-            if job is None:
+            stored_row, disk = entry
+            reason = decide(photo, stored_row, disk, self._placement(photo, stored_row, view))
+            if reason is None:
                 self.stats.unchanged += 1
                 continue
-            await self._submit(job)
+            await self._submit(self._job(photo, stored_row, reason))
         if self.on_listed is not None:
             await self.on_listed(batch)
 
-    def _lookup(self, ids: Sequence[str]) -> dict[str, _OnDisk]:
-        """Stored rows for a page of ids, whether each one's file is still on disk, and what
-        is missing beside it (see _missing_beside)."""
-        found: dict[str, _OnDisk] = {}
+    def _lookup(self, ids: Sequence[str]) -> dict[str, tuple[StoredPhoto, DiskFacts]]:
+        """Stored rows for a page of ids, and the disk facts the decision needs: whether each
+        one's file is still whole, and what is missing beside it (see _missing_beside). The
+        only place the producer looks at the disk (in a thread)."""
+        found: dict[str, tuple[StoredPhoto, DiskFacts]] = {}
         for pid in ids:
             row = self.state.photo(pid)
             if row is not None:
-                on_disk = row.path is not None and size_of(self.out / row.path) == row.bytes
-                beside = self._missing_beside(row) if on_disk and row.is_done else None
-                found[pid] = (row, on_disk, beside)
+                whole = row.path is not None and size_of(self.out / row.path) == row.bytes
+                beside = self._missing_beside(row) if whole and row.is_done else None
+                found[pid] = (row, DiskFacts(whole, beside))
         return found
 
-    def _missing_beside(self, row: StoredPhoto) -> str | None:
+    def _missing_beside(self, row: StoredPhoto) -> Reason | None:
         """A sidecar or album copy gone from beside an archived file, by stat alone (reading
         every sidecar on every run would cost a night on a big archive; `verify` reads them;
-        an empty sidecar, as a power cut can leave one, counts as gone): "sidecars" when the
+        an empty sidecar, as a power cut can leave one, counts as gone): Reason.SIDECARS when the
         JSON sidecar is there to make the rest from (the primary's or an album copy's),
-        "lost-sidecar" when only Flickr has the metadata again, else None."""
+        Reason.LOST_SIDECAR when only Flickr has the metadata again, else None."""
         assert row.path is not None
         primary = self.out / row.path
         copies = [self.out / rel for rel in row.links]
         entries = [primary, *copies]
         records = [_has_content(_beside(entry, ".json")) for entry in entries]
         if not any(records):
-            return "lost-sidecar"
+            return Reason.LOST_SIDECAR
         if not all(records) or not all(map(os.path.exists, copies)):
-            return "sidecars"
+            return Reason.SIDECARS
         if self.settings.xmp and not all(_has_content(_beside(e, ".xmp")) for e in entries):
-            return "sidecars"
+            return Reason.SIDECARS
         return None
 
-    def _job(self, photo: Photo, stored: StoredPhoto | None, reason: str, *, download: bool) -> Job:
-        metadata = download or reason in ("changed", "lost-sidecar")
+    def _job(self, photo: Photo, stored: StoredPhoto | None, reason: Reason) -> Job:
+        metadata = reason.downloads or reason in (Reason.CHANGED, Reason.LOST_SIDECAR)
         wants = metadata and self._needs_metadata(photo)
-        return Job(photo, download, wants, stored, reason)
+        return Job(photo, reason.downloads, wants, stored, reason)
 
-    def _decide(self, photo: Photo, entry: _OnDisk, view: _PlanView) -> Job | None:
-        stored, on_disk, missing_beside = entry
-        if not stored.is_done or stored.path is None:
-            return self._job(photo, stored, "retry", download=True)
-        if not on_disk:
-            return self._job(photo, stored, "missing", download=True)
-        if photo.original_secret and not original_unchanged(
-            stored.original_key, photo.original_secret, photo.original_key
-        ):
-            return self._job(photo, stored, "replaced", download=True)
-        if stored.original is False and not photo.is_video and _offers_other_file(photo, stored):
-            # Not an original (free account, downloads disabled, the original refused): the
-            # only sign of a new upload, or of the original becoming available, is a different
-            # file URL. An original on offer is probed again, once per run.
-            reason = "upgrade" if photo.url_o else "replaced"
-            return self._job(photo, stored, reason, download=True)
-        if stored.last_update != photo.date_updated or stored.metadata_stale:
-            return self._job(photo, stored, "changed", download=False)
-        if stored.embed_version < portable.EMBED_VERSION:
-            # Written by an earlier version: re-embed from the sidecar, no API call.
-            return self._job(photo, stored, "refresh", download=False)
+    def _placement(self, photo: Photo, stored: StoredPhoto, view: _PlanView) -> Placement | None:
+        """Where the plan, names and layout put an archived photo now (None: no path yet)."""
+        if stored.path is None:
+            return None
         album_ids = view.albums_of(photo.id)
-        albums_now = tuple((a, view.titles.get(a, "")) for a in album_ids)
-        ext = Path(stored.path).suffix.lstrip(".")
         path, links = names.photo_paths(
             self.names,
             names.NameFields.from_photo(photo),
-            ext,
+            Path(stored.path).suffix.lstrip("."),
             album_ids,
             view.plan.folders,
             self.settings.layout,
         )
-        if (
-            stored.deleted_on_flickr is not None
-            or albums_now != stored.albums
-            or str(path) != stored.path
-            or tuple(sorted(map(str, links))) != tuple(sorted(stored.links))
-        ):
-            return self._job(photo, stored, "albums", download=False)
-        if missing_beside is not None:
-            return self._job(photo, stored, missing_beside, download=False)
-        return None
+        return Placement(
+            albums=tuple((a, view.titles.get(a, "")) for a in album_ids),
+            path=str(path),
+            links=tuple(sorted(map(str, links))),
+        )
 
     def _needs_metadata(self, photo: Photo) -> bool:
         if self.settings.metadata != "basic":
@@ -516,24 +494,12 @@ class _Changes:
     account: AccountInfo
 
 
-# A stored row, whether its file is whole on disk, and what is missing beside it.
-_OnDisk = tuple[StoredPhoto, bool, str | None]
-
-
 def _beside(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
 def _has_content(path: Path) -> bool:
     return bool(size_of(path))
-
-
-def _offers_other_file(photo: Photo, stored: StoredPhoto) -> bool:
-    offered = photo.url_o or photo.best_url
-    if not offered or not stored.served_url:
-        return False
-    # Compare paths only: Flickr serves one file from several static hosts.
-    return urlsplit(offered).path != urlsplit(stored.served_url).path
 
 
 class _PlanView:

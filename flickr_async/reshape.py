@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from flickr_async import confine, names, reshapecheck
 from flickr_async.archive import WITH_SIDECARS, Archive, Shape, beside, link_beside, read_sidecar
+from flickr_async.choices import LinkMode, layout_named, link_mode_named
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import (
     DISK_ERRNOS,
@@ -37,6 +38,7 @@ from flickr_async.fsutil import (
     remove_quietly,
 )
 from flickr_async.rebuild import note_options, state_problem
+from flickr_async.settings import validate_shape
 from flickr_async.state import ReshapeMove, State, StoredPhoto
 
 log = logging.getLogger(__name__)
@@ -84,9 +86,7 @@ def _reshape(
     options = state.options()
     current = Shape.of(options)
     pending = state.reshape_target()
-    asked = Shape(
-        *(g if g is not None else c for g, c in zip(given, _values(current), strict=True))
-    )
+    asked = _asked(given, current)
     staging = archive.reshape_dir
     if (
         pending is not None
@@ -138,7 +138,7 @@ def _reshape(
             _stage(out, staging, move)
             state.reshape_done(move.id, 1)
         for move in state.reshape_moves(1):
-            _place(out, staging, move, target.links, scratch)
+            _place(out, staging, move, link_mode_named(target.links) or "hardlink", scratch)
             state.reshape_done(move.id, 2)
             report.photos += 1
     except OSError as exc:
@@ -177,8 +177,18 @@ def _reverse(out: Path, staging: Path, state: State, back: Shape) -> None:
     state.begin_reshape(back.as_options(), undo, staged=staged)
 
 
-def _values(shape: Shape) -> tuple[str, str, str]:
-    return shape.layout, shape.names, shape.links
+def _asked(given: tuple[str | None, str | None, str | None], current: Shape) -> Shape:
+    """The shape asked for: each part given, else the archive's. A wrong --layout or --links
+    is refused here (ConfigError, exit 2), as Settings refuses it for backup."""
+    layout_, names_, links_ = given
+    layout_ = current.layout if layout_ is None else layout_
+    links_ = current.links if links_ is None else links_
+    validate_shape(layout_, links_, current.names if names_ is None else names_)
+    return Shape(
+        layout=layout_named(layout_) or current.layout,
+        names=current.names if names_ is None else names_,
+        links=link_mode_named(links_) or current.links,
+    )
 
 
 def _plan(out: Path, state: State, target: Shape) -> tuple[list[ReshapeMove], int]:
@@ -224,7 +234,7 @@ def _move_for(
         ext,
         album_ids,
         folders,
-        target.layout,  # type: ignore[arg-type]
+        target.layout,
     )
     return ReshapeMove(row.id, row.path, row.links, str(new_path), tuple(map(str, new_links)))
 
@@ -249,7 +259,7 @@ def _stage(out: Path, staging: Path, move: ReshapeMove) -> None:
     _prune(old.parent, out)
 
 
-def _place(out: Path, staging: Path, move: ReshapeMove, mode: str, scratch: Scratch) -> None:
+def _place(out: Path, staging: Path, move: ReshapeMove, mode: LinkMode, scratch: Scratch) -> None:
     """Step 2: from the staging folder to the new path, then the album copies."""
     new = _inside(out, move.new_path, move)
     staged = _staged(staging, move)

@@ -10,14 +10,21 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from flickr_async import __version__, names
+from flickr_async.choices import (
+    LAYOUTS,
+    LINK_MODES,
+    METADATA_ALIASES,
+    METADATA_LEVELS,
+    Layout,
+    LinkMode,
+    MetadataLevel,
+)
 from flickr_async.config import KEYS, Config, load_config, secret_warning
 from flickr_async.errors import ConfigError
-
-if TYPE_CHECKING:  # settings imports auth lazily; keep the cycle out of runtime
-    from flickr_async.auth import Token
+from flickr_async.tokenfile import Token, load_token
 
 DEFAULT_API_BASE = "https://www.flickr.com/services"
 
@@ -29,19 +36,7 @@ ENV_API_BASE = "FLICKR_API_BASE"
 ENV_TOKEN_FILE = "FLICKR_TOKEN_FILE"
 ENV_CONFIG = "FLICKR_ASYNC_CONFIG"
 
-Layout = names.Layout
-LAYOUTS: tuple[Layout, ...] = ("albums", "flat", "date")
-# How album copies of a file are made (--links): one inode, a relative symlink, or bytes.
-LinkMode = Literal["hardlink", "symlink", "copy"]
-LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "symlink", "copy")
 DEFAULT_NAMES = "{id}"
-# How far a run takes each photo's metadata (see README "Metadata levels"):
-# basic: the listing's fields and comments; list: + raw tags, place names and the listing's
-# undocumented extras (getInfo only where those fall short); deep: + getInfo's notes, people
-# and permissions for every photo, fetched after the files. "full" is deep's old name.
-MetadataLevel = Literal["basic", "list", "deep"]
-METADATA_LEVELS: tuple[MetadataLevel, ...] = ("basic", "list", "deep")
-METADATA_ALIASES: dict[str, MetadataLevel] = {"full": "deep"}
 
 
 def validate_shape(layout: str, links: str, names_template: str) -> None:
@@ -216,8 +211,6 @@ def resolve_settings(
     silently reshapes an existing one. `use_saved_token=False` (for `auth`, which replaces
     the file) tolerates a damaged token file.
     """
-    from flickr_async.auth import load_token  # auth imports settings; keep the cycle lazy
-
     env = os.environ if environ is None else environ
     if profile is not None and config is None:
         raise ConfigError(

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flickr_async.account import Person
+from flickr_async.choices import SidecarLevel
 from flickr_async.models import PLACE_LEVELS, Album, Comment, DownloadRecord, Geo, Note, Photo
 from flickr_async.sane import may_hold_surrogates, valid_json
 
@@ -114,7 +115,7 @@ def build(
     deleted_on_flickr: str | None = None,
     exif_replaced: Mapping[str, str] | None = None,
     people: Sequence[Person] = (),
-    level: str = "basic",
+    level: SidecarLevel = "basic",
     export: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The sidecar document; `dumps` keeps this key order.

@@ -692,12 +692,6 @@ class State:
                 [(pid,) for pid in photo_ids],
             )
 
-    def set_integrity(self, photo_id: str, *, size: int, sha256: str) -> None:
-        with self._tx() as db:
-            db.execute(
-                "UPDATE photos SET bytes = ?, sha256 = ? WHERE id = ?", (size, sha256, photo_id)
-            )
-
     def counts(self) -> dict[str, int]:
         rows = self._query(
             """SELECT

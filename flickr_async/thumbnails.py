@@ -32,9 +32,9 @@ from urllib.parse import urlsplit
 from flickr_async import confine, edge
 from flickr_async.api import FlickrAPI
 from flickr_async.archive import Archive
-from flickr_async.downloader import Downloader, FileServers, part_path
+from flickr_async.downloader import FileFetcher, FileServers, part_path
 from flickr_async.errors import DownloadError, FlickrAsyncError, StorageError
-from flickr_async.fsutil import Scratch, raise_if_disk_problem
+from flickr_async.fsutil import Scratch, raise_if_disk_problem, size_of
 from flickr_async.jobs import Stats
 from flickr_async.models import Photo
 from flickr_async.settings import Settings
@@ -86,13 +86,8 @@ class Thumbnails:
         self.stats = stats
         self.workers = settings.concurrency
         self.tmp = tmp  # under OUT: a finished file reaches its name by rename
-        self.downloader = Downloader.standalone(
-            api=api,
-            settings=settings,
-            stats=stats,  # counts their bytes: nothing else (no photo is "downloaded")
-            parts_dir=tmp,
-            servers=servers,
-        )
+        # counts their bytes: nothing else (no photo is "downloaded")
+        self.downloader = FileFetcher.for_api(api, settings, stats=stats, servers=servers)
 
     # --- while listing -------------------------------------------------------------------
 
@@ -112,7 +107,7 @@ class Thumbnails:
                 row is not None
                 and row.url == THUMB_FOUND
                 and row.bytes is not None
-                and _size_of(thumbnail_path(self.out, pid, size)) == row.bytes
+                and size_of(thumbnail_path(self.out, pid, size)) == row.bytes
             ):
                 # Recorded by a rebuilt state from the file on disk: whole, it is taken as
                 # the one this listing offers (a new URL later fetches anew).
@@ -121,7 +116,7 @@ class Thumbnails:
             if row is None or not same_file(row.url, url):
                 wanted.append((pid, size, url))
             elif (
-                row.bytes is not None and _size_of(thumbnail_path(self.out, pid, size)) != row.bytes
+                row.bytes is not None and size_of(thumbnail_path(self.out, pid, size)) != row.bytes
             ):
                 wanted.append((pid, size, url))  # deleted or torn on disk
         if found:
@@ -201,10 +196,3 @@ class Thumbnails:
     def _failed(self, name: str, error: str) -> None:
         log.info("thumbnail %s: %s", name, error)
         self.stats.thumbnails_failed += 1
-
-
-def _size_of(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None

@@ -42,6 +42,7 @@ from flickr_async.jobs import (
     ListingDone,
     Message,
     Organisation,
+    Reason,
     Stats,
     WorkerExit,
 )
@@ -54,10 +55,10 @@ log = logging.getLogger(__name__)
 
 # Jobs without a download that re-embed the metadata in the archived file: Flickr's changed,
 # or the archive was written by an earlier version (see portable.EMBED_VERSION).
-RE_EMBED = frozenset({"changed", "refresh"})
+RE_EMBED = frozenset({Reason.CHANGED, Reason.REFRESH})
 # Jobs whose sidecar is built anew from what Flickr says now, never patched from the old one:
 # the photo changed there, or its JSON sidecar is lost (and no album copy kept one).
-FROM_FLICKR = frozenset({"changed", "lost-sidecar"})
+FROM_FLICKR = frozenset({Reason.CHANGED, Reason.LOST_SIDECAR})
 # Placed photos the deep pass may have waiting beside the files; past it they wait for its
 # scan of the archive after the last file (memory stays flat on a first backup of 500k).
 PLACED_MAX = 10_000
@@ -557,7 +558,7 @@ class Writer:
             and old
             and old_path
             and (
-                job.reason == "replaced"
+                job.reason is Reason.REPLACED
                 or not original_unchanged(
                     old.original_key, photo.original_secret, photo.original_key
                 )
@@ -631,7 +632,7 @@ class Writer:
             metadata_level=built.level,
         )
         if downloaded:
-            if job.reason == "replaced":
+            if job.reason is Reason.REPLACED:
                 self.stats.replaced += 1
         else:
             self.stats.updated += 1

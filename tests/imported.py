@@ -30,6 +30,7 @@ from flickr_async.jobs import (
     Job,
     ListingDone,
     Message,
+    Reason,
     Stats,
     WorkerExit,
 )
@@ -169,7 +170,7 @@ def import_archive(
             for c in fake_photo.comments
         )
         messages += [
-            Job(photo, True, True, None, "import"),
+            Job(photo, True, True, None, Reason.IMPORT),
             Downloaded(photo.id, record, part),
             Described(photo.id, photo, comments, level="export", export=export_block(fake_photo)),
         ]

@@ -29,6 +29,7 @@ from flickr_async.cli.app import (
 from flickr_async.errors import CredentialsError
 from flickr_async.models import User
 from flickr_async.settings import Settings
+from flickr_async.tokenfile import save_token
 
 # --- auth ---------------------------------------------------------------------------------
 
@@ -106,7 +107,7 @@ async def _exchange(
         token = await oauth.fetch_access_token(
             settings, session, request_token, request_secret, verifier
         )
-        await asyncio.to_thread(oauth.save_token, settings.token_file, token)
+        await asyncio.to_thread(save_token, settings.token_file, token)
         authorised = replace(
             settings, oauth_token=token.oauth_token, oauth_token_secret=token.oauth_token_secret
         )

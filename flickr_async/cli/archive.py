@@ -24,15 +24,14 @@ from flickr_async.cli.app import (
     load_config_file,
     settings_from_options,
 )
-from flickr_async.cli.backup import (
+from flickr_async.cli.backup import remembered_options, run_and_report
+from flickr_async.cli.options import (
     ApiRateOption,
     ConcurrencyOption,
     ExistingOptionalOutArgument,
     MaxRetryWaitOption,
     QuietOption,
     chosen_archive,
-    remembered_options,
-    run_and_report,
 )
 from flickr_async.errors import EXIT_INCOMPLETE, StorageError
 from flickr_async.plural import plural

@@ -16,7 +16,8 @@ from flickr_async.cli.app import (
     load_config_file,
     resolve_from_options,
 )
-from flickr_async.cli.backup import ExistingOptionalOutArgument, archive_options, missing_out
+from flickr_async.cli.backup import archive_options
+from flickr_async.cli.options import ExistingOptionalOutArgument, missing_out
 from flickr_async.config import KEYS
 from flickr_async.settings import Resolved
 

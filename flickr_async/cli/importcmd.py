@@ -20,18 +20,18 @@ from flickr_async.cli.app import (
     run_async,
     settings_from_options,
 )
-from flickr_async.cli.backup import (
+from flickr_async.cli.backup import _close_run, _write_report, archive_options
+from flickr_async.cli.options import (
     ExifOption,
     LayoutOption,
     LinksOption,
     NamesOption,
     QuietOption,
+    ReportOption,
     XmpOption,
-    _close_run,
-    _write_report,
-    archive_options,
     missing_out,
 )
+from flickr_async.cli.siterefresh import refresh_after_backup
 from flickr_async.cli.terminal import unfiltered
 from flickr_async.plural import plural
 from flickr_async.sane import printable
@@ -85,19 +85,7 @@ def import_(
             show_default=False,
         ),
     ] = None,
-    report: Annotated[
-        Path | None,
-        typer.Option(
-            "--report",
-            help=(
-                "Write the run's report as JSON to this file: result, exit code, counters and, "
-                "under `export`, every photo whose file the export lacks, every file no JSON "
-                "describes, album members missing per album, corrupt members and duplicates."
-            ),
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    report: ReportOption = None,
     quiet: QuietOption = False,
     profile: ProfileOption = None,
     config_file: ConfigOption = None,
@@ -150,8 +138,6 @@ def import_(
     finally:
         index.close()
     if settings.site:
-        from flickr_async.cli.site import refresh_after_backup
-
         refresh_after_backup(settings.out, quiet=settings.quiet)
     raise typer.Exit(code)
 

@@ -13,7 +13,7 @@ from flickr_async.cli.app import (
     configure_logging,
     load_config_file,
 )
-from flickr_async.cli.backup import (
+from flickr_async.cli.options import (
     ExistingOptionalOutArgument,
     LayoutOption,
     LinksOption,
@@ -21,6 +21,7 @@ from flickr_async.cli.backup import (
     QuietOption,
     chosen_archive,
 )
+from flickr_async.cli.siterefresh import refresh_after_backup
 from flickr_async.plural import plural
 from flickr_async.reshape import reshape as reshape_archive
 from flickr_async.state import State
@@ -71,6 +72,4 @@ def reshape(
     finally:
         state.close()
     if keeps_site:
-        from flickr_async.cli.site import refresh_after_backup
-
         refresh_after_backup(out, quiet=quiet)

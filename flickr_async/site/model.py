@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -475,22 +475,3 @@ def profile(doc: Mapping[str, Any] | None) -> Profile:
         photo_count=i(person.get("photo_count")),
         first_upload=i(person.get("first_upload")),
     )
-
-
-def albums_from_state(rows: Sequence[tuple[str, str, str, Sequence[str]]]) -> list[AlbumEntry]:
-    """Albums of an archive without albums.json (older versions): (id, title, folder, ids)."""
-    return [
-        AlbumEntry(
-            id=album_id,
-            title=title,
-            description="",
-            primary=None,
-            folder=folder,
-            photo_ids=tuple(dict.fromkeys(ids)),
-            count_photos=None,
-            count_videos=None,
-            comments=(),
-            deleted=None,
-        )
-        for album_id, title, folder, ids in rows
-    ]

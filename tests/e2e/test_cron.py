@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from flickr_async.jobs import Reason
 from flickr_async.state import State
 from tests.e2e.helpers import FAST, media_files, run_cli
 from tests.fakeflickr import FakeFlickr, Library
@@ -201,3 +203,62 @@ def test_repair_cannot_fetch_a_photo_deleted_on_flickr_and_says_so(
     assert result.code == 1
     assert "still broken" in result.stdout
     assert run_cli(env, "verify", str(synced)).code == 1  # never silently "intact"
+
+
+def test_a_dry_run_says_what_it_would_do_for_every_reason(
+    fake: FakeFlickr, library: Library, env: dict[str, str], out: Path
+) -> None:
+    stills = [
+        p.id
+        for p in library.photos
+        if not p.is_video and p.can_download and p.originalformat == "jpg"
+    ]
+    retry, upgrade, *rest = stills
+    # In one album at most: no album copy keeps a JSON sidecar when its own is lost.
+    lost = next(pid for pid in rest if len(library.albums_of(pid)) <= 1)
+    others = [pid for pid in rest if pid != lost]
+    missing, sidecars, refresh, changed, replaced, deleted, albums = others[:7]
+    fake.faults.fail_file(retry, status=404)
+    fake.faults.refuse_original(upgrade, status=403)  # a smaller size is archived
+    assert run_cli(env, "backup", str(out), *FAST).code == 1  # `retry` failed
+
+    def beside(pid: str, suffix: str) -> Path:
+        state = State(out / ".flickr-async" / "state.sqlite3")
+        row = state.photo(pid)
+        state.close()
+        assert row is not None and row.path is not None
+        return out / (row.path + suffix)
+
+    beside(missing, "").unlink()
+    beside(sidecars, ".xmp").unlink()
+    beside(lost, ".json").unlink()
+    db = sqlite3.connect(out / ".flickr-async" / "state.sqlite3")
+    db.execute("UPDATE photos SET embed_version = 1 WHERE id = ?", (refresh,))
+    db.commit()
+    db.close()
+    library.edit_photo(changed, title="edited")
+    library.replace_original(replaced)
+    library.delete_photo(deleted)
+    elsewhere = next(a for a in library.albums if a not in library.albums_of(albums))
+    library.add_to_album(elsewhere.id, albums)
+    new = library.add_photo(title="new").id
+    fake.counters.reset()
+
+    result = run_cli(env, "backup", str(out), *FAST, "--dry-run", "--full-listing")
+    expected = {
+        new: "download",
+        retry: "download (failed before)",
+        missing: "download (missing on disk)",
+        replaced: "download (replaced on Flickr)",
+        upgrade: "try the original again (a smaller size is archived)",
+        changed: "update metadata",
+        refresh: "re-embed its metadata as this version writes it (no call)",
+        albums: "update album links",
+        sidecars: "restore sidecars or album copies (no call)",
+        lost: "restore its lost JSON sidecar (metadata asked again, no download)",
+        deleted: "mark deleted on Flickr",
+    }
+    said = sorted(line for line in result.stdout.splitlines() if line.startswith("would "))
+    assert said == sorted(f"would {verb}: {pid}" for pid, verb in expected.items())
+    assert {r.verb for r in Reason} - set(expected.values()) == {Reason.IMPORT.verb}
+    assert sum(fake.counters.file_requests.values()) == 0

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from flickr_async.auth import Token, load_token, save_token
 from flickr_async.layout import STATE_DIR
 from flickr_async.settings import (
     ENV_API_BASE,
 )
 from flickr_async.state import State
+from flickr_async.tokenfile import Token, load_token, save_token
 from tests.e2e.helpers import FLICKR_ENV, Run, run_cli
 from tests.fakeflickr import FakeFlickr, generate_library, running_fake
 from tests.fakeflickr.model import FakeOwner

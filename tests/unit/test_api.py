@@ -532,18 +532,6 @@ async def test_people_get_info_reads_the_total_count_and_pro_flag(rig: Rig) -> N
     assert (info.photo_count, info.is_pro) == (1234, True)
 
 
-async def test_get_exif_returns_none_when_the_owner_hides_exif(rig: Rig) -> None:
-    rig.flickr.reply(fail(2, "Permission denied"))
-    assert await rig.api.photos_get_exif("5", "abc") is None
-
-
-async def test_get_exif_maps_tags_to_clean_values(rig: Rig) -> None:
-    exif = [{"tagspace": "ExifIFD", "tag": "FNumber", "raw": {"_content": "13"},
-             "clean": {"_content": "f/13.0"}}]  # fmt: skip
-    rig.flickr.reply(ok(photo={"id": "5", "exif": exif}))
-    assert await rig.api.photos_get_exif("5", "abc") == {"ExifIFD:FNumber": "f/13.0"}
-
-
 async def test_comments_without_a_comment_key_are_an_empty_list(rig: Rig) -> None:
     rig.flickr.reply(ok(comments={"photo_id": "5"}))
     assert await rig.api.photos_comments_get_list("5") == []
@@ -554,13 +542,6 @@ async def test_get_sizes_returns_sizes(rig: Rig) -> None:
     rig.flickr.reply(ok(sizes=sizes))
     [size] = await rig.api.photos_get_sizes("5")
     assert (size.label, size.width, size.height) == ("Original", 10, 5)
-
-
-async def test_get_counts_sends_sorted_dates_and_returns_buckets(rig: Rig) -> None:
-    buckets = {"photocount": [{"count": "3", "fromdate": 10, "todate": "20"}]}
-    rig.flickr.reply(ok(photocounts=buckets))
-    assert await rig.api.photos_get_counts(dates=[20, 10]) == [(3, 10, 20)]
-    assert dict(rig.flickr.seen[0].query)["dates"] == "10,20"
 
 
 # --- paginate ------------------------------------------------------------------------------

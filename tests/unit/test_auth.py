@@ -11,16 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
-from flickr_async.auth import (
-    Token,
-    authorize_url,
-    fetch_access_token,
-    fetch_request_token,
-    load_token,
-    save_token,
-)
+from flickr_async.auth import authorize_url, fetch_access_token, fetch_request_token
 from flickr_async.errors import ConfigError, CredentialsError, RateLimitedError
 from flickr_async.settings import Settings
+from flickr_async.tokenfile import Token, load_token, save_token
 from tests.fakeflickr import FakeFlickr, generate_library
 
 

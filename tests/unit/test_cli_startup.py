@@ -47,3 +47,13 @@ for name in names:
     assert result.exit_code == 0 and "Usage:" in result.stdout, (name, result.output)
 """
     assert loaded_after(every_help) == []
+
+
+def test_reading_the_saved_token_with_the_settings_loads_no_network_code() -> None:
+    # settings reads the token file (tokenfile.py); the OAuth dance (auth.py) is not needed.
+    resolve = (
+        "from pathlib import Path\n"
+        "from flickr_async.settings import resolve_settings\n"
+        "resolve_settings({}, token_file=Path('no-such-folder/token.json'))"
+    )
+    assert loaded_after(resolve) == []

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from flickr_async.api import FlickrAPI, open_api
-from flickr_async.downloader import Downloader, FileServers, part_path
+from flickr_async.downloader import Downloader, FileFetcher, FileServers, part_path
 from flickr_async.errors import NetworkError, RateLimitedError
 from flickr_async.jobs import Stats
 from flickr_async.models import Photo
@@ -81,7 +81,7 @@ async def test_a_partial_file_is_resumed_with_range_not_fetched_again(rig: Rig) 
     assert photo.url_o is not None
     original = rig.fake.original_bytes(photo.id)
     part_path(rig.parts, photo.id, photo.url_o).write_bytes(original[:1000])
-    result = await rig.worker.fetch(photo)
+    result = await rig.worker.fetcher.fetch(photo)
     assert result.part.read_bytes() == original
     assert result.record.sha256 == hashlib.sha256(original).hexdigest()
     assert rig.fake.counters.bytes_served[photo.id] == len(original) - 1000
@@ -92,9 +92,23 @@ async def test_a_complete_part_costs_one_empty_request(rig: Rig) -> None:
     assert photo.url_o is not None
     original = rig.fake.original_bytes(photo.id)
     part_path(rig.parts, photo.id, photo.url_o).write_bytes(original)
-    result = await rig.worker.fetch(photo)
+    result = await rig.worker.fetcher.fetch(photo)
     assert result.record.bytes == len(original)
     assert rig.fake.counters.bytes_served[photo.id] == 0
+
+
+async def test_a_file_fetcher_is_called_without_a_worker_or_a_queue(rig: Rig) -> None:
+    photo = a_still(rig)
+    assert photo.url_o is not None
+    stats = Stats()
+    files = FileFetcher.for_api(
+        rig.api, rig.worker.settings, stats=stats, servers=FileServers(AdaptiveLimit(1), Throttle())
+    )
+    original = rig.fake.original_bytes(photo.id)
+    part = rig.parts / "one.part"
+    size, digest, _ = await files.fetch_url(photo.url_o, part, what="one file")
+    assert (size, digest) == (len(original), hashlib.sha256(original).hexdigest())
+    assert part.read_bytes() == original and stats.bytes_downloaded == len(original)
 
 
 async def test_a_server_that_ignores_range_restarts_the_file(rig: Rig) -> None:
@@ -103,14 +117,14 @@ async def test_a_server_that_ignores_range_restarts_the_file(rig: Rig) -> None:
     original = rig.fake.original_bytes(photo.id)
     part_path(rig.parts, photo.id, photo.url_o).write_bytes(b"garbage" * 10)
     rig.fake.faults.no_range = True
-    result = await rig.worker.fetch(photo)
+    result = await rig.worker.fetcher.fetch(photo)
     assert result.part.read_bytes() == original
 
 
 async def test_a_truncated_body_is_retried_and_completes(rig: Rig) -> None:
     photo = a_still(rig)
     rig.fake.faults.truncate_file(photo.id, times=2)
-    result = await rig.worker.fetch(photo)
+    result = await rig.worker.fetcher.fetch(photo)
     assert result.part.read_bytes() == rig.fake.original_bytes(photo.id)
 
 
@@ -120,7 +134,7 @@ async def test_a_file_that_keeps_failing_raises_a_transient_error_after_every_so
     photo = a_still(rig)
     rig.fake.faults.fail_file(photo.id, status=503)
     with pytest.raises(NetworkError):
-        await rig.worker.fetch(photo)
+        await rig.worker.fetcher.fetch(photo)
     # the original, the listing's largest other size, then the best size getSizes adds:
     # three attempts each, and getSizes asked once
     assert rig.fake.counters.file_requests[photo.id] == 9
@@ -133,7 +147,7 @@ async def test_a_refused_original_falls_back_to_the_largest_listed_size_marked_n
 ) -> None:
     photo = a_still(rig)
     rig.fake.faults.refuse_original(photo.id, status=status)
-    result = await rig.worker.fetch(photo)
+    result = await rig.worker.fetcher.fetch(photo)
     assert not result.record.original
     assert (result.record.url, result.record.size_label) == (photo.best_url, photo.best_label)
     assert rig.worker.stats.not_original == [photo.id]
@@ -146,7 +160,7 @@ async def test_a_refused_original_falls_back_to_the_largest_listed_size_marked_n
 async def test_a_single_403_on_an_original_is_retried_and_the_original_kept(rig: Rig) -> None:
     photo = a_still(rig)
     rig.fake.faults.refuse_original(photo.id, status=403, times=1)
-    result = await rig.worker.fetch(photo)
+    result = await rig.worker.fetcher.fetch(photo)
     assert result.record.original
     assert result.part.read_bytes() == rig.fake.original_bytes(photo.id)
 
@@ -154,7 +168,7 @@ async def test_a_single_403_on_an_original_is_retried_and_the_original_kept(rig:
 async def test_a_refused_original_without_a_listed_size_asks_get_sizes_for_one(rig: Rig) -> None:
     photo = replace(a_still(rig), best_url=None, best_label=None)
     rig.fake.faults.refuse_original(photo.id, status=410)
-    result = await rig.worker.fetch(photo)
+    result = await rig.worker.fetcher.fetch(photo)
     assert not result.record.original and result.record.size_label not in ("", "Original")
     assert rig.fake.counters.api_calls["flickr.photos.getSizes"] == 1
 
@@ -162,7 +176,7 @@ async def test_a_refused_original_without_a_listed_size_asks_get_sizes_for_one(r
 async def test_probing_an_original_again_costs_one_attempt_before_the_fallback(rig: Rig) -> None:
     photo = a_still(rig)
     rig.fake.faults.refuse_original(photo.id, status=403)
-    result = await rig.worker.fetch(photo, probe_original=True)
+    result = await rig.worker.fetcher.fetch(photo, probe_original=True)
     assert not result.record.original
     assert rig.fake.counters.file_requests[photo.id] == 2
 
@@ -172,7 +186,7 @@ async def test_a_video_whose_original_is_refused_is_saved_from_its_best_renditio
 ) -> None:
     video = next(p for p in small_library.photos if p.is_video and p.video and p.video.has_original)
     rig.fake.faults.refuse_original(video.id, status=403)
-    result = await rig.worker.fetch(rig.photos[video.id])
+    result = await rig.worker.fetcher.fetch(rig.photos[video.id])
     assert not result.record.original and result.record.size_label != "Video Original"
 
 
@@ -202,13 +216,13 @@ async def test_a_file_server_429_closes_the_gate_every_worker_waits_at(
         when = datetime.now(UTC) + timedelta(seconds=30)
         retry_after = format_datetime(when, usegmt=True)
     rig.fake.faults.fail_file(a.id, status=429, times=1, retry_after=retry_after)
-    result = await first.fetch(a)
+    result = await first.fetcher.fetch(a)
     assert result.record.original and throttle.episodes == 1
     expected = {None: 5.0, "12": 12.0}.get(retry_after, 29.0)
     assert clock.now >= expected  # the retry waited at the gate
     throttle.throttled()  # throttled again, as if another worker had hit a 429 meanwhile
     before = clock.now
-    await second.fetch(b)
+    await second.fetcher.fetch(b)
     assert clock.now > before, "the other worker did not wait at the shared gate"
 
 
@@ -220,7 +234,7 @@ async def test_a_file_server_429_halves_the_files_in_flight_and_a_success_counts
     worker = worker_with(rig, Throttle(clock=clock, sleep=clock.sleep), transfers)
     photo = a_still(rig)
     rig.fake.faults.fail_file(photo.id, status=429, times=1)
-    result = await worker.fetch(photo)
+    result = await worker.fetcher.fetch(photo)
     assert result.record.original
     assert (transfers.cuts, transfers.limit, transfers.in_flight) == (1, 4, 0)
 
@@ -239,7 +253,7 @@ async def test_a_429_that_outlasts_its_retries_fails_the_file_without_any_api_ca
     rig.fake.faults.fail_file(photo.id, status=429)
     rig.fake.counters.reset()
     with pytest.raises(RateLimitedError):
-        await worker.fetch(photo)
+        await worker.fetcher.fetch(photo)
     assert rig.fake.counters.total_api_calls == 0
     assert rig.fake.counters.file_requests[photo.id] == rig.worker.retry.throttled_budget
 
@@ -249,7 +263,7 @@ async def test_a_video_is_fetched_from_its_video_original_with_its_real_extensio
 ) -> None:
     video = next(p for p in small_library.photos if p.is_video and p.video and p.video.has_original)
     assert video.video is not None
-    result = await rig.worker.fetch(rig.photos[video.id])
+    result = await rig.worker.fetcher.fetch(rig.photos[video.id])
     assert result.record.original and result.record.size_label == "Video Original"
     assert result.record.ext == video.video.container
     assert result.part.read_bytes() == rig.fake.video_bytes(video.id, "orig")

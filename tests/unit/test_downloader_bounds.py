@@ -68,7 +68,7 @@ async def test_a_gzip_encoded_original_is_refused_unread_and_another_size_kept(
 ) -> None:
     photo = a_still(rig)
     rig.fake.ctx.bombs.gzip_original(photo.id)
-    result = await rig.worker.fetch(photo)
+    result = await rig.worker.fetcher.fetch(photo)
     assert not result.record.original  # the largest other size, served plainly
     suffix = result.record.url.rsplit("_", 1)[1].split(".")[0]
     assert result.part.read_bytes() == rig.fake.size_bytes(photo.id, suffix)
@@ -84,7 +84,7 @@ async def test_an_endless_original_stops_at_the_ceiling_once_and_leaves_no_part(
     assert photo.url_o is not None
     rig.fake.ctx.bombs.endless_original(photo.id)
     with pytest.raises(TooLargeError, match=r"larger than 1 MiB.*still coming"):
-        await rig.worker.fetch(photo)
+        await rig.worker.fetcher.fetch(photo)
     assert 0 < largest_part[0] <= CEILING
     assert not part_path(rig.parts, photo.id, photo.url_o).exists()
     assert original_requests(rig, photo.id) == 1  # never retried, and no fallback either
@@ -97,7 +97,7 @@ async def test_an_announced_length_past_the_ceiling_is_refused_before_any_byte(
     size = len(rig.fake.original_bytes(photo.id))
     monkeypatch.setattr(downloader_module, "MAX_PHOTO_BYTES", size - 1)
     with pytest.raises(TooLargeError, match=f"announced as {size} bytes"):
-        await rig.worker.fetch(photo)
+        await rig.worker.fetcher.fetch(photo)
     assert largest_part[0] == 0
     assert original_requests(rig, photo.id) == 1
 
@@ -106,7 +106,7 @@ async def test_a_file_at_the_ceiling_is_kept(rig: Rig, monkeypatch: pytest.Monke
     photo = a_still(rig)
     original = rig.fake.original_bytes(photo.id)
     monkeypatch.setattr(downloader_module, "MAX_PHOTO_BYTES", len(original))
-    result = await rig.worker.fetch(photo)
+    result = await rig.worker.fetcher.fetch(photo)
     assert result.record.original
     assert result.part.read_bytes() == original
 
@@ -114,5 +114,5 @@ async def test_a_file_at_the_ceiling_is_kept(rig: Rig, monkeypatch: pytest.Monke
 async def test_a_video_has_the_video_ceiling(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(downloader_module, "MAX_PHOTO_BYTES", 10)  # would refuse any video
     video = next(p for p in rig.photos.values() if p.is_video)
-    result = await rig.worker.fetch(video)
+    result = await rig.worker.fetcher.fetch(video)
     assert result.record.bytes > 10

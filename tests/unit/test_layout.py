@@ -452,10 +452,6 @@ def test_photo_paths_names_an_unknown_layout() -> None:
     assert str(refused.value) == "unknown layout 'tree'"
 
 
-def test_the_sidecar_sits_next_to_the_file_with_a_json_suffix() -> None:
-    assert layout.sidecar_path(PurePosixPath("Trip/123.jpg")) == PurePosixPath("Trip/123.jpg.json")
-
-
 @pytest.mark.parametrize(("a", "b"), [("KIRMIZI", "kırmızı"), ("Istanbul", "İstanbul"), ("ı", "I")])
 def test_titles_that_ntfs_or_exfat_see_as_one_name_get_two_folders(a: str, b: str) -> None:
     # casefold keeps the dotless ı apart from I; NTFS and exFAT upper-case it to I.

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from flickr_async.api import FlickrAPI, open_api
-from flickr_async.jobs import Described, Failed, Job, Message, WorkerExit
+from flickr_async.choices import MetadataLevel
+from flickr_async.jobs import Described, Failed, Job, Message, Reason, WorkerExit
 from flickr_async.listlevel import ListLevel
 from flickr_async.metadata import MetadataFetcher
 from flickr_async.models import Photo
 from flickr_async.retry import RetryPolicy
-from flickr_async.settings import MetadataLevel, Settings
+from flickr_async.settings import Settings
 from flickr_async.state import State
 from tests.fakeflickr import FakeFlickr, Library, generate_library
 from tests.rig import owner_settings
@@ -69,7 +70,7 @@ async def rig() -> AsyncIterator[Rig]:
 
 
 def job_for(photo: Photo) -> Job:
-    return Job(photo=photo, download=False, metadata=True, stored=None, reason="new")
+    return Job(photo=photo, download=False, metadata=True, stored=None, reason=Reason.NEW)
 
 
 def listed(rig: Rig, which: Callable[[Photo], bool]) -> Photo:

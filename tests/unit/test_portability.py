@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from flickr_async import auth, fsutil, runlock
+from flickr_async import fsutil, runlock, tokenfile
 from flickr_async.archive import Archive
 from flickr_async.errors import LockHeldError, StorageError
 from flickr_async.fsutil import Scratch, fsync_path, place_link
@@ -224,5 +224,5 @@ def test_a_token_is_saved_where_there_is_no_fchmod(
 ) -> None:
     monkeypatch.delattr(os, "fchmod")
     path = tmp_path / "cfg" / "token.json"
-    auth.save_token(path, auth.Token("tok", "toksecret", api_key="key"))
-    assert auth.load_token(path) == auth.Token("tok", "toksecret", api_key="key")
+    tokenfile.save_token(path, tokenfile.Token("tok", "toksecret", api_key="key"))
+    assert tokenfile.load_token(path) == tokenfile.Token("tok", "toksecret", api_key="key")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from flickr_async.api import open_api
-from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Stats
+from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Reason, Stats
 from flickr_async.pipeline import run_backup
 from flickr_async.producer import Producer
 from flickr_async.retry import RetryPolicy
@@ -144,7 +144,7 @@ async def test_a_first_run_downloads_every_photo_as_new(rig: Rig) -> None:
     produced = await rig.produce()
     ids = {p.id for p in rig.library.photos}
     assert set(produced.jobs) == ids
-    assert all(job.reason == "new" and job.download for job in produced.jobs.values())
+    assert all(job.reason is Reason.NEW and job.download for job in produced.jobs.values())
     assert sorted(j.photo.id for j in produced.downloads if j) == sorted(ids)
     assert produced.downloads[-1] is None  # one stop sign per download worker
 
@@ -197,7 +197,7 @@ async def test_a_photo_whose_lastupdate_moved_gets_a_changed_job_without_a_downl
     produced = await archived.produce()
     assert set(produced.jobs) == {target}
     job = produced.jobs[target]
-    assert job.reason == "changed" and not job.download and job.metadata
+    assert job.reason is Reason.CHANGED and not job.download and job.metadata
     assert [j.photo.id for j in produced.metadata if j] == [target]
     assert [j for j in produced.downloads if j] == []
 
@@ -269,7 +269,7 @@ async def test_an_emptied_sidecar_counts_as_missing(archived: Rig) -> None:
     target = a_still(archived.library, in_album=False)
     beside(archived.stored(target), ".json").write_bytes(b"")
     produced = await archived.produce()
-    assert produced.jobs[target].reason == "lost-sidecar"
+    assert produced.jobs[target].reason is Reason.LOST_SIDECAR
 
 
 async def test_without_xmp_sidecars_a_missing_xmp_is_no_reason_for_a_job(archived: Rig) -> None:

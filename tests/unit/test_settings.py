@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from flickr_async.auth import Token, save_token
 from flickr_async.config import Config, parse_config
 from flickr_async.errors import EXIT_USAGE, ConfigError
 from flickr_async.settings import (
@@ -24,6 +23,7 @@ from flickr_async.settings import (
     find_config,
     resolve_settings,
 )
+from flickr_async.tokenfile import Token, save_token
 
 
 @pytest.fixture

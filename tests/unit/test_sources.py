@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flickr_async.downloader import choose_photo_size, choose_video_size
+from flickr_async.downloader import Source, choose_photo_size, rank_video_sizes
 from flickr_async.models import Size
+
+
+def best_video(sizes: list[Size]) -> Source | None:
+    ranked = rank_video_sizes(sizes)
+    return ranked[0] if ranked else None
 
 
 def size(label: str, w: int | None, h: int | None, media: str = "photo") -> Size:
@@ -16,7 +21,7 @@ def test_a_video_prefers_its_video_original() -> None:
         size("Site MP4", 640, 360, "video"),
         size("Video Original", 1920, 1080, "video"),
     ]
-    chosen = choose_video_size(sizes)
+    chosen = best_video(sizes)
     assert chosen is not None and chosen.original and chosen.label == "Video Original"
 
 
@@ -28,12 +33,12 @@ def test_a_video_without_its_original_takes_the_best_rendition_not_the_poster() 
         size("1080p", None, None, "video"),
         size("720p", None, None, "video"),
     ]
-    chosen = choose_video_size(sizes)
+    chosen = best_video(sizes)
     assert chosen is not None and chosen.label == "1080p" and not chosen.original
 
 
 def test_a_video_with_only_a_player_has_nothing_to_download() -> None:
-    assert choose_video_size([size("Video Player", 640, 360, "video")]) is None
+    assert best_video([size("Video Player", 640, 360, "video")]) is None
 
 
 def test_a_photo_without_original_takes_the_largest_size() -> None:

@@ -20,6 +20,7 @@ from flickr_async.jobs import (
     Job,
     ListingDone,
     Message,
+    Reason,
     Stats,
     WorkerExit,
 )
@@ -136,7 +137,7 @@ def plan(*albums: Album, members: tuple[str, ...] = (PHOTO_ID,)) -> AlbumPlan:
 
 
 def new_job(photo: Photo) -> Job:
-    return Job(photo=photo, download=True, metadata=False, stored=None, reason="new")
+    return Job(photo=photo, download=True, metadata=False, stored=None, reason=Reason.NEW)
 
 
 def sidecar(path: Path) -> dict[str, Any]:
@@ -218,7 +219,7 @@ async def test_a_failed_download_is_recorded_and_nothing_is_placed(rig: Rig) -> 
 async def test_leaving_an_album_removes_the_photos_copy_there(rig: Rig) -> None:
     photo = await archive_in_both_albums(rig)
     stored = rig.row()
-    job = Job(photo=photo, download=False, metadata=False, stored=stored, reason="albums")
+    job = Job(photo=photo, download=False, metadata=False, stored=stored, reason=Reason.ALBUMS)
     await rig.write(plan(HOLIDAYS), job)
     assert (rig.out / "Holidays" / f"{PHOTO_ID}.png").exists()
     assert not (rig.out / "Sunsets" / f"{PHOTO_ID}.png").exists()
@@ -251,7 +252,7 @@ async def test_a_photo_listed_again_after_being_marked_deleted_loses_the_flag(
     stored = rig.row()
     assert stored is not None and stored.deleted_on_flickr is not None
     # Back in the listing, its metadata unchanged: an album-only job clears the flag.
-    job = Job(photo=photo, download=False, metadata=False, stored=stored, reason="albums")
+    job = Job(photo=photo, download=False, metadata=False, stored=stored, reason=Reason.ALBUMS)
     await rig.write(plan(HOLIDAYS, SUNSETS), job)
     for folder in ("Holidays", "Sunsets"):
         assert sidecar(rig.out / folder / f"{PHOTO_ID}.png")["deleted_on_flickr"] is None
