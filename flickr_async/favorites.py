@@ -20,8 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import confine, layout, portable, sidecar, xmp
-from flickr_async.account import Fave
+from flickr_async import confine, embedding, layout, sidecar, xmp
+from flickr_async.account_records import Fave
 from flickr_async.api import FlickrAPI
 from flickr_async.downloader import Downloader, FileServers
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
@@ -160,7 +160,7 @@ class FavoritesKeeper:
     def _write_sidecars(self, dest: Path, doc: dict[str, Any]) -> None:
         write_atomic(dest.with_name(dest.name + ".json"), sidecar.dumps(doc), self.scratch)
         if self.settings.xmp:
-            packet = xmp.packet(portable.from_sidecar(doc))
+            packet = xmp.packet(embedding.from_sidecar(doc))
             write_if_changed(dest.with_name(dest.name + ".xmp"), packet, self.scratch)
 
     def _mark(self, row: StoredFave, fave: Fave | None, removed_on: str | None) -> None:

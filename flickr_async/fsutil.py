@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from flickr_async import confine, exif, layout, xmp
+from flickr_async.embedding import Meta
 from flickr_async.errors import StorageError
 from flickr_async.models import Photo
-from flickr_async.portable import Meta
 
 log = logging.getLogger(__name__)
 

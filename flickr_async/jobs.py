@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flickr_async.account import (
+from flickr_async.account_records import (
     AccountInfo,
     Collection,
     Contact,
@@ -25,7 +25,7 @@ from flickr_async.state import StoredPhoto
 
 if TYPE_CHECKING:  # changes imports the API client; jobs needs only the type
     from flickr_async.changes import ListingMark
-    from flickr_async.portable import Meta
+    from flickr_async.embedding import Meta
 
 
 @dataclass(frozen=True, slots=True)

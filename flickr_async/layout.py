@@ -304,7 +304,7 @@ def _is_unsafe_name(name: str) -> bool:
     )
 
 
-def photo_paths(
+def placement(
     photo_id: str,
     ext: str,
     album_ids: Sequence[str],

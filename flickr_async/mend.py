@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from flickr_async import confine, portable, sidecar, xmp
+from flickr_async import confine, embedding, sidecar, xmp
 from flickr_async.fsutil import (
     Scratch,
     place_link,
@@ -84,7 +84,7 @@ def mend_favorite_xmp(out: Path, problems: Sequence[Problem], scratch: Scratch) 
     doc = read_sidecar(path)
     if doc is None:
         return False
-    write_if_changed(xmp_file(path), xmp.packet(portable.from_sidecar(doc)), scratch)
+    write_if_changed(xmp_file(path), xmp.packet(embedding.from_sidecar(doc)), scratch)
     return True
 
 
@@ -124,7 +124,7 @@ def mend_photo(
     write_if_changed(sidecar_file(primary), sidecar.dumps(doc), scratch)
     made = [sidecar_file(primary)]
     if writes_xmp:
-        write_if_changed(xmp_file(primary), xmp.packet(portable.from_sidecar(doc)), scratch)
+        write_if_changed(xmp_file(primary), xmp.packet(embedding.from_sidecar(doc)), scratch)
         made.append(xmp_file(primary))
     for copy in copies:
         place_link(primary, copy, scratch, links)

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flickr_async import changes as changes_mod
-from flickr_async import layout, names, portable, sidecar, thumbnails
-from flickr_async.account import AccountInfo
+from flickr_async import embedding, layout, names, sidecar, thumbnails
+from flickr_async.account_records import AccountInfo
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import ApiBudgetSpent, AuthError, FlickrAsyncError, StorageError
 from flickr_async.fsutil import size_of
@@ -188,7 +188,7 @@ class Producer:
                 # Imported from Flickr's data export (no lastupdate): recentlyUpdated would
                 # never show them, the full listing brings each one to the API's metadata.
                 return "photos imported from Flickr's data export have only its metadata"
-            if row.embed_version < portable.EMBED_VERSION:
+            if row.embed_version < embedding.EMBED_VERSION:
                 return "archived photos need their metadata written again"
             if size_of(self.out / row.path) != row.bytes or self._missing_beside(row):
                 return "archived files or sidecars are missing on disk"
@@ -451,7 +451,7 @@ class Producer:
             return self._job(photo, stored, reason, download=True)
         if stored.last_update != photo.date_updated or stored.metadata_stale:
             return self._job(photo, stored, "changed", download=False)
-        if stored.embed_version < portable.EMBED_VERSION:
+        if stored.embed_version < embedding.EMBED_VERSION:
             # Written by an earlier version: re-embed from the sidecar, no API call.
             return self._job(photo, stored, "refresh", download=False)
         album_ids = view.albums_of(photo.id)

@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import account_files, layout, names, portable, sidecar
+from flickr_async import account_files, embedding, layout, names, sidecar
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import Scratch, read_json, sha256_file, write_if_changed
 from flickr_async.runlock import RunLock
@@ -502,7 +502,7 @@ def _restore_photo(
         size_label=_text(download, "size_label"),
         date_taken=str(doc["date_taken"]) if doc.get("date_taken") else None,
         deleted_on_flickr=str(doc["deleted_on_flickr"]) if doc.get("deleted_on_flickr") else None,
-        embed_version=embed if isinstance(embed, int) else portable.EMBED_VERSION,
+        embed_version=embed if isinstance(embed, int) else embedding.EMBED_VERSION,
         metadata_level=level if level in LEVELS else "basic",
     )
     report.photos += 1

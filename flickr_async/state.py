@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS photos (
     deleted_on_flickr TEXT,            -- ISO date the sync noticed it gone; NULL while on Flickr
     updated_at INTEGER NOT NULL,
     metadata_stale INTEGER NOT NULL DEFAULT 0,  -- 1: placed with the listing's metadata only
-    embed_version INTEGER NOT NULL DEFAULT 1,   -- how the metadata was written (portable.py)
+    embed_version INTEGER NOT NULL DEFAULT 1,   -- how the metadata was written (embedding.py)
     metadata_level TEXT NOT NULL DEFAULT 'basic', -- what its sidecar holds: basic, list, deep
     changed INTEGER NOT NULL DEFAULT 0  -- the change_seq of its last change (see State)
 );

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flickr_async import portable, sidecar, xmp
+from flickr_async import embedding, sidecar, xmp
 from flickr_async.fsutil import sha256_file
 from flickr_async.state import State, StoredPhoto
 
 SIDECAR_SUFFIXES = (".json", ".xmp")  # .xmp only where the archive writes them
 MEDIA_KINDS = frozenset({"missing", "size", "checksum"})  # only a download mends these
-# Rows embedded before .xmp sidecars existed (see portable.EMBED_VERSION) have none until
+# Rows embedded before .xmp sidecars existed (see embedding.EMBED_VERSION) have none until
 # the next backup's "refresh" writes them; 0 is a row the deep pass wants re-embedded.
 FIRST_XMP_VERSION = 2
 
@@ -170,7 +170,7 @@ def _xmp_problem(path: Path, doc: Mapping[str, Any] | None) -> str | None:
         data = path.read_bytes()
     except OSError as exc:
         return str(exc) or type(exc).__name__
-    return xmp.sidecar_problem(data, portable.from_sidecar(doc) if doc is not None else None)
+    return xmp.sidecar_problem(data, embedding.from_sidecar(doc) if doc is not None else None)
 
 
 def _beside(path: Path, suffix: str) -> Path:

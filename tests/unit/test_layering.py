@@ -36,9 +36,9 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
             "producer",
             "listing",
             "changes",
-            "metadata",
-            "listlevel",
-            "deep",
+            "metadata_fetcher",
+            "listing_completer",
+            "info_backfill",
             "organisation",
             "favorites",
             "downloader",
@@ -69,7 +69,7 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
             "names",
             "sidecar",
             "account_files",
-            "portable",
+            "embedding",
             "exif",
             "xmp",
             "plaintext",
@@ -79,7 +79,7 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
         )
     },
     # The typed records and the errors everything else uses ("flickr_async": its __version__).
-    {"base": ("flickr_async", "models", "account", "edge", "errors", "sane", "plural")},
+    {"base": ("flickr_async", "models", "account_records", "edge", "errors", "sane", "plural")},
 )
 
 # What the offline commands are made of: none of them may reach, through any chain of runtime
