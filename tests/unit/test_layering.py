@@ -208,7 +208,8 @@ def test_no_module_imports_a_layer_above_it_or_a_sibling_group() -> None:
         if (i.importer, i.imported) in KNOWN:
             continue
         importer, imported = place(i.importer), place(i.imported)
-        assert importer is not None and imported is not None
+        if importer is None or imported is None:
+            continue  # test_every_module_has_a_place_in_the_layers names it
         if imported[0] < importer[0] or (imported[0] == importer[0] and imported != importer):
             wrong.append(
                 f"flickr_async.{i.importer} (line {i.line}) imports flickr_async.{i.imported}: "
