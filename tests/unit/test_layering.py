@@ -98,8 +98,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("cli.archive", "cli.backup"): "h22-seams",
     ("cli.reshape", "cli.backup"): "h22-seams",
     ("cli.site", "cli.backup"): "h22-seams",
-    ("cli.config", "cli.backup"): "h22-seams",
-    ("cli.importcmd", "cli.backup"): "h22-seams",
     ("cli.backup", "cli.site"): "h22-seams",
     # Shape/check_shape live in reshape.py: h22-archive (Shape into the archive module).
     ("pipeline", "reshape"): "h22-archive",
