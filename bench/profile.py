@@ -89,6 +89,7 @@ def summarise(raw: Path, top: int = 12) -> str:
 # Leaf frames that are waits py-spy reports as running (a pool worker blocked on its queue).
 IDLE_LEAVES = ("concurrent/futures/thread.py:81)", "EpollSelector.select", "Condition.wait")
 INTERESTING_MODULES = frozenset(
-    {"downloader", "writer", "exif", "api", "producer", "metadata", "state", "fsutil", "sidecar",
+    {"downloader", "writer", "exif", "api", "producer", "metadata_fetcher", "state",
+     "fsutil", "sidecar",
      "streams", "client_proto", "aiofiles", "threadpool", "base_events", "selector_events"}
 )  # fmt: skip

@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from flickr_async.account import Collection, Contact, Fave, Gallery, GalleryItem, Group, Profile
+from flickr_async.account_records import (
+    Collection,
+    Contact,
+    Fave,
+    Gallery,
+    GalleryItem,
+    Group,
+    OwnerProfile,
+)
 from flickr_async.models import Album
 from flickr_async.sidecar import photo_page_url
 
@@ -222,7 +230,7 @@ def contacts_doc(contacts: Iterable[Contact]) -> Doc:
     )
 
 
-def account_doc(profile: Profile | None, archive: Mapping[str, Any]) -> Doc:
+def account_doc(profile: OwnerProfile | None, archive: Mapping[str, Any]) -> Doc:
     """The owner's profile and what the archive held at the end of the run."""
     person: Doc | None = None
     if profile is not None:

@@ -20,7 +20,7 @@ import aiohttp
 from authlib.oauth1 import ClientAuth
 from yarl import URL
 
-from flickr_async.account import (
+from flickr_async.account_records import (
     AccountInfo,
     Collection,
     Group,

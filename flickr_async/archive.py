@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 P = TypeVar("P", bound=PurePath)
 
-STATE_FILE = "state.sqlite3"
+STATE_FILE = layout.STATE_FILE
 # Beside each media file `<name>` (an album copy has its own): the JSON record
 # `<name>.json` (keeps 1.jpg's and 1.png's apart) and, where written, the XMP sidecar
 # `<name>.xmp`, the one name every XMP sidecar reader accepts.
@@ -133,11 +133,11 @@ class Archive:
 
     def lock(self) -> RunLock:
         """One run at a time: `with archive.lock(): ...` (LockHeldError when held)."""
-        return RunLock(self)
+        return RunLock(self.lock_file, self.out)
 
     def lock_holder(self) -> Holder | None:
         """The run holding the lock now (None: nobody, or no way to tell)."""
-        return lock_holder(self)
+        return lock_holder(self.lock_file, self.out)
 
     # --- the remembered shape -------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flickr_async import portable
+from flickr_async import embedded_meta
 from flickr_async.jobs import Reason
 from flickr_async.models import Photo
 from flickr_async.rebuild import original_unchanged
@@ -53,7 +53,7 @@ def decide(
         return Reason.UPGRADE if photo.url_o else Reason.REPLACED
     if stored.last_update != photo.date_updated or stored.metadata_stale:
         return Reason.CHANGED
-    if stored.embed_version < portable.EMBED_VERSION:
+    if stored.embed_version < embedded_meta.EMBED_VERSION:
         # Written by an earlier version: re-embed from the sidecar, no API call.
         return Reason.REFRESH
     if (

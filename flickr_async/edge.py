@@ -2,7 +2,7 @@
 
 Flickr sends numeric ids and sane formats; a compromised mirror, a proxy in the middle or a
 bug may not. Every id, secret and format is checked here, once, when a response is parsed
-(models.py, account.py): a record that fails is refused with a one-line reason and never
+(models.py, account_records.py): a record that fails is refused with a one-line reason and never
 reaches a path. What is accepted can only ever spell a plain file name.
 
 The media extensions are a fixed list: an original whose format is anything else is kept as

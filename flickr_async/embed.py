@@ -1,7 +1,7 @@
 """Flickr's metadata written into a JPEG's header as the file is streamed to its new name.
 
 Only the header (up to SOS) is held in memory; the image data is copied untouched. The pure
-formats are exif.py (EXIF tags) and xmp.py (the XMP packet); the metadata is portable.Meta.
+formats are exif.py (EXIF tags) and xmp.py (the XMP packet); the metadata is embedded_meta.Meta.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Protocol
 
 from flickr_async import exif, xmp
+from flickr_async.embedded_meta import Meta
 from flickr_async.fsutil import COPY_BLOCK
-from flickr_async.portable import Meta
 
 log = logging.getLogger(__name__)
 

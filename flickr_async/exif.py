@@ -22,8 +22,8 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from flickr_async.embedded_meta import Meta, from_photo
 from flickr_async.models import Photo
-from flickr_async.portable import Meta, from_photo
 
 # --- JPEG segments ---------------------------------------------------------------------
 

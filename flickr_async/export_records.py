@@ -3,7 +3,7 @@
 Raw export JSON stops here, as Flickr's API answers stop in models.py: a `photo_<id>.json`
 becomes the same `models.Photo` and `Comment`s, plus an `export` block (every field the
 typed record has no place for, kept as the export wrote it); `albums.json` becomes `Album`s
-and their members in order; the account files become account.py's records. The export's
+and their members in order; the account files become account_records.py's records. The export's
 quirks are absorbed once (flickr-export-format.md): counts as strings, `geo` as an object, a
 list of objects or absent, in micro-degrees; dates with no zone kept verbatim (turned into
 Unix seconds, read as UTC, only where a typed field needs a number); `"0"` placeholders in
@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import edge, portable
-from flickr_async.account import Contact, Fave, Gallery, Group, Profile, items
+from flickr_async import edge, embedded_meta
+from flickr_async.account_records import Contact, Fave, Gallery, Group, OwnerProfile, items
 from flickr_async.models import (
     Album,
     Comment,
@@ -44,9 +44,9 @@ JSON = Mapping[str, Any]
 
 def _license_names() -> dict[str, str]:
     """Flickr's licences by the name the export writes (photos.licenses.getInfo's names, as
-    portable.LICENSES holds them, and the same without " License"), lower-cased -> id."""
+    embedded_meta.LICENSES holds them, and the same without " License"), lower-cased -> id."""
     names: dict[str, str] = {}
-    for license_id, (name, _) in portable.LICENSES.items():
+    for license_id, (name, _) in embedded_meta.LICENSES.items():
         key = " ".join(name.lower().split())
         names[key] = license_id
         names.setdefault(key.removesuffix(" license"), license_id)
@@ -297,7 +297,7 @@ def _alias_of(url: str) -> str | None:
     return parts[1] if len(parts) >= 2 and parts[0] in ("people", "photos") else None
 
 
-def profile_from_export(d: JSON) -> Profile:
+def profile_from_export(d: JSON) -> OwnerProfile:
     """account_profile.json as the owner's profile (what people.getInfo would say)."""
     stats = d.get("stats") if isinstance(d.get("stats"), Mapping) else {}
     assert isinstance(stats, Mapping)
@@ -305,7 +305,7 @@ def profile_from_export(d: JSON) -> Profile:
     profile_url = text(d.get("profile_url"))
     alias = text(d.get("path_alias")) or _alias_of(profile_url)
     location = ", ".join(x for x in (text(d.get("city")), text(d.get("country"))) if x)
-    return Profile(
+    return OwnerProfile(
         nsid=text(d.get("nsid")),
         username=text(d.get("screen_name")),
         realname=text(d.get("real_name")),

@@ -20,8 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import confine, layout, portable, sidecar, xmp
-from flickr_async.account import Fave
+from flickr_async import confine, embedded_meta, layout, sidecar, xmp
+from flickr_async.account_records import Fave
 from flickr_async.api import FlickrAPI
 from flickr_async.archive import WITH_SIDECARS, Archive, sidecar_of, xmp_of
 from flickr_async.downloader import FileFetcher, FileServers, PhotoFetcher
@@ -157,7 +157,7 @@ class FavoritesKeeper:
     def _write_sidecars(self, dest: Path, doc: dict[str, Any]) -> None:
         write_atomic(sidecar_of(dest), sidecar.dumps(doc), self.scratch)
         if self.settings.xmp:
-            packet = xmp.packet(portable.from_sidecar(doc))
+            packet = xmp.packet(embedded_meta.from_sidecar(doc))
             write_if_changed(xmp_of(dest), packet, self.scratch)
 
     def _mark(self, row: StoredFave, fave: Fave | None, removed_on: str | None) -> None:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from flickr_async import account_files, confine, export_records
-from flickr_async.account import Profile
+from flickr_async.account_records import OwnerProfile
 from flickr_async.archive import Archive, Shape
 from flickr_async.archive_owner import Owner, check_owner, claim, recorded_owner
 from flickr_async.errors import OtherAccountError
@@ -42,7 +42,7 @@ PAGES_READ = 5  # photo_<id>.json read for their photo page when the export has 
 NSID = re.compile(r"[0-9]+@N[0-9]+", re.IGNORECASE)
 
 
-def export_profile(index: ExportIndex) -> Profile | None:
+def export_profile(index: ExportIndex) -> OwnerProfile | None:
     """The owner's profile from account_profile.json (None when the export lacks it)."""
     member = index.account.get("account_profile.json")
     if member is None:
@@ -165,7 +165,7 @@ async def _run_stages(
     state: State,
     stats: Stats,
     report: ImportReport,
-    profile: Profile | None,
+    profile: OwnerProfile | None,
 ) -> None:
     parts_dir = confine.folder(archive.out, archive.parts_dir)
     scratch = archive.scratch()

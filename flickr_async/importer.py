@@ -34,15 +34,15 @@ from typing import Any
 from flickr_async import (
     account_files,
     confine,
+    embedded_meta,
     exif,
     export_names,
     export_records,
     layout,
-    portable,
     rebuild,
     sidecar,
 )
-from flickr_async.account import AccountInfo, Profile
+from flickr_async.account_records import AccountInfo, OwnerProfile
 from flickr_async.archive import Archive
 from flickr_async.edge import InvalidRecord
 from flickr_async.embed import embed_stream
@@ -177,7 +177,7 @@ class Importer:
         parts_dir: Path,
         scratch: Scratch,
         report: ImportReport,
-        profile: Profile | None,
+        profile: OwnerProfile | None,
         workers: int = WORKERS,
         exif: bool = False,
         xmp: bool = False,
@@ -547,7 +547,7 @@ class Importer:
                 first = stream.read(1 << 16)
                 jpeg = exif.is_jpeg(first[:4])
                 if jpeg and self.exif:
-                    meta = portable.from_photo(photo)
+                    meta = embedded_meta.from_photo(photo)
                     size, digest, replaced = embed_stream(
                         stream, out, meta, photo_id=photo.id, with_xmp=self.xmp, prefix=first
                     )

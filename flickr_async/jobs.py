@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flickr_async.account import (
+from flickr_async.account_records import (
     AccountInfo,
     Collection,
     Contact,
@@ -27,7 +27,7 @@ from flickr_async.state import StoredPhoto
 
 if TYPE_CHECKING:  # changes imports the API client; jobs needs only the type
     from flickr_async.changes import ListingMark
-    from flickr_async.portable import Meta
+    from flickr_async.embedded_meta import Meta
 
 
 class Reason(StrEnum):
@@ -52,7 +52,7 @@ class Reason(StrEnum):
     # An archived smaller size while Flickr lists an original: probed once this run.
     UPGRADE = "upgrade", "try the original again (a smaller size is archived)"
     CHANGED = "changed", "update metadata"
-    # Written by an earlier version (portable.EMBED_VERSION): re-embedded from the sidecar.
+    # Written by an earlier version (embedded_meta.EMBED_VERSION): re-embedded from the sidecar.
     REFRESH = "refresh", "re-embed its metadata as this version writes it (no call)"
     # Its albums, its path (names, layout) or its links moved, or it is back on Flickr.
     ALBUMS = "albums", "update album links"

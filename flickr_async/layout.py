@@ -13,6 +13,7 @@ from flickr_async.choices import Layout
 from flickr_async.models import Album, Photo
 
 STATE_DIR = ".flickr-async"
+STATE_FILE = "state.sqlite3"  # in STATE_DIR: the archive's SQLite state
 UNSORTED = "Unsorted"
 UNDATED = "undated"  # --layout date: photos whose dates Flickr does not know
 UNTITLED = "Untitled"
@@ -304,7 +305,7 @@ def _is_unsafe_name(name: str) -> bool:
     )
 
 
-def photo_paths(
+def placement(
     photo_id: str,
     ext: str,
     album_ids: Sequence[str],

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from flickr_async import confine, portable, sidecar, xmp
+from flickr_async import confine, embedded_meta, sidecar, xmp
 from flickr_async.archive import (
     XMP_SIDECAR,
     Archive,
@@ -99,7 +99,7 @@ def mend_favorite_xmp(out: Path, problems: Sequence[Problem], scratch: Scratch) 
     doc = read_sidecar(path)
     if doc is None:
         return False
-    write_if_changed(xmp_of(path), xmp.packet(portable.from_sidecar(doc)), scratch)
+    write_if_changed(xmp_of(path), xmp.packet(embedded_meta.from_sidecar(doc)), scratch)
     return True
 
 
@@ -139,7 +139,7 @@ def mend_photo(
     write_if_changed(sidecar_of(primary), sidecar.dumps(doc), scratch)
     made = [sidecar_of(primary)]
     if writes_xmp:
-        write_if_changed(xmp_of(primary), xmp.packet(portable.from_sidecar(doc)), scratch)
+        write_if_changed(xmp_of(primary), xmp.packet(embedded_meta.from_sidecar(doc)), scratch)
         made.append(xmp_of(primary))
     for copy in copies:
         place_link(primary, copy, scratch, links)

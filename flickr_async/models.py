@@ -50,7 +50,7 @@ LISTING_EXTRAS: tuple[str, ...] = (
     "owner_name",
     "count_comments",
     # Undocumented extras Flickr's own web client asks for: lenient, and a photo whose
-    # listing lacks one gets getInfo (see listlevel.py).
+    # listing lacks one gets getInfo (see listing_completer.py).
     "count_faves",
     "rotation",
     "safety_level",

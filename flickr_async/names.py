@@ -234,8 +234,8 @@ def photo_paths(
     folders: Mapping[str, str],
     shape: Layout,
 ) -> tuple[PurePosixPath, tuple[PurePosixPath, ...]]:
-    """layout.photo_paths with this template's file name and the photo's month."""
+    """layout.placement with this template's file name and the photo's month."""
     name = None if template.is_default else template.render(fields, ext.lower())
-    return layout.photo_paths(
+    return layout.placement(
         fields.id, ext, album_ids, folders, shape, name=name, month=fields.month
     )

@@ -8,8 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from flickr_async.account import Gallery, GalleryItem
 from flickr_async.account_files import gallery_photos
+from flickr_async.account_records import Gallery, GalleryItem
 from flickr_async.api import FlickrAPI
 from flickr_async.errors import FatalError, FlickrAsyncError
 from flickr_async.jobs import Message, Organisation, Stats

@@ -15,14 +15,14 @@ from flickr_async import account_files, confine
 from flickr_async.api import FlickrAPI, open_api
 from flickr_async.archive import Archive, Shape
 from flickr_async.archive_owner import Owner, check_owner, claim
-from flickr_async.deep import DeepMetadata
 from flickr_async.downloader import Downloader, FileServers
 from flickr_async.errors import CredentialsError, FlickrAsyncError, StorageError
 from flickr_async.favorites import FavoritesKeeper
 from flickr_async.fsutil import read_json
+from flickr_async.info_backfill import InfoBackfill
 from flickr_async.jobs import Job, Message, Stats
-from flickr_async.listlevel import ListLevel
-from flickr_async.metadata import MetadataFetcher
+from flickr_async.listing_completer import ListingCompleter
+from flickr_async.metadata_fetcher import MetadataFetcher
 from flickr_async.models import User
 from flickr_async.organisation import Organiser
 from flickr_async.producer import Producer
@@ -250,7 +250,7 @@ async def _run_stages(
         )
         for _ in range(workers)
     ]
-    list_level = ListLevel(api, state) if settings.metadata != "basic" else None
+    list_level = ListingCompleter(api, state) if settings.metadata != "basic" else None
     fetchers = [
         MetadataFetcher(
             api=api, settings=settings, jobs=metadata, results=results, list_level=list_level
@@ -304,7 +304,7 @@ async def _run_stages(
     if not deep:
         await run_together([files(), thumbs()])
     else:
-        deep_pass = DeepMetadata(
+        deep_pass = InfoBackfill(
             api=api,
             settings=settings,
             archive=archive,

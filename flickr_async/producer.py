@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from flickr_async import changes as changes_mod
-from flickr_async import layout, names, portable, sidecar, thumbnails
-from flickr_async.account import AccountInfo
+from flickr_async import embedded_meta, layout, names, sidecar, thumbnails
+from flickr_async.account_records import AccountInfo
 from flickr_async.api import FlickrAPI
 from flickr_async.decision import DiskFacts, Placement, decide
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
@@ -188,7 +188,7 @@ class Producer:
                 # Imported from Flickr's data export (no lastupdate): recentlyUpdated would
                 # never show them, the full listing brings each one to the API's metadata.
                 return "photos imported from Flickr's data export have only its metadata"
-            if row.embed_version < portable.EMBED_VERSION:
+            if row.embed_version < embedded_meta.EMBED_VERSION:
                 return "archived photos need their metadata written again"
             if size_of(self.out / row.path) != row.bytes or self._missing_beside(row):
                 return "archived files or sidecars are missing on disk"

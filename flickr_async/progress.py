@@ -17,17 +17,9 @@ if TYPE_CHECKING:  # annotations only: `status` prints sizes without loading ric
 
     from flickr_async.jobs import Stats
 
-from flickr_async.plural import plural
+from flickr_async.plural import human_bytes, plural
 
 PLAIN_INTERVAL = 10.0  # seconds between status lines when stderr is not a terminal
-
-
-def human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"
 
 
 def status_line(stats: Stats, elapsed: float) -> str:

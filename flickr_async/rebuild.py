@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from flickr_async import account_files, layout, names, portable, sidecar
+from flickr_async import account_files, embedded_meta, layout, names, sidecar
 from flickr_async.archive import (
     JSON_SIDECAR,
     Archive,
@@ -499,7 +499,7 @@ def _restore_photo(
         size_label=_text(download, "size_label"),
         date_taken=str(doc["date_taken"]) if doc.get("date_taken") else None,
         deleted_on_flickr=str(doc["deleted_on_flickr"]) if doc.get("deleted_on_flickr") else None,
-        embed_version=embed if isinstance(embed, int) else portable.EMBED_VERSION,
+        embed_version=embed if isinstance(embed, int) else embedded_meta.EMBED_VERSION,
         metadata_level=level if level in LEVELS else "basic",
     )
     report.photos += 1

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from flickr_async import layout
 from flickr_async.archive import WITH_SIDECARS, beside
 from flickr_async.errors import ConfigError, StorageError
-from flickr_async.progress import human_bytes
+from flickr_async.plural import human_bytes
 from flickr_async.state import ReshapeMove, StoredPhoto
 
 # Room kept free beyond the copies' own bytes: the state's journal, the site's refresh,

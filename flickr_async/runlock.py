@@ -17,13 +17,9 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING
 
 from flickr_async.errors import LockHeldError, StorageError
 from flickr_async.owneronly import OWNER_FILE, owner_only_dir
-
-if TYPE_CHECKING:
-    from flickr_async.archive import Archive
 
 try:  # the capability decides, not the platform's name
     import fcntl as _fcntl
@@ -63,9 +59,9 @@ class _Unsupported(Exception):
 class RunLock:
     """Exclusive use of an archive for one run (`with archive.lock(): ...`)."""
 
-    def __init__(self, archive: Archive) -> None:
-        self.path = archive.lock_file
-        self.out = archive.out
+    def __init__(self, lock_file: Path, out: Path) -> None:
+        self.path = lock_file
+        self.out = out
         self._fd: int | None = None
         self._pidfile: Path | None = None
 
@@ -151,10 +147,10 @@ class Holder:
     since: float
 
 
-def lock_holder(archive: Archive) -> Holder | None:
+def lock_holder(lock_file: Path, out: Path) -> Holder | None:
     """Who holds the archive's lock now (None: nobody, or no way to tell), without taking it
     for longer than a test: `status` shows a running backup."""
-    lock = RunLock(archive)
+    lock = RunLock(lock_file, out)
     holder = _read_file(lock.pidfile)  # the lock file of filesystems without OS locks
     if holder is not None and not _is_stale(holder):
         with contextlib.suppress(OSError):

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flickr_async.account import Person
+from flickr_async.account_records import Person
 from flickr_async.choices import SidecarLevel
 from flickr_async.models import PLACE_LEVELS, Album, Comment, DownloadRecord, Geo, Note, Photo
 from flickr_async.sane import may_hold_surrogates, valid_json

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flickr_async.archive import Archive
+from flickr_async import layout
 from flickr_async.errors import StorageError
 from flickr_async.owneronly import owner_only_dir, owner_only_file
 
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS photos (
     deleted_on_flickr TEXT,            -- ISO date the sync noticed it gone; NULL while on Flickr
     updated_at INTEGER NOT NULL,
     metadata_stale INTEGER NOT NULL DEFAULT 0,  -- 1: placed with the listing's metadata only
-    embed_version INTEGER NOT NULL DEFAULT 1,   -- how the metadata was written (portable.py)
+    embed_version INTEGER NOT NULL DEFAULT 1,   -- how the metadata was written (embedded_meta.py)
     metadata_level TEXT NOT NULL DEFAULT 'basic', -- what its sidecar holds: basic, list, deep
     changed INTEGER NOT NULL DEFAULT 0  -- the change_seq of its last change (see State)
 );
@@ -344,9 +344,9 @@ class State:
     @classmethod
     def open(cls, out: Path) -> State:
         """The state of the archive at `out`, made (with its owner-only folder) if new."""
-        archive = Archive(out)
-        owner_only_dir(archive.state_dir)
-        return cls(archive.state_file)
+        state_dir = out / layout.STATE_DIR  # Archive(out).state_dir: archive.py imports us
+        owner_only_dir(state_dir)
+        return cls(state_dir / layout.STATE_FILE)
 
     def close(self) -> None:
         with self._lock:

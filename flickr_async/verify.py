@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flickr_async import portable, sidecar, xmp
+from flickr_async import embedded_meta, sidecar, xmp
 from flickr_async.archive import JSON_SIDECAR, SIDECARS, XMP_SIDECAR, beside, sidecar_of, xmp_of
 from flickr_async.fsutil import sha256_file
 from flickr_async.state import State, StoredPhoto
 
 MEDIA_KINDS = frozenset({"missing", "size", "checksum"})  # only a download mends these
-# Rows embedded before .xmp sidecars existed (see portable.EMBED_VERSION) have none until
+# Rows embedded before .xmp sidecars existed (see embedded_meta.EMBED_VERSION) have none until
 # the next backup's "refresh" writes them; 0 is a row the deep pass wants re-embedded.
 FIRST_XMP_VERSION = 2
 
@@ -170,7 +170,7 @@ def _xmp_problem(path: Path, doc: Mapping[str, Any] | None) -> str | None:
         data = path.read_bytes()
     except OSError as exc:
         return str(exc) or type(exc).__name__
-    return xmp.sidecar_problem(data, portable.from_sidecar(doc) if doc is not None else None)
+    return xmp.sidecar_problem(data, embedded_meta.from_sidecar(doc) if doc is not None else None)
 
 
 def _same_content(primary: Path, other: Path) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from flickr_async import account_files, confine, names, portable, sidecar, xmp
+from flickr_async import account_files, confine, embedded_meta, names, sidecar, xmp
 from flickr_async.archive import Archive, link_beside, read_sidecar, sidecar_of, xmp_of
 from flickr_async.embed import embed_into, is_jpeg
 from flickr_async.errors import StorageError
@@ -54,7 +54,7 @@ from flickr_async.state import REMEMBERED, State, StoredAlbum, StoredPhoto
 log = logging.getLogger(__name__)
 
 # Jobs without a download that re-embed the metadata in the archived file: Flickr's changed,
-# or the archive was written by an earlier version (see portable.EMBED_VERSION).
+# or the archive was written by an earlier version (see embedded_meta.EMBED_VERSION).
 RE_EMBED = frozenset({Reason.CHANGED, Reason.REFRESH})
 # Jobs whose sidecar is built anew from what Flickr says now, never patched from the old one:
 # the photo changed there, or its JSON sidecar is lost (and no album copy kept one).
@@ -75,7 +75,7 @@ class _Built:
     size: int
     digest: str
     doc: dict[str, Any]  # the JSON sidecar, exif_replaced included
-    meta: portable.Meta  # what the file's EXIF/XMP and its .xmp sidecar carry
+    meta: embedded_meta.Meta  # what the file's EXIF/XMP and its .xmp sidecar carry
     stale: bool  # the sidecar holds only the listing's metadata
     level: str  # what the sidecar holds: basic, list or deep
 
@@ -469,7 +469,7 @@ class Writer:
                 export=item.described.export if item.described else None,
             )
             doc = sidecar.with_export(doc, old_sidecar)
-        meta = portable.from_sidecar(doc)
+        meta = embedded_meta.from_sidecar(doc)
         replaced: dict[str, str] = dict((old_sidecar or {}).get("exif_replaced") or {})
         built: Path | None = None
         size, digest = (old.bytes or 0, old.sha256 or "") if old else (0, "")
@@ -508,7 +508,7 @@ class Writer:
             size=size,
             sha256=digest,
             original_key=_original_key(item, photo.original_key),
-            embed_version=portable.EMBED_VERSION,
+            embed_version=embedded_meta.EMBED_VERSION,
         )
         stale = (
             not patch and not downloaded and not item.described and job.reason not in FROM_FLICKR
@@ -628,7 +628,7 @@ class Writer:
             size_label=record.size_label if record else None,
             date_taken=photo.date_taken,
             metadata_stale=stale_metadata,
-            embed_version=portable.EMBED_VERSION,
+            embed_version=embedded_meta.EMBED_VERSION,
             metadata_level=built.level,
         )
         if downloaded:

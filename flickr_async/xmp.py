@@ -16,8 +16,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+from flickr_async.embedded_meta import Meta
 from flickr_async.exif import APP0, APP1, EXIF_MAGIC, MAX_SEGMENT_LENGTH, segments
-from flickr_async.portable import Meta
 
 NAMESPACES = {
     "x": "adobe:ns:meta/",

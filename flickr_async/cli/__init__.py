@@ -5,8 +5,8 @@ commands to it on import.
 """
 
 from flickr_async.cli import (  # noqa: F401  (they register commands)
-    account,
     archive,
+    auth,
     backup,
     config,
     importcmd,

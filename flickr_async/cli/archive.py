@@ -34,8 +34,8 @@ from flickr_async.cli.options import (
     chosen_archive,
 )
 from flickr_async.errors import EXIT_INCOMPLETE, StorageError
-from flickr_async.plural import plural
-from flickr_async.progress import FAILURES_SHOWN, human_bytes
+from flickr_async.plural import human_bytes, plural
+from flickr_async.progress import FAILURES_SHOWN
 from flickr_async.runlock import ReadOnlyArchiveError
 from flickr_async.sane import printable
 from flickr_async.settings import metadata_level
@@ -242,7 +242,7 @@ def status(
             "(a backup with API credentials brings them to the API's metadata, no download)"
         )
     if last_import:
-        from flickr_async.cli.importcmd import gap_lines
+        from flickr_async.cli.importsummary import gap_lines
 
         gaps = gap_lines(last_import)
         if gaps:

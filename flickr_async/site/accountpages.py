@@ -13,7 +13,7 @@ from typing import Any
 from flickr_async.plural import plural
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc, safe_link, sanitize
-from flickr_async.site.model import GroupEntry, Item, Profile
+from flickr_async.site.model import GroupEntry, Item, SiteProfile
 from flickr_async.site.pages import Shell, day, document, grid, page_nav, pager
 
 GROUP_PHOTOS = 60  # photos shown under a group on the groups page (the count says the rest)
@@ -187,7 +187,7 @@ def _when(stamp: Any) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(stamp))
 
 
-def about_page(shell: Shell, profile: Profile, held: Holdings, thumbs: Container[str]) -> str:
+def about_page(shell: Shell, profile: SiteProfile, held: Holdings, thumbs: Container[str]) -> str:
     link = Linker(paths.ABOUT)
     rows: list[tuple[str, str]] = []
     if profile.realname and profile.username:

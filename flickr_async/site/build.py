@@ -379,7 +379,7 @@ class _Renderer:
         faves = {f.id for f in self.account.favorites or ()} - by_id.keys()
         self.thumbs = (Thumbs.scan if scan else Thumbs.known)(self.out / paths.THUMBS, by_id, faves)
         if self.public is not None:  # its images: copies without metadata, in its folder
-            self.public.images(items, self.pump)
+            self.public.images(items, self.record_photo_pages)
         for item in items:
             if item.dirty or not item.key:  # else as the last build made it (see load_items)
                 item.key = self.key(item)
@@ -398,7 +398,7 @@ class _Renderer:
             if photos is None:
                 self.photo_pages(stream)
             self.search(stream, by_id)
-            self.others(by_id)
+            self.favorites_and_galleries(by_id)
             Sections(
                 self.writer,
                 self.cache,
@@ -407,7 +407,7 @@ class _Renderer:
                 self.account,
                 self.thumbs,
                 self.inputs,
-                self.pump,
+                self.record_photo_pages,
             ).run(
                 self.out, stream, len(self.account.albums), tag_count, self.last_sync, self.extras
             )
@@ -421,7 +421,7 @@ class _Renderer:
         for name in ASSET_FILES:
             self.writer.write(f"{paths.ASSETS}/{name}", (assets / name).read_bytes())
 
-    def pump(self) -> None:
+    def record_photo_pages(self) -> None:
         """Record the photo pages the workers made meanwhile (they are not held)."""
         if self.feed is not None:
             self.feed.record()
@@ -449,7 +449,7 @@ class _Renderer:
         in the stream, are marked dirty: their photo pages are looked at again."""
         start = 0  # where the page begins in the stream
         for n, (month, run) in enumerate(months):
-            self.pump()
+            self.record_photo_pages()
             chunks = split(run)
             newer = months[n - 1][0] if n > 0 else None
             older = months[n + 1][0] if n + 1 < len(months) else None
@@ -477,7 +477,7 @@ class _Renderer:
         known = self.cache.album_members()
         moved: list[tuple[str, str]] = []
         for album in self.account.albums:
-            self.pump()
+            self.record_photo_pages()
             members = [by_id[pid] for pid in album.photo_ids if pid in by_id]
             counts.append((album, len(members)))
             ids = [m.id for m in members]
@@ -485,7 +485,7 @@ class _Renderer:
             before = known.pop(album.id, None)
             if before != joined:
                 moved.append((album.id, joined))
-                self.stir(by_id, (before or "").split())
+                self.mark_dirty(by_id, (before or "").split())
             chunks = split(members)
             about = (album.id, album.title, album.description, album.deleted,
                      repr(album.comments), owner)  # fmt: skip
@@ -507,7 +507,7 @@ class _Renderer:
                 ),
             )
         for before in known.values():  # albums gone
-            self.stir(by_id, before.split())
+            self.mark_dirty(by_id, before.split())
         self.cache.put_album_members(moved)
         self.cache.drop_album_members(known)
         # A photo page lists its albums in the user's order: when it moved, the photos in
@@ -521,7 +521,7 @@ class _Renderer:
         return counts
 
     @staticmethod
-    def stir(by_id: dict[str, Item], ids: Iterable[str]) -> None:
+    def mark_dirty(by_id: dict[str, Item], ids: Iterable[str]) -> None:
         """Mark these photos dirty (the ids that are still items)."""
         for pid in ids:
             item = by_id.get(pid)
@@ -548,7 +548,7 @@ class _Renderer:
             merged = {id(item): item for item in (*known[1], *tagged)}
             tags[key] = (known[0], sorted(merged.values(), key=lambda item: order[id(item)]))
         for key, (name, tagged) in tags.items():
-            self.pump()
+            self.record_photo_pages()
             chunks = split(tagged)
             for number, chunk in enumerate(chunks, 1):
                 self.writer.page(
@@ -648,12 +648,12 @@ class _Renderer:
             yield "]);\n"
 
         for number, path in enumerate(data):
-            self.pump()
+            self.record_photo_pages()
             inputs = digest(self.base + b"".join(keys[number]))
             self.writer.page_chunks(path, inputs, partial(entries, number))
         self.writer.write(paths.SEARCH, search_page(self.shell, data))
 
-    def others(self, by_id: dict[str, Item]) -> None:
+    def favorites_and_galleries(self, by_id: dict[str, Item]) -> None:
         account = self.account
         if account.favorites:
             kept = {f.path.rpartition("/")[0] for f in account.favorites if f.path}

@@ -16,7 +16,7 @@ from typing import Any
 
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc
-from flickr_async.site.model import Item, location, place_names, s
+from flickr_async.site.model import Item, location, place_names, str_or_empty
 
 SCALE = 10  # units per degree (tools/make_world.py)
 WIDTH, HEIGHT = 360 * SCALE, 180 * SCALE
@@ -81,7 +81,7 @@ def place_links(link: Linker, geo: Any) -> str:
     if not names or location(geo) is None:  # its places' pages are only of located photos
         return ""
     parts = []
-    hood = " ".join(s(geo.get("neighbourhood")).split())
+    hood = " ".join(str_or_empty(geo.get("neighbourhood")).split())
     if hood and hood not in names:
         parts.append(esc(hood))
     for depth in range(len(names), 0, -1):

@@ -31,15 +31,15 @@ THUMB_Z = 2
 PRESENT = 4  # with the THUMB_ bits: what the cache remembers of an item's files on disk
 
 
-def s(value: Any) -> str:
+def str_or_empty(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def opt_s(value: Any) -> str | None:
+def str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def i(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -110,20 +110,24 @@ def summarize(doc: Mapping[str, Any]) -> Summary:
     """The summary of one sidecar document."""
     # A date no calendar has (month 13: a sidecar from before sane.py, or from elsewhere) is
     # as if unknown: the photo goes by its upload date, its month page is a real month.
-    taken = None if doc.get("date_taken_unknown") else real_date_taken(s(doc.get("date_taken")))
-    posted = i(doc.get("date_posted"))
+    taken = (
+        None
+        if doc.get("date_taken_unknown")
+        else real_date_taken(str_or_empty(doc.get("date_taken")))
+    )
+    posted = int_or_none(doc.get("date_posted"))
     download = doc.get("download") if isinstance(doc.get("download"), dict) else {}
     original = download.get("original") if download else None
     return Summary(
-        title=s(doc.get("title")),
+        title=str_or_empty(doc.get("title")),
         media="video" if doc.get("media") == "video" else "photo",
         date_taken=taken,
-        granularity=i(doc.get("date_taken_granularity")) or 0,
+        granularity=int_or_none(doc.get("date_taken_granularity")) or 0,
         date_posted=None if posted is None else timestamp(posted),
         # Tags repeat across photos: one string object per tag, not one per photo.
         tags=tuple(dict.fromkeys(sys.intern(t) for t in strs(doc.get("tags")) if t.strip())),
         original=original if isinstance(original, bool) else None,
-        deleted=opt_s(doc.get("deleted_on_flickr")),
+        deleted=str_or_none(doc.get("deleted_on_flickr")),
         # Only "safe": Flickr's SafeSearch hides moderate and restricted content from a
         # visitor signed out; a level unknown (missing, or not 0, 1 or 2) is not shown.
         public=sidecar.is_public(doc)
@@ -152,7 +156,7 @@ def facts(doc: Mapping[str, Any]) -> Facts:
             dict.fromkeys(p for p in map(person_of, dicts(doc.get("people"))) if p[0] or p[1])
         ),
         groups=group_keys(doc.get("export")),
-        level=s(doc.get("metadata_level")),
+        level=str_or_empty(doc.get("metadata_level")),
     )
 
 
@@ -179,7 +183,7 @@ def place_names(geo: Any) -> tuple[str, ...]:
     """(country, region, locality) of a sidecar's `geo` ("" where unknown); () for none."""
     if not isinstance(geo, dict):
         return ()
-    names = tuple(sys.intern(" ".join(s(geo.get(k)).split())) for k in PLACE_KEYS)
+    names = tuple(sys.intern(" ".join(str_or_empty(geo.get(k)).split())) for k in PLACE_KEYS)
     return names if any(names) else ()
 
 
@@ -192,8 +196,8 @@ def geo_is_public(doc: Mapping[str, Any]) -> bool:
 def person_of(person: Mapping[str, Any]) -> tuple[str, str]:
     """(nsid, name) of a sidecar's person tagged in the photo."""
     # One line each (str.split's whitespace takes the cache's separators, \x1c-\x1f, too).
-    nsid = sys.intern("".join(s(person.get("nsid")).split()))
-    name = s(person.get("realname")) or s(person.get("username")) or nsid
+    nsid = sys.intern("".join(str_or_empty(person.get("nsid")).split()))
+    name = str_or_empty(person.get("realname")) or str_or_empty(person.get("username")) or nsid
     return nsid, " ".join(name.split())
 
 
@@ -204,7 +208,9 @@ def group_keys(export: Any) -> tuple[str, ...]:
         return ()
     keys = []
     for group in dicts(export.get("groups")):
-        key = "".join((s(group.get("url")).rstrip("/") or s(group.get("id"))).split())
+        key = "".join(
+            (str_or_empty(group.get("url")).rstrip("/") or str_or_empty(group.get("id"))).split()
+        )
         if key:
             keys.append(sys.intern(key))
     return tuple(dict.fromkeys(keys))
@@ -212,7 +218,7 @@ def group_keys(export: Any) -> tuple[str, ...]:
 
 def search_text(doc: Mapping[str, Any]) -> str:
     """The description as plain text, for search (only the site's cache keeps it)."""
-    text = html_to_text(s(doc.get("description")))
+    text = html_to_text(str_or_empty(doc.get("description")))
     return " ".join(text.split())[:SEARCH_TEXT_LIMIT]
 
 
@@ -316,7 +322,7 @@ class GalleryEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class Profile:
+class SiteProfile:
     nsid: str = ""
     username: str = ""
     realname: str = ""
@@ -341,7 +347,7 @@ class Profile:
 class Account:
     """The account files: albums in the user's order, collections, favourites, galleries."""
 
-    profile: Profile = field(default_factory=Profile)
+    profile: SiteProfile = field(default_factory=SiteProfile)
     albums: list[AlbumEntry] = field(default_factory=list)
     collections: list[CollectionNode] = field(default_factory=list)
     favorites: list[FaveEntry] | None = None  # None: the archive has no favorites.json
@@ -367,15 +373,15 @@ class GroupEntry:
 def group_entries(doc: Mapping[str, Any]) -> list[GroupEntry]:
     return [
         GroupEntry(
-            id=s(g.get("id")),
-            name=s(g.get("name")),
-            url=s(g.get("url")),
+            id=str_or_empty(g.get("id")),
+            name=str_or_empty(g.get("name")),
+            url=str_or_empty(g.get("url")),
             admin=g.get("admin") is True,
-            members=i(g.get("members")),
-            pool_count=i(g.get("pool_count")),
+            members=int_or_none(g.get("members")),
+            pool_count=int_or_none(g.get("pool_count")),
         )
         for g in dicts(doc.get("groups"))
-        if s(g.get("id")) or s(g.get("name"))
+        if str_or_empty(g.get("id")) or str_or_empty(g.get("name"))
     ]
 
 
@@ -383,22 +389,22 @@ def album_entries(doc: Mapping[str, Any] | None) -> list[AlbumEntry]:
     seen: set[str] = set()
     albums = []
     for a in dicts((doc or {}).get("albums")):
-        album_id = s(a.get("id"))
+        album_id = str_or_empty(a.get("id"))
         if not album_id or album_id in seen:
             continue
         seen.add(album_id)
         albums.append(
             AlbumEntry(
                 id=album_id,
-                title=s(a.get("title")),
-                description=s(a.get("description")),
-                primary=opt_s(a.get("primary")),
-                folder=opt_s(a.get("folder")),
+                title=str_or_empty(a.get("title")),
+                description=str_or_empty(a.get("description")),
+                primary=str_or_none(a.get("primary")),
+                folder=str_or_none(a.get("folder")),
                 photo_ids=tuple(dict.fromkeys(strs(a.get("photo_ids")))),
-                count_photos=i(a.get("count_photos")),
-                count_videos=i(a.get("count_videos")),
+                count_photos=int_or_none(a.get("count_photos")),
+                count_videos=int_or_none(a.get("count_videos")),
                 comments=tuple(dicts(a.get("comments"))),
-                deleted=opt_s(a.get("deleted_on_flickr")),
+                deleted=str_or_none(a.get("deleted_on_flickr")),
             )
         )
     return albums
@@ -409,9 +415,9 @@ def collection_nodes(entries: Any, depth: int = 0) -> list[CollectionNode]:
         return []
     return [
         CollectionNode(
-            id=s(c.get("id")),
-            title=s(c.get("title")),
-            description=s(c.get("description")),
+            id=str_or_empty(c.get("id")),
+            title=str_or_empty(c.get("title")),
+            description=str_or_empty(c.get("description")),
             album_ids=tuple(strs(c.get("albums"))),
             children=tuple(collection_nodes(c.get("collections"), depth + 1)),
         )
@@ -422,35 +428,35 @@ def collection_nodes(entries: Any, depth: int = 0) -> list[CollectionNode]:
 def fave_entries(doc: Mapping[str, Any], kept: Mapping[str, str]) -> list[FaveEntry]:
     return [
         FaveEntry(
-            id=s(f.get("id")),
-            owner=s(f.get("owner")),
-            owner_name=s(f.get("owner_name")),
-            title=s(f.get("title")),
-            license=s(f.get("license")),
-            date_faved=i(f.get("date_faved")),
-            url=s(f.get("url")),
-            removed_on=opt_s(f.get("removed_on")),
-            path=kept.get(s(f.get("id"))),
+            id=str_or_empty(f.get("id")),
+            owner=str_or_empty(f.get("owner")),
+            owner_name=str_or_empty(f.get("owner_name")),
+            title=str_or_empty(f.get("title")),
+            license=str_or_empty(f.get("license")),
+            date_faved=int_or_none(f.get("date_faved")),
+            url=str_or_empty(f.get("url")),
+            removed_on=str_or_none(f.get("removed_on")),
+            path=kept.get(str_or_empty(f.get("id"))),
         )
         for f in dicts(doc.get("favorites"))
-        if s(f.get("id"))
+        if str_or_empty(f.get("id"))
     ]
 
 
 def gallery_entries(doc: Mapping[str, Any]) -> list[GalleryEntry]:
     return [
         GalleryEntry(
-            id=s(g.get("id")),
-            title=s(g.get("title")),
-            description=s(g.get("description")),
-            url=s(g.get("url")),
+            id=str_or_empty(g.get("id")),
+            title=str_or_empty(g.get("title")),
+            description=str_or_empty(g.get("description")),
+            url=str_or_empty(g.get("url")),
             photos=tuple(
                 GalleryPhoto(
-                    id=s(p.get("id")),
-                    owner=s(p.get("owner")),
-                    owner_name=s(p.get("owner_name")),
-                    title=s(p.get("title")),
-                    comment=s(p.get("comment")),
+                    id=str_or_empty(p.get("id")),
+                    owner=str_or_empty(p.get("owner")),
+                    owner_name=str_or_empty(p.get("owner_name")),
+                    title=str_or_empty(p.get("title")),
+                    comment=str_or_empty(p.get("comment")),
                 )
                 for p in dicts(g.get("photos"))
             ),
@@ -459,19 +465,19 @@ def gallery_entries(doc: Mapping[str, Any]) -> list[GalleryEntry]:
     ]
 
 
-def profile(doc: Mapping[str, Any] | None) -> Profile:
+def profile(doc: Mapping[str, Any] | None) -> SiteProfile:
     person = (doc or {}).get("profile")
     if not isinstance(person, dict):
-        return Profile()
-    return Profile(
-        nsid=s(person.get("nsid")),
-        username=s(person.get("username")),
-        realname=s(person.get("realname")),
-        path_alias=s(person.get("path_alias")),
-        description=s(person.get("description")),
-        profile_url=s(person.get("profile_url")),
-        location=s(person.get("location")),
+        return SiteProfile()
+    return SiteProfile(
+        nsid=str_or_empty(person.get("nsid")),
+        username=str_or_empty(person.get("username")),
+        realname=str_or_empty(person.get("realname")),
+        path_alias=str_or_empty(person.get("path_alias")),
+        description=str_or_empty(person.get("description")),
+        profile_url=str_or_empty(person.get("profile_url")),
+        location=str_or_empty(person.get("location")),
         is_pro=person.get("is_pro") if isinstance(person.get("is_pro"), bool) else None,
-        photo_count=i(person.get("photo_count")),
-        first_upload=i(person.get("first_upload")),
+        photo_count=int_or_none(person.get("photo_count")),
+        first_upload=int_or_none(person.get("first_upload")),
     )

@@ -28,7 +28,7 @@ from flickr_async.site.model import (
     FaveEntry,
     GalleryEntry,
     Item,
-    Profile,
+    SiteProfile,
 )
 
 PER_PAGE = 500  # photos per grid page: a month, an album or a tag longer than this is split
@@ -307,7 +307,7 @@ PUBLIC_NOTICE = (
 
 def home(
     shell: Shell,
-    profile: Profile,
+    profile: SiteProfile,
     counts: Counts,
     albums: Sequence[tuple[AlbumEntry, int]],
     collections: Sequence[CollectionNode],

@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 from flickr_async import confine, sidecar
 from flickr_async.archive import JSON_SIDECAR
+from flickr_async.embedded_meta import LICENSES
 from flickr_async.models import PLACE_LEVELS
-from flickr_async.portable import LICENSES
 from flickr_async.site import paths
 from flickr_async.site.geo import mini_map, place_links
 from flickr_async.site.html import Linker, esc, safe_link, sanitize
-from flickr_async.site.model import Item, dicts, i, person_of, s, strs
+from flickr_async.site.model import Item, dicts, int_or_none, person_of, str_or_empty, strs
 from flickr_async.site.pages import (
     MONTHS,
     Shell,
@@ -77,7 +77,7 @@ def taken(doc: Mapping[str, Any], date_taken: str | None, granularity: int) -> s
 def _place(geo: Any, link: Linker | None = None) -> str:
     if not isinstance(geo, dict):
         return ""
-    names = [s(geo.get(level)) for level in PLACE_LEVELS]
+    names = [str_or_empty(geo.get(level)) for level in PLACE_LEVELS]
     text = ", ".join(dict.fromkeys(n for n in names if n))
     linked = place_links(link, geo) if link is not None else ""
     lat, lon = geo.get("latitude"), geo.get("longitude")
@@ -121,7 +121,7 @@ def notes_overlay(notes: Sequence[Mapping[str, Any]], width: int, height: int) -
     medium_w, medium_h = width * scale, height * scale
     boxes = []
     for note in notes:
-        x, y, w, h = (i(note.get(k)) for k in ("x", "y", "w", "h"))
+        x, y, w, h = (int_or_none(note.get(k)) for k in ("x", "y", "w", "h"))
         if x is None or y is None or not w or not h:
             continue
         left, top = (min(100.0, max(0.0, 100 * v / m)) for v, m in ((x, medium_w), (y, medium_h)))
@@ -134,7 +134,8 @@ def notes_overlay(notes: Sequence[Mapping[str, Any]], width: int, height: int) -
         )
         boxes.append(
             f'<span class="note" style="{style}" tabindex="0">'
-            f'<span class="note-text" dir="auto">{sanitize(s(note.get("text")))}</span></span>'
+            f'<span class="note-text" dir="auto">{sanitize(str_or_empty(note.get("text")))}'
+            "</span></span>"
         )
     return "".join(boxes)
 
@@ -183,7 +184,7 @@ def _notices(item: Item, doc: Mapping[str, Any], media: Media) -> list[str]:
     out = []
     download = doc.get("download") if isinstance(doc.get("download"), dict) else None
     if download and download.get("original") is False:
-        label = s(download.get("size_label")) or "a smaller size"
+        label = str_or_empty(download.get("size_label")) or "a smaller size"
         out.append(
             "Saved without its original: Flickr did not offer it, so the archive keeps "
             f"{esc(label)} instead. The next backup asks for the original again."
@@ -216,12 +217,12 @@ def _facts(doc: Mapping[str, Any], item: Item, link: Linker | None = None) -> st
     if visibility:
         rows.append(("Visible to", visibility))
     for key, label in (("views", "Views"), ("faves", "Faves")):
-        value = i(doc.get(key))
+        value = int_or_none(doc.get(key))
         if value is not None:
             rows.append((label, f"{value:,}"))
     owner = doc.get("owner") if isinstance(doc.get("owner"), dict) else {}
-    if owner and s(owner.get("username")):
-        rows.append(("By", f'<span dir="auto">{esc(s(owner.get("username")))}</span>'))
+    if owner and str_or_empty(owner.get("username")):
+        rows.append(("By", f'<span dir="auto">{esc(str_or_empty(owner.get("username")))}</span>'))
     return '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
 
 
@@ -257,7 +258,7 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
     up = (link(paths.month_page(ctx.month, ctx.month_page)) + f"#p{item.id}",
           month_label(ctx.month))  # fmt: skip
     notes = dicts(doc.get("notes"))
-    rotation = i(doc.get("rotation")) or 0
+    rotation = int_or_none(doc.get("rotation")) or 0
     parts = [
         pager(prev, up, after),
         '<p id="fa-context" class="context" hidden></p>',
@@ -265,7 +266,7 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
         *(() if shell.public else _notices(item, doc, media)),
         f'<h1 dir="auto">{untitled(summary.title)}</h1>',
     ]
-    description = s(doc.get("description"))
+    description = str_or_empty(doc.get("description"))
     if description:
         parts.append(f'<div class="desc" dir="auto">{sanitize(description)}</div>')
     parts.append(_facts(doc, item, link))
@@ -290,14 +291,14 @@ def photo_page(shell: Shell, item: Item, doc: Mapping[str, Any], media: Media, c
         parts.append(f'<section><h2>In albums</h2><ul class="plain">{rows}</ul></section>')
     if notes:
         rows = "".join(
-            f'<li><span dir="auto">{sanitize(s(n.get("text")))}</span>'
-            f" <small>— {esc(s(n.get('author_name')))}</small></li>"
+            f'<li><span dir="auto">{sanitize(str_or_empty(n.get("text")))}</span>'
+            f" <small>— {esc(str_or_empty(n.get('author_name')))}</small></li>"
             for n in notes
         )
         parts.append(f'<section><h2>Notes</h2><ul class="plain">{rows}</ul></section>')
     parts.append(comments_block(dicts(doc.get("comments"))))
     links = []
-    url = safe_link(s(doc.get("url")))
+    url = safe_link(str_or_empty(doc.get("url")))
     if url:
         links.append(f'<a href="{esc(url)}" rel="nofollow">On Flickr</a>')
     if media.full:

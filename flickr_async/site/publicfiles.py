@@ -159,7 +159,7 @@ class PublicFiles:
         """The copy of a shown photo's original in the public copy (with --originals)."""
         return self._placed.get(photo_id)
 
-    def images(self, items: list[Item], pump: Callable[[], None]) -> None:
+    def images(self, items: list[Item], record_photo_pages: Callable[[], None]) -> None:
         """Copy the shown photos' small renditions (and originals) into the public copy; an
         item's THUMB_ bits then say what the copy holds."""
         self.writer.write(MARKER, MARKER_TEXT)
@@ -184,7 +184,7 @@ class PublicFiles:
                     item.thumbs &= ~bit
                     continue
                 self.writer.write(path, data, inputs)
-            pump()
+            record_photo_pages()
         if self.originals:
             for item in items:
                 self._original(item)

@@ -73,7 +73,7 @@ class Sections:
         account: Account,
         thumbs: Container[str],
         inputs: Callable[..., bytes],
-        pump: Callable[[], None],
+        record_photo_pages: Callable[[], None],
     ) -> None:
         self.writer = writer
         self.cache = cache
@@ -82,7 +82,7 @@ class Sections:
         self.account = account
         self.thumbs = thumbs
         self.inputs = inputs  # _Renderer.inputs: a grid's items' keys and its parameters
-        self.pump = pump
+        self.record_photo_pages = record_photo_pages
         self.base = digest(repr(shell).encode())
 
     def run(
@@ -108,7 +108,7 @@ class Sections:
         if mapped:
             self.writer.write(paths.MAP, map_page(self.shell, mapped, place_tree(found)))
         for names, here in found.items():
-            self.pump()
+            self.record_photo_pages()
             chunks = split(here)
             for number, chunk in enumerate(chunks, 1):
                 self.writer.page(
@@ -120,7 +120,7 @@ class Sections:
         if people:
             self.writer.write(paths.PEOPLE, people_index(self.shell, list(people.values())))
         for person in people.values():
-            self.pump()
+            self.record_photo_pages()
             chunks = split(person.items)
             for number, chunk in enumerate(chunks, 1):
                 self.writer.page(

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from flickr_async import portable
+from flickr_async import embedded_meta
 from flickr_async.layout import STATE_DIR
 from flickr_async.state import State, StoredPhoto
 from tests.e2e.helpers import (
@@ -54,10 +54,15 @@ def rows(out: Path) -> dict[str, StoredPhoto]:
         state.close()
 
 
-def on_disk(out: Path) -> dict[Path, tuple[int, int, str, portable.Meta]]:
+def on_disk(out: Path) -> dict[Path, tuple[int, int, str, embedded_meta.Meta]]:
     """Every media file: inode, mtime, SHA-256 and the metadata its sidecar embeds."""
     return {
-        p: (p.stat().st_ino, p.stat().st_mtime_ns, sha256(p), portable.from_sidecar(sidecar(p)))
+        p: (
+            p.stat().st_ino,
+            p.stat().st_mtime_ns,
+            sha256(p),
+            embedded_meta.from_sidecar(sidecar(p)),
+        )
         for p in media_files(out)
     }
 

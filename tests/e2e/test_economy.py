@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from flickr_async import exif, portable, xmp
+from flickr_async import embedded_meta, exif, xmp
 from flickr_async.state import State
 from tests.e2e.helpers import FAST, archive_file_requests, media_files, run_cli, sidecar, spawn_cli
 from tests.e2e.test_resume import wait_for
@@ -241,7 +241,7 @@ def embedding_gaps(out: Path) -> dict[str, str]:
         if path.suffix != ".jpg" or not path.read_bytes().startswith(b"\xff\xd8"):
             continue
         packet = embedded_xmp(path)
-        meta = portable.from_sidecar(sidecar(path))
+        meta = embedded_meta.from_sidecar(sidecar(path))
         problem = "no XMP" if packet is None else xmp.sidecar_problem(packet, meta)
         if problem is not None:
             gaps[path.stem] = problem

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from flickr_async.portable import LICENSES
+from flickr_async.embedded_meta import LICENSES
 from tests.fakeflickr.library import Library
 from tests.fakeflickr.model import FakeAlbum, FakeComment, FakeGroup, FakePhoto
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 from flickr_async import account_files as af
-from flickr_async.account import (
+from flickr_async.account_records import (
     Collection,
     Contact,
     Fave,
     Gallery,
     GalleryItem,
     Group,
-    Profile,
+    OwnerProfile,
     collection_from_json,
     fave_from_json,
     person_from_json,
@@ -127,7 +127,7 @@ def test_groups_contacts_and_account_have_stable_keys() -> None:
     ]  # fmt: skip
     contacts = af.contacts_doc([Contact("2@N01", "bob", "Bob", None, True, False)])
     assert contacts["contacts"][0]["url"] == "https://www.flickr.com/people/2@N01/"
-    profile = Profile("1@N01", "me", "Me", "me", "", "", "", "", True, 1, "", 3, 9)
+    profile = OwnerProfile("1@N01", "me", "Me", "me", "", "", "", "", True, 1, "", 3, 9)
     doc = af.account_doc(profile, {"photos": 3})
     assert doc["profile"]["nsid"] == "1@N01" and doc["archive"] == {"photos": 3}
     assert af.account_doc(None, {})["profile"] is None

@@ -207,5 +207,5 @@ def test_the_offline_commands_load_neither_the_writer_nor_the_pipeline() -> None
 
 
 def test_the_atomic_file_operations_load_no_metadata_format() -> None:
-    formats = ("flickr_async.exif", "flickr_async.xmp", "flickr_async.portable")
+    formats = ("flickr_async.exif", "flickr_async.xmp", "flickr_async.embedded_meta")
     assert loaded_after("import flickr_async.fsutil", formats) == []

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from flickr_async import portable
+from flickr_async import embedded_meta
 from flickr_async.decision import DiskFacts, Placement, decide
 from flickr_async.jobs import Reason
 from flickr_async.models import Photo, photo_from_listing
@@ -35,7 +35,7 @@ def archived(**changes: Any) -> StoredPhoto:
         original_key=photo.original_key, media="photo", path="Trip/7.jpg", links=(),
         albums=(("a1", "Trip"),), bytes=100, sha256="x", served_url=URL_O, served_bytes=100,
         served_sha256="x", original=True, size_label="Original", date_taken=None,
-        deleted_on_flickr=None, embed_version=portable.EMBED_VERSION,
+        deleted_on_flickr=None, embed_version=embedded_meta.EMBED_VERSION,
     )  # fmt: skip
     return dataclasses.replace(row, **changes)
 
@@ -88,7 +88,7 @@ def test_metadata_changed_on_flickr_or_left_stale_is_asked_again(
 
 
 def test_a_photo_written_by_an_earlier_version_is_re_embedded() -> None:
-    row = archived(embed_version=portable.EMBED_VERSION - 1)
+    row = archived(embed_version=embedded_meta.EMBED_VERSION - 1)
     assert decide(listed(), row, WHOLE, HERE) is Reason.REFRESH
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flickr_async import edge, layout
-from flickr_async.account import fave_from_json, gallery_item_from_json
+from flickr_async.account_records import fave_from_json, gallery_item_from_json
 from flickr_async.models import album_from_json, photo_from_listing, photo_with_info
 
 LISTED = {"id": "52000000001", "secret": "0a1b2c3d4e", "server": "65535", "farm": 66}

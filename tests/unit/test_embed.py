@@ -16,8 +16,8 @@ def test_embedding_exif_streams_the_file_instead_of_holding_it(tmp_path: Path) -
 
     from PIL import Image
 
+    from flickr_async.embedded_meta import from_photo
     from flickr_async.models import photo_from_listing
-    from flickr_async.portable import from_photo
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), "red").save(buf, "JPEG")
@@ -44,8 +44,8 @@ def test_a_header_too_long_to_parse_is_copied_whole_not_cut(
 
     from PIL import Image
 
+    from flickr_async.embedded_meta import from_photo
     from flickr_async.models import photo_from_listing
-    from flickr_async.portable import from_photo
 
     buf = io.BytesIO()
     Image.new("RGB", (32, 32), "blue").save(buf, "JPEG")

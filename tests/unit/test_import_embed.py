@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from flickr_async import embed, writer
+from flickr_async.embedded_meta import from_photo
 from flickr_async.jobs import Downloaded, Embedded
 from flickr_async.models import DownloadRecord, Photo
-from flickr_async.portable import from_photo
 from flickr_async.settings import Settings
 from tests.unit.test_writer import PHOTO_ID, Rig, listed_photo, new_job, plan
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flickr_async.cli.importcmd import summary_lines
+from flickr_async.cli.importsummary import summary_lines
 
 
 def test_every_missing_photo_is_named_however_many() -> None:

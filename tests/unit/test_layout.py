@@ -375,62 +375,62 @@ def test_a_hostile_content_disposition_is_ignored() -> None:
     assert layout.extension_for(video(), content_disposition=header) == "mp4"
 
 
-# --- photo_paths ------------------------------------------------------------------------------
+# --- placement --------------------------------------------------------------------------------
 
 FOLDERS = {"a1": "Trip", "a2": "Home", "a3": "trip (a3)"}
 
 
 def test_albums_layout_puts_the_file_in_the_first_albums_folder() -> None:
-    primary, _ = layout.photo_paths("123", "jpg", ["a1", "a2"], FOLDERS, "albums")
+    primary, _ = layout.placement("123", "jpg", ["a1", "a2"], FOLDERS, "albums")
     assert primary == PurePosixPath("Trip/123.jpg")
 
 
 def test_albums_layout_links_the_same_name_into_every_other_album() -> None:
-    _, links = layout.photo_paths("123", "jpg", ["a1", "a2", "a3"], FOLDERS, "albums")
+    _, links = layout.placement("123", "jpg", ["a1", "a2", "a3"], FOLDERS, "albums")
     assert links == (PurePosixPath("Home/123.jpg"), PurePosixPath("trip (a3)/123.jpg"))
 
 
 def test_a_photo_in_no_album_goes_to_unsorted() -> None:
-    assert layout.photo_paths("123", "png", [], FOLDERS, "albums") == (
+    assert layout.placement("123", "png", [], FOLDERS, "albums") == (
         PurePosixPath("Unsorted/123.png"),
         (),
     )
 
 
 def test_albums_without_a_folder_are_skipped() -> None:
-    assert layout.photo_paths("123", "jpg", ["gone", "a2"], FOLDERS, "albums") == (
+    assert layout.placement("123", "jpg", ["gone", "a2"], FOLDERS, "albums") == (
         PurePosixPath("Home/123.jpg"),
         (),
     )
 
 
 def test_an_album_listed_twice_is_linked_once() -> None:
-    _, links = layout.photo_paths("123", "jpg", ["a1", "a2", "a1"], FOLDERS, "albums")
+    _, links = layout.placement("123", "jpg", ["a1", "a2", "a1"], FOLDERS, "albums")
     assert links == (PurePosixPath("Home/123.jpg"),)
 
 
 def test_flat_layout_is_just_the_file_name() -> None:
-    assert layout.photo_paths("123", "mov", ["a1", "a2"], FOLDERS, "flat") == (
+    assert layout.placement("123", "mov", ["a1", "a2"], FOLDERS, "flat") == (
         PurePosixPath("123.mov"),
         (),
     )
 
 
 @pytest.mark.parametrize(("photo_id", "ext"), [("../1", "jpg"), ("1", "j/g"), ("", "jpg")])
-def test_photo_paths_refuses_unsafe_ids_and_extensions(photo_id: str, ext: str) -> None:
+def test_placement_refuses_unsafe_ids_and_extensions(photo_id: str, ext: str) -> None:
     with pytest.raises(ValueError):
-        layout.photo_paths(photo_id, ext, [], {}, "flat")
+        layout.placement(photo_id, ext, [], {}, "flat")
 
 
-def test_photo_paths_refuses_an_unsafe_folder() -> None:
+def test_placement_refuses_an_unsafe_folder() -> None:
     with pytest.raises(ValueError):
-        layout.photo_paths("1", "jpg", ["x"], {"x": ".."}, "albums")
+        layout.placement("1", "jpg", ["x"], {"x": ".."}, "albums")
 
 
 @pytest.mark.parametrize("folder", ["", ".", "..", "a/b", "a\\b", "a\x00b"])
-def test_photo_paths_refuses_every_kind_of_unsafe_folder_and_names_it(folder: str) -> None:
+def test_placement_refuses_every_kind_of_unsafe_folder_and_names_it(folder: str) -> None:
     with pytest.raises(ValueError, match="unsafe album folder") as refused:
-        layout.photo_paths("1", "jpg", ["x"], {"x": folder}, "albums")
+        layout.placement("1", "jpg", ["x"], {"x": folder}, "albums")
     assert repr(folder) in str(refused.value)
 
 
@@ -438,17 +438,15 @@ def test_photo_paths_refuses_every_kind_of_unsafe_folder_and_names_it(folder: st
     ("photo_id", "ext", "message"),
     [("../1", "jpg", "unsafe photo id '../1'"), ("1", "j/g", "unsafe extension 'j/g'")],
 )
-def test_photo_paths_names_the_unsafe_id_or_extension(
-    photo_id: str, ext: str, message: str
-) -> None:
+def test_placement_names_the_unsafe_id_or_extension(photo_id: str, ext: str, message: str) -> None:
     with pytest.raises(ValueError) as refused:
-        layout.photo_paths(photo_id, ext, [], {}, "flat")
+        layout.placement(photo_id, ext, [], {}, "flat")
     assert str(refused.value) == message
 
 
-def test_photo_paths_names_an_unknown_layout() -> None:
+def test_placement_names_an_unknown_layout() -> None:
     with pytest.raises(ValueError) as refused:
-        layout.photo_paths("1", "jpg", [], {}, "tree")  # type: ignore[arg-type]
+        layout.placement("1", "jpg", [], {}, "tree")  # type: ignore[arg-type]
     assert str(refused.value) == "unknown layout 'tree'"
 
 
@@ -465,4 +463,4 @@ def test_a_photo_file_never_takes_a_name_the_archive_uses_at_its_root() -> None:
     for name in ("index.html", "albums.json", "Account.json"):
         stem, ext = name.split(".")
         with pytest.raises(ValueError):  # an extension no photo has, and a reserved name
-            layout.photo_paths(stem, ext, [], {}, "flat", name=name)
+            layout.placement(stem, ext, [], {}, "flat", name=name)

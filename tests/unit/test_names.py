@@ -220,4 +220,4 @@ def test_templated_names_in_albums_keep_the_same_name_in_every_album() -> None:
 @pytest.mark.parametrize("name", ["../1.jpg", "a/1.jpg", "1.png", "x.jpg", ".1.jpg"])
 def test_photo_paths_refuses_a_file_name_that_is_unsafe_or_not_this_photos(name: str) -> None:
     with pytest.raises(ValueError, match="unsafe file name"):
-        layout.photo_paths("1", "jpg", [], {}, "flat", name=name)
+        layout.placement("1", "jpg", [], {}, "flat", name=name)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flickr_async import portable, xmp
+from flickr_async import embedded_meta, xmp
 from flickr_async.archive import Archive as OnDisk
 from flickr_async.errors import StorageError
 from flickr_async.mend import mend_archive
@@ -189,9 +189,9 @@ def xmp_of(path: Path) -> Path:
 def with_xmp(archive: Archive) -> Archive:
     """The archive as this version writes it: an .xmp beside the file and its album copy."""
     doc = json.loads(sidecar_of(archive.primary).read_text())
-    xmp_of(archive.primary).write_bytes(xmp.packet(portable.from_sidecar(doc)))
+    xmp_of(archive.primary).write_bytes(xmp.packet(embedded_meta.from_sidecar(doc)))
     os.link(xmp_of(archive.primary), xmp_of(archive.copy))
-    archive.state._db.execute("UPDATE photos SET embed_version = ?", (portable.EMBED_VERSION,))
+    archive.state._db.execute("UPDATE photos SET embed_version = ?", (embedded_meta.EMBED_VERSION,))
     return archive
 
 
@@ -214,7 +214,9 @@ def test_a_garbage_xmp_sidecar_is_reported_and_its_copy_not_compared(with_xmp: A
 
 def test_an_xmp_sidecar_that_says_something_else_is_reported(with_xmp: Archive) -> None:
     doc = json.loads(sidecar_of(with_xmp.primary).read_text())
-    xmp_of(with_xmp.primary).write_bytes(xmp.packet(portable.from_sidecar(doc | {"title": "x"})))
+    xmp_of(with_xmp.primary).write_bytes(
+        xmp.packet(embedded_meta.from_sidecar(doc | {"title": "x"}))
+    )
     [problem] = verify_archive(with_xmp.out, with_xmp.state)
     assert problem.detail == "dc:title not as the JSON sidecar says"
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from flickr_async import exif, xmp
-from flickr_async.portable import LICENSES, Meta, from_sidecar
+from flickr_async.embedded_meta import LICENSES, Meta, from_sidecar
 from tests.exiftool import as_list, read, validate
 from tests.fakeflickr.content import CAMERA_XMP, with_camera_xmp
 

@@ -1,5 +1,5 @@
 """List-level metadata: the listing's extras completed by account-wide calls, and deep
-metadata merged into a sidecar later. Pure pieces and ListLevel against a stub API."""
+metadata merged into a sidecar later. Pure pieces and ListingCompleter against a stub API."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from flickr_async import portable, sidecar
-from flickr_async.account import Person
+from flickr_async import embedded_meta, sidecar
+from flickr_async.account_records import Person
 from flickr_async.api import LISTING_RESERVE, ApiBudget, ListingBudgetSpent
 from flickr_async.errors import ApiBudgetSpent, APIError
-from flickr_async.listlevel import ListLevel, resolve_tags
+from flickr_async.listing_completer import ListingCompleter, resolve_tags
 from flickr_async.models import (
     Photo,
     photo_from_info,
@@ -138,11 +138,11 @@ def test_an_ambiguous_or_unknown_clean_tag_cannot_be_resolved(raw: dict[str, Any
     assert resolve_tags(("doreabbey", "church"), raw) is None
 
 
-# --- ListLevel against a stub API ----------------------------------------------------------------
+# --- ListingCompleter against a stub API ----------------------------------------------------------
 
 
 class StubAPI:
-    """The two account-wide calls ListLevel makes, counted; `gate` holds answers back."""
+    """The two account-wide calls ListingCompleter makes, counted; `gate` holds answers back."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
@@ -175,8 +175,8 @@ def state() -> Any:
     made.close()
 
 
-def level(api: StubAPI, state: State) -> ListLevel:
-    return ListLevel(api, state)  # type: ignore[arg-type]  # the two methods it uses
+def level(api: StubAPI, state: State) -> ListingCompleter:
+    return ListingCompleter(api, state)  # type: ignore[arg-type]  # the two methods it uses
 
 
 async def test_a_listed_photo_is_completed_with_raw_tags_and_place_names(state: State) -> None:
@@ -304,7 +304,7 @@ def test_deep_metadata_keeps_what_get_info_does_not_know() -> None:
 def test_deep_metadata_changes_nothing_a_file_carries_for_a_list_level_sidecar() -> None:
     old = list_level_doc()
     new = sidecar.with_deep(old, deep_photo(), [])
-    assert portable.from_sidecar(new) == portable.from_sidecar(old)
+    assert embedded_meta.from_sidecar(new) == embedded_meta.from_sidecar(old)
 
 
 def test_a_deep_sidecar_loses_no_field_of_a_get_info_sidecar() -> None:
@@ -391,7 +391,7 @@ def test_awaiting_deep_pages_in_id_order_and_record_deep_ends_the_wait(state: St
             size_label=None,
             date_taken=None,
             metadata_level="list",
-            embed_version=portable.EMBED_VERSION,
+            embed_version=embedded_meta.EMBED_VERSION,
         )
     assert [r.id for r in state.awaiting_deep("", 2)] == ["1", "2"]
     assert [r.id for r in state.awaiting_deep("2", 2)] == ["3"]
@@ -401,7 +401,7 @@ def test_awaiting_deep_pages_in_id_order_and_record_deep_ends_the_wait(state: St
     two = state.photo("2")
     assert two is not None and two.embed_version == 0  # the next run re-embeds it
     one = state.photo("1")
-    assert one is not None and one.embed_version == portable.EMBED_VERSION
+    assert one is not None and one.embed_version == embedded_meta.EMBED_VERSION
 
 
 # --- the API budget ---------------------------------------------------------------------------

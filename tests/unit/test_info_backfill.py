@@ -1,4 +1,4 @@
-"""DeepMetadata against a stub API: a photo queued beside the files is asked for once, even
+"""InfoBackfill against a stub API: a photo queued beside the files is asked for once, even
 when the scan after the files finds it still waiting."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from pathlib import Path
 
 from flickr_async import sidecar
 from flickr_async.archive import Archive
-from flickr_async.deep import DeepMetadata
 from flickr_async.fsutil import Scratch
+from flickr_async.info_backfill import InfoBackfill
 from flickr_async.jobs import Stats
 from flickr_async.models import Photo
 from flickr_async.settings import Settings
 from flickr_async.state import State
-from tests.unit.test_listlevel import deep_photo, list_level_doc
+from tests.unit.test_listing_completer import deep_photo, list_level_doc
 from tests.unit.test_state import record
 
 PID = deep_photo().id
@@ -51,7 +51,7 @@ async def test_a_photo_in_hand_beside_the_files_is_not_asked_for_again_by_the_sc
     api = GatedInfo()
     placed: asyncio.Queue[str] = asyncio.Queue()
     files_done = asyncio.Event()
-    deep = DeepMetadata(
+    deep = InfoBackfill(
         api=api,  # type: ignore[arg-type]  # the one method the pass calls here
         settings=Settings(out=tmp_path, exif=False),
         archive=Archive(tmp_path),
@@ -116,7 +116,7 @@ async def test_a_photo_made_deep_after_the_scan_read_it_is_not_asked_for_again(
     api = GatedInfo()
     placed: asyncio.Queue[str] = asyncio.Queue()
     files_done = asyncio.Event()
-    deep = DeepMetadata(
+    deep = InfoBackfill(
         api=api,  # type: ignore[arg-type]  # the one method the pass calls here
         settings=Settings(out=tmp_path, exif=False),
         archive=Archive(tmp_path),

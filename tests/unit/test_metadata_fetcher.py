@@ -13,8 +13,8 @@ import pytest
 from flickr_async.api import FlickrAPI, open_api
 from flickr_async.choices import MetadataLevel
 from flickr_async.jobs import Described, Failed, Job, Message, Reason, WorkerExit
-from flickr_async.listlevel import ListLevel
-from flickr_async.metadata import MetadataFetcher
+from flickr_async.listing_completer import ListingCompleter
+from flickr_async.metadata_fetcher import MetadataFetcher
 from flickr_async.models import Photo
 from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
@@ -41,7 +41,7 @@ class Rig:
             settings=replace(self.settings, metadata=metadata),
             jobs=asyncio.Queue(),
             results=asyncio.Queue(),
-            list_level=ListLevel(self.api, self.state),
+            list_level=ListingCompleter(self.api, self.state),
         )
 
 

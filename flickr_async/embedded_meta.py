@@ -96,7 +96,7 @@ def _list(value: Any) -> list[Any]:
 
 
 def from_sidecar(doc: Mapping[str, Any]) -> Meta:
-    """The portable metadata of a sidecar document (as sidecar.build makes it)."""
+    """The embedded metadata of a sidecar document (as sidecar.build makes it)."""
     geo = doc.get("geo") if isinstance(doc.get("geo"), Mapping) else None
     lat = _float(geo.get("latitude")) if geo else None
     lon = _float(geo.get("longitude")) if geo else None

@@ -1,4 +1,4 @@
-"""DeepMetadata.run(): getInfo's notes, people and permissions, once each file is safe.
+"""InfoBackfill.run(): getInfo's notes, people and permissions, once each file is safe.
 
 A photo's deep metadata is asked only after its file and list-level sidecar are on disk:
 beside the downloads with the API calls the listing and the list level leave (background
@@ -16,15 +16,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from flickr_async import confine, portable, sidecar, xmp
-from flickr_async.account import Person
+from flickr_async import confine, embedded_meta, sidecar, xmp
+from flickr_async.account_records import Person
 from flickr_async.api import BACKGROUND, FlickrAPI
 from flickr_async.archive import Archive, link_beside, read_sidecar, sidecar_of, xmp_of
 from flickr_async.embed import is_jpeg
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import Scratch, finish_in_thread, write_atomic, write_if_changed
 from flickr_async.jobs import Stats
-from flickr_async.metadata import people_of
+from flickr_async.metadata_fetcher import people_of
 from flickr_async.models import Photo
 from flickr_async.settings import Settings
 from flickr_async.state import State
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 BATCH = 500  # rows read from state at a time
 
 
-class DeepMetadata:
+class InfoBackfill:
     """A few API workers over the photos that lack deep metadata; the token bucket sets
     the pace, --max-api-calls where it ends.
 
@@ -160,10 +160,10 @@ class DeepMetadata:
             self.state.mark_metadata_stale(photo_id)
             return False
         doc = sidecar.with_deep(old, photo, people)
-        meta = portable.from_sidecar(doc)
+        meta = embedded_meta.from_sidecar(doc)
         # What the file itself carries changed (an archive made with --metadata basic gets
         # tags as typed, place names): re-embedded from the sidecar by the next run.
-        changed = meta != portable.from_sidecar(old)
+        changed = meta != embedded_meta.from_sidecar(old)
         re_embed = changed and self.settings.exif and primary.exists() and is_jpeg(primary)
         if re_embed and isinstance(doc.get("file"), dict):
             doc["file"] = {**doc["file"], "embed_version": 0}  # a rebuilt state owes it too

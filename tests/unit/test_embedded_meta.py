@@ -1,10 +1,10 @@
-"""portable: the metadata photo managers read, derived from the JSON sidecar alone."""
+"""embedded_meta: the metadata photo managers read, derived from the JSON sidecar alone."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flickr_async.portable import from_sidecar
+from flickr_async.embedded_meta import from_sidecar
 
 DOC: dict[str, Any] = {
     "schema": 1,

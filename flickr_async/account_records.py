@@ -179,7 +179,7 @@ def person_from_json(d: JSON) -> Person:
 
 
 @dataclass(frozen=True, slots=True)
-class Profile:
+class OwnerProfile:
     """people.getInfo of the account owner."""
 
     nsid: str
@@ -197,10 +197,10 @@ class Profile:
     views: int
 
 
-def profile_from_json(person: JSON) -> Profile:
+def profile_from_json(person: JSON) -> OwnerProfile:
     photos = person.get("photos") if isinstance(person.get("photos"), Mapping) else {}
     assert isinstance(photos, Mapping)
-    return Profile(
+    return OwnerProfile(
         nsid=text(person.get("nsid") or person.get("id")),
         username=text(person.get("username")),
         realname=text(person.get("realname")),
@@ -223,4 +223,4 @@ class AccountInfo:
     username: str
     photo_count: int
     is_pro: bool
-    profile: Profile | None = None
+    profile: OwnerProfile | None = None

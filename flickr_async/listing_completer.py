@@ -1,4 +1,4 @@
-"""ListLevel: a listed photo's full metadata from account-wide calls, not one call per photo.
+"""ListingCompleter: a listed photo's full metadata from account-wide calls, not one call per photo.
 
 The listing already carries almost everything getInfo would: its extras give titles,
 descriptions, dates, geo, licence, counts, rotation and safety level. What it lacks comes
@@ -43,7 +43,7 @@ def resolve_tags(clean: Sequence[str], raw: RawTags) -> tuple[str, ...] | None:
     return tuple(resolved)
 
 
-class ListLevel:
+class ListingCompleter:
     """Shared by the metadata workers of one run: each account-wide answer is asked once."""
 
     def __init__(self, api: FlickrAPI, state: State) -> None:

@@ -1,19 +1,19 @@
 """MetadataFetcher.run(): each listed photo's metadata at the API's pace, beside the downloads.
 
 basic: comments only (where the listing counts some). list and deep: the listing's fields
-completed by ListLevel (raw tags, place names; no call per photo), getInfo only for the
-photos that needs it. Deep metadata for the rest comes after the files (deep.py).
+completed by ListingCompleter (raw tags, place names; no call per photo), getInfo only for the
+photos that needs it. Deep metadata for the rest comes after the files (info_backfill.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from flickr_async.account import Person
+from flickr_async.account_records import Person
 from flickr_async.api import FlickrAPI
 from flickr_async.choices import MetadataLevel
 from flickr_async.jobs import Described, Job, Message, serve_jobs
-from flickr_async.listlevel import ListLevel
+from flickr_async.listing_completer import ListingCompleter
 from flickr_async.models import Comment, Photo
 from flickr_async.settings import Settings
 
@@ -29,7 +29,7 @@ class MetadataFetcher:
         settings: Settings,
         jobs: asyncio.Queue[Job | None],
         results: asyncio.Queue[Message],
-        list_level: ListLevel | None,
+        list_level: ListingCompleter | None,
     ) -> None:
         self.api = api
         self.settings = settings
