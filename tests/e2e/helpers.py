@@ -83,7 +83,8 @@ def organisation_listings(library: Library) -> int:
 
 def change_bound(library: Library) -> int:
     """The bound for a change-driven sync with nothing to do (docs/backup.md#incremental-sync):
-    5 + ceil(albums/500) + the organisation listings, whatever the number of photos (flickr_async/changes.py)."""
+    5 + ceil(albums/500) + the organisation listings, whatever the number of photos
+    (flickr_async/changes.py)."""
     return 5 + math.ceil(len(library.albums) / 500) + organisation_listings(library)
 
 
