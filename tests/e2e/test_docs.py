@@ -306,6 +306,7 @@ class Step:
     line: str
     exit_code: int
     expected: list[str]
+    silent: bool = False  # `# prints nothing`: no output at all
 
 
 def console_blocks() -> list[tuple[str, list[Step]]]:
@@ -317,7 +318,8 @@ def console_blocks() -> list[tuple[str, list[Step]]]:
             for line in body.splitlines():
                 if line.startswith("$ "):
                     code = re.search(r"#\s*exit (\d+)\s*$", line)
-                    steps.append(Step(line[2:], int(code.group(1)) if code else 0, []))
+                    silent = re.search(r"#\s*prints nothing\s*$", line) is not None
+                    steps.append(Step(line[2:], int(code.group(1)) if code else 0, [], silent))
                 elif line.strip():
                     assert steps, f"{path.name}: output before any command"
                     steps[-1].expected.append(line.rstrip())
@@ -380,6 +382,7 @@ def test_every_console_example_runs_against_the_fake_as_shown(
     for step in steps:
         code, output = run_step(step, env)
         assert code == step.exit_code, f"{where}: `{step.line}` exited {code}:\n{output}"
+        assert not (step.silent and output), f"{where}: `{step.line}` printed:\n{output}"
         for expected in step.expected:
             assert shows(output, expected), (
                 f"{where}: `{step.line}` did not print {expected!r}:\n{output}"
