@@ -32,7 +32,8 @@ OPTIONS = (
 
 
 def change_bound(lib: dict[str, Any]) -> int:
-    """README: 5 + ceil(albums/500) + the organisation's listings, whatever the photos."""
+    """5 + ceil(albums/500) + the organisation's listings, whatever the photos
+    (docs/backup.md#incremental-sync)."""
     return 5 + math.ceil(len(lib["album_sizes"]) / 500) + organisation_calls(lib)
 
 
@@ -60,7 +61,7 @@ def run(quick: bool) -> Section:
         f"at --api-rate {RATE:g} are computed as (calls - 1) / rate, the wait the token bucket "
         "alone imposes (the runs themselves go at a rate that never waits; their wall time, "
         "start-up and the archive's stat pass included, is given beside). Bound = 5 + "
-        "ceil(A/500) + the organisation's listings (README).",
+        "ceil(A/500) + the organisation's listings (docs/backup.md#incremental-sync).",
     )
     for photos in chosen_sizes(quick):
         albums = SIZES.get(photos, max(1, photos // 100))

@@ -49,8 +49,8 @@ def full_bound(lib: dict[str, Any]) -> int:
 
 
 def rerun_bound(lib: dict[str, Any]) -> int:
-    """The README's no-change bound: listing pages, album pages, the organisation's listings
-    and test.login + people.getInfo + one spare page."""
+    """The no-change bound (docs/backup.md#incremental-sync): listing pages, album pages, the
+    organisation's listings and test.login + people.getInfo + one spare page."""
     return (
         math.ceil(int(lib["items"]) / PER_PAGE)
         + math.ceil(len(lib["album_sizes"]) / PER_PAGE)
@@ -76,7 +76,7 @@ def run(quick: bool) -> Section:
         "distinct place + test.login + people.getInfo + the account's "
         "organisation (collections, groups, favourite/gallery/contact pages, every gallery's "
         "photos, every commented album's comments). Rerun bound = ceil(N/500) + ceil(A/500) + "
-        "ceil(F/500) + ceil(G/500) + ceil(C/1000) + 5 (README).",
+        "ceil(F/500) + ceil(G/500) + ceil(C/1000) + 5 (docs/backup.md#incremental-sync).",
     )
     for items, (videos, albums) in SIZES.items():
         spec = FakeSpec(photos=items - videos, videos=videos, albums=albums, seed=7, file_size=1024)

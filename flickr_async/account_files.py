@@ -2,8 +2,8 @@
 
 albums.json, collections.json, favorites.json, galleries.json, groups.json, contacts.json and
 account.json make the archive the record of how the account was organised, readable without
-flickr-async (README: "Account files"). Things gone from Flickr stay listed with the date a sync
-noticed: an archive never forgets what it once held.
+flickr-async (docs/archive.md#account-files-schema-1). Things gone from Flickr stay listed
+with the date a sync noticed: an archive never forgets what it once held.
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ LAYOUTS: tuple[Layout, ...] = ("albums", "flat", "date")
 LinkMode = Literal["hardlink", "symlink", "copy"]
 LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "symlink", "copy")
 
-# How far a run takes each photo's metadata (see README "Metadata levels"):
+# How far a run takes each photo's metadata (see docs/metadata.md#metadata-levels):
 # basic: the listing's fields and comments; list: + raw tags, place names and the listing's
 # undocumented extras (getInfo only where those fall short); deep: + getInfo's notes, people
-# and permissions for every photo, fetched after the files. "full" is deep's old name.
+# and permissions for every photo, asked beside the downloads with the calls left over.
+# "full" is deep's old name.
 MetadataLevel = Literal["basic", "list", "deep"]
 METADATA_LEVELS: tuple[MetadataLevel, ...] = ("basic", "list", "deep")
 METADATA_ALIASES: dict[str, MetadataLevel] = {"full": "deep"}

@@ -7,7 +7,7 @@ is the one list of them, so an option added later is one line here. Every value 
 table is checked when the file is read, whichever profile a command then uses: its type
 here, its range or choices by the `check` settings.py passes in. tomllib reports no line
 numbers for the values it parsed, so a bad key's line is found by scanning the text for its
-table and `key =`: right for plain tables and keys, the only shapes the README shows.
+table and `key =`: right for plain tables and keys, the only shapes docs/configuration.md shows.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 basic: comments only (where the listing counts some). list and deep: the listing's fields
 completed by ListingCompleter (raw tags, place names; no call per photo), getInfo only for the
-photos that needs it. Deep metadata for the rest comes after the files (info_backfill.py).
+photos that needs it. Deep metadata for the rest comes beside the downloads, once each photo's
+file is placed (info_backfill.py).
 """
 
 from __future__ import annotations

@@ -215,7 +215,7 @@ def resolve_settings(
     if profile is not None and config is None:
         raise ConfigError(
             f"--profile {profile}: there is no config file ({default_config_file(env)}); "
-            "see README 'Config file and profiles'"
+            "see docs/configuration.md"
         )
     own: Mapping[str, object] = config.profile(profile) if config and profile else {}
     shared: Mapping[str, object] = (

@@ -36,7 +36,7 @@ def config(
     profile, archive, config (the file's defaults), token file or default.
 
     Secrets are shown as (set) or (not set), never their value. The lines read like the
-    config file itself; see README "Config file and profiles".
+    config file itself; see docs/configuration.md.
 
     Exit status: 0 the settings are usable, 2 the config file has a mistake (named by file,
     line and key) or a profile names no archive folder.

@@ -16,7 +16,7 @@ from flickr_async.confine import folder as confined_folder
 from flickr_async.errors import StorageError
 from flickr_async.owneronly import owner_only_dir, owner_only_file
 
-LOGS_KEPT = 30  # log files an archive keeps (README: "Reports and logs")
+LOGS_KEPT = 30  # log files an archive keeps (docs/backup.md#reports-and-logs)
 _HELD_MAX = 1000  # records kept in memory before the run starts (a login: a handful)
 
 log = logging.getLogger(__name__)

@@ -56,8 +56,8 @@ def cli_env(fake: FakeFlickr, home: Path) -> dict[str, str]:
 
 
 def no_change_bound(library: Library) -> int:
-    """The README's call bound for a sync with nothing to do (each ceil at least 1 where the
-    listing is asked even when empty)."""
+    """The call bound for a sync with nothing to do (docs/backup.md#incremental-sync; each ceil
+    at least 1 where the listing is asked even when empty)."""
     pages = math.ceil
     return (
         pages(len(library.photos) / 500)
@@ -82,8 +82,9 @@ def organisation_listings(library: Library) -> int:
 
 
 def change_bound(library: Library) -> int:
-    """The README's bound for a change-driven sync with nothing to do: 5 + ceil(albums/500)
-    + the organisation listings, whatever the number of photos (flickr_async/changes.py)."""
+    """The bound for a change-driven sync with nothing to do (docs/backup.md#incremental-sync):
+    5 + ceil(albums/500) + the organisation listings, whatever the number of photos
+    (flickr_async/changes.py)."""
     return 5 + math.ceil(len(library.albums) / 500) + organisation_listings(library)
 
 

@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 import typer
 
+from flickr_async.choices import LAYOUTS, LINK_MODES, METADATA_ALIASES, METADATA_LEVELS
 from flickr_async.cli import app
 from flickr_async.settings import ENV_CONFIG
 from tests.e2e.helpers import ROOT, run_cli
 from tests.fakeexport import write_export
 from tests.fakeflickr import FakeFlickr
+from tests.unit import test_layering as layering
 
 DOCS_DIR = ROOT / "docs"
 DOCS = [ROOT / "README.md", *sorted(DOCS_DIR.glob("*.md"))]
@@ -33,14 +35,31 @@ SHELL_BLOCKS = {"", "sh", "bash", "console", "cron"}
 INLINE_COMMAND = re.compile(r"`((?:[\w./~-]*/)?flickr-async [^`]*)`")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 SHELL_STOPS = {"|", "||", "&&", ";", ">", ">>", "2>&1"}
-# The values the docs promise for the options that take one of a few words.
+# The values the options that take one of a few words accept (flickr_async/choices.py).
 CHOICES = {
-    "--layout": {"albums", "flat", "date"},
-    "--links": {"hardlink", "symlink", "copy"},
-    "--metadata": {"basic", "list", "deep", "full"},
+    "--layout": set(LAYOUTS),
+    "--links": set(LINK_MODES),
+    "--metadata": {*METADATA_LEVELS, *METADATA_ALIASES},
 }
 # Options deliberately left out of docs/commands.md: none.
 UNDOCUMENTED: set[tuple[str, str]] = set()
+# Inline code that is another program's command line: its options are that program's.
+OTHER_PROGRAMS = ("immich ", "immich-go ", "osxphotos ")
+# Where the `name.py` files the docs mention live.
+SOURCE_DIRS = ("flickr_async", "tests", "bench", "tools")
+# The module map's sections, in the order of test_layering's LEVELS, each with its group there.
+MAP_SECTIONS = {
+    "Command line": "cli",
+    "Runs": "pipeline",
+    "The site": "site",
+    "Offline commands": "offline",
+    "Stages": "stages",
+    "Archive": "archive",
+    "Sources": "sources",
+    "Configuration": "configuration",
+    "Pure formats": "formats",
+    "Base": "base",
+}
 # What the console examples run with: the fake has no quota to protect.
 RIG_CONFIG = "api-rate = 1000\nmax-retry-wait = 0.05\n"
 # A console example that names this folder finds the fake account's data export in it.
@@ -173,6 +192,78 @@ def test_a_command_line_that_would_not_parse_is_caught(args: list[str]) -> None:
     assert parse_problem(args) is not None
 
 
+def table_commands() -> list[Shown]:
+    """The first column of docs/commands.md's command table as command lines: an optional
+    part (`[--quick]`) is kept, `PATH...` is one path, and an option on its own (`--all-profiles`,
+    the row's "(or `--profile NAME`)") goes with the row's command."""
+    doc = text(DOCS_DIR / "commands.md")
+    table = doc.split("| command | what it does |\n| --- | --- |\n", 1)[1].split("\n\n", 1)[0]
+    shown = []
+    for row in table.splitlines():
+        codes = re.findall(r"`([^`]+)`", row.removeprefix("| ").split(" | ", 1)[0])
+        assert codes, f"docs/commands.md: no command in {row!r}"
+        name = codes[0].split()[0]
+        for code in codes:
+            words = re.sub(r"[][]", " ", code).replace("...", "").split()
+            shown.append(
+                Shown(f"docs/commands.md: `{code}`", [name] * (words[0][0] == "-") + words)
+            )
+    return shown
+
+
+def test_the_command_table_has_a_row_for_every_command() -> None:
+    assert {s.args[0] for s in table_commands()} == set(root_command().commands)
+
+
+@pytest.mark.parametrize("shown", table_commands(), ids=lambda s: s.where[:90])
+def test_every_command_line_of_the_command_table_parses(shown: Shown) -> None:
+    problem = parse_problem(shown.args)
+    assert problem is None, f"{shown.where}: {problem}"
+
+
+def all_options() -> set[str]:
+    """Every long option of flickr-async and of its commands."""
+    root = root_command()
+    found = {"--help", *(opt for param in root.params for opt in param.opts)}
+    for command in root.commands.values():
+        for param in command.params:
+            found.update(o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
+    return found
+
+
+def prose_options() -> list[tuple[str, str]]:
+    """(file, option) for every `--option` inside the inline code of the docs' prose."""
+    found = []
+    for path in DOCS:
+        for span in re.findall(r"`([^`\n]+)`", prose(path)):
+            if not span.startswith(OTHER_PROGRAMS):
+                found += [(path.name, o) for o in re.findall(r"(?<![\w-])--[a-z][\w-]*", span)]
+    return found
+
+
+def test_every_option_the_docs_name_is_an_option_of_some_command() -> None:
+    named = prose_options()
+    assert len(named) > 100
+    options = all_options()
+    unknown = sorted({f"{where}: {option}" for where, option in named if option not in options})
+    assert not unknown, "options no command has"
+
+
+PY_NAME = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*\w+\.py)\b")
+
+
+def test_every_python_file_the_docs_name_exists() -> None:
+    files = {p.relative_to(ROOT).as_posix() for d in SOURCE_DIRS for p in (ROOT / d).rglob("*.py")}
+    named = {(path.name, name) for path in DOCS for name in PY_NAME.findall(text(path))}
+    assert len(named) > 50
+    gone = sorted(
+        f"{where}: {name}"
+        for where, name in named
+        if not any(f == name or f.endswith("/" + name) for f in files)
+    )
+    assert not gone, f"files in none of {SOURCE_DIRS}"
+
+
 def command_sections() -> dict[str, str]:
     """docs/commands.md cut at its `## `flickr-async NAME`` headings."""
     sections = {}
@@ -215,6 +306,7 @@ class Step:
     line: str
     exit_code: int
     expected: list[str]
+    silent: bool = False  # `# prints nothing`: no output at all
 
 
 def console_blocks() -> list[tuple[str, list[Step]]]:
@@ -226,7 +318,8 @@ def console_blocks() -> list[tuple[str, list[Step]]]:
             for line in body.splitlines():
                 if line.startswith("$ "):
                     code = re.search(r"#\s*exit (\d+)\s*$", line)
-                    steps.append(Step(line[2:], int(code.group(1)) if code else 0, []))
+                    silent = re.search(r"#\s*prints nothing\s*$", line) is not None
+                    steps.append(Step(line[2:], int(code.group(1)) if code else 0, [], silent))
                 elif line.strip():
                     assert steps, f"{path.name}: output before any command"
                     steps[-1].expected.append(line.rstrip())
@@ -289,6 +382,7 @@ def test_every_console_example_runs_against_the_fake_as_shown(
     for step in steps:
         code, output = run_step(step, env)
         assert code == step.exit_code, f"{where}: `{step.line}` exited {code}:\n{output}"
+        assert not (step.silent and output), f"{where}: `{step.line}` printed:\n{output}"
         for expected in step.expected:
             assert shows(output, expected), (
                 f"{where}: `{step.line}` did not print {expected!r}:\n{output}"
@@ -306,6 +400,33 @@ def test_the_module_map_lists_exactly_the_modules_of_the_package() -> None:
     assert len(mapped) == len(set(mapped)), "a module listed twice"
     assert sorted(modules - set(mapped)) == [], "modules docs/architecture.md does not map"
     assert sorted(set(mapped) - modules) == [], "mapped modules that are gone"
+
+
+def module_name(file: str) -> str:
+    """A module map's `cli/backup.py` as test_layering names it: `cli.backup`."""
+    parts = file.removesuffix(".py").split("/")
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "flickr_async"
+
+
+def test_the_module_map_follows_the_layers_of_the_layering_test() -> None:
+    doc = text(DOCS_DIR / "architecture.md")
+    section = doc.split("\n## Module map\n", 1)[1].split("\n## ", 1)[0]
+    parts = re.split(r"^\*\*(.+?)\*\*.*\n", section, flags=re.M)
+    assert list(MAP_SECTIONS.values()) == [g for level in layering.LEVELS for g in level]
+    assert parts[1::2] == list(MAP_SECTIONS), "the module map's sections, in LEVELS' order"
+    misplaced = []
+    for heading, body in zip(parts[1::2], parts[2::2], strict=True):
+        for file in re.findall(r"^\| `([\w/]+\.py)` \|", body, re.M):
+            place = layering.place(module_name(file))
+            if place is None or place[1] != MAP_SECTIONS[heading]:
+                misplaced.append(f"{file} under {heading!r}, in {place and place[1]!r} in LEVELS")
+    assert not misplaced
+
+
+def test_the_layer_diagram_names_every_group() -> None:
+    diagram = blocks(DOCS_DIR / "architecture.md")[0][1]
+    groups = [g for level in layering.LEVELS for g in level]
+    assert [g for g in groups if not re.search(rf"-> .*\b{g}\b|^{g}\b", diagram, re.M)] == []
 
 
 # --- (d) links between the docs resolve ---------------------------------------------------
@@ -341,6 +462,33 @@ def test_every_relative_link_in_the_docs_resolves() -> None:
                 broken.append(f"{path.name}: {target} (no such file)")
             elif anchor and anchor not in anchors(goal):
                 broken.append(f"{path.name}: {target} (no such heading)")
+    assert not broken
+
+
+DOCS_POINTER = re.compile(r"\bdocs/(\w+\.md)(?:#([\w-]+))?")
+README_POINTER = re.compile(r"\bREADME[,:]? [\"']([^\"'\n]+)[\"']")
+
+
+def test_every_pointer_from_the_code_into_the_docs_resolves() -> None:
+    """`docs/backup.md#reports-and-logs` or `README, "Exit codes"` in a comment, docstring or
+    message of the code names a page and a heading that exist."""
+    broken, seen = [], 0
+    for folder in ("flickr_async", "bench", "tests"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path == Path(__file__).resolve():
+                continue
+            source = text(path)
+            where = path.relative_to(ROOT).as_posix()
+            for file, anchor in DOCS_POINTER.findall(source):
+                seen += 1
+                goal = DOCS_DIR / file
+                if not goal.exists() or (anchor and anchor not in anchors(goal)):
+                    broken.append(f"{where}: docs/{file}#{anchor}")
+            for heading in README_POINTER.findall(source):
+                seen += 1
+                if slug(heading) not in anchors(ROOT / "README.md"):
+                    broken.append(f"{where}: README {heading!r}")
+    assert seen > 10
     assert not broken
 
 

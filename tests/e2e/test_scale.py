@@ -75,7 +75,7 @@ def test_a_no_change_rerun_of_a_big_account_stays_within_the_call_bound(
 def test_a_no_change_sync_costs_the_same_handful_of_calls_as_a_small_account(
     big_fake: FakeFlickr, big_library: Library, big_out: tuple[Path, dict[str, str]]
 ) -> None:
-    """README "Change-driven sync": 5 + ceil(albums/500) + the organisation listings,
+    """docs/backup.md#incremental-sync: 5 + ceil(albums/500) + the organisation listings,
     whatever the number of photos (9 calls for 4,500 photos where the full listing asks 10
     search pages alone)."""
     out, env = big_out
