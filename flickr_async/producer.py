@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -390,7 +391,9 @@ class Producer:
             # at once when the albums are listed already
             view = plan if isinstance(plan, _PlanView) else await plan
             stored_row, disk = entry
-            reason = decide(photo, stored_row, disk, self._placement(photo, stored_row, view))
+            reason = decide(
+                photo, stored_row, disk, partial(self._placement, photo, stored_row, view)
+            )
             if reason is None:
                 self.stats.unchanged += 1
                 continue
@@ -435,10 +438,9 @@ class Producer:
         wants = metadata and self._needs_metadata(photo)
         return Job(photo, reason.downloads, wants, stored, reason)
 
-    def _placement(self, photo: Photo, stored: StoredPhoto, view: _PlanView) -> Placement | None:
-        """Where the plan, names and layout put an archived photo now (None: no path yet)."""
-        if stored.path is None:
-            return None
+    def _placement(self, photo: Photo, stored: StoredPhoto, view: _PlanView) -> Placement:
+        """Where the plan, names and layout put an archived photo now."""
+        assert stored.path is not None  # decide asks only for an archived file's place
         album_ids = view.albums_of(photo.id)
         path, links = names.photo_paths(
             self.names,
