@@ -173,20 +173,47 @@ class Archive:
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """How an archive is laid out on disk: what `reshape` changes and `backup` keeps."""
+    """How an archive is laid out on disk: what `reshape` changes and `backup` keeps.
 
-    layout: Layout = "albums"
+    The layout and link mode are kept as the strings the archive remembers: one written by
+    a newer version may name a value this one does not know, and it must neither be taken
+    for the default (a backup would move every file) nor hidden. `layout_mode` and
+    `link_mode` give the typed value, or ConfigError naming the unknown one."""
+
+    layout: str = "albums"  # a Layout, when this version knows it
     names: str = DEFAULT_NAMES
-    links: LinkMode = "hardlink"
+    links: str = "hardlink"  # a LinkMode, when this version knows it
 
     @classmethod
     def of(cls, options: Mapping[str, Any]) -> Shape:
         """From remembered options; an archive older than --names/--links used the defaults."""
         return cls(
-            layout=layout_named(str(options.get("layout"))) or "albums",
+            layout=str(options.get("layout") or "albums"),
             names=str(options.get("names") or DEFAULT_NAMES),
-            links=link_mode_named(str(options.get("links"))) or "hardlink",
+            links=str(options.get("links") or "hardlink"),
         )
+
+    @property
+    def layout_mode(self) -> Layout:
+        known = layout_named(self.layout)
+        if known is None:
+            raise ConfigError(f"--layout {self.layout!r} is unknown to this version")
+        return known
+
+    @property
+    def link_mode(self) -> LinkMode:
+        known = link_mode_named(self.links)
+        if known is None:
+            raise ConfigError(f"--links {self.links!r} is unknown to this version")
+        return known
+
+    def unknown(self) -> list[str]:
+        """The options whose value this version does not know (from a newer version)."""
+        return [
+            key
+            for key, known in (("layout", layout_named), ("links", link_mode_named))
+            if known(getattr(self, key)) is None
+        ]
 
     def validate(self) -> None:
         validate_shape(self.layout, self.links, self.names)

@@ -175,6 +175,25 @@ def test_a_new_archive_takes_any_shape(tmp_path: Path) -> None:
         state.close()
 
 
+def test_a_remembered_shape_this_version_does_not_know_is_kept_and_refused(
+    tmp_path: Path,
+) -> None:
+    newer = {"layout": "year", "links": "reflink"}  # written by a newer version
+    assert Shape.of(newer) == Shape("year", "{id}", "reflink")  # never the defaults
+    assert Shape.of(newer).unknown() == ["layout", "links"]
+    with pytest.raises(ConfigError, match="--links 'reflink' is unknown"):
+        Shape.of(newer).link_mode  # noqa: B018
+    state = State.open(tmp_path)
+    try:
+        record(state, photo_id="1", path="Unsorted/1.jpg")
+        state.set_meta({"options": json.dumps(newer)})
+        with pytest.raises(ConfigError) as err:
+            Archive(tmp_path).check_shape(state, Shape())
+    finally:
+        state.close()
+    assert "laid out with --layout year --names '{id}' --links reflink" in str(err.value)
+
+
 def test_a_shape_from_before_names_and_links_has_their_defaults() -> None:
     assert Shape.of({"layout": "flat"}) == Shape("flat", "{id}", "hardlink")
     assert Shape().differences(Shape(links="copy")) == ["--links 'copy'"]
