@@ -24,11 +24,11 @@ from flickr_async.cli.backup import _close_run, _write_report, archive_options
 from flickr_async.cli.importsummary import summary_lines
 from flickr_async.cli.options import (
     ExifOption,
+    ImportReportOption,
     LayoutOption,
     LinksOption,
     NamesOption,
     QuietOption,
-    ReportOption,
     XmpOption,
     missing_out,
 )
@@ -82,7 +82,7 @@ def import_(
             show_default=False,
         ),
     ] = None,
-    report: ReportOption = None,
+    report: ImportReportOption = None,
     quiet: QuietOption = False,
     profile: ProfileOption = None,
     config_file: ConfigOption = None,
