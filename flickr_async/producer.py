@@ -16,6 +16,7 @@ from flickr_async import changes as changes_mod
 from flickr_async import embedded_meta, layout, names, sidecar, thumbnails
 from flickr_async.account_records import AccountInfo
 from flickr_async.api import FlickrAPI
+from flickr_async.archive import sidecar_of, xmp_of
 from flickr_async.decision import DiskFacts, Placement, decide
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import size_of
@@ -424,12 +425,12 @@ class Producer:
         primary = self.out / row.path
         copies = [self.out / rel for rel in row.links]
         entries = [primary, *copies]
-        records = [_has_content(_beside(entry, ".json")) for entry in entries]
+        records = [_has_content(sidecar_of(entry)) for entry in entries]
         if not any(records):
             return Reason.LOST_SIDECAR
         if not all(records) or not all(map(os.path.exists, copies)):
             return Reason.SIDECARS
-        if self.settings.xmp and not all(_has_content(_beside(e, ".xmp")) for e in entries):
+        if self.settings.xmp and not all(_has_content(xmp_of(e)) for e in entries):
             return Reason.SIDECARS
         return None
 
@@ -494,10 +495,6 @@ class _Changes:
 
     photos: tuple[Photo, ...]
     account: AccountInfo
-
-
-def _beside(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
 
 
 def _has_content(path: Path) -> bool:
