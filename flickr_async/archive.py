@@ -24,6 +24,7 @@ from flickr_async.runlock import Holder, RunLock, lock_holder
 from flickr_async.settings import DEFAULT_NAMES, validate_shape
 
 if TYPE_CHECKING:
+    from flickr_async.settings import Settings
     from flickr_async.state import State, StoredPhoto
 
 P = TypeVar("P", bound=PurePath)
@@ -46,14 +47,25 @@ class Archive:
     out: Path
 
     @classmethod
+    def of_settings(cls, settings: Settings) -> Archive:
+        """The archive a command's settings name (building it touches nothing); ConfigError
+        when they name none."""
+        if settings.out is None:
+            raise ConfigError("no archive folder: give OUT, or `out` in the config file")
+        return cls(settings.out)
+
+    @classmethod
     def open_existing(cls, out: Path) -> Archive:
-        """The archive at `out`; ConfigError (one line, exit 2) when `out` is none."""
-        archive = cls(out)
-        if not archive.exists():
+        """The archive at `out`; ConfigError (one line, exit 2) when `out` holds none."""
+        return cls(out).checked()
+
+    def checked(self) -> Archive:
+        """This archive; ConfigError (one line, exit 2) when `out` holds none."""
+        if not self.exists():
             raise ConfigError(
-                f"{out} is not a flickr-async archive (no {layout.STATE_DIR}/{STATE_FILE})"
+                f"{self.out} is not a flickr-async archive (no {layout.STATE_DIR}/{STATE_FILE})"
             )
-        return archive
+        return self
 
     def exists(self) -> bool:
         """Does `out` hold an archive (its state database)?"""
@@ -214,6 +226,11 @@ class Shape:
             for key, known in (("layout", layout_named), ("links", link_mode_named))
             if known(getattr(self, key)) is None
         ]
+
+    @classmethod
+    def of_settings(cls, settings: Settings) -> Shape:
+        """The shape a command's settings ask for."""
+        return cls(settings.layout, settings.names, settings.links)
 
     def validate(self) -> None:
         validate_shape(self.layout, self.links, self.names)

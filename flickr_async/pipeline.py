@@ -61,11 +61,10 @@ async def run_backup(
     `record` learns when the run starts (it holds the lock and the account is the archive's)
     and how it ended; the archive's runs table gets the same. `adopt_account`: the
     credentials may be another account's than the archive's (--adopt-account)."""
-    assert settings.out is not None
+    archive = Archive.of_settings(settings)
     require_credentials(settings)
     stats = stats or Stats()
     record = record or RunRecord()
-    archive = Archive(settings.out)
     if settings.dry_run:
         await _dry_run(settings, archive, stats, adopt_account)
         return stats
@@ -73,7 +72,7 @@ async def run_backup(
     with archive.lock():
         state = State.open(archive.out)
         try:
-            archive.check_shape(state, Shape(settings.layout, settings.names, settings.links))
+            archive.check_shape(state, Shape.of_settings(settings))
             await _recorded_run(settings, archive, state, stats, record, adopt_account)
         finally:
             state.close()
@@ -363,7 +362,7 @@ async def _dry_run(settings: Settings, archive: Archive, stats: Stats, adopt_acc
         await asyncio.to_thread(fill, state, out, problem)  # reads every file
     started = time.monotonic()
     try:
-        archive.check_shape(state, Shape(settings.layout, settings.names, settings.links))
+        archive.check_shape(state, Shape.of_settings(settings))
         async with open_api(settings) as api:
             stats.api_calls = api.calls
             user = await api.test_login()
