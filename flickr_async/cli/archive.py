@@ -24,7 +24,6 @@ from flickr_async.cli.app import (
     load_config_file,
     settings_from_options,
 )
-from flickr_async.cli.backup import remembered_options, run_and_report
 from flickr_async.cli.options import (
     ApiRateOption,
     ConcurrencyOption,
@@ -118,6 +117,9 @@ def verify(
         raise typer.Exit(EXIT_INCOMPLETE)
     code = 0
     if refetch:  # a damaged file, or metadata lost with every copy of its sidecar
+        # Only here: the backup it runs (and the network) is never loaded by a plain verify.
+        from flickr_async.cli.backup import remembered_options, run_and_report
+
         settings = settings_from_options(
             api_key,
             api_secret,
