@@ -20,8 +20,9 @@ from flickr_async import layout, sidecar
 from flickr_async.choices import Layout, LinkMode, layout_named, link_mode_named
 from flickr_async.errors import ConfigError
 from flickr_async.fsutil import Scratch, place_link
+from flickr_async.names import DEFAULT as DEFAULT_NAMES
+from flickr_async.names import validate_shape
 from flickr_async.runlock import Holder, RunLock, lock_holder
-from flickr_async.settings import DEFAULT_NAMES, validate_shape
 
 if TYPE_CHECKING:
     from flickr_async.settings import Settings

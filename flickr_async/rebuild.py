@@ -43,7 +43,8 @@ from flickr_async.archive import (
 )
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import Scratch, read_json, sha256_file, write_if_changed
-from flickr_async.settings import DEFAULT_NAMES, validate_shape
+from flickr_async.names import DEFAULT as DEFAULT_NAMES
+from flickr_async.names import validate_shape
 from flickr_async.state import (
     REMEMBERED,
     THUMB_FOUND,

@@ -228,3 +228,11 @@ def test_the_offline_commands_load_neither_the_writer_nor_the_pipeline() -> None
 def test_the_atomic_file_operations_load_no_metadata_format() -> None:
     formats = ("flickr_async.exif", "flickr_async.xmp", "flickr_async.embedded_meta")
     assert loaded_after("import flickr_async.fsutil", formats) == []
+
+
+def test_the_archive_layer_and_the_site_load_no_configuration() -> None:
+    # The site's build (and its worker processes) reads an archive: it needs no config file,
+    # token file nor Settings.
+    archive_layer = "import flickr_async.archive, flickr_async.rebuild, flickr_async.site.build"
+    configuration = ("flickr_async.settings", "flickr_async.config", "flickr_async.tokenfile")
+    assert loaded_after(archive_layer, configuration) == []
