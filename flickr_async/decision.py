@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flickr_async import embedded_meta
 from flickr_async.jobs import Reason
 from flickr_async.models import Photo
-from flickr_async.rebuild import original_unchanged
+from flickr_async.sidecar import original_unchanged
 from flickr_async.state import StoredPhoto
 
 
