@@ -190,6 +190,16 @@ def state_problem(out: Path, *, thorough: bool = False) -> str | None:
     return None
 
 
+def problem_to_report(archive: Archive) -> str | None:
+    """state_problem() as `status` and `site` report it: a state holding no photo while a run
+    holds the lock is a first backup writing (a photo's sidecar comes before its row), not a
+    lost state."""
+    problem = state_problem(archive.out)
+    if problem == NO_PHOTO and archive.lock_holder() is not None:
+        return None
+    return problem
+
+
 def _cut_short(path: Path, size: int) -> str | None:
     """The database's header says how many pages it has (when its two change counters
     agree): a file shorter than that was truncated. None when it is not known to be."""

@@ -157,13 +157,11 @@ def status(
     verbose: VerboseOption = False,
 ) -> None:
     """What the archive holds next to the account's last-known totals; no network needed."""
-    from flickr_async.rebuild import NO_PHOTO, state_problem
+    from flickr_async.rebuild import problem_to_report
 
     out = chosen_archive(out, load_config_file(config_file), profile)
     archive = Archive(out)
-    problem = state_problem(out)
-    if problem == NO_PHOTO and archive.lock_holder() is not None:
-        problem = None  # a first backup writing: its rows follow the sidecars on disk
+    problem = problem_to_report(archive)
     if problem is not None:  # never "0 items" for an archive whose state is lost
         raise StorageError(
             f"the state of {out} is unusable: {problem}; `flickr-async verify {out}` or the "
