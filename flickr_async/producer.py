@@ -192,7 +192,8 @@ class Producer:
                 return "photos imported from Flickr's data export have only its metadata"
             if row.embed_version < embedded_meta.EMBED_VERSION:
                 return "archived photos need their metadata written again"
-            if size_of(self.out / row.path) != row.bytes or self._missing_beside(row):
+            disk = self._disk_facts(row)
+            if not disk.whole or disk.missing_beside is not None:
                 return "archived files or sidecars are missing on disk"
             if row.original is False and row.media != "video" and row.original_key[:1] != ":":
                 # Its listing offered the original and the file server refused it: the full
@@ -403,17 +404,20 @@ class Producer:
             await self.on_listed(batch)
 
     def _lookup(self, ids: Sequence[str]) -> dict[str, tuple[StoredPhoto, DiskFacts]]:
-        """Stored rows for a page of ids, and the disk facts the decision needs: whether each
-        one's file is still whole, and what is missing beside it (see _missing_beside). The
-        only place the producer looks at the disk (in a thread)."""
+        """Stored rows for a page of ids, each with its disk facts (in a thread)."""
         found: dict[str, tuple[StoredPhoto, DiskFacts]] = {}
         for pid in ids:
             row = self.state.photo(pid)
             if row is not None:
-                whole = row.path is not None and size_of(self.out / row.path) == row.bytes
-                beside = self._missing_beside(row) if whole and row.is_done else None
-                found[pid] = (row, DiskFacts(whole, beside))
+                found[pid] = (row, self._disk_facts(row))
         return found
+
+    def _disk_facts(self, row: StoredPhoto) -> DiskFacts:
+        """What the decision needs of the disk, by stat alone: whether the row's file is still
+        whole, and what is missing beside it (see _missing_beside). With the site's
+        thumbnails (_thumbnails_missing), the producer's only looks at the disk."""
+        whole = row.path is not None and size_of(self.out / row.path) == row.bytes
+        return DiskFacts(whole, self._missing_beside(row) if whole and row.is_done else None)
 
     def _missing_beside(self, row: StoredPhoto) -> Reason | None:
         """A sidecar or album copy gone from beside an archived file, by stat alone (reading
