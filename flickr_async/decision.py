@@ -26,7 +26,7 @@ class DiskFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class Placement:
+class PlannedPlace:
     """Where this run's album plan, names and layout put the photo."""
 
     albums: tuple[tuple[str, str], ...]  # (album id, title), in the user's album order
@@ -35,7 +35,7 @@ class Placement:
 
 
 def decide(
-    photo: Photo, stored: StoredPhoto, disk: DiskFacts, place: Callable[[], Placement]
+    photo: Photo, stored: StoredPhoto, disk: DiskFacts, place: Callable[[], PlannedPlace]
 ) -> Reason | None:
     """Why this photo needs a job, checked in this order, or None: nothing to do.
     `place` says where the plan puts the photo now; it is called only once every reason

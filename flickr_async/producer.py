@@ -17,7 +17,7 @@ from flickr_async import embedded_meta, layout, names, sidecar, thumbnails
 from flickr_async.account_records import AccountInfo
 from flickr_async.api import FlickrAPI
 from flickr_async.archive import sidecar_of, xmp_of
-from flickr_async.decision import DiskFacts, Placement, decide
+from flickr_async.decision import DiskFacts, PlannedPlace, decide
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import size_of
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Reason, Stats
@@ -394,7 +394,7 @@ class Producer:
             view = plan if isinstance(plan, _PlanView) else await plan
             stored_row, disk = entry
             reason = decide(
-                photo, stored_row, disk, partial(self._placement, photo, stored_row, view)
+                photo, stored_row, disk, partial(self._planned_place, photo, stored_row, view)
             )
             if reason is None:
                 self.stats.unchanged += 1
@@ -443,7 +443,7 @@ class Producer:
         wants = metadata and self._needs_metadata(photo)
         return Job(photo, reason.downloads, wants, stored, reason)
 
-    def _placement(self, photo: Photo, stored: StoredPhoto, view: _PlanView) -> Placement:
+    def _planned_place(self, photo: Photo, stored: StoredPhoto, view: _PlanView) -> PlannedPlace:
         """Where the plan, names and layout put an archived photo now."""
         assert stored.path is not None  # decide asks only for an archived file's place
         album_ids = view.albums_of(photo.id)
@@ -455,7 +455,7 @@ class Producer:
             view.plan.folders,
             self.settings.layout,
         )
-        return Placement(
+        return PlannedPlace(
             albums=tuple((a, view.titles.get(a, "")) for a in album_ids),
             path=str(path),
             links=tuple(sorted(map(str, links))),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from flickr_async import embedded_meta
-from flickr_async.decision import DiskFacts, Placement, decide
+from flickr_async.decision import DiskFacts, PlannedPlace, decide
 from flickr_async.jobs import Reason
 from flickr_async.models import Photo, photo_from_listing
 from flickr_async.state import StoredPhoto
@@ -21,14 +21,14 @@ LISTING: dict[str, Any] = {
     "url_o": URL_O, "lastupdate": "1000",
 }  # fmt: skip
 WHOLE = DiskFacts(whole=True)
-HERE = Placement(albums=(("a1", "Trip"),), path="Trip/7.jpg", links=())
+HERE = PlannedPlace(albums=(("a1", "Trip"),), path="Trip/7.jpg", links=())
 
 
-def at(placement: Placement) -> Callable[[], Placement]:
+def at(placement: PlannedPlace) -> Callable[[], PlannedPlace]:
     return lambda: placement
 
 
-def unplaceable() -> Placement:
+def unplaceable() -> PlannedPlace:
     """A row whose name layout.placement refuses (a `.jpg~` left by an editor, say)."""
     raise ValueError("unsafe extension 'jpg~'")
 
@@ -130,7 +130,7 @@ def test_a_photo_written_by_an_earlier_version_is_re_embedded() -> None:
     ids=["back-on-flickr", "albums", "path", "links"],
 )
 def test_a_photo_whose_place_moved_gets_its_albums_and_links_updated(
-    row: StoredPhoto, placement: Placement
+    row: StoredPhoto, placement: PlannedPlace
 ) -> None:
     assert decide(listed(), row, WHOLE, at(placement)) is Reason.ALBUMS
 
