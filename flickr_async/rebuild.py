@@ -41,6 +41,7 @@ from flickr_async.archive import (
     read_sidecar,
     xmp_of,
 )
+from flickr_async.choices import LAYOUTS
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import Scratch, read_json, sha256_file, write_if_changed
 from flickr_async.names import DEFAULT as DEFAULT_NAMES
@@ -646,7 +647,7 @@ def _infer_options(out: Path, layout_hint: object) -> dict[str, Any]:
             doc = sidecar.loads((out / rel).read_bytes())
             if "favorite" not in doc:
                 found.append((media_of(rel), doc))
-    shape_layout = layout_hint if layout_hint in ("albums", "flat", "date") else _layout_of(found)
+    shape_layout = layout_hint if layout_hint in LAYOUTS else _layout_of(found)
     options: dict[str, Any] = {
         "layout": shape_layout,
         "names": _names_of(found),
