@@ -4,8 +4,9 @@ Every command opens the archive through this object (as borg's `with_repository`
 `repository`) instead of spelling `out / ".flickr-async" / ...` itself: the state, the lock
 and the work folders under `.flickr-async/`, the site and export folders beside the photos,
 the JSON and XMP sidecars beside each media file, and the shape (layout, names, link mode)
-a backup keeps. It names files and reads sidecars; the stages write them. (site/archive.py
-is the site's reading of an archive; cli/archive.py holds `verify` and `status`.)
+a backup keeps. It names files and reads sidecars, and links a rewritten sidecar to the
+album copies (link_beside); the stages write the files themselves. (site/archive.py is the
+site's reading of an archive; cli/archive.py holds `verify` and `status`.)
 """
 
 from __future__ import annotations
