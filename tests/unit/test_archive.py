@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -23,9 +21,8 @@ from flickr_async.archive import (
 )
 from flickr_async.errors import ConfigError, LockHeldError
 from flickr_async.state import State
+from tests.freshimport import loaded_after
 from tests.unit.test_state import record
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_own_file_of_the_archive_has_its_fixed_name(tmp_path: Path) -> None:
@@ -200,20 +197,6 @@ def test_a_shape_from_before_names_and_links_has_their_defaults() -> None:
 
 
 # --- what the archive layer loads ---------------------------------------------------------
-
-
-def loaded_after(code: str, names: tuple[str, ...]) -> list[str]:
-    """Which of `names` a fresh interpreter has imported once `code` has run (this one has
-    imported everything already)."""
-    probe = (
-        f"{code}\nimport json, sys\nprint(json.dumps([n for n in {names!r} if n in sys.modules]))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
-    return loaded
 
 
 def test_the_offline_commands_load_neither_the_writer_nor_the_pipeline() -> None:
