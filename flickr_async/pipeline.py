@@ -15,7 +15,7 @@ from flickr_async import account_files, confine
 from flickr_async.api import FlickrAPI, open_api
 from flickr_async.archive import Archive, Shape
 from flickr_async.archive_owner import Owner, check_owner, claim
-from flickr_async.downloader import Downloader, FileServers
+from flickr_async.downloader import Downloader, FileServers, PhotoFetcher
 from flickr_async.errors import CredentialsError, FlickrAsyncError, StorageError
 from flickr_async.favorites import FavoritesKeeper
 from flickr_async.fsutil import read_json
@@ -237,15 +237,11 @@ async def _run_stages(
     )
     downloaders = [
         Downloader(
-            api=api,
-            session=api.session,
-            retry=api.retry,
-            settings=settings,
+            fetcher=PhotoFetcher.for_api(
+                api, settings, parts_dir=parts_dir, stats=stats, servers=file_servers
+            ),
             jobs=downloads,
             results=results,
-            stats=stats,
-            parts_dir=parts_dir,
-            servers=file_servers,
         )
         for _ in range(workers)
     ]
