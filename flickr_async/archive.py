@@ -4,8 +4,9 @@ Every command opens the archive through this object (as borg's `with_repository`
 `repository`) instead of spelling `out / ".flickr-async" / ...` itself: the state, the lock
 and the work folders under `.flickr-async/`, the site and export folders beside the photos,
 the JSON and XMP sidecars beside each media file, and the shape (layout, names, link mode)
-a backup keeps. It names files and reads sidecars; the stages write them. (site/archive.py
-is the site's reading of an archive; cli/archive.py holds `verify` and `status`.)
+a backup keeps. It names files and reads sidecars, and links a rewritten sidecar to the
+album copies (link_beside); the stages write the files themselves. (site/archive.py is the
+site's reading of an archive; cli/archive.py holds `verify` and `status`.)
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from flickr_async import layout, sidecar
 from flickr_async.choices import Layout, LinkMode, layout_named, link_mode_named
 from flickr_async.errors import ConfigError
 from flickr_async.fsutil import Scratch, place_link
+from flickr_async.names import DEFAULT as DEFAULT_NAMES
+from flickr_async.names import validate_shape
 from flickr_async.runlock import Holder, RunLock, lock_holder
-from flickr_async.settings import DEFAULT_NAMES, validate_shape
 
 if TYPE_CHECKING:
+    from flickr_async.settings import Settings
     from flickr_async.state import State, StoredPhoto
 
 P = TypeVar("P", bound=PurePath)
@@ -46,14 +49,25 @@ class Archive:
     out: Path
 
     @classmethod
+    def of_settings(cls, settings: Settings) -> Archive:
+        """The archive a command's settings name (building it touches nothing); ConfigError
+        when they name none."""
+        if settings.out is None:
+            raise ConfigError("no archive folder: give OUT, or `out` in the config file")
+        return cls(settings.out)
+
+    @classmethod
     def open_existing(cls, out: Path) -> Archive:
-        """The archive at `out`; ConfigError (one line, exit 2) when `out` is none."""
-        archive = cls(out)
-        if not archive.exists():
+        """The archive at `out`; ConfigError (one line, exit 2) when `out` holds none."""
+        return cls(out).checked()
+
+    def checked(self) -> Archive:
+        """This archive; ConfigError (one line, exit 2) when `out` holds none."""
+        if not self.exists():
             raise ConfigError(
-                f"{out} is not a flickr-async archive (no {layout.STATE_DIR}/{STATE_FILE})"
+                f"{self.out} is not a flickr-async archive (no {layout.STATE_DIR}/{STATE_FILE})"
             )
-        return archive
+        return self
 
     def exists(self) -> bool:
         """Does `out` hold an archive (its state database)?"""
@@ -173,20 +187,52 @@ class Archive:
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """How an archive is laid out on disk: what `reshape` changes and `backup` keeps."""
+    """How an archive is laid out on disk: what `reshape` changes and `backup` keeps.
 
-    layout: Layout = "albums"
+    The layout and link mode are kept as the strings the archive remembers: one written by
+    a newer version may name a value this one does not know, and it must neither be taken
+    for the default (a backup would move every file) nor hidden. `layout_mode` and
+    `link_mode` give the typed value, or ConfigError naming the unknown one."""
+
+    layout: str = "albums"  # a Layout, when this version knows it
     names: str = DEFAULT_NAMES
-    links: LinkMode = "hardlink"
+    links: str = "hardlink"  # a LinkMode, when this version knows it
 
     @classmethod
     def of(cls, options: Mapping[str, Any]) -> Shape:
         """From remembered options; an archive older than --names/--links used the defaults."""
         return cls(
-            layout=layout_named(str(options.get("layout"))) or "albums",
+            layout=str(options.get("layout") or "albums"),
             names=str(options.get("names") or DEFAULT_NAMES),
-            links=link_mode_named(str(options.get("links"))) or "hardlink",
+            links=str(options.get("links") or "hardlink"),
         )
+
+    @property
+    def layout_mode(self) -> Layout:
+        known = layout_named(self.layout)
+        if known is None:
+            raise ConfigError(f"--layout {self.layout!r} is unknown to this version")
+        return known
+
+    @property
+    def link_mode(self) -> LinkMode:
+        known = link_mode_named(self.links)
+        if known is None:
+            raise ConfigError(f"--links {self.links!r} is unknown to this version")
+        return known
+
+    def unknown(self) -> list[str]:
+        """The options whose value this version does not know (from a newer version)."""
+        return [
+            key
+            for key, known in (("layout", layout_named), ("links", link_mode_named))
+            if known(getattr(self, key)) is None
+        ]
+
+    @classmethod
+    def of_settings(cls, settings: Settings) -> Shape:
+        """The shape a command's settings ask for."""
+        return cls(settings.layout, settings.names, settings.links)
 
     def validate(self) -> None:
         validate_shape(self.layout, self.links, self.names)

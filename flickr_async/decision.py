@@ -4,13 +4,14 @@ beforehand (by stat alone, in a thread). No I/O here: each outcome has a plain u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flickr_async import embedded_meta
 from flickr_async.jobs import Reason
 from flickr_async.models import Photo
-from flickr_async.rebuild import original_unchanged
+from flickr_async.sidecar import original_unchanged
 from flickr_async.state import StoredPhoto
 
 
@@ -25,7 +26,7 @@ class DiskFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class Placement:
+class PlannedPlace:
     """Where this run's album plan, names and layout put the photo."""
 
     albums: tuple[tuple[str, str], ...]  # (album id, title), in the user's album order
@@ -34,11 +35,13 @@ class Placement:
 
 
 def decide(
-    photo: Photo, stored: StoredPhoto, disk: DiskFacts, placement: Placement | None
+    photo: Photo, stored: StoredPhoto, disk: DiskFacts, place: Callable[[], PlannedPlace]
 ) -> Reason | None:
     """Why this photo needs a job, checked in this order, or None: nothing to do.
-    `placement` is None only for a row without a path (nothing archived yet)."""
-    if not stored.is_done or stored.path is None or placement is None:
+    `place` says where the plan puts the photo now; it is called only once every reason
+    before ALBUMS is ruled out (a failed row's path, a `.jpg~` say, may be no placeable
+    name: computing its place up front would raise instead of retrying it)."""
+    if not stored.is_done or stored.path is None:
         return Reason.RETRY
     if not disk.whole:
         return Reason.MISSING
@@ -56,9 +59,11 @@ def decide(
     if stored.embed_version < embedded_meta.EMBED_VERSION:
         # Written by an earlier version: re-embed from the sidecar, no API call.
         return Reason.REFRESH
+    if stored.deleted_on_flickr is not None:
+        return Reason.ALBUMS
+    placement = place()
     if (
-        stored.deleted_on_flickr is not None
-        or placement.albums != stored.albums
+        placement.albums != stored.albums
         or placement.path != stored.path
         or placement.links != tuple(sorted(stored.links))
     ):

@@ -1,4 +1,9 @@
-"""Downloader.run(): a worker that streams one original at a time into a resumable .part file."""
+"""Fetching files from Flickr's file servers into resumable .part files.
+
+FileFetcher streams one URL (resume, retries, the shared files-in-flight limit and 429 pause,
+a size ceiling); PhotoFetcher picks a photo's best source and falls back to the next; the
+Downloader workers serve the run's download jobs with a PhotoFetcher each. Favourites call a
+PhotoFetcher and thumbnails a FileFetcher directly: no queue needed."""
 
 from __future__ import annotations
 
@@ -282,6 +287,20 @@ class PhotoFetcher:
         self.parts_dir = parts_dir
         self.stats = stats  # counts the files fetched, and those that are not the original
 
+    @classmethod
+    def for_api(
+        cls,
+        api: FlickrAPI,
+        settings: Settings,
+        *,
+        parts_dir: Path,
+        stats: Stats,
+        servers: FileServers,
+    ) -> PhotoFetcher:
+        """One on the run's session and retry policy (the API client's)."""
+        files = FileFetcher.for_api(api, settings, stats=stats, servers=servers)
+        return cls(api=api, files=files, parts_dir=parts_dir, stats=stats)
+
     async def sources(self, photo: Photo) -> list[Source]:
         """Where the file can come from, best first."""
         if photo.is_video:
@@ -371,31 +390,13 @@ class Downloader:
     def __init__(
         self,
         *,
-        api: FlickrAPI,
-        session: aiohttp.ClientSession,
-        retry: RetryPolicy,
-        settings: Settings,
+        fetcher: PhotoFetcher,
         jobs: asyncio.Queue[Job | None],
         results: asyncio.Queue[Message],
-        stats: Stats,
-        parts_dir: Path,
-        servers: FileServers | None = None,
     ) -> None:
-        self.api = api
-        self.session = session
-        self.retry = retry
-        self.settings = settings
+        self.fetcher = fetcher
         self.jobs = jobs
         self.results = results
-        self.stats = stats
-        files = FileFetcher(
-            session=session,
-            retry=retry,
-            servers=servers or FileServers.for_settings(settings),
-            user_agent=settings.user_agent,
-            stats=stats,
-        )
-        self.fetcher = PhotoFetcher(api=api, files=files, parts_dir=parts_dir, stats=stats)
 
     async def run(self) -> None:
         await serve_jobs("download", self.jobs, self.results, self.fetch_job)

@@ -24,7 +24,7 @@ from flickr_async import confine, embedded_meta, layout, sidecar, xmp
 from flickr_async.account_records import Fave
 from flickr_async.api import FlickrAPI
 from flickr_async.archive import WITH_SIDECARS, Archive, sidecar_of, xmp_of
-from flickr_async.downloader import FileFetcher, FileServers, PhotoFetcher
+from flickr_async.downloader import FileServers, PhotoFetcher
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import (
     Scratch,
@@ -70,8 +70,9 @@ class FavoritesKeeper:
         self.scratch = scratch
         self.today = dt.date.today().isoformat()
         apart = Stats()  # favourites are counted apart from the owner's photos
-        files = FileFetcher.for_api(api, settings, stats=apart, servers=servers)
-        self.fetcher = PhotoFetcher(api=api, files=files, parts_dir=parts_dir, stats=apart)
+        self.fetcher = PhotoFetcher.for_api(
+            api, settings, parts_dir=parts_dir, stats=apart, servers=servers
+        )
 
     async def run(self, faves: Sequence[Fave]) -> None:
         kept = await asyncio.to_thread(self.state.favorites)

@@ -103,17 +103,16 @@ async def run_import(
     record: RunRecord | None = None,
 ) -> ImportReport:
     """Import the indexed export into settings.out. stats.ok is exit 0."""
-    assert settings.out is not None
+    archive = Archive.of_settings(settings)
     stats = stats or Stats()
     record = record or RunRecord(command="import")
     report = ImportReport()
-    archive = Archive(settings.out)
     out = archive.out
     out.mkdir(parents=True, exist_ok=True)
     with archive.lock():
         state = State.open(out)
         try:
-            archive.check_shape(state, Shape(settings.layout, settings.names, settings.links))
+            archive.check_shape(state, Shape.of_settings(settings))
             profile = await asyncio.to_thread(export_profile, index)
             if profile is not None:
                 owner = Owner(profile.nsid, profile.username)

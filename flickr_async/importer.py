@@ -39,7 +39,6 @@ from flickr_async import (
     export_names,
     export_records,
     layout,
-    rebuild,
     sidecar,
 )
 from flickr_async.account_records import AccountInfo, OwnerProfile
@@ -936,7 +935,7 @@ def _same_original(stored_key: str, secret: str) -> bool:
         return True
     stored_secret = stored_key.partition(":")[0]
     # The export gives no dimensions: "<secret>:x", compared by its secret alone.
-    return rebuild.original_unchanged(f"{secret}:x", stored_secret, stored_key)
+    return sidecar.original_unchanged(f"{secret}:x", stored_secret, stored_key)
 
 
 def _archive_owner(out: Path) -> tuple[str, str | None]:

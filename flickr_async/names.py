@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from flickr_async import layout
-from flickr_async.choices import Layout
+from flickr_async.choices import LAYOUTS, LINK_MODES, Layout
 from flickr_async.errors import ConfigError
 from flickr_async.models import Photo
 from flickr_async.sane import timestamp
@@ -157,6 +157,15 @@ def _value(field: _Field, fields: NameFields, title: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
+def validate_shape(layout_name: str, links: str, template: str) -> None:
+    """An archive's shape (--layout, --links, --names): ConfigError naming the wrong one."""
+    if layout_name not in LAYOUTS:
+        raise ConfigError("--layout must be 'albums', 'flat' or 'date'")
+    if links not in LINK_MODES:
+        raise ConfigError("--links must be 'hardlink', 'symlink' or 'copy'")
+    parse(template)
+
+
 def parse(source: str) -> Template:
     """The template, or ConfigError naming what is wrong with it (one line)."""
     where = f"--names {source!r}"

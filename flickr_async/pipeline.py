@@ -15,7 +15,7 @@ from flickr_async import account_files, confine
 from flickr_async.api import FlickrAPI, open_api
 from flickr_async.archive import Archive, Shape
 from flickr_async.archive_owner import Owner, check_owner, claim
-from flickr_async.downloader import Downloader, FileServers
+from flickr_async.downloader import Downloader, FileServers, PhotoFetcher
 from flickr_async.errors import CredentialsError, FlickrAsyncError, StorageError
 from flickr_async.favorites import FavoritesKeeper
 from flickr_async.fsutil import read_json
@@ -61,11 +61,10 @@ async def run_backup(
     `record` learns when the run starts (it holds the lock and the account is the archive's)
     and how it ended; the archive's runs table gets the same. `adopt_account`: the
     credentials may be another account's than the archive's (--adopt-account)."""
-    assert settings.out is not None
+    archive = Archive.of_settings(settings)
     require_credentials(settings)
     stats = stats or Stats()
     record = record or RunRecord()
-    archive = Archive(settings.out)
     if settings.dry_run:
         await _dry_run(settings, archive, stats, adopt_account)
         return stats
@@ -73,7 +72,7 @@ async def run_backup(
     with archive.lock():
         state = State.open(archive.out)
         try:
-            archive.check_shape(state, Shape(settings.layout, settings.names, settings.links))
+            archive.check_shape(state, Shape.of_settings(settings))
             await _recorded_run(settings, archive, state, stats, record, adopt_account)
         finally:
             state.close()
@@ -238,15 +237,11 @@ async def _run_stages(
     )
     downloaders = [
         Downloader(
-            api=api,
-            session=api.session,
-            retry=api.retry,
-            settings=settings,
+            fetcher=PhotoFetcher.for_api(
+                api, settings, parts_dir=parts_dir, stats=stats, servers=file_servers
+            ),
             jobs=downloads,
             results=results,
-            stats=stats,
-            parts_dir=parts_dir,
-            servers=file_servers,
         )
         for _ in range(workers)
     ]
@@ -363,7 +358,7 @@ async def _dry_run(settings: Settings, archive: Archive, stats: Stats, adopt_acc
         await asyncio.to_thread(fill, state, out, problem)  # reads every file
     started = time.monotonic()
     try:
-        archive.check_shape(state, Shape(settings.layout, settings.names, settings.links))
+        archive.check_shape(state, Shape.of_settings(settings))
         async with open_api(settings) as api:
             stats.api_calls = api.calls
             user = await api.test_login()

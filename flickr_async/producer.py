@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from flickr_async import changes as changes_mod
 from flickr_async import embedded_meta, layout, names, sidecar, thumbnails
 from flickr_async.account_records import AccountInfo
 from flickr_async.api import FlickrAPI
-from flickr_async.decision import DiskFacts, Placement, decide
+from flickr_async.archive import sidecar_of, xmp_of
+from flickr_async.decision import DiskFacts, PlannedPlace, decide
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import size_of
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Reason, Stats
@@ -190,7 +192,8 @@ class Producer:
                 return "photos imported from Flickr's data export have only its metadata"
             if row.embed_version < embedded_meta.EMBED_VERSION:
                 return "archived photos need their metadata written again"
-            if size_of(self.out / row.path) != row.bytes or self._missing_beside(row):
+            disk = self._disk_facts(row)
+            if not disk.whole or disk.missing_beside is not None:
                 return "archived files or sidecars are missing on disk"
             if row.original is False and row.media != "video" and row.original_key[:1] != ":":
                 # Its listing offered the original and the file server refused it: the full
@@ -390,7 +393,9 @@ class Producer:
             # at once when the albums are listed already
             view = plan if isinstance(plan, _PlanView) else await plan
             stored_row, disk = entry
-            reason = decide(photo, stored_row, disk, self._placement(photo, stored_row, view))
+            reason = decide(
+                photo, stored_row, disk, partial(self._planned_place, photo, stored_row, view)
+            )
             if reason is None:
                 self.stats.unchanged += 1
                 continue
@@ -399,17 +404,20 @@ class Producer:
             await self.on_listed(batch)
 
     def _lookup(self, ids: Sequence[str]) -> dict[str, tuple[StoredPhoto, DiskFacts]]:
-        """Stored rows for a page of ids, and the disk facts the decision needs: whether each
-        one's file is still whole, and what is missing beside it (see _missing_beside). The
-        only place the producer looks at the disk (in a thread)."""
+        """Stored rows for a page of ids, each with its disk facts (in a thread)."""
         found: dict[str, tuple[StoredPhoto, DiskFacts]] = {}
         for pid in ids:
             row = self.state.photo(pid)
             if row is not None:
-                whole = row.path is not None and size_of(self.out / row.path) == row.bytes
-                beside = self._missing_beside(row) if whole and row.is_done else None
-                found[pid] = (row, DiskFacts(whole, beside))
+                found[pid] = (row, self._disk_facts(row))
         return found
+
+    def _disk_facts(self, row: StoredPhoto) -> DiskFacts:
+        """What the decision needs of the disk, by stat alone: whether the row's file is still
+        whole, and what is missing beside it (see _missing_beside). With the site's
+        thumbnails (_thumbnails_missing), the producer's only looks at the disk."""
+        whole = row.path is not None and size_of(self.out / row.path) == row.bytes
+        return DiskFacts(whole, self._missing_beside(row) if whole and row.is_done else None)
 
     def _missing_beside(self, row: StoredPhoto) -> Reason | None:
         """A sidecar or album copy gone from beside an archived file, by stat alone (reading
@@ -421,12 +429,12 @@ class Producer:
         primary = self.out / row.path
         copies = [self.out / rel for rel in row.links]
         entries = [primary, *copies]
-        records = [_has_content(_beside(entry, ".json")) for entry in entries]
+        records = [_has_content(sidecar_of(entry)) for entry in entries]
         if not any(records):
             return Reason.LOST_SIDECAR
         if not all(records) or not all(map(os.path.exists, copies)):
             return Reason.SIDECARS
-        if self.settings.xmp and not all(_has_content(_beside(e, ".xmp")) for e in entries):
+        if self.settings.xmp and not all(_has_content(xmp_of(e)) for e in entries):
             return Reason.SIDECARS
         return None
 
@@ -435,10 +443,9 @@ class Producer:
         wants = metadata and self._needs_metadata(photo)
         return Job(photo, reason.downloads, wants, stored, reason)
 
-    def _placement(self, photo: Photo, stored: StoredPhoto, view: _PlanView) -> Placement | None:
-        """Where the plan, names and layout put an archived photo now (None: no path yet)."""
-        if stored.path is None:
-            return None
+    def _planned_place(self, photo: Photo, stored: StoredPhoto, view: _PlanView) -> PlannedPlace:
+        """Where the plan, names and layout put an archived photo now."""
+        assert stored.path is not None  # decide asks only for an archived file's place
         album_ids = view.albums_of(photo.id)
         path, links = names.photo_paths(
             self.names,
@@ -448,7 +455,7 @@ class Producer:
             view.plan.folders,
             self.settings.layout,
         )
-        return Placement(
+        return PlannedPlace(
             albums=tuple((a, view.titles.get(a, "")) for a in album_ids),
             path=str(path),
             links=tuple(sorted(map(str, links))),
@@ -492,10 +499,6 @@ class _Changes:
 
     photos: tuple[Photo, ...]
     account: AccountInfo
-
-
-def _beside(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
 
 
 def _has_content(path: Path) -> bool:

@@ -41,9 +41,11 @@ from flickr_async.archive import (
     read_sidecar,
     xmp_of,
 )
+from flickr_async.choices import LAYOUTS
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import Scratch, read_json, sha256_file, write_if_changed
-from flickr_async.settings import DEFAULT_NAMES, validate_shape
+from flickr_async.names import DEFAULT as DEFAULT_NAMES
+from flickr_async.names import validate_shape
 from flickr_async.state import (
     REMEMBERED,
     THUMB_FOUND,
@@ -70,9 +72,6 @@ KNOWN_TEMPLATES = (
     "{date_taken:%Y%m%d}_{id}",
 )
 INFER_SAMPLE = 2000  # sidecars an older archive's shape is read from
-# Keys that know an original's secret but not its dimensions: a rebuilt row's ("secret:?")
-# and an imported one's ("secret:x": Flickr's data export gives no width or height).
-PARTIAL_KEYS = (":?", ":x")
 _TEXT_OPTIONS = ("layout", "names", "links", "metadata")
 _FLAG_OPTIONS = ("exif", "xmp", "favorites", "site")
 # A state with no photo row beside photo sidecars: lost rows, unless a first backup is
@@ -190,6 +189,16 @@ def state_problem(out: Path, *, thorough: bool = False) -> str | None:
     if photos == 0 and has_sidecars(out):
         return NO_PHOTO
     return None
+
+
+def problem_to_report(archive: Archive) -> str | None:
+    """state_problem() as `status` and `site` report it: a state holding no photo while a run
+    holds the lock is a first backup writing (a photo's sidecar comes before its row), not a
+    lost state."""
+    problem = state_problem(archive.out)
+    if problem == NO_PHOTO and archive.lock_holder() is not None:
+        return None
+    return problem
 
 
 def _cut_short(path: Path, size: int) -> str | None:
@@ -568,33 +577,6 @@ def _original_key(
     return f"{secret}:?" if secret else "?"
 
 
-def original_unchanged(stored_key: str, secret: str | None, current_key: str) -> bool:
-    """Is the listed original the one the archive holds? A rebuilt row knows a digest of its
-    key ("#..."), only the secret ("secret:?"; "secret:x" for a file from Flickr's data
-    export, which gives no dimensions) or nothing ("?": the file URL decides elsewhere)."""
-    if stored_key == current_key or stored_key == "?":
-        return True
-    if stored_key.startswith("#"):
-        return stored_key[1:] == sidecar.original_digest(current_key)
-    if stored_key.endswith(PARTIAL_KEYS):
-        return stored_key[:-2] == (secret or "")
-    return False
-
-
-def settled_original_key(stored_key: str, secret: str | None, current_key: str) -> str:
-    """The key a row keeps once a run found its original unchanged: the listing's whole key
-    (`secret:WxH`) where the stored one knew only the secret or a digest of it, so every
-    later check is exact; the stored key otherwise ("?" stays: nothing proves the file is
-    that original)."""
-    partial = stored_key.startswith("#") or stored_key.endswith(PARTIAL_KEYS)
-    if not partial or not secret or stored_key == current_key:
-        return stored_key
-    width, _, height = current_key.partition(":")[2].partition("x")
-    if not (width.isdigit() and height.isdigit()):  # the listing gave no dimensions either
-        return stored_key
-    return current_key if original_unchanged(stored_key, secret, current_key) else stored_key
-
-
 def _text(doc: Mapping[str, Any] | None, key: str) -> str | None:
     value = doc.get(key) if doc else None
     return value if isinstance(value, str) else None
@@ -665,7 +647,7 @@ def _infer_options(out: Path, layout_hint: object) -> dict[str, Any]:
             doc = sidecar.loads((out / rel).read_bytes())
             if "favorite" not in doc:
                 found.append((media_of(rel), doc))
-    shape_layout = layout_hint if layout_hint in ("albums", "flat", "date") else _layout_of(found)
+    shape_layout = layout_hint if layout_hint in LAYOUTS else _layout_of(found)
     options: dict[str, Any] = {
         "layout": shape_layout,
         "names": _names_of(found),

@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from flickr_async import confine, names, reshapecheck
 from flickr_async.archive import WITH_SIDECARS, Archive, Shape, beside, link_beside, read_sidecar
-from flickr_async.choices import LinkMode, layout_named, link_mode_named
+from flickr_async.choices import LinkMode
 from flickr_async.errors import ConfigError, StorageError
 from flickr_async.fsutil import (
     DISK_ERRNOS,
@@ -38,7 +38,6 @@ from flickr_async.fsutil import (
     remove_quietly,
 )
 from flickr_async.rebuild import note_options, state_problem
-from flickr_async.settings import validate_shape
 from flickr_async.state import ReshapeMove, State, StoredPhoto
 
 log = logging.getLogger(__name__)
@@ -86,26 +85,25 @@ def _reshape(
     options = state.options()
     current = Shape.of(options)
     pending = state.reshape_target()
-    asked = _asked(given, current)
+    given_any = any(g is not None for g in given)
+    # Finishing an interrupted reshape asks for nothing: its journal says where to.
+    asked = current if pending is not None and not given_any else _asked(given, current)
     staging = archive.reshape_dir
-    if (
-        pending is not None
-        and any(g is not None for g in given)
-        and asked == current != Shape.of(pending)
-    ):
+    if pending is not None and given_any and asked == current != Shape.of(pending):
         # Back to the shape the archive had: the moves made so far are undone.
         report = ReshapeReport(current, resumed=True, undone=True)
         _reverse(out, staging, state, current)
         target = current
     elif pending is not None:
         target = Shape.of(pending)
-        if any(g is not None for g in given) and asked != target:
+        if given_any and asked != target:
             back = " ".join(target.differences(current)) or "with its options"
             raise ConfigError(
                 f"an interrupted reshape of {out} to {target.describe()} is not finished: run "
                 f"`flickr-async reshape {out}` to finish it, or `flickr-async reshape {out} "
                 f"{back}` to undo it"
             )
+        target.validate()  # a journal another version began may name an unknown shape
         report = ReshapeReport(target, resumed=True)
         back = " ".join(target.differences(current))
         undo = f", or undo it: `flickr-async reshape {out} {back}`" if back else ""
@@ -130,6 +128,7 @@ def _reshape(
             out, staging, moves, copies_from=current.links, copies_to=target.links
         )
         state.begin_reshape(target.as_options(), moves)
+    mode = target.link_mode
     staging = confine.folder(out, staging)  # the checks above only read: made now
     scratch = archive.scratch()
     scratch.clear()
@@ -138,7 +137,7 @@ def _reshape(
             _stage(out, staging, move)
             state.reshape_done(move.id, 1)
         for move in state.reshape_moves(1):
-            _place(out, staging, move, link_mode_named(target.links) or "hardlink", scratch)
+            _place(out, staging, move, mode, scratch)
             state.reshape_done(move.id, 2)
             report.photos += 1
     except OSError as exc:
@@ -181,14 +180,20 @@ def _asked(given: tuple[str | None, str | None, str | None], current: Shape) -> 
     """The shape asked for: each part given, else the archive's. A wrong --layout or --links
     is refused here (ConfigError, exit 2), as Settings refuses it for backup."""
     layout_, names_, links_ = given
-    layout_ = current.layout if layout_ is None else layout_
-    links_ = current.links if links_ is None else links_
-    validate_shape(layout_, links_, current.names if names_ is None else names_)
-    return Shape(
-        layout=layout_named(layout_) or current.layout,
+    kept = [key for key, g in (("layout", layout_), ("links", links_)) if g is None]
+    for key in current.unknown():
+        if key in kept:  # written by a newer version: never taken for a default
+            raise ConfigError(
+                f"the archive is laid out with --{key} {getattr(current, key)!r}, which this "
+                f"version of flickr-async does not know: give --{key} to reshape it to one it does"
+            )
+    asked = Shape(
+        layout=current.layout if layout_ is None else layout_,
         names=current.names if names_ is None else names_,
-        links=link_mode_named(links_) or current.links,
+        links=current.links if links_ is None else links_,
     )
+    asked.validate()
+    return asked
 
 
 def _plan(out: Path, state: State, target: Shape) -> tuple[list[ReshapeMove], int]:
@@ -234,7 +239,7 @@ def _move_for(
         ext,
         album_ids,
         folders,
-        target.layout,
+        target.layout_mode,
     )
     return ReshapeMove(row.id, row.path, row.links, str(new_path), tuple(map(str, new_links)))
 

@@ -14,8 +14,6 @@ from typing import Any, Literal
 
 from flickr_async import __version__, names
 from flickr_async.choices import (
-    LAYOUTS,
-    LINK_MODES,
     METADATA_ALIASES,
     METADATA_LEVELS,
     Layout,
@@ -36,16 +34,7 @@ ENV_API_BASE = "FLICKR_API_BASE"
 ENV_TOKEN_FILE = "FLICKR_TOKEN_FILE"
 ENV_CONFIG = "FLICKR_ASYNC_CONFIG"
 
-DEFAULT_NAMES = "{id}"
-
-
-def validate_shape(layout: str, links: str, names_template: str) -> None:
-    """An archive's shape (--layout, --links, --names): ConfigError naming the wrong one."""
-    if layout not in LAYOUTS:
-        raise ConfigError("--layout must be 'albums', 'flat' or 'date'")
-    if links not in LINK_MODES:
-        raise ConfigError("--links must be 'hardlink', 'symlink' or 'copy'")
-    names.parse(names_template)
+DEFAULT_NAMES = names.DEFAULT
 
 
 def metadata_level(value: str) -> MetadataLevel:
@@ -125,7 +114,7 @@ class Settings:
             raise ConfigError("--api-rate must be a positive number of calls per second")
         if not (self.retry_max_wait >= 0 and math.isfinite(self.retry_max_wait)):
             raise ConfigError("--max-retry-wait must be a number of seconds, 0 or more")
-        validate_shape(self.layout, self.links, self.names)
+        names.validate_shape(self.layout, self.links, self.names)
         metadata_level(self.metadata)
         if not (self.full_listing_every >= 0 and math.isfinite(self.full_listing_every)):
             raise ConfigError("--full-listing-every must be a number of days, 0 or more")

@@ -232,6 +232,38 @@ def original_digest(original_key: str) -> str | None:
     return hashlib.sha256(original_key.encode()).hexdigest()[:32]
 
 
+# Keys that know an original's secret but not its dimensions: a rebuilt row's ("secret:?")
+# and an imported one's ("secret:x": Flickr's data export gives no width or height).
+PARTIAL_KEYS = (":?", ":x")
+
+
+def original_unchanged(stored_key: str, secret: str | None, current_key: str) -> bool:
+    """Is the listed original the one the archive holds? A rebuilt row knows a digest of its
+    key ("#..."), only the secret ("secret:?"; "secret:x" for a file from Flickr's data
+    export, which gives no dimensions) or nothing ("?": the file URL decides elsewhere)."""
+    if stored_key == current_key or stored_key == "?":
+        return True
+    if stored_key.startswith("#"):
+        return stored_key[1:] == original_digest(current_key)
+    if stored_key.endswith(PARTIAL_KEYS):
+        return stored_key[:-2] == (secret or "")
+    return False
+
+
+def settled_original_key(stored_key: str, secret: str | None, current_key: str) -> str:
+    """The key a row keeps once a run found its original unchanged: the listing's whole key
+    (`secret:WxH`) where the stored one knew only the secret or a digest of it, so every
+    later check is exact; the stored key otherwise ("?" stays: nothing proves the file is
+    that original)."""
+    partial = stored_key.startswith("#") or stored_key.endswith(PARTIAL_KEYS)
+    if not partial or not secret or stored_key == current_key:
+        return stored_key
+    width, _, height = current_key.partition(":")[2].partition("x")
+    if not (width.isdigit() and height.isdigit()):  # the listing gave no dimensions either
+        return stored_key
+    return current_key if original_unchanged(stored_key, secret, current_key) else stored_key
+
+
 def with_file(
     doc: Mapping[str, Any], *, size: int, sha256: str, original_key: str, embed_version: int
 ) -> dict[str, Any]:

@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from flickr_async import embedded_meta, sidecar, xmp
-from flickr_async.archive import JSON_SIDECAR, SIDECARS, XMP_SIDECAR, beside, sidecar_of, xmp_of
+from flickr_async.archive import (
+    JSON_SIDECAR,
+    SIDECARS,
+    XMP_SIDECAR,
+    Archive,
+    beside,
+    sidecar_of,
+    xmp_of,
+)
 from flickr_async.fsutil import sha256_file
 from flickr_async.state import State, StoredPhoto
 
@@ -30,9 +38,10 @@ class Problem:
         return f"{self.kind}: {self.path} ({self.detail})"
 
 
-def verify_archive(out: Path, state: State, *, checksums: bool = True) -> Iterator[Problem]:
+def verify_archive(archive: Archive, state: State, *, checksums: bool = True) -> Iterator[Problem]:
     """Yield every problem found; an intact archive yields nothing. Reads every byte when
     `checksums` (the default): a flipped bit is as lost as a missing file."""
+    out = archive.out
     writes_xmp = bool(state.options().get("xmp", True))
     for row in state.iter_photos():
         if row.path:  # whatever its status: a row marked for repair is still checked

@@ -47,8 +47,8 @@ from flickr_async.jobs import (
     WorkerExit,
 )
 from flickr_async.models import Album, DownloadRecord
-from flickr_async.rebuild import original_unchanged, settled_original_key
 from flickr_async.settings import Settings
+from flickr_async.sidecar import original_unchanged, settled_original_key
 from flickr_async.state import REMEMBERED, State, StoredAlbum, StoredPhoto
 
 log = logging.getLogger(__name__)

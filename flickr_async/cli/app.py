@@ -60,12 +60,24 @@ def report_error(exc: BaseException, *, verbose: bool, where: str = "") -> int:
     return EXIT_FAILED
 
 
+# The order `flickr-async --help` lists the commands in (first things first: authorise,
+# back up, look at the archive, then the rest), whatever order their modules are imported in.
+COMMAND_ORDER = (
+    "auth", "whoami", "backup", "verify", "status", "config", "import", "reshape", "site"
+)  # fmt: skip
+
+
 class FlickrAsyncGroup(TyperGroup):
     """The app's command group: the one place where exceptions become exit codes.
 
     It sits under `main()` and under `typer.testing.CliRunner` alike, so tests see exactly
     what users see. Click's own exits (usage errors: 2, --help: 0) pass through untouched.
     """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """The commands in COMMAND_ORDER (one it does not name, last)."""
+        listed = super().list_commands(ctx)
+        return sorted(listed, key=lambda name: _position(COMMAND_ORDER, name))
 
     def invoke(self, ctx: Any) -> Any:
         # Everything a command prints, it prints without control characters (terminal.py).
@@ -77,6 +89,10 @@ class FlickrAsyncGroup(TyperGroup):
             except (Exception, KeyboardInterrupt) as exc:
                 code = report_error(exc, verbose=bool(ctx.meta.get(_VERBOSE, False)))
                 raise typer.Exit(code) from None
+
+
+def _position(order: tuple[str, ...], name: str) -> int:
+    return order.index(name) if name in order else len(order)
 
 
 app = typer.Typer(

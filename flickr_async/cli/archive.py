@@ -24,7 +24,6 @@ from flickr_async.cli.app import (
     load_config_file,
     settings_from_options,
 )
-from flickr_async.cli.backup import remembered_options, run_and_report
 from flickr_async.cli.options import (
     ApiRateOption,
     ConcurrencyOption,
@@ -99,8 +98,9 @@ def verify(
 
     config = load_config_file(config_file)
     out = chosen_archive(out, config, profile)
+    archive = Archive(out)
     problems, reshaping, refetch = _verify_here(
-        out, rebuild=rebuild, repair=repair, checksums=not quick, quiet=quiet
+        archive, rebuild=rebuild, repair=repair, checksums=not quick, quiet=quiet
     )
     for problem in problems:
         typer.echo(str(problem))
@@ -117,6 +117,9 @@ def verify(
         raise typer.Exit(EXIT_INCOMPLETE)
     code = 0
     if refetch:  # a damaged file, or metadata lost with every copy of its sidecar
+        # Only here: the backup it runs (and the network) is never loaded by a plain verify.
+        from flickr_async.cli.backup import remembered_options, run_and_report
+
         settings = settings_from_options(
             api_key,
             api_secret,
@@ -133,9 +136,9 @@ def verify(
             **remembered_options(out, **dict.fromkeys(REMEMBERED)),  # the archive's own shape
         )
         code = run_and_report(settings)
-    state = _open_existing_state(out)
+    state = _open_existing_state(archive)
     try:
-        remaining = list(verify_archive(out, state, checksums=not quick))
+        remaining = list(verify_archive(archive, state, checksums=not quick))
     finally:
         state.close()
     for problem in remaining:
@@ -154,25 +157,24 @@ def status(
     verbose: VerboseOption = False,
 ) -> None:
     """What the archive holds next to the account's last-known totals; no network needed."""
-    from flickr_async.rebuild import NO_PHOTO, state_problem
+    from flickr_async.rebuild import problem_to_report
 
     out = chosen_archive(out, load_config_file(config_file), profile)
-    problem = state_problem(out)
-    if problem == NO_PHOTO and Archive(out).lock_holder() is not None:
-        problem = None  # a first backup writing: its rows follow the sidecars on disk
+    archive = Archive(out)
+    problem = problem_to_report(archive)
     if problem is not None:  # never "0 items" for an archive whose state is lost
         raise StorageError(
             f"the state of {out} is unusable: {problem}; `flickr-async verify {out}` or the "
             "next backup rebuilds it from the archive"
         )
     try:
-        state = _open_existing_state(out)
+        state = _open_existing_state(archive)
     except StorageError:  # a read-only archive: looked at as it is
-        state = State(Archive.open_existing(out).state_file, read_only=True)
+        state = State(archive.checked().state_file, read_only=True)
     try:
         counts = state.counts()
         recent = state.recent_runs(limit=50)
-        running, latest = _runs_now(out, recent)
+        running, latest = _runs_now(archive, recent)
         failed = [(row.id, row.error or "") for row in state.iter_photos() if not row.is_done]
         not_original = [
             row.id for row in state.iter_photos() if row.is_done and row.original is False
@@ -262,7 +264,7 @@ def _export_only(state: State) -> int:
 
 
 def _verify_here(
-    out: Path, *, rebuild: bool, repair: bool, checksums: bool, quiet: bool
+    archive: Archive, *, rebuild: bool, repair: bool, checksums: bool, quiet: bool
 ) -> tuple[list[Problem], bool, list[str]]:
     """The problems found in the archive at `out`, whether a reshape is unfinished, and with
     `repair` the photos only a download mends (the rest mended offline). Its state is rebuilt
@@ -272,18 +274,18 @@ def _verify_here(
     from flickr_async.rebuild import ASKED, fill, has_sidecars, rebuild_state, state_problem
     from flickr_async.verify import verify_archive  # only this command reads every file
 
-    archive = Archive(out)
+    out = archive.out
     problem = state_problem(out, thorough=True)
     if problem is None and not (rebuild and has_sidecars(out)):
-        Archive.open_existing(out)  # one line when `out` is no archive
+        archive.checked()  # one line when `out` is no archive
     try:
         with archive.lock():  # a backup running meanwhile would look like corruption
             problem = state_problem(out, thorough=True) or (ASKED if rebuild else None)
             if problem is not None:
                 typer.echo(rebuild_state(out, problem).line(out), err=True)
-            state = State(Archive.open_existing(out).state_file)
+            state = State(archive.checked().state_file)
             try:
-                problems = list(verify_archive(out, state, checksums=checksums))
+                problems = list(verify_archive(archive, state, checksums=checksums))
                 # Mid-reshape, files are between two places, not lost: nothing to fetch again.
                 reshaping = state.reshape_target() is not None
                 refetch: list[str] = []
@@ -298,7 +300,7 @@ def _verify_here(
                 f"{out} is read-only: --{'repair' if repair else 'rebuild'} needs to write it"
             ) from exc
     if problem is None:
-        state = State(Archive.open_existing(out).state_file, read_only=True)
+        state = State(archive.checked().state_file, read_only=True)
         note = "its state opened read-only"
     else:
         state = State(Path(":memory:"))
@@ -307,18 +309,18 @@ def _verify_here(
     if not quiet or problem is not None:
         typer.echo(f"{out} is read-only: verified without the lock, {note}", err=True)
     try:
-        found = list(verify_archive(out, state, checksums=checksums))
+        found = list(verify_archive(archive, state, checksums=checksums))
         return found, state.reshape_target() is not None, []
     finally:
         state.close()
 
 
 def _runs_now(
-    out: Path, recent: list[dict[str, Any]]
+    archive: Archive, recent: list[dict[str, Any]]
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the run holding the lock now, the newest run before it). A run recorded as started
     and never finished, with nobody holding the lock, was killed: it is the last run."""
-    holder = Archive(out).lock_holder()
+    holder = archive.lock_holder()
     if holder is None:
         return None, recent[0] if recent else None
     # The holder's own row is unfinished and began after it took the lock; an unfinished row
@@ -365,8 +367,8 @@ def _last_run_line(run: dict[str, Any] | None) -> str:
     return f"last run: {run['finished']}, {run['result']}{code}{reason}"
 
 
-def _open_existing_state(out: Path) -> State:
-    return State(Archive.open_existing(out).state_file)
+def _open_existing_state(archive: Archive) -> State:
+    return State(archive.checked().state_file)
 
 
 def _iso(stamp: float) -> str:

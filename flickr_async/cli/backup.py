@@ -31,6 +31,7 @@ from flickr_async.cli.options import (
     AdoptAccountOption,
     AllProfilesOption,
     ApiRateOption,
+    BackupReportOption,
     ConcurrencyOption,
     ExifOption,
     FavoritesOption,
@@ -44,7 +45,6 @@ from flickr_async.cli.options import (
     NamesOption,
     OptionalOutArgument,
     QuietOption,
-    ReportOption,
     SiteOption,
     XmpOption,
     missing_out,
@@ -83,7 +83,7 @@ def backup(
         bool,
         typer.Option("--dry-run", help="List what would be downloaded or updated; write nothing."),
     ] = False,
-    report: ReportOption = None,
+    report: BackupReportOption = None,
     max_api_calls: MaxApiCallsOption = None,
     full_listing_every: FullListingEveryOption = None,
     full_listing: FullListingOption = False,
@@ -252,11 +252,10 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
     from flickr_async.pipeline import require_credentials, run_backup
     from flickr_async.runrecord import RunRecord, sigterm_stops
 
-    assert settings.out is not None
     stats = Stats()
     # rich's own escapes draw the bar; what it shows is numbers and fixed words.
     console = Console(file=unfiltered(sys.stderr))
-    run_log = None if settings.dry_run else RunLog(Archive(settings.out).logs_dir, out=settings.out)
+    run_log = None if settings.dry_run else RunLog(Archive.of_settings(settings))
     record = RunRecord(on_start=run_log.open if run_log else None)
     if run_log is not None:
         logging.getLogger().addHandler(run_log)
@@ -290,10 +289,10 @@ def _rebuild_if_needed(settings: Settings) -> None:
     """A lost or damaged state rebuilt from the archive, under the run lock, in one line."""
     from flickr_async.rebuild import rebuild_if_needed
 
-    assert settings.out is not None
-    rebuilt = rebuild_if_needed(settings.out)
+    out = Archive.of_settings(settings).out
+    rebuilt = rebuild_if_needed(out)
     if rebuilt is not None:  # said even with --quiet: cron must hear of it
-        typer.echo(rebuilt.line(settings.out), err=True)
+        typer.echo(rebuilt.line(out), err=True)
 
 
 def _close_run(

@@ -24,11 +24,11 @@ from flickr_async.cli.backup import _close_run, _write_report, archive_options
 from flickr_async.cli.importsummary import summary_lines
 from flickr_async.cli.options import (
     ExifOption,
+    ImportReportOption,
     LayoutOption,
     LinksOption,
     NamesOption,
     QuietOption,
-    ReportOption,
     XmpOption,
     missing_out,
 )
@@ -82,7 +82,7 @@ def import_(
             show_default=False,
         ),
     ] = None,
-    report: ReportOption = None,
+    report: ImportReportOption = None,
     quiet: QuietOption = False,
     profile: ProfileOption = None,
     config_file: ConfigOption = None,
@@ -159,10 +159,9 @@ def _run(settings: Any, index: Any) -> int:
     from flickr_async.rebuild import rebuild_if_needed
     from flickr_async.runrecord import RunRecord, sigterm_stops
 
-    assert settings.out is not None
     stats = Stats()
     console = Console(file=unfiltered(sys.stderr))
-    run_log = RunLog(Archive(settings.out).logs_dir, out=settings.out)
+    run_log = RunLog(Archive.of_settings(settings))
     record = RunRecord(command="import", on_start=run_log.open)
     logging.getLogger().addHandler(run_log)
     found: list[ImportReport] = []

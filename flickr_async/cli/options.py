@@ -5,7 +5,7 @@ on (borg's archiver/_common.py). The options every command takes (--config, --pr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -239,18 +239,30 @@ AllProfilesOption = Annotated[
     ),
 ]
 
-ReportOption = Annotated[
-    Path | None,
-    typer.Option(
+
+def _report_option(what: str) -> Any:
+    """--report: `what` the JSON report holds, as each command's help says it."""
+    return typer.Option(
         "--report",
-        help=(
-            "Write the run's report as JSON to this file: result, exit code, reason, start "
-            "and end time, version, counters and failures; an import's names under `export` "
-            "all the export lacks (files, JSONs, album members, corrupt members, "
-            "duplicates). Written however the run ends: failed, refused, Ctrl-C or SIGTERM."
-        ),
+        help=f"Write the run's report as JSON to this file: {what}",
         dir_okay=False,
         show_default=False,
+    )
+
+
+BackupReportOption = Annotated[
+    Path | None,
+    _report_option(
+        "result, exit code, reason, start and end time, version, counters and failures. "
+        "Written however the run ends: failed, refused, Ctrl-C or SIGTERM."
+    ),
+]
+ImportReportOption = Annotated[
+    Path | None,
+    _report_option(
+        "result, exit code, counters and, under `export`, every photo whose file the export "
+        "lacks, every file no JSON describes, album members missing per album, corrupt "
+        "members and duplicates."
     ),
 ]
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from flickr_async.archive import Archive
 from flickr_async.cli.app import LOG_FORMAT
 from flickr_async.cli.terminal import PrintableFormatter
 from flickr_async.confine import folder as confined_folder
@@ -32,11 +33,11 @@ class RunLog(logging.Handler):
     """The run's log records: held in memory until `open()` (a refused run leaves no file),
     then written to the run's file."""
 
-    def __init__(self, folder: Path, *, out: Path) -> None:
-        """`folder`: the logs folder inside the archive `out` (never used through a link)."""
+    def __init__(self, archive: Archive) -> None:
+        """Into the archive's logs folder (never used through a link)."""
         super().__init__(logging.INFO)
-        self.folder = folder
-        self.out = out
+        self.folder = archive.logs_dir
+        self.out = archive.out
         self.path: Path | None = None
         # other people's text (titles, ids, Flickr's messages): one line, no escapes
         self.setFormatter(PrintableFormatter("%(asctime)s " + LOG_FORMAT))

@@ -96,7 +96,7 @@ def site(
     """
     from flickr_async.archive import Archive
     from flickr_async.errors import ConfigError, StorageError
-    from flickr_async.rebuild import NO_PHOTO, state_problem
+    from flickr_async.rebuild import problem_to_report
     from flickr_async.site import refresh  # the site's modules load only when used
 
     configure_logging(verbose, quiet)
@@ -105,9 +105,7 @@ def site(
     if extras and public is not None:
         raise ConfigError("--extras cannot go with --public: the public copy never shows them")
     out = chosen_archive(out, load_config_file(config_file), profile)
-    problem = state_problem(out)
-    if problem == NO_PHOTO and Archive(out).lock_holder() is not None:
-        problem = None  # a first backup writing: refresh() says a backup is running (exit 4)
+    problem = problem_to_report(Archive(out))  # a first backup writing: refresh() says so
     if problem is not None:  # a site of no photo would prune every page of the last build
         raise StorageError(
             f"the state of {out} is unusable: {problem}; run `flickr-async verify {out}` "

@@ -247,6 +247,20 @@ def test_the_app_lists_every_command_this_file_checks() -> None:
     assert names == set(COMMANDS)
 
 
+def test_the_help_lists_the_commands_first_things_first() -> None:
+    # In its own interpreter: the order must not hang on which module a caller imports first.
+    help_text = subprocess.run(
+        [sys.executable, "-m", "flickr_async", "--help"],
+        cwd=ROOT, env={**os.environ, "COLUMNS": "80"}, capture_output=True, text=True,
+        timeout=60, check=True,
+    ).stdout  # fmt: skip
+    commands = help_text.split("Commands:\n", 1)[1]
+    listed = [line.split()[0] for line in commands.splitlines() if line.strip()]
+    assert listed == [
+        "auth", "whoami", "backup", "verify", "status", "config", "import", "reshape", "site"
+    ]  # fmt: skip
+
+
 # --- the commands the README and the demo show run where they say -------------------------------
 
 CRON_PATH = "/usr/bin:/bin"  # what cron gives a job
@@ -303,3 +317,9 @@ def test_a_rate_or_wait_that_is_no_finite_positive_number_is_refused_before_any_
     assert result.code == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert fake.counters.total_api_calls == 0 and not out.exists()
+
+
+def test_each_command_s_report_help_says_what_its_report_holds() -> None:
+    backup = help_of("backup")
+    assert "Written however the run ends" in backup and "export" not in backup
+    assert "every photo whose file the export lacks" in help_of("import")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -129,6 +130,44 @@ def test_a_backup_with_another_shape_is_refused_pointing_to_reshape(
     assert f"run `flickr-async reshape {synced} {extra[0]} " in line
     assert media_files(synced) == before
     assert sum(fake.counters.file_requests.values()) == 0
+
+
+def remember_options(out: Path, **changes: str) -> None:
+    state = State(out / STATE_DIR / "state.sqlite3")
+    try:
+        state.set_meta({"options": json.dumps({**state.options(), **changes})})
+    finally:
+        state.close()
+
+
+def test_a_shape_from_a_newer_version_is_never_taken_for_the_default(
+    fake: FakeFlickr, env: dict[str, str], synced: Path
+) -> None:
+    remember_options(synced, layout="year", links="reflink")
+    before = media_files(synced)
+    shape = ("--layout", "albums", "--names", "{id}", "--links", "hardlink")
+    result = run_cli(env, "backup", str(synced), *FAST, *shape)
+    assert result.code == 2, result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert "laid out with --layout year --names '{id}' --links reflink" in line
+    assert media_files(synced) == before
+    assert sum(fake.counters.file_requests.values()) == 0
+
+    result = run_cli(env, "reshape", str(synced), "--layout", "albums")
+    assert result.code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "--links 'reflink', which this version of flickr-async does not know" in line
+
+    # Moved out of it from what it really is: the album copies are made hard links again.
+    result = run_cli(env, "reshape", str(synced), "--layout", "albums", "--links", "hardlink")
+    assert result.code == 0, result.stderr
+    assert album_copies(synced) and " 0 items moved" not in result.stdout, result.stdout
+    state = State(synced / STATE_DIR / "state.sqlite3")
+    try:
+        assert (state.options()["layout"], state.options()["links"]) == ("albums", "hardlink")
+    finally:
+        state.close()
+    verify_is_clean(env, synced)
 
 
 def test_a_dry_run_with_another_shape_is_refused_too(env: dict[str, str], synced: Path) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -23,9 +21,8 @@ from flickr_async.archive import (
 )
 from flickr_async.errors import ConfigError, LockHeldError
 from flickr_async.state import State
+from tests.freshimport import loaded_after
 from tests.unit.test_state import record
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_own_file_of_the_archive_has_its_fixed_name(tmp_path: Path) -> None:
@@ -175,26 +172,31 @@ def test_a_new_archive_takes_any_shape(tmp_path: Path) -> None:
         state.close()
 
 
+def test_a_remembered_shape_this_version_does_not_know_is_kept_and_refused(
+    tmp_path: Path,
+) -> None:
+    newer = {"layout": "year", "links": "reflink"}  # written by a newer version
+    assert Shape.of(newer) == Shape("year", "{id}", "reflink")  # never the defaults
+    assert Shape.of(newer).unknown() == ["layout", "links"]
+    with pytest.raises(ConfigError, match="--links 'reflink' is unknown"):
+        Shape.of(newer).link_mode  # noqa: B018
+    state = State.open(tmp_path)
+    try:
+        record(state, photo_id="1", path="Unsorted/1.jpg")
+        state.set_meta({"options": json.dumps(newer)})
+        with pytest.raises(ConfigError) as err:
+            Archive(tmp_path).check_shape(state, Shape())
+    finally:
+        state.close()
+    assert "laid out with --layout year --names '{id}' --links reflink" in str(err.value)
+
+
 def test_a_shape_from_before_names_and_links_has_their_defaults() -> None:
     assert Shape.of({"layout": "flat"}) == Shape("flat", "{id}", "hardlink")
     assert Shape().differences(Shape(links="copy")) == ["--links 'copy'"]
 
 
 # --- what the archive layer loads ---------------------------------------------------------
-
-
-def loaded_after(code: str, names: tuple[str, ...]) -> list[str]:
-    """Which of `names` a fresh interpreter has imported once `code` has run (this one has
-    imported everything already)."""
-    probe = (
-        f"{code}\nimport json, sys\nprint(json.dumps([n for n in {names!r} if n in sys.modules]))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
-    return loaded
 
 
 def test_the_offline_commands_load_neither_the_writer_nor_the_pipeline() -> None:
@@ -209,3 +211,11 @@ def test_the_offline_commands_load_neither_the_writer_nor_the_pipeline() -> None
 def test_the_atomic_file_operations_load_no_metadata_format() -> None:
     formats = ("flickr_async.exif", "flickr_async.xmp", "flickr_async.embedded_meta")
     assert loaded_after("import flickr_async.fsutil", formats) == []
+
+
+def test_the_archive_layer_and_the_site_load_no_configuration() -> None:
+    # The site's build (and its worker processes) reads an archive: it needs no config file,
+    # token file nor Settings.
+    archive_layer = "import flickr_async.archive, flickr_async.rebuild, flickr_async.site.build"
+    configuration = ("flickr_async.settings", "flickr_async.config", "flickr_async.tokenfile")
+    assert loaded_after(archive_layer, configuration) == []

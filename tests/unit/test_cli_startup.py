@@ -7,32 +7,14 @@ again in every worker's memory.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
+from tests.freshimport import loaded_after
 
-ROOT = Path(__file__).resolve().parents[2]
 # aiohttp builds TLS contexts as it is imported (~0.3 s, ~15 MiB); rich only draws the bar.
 ONLY_FOR_FLICKR = ("aiohttp", "authlib", "rich")
 
 
-def loaded_after(code: str) -> list[str]:
-    """Which of ONLY_FOR_FLICKR a fresh `python -c` has imported once `code` has run."""
-    probe = (
-        f"{code}\nimport json, sys\n"
-        f"print(json.dumps([name for name in {ONLY_FOR_FLICKR!r} if name in sys.modules]))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
-    return loaded
-
-
 def test_the_cli_and_the_site_load_neither_aiohttp_nor_authlib_nor_rich() -> None:
-    assert loaded_after("import flickr_async.cli\nimport flickr_async.site") == []
+    assert loaded_after("import flickr_async.cli\nimport flickr_async.site", ONLY_FOR_FLICKR) == []
 
 
 def test_every_commands_help_works_in_a_fresh_process_without_them() -> None:
@@ -46,7 +28,7 @@ for name in names:
     result = CliRunner().invoke(app, [name, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.stdout, (name, result.output)
 """
-    assert loaded_after(every_help) == []
+    assert loaded_after(every_help, ONLY_FOR_FLICKR) == []
 
 
 def test_reading_the_saved_token_with_the_settings_loads_no_network_code() -> None:
@@ -56,4 +38,4 @@ def test_reading_the_saved_token_with_the_settings_loads_no_network_code() -> No
         "from flickr_async.settings import resolve_settings\n"
         "resolve_settings({}, token_file=Path('no-such-folder/token.json'))"
     )
-    assert loaded_after(resolve) == []
+    assert loaded_after(resolve, ONLY_FOR_FLICKR) == []

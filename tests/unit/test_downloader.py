@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from flickr_async.api import FlickrAPI, open_api
-from flickr_async.downloader import Downloader, FileFetcher, FileServers, part_path
+from flickr_async.downloader import Downloader, FileFetcher, FileServers, PhotoFetcher, part_path
 from flickr_async.errors import NetworkError, RateLimitedError
 from flickr_async.jobs import Stats
 from flickr_async.models import Photo
 from flickr_async.ratelimit import AdaptiveLimit, Throttle
 from flickr_async.retry import RetryPolicy
+from flickr_async.settings import Settings
 from tests.fakeflickr import FakeFlickr, Library, generate_library
 from tests.rig import owner_settings
 
@@ -30,6 +31,7 @@ class Rig:
     worker: Downloader
     photos: dict[str, Photo]
     parts: Path
+    settings: Settings
 
 
 @pytest.fixture
@@ -49,16 +51,17 @@ async def rig(small_library: Library, tmp_path: Path) -> AsyncIterator[Rig]:
         async with open_api(settings, retry=retry) as api:
             page = await api.photos_search(page=1, per_page=500)
             worker = Downloader(
-                api=api,
-                session=api.session,
-                retry=retry,
-                settings=settings,
+                fetcher=PhotoFetcher.for_api(
+                    api,
+                    settings,
+                    parts_dir=tmp_path,
+                    stats=Stats(),
+                    servers=FileServers.for_settings(settings),
+                ),
                 jobs=asyncio.Queue(),
                 results=asyncio.Queue(),
-                stats=Stats(),
-                parts_dir=tmp_path,
             )
-            yield Rig(fake, api, worker, {p.id: p for p in page.items}, tmp_path)
+            yield Rig(fake, api, worker, {p.id: p for p in page.items}, tmp_path, settings)
 
 
 class VirtualClock:
@@ -102,7 +105,7 @@ async def test_a_file_fetcher_is_called_without_a_worker_or_a_queue(rig: Rig) ->
     assert photo.url_o is not None
     stats = Stats()
     files = FileFetcher.for_api(
-        rig.api, rig.worker.settings, stats=stats, servers=FileServers(AdaptiveLimit(1), Throttle())
+        rig.api, rig.settings, stats=stats, servers=FileServers(AdaptiveLimit(1), Throttle())
     )
     original = rig.fake.original_bytes(photo.id)
     part = rig.parts / "one.part"
@@ -150,10 +153,10 @@ async def test_a_refused_original_falls_back_to_the_largest_listed_size_marked_n
     result = await rig.worker.fetcher.fetch(photo)
     assert not result.record.original
     assert (result.record.url, result.record.size_label) == (photo.best_url, photo.best_label)
-    assert rig.worker.stats.not_original == [photo.id]
+    assert rig.worker.fetcher.stats.not_original == [photo.id]
     # 403 and 5xx may pass (a CDN hiccup): retried first; 410 is final at once
     assert rig.fake.counters.file_requests[photo.id] == (2 if status == 410 else 4)
-    async with rig.worker.session.get(photo.best_url or "") as served:
+    async with rig.api.session.get(photo.best_url or "") as served:
         assert result.part.read_bytes() == await served.read()
 
 
@@ -192,15 +195,15 @@ async def test_a_video_whose_original_is_refused_is_saved_from_its_best_renditio
 
 def worker_with(rig: Rig, throttle: Throttle, transfers: AdaptiveLimit | None = None) -> Downloader:
     return Downloader(
-        api=rig.worker.api,
-        session=rig.worker.session,
-        retry=rig.worker.retry,
-        settings=rig.worker.settings,
+        fetcher=PhotoFetcher.for_api(
+            rig.api,
+            rig.settings,
+            parts_dir=rig.parts,
+            stats=Stats(),
+            servers=FileServers(transfers or AdaptiveLimit(8), throttle),
+        ),
         jobs=asyncio.Queue(),
         results=asyncio.Queue(),
-        stats=Stats(),
-        parts_dir=rig.parts,
-        servers=FileServers(transfers or AdaptiveLimit(8), throttle),
     )
 
 
@@ -255,7 +258,7 @@ async def test_a_429_that_outlasts_its_retries_fails_the_file_without_any_api_ca
     with pytest.raises(RateLimitedError):
         await worker.fetcher.fetch(photo)
     assert rig.fake.counters.total_api_calls == 0
-    assert rig.fake.counters.file_requests[photo.id] == rig.worker.retry.throttled_budget
+    assert rig.fake.counters.file_requests[photo.id] == rig.api.retry.throttled_budget
 
 
 async def test_a_video_is_fetched_from_its_video_original_with_its_real_extension(

@@ -12,7 +12,7 @@ import pytest
 
 from flickr_async import downloader as downloader_module
 from flickr_async.api import open_api
-from flickr_async.downloader import Downloader, part_path
+from flickr_async.downloader import Downloader, FileServers, PhotoFetcher, part_path
 from flickr_async.errors import TooLargeError
 from flickr_async.jobs import Stats
 from flickr_async.models import Photo
@@ -43,14 +43,15 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
         async with open_api(settings, retry=retry) as api:
             page = await api.photos_search(page=1, per_page=500)
             worker = Downloader(
-                api=api,
-                session=api.session,
-                retry=retry,
-                settings=settings,
+                fetcher=PhotoFetcher.for_api(
+                    api,
+                    settings,
+                    parts_dir=tmp_path,
+                    stats=Stats(),
+                    servers=FileServers.for_settings(settings),
+                ),
                 jobs=asyncio.Queue(),
                 results=asyncio.Queue(),
-                stats=Stats(),
-                parts_dir=tmp_path,
             )
             yield Rig(fake, worker, {p.id: p for p in page.items}, tmp_path)
 

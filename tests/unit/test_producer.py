@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from flickr_async.api import open_api
+from flickr_async.archive import Archive
 from flickr_async.jobs import AlbumPlan, Job, ListingDone, Message, Reason, Stats
 from flickr_async.pipeline import run_backup
 from flickr_async.producer import Producer
@@ -294,6 +296,21 @@ async def test_a_photo_marked_deleted_that_is_listed_again_gets_a_job(archived: 
     produced = await archived.produce()
     assert set(produced.jobs) == {target}
     assert not produced.jobs[target].download  # the file is there: only the flag is wrong
+
+
+async def test_a_failed_row_whose_path_no_layout_gives_is_tried_again(archived: Rig) -> None:
+    # A path like this (an editor's backup name) is no placement layout.placement accepts:
+    # the run must retry the photo, not raise while working out where it belongs now.
+    target = a_still(archived.library, in_album=False)
+    with sqlite3.connect(Archive(archived.out).state_file) as db:
+        db.execute(
+            "UPDATE photos SET status = 'failed', path = ? WHERE id = ?",
+            (f"Unsorted/{target}.jpg~", target),
+        )
+    db.close()
+    produced = await archived.produce()
+    assert set(produced.jobs) == {target}
+    assert produced.jobs[target].reason is Reason.RETRY and produced.jobs[target].download
 
 
 # --- deletions --------------------------------------------------------------------------

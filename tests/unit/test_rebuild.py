@@ -189,8 +189,8 @@ def test_a_recorded_original_digest_wins_and_names_the_same_original() -> None:
     digest = sidecar.original_digest("s:4x3")
     stored = rebuild._original_key({"original": digest}, None, "123")
     assert stored == f"#{digest}"
-    assert rebuild.original_unchanged(stored, "s", "s:4x3")
-    assert not rebuild.original_unchanged(stored, "t", "t:4x3")  # replaced on Flickr
+    assert sidecar.original_unchanged(stored, "s", "s:4x3")
+    assert not sidecar.original_unchanged(stored, "t", "t:4x3")  # replaced on Flickr
     assert sidecar.original_digest(stored) == digest  # written back as it was read
 
 
@@ -209,7 +209,7 @@ def test_a_recorded_original_digest_wins_and_names_the_same_original() -> None:
 def test_a_rebuilt_row_knowing_only_part_of_the_key_is_not_a_replaced_original(
     stored: str, unchanged: bool
 ) -> None:
-    assert rebuild.original_unchanged(stored, "s", "s:4x3") is unchanged
+    assert sidecar.original_unchanged(stored, "s", "s:4x3") is unchanged
 
 
 @pytest.mark.parametrize(
@@ -228,7 +228,7 @@ def test_a_rebuilt_row_knowing_only_part_of_the_key_is_not_a_replaced_original(
 def test_a_partial_key_is_made_whole_only_from_a_listing_of_the_same_original(
     stored: str, secret: str | None, listed: str, settled: str
 ) -> None:
-    assert rebuild.settled_original_key(stored, secret, listed) == settled
+    assert sidecar.settled_original_key(stored, secret, listed) == settled
 
 
 def test_an_imported_file_s_key_is_rebuilt_as_it_was() -> None:

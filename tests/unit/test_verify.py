@@ -29,7 +29,9 @@ class Archive:
     copy: Path  # Sunsets/52000000001.jpg, hard-linked to the primary
 
     def problems(self, *, checksums: bool = True) -> list[tuple[str, str]]:
-        found: list[Problem] = list(verify_archive(self.out, self.state, checksums=checksums))
+        found: list[Problem] = list(
+            verify_archive(OnDisk(self.out), self.state, checksums=checksums)
+        )
         return [(p.kind, p.path) for p in found]
 
 
@@ -207,7 +209,7 @@ def test_a_missing_xmp_sidecar_is_reported(with_xmp: Archive) -> None:
 def test_a_garbage_xmp_sidecar_is_reported_and_its_copy_not_compared(with_xmp: Archive) -> None:
     xmp_of(with_xmp.primary).unlink()
     xmp_of(with_xmp.primary).write_bytes(b"garbage")
-    [problem] = verify_archive(with_xmp.out, with_xmp.state)
+    [problem] = verify_archive(OnDisk(with_xmp.out), with_xmp.state)
     assert (problem.kind, problem.path) == ("sidecar", "Holidays/52000000001.jpg.xmp")
     assert problem.detail.startswith("not XML")
 
@@ -217,7 +219,7 @@ def test_an_xmp_sidecar_that_says_something_else_is_reported(with_xmp: Archive) 
     xmp_of(with_xmp.primary).write_bytes(
         xmp.packet(embedded_meta.from_sidecar(doc | {"title": "x"}))
     )
-    [problem] = verify_archive(with_xmp.out, with_xmp.state)
+    [problem] = verify_archive(OnDisk(with_xmp.out), with_xmp.state)
     assert problem.detail == "dc:title not as the JSON sidecar says"
 
 
@@ -241,7 +243,7 @@ def rewrite_sidecar(archive: Archive, **changes: object) -> None:
 
 
 def problem_of(archive: Archive) -> tuple[str, str, str]:
-    [problem, *_] = verify_archive(archive.out, archive.state)
+    [problem, *_] = verify_archive(OnDisk(archive.out), archive.state)
     return problem.kind, problem.path, problem.detail
 
 
@@ -281,7 +283,7 @@ def test_a_json_sidecar_that_says_deleted_when_the_state_does_not_is_reported(
 def mend(archive: Archive) -> list[str]:
     """verify --repair's offline part; returns the ids still needing Flickr."""
     return mend_archive(
-        OnDisk(archive.out), archive.state, list(verify_archive(archive.out, archive.state))
+        OnDisk(archive.out), archive.state, list(verify_archive(OnDisk(archive.out), archive.state))
     )
 
 
@@ -422,7 +424,7 @@ def test_repair_refuses_a_tool_folder_reached_through_a_link_and_clears_nothing(
     victim = archive.out.parent / "victim"
     (victim / "tmp-mend").mkdir(parents=True)
     (victim / "tmp-mend" / "user.txt").write_text("the user's own file\n")
-    problems = list(verify_archive(archive.out, archive.state))
+    problems = list(verify_archive(OnDisk(archive.out), archive.state))
     archive.state.close()
     tool = archive.out / ".flickr-async"
     for entry in tool.iterdir():

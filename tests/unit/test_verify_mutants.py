@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from flickr_async import sidecar
+from flickr_async.archive import Archive
 from flickr_async.state import State
 from flickr_async.verify import Problem, verify_archive
 
@@ -71,19 +72,19 @@ def archive(out: Path, state: State, *, link: str = "hard") -> None:
 
 def test_an_intact_archive_has_no_problems(out: Path, state: State) -> None:
     archive(out, state)
-    assert list(verify_archive(out, state)) == []
+    assert list(verify_archive(Archive(out), state)) == []
 
 
 def test_an_album_copy_with_the_same_bytes_counts_as_intact(out: Path, state: State) -> None:
     """Filesystems without hard links get copies; equal bytes are as good as a link."""
     archive(out, state, link="copy")
-    assert list(verify_archive(out, state)) == []
+    assert list(verify_archive(Archive(out), state)) == []
 
 
 def test_a_missing_file_is_reported_with_its_id_and_path(out: Path, state: State) -> None:
     archive(out, state)
     (out / "A" / "1.jpg").unlink()
-    problems = list(verify_archive(out, state))
+    problems = list(verify_archive(Archive(out), state))
     assert problems == [Problem("1", "A/1.jpg", "missing", "file not found")]
     assert str(problems[0]) == "missing: A/1.jpg (file not found)"
 
@@ -92,7 +93,7 @@ def test_a_file_of_another_size_is_reported_with_both_sizes(out: Path, state: St
     archive(out, state)
     (out / "A" / "1.jpg").write_bytes(PHOTO[:5])
     expected = f"5 bytes, expected {len(PHOTO)}"
-    assert list(verify_archive(out, state)) == [Problem("1", "A/1.jpg", "size", expected)]
+    assert list(verify_archive(Archive(out), state)) == [Problem("1", "A/1.jpg", "size", expected)]
 
 
 def flip_a_byte(path: Path) -> None:
@@ -104,7 +105,7 @@ def flip_a_byte(path: Path) -> None:
 def test_a_flipped_byte_is_a_checksum_problem_by_default(out: Path, state: State) -> None:
     archive(out, state)
     flip_a_byte(out / "A" / "1.jpg")
-    assert list(verify_archive(out, state)) == [
+    assert list(verify_archive(Archive(out), state)) == [
         Problem("1", "A/1.jpg", "checksum", "SHA-256 differs from the recorded one")
     ]
 
@@ -113,7 +114,7 @@ def test_without_checksums_a_flipped_byte_goes_unnoticed(out: Path, state: State
     archive(out, state, link="copy")
     flip_a_byte(out / "A" / "1.jpg")
     flip_a_byte(out / "B" / "1.jpg")
-    assert list(verify_archive(out, state, checksums=False)) == []
+    assert list(verify_archive(Archive(out), state, checksums=False)) == []
 
 
 def test_a_broken_sidecar_is_reported_against_the_sidecar(out: Path, state: State) -> None:
@@ -121,7 +122,7 @@ def test_a_broken_sidecar_is_reported_against_the_sidecar(out: Path, state: Stat
     (out / "A" / "1.jpg.json").write_bytes(b"{not json")
     with pytest.raises(ValueError) as parse_error:
         sidecar.loads(b"{not json")
-    assert list(verify_archive(out, state)) == [
+    assert list(verify_archive(Archive(out), state)) == [
         Problem("1", "A/1.jpg.json", "sidecar", str(parse_error.value))
     ]
 
@@ -129,7 +130,7 @@ def test_a_broken_sidecar_is_reported_against_the_sidecar(out: Path, state: Stat
 def test_a_missing_sidecar_is_a_sidecar_problem(out: Path, state: State) -> None:
     archive(out, state)
     (out / "A" / "1.jpg.json").unlink()
-    [problem] = verify_archive(out, state)
+    [problem] = verify_archive(Archive(out), state)
     assert (problem.photo_id, problem.path, problem.kind) == ("1", "A/1.jpg.json", "sidecar")
     assert "No such file" in problem.detail
 
@@ -143,7 +144,7 @@ def test_a_sidecar_error_without_a_message_is_named_by_its_type(
         raise ValueError()
 
     monkeypatch.setattr(sidecar, "loads", refuse)
-    assert list(verify_archive(out, state)) == [
+    assert list(verify_archive(Archive(out), state)) == [
         Problem("1", "A/1.jpg.json", "sidecar", "ValueError")
     ]
 
@@ -151,7 +152,7 @@ def test_a_sidecar_error_without_a_message_is_named_by_its_type(
 def test_a_missing_album_link_is_a_link_problem(out: Path, state: State) -> None:
     archive(out, state)
     (out / "B" / "1.jpg").unlink()
-    assert list(verify_archive(out, state)) == [
+    assert list(verify_archive(Archive(out), state)) == [
         Problem("1", "B/1.jpg", "link", "album copy missing or different")
     ]
 
@@ -159,7 +160,7 @@ def test_a_missing_album_link_is_a_link_problem(out: Path, state: State) -> None
 def test_an_album_copy_with_other_bytes_is_a_link_problem(out: Path, state: State) -> None:
     archive(out, state, link="copy")
     flip_a_byte(out / "B" / "1.jpg")
-    assert list(verify_archive(out, state)) == [
+    assert list(verify_archive(Archive(out), state)) == [
         Problem("1", "B/1.jpg", "link", "album copy missing or different")
     ]
 
@@ -168,9 +169,9 @@ def test_a_row_marked_for_repair_is_still_checked(out: Path, state: State) -> No
     archive(out, state)
     state.mark_for_repair(["1"])
     (out / "A" / "1.jpg").unlink()
-    assert [p.kind for p in verify_archive(out, state)] == ["missing"]
+    assert [p.kind for p in verify_archive(Archive(out), state)] == ["missing"]
 
 
 def test_an_item_that_never_got_a_file_is_not_checked(out: Path, state: State) -> None:
     state.record_failed("2", "HTTP 500")
-    assert list(verify_archive(out, state)) == []
+    assert list(verify_archive(Archive(out), state)) == []
