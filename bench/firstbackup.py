@@ -1,0 +1,197 @@
+"""13. A first backup on a throttled library (issue 20, items 3 and 4).
+
+The high-latency profile of benchmark 1 (1 MiB/s per connection, 100 ms to the first byte)
+with 120 photos: site on vs `--no-site` at c=8, flickr-async vs the sequential seed-style
+script (bench/naive.py), and c=8 vs c=1. The machine is shared and noisy, so the runs
+compared are alternated (A, B, A, B) and the best of each kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import scaling
+from bench.common import (
+    HIGH_API_RATE,
+    PYTHON,
+    ChildRun,
+    KiB,
+    MiB,
+    Section,
+    fake_server,
+    ratio,
+    run_backup,
+    run_child,
+    seconds,
+    workdir,
+)
+from bench.fakeserver import FakeSpec
+
+NAME = "firstbackup"
+TITLE = "13. A first backup on a throttled library"
+PHOTOS = 120
+ROUNDS = 2  # each side runs this many times, alternated; the best counts
+SITE_TARGET = 1.10  # site on within 10% of --no-site at c=8
+NAIVE_TARGET = 8.0
+SCALING_TARGET = 7.5
+OPTIONS = ("--metadata", "full", "--api-rate", HIGH_API_RATE)
+# Before issue 20 item 3 (main at 6c752ff, thumbnails after every original), this benchmark
+# as is, 2026-12-05 23:30, 1-minute load 5-12: best walls (elapsed) in seconds.
+BASELINE = {
+    "code": "6c752ff",
+    "nosite": (10.04, 9.63),
+    "site": (13.26, 12.63),
+    "naive": (73.92, 73.92),
+    "c8": (13.52, 12.97),
+    "c1": (106.26, 105.02),
+}
+
+
+def baseline_note() -> str:
+    b = BASELINE
+    return (
+        f"Before (thumbnails a second pass after every original, {b['code']}): c=8 --no-site "
+        f"{b['nosite'][0]:.2f} s, with the site {b['site'][0]:.2f} s = "
+        f"{b['site'][0] / b['nosite'][0]:.2f}×; naive.py {b['naive'][0]:.2f} s vs c=8 "
+        f"{b['c8'][0]:.2f} s = {b['naive'][0] / b['c8'][0]:.2f}×; c=1 {b['c1'][0]:.2f} s = "
+        f"{b['c1'][0] / b['c8'][0]:.2f}× c=8 (its 240 thumbnails one at a time after the "
+        "originals: what made that ratio look good)."
+    )
+
+
+def library(quick: bool) -> FakeSpec:
+    return FakeSpec(
+        photos=40 if quick else PHOTOS,
+        albums=2,
+        seed=11,
+        file_size=scaling.FILE_SIZE,
+        bandwidth=scaling.BANDWIDTH,
+        latency=scaling.LATENCY,
+    )
+
+
+Run = tuple[float, float, str]  # wall, in-process elapsed, detail
+
+
+def _alternate(sides: dict[str, Callable[[str], Run]], rounds: int) -> dict[str, list[Run]]:
+    runs: dict[str, list[Run]] = {name: [] for name in sides}
+    for round_ in range(rounds):
+        for name, side in sides.items():
+            runs[name].append(side(f"{name}-{round_}"))
+    return runs
+
+
+def _best(runs: list[Run]) -> Run:
+    return min(runs, key=lambda r: r[0])
+
+
+def _walls(runs: list[Run]) -> str:
+    return ", ".join(f"{r[0]:.2f}" for r in runs)
+
+
+def run(quick: bool) -> Section:
+    spec = library(quick)
+    per_file = scaling.per_file()
+    section = Section(
+        NAME,
+        TITLE,
+        f"{spec.photos} JPEG originals × {scaling.FILE_SIZE // KiB} KiB served at "
+        f"{scaling.BANDWIDTH // MiB} MiB/s per connection after {scaling.LATENCY * 1000:.0f} ms "
+        f"to the first byte ({per_file:.2f} s per file on one connection; the site's "
+        "renditions too, at their own small sizes). flickr-async runs "
+        f"`{' '.join(OPTIONS)}` (getInfo and comments, as the naive script asks), with the "
+        "site unless `--no-site` is said. `bench/naive.py`: one photo at a time (search, "
+        "getInfo, comments, the download, a JSON file). Every pair is run alternately "
+        f"(A, B, A, B: {ROUNDS} rounds) and the best wall time of each side kept; wall = "
+        "spawn to exit of the child, elapsed = the report's `elapsed_seconds`.",
+    )
+    loads: list[float] = []
+    with fake_server(spec) as fake, workdir(NAME) as scratch:
+
+        def ours(*extra: str) -> Callable[[str], Run]:
+            def side(label: str) -> Run:
+                loads.append(os.getloadavg()[0])
+                fake.reset_counters()
+                child, report = run_backup(fake, scratch, label, *OPTIONS, *extra)
+                counters = fake.counters()
+                detail = (
+                    f"{report.get('thumbnails_fetched', 0)} thumbnails, "
+                    f"{counters.get('file_requests', '?')} file requests, "
+                    f"peak {counters.get('max_concurrent_files', '?')} in flight"
+                )
+                return child.wall, float(report["elapsed_seconds"]), detail
+
+            return side
+
+        def naive(label: str) -> Run:
+            loads.append(os.getloadavg()[0])
+            child: ChildRun = run_child(
+                [PYTHON, "-m", "bench.naive", str(scratch / f"{label}-archive")],
+                logs=scratch / f"{label}-logs",
+                env=fake.env(scratch),
+            ).check()
+            out = json.loads(Path(child.stdout).read_text("utf-8"))
+            return child.wall, child.wall, f"{out['bytes'] / MiB:.1f} MiB"
+
+        site = _alternate({"site": ours("-c", "8"), "nosite": ours("-c", "8", "--no-site")}, ROUNDS)
+        with_site, without = _best(site["site"]), _best(site["nosite"])
+        ratio_site = with_site[0] / without[0]
+        section.add(
+            "c=8 --no-site: best wall (elapsed); all walls",
+            f"{seconds(without[0])} ({seconds(without[1])}); {_walls(site['nosite'])}; "
+            f"{without[2]}",
+        )
+        section.add(
+            "c=8 with the site: best wall (elapsed); all walls",
+            f"{seconds(with_site[0])} ({seconds(with_site[1])}); {_walls(site['site'])}; "
+            f"{with_site[2]}",
+        )
+        section.add(
+            "site on vs --no-site at c=8 (wall)",
+            f"{ratio_site:.2f}× (+{(ratio_site - 1) * 100:.0f}%)",
+            f"≤ {SITE_TARGET:.2f}×",
+            ratio_site <= SITE_TARGET,
+        )
+        versus = _alternate({"naive": naive, "c8": ours("-c", "8"), "c1": ours("-c", "1")}, ROUNDS)
+    seq, c8, c1 = _best(versus["naive"]), _best(versus["c8"]), _best(versus["c1"])
+    section.add("naive.py: best wall; all walls", f"{seconds(seq[0])}; {_walls(versus['naive'])}")
+    section.add(
+        "c=8 (site on): best wall (elapsed); all walls",
+        f"{seconds(c8[0])} ({seconds(c8[1])}); {_walls(versus['c8'])}; {c8[2]}",
+    )
+    section.add(
+        "c=1 (site on): best wall (elapsed); all walls",
+        f"{seconds(c1[0])} ({seconds(c1[1])}); {_walls(versus['c1'])}; {c1[2]}",
+    )
+    speedup = seq[0] / c8[0]
+    section.add(
+        "speed-up vs naive.py (wall)",
+        ratio(speedup),
+        f"≥ {NAIVE_TARGET:g}×",
+        speedup >= NAIVE_TARGET,
+    )
+    scale = c1[0] / c8[0]
+    section.add(
+        "speed-up c=8 vs c=1 (wall)",
+        ratio(scale),
+        f"≥ {SCALING_TARGET:g}×",
+        scale >= SCALING_TARGET,
+    )
+    section.add("speed-up c=8 vs c=1 (in-process elapsed)", ratio(c1[1] / c8[1]))
+    ideal = -(-spec.photos // 8) * per_file
+    section.notes.append(
+        f"Originals alone at c=8: ceil(N/8) × {per_file:.2f} s = {ideal:.2f} s of transfer; "
+        f"the c=8 run's fixed cost (wall − elapsed) was {c8[0] - c8[1]:.2f} s."
+    )
+    section.notes.append(baseline_note())
+    section.notes.append(
+        "1-minute load average at the start of each run: "
+        + ", ".join(f"{load:.1f}" for load in loads)
+        + "."
+    )
+    if quick:
+        section.notes.append(f"--quick: {spec.photos} photos instead of {PHOTOS}.")
+    return section
