@@ -15,13 +15,15 @@ disk. That costs one SELECT per page and a stat per thumbnail. From the start of
 pages through the wanted rows (a partial index makes that free when there are none), again
 after each listed page, and fetches them with the download workers' own code (the same retry
 policy, the same pause after a 429: a CDN 429 on a thumbnail holds the originals back too) in
-a lane of their own beside the originals: up to --concurrency thumbnails in flight on
-transfer places of their own (halved by a CDN 429 as the originals' are), so that an original
-never waits for one. Without that lane a first backup's 2 thumbnails per photo were a second
-pass after the originals (bench 13); with half as many places the lane, at ~0.2 s a
-thumbnail on a busy machine, still outlasted the originals. A failure is counted and never
-fails the run; the row stays wanted for the next run. Thumbnails of photos deleted on Flickr
-stay.
+a lane beside the originals, at low priority in their limit on files in flight (ratelimit's
+AdaptiveLimit): while the file servers have not throttled, up to --concurrency thumbnails in
+flight on places of their own, so that an original never waits for one; from the first CDN
+429 (on either) one budget, the limit the 429s halve, in which a thumbnail gets a place only
+when no original waits for one, so a throttling CDN never sees more connections than it would
+without the site. Without the lane a first backup's 2 thumbnails per photo were a second pass
+after the originals (bench 13); with half as many places the lane, at ~0.2 s a thumbnail on a
+busy machine, still outlasted the originals. A failure is counted and never fails the run;
+the row stays wanted for the next run. Thumbnails of photos deleted on Flickr stay.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -40,7 +43,6 @@ from flickr_async.errors import DownloadError, FlickrAsyncError, StorageError
 from flickr_async.fsutil import Scratch, raise_if_disk_problem
 from flickr_async.jobs import Stats
 from flickr_async.models import Photo
-from flickr_async.ratelimit import AdaptiveLimit
 from flickr_async.settings import Settings
 from flickr_async.state import THUMB_FOUND, State, StoredThumb
 
@@ -92,9 +94,11 @@ class Thumbnails:
         self.workers = settings.concurrency
         self.tmp = tmp  # under OUT: a finished file reaches its name by rename
         self._noted = asyncio.Event()
-        # Transfer places of their own (an original never waits for one); the pause after a
-        # CDN 429 is the run's: a 429 on a thumbnail holds the originals back too.
-        self.servers = FileServers(AdaptiveLimit(settings.concurrency), servers.throttle)
+        # The originals' limit at low priority: places of their own until the file servers
+        # first throttle, from then one budget in which an original never waits for one.
+        # The pause after a CDN 429 is the run's: a 429 on a thumbnail holds the originals
+        # back too, and halves their limit.
+        self.servers = replace(servers, low_priority=True)
         self.downloader = Downloader.standalone(
             api=api,
             settings=settings,
@@ -139,13 +143,13 @@ class Thumbnails:
         if wanted:
             self.state.want_thumbnails(wanted)
 
-    # --- beside the originals, in a lane of their own -------------------------------------
+    # --- beside the originals, at low priority -------------------------------------------
 
     async def run(self, *, listing_done: asyncio.Event | None = None) -> None:
-        """Fetch every wanted thumbnail, --concurrency at once on transfer places of their
-        own (an original never waits for one). With `listing_done`, start at once and take
-        the rows each listed page marks, in rounds, until the listing is over and a round
-        found nothing new."""
+        """Fetch every wanted thumbnail, --concurrency workers at low priority in the
+        originals' limit (an original never waits for one). With `listing_done`, start at
+        once and take the rows each listed page marks, in rounds, until the listing is over
+        and a round found nothing new."""
         scratch = Scratch(self.tmp, out=self.out)
         scratch.clear()  # a killed run's leftovers: never under a final name
         queue: asyncio.Queue[StoredThumb | None] = asyncio.Queue(maxsize=self.workers * 2)

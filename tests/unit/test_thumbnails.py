@@ -178,15 +178,17 @@ async def test_a_cdn_429_on_a_thumbnail_pauses_every_download_and_the_file_still
     rig.fake.faults.fail_file(photo.id, 429, times=2, what="q")
     await rig.thumbs.note_listed(rig.photos)
     await rig.thumbs.run()
-    assert rig.thumbs.servers.transfers.cuts >= 1  # fewer thumbnails at once
-    assert rig.servers.throttle.episodes >= 1  # the pause the download workers share
+    # The limit and the pause the download workers share: fewer files at once, originals too.
+    assert rig.servers.transfers.cuts >= 1
+    assert rig.servers.throttle.episodes >= 1
     assert rig.stats.thumbnails_failed == 0
     assert thumbnail_path(rig.out, photo.id, "q").read_bytes() == rig.fake.size_bytes(photo.id, "q")
 
 
 async def test_thumbnails_never_take_a_place_the_originals_wait_for(rig: Rig) -> None:
-    # Every place of the run's limit on originals in flight is taken: the thumbnails still
-    # come, on places of their own (before issue 20 they waited for one of these).
+    # Every place of the run's limit on originals in flight is taken: while the file servers
+    # have not throttled, the thumbnails still come, on places of their own (before issue 20
+    # they waited for one of these).
     async with contextlib.AsyncExitStack() as held:
         for _ in range(rig.servers.transfers.limit):
             await held.enter_async_context(rig.servers.transfers.transfer())
