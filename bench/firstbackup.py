@@ -186,6 +186,7 @@ def run(quick: bool) -> Section:
             "c1": ours("-c", "1"),
             "bare": bare,
             "c1nosite": ours("-c", "1", "--no-site"),
+            "c8nosite": ours("-c", "8", "--no-site"),
         }
         versus = _alternate(sides, ROUNDS)
     seq, c8, c1 = _best(versus["naive"]), _best(versus["c8"]), _best(versus["c1"])
@@ -222,13 +223,14 @@ def run(quick: bool) -> Section:
     )
     section.add("speed-up c=8 vs c=1 (in-process elapsed)", ratio(c1[1] / c8[1]))
     c1_bare = _best(versus["c1nosite"])
+    c8_bare = _best(versus["c8nosite"] + site["nosite"])  # every c=8 --no-site run
     section.add(
         "c=1 --no-site: best wall (elapsed); all walls",
         f"{seconds(c1_bare[0])} ({seconds(c1_bare[1])}); {_walls(versus['c1nosite'])}",
     )
     section.add(
-        "speed-up c=8 vs c=1, both --no-site (wall)",
-        ratio(c1_bare[0] / without[0]),
+        "speed-up c=8 vs c=1, both --no-site (wall; c=8 the best of all its runs)",
+        ratio(c1_bare[0] / c8_bare[0]),
     )
     ideal = -(-spec.photos // 8) * per_file
     section.notes.append(
