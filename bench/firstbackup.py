@@ -3,8 +3,8 @@
 The high-latency profile of benchmark 1 (1 MiB/s per connection, 100 ms to the first byte)
 with 120 photos: site on vs `--no-site` at c=8, flickr-async vs the sequential seed-style
 script (bench/naive.py), c=8 vs c=1, and the floor of 8 bare connections (bench/bare.py).
-The machine is shared and noisy, so the runs
-compared are alternated (A, B, A, B) and the best of each kept.
+The machine is shared and noisy, so the runs compared are alternated (A, B, A, B) and the
+best of each kept.
 """
 
 from __future__ import annotations
