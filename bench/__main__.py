@@ -14,9 +14,11 @@ from bench import (
     budget,
     changes,
     economy,
+    firstbackup,
     hostile,
     importing,
     memory,
+    peers,
     quota,
     report,
     scaling,
@@ -40,6 +42,8 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     hostile,
     changes,
     importing,
+    firstbackup,
+    peers,
 )
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in BENCHMARKS}
 

@@ -106,10 +106,14 @@ class FileServers:
 
     transfers: AdaptiveLimit
     throttle: Throttle
+    # The site's thumbnails: never in an original's place (see AdaptiveLimit's lane).
+    low_priority: bool = False
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FileServers:
-        return cls(AdaptiveLimit(settings.concurrency), throttle_for(settings))
+        # Until the first 429 the thumbnails' transfers run on as many places of their own.
+        limit = AdaptiveLimit(settings.concurrency, lane=settings.concurrency)
+        return cls(limit, throttle_for(settings))
 
 
 class FileFetcher:
@@ -171,7 +175,9 @@ class FileFetcher:
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
         if offset:
             headers["Range"] = f"bytes={offset}-"
-        async with self.servers.transfers.transfer() as transfer:
+        async with self.servers.transfers.transfer(
+            low_priority=self.servers.low_priority
+        ) as transfer:
             await self.servers.throttle.wait()
             try:
                 return await self._transfer(url, part, offset, headers, transfer, limit)

@@ -170,7 +170,7 @@ async def _run_stages(
     results: asyncio.Queue[Message] = asyncio.Queue(maxsize=METADATA_WINDOW)
     file_servers = FileServers.for_settings(settings)  # a CDN 429 slows every worker
     thumbnails = None
-    if not dry and settings.site:  # after the originals, with the same limit on files in flight
+    if not dry and settings.site:  # beside the originals, in a lane of their own
         thumbnails = Thumbnails(
             api=api,
             settings=settings,
@@ -253,22 +253,26 @@ async def _run_stages(
         for _ in range(api_workers)
     ]
     files_done = asyncio.Event()
-    downloads_done = asyncio.Event()
+    listed = asyncio.Event()  # every page listed: the thumbnails' lane knows every row
 
     async def originals() -> None:
         await run_together([d.run() for d in downloaders])
-        downloads_done.set()
 
     async def thumbs() -> None:
-        await downloads_done.wait()  # every original first: thumbnails are for later
-        if thumbnailer is not None:
-            await thumbnailer.run()
+        if thumbnailer is not None:  # from the start, never in an original's place
+            await thumbnailer.run(listing_done=listed)
+
+    async def produce() -> None:
+        try:
+            await producer.run()
+        finally:
+            listed.set()
 
     async def listings() -> None:
         if settings.max_api_calls is None:
-            await run_together([producer.run(), organiser.run()])
+            await run_together([produce(), organiser.run()])
         else:  # a cap: the photos' and albums' listings first, the organisation after them
-            await producer.run()
+            await produce()
             await organiser.run()
         api.budget.listed()  # --max-api-calls: the rest of the budget is the photos'
 

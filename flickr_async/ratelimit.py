@@ -185,35 +185,62 @@ class AdaptiveLimit:
     `ceiling` (--concurrency) once the servers stop objecting. Only a 429 for a transfer that
     started after the last cut cuts again: the others were sent at the old level, and one burst
     answered with several 429s is one signal, not several halvings. Waiters are served FIFO.
+
+    A low-priority transfer (the site's thumbnails) never takes a place an ordinary one waits
+    for. Until the server first throttles it runs on `lane` places of its own, beside the
+    limit: an unthrottled server serves both at once. From the first cut there is one budget:
+    the lane's transfers still running count in the limit, and a low-priority waiter gets a
+    place only when no ordinary one is waiting, so the total in flight never exceeds what the
+    server tolerates and throttling never costs more 429s than it would without the lane.
+    Its 429s and successes move the limit as any transfer's do.
     """
 
-    def __init__(self, ceiling: int) -> None:
+    def __init__(self, ceiling: int, *, lane: int = 0) -> None:
         if ceiling < 1:
             raise ValueError("ceiling must be at least 1")
+        if lane < 0:
+            raise ValueError("lane must not be negative")
         self.ceiling = ceiling
         self.limit = ceiling
-        self.in_flight = 0
+        self.lane = lane
+        self.in_flight = 0  # counted in the limit: every transfer once the server throttled
+        self.lane_in_flight = 0  # on the lane's own places, before the first cut
         self.cuts = 0
         self._successes = 0  # in a row at the current limit
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: deque[asyncio.Future[bool]] = deque()
+        self._low: deque[asyncio.Future[bool]] = deque()  # low priority
+
+    @property
+    def shared(self) -> bool:
+        """Low-priority transfers take places in the limit: there is no lane, or the server
+        has throttled."""
+        return self.lane == 0 or self.cuts > 0
 
     @contextlib.asynccontextmanager
-    async def transfer(self) -> AsyncIterator[Transfer]:
-        """Hold one place while the body runs; report the server's answer on what it yields."""
-        await self._acquire()
+    async def transfer(self, *, low_priority: bool = False) -> AsyncIterator[Transfer]:
+        """Hold one place while the body runs; report the server's answer on what it yields.
+        A `low_priority` transfer waits while any other does (see the class)."""
+        on_lane = await (self._acquire_low() if low_priority else self._acquire())
         try:
             yield Transfer(self, self.cuts)
         finally:
-            self.in_flight -= 1
+            if on_lane and not self.shared:
+                self.lane_in_flight -= 1
+            else:  # in the limit, or on the lane until a cut counted it there
+                self.in_flight -= 1
             self._wake()
 
     def throttled(self, started_after: int) -> bool:
         """A 429 for a transfer started after cut number `started_after`; True if it cut."""
         if started_after != self.cuts:
             return False
+        if not self.shared:  # one budget from now on: the lane's running transfers join it
+            self.in_flight += self.lane_in_flight
+            self.lane_in_flight = 0
         self.cuts += 1
         self.limit = max(1, self.limit // 2)
         self._successes = 0
+        self._wake()  # the lane's waiters queue for the limit now
         return True
 
     def succeeded(self) -> None:
@@ -225,30 +252,60 @@ class AdaptiveLimit:
             self._successes = 0
             self._wake()
 
-    async def _acquire(self) -> None:
+    async def _acquire(self) -> bool:
         if not self._waiters and self.in_flight < self.limit:
             self.in_flight += 1
-            return
-        place = asyncio.get_running_loop().create_future()
-        self._waiters.append(place)
+            return False
+        return await self._wait(self._waiters)
+
+    async def _acquire_low(self) -> bool:
+        """True when the place is on the lane."""
+        if not self._low:
+            if not self.shared and self.lane_in_flight < self.lane:
+                self.lane_in_flight += 1
+                return True
+            if self.shared and not self._waiters and self.in_flight < self.limit:
+                self.in_flight += 1
+                return False
+        return await self._wait(self._low)
+
+    async def _wait(self, queue: deque[asyncio.Future[bool]]) -> bool:
+        place: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        queue.append(place)
         try:
-            await place
+            return await place
         except asyncio.CancelledError:
             if place.done() and not place.cancelled():  # granted, then cancelled: pass it on
-                self.in_flight -= 1
+                if place.result() and not self.shared:
+                    self.lane_in_flight -= 1
+                else:
+                    self.in_flight -= 1
                 self._wake()
             with contextlib.suppress(ValueError):
-                self._waiters.remove(place)
+                queue.remove(place)
             raise
 
     def _wake(self) -> None:
-        """Hand free places to waiters, first come first served (a place is counted as soon as
-        it is handed over, so a newcomer cannot take it meanwhile)."""
+        """Hand free places to waiters, first come first served, ordinary ones before any
+        low-priority one (a place is counted as soon as it is handed over, so a newcomer
+        cannot take it meanwhile)."""
         while self._waiters and self.in_flight < self.limit:
-            place = self._waiters.popleft()
-            if not place.done():
-                self.in_flight += 1
-                place.set_result(None)
+            self._grant(self._waiters.popleft(), on_lane=False)
+        if self.shared:
+            while self._low and not self._waiters and self.in_flight < self.limit:
+                self._grant(self._low.popleft(), on_lane=False)
+        else:
+            while self._low and self.lane_in_flight < self.lane:
+                self._grant(self._low.popleft(), on_lane=True)
+
+    def _grant(self, place: asyncio.Future[bool], *, on_lane: bool) -> None:
+        if place.done():
+            return
+        if on_lane:
+            self.lane_in_flight += 1
+        else:
+            self.in_flight += 1
+        place.set_result(on_lane)
 
 
 class Transfer:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
 from collections import Counter
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -238,6 +240,17 @@ def remembered_options(out: Path, **given: object) -> dict[str, object]:
     return {k: saved.get(k) if v is None else v for k, v in given.items()}
 
 
+def _progress(stats: Stats, *, quiet: bool) -> AbstractAsyncContextManager[None]:
+    """The progress display; --quiet (cron) shows none and does not import rich (~20 ms of a
+    first backup's start-up, issue 20 item 4)."""
+    if quiet:
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    # rich's own escapes draw the bar; what it shows is numbers and fixed words.
+    return show_progress(stats, Console(file=unfiltered(sys.stderr)), quiet=False)
+
+
 def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
     """Run the backup with progress, then the summary, the report file and the exit code.
 
@@ -245,16 +258,12 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
     starts also writes its log, with the summary and the error that ended it."""
     # Imported here, not at the top: every command's start imports this module (the CLI
     # registers all its commands), and only a backup needs aiohttp, rich and the pipeline.
-    from rich.console import Console
-
     from flickr_async.cli.runlog import RunLog
     from flickr_async.jobs import Stats
     from flickr_async.pipeline import require_credentials, run_backup
     from flickr_async.runrecord import RunRecord, sigterm_stops
 
     stats = Stats()
-    # rich's own escapes draw the bar; what it shows is numbers and fixed words.
-    console = Console(file=unfiltered(sys.stderr))
     run_log = None if settings.dry_run else RunLog(Archive.of_settings(settings))
     record = RunRecord(on_start=run_log.open if run_log else None)
     if run_log is not None:
@@ -265,7 +274,7 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
             if not settings.dry_run:  # however the rebuild ends (lock held, disk), a report
                 require_credentials(settings)  # a run refused for them changes nothing
                 _rebuild_if_needed(settings)
-            async with show_progress(stats, console, quiet=settings.quiet):
+            async with _progress(stats, quiet=settings.quiet):
                 await run_backup(settings, stats, record, adopt_account=adopt_account)
 
     try:

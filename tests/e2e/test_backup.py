@@ -213,8 +213,18 @@ def test_downloads_overlap_but_never_more_than_n_at_once(
     fake: FakeFlickr, env: dict[str, str], out: Path
 ) -> None:
     fake.faults.file_latency = 0.05  # every response held open: workers that exist overlap
-    assert backup(env, out, "--concurrency", "3") == 0
+    # The originals only: the site's thumbnails have a lane of their own beside them (up to
+    # --concurrency more, see tests/unit/test_thumbnails.py), so the site is left out here.
+    assert backup(env, out, "--concurrency", "3", "--no-site") == 0
     assert 2 <= fake.counters.max_concurrent_files <= 3
+
+
+def test_with_the_site_the_thumbnails_add_at_most_n_connections_of_their_own(
+    fake: FakeFlickr, env: dict[str, str], out: Path
+) -> None:
+    fake.faults.file_latency = 0.05
+    assert backup(env, out, "--concurrency", "3") == 0
+    assert 2 <= fake.counters.max_concurrent_files <= 2 * 3
 
 
 def test_transient_faults_are_retried_and_the_run_completes(

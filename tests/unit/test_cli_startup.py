@@ -39,3 +39,17 @@ def test_reading_the_saved_token_with_the_settings_loads_no_network_code() -> No
         "resolve_settings({}, token_file=Path('no-such-folder/token.json'))"
     )
     assert loaded_after(resolve, ONLY_FOR_FLICKR) == []
+
+
+def test_a_quiet_backup_shows_no_progress_and_never_loads_rich() -> None:
+    # A cron run (--quiet) pays nothing for the bar it does not draw (issue 20 item 4).
+    quiet_progress = """
+import asyncio
+from flickr_async.cli.backup import _progress
+from flickr_async.jobs import Stats
+async def run() -> None:
+    async with _progress(Stats(), quiet=True):
+        pass
+asyncio.run(run())
+"""
+    assert loaded_after(quiet_progress, ("rich",)) == []

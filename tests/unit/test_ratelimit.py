@@ -231,14 +231,18 @@ class Holders:
         self._release: dict[int, asyncio.Event] = {}
         self.tasks: list[asyncio.Task[None]] = []
 
-    def start(self, count: int) -> None:
+    def start(self, count: int, *, low_priority: bool = False) -> list[int]:
+        """Start `count` holders; returns their numbers."""
+        numbers = []
         for _ in range(count):
             n = len(self.tasks)
             self._release[n] = asyncio.Event()
-            self.tasks.append(asyncio.create_task(self._hold(n)))
+            self.tasks.append(asyncio.create_task(self._hold(n, low_priority)))
+            numbers.append(n)
+        return numbers
 
-    async def _hold(self, n: int) -> None:
-        async with self.limit.transfer() as transfer:
+    async def _hold(self, n: int, low_priority: bool) -> None:
+        async with self.limit.transfer(low_priority=low_priority) as transfer:
             self.admitted.append(n)
             self.transfers[n] = transfer
             await self._release[n].wait()
@@ -368,3 +372,123 @@ async def test_a_waiter_cancelled_as_its_place_came_hands_the_place_on() -> None
 def test_an_adaptive_limit_needs_room_for_one_transfer() -> None:
     with pytest.raises(ValueError):
         AdaptiveLimit(0)
+
+
+# --- a low-priority lane beside it (the site's thumbnails) ---------------------------------
+
+
+async def test_before_any_429_low_priority_transfers_run_on_places_of_their_own() -> None:
+    limit = AdaptiveLimit(2, lane=2)
+    holders = Holders(limit)
+    originals = holders.start(3)
+    thumbs = holders.start(3, low_priority=True)
+    await settle()
+    # Both lanes full, each beside the other: an original never waits for a thumbnail.
+    assert holders.admitted == originals[:2] + thumbs[:2]
+    assert (limit.in_flight, limit.lane_in_flight) == (2, 2)
+    await holders.release(thumbs[0])  # a thumbnail's place goes to the next thumbnail
+    assert holders.admitted[-1] == thumbs[2]
+    await holders.release(originals[0])  # an original's to the next original
+    assert holders.admitted[-1] == originals[2]
+    await holders.release(*originals[1:], *thumbs[1:])
+    assert (limit.in_flight, limit.lane_in_flight) == (0, 0)
+
+
+async def test_from_the_first_429_the_lanes_running_transfers_count_in_the_halved_limit() -> None:
+    limit = AdaptiveLimit(4, lane=4)
+    holders = Holders(limit)
+    originals = holders.start(4)
+    thumbs = holders.start(4, low_priority=True)
+    await settle()
+    assert holders.transfers[thumbs[0]].throttled()  # a thumbnail's 429 cuts the limit: 4 -> 2
+    assert (limit.limit, limit.in_flight, limit.lane_in_flight) == (2, 8, 0)
+    late_original = holders.start(1)
+    await settle()
+    # Eight in flight where the server takes two: nobody else until below two.
+    await holders.release(*thumbs, *originals[:2])
+    assert late_original[0] not in holders.admitted
+    await holders.release(originals[2])
+    assert holders.admitted[-1] == late_original[0]
+    assert limit.in_flight == 2
+    await holders.release(originals[3], *late_original)
+    assert limit.in_flight == 0
+
+
+async def test_once_throttled_a_low_priority_transfer_waits_while_any_original_does() -> None:
+    limit = AdaptiveLimit(4, lane=4)
+    limit.throttled(started_after=0)  # 4 -> 2
+    holders = Holders(limit)
+    first = holders.start(2)
+    await settle()
+    thumbs = holders.start(2, low_priority=True)  # they queued first...
+    await settle()
+    originals = holders.start(2)  # ...and still come after these
+    await settle()
+    assert holders.admitted == first  # no lane of their own any more: the limit is full
+    await holders.release(*first)
+    assert holders.admitted == first + originals
+    await holders.release(originals[0])
+    assert holders.admitted[-1] == thumbs[0]
+    await holders.release(originals[1])
+    assert holders.admitted[-1] == thumbs[1]
+    assert limit.in_flight == 2  # never more than the limit, thumbnails included
+    await holders.release(*thumbs)
+    assert (limit.in_flight, limit.lane_in_flight) == (0, 0)
+
+
+async def test_the_lanes_waiters_move_to_the_limit_at_the_first_429() -> None:
+    limit = AdaptiveLimit(4, lane=1)
+    holders = Holders(limit)
+    thumbs = holders.start(3, low_priority=True)
+    await settle()
+    assert holders.admitted == thumbs[:1]
+    holders.transfers[thumbs[0]].throttled()  # 4 -> 2, the running thumbnail counted in it
+    await settle()
+    assert holders.admitted == thumbs[:2]  # one more fits the limit, and only one
+    assert limit.in_flight == 2
+    await holders.release(*thumbs)
+    assert limit.in_flight == 0
+
+
+async def test_low_priority_successes_raise_the_limit_like_any_transfer() -> None:
+    limit = AdaptiveLimit(2, lane=2)
+    limit.throttled(started_after=0)  # 2 -> 1
+    holders = Holders(limit)
+    thumbs = holders.start(2, low_priority=True)
+    await settle()
+    assert holders.admitted == thumbs[:1]
+    holders.transfers[thumbs[0]].succeeded()  # a run of one at limit 1: back to 2
+    await settle()
+    assert holders.admitted == thumbs
+    await holders.release(*thumbs)
+
+
+async def test_without_a_lane_low_priority_transfers_take_the_limits_places_last() -> None:
+    limit = AdaptiveLimit(1)
+    holders = Holders(limit)
+    first = holders.start(1)
+    thumb = holders.start(1, low_priority=True)
+    await settle()
+    later = holders.start(1)
+    await settle()
+    await holders.release(*first)
+    assert holders.admitted == first + later
+    await holders.release(*later)
+    assert holders.admitted[-1] == thumb[0]
+    await holders.release(*thumb)
+    assert limit.in_flight == 0
+
+
+async def test_a_low_priority_waiter_cancelled_as_its_lane_place_came_hands_it_on() -> None:
+    limit = AdaptiveLimit(1, lane=1)
+    first = limit.transfer(low_priority=True)
+    await first.__aenter__()
+    holders = Holders(limit)
+    thumbs = holders.start(2, low_priority=True)
+    await settle()
+    await first.__aexit__(None, None, None)  # the lane's place goes to thumbs[0] at once...
+    holders.tasks[thumbs[0]].cancel()  # ...which is cancelled before it could use it
+    await settle()
+    assert holders.admitted == [thumbs[1]]
+    await holders.release(thumbs[1])
+    assert (limit.in_flight, limit.lane_in_flight) == (0, 0)

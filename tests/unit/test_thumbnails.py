@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -171,17 +173,51 @@ async def test_a_refused_thumbnail_is_counted_not_raised_and_stays_wanted(rig: R
     assert not thumbnail_path(rig.out, photo.id, "q").exists()
 
 
-async def test_a_cdn_429_on_a_thumbnail_slows_every_download_and_the_file_still_arrives(
+async def test_a_cdn_429_on_a_thumbnail_pauses_every_download_and_the_file_still_arrives(
     rig: Rig,
 ) -> None:
     photo = rig.photos[0]
     rig.fake.faults.fail_file(photo.id, 429, times=2, what="q")
     await rig.thumbs.note_listed(rig.photos)
     await rig.thumbs.run()
-    assert rig.servers.transfers.cuts >= 1  # the limit the download workers share
+    # The limit and the pause the download workers share: fewer files at once, originals too.
+    assert rig.servers.transfers.cuts >= 1
     assert rig.servers.throttle.episodes >= 1
     assert rig.stats.thumbnails_failed == 0
     assert thumbnail_path(rig.out, photo.id, "q").read_bytes() == rig.fake.size_bytes(photo.id, "q")
+
+
+async def test_thumbnails_never_take_a_place_the_originals_wait_for(rig: Rig) -> None:
+    # Every place of the run's limit on originals in flight is taken: while the file servers
+    # have not throttled, the thumbnails still come, on places of their own (before issue 20
+    # they waited for one of these).
+    async with contextlib.AsyncExitStack() as held:
+        for _ in range(rig.servers.transfers.limit):
+            await held.enter_async_context(rig.servers.transfers.transfer())
+        await rig.thumbs.note_listed(rig.photos)
+        async with asyncio.timeout(60):  # a guard: a lane that waits for them never ends
+            await rig.thumbs.run()
+        assert rig.servers.transfers.in_flight == rig.servers.transfers.limit
+    assert rig.stats.thumbnails == 2 * len(rig.photos)
+
+
+async def test_a_lane_started_before_the_listing_takes_what_each_page_marks_once(
+    rig: Rig,
+) -> None:
+    listing_done = asyncio.Event()
+    lane = asyncio.create_task(rig.thumbs.run(listing_done=listing_done))
+    # Pages listed in an order other than the ids': the rows of a later page may sort
+    # before those the lane has already passed.
+    by_id = sorted(rig.photos, key=lambda p: p.id)
+    await rig.thumbs.note_listed(by_id[len(by_id) // 2 :])
+    await asyncio.sleep(0)  # the lane looks at what the first page marked
+    await rig.thumbs.note_listed(by_id[: len(by_id) // 2])
+    listing_done.set()
+    async with asyncio.timeout(60):
+        await lane
+    assert rig.wanted() == set()
+    assert rig.stats.thumbnails == 2 * len(rig.photos) and rig.stats.thumbnails_failed == 0
+    assert set(rig.fake.counters.file_requests.values()) == {2}  # q and z, each once
 
 
 async def test_what_is_not_a_jpeg_is_never_placed(rig: Rig) -> None:
