@@ -13,6 +13,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flickr_async.account_records import Collection
 from flickr_async.layout import SITE_DIR
 from flickr_async.plural import plural
 from flickr_async.sane import timestamp
@@ -24,7 +25,6 @@ from flickr_async.site.model import (
     NOT_ORIGINAL,
     VIDEO,
     AlbumEntry,
-    CollectionNode,
     FaveEntry,
     GalleryEntry,
     Item,
@@ -310,7 +310,7 @@ def home(
     profile: SiteProfile,
     counts: Counts,
     albums: Sequence[tuple[AlbumEntry, int]],
-    collections: Sequence[CollectionNode],
+    collections: Sequence[Collection],
     months: Sequence[tuple[str, int]],
     thumbs: Container[str],
 ) -> str:
@@ -371,7 +371,7 @@ def _album_card(link: Linker, album: AlbumEntry, count: int, thumbs: Container[s
 
 def _collections(
     link: Linker,
-    nodes: Sequence[CollectionNode],
+    nodes: Sequence[Collection],
     counts: Mapping[str, int],
     titles: Mapping[str, str],
 ) -> str:
