@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 from collections import Counter
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -61,6 +60,8 @@ from flickr_async.settings import Settings
 from flickr_async.state import State
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
     from flickr_async.cli.runlog import RunLog
     from flickr_async.jobs import Stats
     from flickr_async.runrecord import RunRecord
