@@ -208,13 +208,17 @@ def remove_quietly(path: Path, *, stop_at: Path) -> None:
     """Unlink a file we own and prune the folders it leaves empty (never `stop_at` itself)."""
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
-    parent = path.parent
-    while parent != stop_at and stop_at in parent.parents:
+    prune_empty(path.parent, stop_at=stop_at)
+
+
+def prune_empty(folder: Path, *, stop_at: Path) -> None:
+    """Remove `folder` and its parents while they are empty (never `stop_at` itself)."""
+    while folder != stop_at and stop_at in folder.parents:
         try:
-            parent.rmdir()
+            folder.rmdir()
         except OSError:
             return
-        parent = parent.parent
+        folder = folder.parent
 
 
 def set_mtime(path: Path, photo: Photo) -> None:

@@ -26,7 +26,7 @@ import asyncio
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -298,45 +298,43 @@ class Importer:
     def _kept_json(self) -> dict[str, Member]:
         """The photo JSON earlier runs kept under OUT/flickr-export/photos/, as members of
         one more (folder) source of the index."""
-        try:
-            folder = confine.inside(self.out, PurePosixPath(KEPT_JSON), final_link=False)
-        except confine.UnsafePath as exc:
-            log.warning("kept photo JSON not read: %s", exc)
-            return {}
-        if not folder.is_dir():
-            return {}
+        source, paths = self._kept_folder(KEPT_JSON, "kept photo JSON", _KEPT_NAME.fullmatch)
         kept: dict[str, Member] = {}
-        source = len(self.index.sources)
-        for path in sorted(folder.iterdir()):
-            found = _KEPT_NAME.fullmatch(path.name)
-            if found and path.is_file() and not path.is_symlink():
+        for path in paths:
+            if found := _KEPT_NAME.fullmatch(path.name):
                 kept[found[1]] = Member(source, path.name, path.stat().st_size)
-        if kept:
-            self.index.sources.append(Source(folder))
         return kept
 
     def _kept_files(self) -> list[Member]:
         """The media files earlier runs kept under OUT/flickr-export/unmatched/."""
         self._unmatched_source = -1
-        try:
-            folder = confine.inside(self.out, PurePosixPath(UNMATCHED), final_link=False)
-        except confine.UnsafePath as exc:
-            log.warning("kept files not read: %s", exc)
-            return []
-        if not folder.is_dir():
-            return []
-        source = len(self.index.sources)
-        found = [
-            Member(source, path.name, path.stat().st_size)
-            for path in sorted(folder.iterdir())
-            if export_names.parse_media_name(path.name) is not None
-            and path.is_file()
-            and not path.is_symlink()
-        ]
-        if found:
-            self.index.sources.append(Source(folder))
+        source, paths = self._kept_folder(UNMATCHED, "kept files", export_names.parse_media_name)
+        if paths:
             self._unmatched_source = source
-        return found
+        return [Member(source, path.name, path.stat().st_size) for path in paths]
+
+    def _kept_folder(
+        self, rel: str, what: str, wanted: Callable[[str], object]
+    ) -> tuple[int, list[Path]]:
+        """The files (no links) earlier runs kept in OUT/`rel` whose names `wanted` reads, in
+        name order; when there are some, their folder is one more source of the index, at
+        the number given."""
+        try:
+            folder = confine.inside(self.out, PurePosixPath(rel), final_link=False)
+        except confine.UnsafePath as exc:
+            log.warning("%s not read: %s", what, exc)
+            return -1, []
+        if not folder.is_dir():
+            return -1, []
+        source = len(self.index.sources)
+        paths = [
+            path
+            for path in sorted(folder.iterdir())
+            if wanted(path.name) is not None and path.is_file() and not path.is_symlink()
+        ]
+        if paths:
+            self.index.sources.append(Source(folder))
+        return source, paths
 
     def _secret_of(self, photo_id: str) -> str | None:
         """The original's secret its JSON names (read only for an ambiguous name)."""

@@ -35,6 +35,7 @@ from flickr_async.fsutil import (
     Scratch,
     move_into_place,
     place_link,
+    prune_empty,
     remove_quietly,
 )
 from flickr_async.rebuild import note_options, state_problem
@@ -261,7 +262,7 @@ def _stage(out: Path, staging: Path, move: ReshapeMove) -> None:
     for link in move.old_links:
         for suffix in WITH_SIDECARS:
             remove_quietly(beside(_inside(out, link, move), suffix), stop_at=out)
-    _prune(old.parent, out)
+    prune_empty(old.parent, stop_at=out)
 
 
 def _place(out: Path, staging: Path, move: ReshapeMove, mode: LinkMode, scratch: Scratch) -> None:
@@ -291,13 +292,3 @@ def _inside(out: Path, rel: str, move: ReshapeMove) -> Path:
         return confine.inside(out, rel)
     except confine.UnsafePath as exc:
         raise StorageError(f"photo {move.id}: {exc}; reshape cannot go on") from exc
-
-
-def _prune(folder: Path, stop_at: Path) -> None:
-    """Remove `folder` and its parents while they are empty (never `stop_at`)."""
-    while folder != stop_at and stop_at in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent

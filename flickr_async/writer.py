@@ -46,7 +46,7 @@ from flickr_async.jobs import (
     Stats,
     WorkerExit,
 )
-from flickr_async.models import Album, DownloadRecord
+from flickr_async.models import Album, DownloadRecord, Photo
 from flickr_async.settings import Settings
 from flickr_async.sidecar import original_unchanged, settled_original_key
 from flickr_async.state import REMEMBERED, State, StoredAlbum, StoredPhoto
@@ -95,6 +95,11 @@ class _Pending:
     @property
     def ready(self) -> bool:
         return self.waiting == 0
+
+    @property
+    def photo(self) -> Photo:
+        """The photo as its metadata described it, else as its job has it."""
+        return self.described.photo if self.described else self.job.photo
 
 
 class Writer:
@@ -428,7 +433,7 @@ class Writer:
         """
         job = item.job
         old = job.stored
-        photo = item.described.photo if item.described else job.photo
+        photo = item.photo
         downloaded = item.download
         old_path = self.out / old.path if old and old.path else None
         old_sidecar = self.archive.recorded_doc(old) if old else None
@@ -528,7 +533,7 @@ class Writer:
         """Make one photo final: rename, sidecar, links, state. One at a time."""
         job = item.job
         old = job.stored
-        photo = item.described.photo if item.described else job.photo
+        photo = item.photo
         downloaded = item.download
         # Every path written, renamed or removed below is checked to stay inside OUT, with
         # no symbolic link on the way (an album folder replaced by a link): UnsafePath

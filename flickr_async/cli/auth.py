@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,6 +31,31 @@ from flickr_async.errors import CredentialsError
 from flickr_async.models import User
 from flickr_async.settings import Settings
 from flickr_async.tokenfile import save_token
+
+
+def _account_settings(
+    profile: str | None,
+    config_file: Path | None,
+    api_key: str | None,
+    api_secret: str | None,
+    token_file: Path | None,
+    api_base: str | None,
+    verbose: bool,
+    *,
+    use_saved_token: bool = True,
+) -> Settings:
+    """The settings of `auth` and `whoami`: their shared options, the config file's profile."""
+    return settings_from_options(
+        api_key,
+        api_secret,
+        token_file,
+        api_base,
+        verbose,
+        use_saved_token=use_saved_token,
+        config_file=config_file,
+        profile=profile,
+    )
+
 
 # --- auth ---------------------------------------------------------------------------------
 
@@ -58,16 +84,10 @@ def auth(
     """Let flickr-async read your Flickr account (OAuth, read-only) and save the token."""
     from flickr_async import auth as oauth
 
-    settings = settings_from_options(
-        api_key,
-        api_secret,
-        token_file,
-        api_base,
-        verbose,
+    settings = _account_settings(
+        profile, config_file, api_key, api_secret, token_file, api_base, verbose,
         use_saved_token=False,  # it is about to be replaced, and may be the damaged one
-        config_file=config_file,
-        profile=profile,
-    )
+    )  # fmt: skip
     settings.require_key()
     request_token, request_secret = run_async(lambda: _request_token(settings), verbose=verbose)
     url = oauth.authorize_url(settings, request_token)
@@ -149,14 +169,8 @@ def whoami(
     verbose: VerboseOption = False,
 ) -> None:
     """Show which Flickr account the saved token belongs to, and its permissions."""
-    settings = settings_from_options(
-        api_key,
-        api_secret,
-        token_file,
-        api_base,
-        verbose,
-        config_file=config_file,
-        profile=profile,
+    settings = _account_settings(
+        profile, config_file, api_key, api_secret, token_file, api_base, verbose
     )
     if not settings.has_token:
         raise CredentialsError("no saved token: run `flickr-async auth` first")

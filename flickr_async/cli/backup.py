@@ -62,6 +62,8 @@ from flickr_async.settings import Settings
 from flickr_async.state import State
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
     from flickr_async.cli.runlog import RunLog
     from flickr_async.jobs import Stats
     from flickr_async.runrecord import RunRecord
@@ -277,14 +279,7 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
             async with _progress(stats, quiet=settings.quiet):
                 await run_backup(settings, stats, record, adopt_account=adopt_account)
 
-    try:
-        run_async(go, verbose=settings.verbose, quiet=settings.quiet)
-    except BaseException as exc:
-        record.finish(stats, exc)
-        _close_run(settings, record, stats, run_log)
-        raise
-    record.finish(stats, None)
-    summary = _close_run(settings, record, stats, run_log)
+    summary = run_recorded(go, settings, record, stats, run_log)
     if settings.dry_run:
         _print_dry_run(stats, quiet=settings.quiet)
     elif not settings.quiet or not stats.ok:
@@ -302,6 +297,25 @@ def _rebuild_if_needed(settings: Settings) -> None:
     rebuilt = rebuild_if_needed(out)
     if rebuilt is not None:  # said even with --quiet: cron must hear of it
         typer.echo(rebuilt.line(out), err=True)
+
+
+def run_recorded(
+    go: Callable[[], Coroutine[Any, Any, None]],
+    settings: Settings,
+    record: RunRecord,
+    stats: Stats,
+    run_log: RunLog | None,
+) -> dict[str, Any]:
+    """Run `go` (a backup or an import), then finish its record and close the run however it
+    ends (its report file and the end of its log); the report."""
+    try:
+        run_async(go, verbose=settings.verbose, quiet=settings.quiet)
+    except BaseException as exc:
+        record.finish(stats, exc)
+        _close_run(settings, record, stats, run_log)
+        raise
+    record.finish(stats, None)
+    return _close_run(settings, record, stats, run_log)
 
 
 def _close_run(

@@ -17,10 +17,9 @@ from flickr_async.cli.app import (
     app,
     given,
     load_config_file,
-    run_async,
     settings_from_options,
 )
-from flickr_async.cli.backup import _close_run, _write_report, archive_options
+from flickr_async.cli.backup import _write_report, archive_options, run_recorded
 from flickr_async.cli.importsummary import summary_lines
 from flickr_async.cli.options import (
     ExifOption,
@@ -174,14 +173,7 @@ def _run(settings: Any, index: Any) -> int:
             async with show_progress(stats, console, quiet=settings.quiet):
                 found.append(await run_import(settings, index, stats, record))
 
-    try:
-        run_async(go, verbose=settings.verbose, quiet=settings.quiet)
-    except BaseException as exc:
-        record.finish(stats, exc)
-        _close_run(settings, record, stats, run_log)
-        raise
-    record.finish(stats, None)
-    summary = _close_run(settings, record, stats, run_log)
+    summary = run_recorded(go, settings, record, stats, run_log)
     if not settings.quiet or not stats.ok:
         for line in summary_lines(summary):
             typer.echo(line)

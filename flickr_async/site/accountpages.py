@@ -14,7 +14,16 @@ from flickr_async.plural import plural
 from flickr_async.site import paths
 from flickr_async.site.html import Linker, esc, safe_link, sanitize
 from flickr_async.site.model import GroupEntry, Item, SiteProfile
-from flickr_async.site.pages import Shell, day, document, grid, page_nav, pager
+from flickr_async.site.pages import (
+    Shell,
+    count_facts,
+    day,
+    document,
+    grid,
+    grid_body,
+    page_nav,
+    pager,
+)
 
 GROUP_PHOTOS = 60  # photos shown under a group on the groups page (the count says the rest)
 EXTRAS_ITEMS = 5000  # records of an export-only file shown (the rest counted)
@@ -69,25 +78,23 @@ def person_page(
     total_pages: int,
     thumbs: Container[str],
 ) -> str:
-    page = paths.person_page(person.key, number)
-    link = Linker(page)
-    prev, after = page_nav(link, lambda n: paths.person_page(person.key, n), number, total_pages)
-    total = len(person.items)
-    facts = plural(total, "item") + (
-        f" · page {number} of {total_pages}" if total_pages > 1 else ""
-    )
-    parts = [
-        pager(prev, (link(paths.PEOPLE), "People"), after),
-        f'<h1 dir="auto">{esc(person.name)}</h1>',
-        f'<p class="facts">Tagged in {facts}</p>',
-    ]
+    link, prev, after = page_nav(lambda n: paths.person_page(person.key, n), number, total_pages)
+    on_flickr = []
     if person.nsid and paths.is_safe_id(person.nsid):
-        parts.append(
+        on_flickr.append(
             f'<p class="links"><a href="https://www.flickr.com/people/{esc(person.nsid)}/" '
             'rel="nofollow">On Flickr</a></p>'
         )
-    parts.append(grid(link, items, thumbs))
-    return document(shell, link, person.name, "\n".join(parts), body_attrs=' class="person"')
+    body = grid_body(
+        link,
+        (prev, (link(paths.PEOPLE), "People"), after),
+        f'<h1 dir="auto">{esc(person.name)}</h1>',
+        "Tagged in " + count_facts(len(person.items), number, total_pages),
+        items,
+        thumbs,
+        between=on_flickr,
+    )
+    return document(shell, link, person.name, body, body_attrs=' class="person"')
 
 
 # --- groups --------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from flickr_async.site.model import (
     AlbumEntry,
     Item,
 )
-from flickr_async.site.output import DIGEST, PageWriter, digest
+from flickr_async.site.output import DIGEST, PageWriter, digest, joined
 from flickr_async.site.pages import (
     PER_PAGE,
     Counts,
@@ -626,10 +626,7 @@ class _Renderer:
         data = [paths.search_data(number, files) for number in range(files)]
         labels: dict[str, str] = {}
 
-        def entries(number: int) -> Iterator[str]:
-            yield "(window.FA_SEARCH = window.FA_SEARCH || []).push(["
-            lines: list[str] = []  # joined and encoded a few thousand at a time
-            separator = ""
+        def rows(number: int) -> Iterator[str]:
             for photo_id, entry in self.cache.search_entries(files, number):
                 item = by_id.get(photo_id)
                 if item is None:
@@ -638,13 +635,11 @@ class _Renderer:
                 if label is None:
                     label = labels[item.month] = js_json(month_label(item.month))
                 flags = item.flags | (16 if item.thumbs & THUMB_Q else 0)
-                lines.append(f"{entry[:-1]},{label},{flags}]")
-                if len(lines) >= 5000:
-                    yield separator + ",\n".join(lines)
-                    separator = ",\n"
-                    lines.clear()
-            if lines:
-                yield separator + ",\n".join(lines)
+                yield f"{entry[:-1]},{label},{flags}]"
+
+        def entries(number: int) -> Iterator[str]:
+            yield "(window.FA_SEARCH = window.FA_SEARCH || []).push(["
+            yield from joined(rows(number))
             yield "]);\n"
 
         for number, path in enumerate(data):

@@ -15,7 +15,7 @@ from flickr_async.site import paths
 from flickr_async.site.geo import HEIGHT, WIDTH, place_label
 from flickr_async.site.html import Linker, esc
 from flickr_async.site.model import Item
-from flickr_async.site.pages import Shell, document, grid, page_nav, pager
+from flickr_async.site.pages import Shell, count_facts, document, grid_body, page_nav
 
 _PATH_DATA = re.compile(r'\bd="([^"]*)"')
 
@@ -88,26 +88,21 @@ def place_page(
     thumbs: Container[str],
 ) -> str:
     """The photos taken in one place (as the list level names it)."""
-    page = paths.place_page(names, number)
-    link = Linker(page)
-    prev, after = page_nav(link, lambda n: paths.place_page(names, n), number, total_pages)
+    link, prev, after = page_nav(lambda n: paths.place_page(names, n), number, total_pages)
     label = place_label(names)
-    facts = plural(total, "item") + (
-        f" · page {number} of {total_pages}" if total_pages > 1 else ""
-    )
     wider = [
         f'<a href="{link(paths.place_page(names[:depth]))}" dir="auto">{esc(names[depth - 1])}</a>'
         for depth in range(len(names) - 1, 0, -1)
         if names[depth - 1]
     ]
     within = f'<p class="links">In {", ".join(wider)}</p>' if wider else ""
-    body = "\n".join(
-        [
-            pager(prev, (link(paths.MAP), "Map"), after),
-            f'<h1>Photos here: <span dir="auto">{esc(label)}</span></h1>',
-            f'<p class="facts">{facts}</p>',
-            within,
-            grid(link, items, thumbs),
-        ]
+    body = grid_body(
+        link,
+        (prev, (link(paths.MAP), "Map"), after),
+        f'<h1>Photos here: <span dir="auto">{esc(label)}</span></h1>',
+        count_facts(total, number, total_pages),
+        items,
+        thumbs,
+        between=[within],
     )
     return document(shell, link, f"Photos here: {label}", body)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from flickr_async import sidecar
+from flickr_async.account_records import Collection
 from flickr_async.plaintext import html_to_text
 from flickr_async.sane import real_date_taken, timestamp
 
@@ -282,15 +283,6 @@ class AlbumEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class CollectionNode:
-    id: str
-    title: str
-    description: str
-    album_ids: tuple[str, ...]
-    children: tuple[CollectionNode, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class FaveEntry:
     id: str
     owner: str
@@ -349,7 +341,7 @@ class Account:
 
     profile: SiteProfile = field(default_factory=SiteProfile)
     albums: list[AlbumEntry] = field(default_factory=list)
-    collections: list[CollectionNode] = field(default_factory=list)
+    collections: list[Collection] = field(default_factory=list)
     favorites: list[FaveEntry] | None = None  # None: the archive has no favorites.json
     galleries: list[GalleryEntry] | None = None
     groups: list[GroupEntry] | None = None  # None: the archive has no groups.json
@@ -410,11 +402,11 @@ def album_entries(doc: Mapping[str, Any] | None) -> list[AlbumEntry]:
     return albums
 
 
-def collection_nodes(entries: Any, depth: int = 0) -> list[CollectionNode]:
+def collection_nodes(entries: Any, depth: int = 0) -> list[Collection]:
     if depth > 20:  # Flickr nests a handful of levels; a cycle in a hand-edited file stops here
         return []
     return [
-        CollectionNode(
+        Collection(
             id=str_or_empty(c.get("id")),
             title=str_or_empty(c.get("title")),
             description=str_or_empty(c.get("description")),

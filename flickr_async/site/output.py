@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import os
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,6 +18,21 @@ DIGEST = 16  # bytes of a blake2b digest: of a file's bytes, of a page's inputs
 
 def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=DIGEST).digest()
+
+
+def joined(entries: Iterable[str], at_a_time: int = 5000) -> Iterator[str]:
+    """A script's array entries separated by ",\\n", joined and yielded a few thousand at a
+    time: a big site's data file is never held as one string."""
+    lines: list[str] = []
+    separator = ""
+    for entry in entries:
+        lines.append(entry)
+        if len(lines) >= at_a_time:
+            yield separator + ",\n".join(lines)
+            separator = ",\n"
+            lines.clear()
+    if lines:
+        yield separator + ",\n".join(lines)
 
 
 class PageWriter:

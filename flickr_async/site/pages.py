@@ -13,6 +13,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flickr_async.account_records import Collection
 from flickr_async.layout import SITE_DIR
 from flickr_async.plural import plural
 from flickr_async.sane import timestamp
@@ -24,7 +25,6 @@ from flickr_async.site.model import (
     NOT_ORIGINAL,
     VIDEO,
     AlbumEntry,
-    CollectionNode,
     FaveEntry,
     GalleryEntry,
     Item,
@@ -243,12 +243,38 @@ def split(items: Sequence[Item], per_page: int | None = None) -> list[Sequence[I
     return [items[n : n + per_page] for n in range(0, len(items), per_page)] or [items[:0]]
 
 
-def page_nav(
-    link: Linker, page_of: Callable[[int], str], number: int, total: int
-) -> tuple[Nav, Nav]:
+def page_nav(page_of: Callable[[int], str], number: int, total: int) -> tuple[Linker, Nav, Nav]:
+    """Page `number` of a list split over `total` pages: its Linker, the pages before and after."""
+    link = Linker(page_of(number))
     prev = (link(page_of(number - 1)), f"Page {number - 1}") if number > 1 else None
     after = (link(page_of(number + 1)), f"Page {number + 1}") if number < total else None
-    return prev, after
+    return link, prev, after
+
+
+def count_facts(total: int, number: int, total_pages: int) -> str:
+    """How many items a paged list holds, and which page this is when there are more."""
+    return plural(total, "item") + (f" · page {number} of {total_pages}" if total_pages > 1 else "")
+
+
+def grid_body(
+    link: Linker,
+    navs: tuple[Nav, Nav, Nav],
+    heading: str,
+    facts: str,
+    items: Sequence[Item],
+    thumbs: Container[str],
+    *,
+    between: Sequence[str] = (),
+    pager_below: bool = False,
+) -> str:
+    """A page of a paged grid: the pager (previous, up, next), the heading, the count, what
+    stands between them and the grid, the grid, and the pager again below it when asked."""
+    prev, _, after = navs
+    parts = [pager(*navs), heading, f'<p class="facts">{facts}</p>', *between]
+    parts.append(grid(link, items, thumbs))
+    if pager_below:
+        parts.append(pager(prev, None, after))
+    return "\n".join(parts)
 
 
 def comments_block(comments: Sequence[Mapping[str, object]]) -> str:
@@ -310,7 +336,7 @@ def home(
     profile: SiteProfile,
     counts: Counts,
     albums: Sequence[tuple[AlbumEntry, int]],
-    collections: Sequence[CollectionNode],
+    collections: Sequence[Collection],
     months: Sequence[tuple[str, int]],
     thumbs: Container[str],
 ) -> str:
@@ -371,7 +397,7 @@ def _album_card(link: Linker, album: AlbumEntry, count: int, thumbs: Container[s
 
 def _collections(
     link: Linker,
-    nodes: Sequence[CollectionNode],
+    nodes: Sequence[Collection],
     counts: Mapping[str, int],
     titles: Mapping[str, str],
 ) -> str:
@@ -433,19 +459,14 @@ def album_page(
     owner_path: str,
     thumbs: Container[str],
 ) -> str:
-    page = paths.album_page(album.id, number)
-    link = Linker(page)
-    prev, after = page_nav(link, lambda n: paths.album_page(album.id, n), number, total_pages)
+    link, prev, after = page_nav(lambda n: paths.album_page(album.id, n), number, total_pages)
     parts = [
         pager(prev, (link(paths.HOME), "Home"), after),
         f'<h1 dir="auto">{untitled(album.title)}</h1>',
     ]
     if album.description:
         parts.append(f'<div class="desc" dir="auto">{sanitize(album.description)}</div>')
-    facts = [plural(total, "item")]
-    if total_pages > 1:
-        facts.append(f"page {number} of {total_pages}")
-    parts.append(f'<p class="facts">{" · ".join(facts)}</p>')
+    parts.append(f'<p class="facts">{count_facts(total, number, total_pages)}</p>')
     if album.deleted:
         parts.append(
             f'<p class="notice">Deleted on Flickr (noticed {esc(album.deleted)}); '
@@ -479,25 +500,20 @@ def month_page(
     thumbs: Container[str],
 ) -> str:
     """One month of the photostream; ← and → go to the newer and older pages."""
-    page = paths.month_page(month, number)
-    link = Linker(page)
-    prev, after = page_nav(link, lambda n: paths.month_page(month, n), number, total_pages)
+    link, prev, after = page_nav(lambda n: paths.month_page(month, n), number, total_pages)
     if prev is None and newer is not None:
         prev = (link(paths.month_page(newer)), month_label(newer))
     if after is None and older is not None:
         after = (link(paths.month_page(older)), month_label(older))
     label = month_label(month)
-    facts = plural(total, "item") + (
-        f" · page {number} of {total_pages}" if total_pages > 1 else ""
-    )
-    body = "\n".join(
-        [
-            pager(prev, (link(paths.HOME), "Home"), after),
-            f"<h1>{esc(label)}</h1>",
-            f'<p class="facts">{facts}</p>',
-            grid(link, items, thumbs),
-            pager(prev, None, after),
-        ]
+    body = grid_body(
+        link,
+        (prev, (link(paths.HOME), "Home"), after),
+        f"<h1>{esc(label)}</h1>",
+        count_facts(total, number, total_pages),
+        items,
+        thumbs,
+        pager_below=True,
     )
     return document(shell, link, label, body)
 
@@ -512,19 +528,14 @@ def tag_page(
     total: int,
     thumbs: Container[str],
 ) -> str:
-    page = paths.tag_page(key, number)
-    link = Linker(page)
-    prev, after = page_nav(link, lambda n: paths.tag_page(key, n), number, total_pages)
-    facts = plural(total, "item") + (
-        f" · page {number} of {total_pages}" if total_pages > 1 else ""
-    )
-    body = "\n".join(
-        [
-            pager(prev, (link(paths.TAGS), "All tags"), after),
-            f'<h1>Tag: <span dir="auto">{esc(name)}</span></h1>',
-            f'<p class="facts">{facts}</p>',
-            grid(link, items, thumbs),
-        ]
+    link, prev, after = page_nav(lambda n: paths.tag_page(key, n), number, total_pages)
+    body = grid_body(
+        link,
+        (prev, (link(paths.TAGS), "All tags"), after),
+        f'<h1>Tag: <span dir="auto">{esc(name)}</span></h1>',
+        count_facts(total, number, total_pages),
+        items,
+        thumbs,
     )
     return document(shell, link, f"Tag {name}", body)
 

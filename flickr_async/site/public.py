@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from flickr_async.account_records import Collection
 from flickr_async.site import paths
-from flickr_async.site.model import Account, AlbumEntry, CollectionNode, GalleryEntry, Item
+from flickr_async.site.model import Account, AlbumEntry, GalleryEntry, Item
 
 # The sidecar fields a public photo page may show (what Flickr's own page shows anyone).
 # Everything else stays out: the download record and file digest, permissions, the export's
@@ -102,9 +103,7 @@ def shown_albums(albums: Iterable[AlbumEntry], shown: Container[str]) -> list[Al
     return kept
 
 
-def shown_collections(
-    nodes: Sequence[CollectionNode], albums: Container[str]
-) -> list[CollectionNode]:
+def shown_collections(nodes: Sequence[Collection], albums: Container[str]) -> list[Collection]:
     """The collections that hold a shown album (at any depth), with only those albums."""
     kept = []
     for node in nodes:

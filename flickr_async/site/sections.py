@@ -34,7 +34,7 @@ from flickr_async.site.cache import SiteCache, js_json, place_names
 from flickr_async.site.geo import Located, map_entry, place_tree, places
 from flickr_async.site.mappages import map_page, place_page
 from flickr_async.site.model import DELETED, MISSING, NOT_ORIGINAL, VIDEO, Account, Item
-from flickr_async.site.output import PageWriter, digest
+from flickr_async.site.output import PageWriter, digest, joined
 from flickr_async.site.pages import Shell, split
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 # Where an import keeps the files only Flickr's data export has (Flickr Mail, testimonials,
 # group discussions...), verbatim: shown only by `site --extras`.
 EXPORT_EXTRAS = layout.EXPORT_DIR
-_MAP_CHUNK = 5000  # map entries joined at a time
 
 
 def _stream_order(item: Item) -> tuple[str, str]:
@@ -179,16 +178,9 @@ class Sections:
 
         def chunks() -> Iterator[str]:
             yield 'window.FA_MAP = {"points": [\n'
-            lines: list[str] = []
-            separator = ""
-            for item, lat, lon, _ in self.located():
-                lines.append(js_json(map_entry(item, lat, lon)))
-                if len(lines) >= _MAP_CHUNK:
-                    yield separator + ",\n".join(lines)
-                    separator = ",\n"
-                    lines.clear()
-            if lines:
-                yield separator + ",\n".join(lines)
+            yield from joined(
+                js_json(map_entry(item, lat, lon)) for item, lat, lon, _ in self.located()
+            )
             yield "\n]};\n"
 
         inputs = digest(b"map\x1f" + self.base + b"".join(keys))

@@ -9,6 +9,7 @@ import pytest
 
 from flickr_async.site import refresh
 from flickr_async.site.build import BuildReport
+from flickr_async.site.output import joined
 from tests.sitearchive import Archive
 from tests.sitecrawl import crawl, parse
 
@@ -662,3 +663,13 @@ def test_a_cache_out_of_step_with_the_state_costs_a_full_look_not_a_photo(
     assert report.photos == 4 and report.sidecars_read == 1
     assert page_of(archive.out, "104").is_file()
     assert refresh(archive.out).sidecars_read == 0  # in step again: a plain refresh
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 6, 7])
+def test_data_entries_joined_a_few_at_a_time_read_as_one_array(count: int) -> None:
+    # The search and map data files are written in pieces (joined): whatever the cut, the
+    # pieces together are the entries separated exactly as one join would.
+    entries = [f"[{n}]" for n in range(count)]
+    pieces = list(joined(iter(entries), at_a_time=3))
+    assert "".join(pieces) == ",\n".join(entries)
+    assert len(pieces) == -(-count // 3)

@@ -11,10 +11,11 @@ import piexif
 import pytest
 from PIL import Image
 
+from flickr_async.account_records import Collection
 from flickr_async.errors import ConfigError
 from flickr_async.site import refresh
 from flickr_async.site.mappages import world_path
-from flickr_async.site.model import AlbumEntry, CollectionNode, Item, Summary
+from flickr_async.site.model import AlbumEntry, Item, Summary
 from flickr_async.site.public import (
     geo_is_public,
     is_shown,
@@ -110,8 +111,8 @@ def test_albums_keep_only_shown_photos_and_vanish_when_they_show_none() -> None:
 
 
 def test_collections_without_a_shown_album_vanish() -> None:
-    leaf = CollectionNode("c2", "Inner", "", ("b",), ())
-    nodes = [CollectionNode("c1", "Outer", "", ("a",), (leaf,)), CollectionNode("c3", "Gone", "",
+    leaf = Collection("c2", "Inner", "", ("b",), ())
+    nodes = [Collection("c1", "Outer", "", ("a",), (leaf,)), Collection("c3", "Gone", "",
              ("z",), ())]  # fmt: skip
     kept = shown_collections(nodes, {"b"})
     assert [n.id for n in kept] == ["c1"]
