@@ -15,6 +15,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from flickr_async.archive import Archive
 from flickr_async.cli import app
 from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
 from flickr_async.settings import (
@@ -26,6 +27,7 @@ from flickr_async.settings import (
     ENV_OAUTH_TOKEN_SECRET,
     ENV_TOKEN_FILE,
 )
+from flickr_async.state import State, StoredPhoto
 from tests.fakeflickr import FakeFlickr, Library
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,6 +127,30 @@ def sha256(path: Path) -> str:
 def sidecar(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.with_name(path.name + ".json").read_text("utf-8"))
     return data
+
+
+def still(library: Library, *, in_album: bool | None = None, skip: int = 0) -> str:
+    """A downloadable JPEG (optionally in/out of albums)."""
+    found = [
+        p.id
+        for p in library.photos
+        if not p.is_video
+        and p.can_download
+        and p.originalformat == "jpg"
+        and (in_album is None or bool(library.albums_of(p.id)) == in_album)
+    ]
+    return found[skip]
+
+
+def stored_row(out: Path, photo_id: str) -> StoredPhoto:
+    """The archive's state row of this photo (which must have one)."""
+    state = State(Archive(out).state_file)
+    try:
+        row = state.photo(photo_id)
+    finally:
+        state.close()
+    assert row is not None
+    return row
 
 
 def media_files(out: Path) -> list[Path]:

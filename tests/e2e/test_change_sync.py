@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from flickr_async.changes import META_KEY
-from flickr_async.state import State, StoredPhoto
+from flickr_async.state import State
 from tests.e2e.helpers import (
     FAST,
     change_bound,
@@ -21,6 +21,8 @@ from tests.e2e.helpers import (
     organisation_listings,
     run_cli,
     sidecar,
+    still,
+    stored_row,
 )
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.update_lag import lag_recent_updates
@@ -39,31 +41,8 @@ def backup(env: dict[str, str], out: Path, *extra: str) -> dict[str, Any]:
     return data
 
 
-def still(library: Library, *, in_album: bool | None = None, skip: int = 0) -> str:
-    """A downloadable JPEG (optionally in/out of albums)."""
-    found = [
-        p.id
-        for p in library.photos
-        if not p.is_video
-        and p.can_download
-        and p.originalformat == "jpg"
-        and (in_album is None or bool(library.albums_of(p.id)) == in_album)
-    ]
-    return found[skip]
-
-
 def open_state(out: Path) -> State:
     return State(out / ".flickr-async" / "state.sqlite3")
-
-
-def stored_row(out: Path, photo_id: str) -> StoredPhoto:
-    state = open_state(out)
-    try:
-        row = state.photo(photo_id)
-    finally:
-        state.close()
-    assert row is not None
-    return row
 
 
 def file_of(out: Path, photo_id: str) -> Path:

@@ -71,13 +71,6 @@ def read_report(path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
-    assert run_cli(env, "backup", str(out), *FAST).code == 0
-    fake.counters.reset()
-    return out
-
-
-@pytest.fixture
 def slow_run(
     fake: FakeFlickr, env: dict[str, str], out: Path, tmp_path: Path
 ) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
