@@ -391,6 +391,16 @@ _DROPPED = frozenset(string.whitespace + string.punctuation)
 _MACHINE_TAG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)=(.+)$")
 
 
+def set_given(target: object, **values: object) -> None:
+    """Set each field given a value; None leaves it as it is (what Flickr's edit calls do
+    with an argument they were not sent)."""
+    for name, value in values.items():
+        if not hasattr(target, name):
+            raise AttributeError(f"{type(target).__name__} has no field {name}")
+        if value is not None:
+            setattr(target, name, value)
+
+
 def is_machine_tag(raw: str) -> bool:
     return _MACHINE_TAG.match(raw.strip()) is not None
 
