@@ -25,6 +25,7 @@ from tests.fakeflickr.model import (
     FakePlace,
     Organisation,
     clean_tag,
+    only,
     set_given,
 )
 
@@ -93,10 +94,7 @@ class Library(OrganisationHooks):
 
     def album(self, album_id: str | int) -> FakeAlbum:
         with self.lock:
-            for album in self._albums:
-                if album.id == str(album_id):
-                    return album
-            raise KeyError(str(album_id))
+            return only(self._albums, lambda a: a.id == str(album_id), str(album_id))
 
     def albums_of(self, photo_id: str | int) -> list[FakeAlbum]:
         with self.lock:

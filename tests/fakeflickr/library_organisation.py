@@ -27,6 +27,7 @@ from tests.fakeflickr.model import (
     FakePhotoPerson,
     FakeUser,
     Organisation,
+    only,
     set_given,
 )
 from tests.fakeflickr.organisation import COLLECTION_BASE, FOREIGN_FIRST_ID, GALLERY_BASE
@@ -133,10 +134,7 @@ class OrganisationHooks:
 
     def gallery(self, gallery_id: str) -> FakeGallery:
         with self.lock:
-            for gallery in self._galleries:
-                if gallery.id == gallery_id:
-                    return gallery
-            raise KeyError(gallery_id)
+            return only(self._galleries, lambda g: g.id == gallery_id, gallery_id)
 
     def gallery_photos(self, gallery_id: str) -> list[FakePhoto]:
         """The gallery's photos in its order, less those their owners deleted."""
@@ -480,10 +478,7 @@ class OrganisationHooks:
 
     def leave_group(self, group_nsid: str) -> None:
         with self.lock:
-            group = next((g for g in self._groups if g.nsid == group_nsid), None)
-            if group is None:
-                raise KeyError(group_nsid)
-            self._groups.remove(group)
+            self._groups.remove(only(self._groups, lambda g: g.nsid == group_nsid, group_nsid))
             self.version += 1
 
     def add_contact(
@@ -498,10 +493,7 @@ class OrganisationHooks:
 
     def remove_contact(self, nsid: str) -> None:
         with self.lock:
-            contact = next((c for c in self._contacts if c.user.nsid == nsid), None)
-            if contact is None:
-                raise KeyError(nsid)
-            self._contacts.remove(contact)
+            self._contacts.remove(only(self._contacts, lambda c: c.user.nsid == nsid, nsid))
             self.version += 1
 
     def set_people(self, photo_id: str | int, people: Iterable[FakePhotoPerson]) -> FakePhoto:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 VideoLabelStyle = Literal["classic", "modern"]
 
@@ -389,6 +390,17 @@ class Organisation:
 
 _DROPPED = frozenset(string.whitespace + string.punctuation)
 _MACHINE_TAG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)=(.+)$")
+
+
+T = TypeVar("T")
+
+
+def only(items: Iterable[T], matches: Callable[[T], bool], key: str) -> T:
+    """The first item that matches; KeyError(key) when none does."""
+    found = next((item for item in items if matches(item)), None)
+    if found is None:
+        raise KeyError(key)
+    return found
 
 
 def set_given(target: object, **values: object) -> None:
