@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
@@ -9,10 +10,12 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from flickr_async.archive import Archive
@@ -151,6 +154,34 @@ def stored_row(out: Path, photo_id: str) -> StoredPhoto:
         state.close()
     assert row is not None
     return row
+
+
+def backup_report(env: dict[str, str], out: Path, *extra: str) -> dict[str, Any]:
+    """One `backup OUT` run; its --report with the exit code ("exit_code"), stdout ("stdout")
+    and stdout and stderr together ("output")."""
+    report = out.parent / "report.json"
+    result = run_cli(env, "backup", str(out), *FAST, "--report", str(report), *extra)
+    data: dict[str, Any] = json.loads(report.read_text("utf-8"))
+    data.update(exit_code=result.code, stdout=result.stdout, output=result.stdout + result.stderr)
+    return data
+
+
+def fill_the_disk_after(writes: int, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """The disk is full (ENOSPC) for every atomic file write of the writer past the first
+    `writes`; what it returns frees the disk again."""
+    from flickr_async import writer
+    from flickr_async.fsutil import Scratch, write_atomic
+
+    calls = {"n": 0}
+
+    def filling_up(dest: Path, data: bytes, scratch: Scratch) -> None:
+        calls["n"] += 1
+        if calls["n"] > writes:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write_atomic(dest, data, scratch)
+
+    monkeypatch.setattr(writer, "write_atomic", filling_up)
+    return lambda: monkeypatch.setattr(writer, "write_atomic", write_atomic)
 
 
 def media_files(out: Path) -> list[Path]:
