@@ -52,6 +52,27 @@ def library() -> Library:
     return generate_library(seed=1, photos=40, videos=4, albums=6)
 
 
+class FrozenClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, now: float = 2_000_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def frozen() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def lib(frozen: FrozenClock) -> Library:
+    """The same account as `library`, on the frozen clock: its hooks' stamps move only when told."""
+    return generate_library(seed=1, photos=40, videos=4, albums=6, clock=frozen)
+
+
 @pytest.fixture
 def fake(library: Library) -> Iterator[FakeFlickr]:
     """The fake Flickr serving `library` on 127.0.0.1 from a background thread."""

@@ -1,4 +1,5 @@
-"""Settings for the client pointed at a running fake Flickr, as its owner."""
+"""What the client's unit tests share: settings for a running fake Flickr, as its owner, and a
+clock that moves only when slept on."""
 
 from __future__ import annotations
 
@@ -21,3 +22,16 @@ def owner_settings(fake: FakeFlickr, **overrides: Any) -> Settings:
         **overrides,
     }
     return Settings(**fields)
+
+
+class VirtualClock:
+    """A monotonic clock for the client (`clock()`) whose `sleep` moves it, instantly."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds

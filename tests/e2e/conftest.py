@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import cli_env
+from tests.e2e.helpers import FAST, cli_env, run_cli
 from tests.fakeflickr import FakeFlickr
 
 
@@ -20,6 +20,15 @@ def env(fake: FakeFlickr, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def out(tmp_path: Path) -> Path:
     return tmp_path / "out"
+
+
+@pytest.fixture
+def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
+    """`out` after one backup that succeeded, the fake's counters at zero."""
+    first = run_cli(env, "backup", str(out), *FAST)
+    assert first.code == 0, first.stdout
+    fake.counters.reset()
+    return out
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
@@ -9,12 +10,15 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
+from flickr_async.archive import Archive
 from flickr_async.cli import app
 from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
 from flickr_async.settings import (
@@ -26,6 +30,7 @@ from flickr_async.settings import (
     ENV_OAUTH_TOKEN_SECRET,
     ENV_TOKEN_FILE,
 )
+from flickr_async.state import State, StoredPhoto
 from tests.fakeflickr import FakeFlickr, Library
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,6 +130,58 @@ def sha256(path: Path) -> str:
 def sidecar(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.with_name(path.name + ".json").read_text("utf-8"))
     return data
+
+
+def still(library: Library, *, in_album: bool | None = None, skip: int = 0) -> str:
+    """A downloadable JPEG (optionally in/out of albums)."""
+    found = [
+        p.id
+        for p in library.photos
+        if not p.is_video
+        and p.can_download
+        and p.originalformat == "jpg"
+        and (in_album is None or bool(library.albums_of(p.id)) == in_album)
+    ]
+    return found[skip]
+
+
+def stored_row(out: Path, photo_id: str) -> StoredPhoto:
+    """The archive's state row of this photo (which must have one)."""
+    state = State(Archive(out).state_file)
+    try:
+        row = state.photo(photo_id)
+    finally:
+        state.close()
+    assert row is not None
+    return row
+
+
+def backup_report(env: dict[str, str], out: Path, *extra: str) -> dict[str, Any]:
+    """One `backup OUT` run; its --report with the exit code ("exit_code"), stdout ("stdout")
+    and stdout and stderr together ("output")."""
+    report = out.parent / "report.json"
+    result = run_cli(env, "backup", str(out), *FAST, "--report", str(report), *extra)
+    data: dict[str, Any] = json.loads(report.read_text("utf-8"))
+    data.update(exit_code=result.code, stdout=result.stdout, output=result.stdout + result.stderr)
+    return data
+
+
+def fill_the_disk_after(writes: int, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """The disk is full (ENOSPC) for every atomic file write of the writer past the first
+    `writes`; what it returns frees the disk again."""
+    from flickr_async import writer
+    from flickr_async.fsutil import Scratch, write_atomic
+
+    calls = {"n": 0}
+
+    def filling_up(dest: Path, data: bytes, scratch: Scratch) -> None:
+        calls["n"] += 1
+        if calls["n"] > writes:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write_atomic(dest, data, scratch)
+
+    monkeypatch.setattr(writer, "write_atomic", filling_up)
+    return lambda: monkeypatch.setattr(writer, "write_atomic", write_atomic)
 
 
 def media_files(out: Path) -> list[Path]:

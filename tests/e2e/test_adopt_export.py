@@ -10,18 +10,16 @@ fake Flickr.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from flickr_async import embedded_meta
 from flickr_async.layout import STATE_DIR
 from flickr_async.state import State, StoredPhoto
 from tests.e2e.helpers import (
-    FAST,
     archive_file_requests,
+    backup_report,
     jpeg_scan,
     media_files,
     run_cli,
@@ -34,16 +32,6 @@ from tests.imported import export_block, import_archive, kept_export_block
 from tests.sitecrawl import crawl
 
 FULL_REASON = "no complete listing recorded yet"
-
-
-def backup(env: dict[str, str], out: Path, *extra: str) -> dict[str, Any]:
-    """One run; its --report (exit code under "exit_code", output under "stdout")."""
-    report = out.parent / "report.json"
-    result = run_cli(env, "backup", str(out), *FAST, "--report", str(report), *extra)
-    data: dict[str, Any] = json.loads(report.read_text("utf-8"))
-    data["exit_code"] = result.code
-    data["stdout"] = result.stdout + result.stderr
-    return data
 
 
 def rows(out: Path) -> dict[str, StoredPhoto]:
@@ -108,9 +96,9 @@ def test_backup_adopts_an_imported_archive_without_downloading_a_file(
     )
     fake.counters.reset()
 
-    report = backup(env, out)
+    report = backup_report(env, out)
 
-    assert report["exit_code"] == 0, report["stdout"]
+    assert report["exit_code"] == 0, report["output"]
     assert archive_file_requests(fake) == Counter()  # not one original asked for
     assert report["downloaded"] == 0
     assert report["listing"] == "full"
@@ -164,12 +152,12 @@ def test_backup_adopts_an_imported_archive_without_downloading_a_file(
     status = run_cli(env, "status", str(out))
     assert "data export" not in status.stdout
     # Its API calls: no more than a first backup of the same account makes.
-    first = backup(env, out.parent / "fresh")
+    first = backup_report(env, out.parent / "fresh")
     assert first["exit_code"] == 0
     assert report["api_calls"] <= first["api_calls"], (report["api_calls"], first["api_calls"])
     # The adopted archive syncs like any other: nothing to do, nothing fetched.
     fake.counters.reset()
-    again = backup(env, out)
+    again = backup_report(env, out)
     assert again["exit_code"] == 0 and again["downloaded"] == 0
     assert archive_file_requests(fake) == Counter()
     assert on_disk(out) == after
@@ -187,9 +175,9 @@ def test_a_replaced_photo_is_downloaded_and_its_imported_file_kept_and_a_missing
     library.replace_original(replaced)
     fake.counters.reset()
 
-    report = backup(env, out)
+    report = backup_report(env, out)
 
-    assert report["exit_code"] == 0, report["stdout"]
+    assert report["exit_code"] == 0, report["output"]
     assert archive_file_requests(fake) == Counter({replaced: 1, lacking: 1})
     after = rows(out)
     assert after[replaced].original_key == full_key(library, replaced)
@@ -234,8 +222,8 @@ def test_a_rebuilt_state_of_an_imported_archive_keeps_it_imported(
         # A public photo's sidecar names its original; a private one's keeps it unsaid.
         assert row.original_key == (written[pid].original_key if public else "?"), pid
     fake.counters.reset()
-    report = backup(env, out)
-    assert report["exit_code"] == 0, report["stdout"]
+    report = backup_report(env, out)
+    assert report["exit_code"] == 0, report["output"]
     assert archive_file_requests(fake) == Counter()
 
 
@@ -244,8 +232,8 @@ def test_imported_rows_in_a_synced_archive_bring_a_full_listing(
 ) -> None:
     """An archive that syncs by changes, then given photos by `import` (their lastupdate
     unknown, recentlyUpdated never shows them): the next backup lists fully."""
-    assert backup(env, out)["exit_code"] == 0
-    assert backup(env, out)["listing"] == "changes"
+    assert backup_report(env, out)["exit_code"] == 0
+    assert backup_report(env, out)["listing"] == "changes"
     pid = still(library)
     db = sqlite3.connect(out / STATE_DIR / "state.sqlite3")
     with db:
@@ -254,13 +242,13 @@ def test_imported_rows_in_a_synced_archive_bring_a_full_listing(
         )
     db.close()
     fake.counters.reset()
-    report = backup(env, out)
-    assert report["exit_code"] == 0, report["stdout"]
+    report = backup_report(env, out)
+    assert report["exit_code"] == 0, report["output"]
     assert report["listing"] == "full"
     assert "data export" in report["full_listing_reason"]
     assert archive_file_requests(fake) == Counter()
     assert rows(out)[pid].metadata_level == "deep"
-    assert backup(env, out)["listing"] == "changes"
+    assert backup_report(env, out)["listing"] == "changes"
 
 
 def test_an_archive_kept_at_list_level_adopts_its_imported_files_at_that_level(
@@ -268,8 +256,8 @@ def test_an_archive_kept_at_list_level_adopts_its_imported_files_at_that_level(
 ) -> None:
     import_archive(fake, out)
     fake.counters.reset()
-    report = backup(env, out, "--metadata", "list")
-    assert report["exit_code"] == 0, report["stdout"]
+    report = backup_report(env, out, "--metadata", "list")
+    assert report["exit_code"] == 0, report["output"]
     assert archive_file_requests(fake) == Counter()
     assert fake.counters.api_calls["flickr.photos.getInfo"] < len(library.photos)
     found = rows(out)
@@ -295,9 +283,9 @@ def test_after_the_real_import_backup_rewrites_only_the_files_whose_metadata_mov
     before = on_disk(out)
     fake.counters.reset()
 
-    report = backup(env, out)
+    report = backup_report(env, out)
 
-    assert report["exit_code"] == 0, report["stdout"]
+    assert report["exit_code"] == 0, report["output"]
     assert archive_file_requests(fake) == Counter()
     # The export's album lists are as old as the export: each album is asked again.
     assert fake.counters.api_calls["flickr.photosets.getPhotos"] >= len(library.albums)

@@ -13,14 +13,15 @@ from typing import Any
 import pytest
 
 from flickr_async.changes import META_KEY
-from flickr_async.state import State, StoredPhoto
+from flickr_async.state import State
 from tests.e2e.helpers import (
-    FAST,
+    backup_report,
     change_bound,
     media_files,
     organisation_listings,
-    run_cli,
     sidecar,
+    still,
+    stored_row,
 )
 from tests.fakeflickr import FakeFlickr, Library
 from tests.fakeflickr.update_lag import lag_recent_updates
@@ -29,41 +30,8 @@ SEARCH = "flickr.photos.search"
 CHANGES = "flickr.photos.recentlyUpdated"
 
 
-def backup(env: dict[str, str], out: Path, *extra: str) -> dict[str, Any]:
-    """One run; its --report (exit code under "exit_code")."""
-    report = out.parent / "report.json"
-    result = run_cli(env, "backup", str(out), *FAST, "--report", str(report), *extra)
-    data: dict[str, Any] = json.loads(report.read_text("utf-8"))
-    data["exit_code"] = result.code
-    data["stdout"] = result.stdout
-    return data
-
-
-def still(library: Library, *, in_album: bool | None = None, skip: int = 0) -> str:
-    """A downloadable JPEG (optionally in/out of albums)."""
-    found = [
-        p.id
-        for p in library.photos
-        if not p.is_video
-        and p.can_download
-        and p.originalformat == "jpg"
-        and (in_album is None or bool(library.albums_of(p.id)) == in_album)
-    ]
-    return found[skip]
-
-
 def open_state(out: Path) -> State:
     return State(out / ".flickr-async" / "state.sqlite3")
-
-
-def stored_row(out: Path, photo_id: str) -> StoredPhoto:
-    state = open_state(out)
-    try:
-        row = state.photo(photo_id)
-    finally:
-        state.close()
-    assert row is not None
-    return row
 
 
 def file_of(out: Path, photo_id: str) -> Path:
@@ -72,7 +40,7 @@ def file_of(out: Path, photo_id: str) -> Path:
 
 @pytest.fixture
 def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
-    first = backup(env, out)
+    first = backup_report(env, out)
     assert first["exit_code"] == 0, first["stdout"]
     assert first["listing"] == "full"
     fake.counters.reset()
@@ -100,7 +68,7 @@ def test_a_no_change_sync_asks_what_changed_within_the_documented_bound(
     fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
 ) -> None:
     before = {p: p.stat().st_mtime_ns for p in synced.rglob("*.json")}
-    report = backup(env, synced)
+    report = backup_report(env, synced)
     changes_only(fake, report)
     calls = fake.counters.api_calls
     assert fake.counters.total_api_calls <= change_bound(library), dict(calls)
@@ -119,7 +87,7 @@ def test_an_upload_is_found_from_the_changes(
     fake: FakeFlickr, library: Library, env: dict[str, str], synced: Path
 ) -> None:
     photo = library.add_photo(title="fresh upload")
-    report = backup(env, synced)
+    report = backup_report(env, synced)
     changes_only(fake, report)
     assert report["downloaded"] == 1
     assert sidecar(file_of(synced, photo.id))["title"] == "fresh upload"
@@ -130,7 +98,7 @@ def test_an_edit_of_a_photo_outside_every_album_is_found(
 ) -> None:
     pid = still(library, in_album=False)
     library.edit_photo(pid, title="edited alone", tags=["lonely"])
-    report = backup(env, synced)
+    report = backup_report(env, synced)
     changes_only(fake, report)
     assert report["updated"] == 1
     doc = sidecar(file_of(synced, pid))
@@ -145,7 +113,7 @@ def test_a_comment_is_found(
     # the fake's add_comment, and recentlyUpdated lists the photo.
     pid = still(library, skip=2)
     library.add_comment(pid, "a fine view")
-    report = backup(env, synced)
+    report = backup_report(env, synced)
     changes_only(fake, report)
     assert "a fine view" in json.dumps(sidecar(file_of(synced, pid))["comments"])
 
@@ -156,7 +124,7 @@ def test_a_privacy_change_is_found(
     pid = next(p.id for p in library.photos if p.ispublic and not p.is_video and p.can_download)
     assert sidecar(file_of(synced, pid))["visibility"]["public"] is True
     library.set_visibility(pid, public=False)
-    report = backup(env, synced)
+    report = backup_report(env, synced)
     changes_only(fake, report)
     assert sidecar(file_of(synced, pid))["visibility"]["public"] is False
 
@@ -167,7 +135,7 @@ def test_a_replaced_original_is_downloaded_again(
     pid = still(library, skip=1)
     old = hashlib.sha256(file_of(synced, pid).read_bytes()).hexdigest()
     library.replace_original(pid)
-    report = backup(env, synced)
+    report = backup_report(env, synced)
     changes_only(fake, report)
     assert report["replaced"] == 1
     assert hashlib.sha256(file_of(synced, pid).read_bytes()).hexdigest() != old
@@ -182,7 +150,7 @@ def test_an_edit_the_index_shows_late_is_found_by_the_next_sync_thanks_to_the_ma
         edited.lastupdate = int(time.time()) - 600
     lag_recent_updates(fake.faults, [pid])  # in no recentlyUpdated answer yet
     try:
-        missed = backup(env, synced)
+        missed = backup_report(env, synced)
     finally:
         fake.faults.clear()
     # Nothing adds up wrong (no photo is new or gone): this run cannot know.
@@ -191,7 +159,7 @@ def test_an_edit_the_index_shows_late_is_found_by_the_next_sync_thanks_to_the_ma
     fake.counters.reset()
     # The index caught up: the edit is older than the run that missed it, but within the
     # safety margin recentlyUpdated is asked from.
-    found = backup(env, synced)
+    found = backup_report(env, synced)
     changes_only(fake, found)
     assert sidecar(file_of(synced, pid))["title"] == "indexed late"
 
@@ -206,7 +174,7 @@ def test_a_deletion_and_an_upload_between_runs_fall_back_to_the_full_listing(
     library.delete_photo(gone)
     new = library.add_photo(title="same count")
     assert len(library.photos) == len({p.stem for p in media_files(synced)})  # same count
-    report = backup(env, synced)
+    report = backup_report(env, synced)
     assert report["exit_code"] == 0, report["stdout"]
     # count N = N archived - 1 gone + 1 new, but the changes show 1 new: N != N + 1
     listed_fully(fake, report, "the account counts")
@@ -214,7 +182,7 @@ def test_a_deletion_and_an_upload_between_runs_fall_back_to_the_full_listing(
     assert sidecar(file_of(synced, new.id))["title"] == "same count"
     assert stored_row(synced, gone).deleted_on_flickr is not None
     fake.counters.reset()
-    changes_only(fake, backup(env, synced))  # the full listing reset the mark
+    changes_only(fake, backup_report(env, synced))  # the full listing reset the mark
 
 
 def test_a_photo_added_to_an_album_without_a_lastupdate_falls_back(
@@ -223,24 +191,24 @@ def test_a_photo_added_to_an_album_without_a_lastupdate_falls_back(
     pid = still(library, in_album=False, skip=3)
     album = library.albums[0]
     library.add_to_album(album.id, pid)  # the album's date_update moves, not the photo's
-    report = backup(env, synced)
+    report = backup_report(env, synced)
     assert report["exit_code"] == 0, report["stdout"]
     listed_fully(fake, report, "album changes touch 1 photo")
     assert album.id in json.dumps(sidecar(file_of(synced, pid))["albums"])
 
 
 def test_full_listing_on_request(fake: FakeFlickr, env: dict[str, str], synced: Path) -> None:
-    listed_fully(fake, backup(env, synced, "--full-listing"), "--full-listing")
+    listed_fully(fake, backup_report(env, synced, "--full-listing"), "--full-listing")
 
 
 def test_full_listing_every_is_remembered_by_the_archive(
     fake: FakeFlickr, env: dict[str, str], synced: Path
 ) -> None:
-    listed_fully(fake, backup(env, synced, "--full-listing-every", "0"), "older than 0 days")
+    listed_fully(fake, backup_report(env, synced, "--full-listing-every", "0"), "older than 0 days")
     fake.counters.reset()
-    listed_fully(fake, backup(env, synced), "older than 0 days")
+    listed_fully(fake, backup_report(env, synced), "older than 0 days")
     fake.counters.reset()
-    changes_only(fake, backup(env, synced, "--full-listing-every", "7"))
+    changes_only(fake, backup_report(env, synced, "--full-listing-every", "7"))
 
 
 def test_a_full_listing_older_than_seven_days_is_done_again(
@@ -253,7 +221,7 @@ def test_a_full_listing_older_than_seven_days_is_done_again(
         state.set_meta({META_KEY: json.dumps(mark)})
     finally:
         state.close()
-    listed_fully(fake, backup(env, synced), "older than 7 days")
+    listed_fully(fake, backup_report(env, synced), "older than 7 days")
 
 
 def test_after_a_killed_run_the_next_one_lists_fully(
@@ -264,7 +232,7 @@ def test_after_a_killed_run_the_next_one_lists_fully(
         state.start_run()  # started, never finished: as a kill -9 leaves it
     finally:
         state.close()
-    listed_fully(fake, backup(env, synced), "the previous run did not finish its listing")
+    listed_fully(fake, backup_report(env, synced), "the previous run did not finish its listing")
 
 
 def test_after_a_run_that_failed_to_list_the_next_one_lists_fully(
@@ -272,12 +240,12 @@ def test_after_a_run_that_failed_to_list_the_next_one_lists_fully(
 ) -> None:
     fake.faults.fail_api(500, times=None, method="flickr.photosets.getList")
     try:
-        failed = backup(env, synced)
+        failed = backup_report(env, synced)
     finally:
         fake.faults.clear()
     assert failed["exit_code"] == 5  # the album list never came: the run fails
     fake.counters.reset()
-    listed_fully(fake, backup(env, synced), "the previous run did not finish its listing")
+    listed_fully(fake, backup_report(env, synced), "the previous run did not finish its listing")
 
 
 def test_changes_that_cannot_be_listed_fall_back_in_the_same_run(
@@ -285,7 +253,7 @@ def test_changes_that_cannot_be_listed_fall_back_in_the_same_run(
 ) -> None:
     fake.faults.fail_api(500, times=None, method=CHANGES)
     try:
-        report = backup(env, synced)
+        report = backup_report(env, synced)
     finally:
         fake.faults.clear()
     assert report["exit_code"] == 0, report["stdout"]
@@ -297,7 +265,7 @@ def test_a_file_missing_on_disk_makes_the_sync_list_fully_and_restore_it(
 ) -> None:
     pid = still(library)
     file_of(synced, pid).unlink()
-    report = backup(env, synced)
+    report = backup_report(env, synced)
     assert report["exit_code"] == 0, report["stdout"]
     listed_fully(fake, report, "missing on disk")
     assert file_of(synced, pid).exists()

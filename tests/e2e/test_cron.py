@@ -6,19 +6,10 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from flickr_async.jobs import Reason
 from flickr_async.state import State
 from tests.e2e.helpers import FAST, media_files, run_cli
 from tests.fakeflickr import FakeFlickr, Library
-
-
-@pytest.fixture
-def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
-    assert run_cli(env, "backup", str(out), *FAST).code == 0
-    fake.counters.reset()
-    return out
 
 
 def test_verify_says_an_untouched_archive_is_intact(env: dict[str, str], synced: Path) -> None:

@@ -25,6 +25,15 @@ def linked_aside(folder: Path, target: Path) -> None:
     folder.symlink_to(target, target_is_directory=True)
 
 
+def backed_up_without_rows(env: dict[str, str], out: Path) -> None:
+    """A backup, its photo rows then lost: what a first backup leaves while it is between
+    writing sidecars and their rows."""
+    assert run_cli(env, "backup", str(out), *FAST).code == 0
+    with sqlite3.connect(out / STATE_DIR / "state.sqlite3") as db:
+        db.execute("DELETE FROM photos")
+    db.close()
+
+
 def test_verify_repair_writes_nothing_through_an_album_folder_replaced_by_a_link(
     library: Library, env: dict[str, str], out: Path, tmp_path: Path
 ) -> None:
@@ -115,10 +124,7 @@ def test_status_during_a_first_backup_says_running_not_unusable(
 ) -> None:
     """A first backup writes each photo's sidecar before its row: with the lock held, a
     state of no photo beside sidecars is a run in progress; without it, lost rows."""
-    assert run_cli(env, "backup", str(out), *FAST).code == 0
-    with sqlite3.connect(out / STATE_DIR / "state.sqlite3") as db:
-        db.execute("DELETE FROM photos")
-    db.close()
+    backed_up_without_rows(env, out)
 
     with Archive(out).lock():
         running = run_cli(env, "status", str(out))
@@ -145,10 +151,7 @@ def test_site_during_a_first_backup_says_a_backup_is_running(
     env: dict[str, str], out: Path
 ) -> None:
     # A first backup writes sidecars before rows: not "unusable, run verify" but exit 4.
-    assert run_cli(env, "backup", str(out), *FAST).code == 0
-    with sqlite3.connect(out / STATE_DIR / "state.sqlite3") as db:
-        db.execute("DELETE FROM photos")
-    db.close()
+    backed_up_without_rows(env, out)
 
     with Archive(out).lock():
         run = run_cli(env, "site", str(out))

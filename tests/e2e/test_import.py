@@ -92,6 +92,17 @@ def load_report(path: Path) -> dict[str, Any]:
     return data
 
 
+def import_export(
+    env: dict[str, str], out: Path, paths: list[Path], report: Path, *extra: str
+) -> dict[str, Any]:
+    """`import OUT PATHS... --report REPORT`: the report, with the exit code ("code"), stdout
+    ("stdout") and stdout and stderr together ("output")."""
+    result = run_cli(env, "import", str(out), *map(str, paths), *extra, "--report", str(report))
+    found = load_report(report)
+    found.update(code=result.code, stdout=result.stdout, output=result.stdout + result.stderr)
+    return found
+
+
 def rows(out: Path) -> dict[str, dict[str, Any]]:
     with sqlite3.connect(f"file:{out / '.flickr-async' / 'state.sqlite3'}?mode=ro", uri=True) as db:
         db.row_factory = sqlite3.Row
@@ -102,11 +113,8 @@ def test_an_export_becomes_the_archive_backup_writes_and_verify_passes(tmp_path:
     env = plain_env(tmp_path)
     out = tmp_path / "out"
     paths = export(tmp_path / "export")
-    result = run_cli(
-        env, "import", str(out), *map(str, paths), "--report", str(tmp_path / "r.json")
-    )
-    assert result.code == 0, result.stdout + result.stderr
-    report = load_report(tmp_path / "r.json")
+    report = import_export(env, out, paths, tmp_path / "r.json")
+    assert report["code"] == 0, report["output"]
     assert report["command"] == "import" and report["result"] == "complete"
     assert report["export"]["imported"] == 4
 
@@ -180,17 +188,15 @@ def test_what_the_export_lacks_is_named_and_the_exit_status_is_1(tmp_path: Path)
             {"a-photo_1001_o.jpg": jpeg(1), "old-name_4242_o.jpg": jpeg(9)},
         ),
     ]
-    result = run_cli(
-        env, "import", str(out), *map(str, paths), "--report", str(tmp_path / "r.json")
-    )
-    assert result.code == 1, result.stdout + result.stderr
-    found = load_report(tmp_path / "r.json")["export"]
+    report = import_export(env, out, paths, tmp_path / "r.json")
+    assert report["code"] == 1, report["output"]
+    found = report["export"]
     assert found["missing_files"] == ["1002"]
     assert found["unprocessed_videos"] == ["1005"]  # no file to expect: not missing
     assert found["files_without_json"] == [f"{paths[1]}:old-name_4242_o.jpg"]
     assert found["album_members_missing"] == {TRIP: {"title": "Trip", "missing": ["1002", "1009"]}}
-    assert "1 photo whose file the export lacks: 1002" in result.stdout
-    assert "album 'Trip' (72157669084548603): 2 missing: 1002, 1009" in result.stdout
+    assert "1 photo whose file the export lacks: 1002" in report["stdout"]
+    assert "album 'Trip' (72157669084548603): 2 missing: 1002, 1009" in report["stdout"]
     status = run_cli(env, "status", str(out))
     assert "the export is incomplete" in status.stdout
     assert "  1 photo whose file the export lacks: 1002" in status.stdout
@@ -210,11 +216,9 @@ def test_a_corrupt_member_is_reported_and_skipped_never_half_written(tmp_path: P
         write_zip(media, {"x_1001_o.jpg": jpeg(1, (400, 300)), "y_1002_o.jpg": jpeg(2)}),
     ]
     corrupt_member(media, "x_1001_o.jpg")
-    result = run_cli(
-        env, "import", str(out), *map(str, paths), "--report", str(tmp_path / "r.json")
-    )
-    assert result.code == 1, result.stdout + result.stderr
-    found = load_report(tmp_path / "r.json")["export"]
+    report = import_export(env, out, paths, tmp_path / "r.json")
+    assert report["code"] == 1, report["output"]
+    found = report["export"]
     assert len(found["corrupt_members"]) == 1 and "x_1001_o.jpg" in found["corrupt_members"][0]
     assert found["missing_files"] == []  # the export has its file: a corrupt one
     assert not list(out.rglob("1001.*"))
@@ -260,11 +264,9 @@ def test_duplicates_across_zips_same_bytes_one_copy_different_bytes_kept(tmp_pat
             {"a_1001_o.jpg": jpeg(1), "b_1002_o.jpg": jpeg(7)},
         ),
     ]
-    result = run_cli(
-        env, "import", str(out), *map(str, paths), "--report", str(tmp_path / "r.json")
-    )
-    assert result.code == 0, result.stdout + result.stderr
-    found = load_report(tmp_path / "r.json")["export"]
+    report = import_export(env, out, paths, tmp_path / "r.json")
+    assert report["code"] == 0, report["output"]
+    found = report["export"]
     assert [d.split(":")[0] for d in found["duplicates_same_bytes"]] == ["1001"]
     [different] = found["duplicates_different_bytes"]
     assert different["id"] == "1002"
@@ -311,12 +313,10 @@ def test_a_killed_import_resumes_without_redoing_done_photos(tmp_path: Path) -> 
     before = done()
     assert len(before) < count, "the import finished before it was killed"
     inodes = {pid: (out / r["path"]).stat().st_ino for pid, r in before.items()}
-    result = run_cli(
-        env, "import", str(out), *map(str, paths), "--report", str(tmp_path / "r.json")
-    )
-    assert result.code == 0, result.stdout + result.stderr
+    report = import_export(env, out, paths, tmp_path / "r.json")
+    assert report["code"] == 0, report["output"]
     assert len(done()) == count
-    found = load_report(tmp_path / "r.json")["export"]
+    found = report["export"]
     assert found["unchanged"] >= len(before) and found["imported"] == count - found["unchanged"]
     assert all((out / before[pid]["path"]).stat().st_ino == ino for pid, ino in inodes.items())
     assert run_cli(env, "verify", str(out)).code == 0
@@ -343,11 +343,9 @@ def test_import_into_a_backup_made_archive_adds_only_what_it_lacks(
         write_zip(tmp_path / "e" / "1_abc_part1.zip", meta),
         write_zip(tmp_path / "e" / "data-download-1.zip", media),
     ]
-    result = run_cli(
-        env, "import", str(out), *map(str, paths), "--report", str(tmp_path / "r.json")
-    )
-    assert result.code == 0, result.stdout + result.stderr
-    found = load_report(tmp_path / "r.json")["export"]
+    report = import_export(env, out, paths, tmp_path / "r.json")
+    assert report["code"] == 0, report["output"]
+    found = report["export"]
     # What the backup could only get in a smaller size, the export has as the original: it
     # takes its place, and the backup's file is kept as a replaced original is.
     smaller = {p.id for p in photos if not rows_before[p.id]["original"]}
@@ -453,15 +451,13 @@ def test_hostile_member_names_and_records_choose_no_path_and_are_refused(tmp_pat
         )
 
     before = outside()
-    result = run_cli(
-        env, "import", str(out), *map(str, paths), "--report", str(tmp_path / "r.json")
-    )
-    assert result.code == 1, result.stdout + result.stderr
+    report = import_export(env, out, paths, tmp_path / "r.json")
+    assert report["code"] == 1, report["output"]
     after = outside()
     assert after == before  # nothing written outside OUT
     assert sorted(p.name for p in box.iterdir()) == ["out"]
     assert not Path("/tmp/abs_1002_o.jpg").exists()
-    found = load_report(tmp_path / "r.json")["export"]
+    found = report["export"]
     assert sorted(found["refused"]) == ["photo 1005", "photo 1006"]
     for pid in ("1001", "1002", "1003", "1004"):
         assert (out / "Unsorted" / f"{pid}.jpg").is_file()

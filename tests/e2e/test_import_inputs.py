@@ -15,14 +15,10 @@ from typing import Any
 import pytest
 
 from tests.e2e.helpers import run_cli
+from tests.e2e.test_import import plain_env
 from tests.exportzip import NSID, albums_json, dumps, jpeg, photo_json, profile_json, write_zip
 
 TRIP = "72157669084548603"
-
-
-def plain_env(tmp_path: Path) -> dict[str, str]:
-    home = tmp_path / "home"
-    return {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
 
 
 def load(path: Path) -> dict[str, Any]:

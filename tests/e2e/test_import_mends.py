@@ -13,19 +13,9 @@ from typing import Any
 
 from tests import exiftool
 from tests.e2e.helpers import FAST, run_cli, sha256, sidecar
-from tests.e2e.test_import import TRIP, load_report, plain_env, rows
+from tests.e2e.test_import import TRIP, import_export, plain_env, rows
 from tests.exportzip import albums_json, dumps, jpeg, photo_json, profile_json, write_zip
 from tests.fakeflickr import FakeFlickr, Library
-
-
-def _import(env: dict[str, str], out: Path, paths: list[Path], report: Path) -> dict[str, Any]:
-    result = run_cli(
-        env, "import", str(out), *map(str, paths), "--no-site", "--report", str(report)
-    )
-    found = load_report(report)
-    found["code"] = result.code
-    found["stdout"] = result.stdout + result.stderr
-    return found
 
 
 def test_a_newer_exports_title_tags_and_privacy_reach_the_sidecar_and_the_file(
@@ -39,16 +29,18 @@ def test_a_newer_exports_title_tags_and_privacy_reach_the_sidecar_and_the_file(
         doc = dumps(photo_json("1001", **fields))
         return write_zip(tmp_path / folder / "1_abc_part1.zip", {"photo_1001.json": doc})
 
-    first = _import(env, out, [meta("e1", name="Old", tags=["old"]), media], tmp_path / "1.json")
-    assert first["code"] == 0, first["stdout"]
+    first = import_export(
+        env, out, [meta("e1", name="Old", tags=["old"]), media], tmp_path / "1.json", "--no-site"
+    )
+    assert first["code"] == 0, first["output"]
     assert sidecar(out / "Unsorted" / "1001.jpg")["visibility"]["public"] is True
 
     newer = meta("e2", name="New", tags=["new"], privacy="private")
-    second = _import(env, out, [newer, media], tmp_path / "2.json")
-    assert second["code"] == 0, second["stdout"]
+    second = import_export(env, out, [newer, media], tmp_path / "2.json", "--no-site")
+    assert second["code"] == 0, second["output"]
     assert (second["export"]["updated"], second["export"]["unchanged"]) == (1, 0)
     assert second["export"]["imported"] == 0
-    assert "1 updated from the export" in second["stdout"]
+    assert "1 updated from the export" in second["output"]
     doc = sidecar(out / "Unsorted" / "1001.jpg")
     assert (doc["title"], doc["tags"]) == ("New", ["new"])
     assert doc["visibility"] == {"public": False, "friends": False, "family": False}
@@ -60,16 +52,16 @@ def test_a_newer_exports_title_tags_and_privacy_reach_the_sidecar_and_the_file(
 
     # The same export again: nothing to take in, the file left as it is.
     before = (path.stat().st_ino, path.stat().st_mtime_ns, sha256(path))
-    third = _import(env, out, [newer, media], tmp_path / "3.json")
-    assert third["code"] == 0, third["stdout"]
+    third = import_export(env, out, [newer, media], tmp_path / "3.json", "--no-site")
+    assert third["code"] == 0, third["output"]
     assert (third["export"]["updated"], third["export"]["unchanged"]) == (0, 1)
     assert (path.stat().st_ino, path.stat().st_mtime_ns, sha256(path)) == before
 
     # An export that names the original's host otherwise (farmN, years apart): the same file.
     farm = "https://farm9.staticflickr.com/8583/1001_c48a5e6ae6_o.jpg"
     older = meta("e3", name="New", tags=["new"], privacy="private", original=farm)
-    fourth = _import(env, out, [older, media], tmp_path / "4.json")
-    assert fourth["code"] == 0, fourth["stdout"]
+    fourth = import_export(env, out, [older, media], tmp_path / "4.json", "--no-site")
+    assert fourth["code"] == 0, fourth["output"]
     assert (fourth["export"]["imported"], fourth["export"]["unchanged"]) == (0, 1)
     assert not (out / ".flickr-async" / "replaced").exists()
     assert (path.stat().st_ino, path.stat().st_mtime_ns, sha256(path)) == before
@@ -77,8 +69,8 @@ def test_a_newer_exports_title_tags_and_privacy_reach_the_sidecar_and_the_file(
     # A newer export whose JSON of it is broken: refused; the archived photo stays as it was
     # (its file is not copied aside: the archive holds it).
     broken = write_zip(tmp_path / "e5" / "1_abc_part1.zip", {"photo_1001.json": b'{"id": "10'})
-    fifth = _import(env, out, [broken, media], tmp_path / "5.json")
-    assert fifth["code"] == 1, fifth["stdout"]
+    fifth = import_export(env, out, [broken, media], tmp_path / "5.json", "--no-site")
+    assert fifth["code"] == 1, fifth["output"]
     assert "the archive holds its file already" in fifth["export"]["refused"]["photo 1001"]
     assert not (out / "flickr-export" / "unmatched").exists()
     assert sidecar(path)["title"] == "New"
@@ -124,8 +116,8 @@ def test_import_into_a_backup_made_archive_keeps_the_apis_albums_account_and_met
         write_zip(tmp_path / "e" / "1_abc_part1.zip", meta),
         write_zip(tmp_path / "e" / "d.zip", {f"x_{photo.id}_o.jpg": jpeg(5)}),
     ]
-    found = _import(env, out, paths, tmp_path / "r.json")
-    assert found["code"] == 0, found["stdout"]
+    found = import_export(env, out, paths, tmp_path / "r.json", "--no-site")
+    assert found["code"] == 0, found["output"]
     assert found["export"]["already_archived"] == 1 and found["export"]["imported"] == 0
     albums = json.loads((out / "albums.json").read_text("utf-8"))["albums"]
     keep = ("id", "title", "photo_ids", "folder", "deleted_on_flickr")
@@ -158,8 +150,8 @@ def test_a_newer_original_in_the_export_replaces_a_backups_and_the_old_one_is_ke
         write_zip(tmp_path / "e" / "1_abc_part1.zip", meta),
         write_zip(tmp_path / "e" / "d.zip", {f"x_{photo.id}_o.jpg": jpeg(5)}),
     ]
-    found = _import(env, out, paths, tmp_path / "r.json")
-    assert found["code"] == 0, found["stdout"]
+    found = import_export(env, out, paths, tmp_path / "r.json", "--no-site")
+    assert found["code"] == 0, found["output"]
     assert found["export"]["imported"] == 1 and found["export"]["already_archived"] == 0
     after = rows(out)[photo.id]
     assert after["served_sha256"] == sha256_of(jpeg(5))
@@ -189,8 +181,8 @@ def test_a_file_whose_json_is_unusable_is_kept_and_a_missing_files_json_waits_fo
     second_media = write_zip(  # downloaded again: with a file the archive holds already
         tmp_path / "e" / "data-download-2.zip", {"far_1003_o.jpg": jpeg(3), "a_1001_o.jpg": jpeg(1)}
     )
-    first = _import(env, out, [meta_zip, first_media], tmp_path / "1.json")
-    assert first["code"] == 1, first["stdout"]
+    first = import_export(env, out, [meta_zip, first_media], tmp_path / "1.json", "--no-site")
+    assert first["code"] == 1, first["output"]
     assert first["export"]["missing_files"] == ["1003"]
     [(what, reason)] = first["export"]["refused"].items()
     assert what == "photo 1002" and "flickr-export/unmatched/b_1002_o.jpg" in reason
@@ -199,9 +191,9 @@ def test_a_file_whose_json_is_unusable_is_kept_and_a_missing_files_json_waits_fo
     assert sorted(p.name for p in kept.iterdir()) == ["photo_1003.json", "photo_1005.json"]
 
     # Only the zip downloaded again: its file finds the JSON the first run kept.
-    second = _import(env, out, [second_media], tmp_path / "2.json")
+    second = import_export(env, out, [second_media], tmp_path / "2.json", "--no-site")
     # Complete but for 1002, whose JSON was unusable: its kept file is still named.
-    assert second["code"] == 1, second["stdout"]
+    assert second["code"] == 1, second["output"]
     assert second["export"]["imported"] == 1
     unusable = out / "flickr-export" / "unmatched" / "b_1002_o.jpg"
     assert second["export"]["files_without_json"] == [str(unusable)]
@@ -233,16 +225,18 @@ def test_of_two_different_files_for_one_photo_the_choice_does_not_depend_on_the_
     )
     lowest = min(jpeg(1), jpeg(7), key=sha256_of)
     for name, order in (("out1", [meta, one, two]), ("out2", [meta, two, one])):
-        found = _import(env, tmp_path / name, order, tmp_path / f"{name}.json")
-        assert found["code"] == 0, found["stdout"]
+        found = import_export(env, tmp_path / name, order, tmp_path / f"{name}.json", "--no-site")
+        assert found["code"] == 0, found["output"]
         state = rows(tmp_path / name)
         assert state["1001"]["served_sha256"] == sha256_of(lowest)
         # The file named as the JSON's original names it wins whatever its hash.
         assert state["1002"]["served_sha256"] == sha256_of(jpeg(4))
         assert len(found["export"]["duplicates_different_bytes"]) == 2
 
-    again = _import(env, tmp_path / "out1", [meta, two, one], tmp_path / "again.json")
-    assert again["code"] == 0, again["stdout"]
+    again = import_export(
+        env, tmp_path / "out1", [meta, two, one], tmp_path / "again.json", "--no-site"
+    )
+    assert again["code"] == 0, again["output"]
     assert (again["export"]["imported"], again["export"]["unchanged"]) == (0, 2)
     assert len(again["export"]["duplicates_different_bytes"]) == 2  # still named
     assert not (tmp_path / "out1" / ".flickr-async" / "replaced").exists()
@@ -263,14 +257,29 @@ def test_a_kept_export_file_is_never_overwritten_by_another_exports(tmp_path: Pa
         }
         return write_zip(tmp_path / folder / "1_abc_part1.zip", files)
 
-    assert _import(env, out, [meta("e1", old_mail), media], tmp_path / "1.json")["code"] == 0
-    assert _import(env, out, [meta("e2", new_mail), media], tmp_path / "2.json")["code"] == 0
+    assert (
+        import_export(env, out, [meta("e1", old_mail), media], tmp_path / "1.json", "--no-site")[
+            "code"
+        ]
+        == 0
+    )
+    assert (
+        import_export(env, out, [meta("e2", new_mail), media], tmp_path / "2.json", "--no-site")[
+            "code"
+        ]
+        == 0
+    )
     folder = out / "flickr-export"
     assert (folder / "received_flickrmail_part001.json").read_bytes() == new_mail
     older = folder / f"received_flickrmail_part001.{sha256_of(old_mail)[:12]}.json"
     assert older.read_bytes() == old_mail
     names = sorted(p.name for p in folder.iterdir())
-    assert _import(env, out, [meta("e2", new_mail), media], tmp_path / "3.json")["code"] == 0
+    assert (
+        import_export(env, out, [meta("e2", new_mail), media], tmp_path / "3.json", "--no-site")[
+            "code"
+        ]
+        == 0
+    )
     assert sorted(p.name for p in folder.iterdir()) == names
     assert run_cli(env, "verify", str(out)).code == 0
 
@@ -290,16 +299,16 @@ def test_a_file_no_json_describes_is_kept_and_placed_once_its_json_comes(tmp_pat
     )
     kept = out / "flickr-export" / "unmatched" / "b_2001_o.jpg"
     for n in (1, 2):  # the same zips twice: the file is named once, not its kept copy too
-        found = _import(env, out, [part1, media], tmp_path / f"{n}.json")
-        assert found["code"] == 1, found["stdout"]
+        found = import_export(env, out, [part1, media], tmp_path / f"{n}.json", "--no-site")
+        assert found["code"] == 1, found["output"]
         assert found["export"]["files_without_json"] == [f"{media}:b_2001_o.jpg"]
         assert kept.read_bytes() == jpeg(2)
-        assert "1 file no JSON describes kept in flickr-export/unmatched/" in found["stdout"]
+        assert "1 file no JSON describes kept in flickr-export/unmatched/" in found["output"]
 
     # The metadata part not given before, alone (its media zip deleted meanwhile).
     media.unlink()
-    last = _import(env, out, [part2], tmp_path / "3.json")
-    assert last["code"] == 0, last["stdout"]
+    last = import_export(env, out, [part2], tmp_path / "3.json", "--no-site")
+    assert last["code"] == 0, last["output"]
     assert last["export"]["imported"] == 1 and last["export"]["files_without_json"] == []
     assert sidecar(out / "Unsorted" / "2001.jpg")["title"] == "In part two"
     assert rows(out)["2001"]["served_sha256"] == sha256_of(jpeg(2))
@@ -316,7 +325,7 @@ def test_links_planted_where_import_keeps_files_are_never_read_written_or_emptie
     meta = write_zip(
         tmp_path / "e" / "1_abc_part1.zip", {"photo_1001.json": dumps(photo_json("1001"))}
     )
-    assert _import(env, out, [meta, media], tmp_path / "1.json")["code"] == 0
+    assert import_export(env, out, [meta, media], tmp_path / "1.json", "--no-site")["code"] == 0
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "evil_9001_o.jpg").write_bytes(jpeg(9))
@@ -332,8 +341,8 @@ def test_links_planted_where_import_keeps_files_are_never_read_written_or_emptie
         },
     )
     stray = write_zip(tmp_path / "e" / "data-download-2.zip", {"stray_7777_o.jpg": jpeg(7)})
-    found = _import(env, out, [part2, stray], tmp_path / "2.json")
-    assert found["code"] == 1, found["stdout"]
+    found = import_export(env, out, [part2, stray], tmp_path / "2.json", "--no-site")
+    assert found["code"] == 1, found["output"]
     assert sorted(found["export"]["missing_files"]) == ["9001", "9003"]  # 9002: never read
     assert sorted(p.name for p in elsewhere.iterdir()) == ["evil_9001_o.jpg", "photo_9002.json"]
     assert not list(out.rglob("9001.jpg"))
@@ -350,14 +359,14 @@ def test_an_archived_file_cut_short_on_disk_is_imported_again_not_adopted(
     meta = write_zip(
         tmp_path / "e" / "1_abc_part1.zip", {"photo_1001.json": dumps(photo_json("1001"))}
     )
-    assert _import(env, out, [meta, media], tmp_path / "1.json")["code"] == 0
+    assert import_export(env, out, [meta, media], tmp_path / "1.json", "--no-site")["code"] == 0
     path = out / "Unsorted" / "1001.jpg"
     whole = path.read_bytes()
     path.write_bytes(whole[: len(whole) // 2])
 
-    again = _import(env, out, [meta, media], tmp_path / "2.json")
+    again = import_export(env, out, [meta, media], tmp_path / "2.json", "--no-site")
 
-    assert again["code"] == 0, again["stdout"]
+    assert again["code"] == 0, again["output"]
     assert again["export"]["unchanged"] == 0
     assert path.read_bytes() == whole
     assert run_cli(env, "verify", str(out)).code == 0

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.e2e.helpers import FAST, media_files, no_change_bound, run_cli, sidecar
 from tests.fakeflickr import FakeFlickr, Library, generate_library, running_fake
 from tests.fakeflickr.model import FakeCollection
@@ -17,13 +15,6 @@ def root(out: Path, name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((out / name).read_text("utf-8"))
     assert data["schema"] == 1
     return data
-
-
-@pytest.fixture
-def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
-    assert run_cli(env, "backup", str(out), *FAST).code == 0
-    fake.counters.reset()
-    return out
 
 
 def tree(nodes: list[FakeCollection]) -> list[dict[str, Any]]:

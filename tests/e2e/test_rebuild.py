@@ -20,6 +20,7 @@ from flickr_async.state import State
 from tests.e2e.helpers import (
     FAST,
     ROOT,
+    Run,
     archive_file_requests,
     media_files,
     run_cli,
@@ -88,6 +89,14 @@ def reshaped(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
     return out
 
 
+def backup_without_state(env: dict[str, str], out: Path) -> Run:
+    """`backup OUT` once the state database is gone: it rebuilds the state and succeeds."""
+    state_file(out).unlink()
+    result = run_cli(env, "backup", str(out), *FAST)
+    assert result.code == 0, result.stderr
+    return result
+
+
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_a_lost_state_after_a_reshape_is_rebuilt_by_backup_with_no_download_and_no_second_tree(
     fake: FakeFlickr, env: dict[str, str], reshaped: Path, damage: str
@@ -123,10 +132,8 @@ def test_a_lost_state_of_an_albums_archive_keeps_every_album_copy_as_it_is(
         assert run_cli(env, "reshape", str(out), *shape).code == 0
     entries = {str(p.relative_to(out)): p.is_symlink() for p in media_files(out)}
     before, links = tree(out), inodes(out)
-    state_file(out).unlink()
     fake.counters.reset()
-    result = run_cli(env, "backup", str(out), *FAST)
-    assert result.code == 0, result.stderr
+    backup_without_state(env, out)
     assert sum(fake.counters.file_requests.values()) == 0
     assert {str(p.relative_to(out)): p.is_symlink() for p in media_files(out)} == entries
     assert inodes(out) == links and tree(out).keys() == before.keys()
@@ -141,10 +148,8 @@ def test_favourites_and_photos_deleted_on_flickr_survive_a_lost_state(
     library.delete_photo(gone)
     assert run_cli(env, "backup", str(out), *FAST).code == 0
     before = tree(out)
-    state_file(out).unlink()
     fake.counters.reset()
-    result = run_cli(env, "backup", str(out), *FAST)
-    assert result.code == 0, result.stderr
+    result = backup_without_state(env, out)
     assert f"{len(library.favorites)} favourites" in result.stderr
     assert sum(fake.counters.file_requests.values()) == 0, fake.counters.file_requests
     assert tree(out).keys() == before.keys()
@@ -215,9 +220,7 @@ def test_an_archive_older_than_the_remembered_shape_is_rebuilt_in_the_shape_of_i
     del data["archive"]["options"]
     account.write_text(json.dumps(data), "utf-8")
     files = media_files(reshaped)
-    state_file(reshaped).unlink()
-    result = run_cli(env, "backup", str(reshaped), *FAST)
-    assert result.code == 0, result.stderr
+    result = backup_without_state(env, reshaped)
     assert "inferred from where the files are" in result.stderr
     assert f"--names '{NAMES}'" in result.stderr
     assert sum(archive_file_requests(fake).values()) == 0
@@ -239,9 +242,7 @@ def test_an_archive_from_before_the_file_record_is_rebuilt_with_no_download(
             doc.pop("file", None)
         path.write_text(json.dumps(doc), "utf-8")
     files = media_files(reshaped)
-    state_file(reshaped).unlink()
-    result = run_cli(env, "backup", str(reshaped), *FAST)
-    assert result.code == 0, result.stderr
+    result = backup_without_state(env, reshaped)
     assert "rebuilt from the archive: 44 items" in result.stderr
     assert f"{embedded} older JPEGs checked by their structure only" in result.stderr
     assert sum(fake.counters.file_requests.values()) == 0, fake.counters.file_requests

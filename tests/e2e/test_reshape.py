@@ -55,13 +55,6 @@ def assert_no_request(fake: FakeFlickr) -> None:
     assert fake.counters.total_api_calls == 0, dict(fake.counters.api_calls)
 
 
-@pytest.fixture
-def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
-    assert backup(env, out) == 0
-    fake.counters.reset()
-    return out
-
-
 # --- reshape there and back ----------------------------------------------------------------
 
 

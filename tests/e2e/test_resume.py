@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import signal
 import sqlite3
@@ -16,6 +15,7 @@ from tests.e2e.helpers import (
     FAST,
     archive_file_requests,
     cli_env,
+    fill_the_disk_after,
     jpeg_scan,
     media_files,
     run_cli,
@@ -140,18 +140,7 @@ def test_a_full_disk_stops_the_run_with_one_line_and_loses_nothing(
     out: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from flickr_async import writer
-
-    real_write = writer.write_atomic
-    calls = {"n": 0}
-
-    def filling_up(dest: Path, data: bytes, scratch: object) -> None:
-        calls["n"] += 1
-        if calls["n"] > 5:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_write(dest, data, scratch)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(writer, "write_atomic", filling_up)
+    free_the_disk = fill_the_disk_after(5, monkeypatch)
     result = run_cli(env, "backup", str(out), *FAST)
     assert result.code == 5  # the run could not do its job, not "some items failed"
     assert "No space left on device" in result.stderr
@@ -159,7 +148,7 @@ def test_a_full_disk_stops_the_run_with_one_line_and_loses_nothing(
     finished = done_rows(out)
     for path, digest, _ in finished.values():
         assert sha256(out / path) == digest
-    monkeypatch.setattr(writer, "write_atomic", real_write)
+    free_the_disk()
     assert run_cli(env, "backup", str(out), *FAST).code == 0
     assert set(done_rows(out)) == {p.id for p in library.photos}
 

@@ -4,7 +4,6 @@ finished run apart, and a --quiet mail of bounded length."""
 
 from __future__ import annotations
 
-import errno
 import json
 import signal
 import sqlite3
@@ -18,7 +17,7 @@ import pytest
 
 from flickr_async import __version__
 from flickr_async.cli.runlog import LOGS_KEPT
-from tests.e2e.helpers import FAST, run_cli, spawn_cli
+from tests.e2e.helpers import FAST, fill_the_disk_after, run_cli, spawn_cli
 from tests.fakeflickr import FakeFlickr, Library
 
 DEADLINE = 60.0
@@ -68,13 +67,6 @@ def logs(out: Path) -> list[Path]:
 def read_report(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text("utf-8"))
     return data
-
-
-@pytest.fixture
-def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
-    assert run_cli(env, "backup", str(out), *FAST).code == 0
-    fake.counters.reset()
-    return out
 
 
 @pytest.fixture
@@ -150,18 +142,7 @@ def test_flickr_unreachable_is_exit_5_not_1(
 def test_a_full_disk_is_exit_5(
     env: dict[str, str], out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flickr_async import writer
-
-    real_write = writer.write_atomic
-    calls = {"n": 0}
-
-    def filling_up(dest: Path, data: bytes, scratch: object) -> None:
-        calls["n"] += 1
-        if calls["n"] > 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_write(dest, data, scratch)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(writer, "write_atomic", filling_up)
+    fill_the_disk_after(3, monkeypatch)
     report = tmp_path / "report.json"
     result = run_cli(env, "backup", str(out), *FAST, "--report", str(report))
     assert result.code == 5

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from flickr_async.layout import SITE_DIR, SITE_ENTRY, STATE_DIR
-from flickr_async.state import State, StoredPhoto
-from tests.e2e.helpers import FAST, Run, run_cli, sidecar
+from flickr_async.state import StoredPhoto
+from tests.e2e.helpers import FAST, Run, run_cli, sidecar, stored_row
 from tests.fakeflickr import FakeFlickr, Library
 
 GET_INFO = "flickr.photos.getInfo"
@@ -30,12 +31,8 @@ def beside(path: Path, suffix: str) -> Path:
 
 
 def stored(out: Path, photo_id: str) -> StoredPhoto:
-    state = State(out / ".flickr-async" / "state.sqlite3")
-    try:
-        row = state.photo(photo_id)
-    finally:
-        state.close()
-    assert row is not None and row.path is not None
+    row = stored_row(out, photo_id)
+    assert row.path is not None
     return row
 
 
@@ -61,6 +58,13 @@ def still(library: Library, *, albums: int, skip: int = 0) -> str:
         )
     ]
     return found[skip]
+
+
+def commented_alone(library: Library, out: Path) -> tuple[Path, dict[str, Any]]:
+    """The file of a photo with comments in exactly one album, and its sidecar as it is."""
+    target = next(p for p in library.photos if p.comments and len(library.albums_of(p.id)) == 1)
+    path = primary(out, target.id)
+    return path, sidecar(path)
 
 
 def archive_bytes(out: Path) -> dict[Path, bytes]:
@@ -117,9 +121,7 @@ def test_deleted_sidecars_and_album_copy_come_back_with_no_download_and_no_extra
 def test_a_json_sidecar_lost_with_no_copy_is_asked_of_flickr_again_without_a_download(
     fake: FakeFlickr, library: Library, env: dict[str, str], out: Path, quiet_sync: Counter[str]
 ) -> None:
-    target = next(p for p in library.photos if p.comments and len(library.albums_of(p.id)) == 1)
-    path = primary(out, target.id)
-    before = sidecar(path)
+    path, before = commented_alone(library, out)
     beside(path, ".json").unlink()
     assert backup(env, out) == 0
     assert sum(fake.counters.file_requests.values()) == 0
@@ -196,9 +198,7 @@ def test_repair_downloads_only_the_damaged_file(
 def test_repair_asks_flickr_again_for_a_json_sidecar_broken_everywhere(
     fake: FakeFlickr, library: Library, env: dict[str, str], out: Path, quiet_sync: Counter[str]
 ) -> None:
-    target = next(p for p in library.photos if p.comments and len(library.albums_of(p.id)) == 1)
-    path = primary(out, target.id)
-    before = sidecar(path)
+    path, before = commented_alone(library, out)
     beside(path, ".json").write_bytes(b"\xff garbage")
     result = verify(env, out, "--repair")
     assert result.code == 0, result.stdout + result.stderr

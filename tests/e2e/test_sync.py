@@ -8,8 +8,16 @@ from pathlib import Path
 import piexif
 import pytest
 
-from flickr_async.state import State, StoredPhoto
-from tests.e2e.helpers import FAST, media_files, no_change_bound, run_cli, sidecar
+from flickr_async.state import State
+from tests.e2e.helpers import (
+    FAST,
+    media_files,
+    no_change_bound,
+    run_cli,
+    sidecar,
+    still,
+    stored_row,
+)
 from tests.fakeflickr import FakeFlickr, Library
 
 
@@ -19,36 +27,6 @@ def backup(env: dict[str, str], out: Path, *extra: str) -> int:
 
 def paths_of(out: Path, photo_id: str) -> list[Path]:
     return [p for p in media_files(out) if p.stem == photo_id]
-
-
-def still(library: Library, *, in_album: bool | None = None, skip: int = 0) -> str:
-    """A downloadable JPEG (optionally in/out of albums)."""
-    found = [
-        p.id
-        for p in library.photos
-        if not p.is_video
-        and p.can_download
-        and p.originalformat == "jpg"
-        and (in_album is None or bool(library.albums_of(p.id)) == in_album)
-    ]
-    return found[skip]
-
-
-def stored_row(out: Path, photo_id: str) -> StoredPhoto:
-    state = State(out / ".flickr-async" / "state.sqlite3")
-    try:
-        row = state.photo(photo_id)
-    finally:
-        state.close()
-    assert row is not None
-    return row
-
-
-@pytest.fixture
-def synced(fake: FakeFlickr, env: dict[str, str], out: Path) -> Path:
-    assert backup(env, out) == 0
-    fake.counters.reset()
-    return out
 
 
 def test_a_rerun_with_no_changes_costs_only_listing_calls_and_rewrites_nothing(

@@ -87,6 +87,14 @@ class Planted:
     export_only: list[str] = field(default_factory=list)  # member names only the export has
     account_files: list[str] = field(default_factory=list)  # albums.json, faves... members
 
+    def wrote(self, path: Path, kind: list[str], *, folder: bool) -> None:
+        """A zip (or its unpacked folder) written: its name into `kind`, the metadata or the
+        media zips."""
+        kind.append(path.name)
+        self.paths.append(path)
+        if folder:
+            self.folders.append(path)
+
     @property
     def without_file(self) -> list[str]:
         """Every id whose JSON is there and whose file is not (or only corrupt): what an
@@ -281,10 +289,7 @@ def write_export(
             folder=folder,
             compress=True,
         )
-        planted.metadata_zips.append(path.name)
-        planted.paths.append(path)
-        if folder:
-            planted.folders.append(path)
+        planted.wrote(path, planted.metadata_zips, folder=folder)
 
     # --- media -------------------------------------------------------------------------
     entries: list[_Member] = []
@@ -330,10 +335,7 @@ def write_export(
             folder=folder,
             compress=compress_media,
         )
-        planted.media_zips.append(path.name)
-        planted.paths.append(path)
-        if folder:
-            planted.folders.append(path)
+        planted.wrote(path, planted.media_zips, folder=folder)
         for member, digest in zip(chunk, written, strict=True):
             pid = member.photo.id
             location = (container, member.name)

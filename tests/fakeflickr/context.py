@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -18,6 +18,8 @@ from tests.fakeflickr.library import Library
 
 JSONDict = dict[str, Any]
 
+T = TypeVar("T")
+
 
 class ApiFail(Exception):
     """A Flickr stat=fail answer (always HTTP 200)."""
@@ -26,6 +28,14 @@ class ApiFail(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+def found(lookup: Callable[[str], T], key: str, code: int, message: str) -> T:
+    """What `lookup` finds under `key`; Flickr's error `code` (stat=fail) when it finds none."""
+    try:
+        return lookup(key)
+    except KeyError:
+        raise ApiFail(code, message) from None
 
 
 class OAuthRejected(ApiFail):

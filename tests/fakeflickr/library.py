@@ -25,6 +25,8 @@ from tests.fakeflickr.model import (
     FakePlace,
     Organisation,
     clean_tag,
+    only,
+    set_given,
 )
 
 Clock = Callable[[], float]
@@ -92,10 +94,7 @@ class Library(OrganisationHooks):
 
     def album(self, album_id: str | int) -> FakeAlbum:
         with self.lock:
-            for album in self._albums:
-                if album.id == str(album_id):
-                    return album
-            raise KeyError(str(album_id))
+            return only(self._albums, lambda a: a.id == str(album_id), str(album_id))
 
     def albums_of(self, photo_id: str | int) -> list[FakeAlbum]:
         with self.lock:
@@ -211,12 +210,8 @@ class Library(OrganisationHooks):
     ) -> FakePhoto:
         with self.lock:
             photo = self.photo(photo_id)
-            if title is not None:
-                photo.title = title
-            if description is not None:
-                photo.description = description
-            if tags is not None:
-                photo.tags = list(tags)
+            listed = None if tags is None else list(tags)
+            set_given(photo, title=title, description=description, tags=listed)
             self._touch(photo)
             return photo
 
@@ -307,16 +302,14 @@ class Library(OrganisationHooks):
     ) -> FakePhoto:
         with self.lock:
             photo = self.photo(photo_id)
-            if public is not None:
-                photo.ispublic = public
-            if friends is not None:
-                photo.isfriend = friends
-            if family is not None:
-                photo.isfamily = family
-            if safety_level is not None:
-                photo.safety_level = safety_level
-            if can_download is not None:
-                photo.can_download = can_download
+            set_given(
+                photo,
+                ispublic=public,
+                isfriend=friends,
+                isfamily=family,
+                safety_level=safety_level,
+                can_download=can_download,
+            )
             self._touch(photo)
             return photo
 
@@ -351,9 +344,7 @@ class Library(OrganisationHooks):
     ) -> FakeAlbum:
         with self.lock:
             album = self.album(album_id)
-            album.title = title
-            if description is not None:
-                album.description = description
+            set_given(album, title=title, description=description)
             self._touch_album(album)
             return album
 

@@ -27,10 +27,21 @@ from tests.fakeflickr.model import (
     FakePhotoPerson,
     FakeUser,
     Organisation,
+    only,
+    set_given,
 )
 from tests.fakeflickr.organisation import COLLECTION_BASE, FOREIGN_FIRST_ID, GALLERY_BASE
 
 MAX_COLLECTION_DEPTH = 5  # "you can nest them 5 deep"
+
+
+def _cover(holder: FakeAlbum | FakeGallery, primary: str | int | None, kind: str) -> str | None:
+    """The id of the new cover (None: the cover stays); KeyError unless the holder has it."""
+    if primary is None:
+        return None
+    if str(primary) not in holder.photo_ids:
+        raise KeyError(f"{primary} is not in {kind} {holder.id}")
+    return str(primary)
 
 
 class OrganisationHooks:
@@ -123,10 +134,7 @@ class OrganisationHooks:
 
     def gallery(self, gallery_id: str) -> FakeGallery:
         with self.lock:
-            for gallery in self._galleries:
-                if gallery.id == gallery_id:
-                    return gallery
-            raise KeyError(gallery_id)
+            return only(self._galleries, lambda g: g.id == gallery_id, gallery_id)
 
     def gallery_photos(self, gallery_id: str) -> list[FakePhoto]:
         """The gallery's photos in its order, less those their owners deleted."""
@@ -180,14 +188,8 @@ class OrganisationHooks:
         """photosets.editMeta (title, description) and a new cover (primary, a member)."""
         with self.lock:
             album = self.album(album_id)
-            if primary is not None:
-                if str(primary) not in album.photo_ids:
-                    raise KeyError(f"{primary} is not in album {album.id}")
-                album.primary = str(primary)
-            if title is not None:
-                album.title = title
-            if description is not None:
-                album.description = description
+            cover = _cover(album, primary, "album")
+            set_given(album, title=title, description=description, primary=cover)
             album.date_update = self.tick()
             return album
 
@@ -273,12 +275,8 @@ class OrganisationHooks:
     ) -> FakeCollection:
         with self.lock:
             node = self.collection(collection_id)
-            if title is not None:
-                node.title = title
-            if description is not None:
-                node.description = description
-            if album_ids is not None:
-                node.album_ids = [self.album(a).id for a in album_ids]
+            albums = None if album_ids is None else [self.album(a).id for a in album_ids]
+            set_given(node, title=title, description=description, album_ids=albums)
             self.version += 1
             return node
 
@@ -458,14 +456,8 @@ class OrganisationHooks:
         a note)."""
         with self.lock:
             gallery = self.gallery(gallery_id)
-            if title is not None:
-                gallery.title = title
-            if description is not None:
-                gallery.description = description
-            if primary is not None:
-                if str(primary) not in gallery.photo_ids:
-                    raise KeyError(f"{primary} is not in gallery {gallery.id}")
-                gallery.primary = str(primary)
+            cover = _cover(gallery, primary, "gallery")
+            set_given(gallery, title=title, description=description, primary=cover)
             for pid, text in (notes or {}).items():
                 if text:
                     gallery.notes[pid] = text
@@ -486,10 +478,7 @@ class OrganisationHooks:
 
     def leave_group(self, group_nsid: str) -> None:
         with self.lock:
-            group = next((g for g in self._groups if g.nsid == group_nsid), None)
-            if group is None:
-                raise KeyError(group_nsid)
-            self._groups.remove(group)
+            self._groups.remove(only(self._groups, lambda g: g.nsid == group_nsid, group_nsid))
             self.version += 1
 
     def add_contact(
@@ -504,10 +493,7 @@ class OrganisationHooks:
 
     def remove_contact(self, nsid: str) -> None:
         with self.lock:
-            contact = next((c for c in self._contacts if c.user.nsid == nsid), None)
-            if contact is None:
-                raise KeyError(nsid)
-            self._contacts.remove(contact)
+            self._contacts.remove(only(self._contacts, lambda c: c.user.nsid == nsid, nsid))
             self.version += 1
 
     def set_people(self, photo_id: str | int, people: Iterable[FakePhotoPerson]) -> FakePhoto:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 VideoLabelStyle = Literal["classic", "modern"]
 
@@ -389,6 +390,27 @@ class Organisation:
 
 _DROPPED = frozenset(string.whitespace + string.punctuation)
 _MACHINE_TAG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)=(.+)$")
+
+
+T = TypeVar("T")
+
+
+def only(items: Iterable[T], matches: Callable[[T], bool], key: str) -> T:
+    """The first item that matches; KeyError(key) when none does."""
+    found = next((item for item in items if matches(item)), None)
+    if found is None:
+        raise KeyError(key)
+    return found
+
+
+def set_given(target: object, **values: object) -> None:
+    """Set each field given a value; None leaves it as it is (what Flickr's edit calls do
+    with an argument they were not sent)."""
+    for name, value in values.items():
+        if not hasattr(target, name):
+            raise AttributeError(f"{type(target).__name__} has no field {name}")
+        if value is not None:
+            setattr(target, name, value)
 
 
 def is_machine_tag(raw: str) -> bool:

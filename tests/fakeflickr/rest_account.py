@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
-from tests.fakeflickr.context import ApiFail, Caller, JSONDict, ServerContext
+from tests.fakeflickr.context import ApiFail, Caller, JSONDict, ServerContext, found
 from tests.fakeflickr.library import Library
 from tests.fakeflickr.listing import (
     can_see,
@@ -89,10 +89,7 @@ def collections_get_tree(ctx: ServerContext, caller: Caller, params: Params) -> 
         roots = lib.collections
         wanted = params.get("collection_id", "")
         if wanted and wanted != "0":
-            try:
-                roots = [lib.collection(wanted)]
-            except KeyError:
-                raise ApiFail(2, "Collection not found") from None
+            roots = [found(lib.collection, wanted, 2, "Collection not found")]
         if not roots:
             return {"collections": {}}  # no `collection` key at all
         return {"collections": {"collection": [_collection(n, albums) for n in roots]}}
@@ -181,10 +178,7 @@ def galleries_get_photos(ctx: ServerContext, caller: Caller, params: Params) -> 
     """Gallery order; the curator's note on a photo is its `comment`."""
     lib = ctx.library
     with lib.lock:
-        try:
-            gallery = lib.gallery(params.get("gallery_id", ""))
-        except KeyError:
-            raise ApiFail(1, "Invalid gallery ID") from None
+        gallery = found(lib.gallery, params.get("gallery_id", ""), 1, "Invalid gallery ID")
         photos = [p for p in lib.gallery_photos(gallery.id) if can_see(p, caller)]
         primary = _gallery_primary(lib, gallery)
         chunk = page_of(ctx, photos, params, default_per_page=100)
@@ -262,10 +256,7 @@ def contacts_get_list(ctx: ServerContext, caller: Caller, params: Params) -> JSO
 def photosets_comments_get_list(ctx: ServerContext, caller: Caller, params: Params) -> JSONDict:
     lib = ctx.library
     with lib.lock:
-        try:
-            album = lib.album(params.get("photoset_id", ""))
-        except KeyError:
-            raise ApiFail(1, "Photoset not found") from None
+        album = found(lib.album, params.get("photoset_id", ""), 1, "Photoset not found")
         page = f"{ctx.origin}/photos/{lib.owner.path_alias}/albums/{album.id}/"
         comments = [
             {

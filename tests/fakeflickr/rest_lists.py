@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 
 from tests.fakeflickr import update_lag
-from tests.fakeflickr.context import ApiFail, Caller, JSONDict, ServerContext
+from tests.fakeflickr.context import ApiFail, Caller, JSONDict, ServerContext, found
 from tests.fakeflickr.listing import (
     Filters,
     int_param,
@@ -169,10 +169,7 @@ def photosets_get_list(ctx: ServerContext, caller: Caller, params: Params) -> JS
 
 def photosets_get_photos(ctx: ServerContext, caller: Caller, params: Params) -> JSONDict:
     lib = ctx.library
-    try:
-        album = lib.album(params.get("photoset_id", ""))
-    except KeyError:
-        raise ApiFail(1, "Photoset not found") from None
+    album = found(lib.album, params.get("photoset_id", ""), 1, "Photoset not found")
     with lib.lock:
         members = [p for p in (lib.find(pid) for pid in album.photo_ids) if p is not None]
         filters = Filters.parse(params, caller, safe_search=False)

@@ -33,6 +33,7 @@ from flickr_async.models import Album, Page, Photo
 from flickr_async.ratelimit import TokenBucket
 from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
+from tests.rig import VirtualClock
 
 CONSUMER_KEY, CONSUMER_SECRET = "ck-123", "cs-secret-456"
 TOKEN, TOKEN_SECRET = "72157-token", "ts-secret-789"
@@ -107,17 +108,6 @@ def truncated() -> Handler:
         return response
 
     return answer
-
-
-class VirtualClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class RecordingSleep:

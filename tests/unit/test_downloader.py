@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -21,7 +22,7 @@ from flickr_async.ratelimit import AdaptiveLimit, Throttle
 from flickr_async.retry import RetryPolicy
 from flickr_async.settings import Settings
 from tests.fakeflickr import FakeFlickr, Library, generate_library
-from tests.rig import owner_settings
+from tests.rig import VirtualClock, owner_settings
 
 
 @dataclass
@@ -39,40 +40,37 @@ def small_library() -> Library:
     return generate_library(seed=3, photos=12, videos=2, albums=1)
 
 
-@pytest.fixture
-async def rig(small_library: Library, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with FakeFlickr(small_library).serve() as fake:
+@asynccontextmanager
+async def serving(library: Library, parts: Path, attempts: int) -> AsyncIterator[Rig]:
+    """A download worker for the owner of `library` on a fake Flickr (retries without sleeping,
+    `attempts` a file), with the first page of the account's photos."""
+    async with FakeFlickr(library).serve() as fake:
         settings = owner_settings(fake)
 
         async def no_sleep(_: float) -> None:
             return None
 
-        retry = RetryPolicy(attempts=3, sleep=no_sleep)
+        retry = RetryPolicy(attempts=attempts, sleep=no_sleep)
         async with open_api(settings, retry=retry) as api:
             page = await api.photos_search(page=1, per_page=500)
             worker = Downloader(
                 fetcher=PhotoFetcher.for_api(
                     api,
                     settings,
-                    parts_dir=tmp_path,
+                    parts_dir=parts,
                     stats=Stats(),
                     servers=FileServers.for_settings(settings),
                 ),
                 jobs=asyncio.Queue(),
                 results=asyncio.Queue(),
             )
-            yield Rig(fake, api, worker, {p.id: p for p in page.items}, tmp_path, settings)
+            yield Rig(fake, api, worker, {p.id: p for p in page.items}, parts, settings)
 
 
-class VirtualClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
+@pytest.fixture
+async def rig(small_library: Library, tmp_path: Path) -> AsyncIterator[Rig]:
+    async with serving(small_library, tmp_path, attempts=3) as rig:
+        yield rig
 
 
 def a_still(rig: Rig) -> Photo:

@@ -3,61 +3,25 @@ file past its ceiling (tests/fakeflickr/hostile_bombs.py)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from flickr_async import downloader as downloader_module
-from flickr_async.api import open_api
-from flickr_async.downloader import Downloader, FileServers, PhotoFetcher, part_path
+from flickr_async.downloader import part_path
 from flickr_async.errors import TooLargeError
-from flickr_async.jobs import Stats
-from flickr_async.models import Photo
-from flickr_async.retry import RetryPolicy
-from tests.fakeflickr import FakeFlickr, generate_library
-from tests.rig import owner_settings
+from tests.fakeflickr import generate_library
+from tests.unit.test_downloader import Rig, a_still, serving
 
 CEILING = 1 << 20
 
 
-@dataclass
-class Rig:
-    fake: FakeFlickr
-    worker: Downloader
-    photos: dict[str, Photo]
-    parts: Path
-
-
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with FakeFlickr(generate_library(seed=3, photos=6, videos=1, albums=1)).serve() as fake:
-        settings = owner_settings(fake)
-
-        async def no_sleep(_: float) -> None:
-            return None
-
-        retry = RetryPolicy(attempts=6, sleep=no_sleep)
-        async with open_api(settings, retry=retry) as api:
-            page = await api.photos_search(page=1, per_page=500)
-            worker = Downloader(
-                fetcher=PhotoFetcher.for_api(
-                    api,
-                    settings,
-                    parts_dir=tmp_path,
-                    stats=Stats(),
-                    servers=FileServers.for_settings(settings),
-                ),
-                jobs=asyncio.Queue(),
-                results=asyncio.Queue(),
-            )
-            yield Rig(fake, worker, {p.id: p for p in page.items}, tmp_path)
-
-
-def a_still(rig: Rig) -> Photo:
-    return next(p for p in rig.photos.values() if p.url_o and not p.is_video)
+    library = generate_library(seed=3, photos=6, videos=1, albums=1)
+    async with serving(library, tmp_path, attempts=6) as rig:
+        yield rig
 
 
 def original_requests(rig: Rig, photo_id: str) -> int:

@@ -6,27 +6,8 @@ from collections import Counter
 
 import pytest
 
+from tests.conftest import FrozenClock
 from tests.fakeflickr import Library, generate_library
-
-
-class FrozenClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, now: float = 2_000_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def frozen() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
-def lib(frozen: FrozenClock) -> Library:
-    return generate_library(seed=1, photos=40, videos=4, albums=6, clock=frozen)
 
 
 def summary(library: Library) -> list[tuple[object, ...]]:

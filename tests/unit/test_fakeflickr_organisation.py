@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import FrozenClock
 from tests.fakeflickr import (
     FakeCollection,
     FakeFlickr,
@@ -24,14 +25,6 @@ from tests.fakeflickr.sizes import original_url
 
 EXTRAS = "owner_name,original_format,url_o,url_q,path_alias,date_upload"
 ICON = "https://combo.staticflickr.com/pw/images/collection_default_{}.gif"
-
-
-class FrozenClock:
-    def __init__(self, now: float = 2_000_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -613,16 +606,6 @@ def test_a_tiny_library_still_has_collections_without_albums() -> None:
 
 
 # --- hooks ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def frozen() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
-def lib(frozen: FrozenClock) -> Library:
-    return generate_library(seed=1, photos=40, videos=4, albums=6, clock=frozen)
 
 
 def test_reorder_albums_puts_those_first_and_bumps_no_album(lib: Library) -> None:

@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from flickr_async import sidecar
 from flickr_async.archive import Archive
@@ -39,9 +43,19 @@ class GatedInfo:
         return deep_photo()
 
 
-async def test_a_photo_in_hand_beside_the_files_is_not_asked_for_again_by_the_scan(
-    tmp_path: Path,
-) -> None:
+@dataclass
+class Rig:
+    """A pass over one list-level photo on disk, its getInfo gated."""
+
+    state: State
+    api: GatedInfo
+    placed: asyncio.Queue[str]
+    files_done: asyncio.Event
+    deep: InfoBackfill
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
     state = State.open(tmp_path)
     rel = f"Unsorted/{PID}.jpg"
     record(state, photo_id=PID, path=rel, links=[], metadata_level="list")
@@ -63,6 +77,14 @@ async def test_a_photo_in_hand_beside_the_files_is_not_asked_for_again_by_the_sc
         files_done=files_done,
         placed=placed,
     )
+    yield Rig(state, api, placed, files_done, deep)
+    state.close()
+
+
+async def test_a_photo_in_hand_beside_the_files_is_not_asked_for_again_by_the_scan(
+    rig: Rig,
+) -> None:
+    state, api, deep = rig.state, rig.api, rig.deep
     scanned = asyncio.Event()
     loop = asyncio.get_running_loop()
     awaiting = state.awaiting_deep
@@ -75,9 +97,9 @@ async def test_a_photo_in_hand_beside_the_files_is_not_asked_for_again_by_the_sc
 
     state.awaiting_deep = spy  # type: ignore[method-assign]
     running = asyncio.create_task(deep.run())
-    await placed.put(PID)
+    await rig.placed.put(PID)
     await api.asked.wait()  # in hand, not yet deep: the scan below reads it as waiting
-    files_done.set()
+    rig.files_done.set()
     await scanned.wait()  # the scan read the photo as waiting
     # A second getInfo, if queued, is one queue hand-off and one state read away.
     for _ in range(20):
@@ -87,7 +109,6 @@ async def test_a_photo_in_hand_beside_the_files_is_not_asked_for_again_by_the_sc
     assert api.calls[PID] == 1
     row = state.photo(PID)
     assert row is not None and row.metadata_level == "deep"
-    state.close()
 
 
 class Released(set[str]):
@@ -103,31 +124,11 @@ class Released(set[str]):
 
 
 async def test_a_photo_made_deep_after_the_scan_read_it_is_not_asked_for_again(
-    tmp_path: Path,
+    rig: Rig,
 ) -> None:
     """The scan reads the photo as waiting while it is in hand beside the files; it is made
     deep (and leaves the hand) before the scan looks at it: the row, read again, says so."""
-    state = State.open(tmp_path)
-    rel = f"Unsorted/{PID}.jpg"
-    record(state, photo_id=PID, path=rel, links=[], metadata_level="list")
-    (tmp_path / rel).parent.mkdir(parents=True)
-    (tmp_path / rel).write_bytes(b"not a jpeg")
-    (tmp_path / f"{rel}.json").write_bytes(sidecar.dumps(list_level_doc()))
-    api = GatedInfo()
-    placed: asyncio.Queue[str] = asyncio.Queue()
-    files_done = asyncio.Event()
-    deep = InfoBackfill(
-        api=api,  # type: ignore[arg-type]  # the one method the pass calls here
-        settings=Settings(out=tmp_path, exif=False),
-        archive=Archive(tmp_path),
-        state=state,
-        stats=Stats(),
-        scratch=Scratch(tmp_path / "tmp"),
-        workers=2,
-        placing=asyncio.Lock(),
-        files_done=files_done,
-        placed=placed,
-    )
+    state, api, deep = rig.state, rig.api, rig.deep
     released = Released()
     deep._in_hand = released
     scanned = asyncio.Event()
@@ -143,13 +144,12 @@ async def test_a_photo_made_deep_after_the_scan_read_it_is_not_asked_for_again(
 
     state.awaiting_deep = scan_then_wait  # type: ignore[method-assign]
     running = asyncio.create_task(deep.run())
-    await placed.put(PID)
+    await rig.placed.put(PID)
     await api.asked.wait()  # in hand beside the files
-    files_done.set()
+    rig.files_done.set()
     await scanned.wait()  # the scan has read it as waiting
     api.gate.set()  # ... and now it is made deep, before the scan queues it
     await running
     assert api.calls[PID] == 1
     row = state.photo(PID)
     assert row is not None and row.metadata_level == "deep"
-    state.close()

@@ -247,12 +247,11 @@ def test_there_are_no_import_cycles() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
 
 
-def test_the_offline_commands_reach_neither_the_network_nor_the_pipeline() -> None:
-    graph = [i for i in import_graph() if i.runs and not i.excused]
+def offline_breaches(graph: list[Import], roots: list[str], suffix: str = "") -> list[str]:
+    """Each import that brings the network or the pipeline within reach of `roots`, walking
+    `graph` breadth first: the chain of modules that leads to it, its line, what it imports."""
     found = modules()
-    chains = {root: [root] for root in OFFLINE_COMMANDS}
-    for root in OFFLINE_COMMANDS:  # a package brings its submodules
-        chains.update({m: [m] for m in found if m.startswith(root + ".")})
+    chains = {root: [root] for root in roots}
     queue = list(chains)
     wrong: list[str] = []
     while queue:
@@ -262,11 +261,20 @@ def test_the_offline_commands_reach_neither_the_network_nor_the_pipeline() -> No
             group = place(i.imported)
             if i.imported in NETWORK_LIBRARIES or (group and group[1] in NOT_OFFLINE):
                 name = i.imported if i.imported not in found else f"flickr_async.{i.imported}"
-                wrong.append(f"{chain} (line {i.line}) imports {name}")
+                wrong.append(f"{chain} (line {i.line}) imports {name}{suffix}")
             elif i.imported in found and i.imported not in chains:
                 chains[i.imported] = [*chains[current], i.imported]
                 queue.append(i.imported)
-    assert not wrong, "the offline commands must stay offline:\n" + "\n".join(dict.fromkeys(wrong))
+    return list(dict.fromkeys(wrong))
+
+
+def test_the_offline_commands_reach_neither_the_network_nor_the_pipeline() -> None:
+    graph = [i for i in import_graph() if i.runs and not i.excused]
+    roots = list(OFFLINE_COMMANDS)
+    for root in OFFLINE_COMMANDS:  # a package brings its submodules
+        roots += [m for m in modules() if m.startswith(root + ".")]
+    wrong = offline_breaches(graph, roots)
+    assert not wrong, "the offline commands must stay offline:\n" + "\n".join(wrong)
 
 
 def test_starting_the_cli_reaches_neither_the_network_nor_the_pipeline() -> None:
@@ -274,22 +282,8 @@ def test_starting_the_cli_reaches_neither_the_network_nor_the_pipeline() -> None
     # what a command module imports at its top, even one an offline command never calls,
     # loads with `verify` too: only imports inside functions may reach the backup.
     graph = [i for i in import_graph() if i.runs and not i.lazy]
-    found = modules()
-    chains = {"cli": ["cli"]}
-    queue = ["cli"]
-    wrong: list[str] = []
-    while queue:
-        current = queue.pop(0)
-        for i in (i for i in graph if i.importer == current):
-            chain = " -> ".join(f"flickr_async.{m}" for m in chains[current])
-            group = place(i.imported)
-            if i.imported in NETWORK_LIBRARIES or (group and group[1] in NOT_OFFLINE):
-                name = i.imported if i.imported not in found else f"flickr_async.{i.imported}"
-                wrong.append(f"{chain} (line {i.line}) imports {name} at its top")
-            elif i.imported in found and i.imported not in chains:
-                chains[i.imported] = [*chains[current], i.imported]
-                queue.append(i.imported)
-    assert not wrong, "the CLI's start must stay offline:\n" + "\n".join(dict.fromkeys(wrong))
+    wrong = offline_breaches(graph, ["cli"], suffix=" at its top")
+    assert not wrong, "the CLI's start must stay offline:\n" + "\n".join(wrong)
 
 
 def test_each_known_exception_is_still_an_import() -> None:

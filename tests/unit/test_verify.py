@@ -17,6 +17,7 @@ from flickr_async.errors import StorageError
 from flickr_async.mend import mend_archive
 from flickr_async.state import State
 from flickr_async.verify import Problem, verify_archive
+from tests.unit.test_state import record
 
 CONTENT = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8 + b"\xff\xd9"
 
@@ -73,11 +74,11 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
     os.link(primary, copy)
     os.link(sidecar_of(primary), sidecar_of(copy))
     state = State.open(out)
-    state.record_done(
+    record(
+        state,
         photo_id="52000000001",
         last_update=1_700_000_000,
         original_key="abc:1x1",
-        media="photo",
         path="Holidays/52000000001.jpg",
         links=["Sunsets/52000000001.jpg"],
         albums=[("1", "Holidays"), ("2", "Sunsets")],
@@ -86,8 +87,6 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
         served_url=SERVED,
         served_bytes=len(CONTENT),
         served_sha256=digest,
-        original=True,
-        size_label="Original",
         date_taken="2024-01-01 12:00:00",
     )
     yield Archive(out, state, primary, copy)

@@ -14,6 +14,7 @@ from flickr_async import sidecar
 from flickr_async.archive import Archive
 from flickr_async.state import State
 from flickr_async.verify import Problem, verify_archive
+from tests.unit.test_state import record
 
 PHOTO = b"\xff\xd8 some jpeg bytes \xff\xd9"
 
@@ -51,11 +52,10 @@ def archive(out: Path, state: State, *, link: str = "hard") -> None:
             os.link(out / "A" / name, out / "B" / name)
         else:
             shutil.copyfile(out / "A" / name, out / "B" / name)
-    state.record_done(
+    record(
+        state,
         photo_id="1",
-        last_update=10,
         original_key="s:1",
-        media="photo",
         path="A/1.jpg",
         links=["B/1.jpg"],
         albums=[("a", "A"), ("b", "B")],
@@ -64,8 +64,6 @@ def archive(out: Path, state: State, *, link: str = "hard") -> None:
         served_url=None,
         served_bytes=None,
         served_sha256=None,
-        original=True,
-        size_label="Original",
         date_taken=None,
     )
 
