@@ -130,8 +130,12 @@ class Archive:
 
     @property
     def thumbs_dir(self) -> Path:
-        """The site's thumbnails, fetched by the backup: `<photo id>_<size>.jpg`."""
-        return self.site_dir / "thumbs"
+        """The site's thumbnails, fetched by the backup (layout.thumbnail_name)."""
+        return self.out / layout.THUMBS_DIR
+
+    def thumbnail(self, photo_id: str, size: str) -> Path:
+        """Where a site thumbnail of a photo lives."""
+        return self.thumbs_dir / layout.thumbnail_name(photo_id, size)
 
     @property
     def export_dir(self) -> Path:

@@ -8,7 +8,6 @@ the Writer instead of a listing, downloads and metadata calls. No network, no cr
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -28,11 +27,10 @@ from flickr_async.export_files import (
 from flickr_async.fsutil import read_json
 from flickr_async.importer import Importer, ImportReport
 from flickr_async.jobs import Message, Stats
-from flickr_async.pipeline import _record_end, run_together
-from flickr_async.rebuild import note_options
+from flickr_async.pipeline import record_run_end, run_together, start_recorded_run
 from flickr_async.runrecord import RunRecord
 from flickr_async.settings import Settings
-from flickr_async.state import REMEMBERED, State
+from flickr_async.state import State
 from flickr_async.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -127,28 +125,19 @@ async def run_import(
                 if profile is not None:
                     record.account = profile.nsid
                     claim(state, out, Owner(profile.nsid, profile.username))
-                run_id = _start(settings, archive, state, record)
+                run_id = start_recorded_run(
+                    settings, archive, state, record, "import of Flickr's export"
+                )
                 await _run_stages(settings, archive, index, state, stats, report, profile)
                 _conclude(stats, report)
             except BaseException as exc:
                 _conclude(stats, report)
-                _record_end(state, run_id, record, stats, exc, started)
+                record_run_end(state, run_id, record, stats, exc, started)
                 raise
-            _record_end(state, run_id, record, stats, None, started)
+            record_run_end(state, run_id, record, stats, None, started)
         finally:
             state.close()
     return report
-
-
-def _start(settings: Settings, archive: Archive, state: State, record: RunRecord) -> int:
-    record.start()
-    log.info("flickr-async %s, pid %d: import of Flickr's export into %s", record.version,
-             record.pid, archive.out)  # fmt: skip
-    run_id = state.start_run()
-    options = {k: getattr(settings, k) for k in REMEMBERED}
-    state.set_meta({"options": json.dumps(options)})
-    note_options(archive.out, options, archive.scratch())
-    return run_id
 
 
 def _conclude(stats: Stats, report: ImportReport) -> None:

@@ -28,6 +28,9 @@ _WINDOWS_RESERVED = frozenset(
 FAVORITES_DIR = "Favorites"
 SITE_ENTRY = "index.html"
 SITE_DIR = ".site"  # the offline site's pages, assets, data and thumbnails (flickr_async.site)
+THUMBS_DIR = f"{SITE_DIR}/thumbs"  # the site's thumbnails, fetched by the backup
+THUMB_SQUARE = "q"  # Flickr's Large Square, 150 x 150
+THUMB_PREVIEW = "z"  # Flickr's Medium 640, or the largest size below it
 # What only Flickr's data export holds (Flickr Mail, testimonials, its account files as
 # exported, a second file for a photo), kept verbatim by `import` (importer.py).
 EXPORT_DIR = "flickr-export"
@@ -353,3 +356,9 @@ def placement(
         return PurePosixPath(UNSORTED, name), ()
     primary, *others = (PurePosixPath(folder, name) for folder in chosen)
     return primary, tuple(others)
+
+
+def thumbnail_name(photo_id: str, size: str) -> str:
+    """A site thumbnail's file name in THUMBS_DIR: `<photo id>_<size>.jpg` (THUMB_SQUARE or
+    THUMB_PREVIEW)."""
+    return f"{photo_id}_{size}.jpg"

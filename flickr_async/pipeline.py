@@ -79,6 +79,28 @@ async def run_backup(
     return stats
 
 
+def start_recorded_run(
+    settings: Settings,
+    archive: Archive,
+    state: State,
+    record: RunRecord,
+    doing: str,
+    *,
+    remember: bool = True,
+) -> int:
+    """A run (a backup or an import) starts: in its record, the log and the state; with
+    `remember`, the options the archive keeps are written to the state and to account.json
+    (a lost state is rebuilt in this shape). Returns the state's run id."""
+    record.start()
+    log.info("flickr-async %s, pid %d: %s into %s", record.version, record.pid, doing, archive.out)
+    run_id = state.start_run()
+    if remember:
+        options = {k: getattr(settings, k) for k in REMEMBERED}
+        state.set_meta({"options": json.dumps(options)})
+        note_options(archive.out, options, archive.scratch())
+    return run_id
+
+
 async def _recorded_run(
     settings: Settings,
     archive: Archive,
@@ -93,16 +115,8 @@ async def _recorded_run(
     run_id: int | None = None
 
     def start(*, remember: bool) -> int:
-        record.start()
-        log.info("flickr-async %s, pid %d: backup of account %s into %s", record.version,
-                 record.pid, record.account or "?", out)  # fmt: skip
-        started = state.start_run()
-        if remember:
-            options = {k: getattr(settings, k) for k in REMEMBERED}
-            state.set_meta({"options": json.dumps(options)})
-            # account.json remembers them too: a lost state is rebuilt in this shape
-            note_options(out, options, archive.scratch())
-        return started
+        doing = f"backup of account {record.account or '?'}"
+        return start_recorded_run(settings, archive, state, record, doing, remember=remember)
 
     started = time.monotonic()
     try:
@@ -123,9 +137,9 @@ async def _recorded_run(
             _count_refused(api, stats)
             _mark_listing(state, stats)
     except BaseException as exc:
-        _record_end(state, run_id, record, stats, exc, started)
+        record_run_end(state, run_id, record, stats, exc, started)
         raise
-    _record_end(state, run_id, record, stats, None, started)
+    record_run_end(state, run_id, record, stats, None, started)
 
 
 def _mark_listing(state: State, stats: Stats) -> None:
@@ -141,7 +155,7 @@ def _mark_listing(state: State, stats: Stats) -> None:
     mark.after(float(started[0]["started"]), full=full).save(state)
 
 
-def _record_end(
+def record_run_end(
     state: State,
     run_id: int | None,
     record: RunRecord,

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from flickr_async import changes as changes_mod
-from flickr_async import embedded_meta, layout, names, sidecar, thumbnails
+from flickr_async import embedded_meta, layout, names, sidecar
 from flickr_async.account_records import AccountInfo
 from flickr_async.api import FlickrAPI
-from flickr_async.archive import sidecar_of, xmp_of
+from flickr_async.archive import Archive, sidecar_of, xmp_of
 from flickr_async.decision import DiskFacts, PlannedPlace, decide
 from flickr_async.errors import ApiBudgetSpent, FatalError, FlickrAsyncError
 from flickr_async.fsutil import size_of
@@ -209,9 +209,10 @@ class Producer:
         """A fetched thumbnail gone or torn on disk, or none at all (an archive from before
         the site): the listing's records say which files to fetch again."""
         fetched = False
+        archive = Archive(self.out)
         for thumb in self.state.fetched_thumbnails():
             fetched = True
-            if size_of(thumbnails.thumbnail_path(self.out, thumb.id, thumb.size)) != thumb.bytes:
+            if size_of(archive.thumbnail(thumb.id, thumb.size)) != thumb.bytes:
                 return True
         return not fetched
 

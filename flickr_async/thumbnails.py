@@ -36,7 +36,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flickr_async import confine, edge
+from flickr_async import confine, edge, layout
 from flickr_async.api import FlickrAPI
 from flickr_async.archive import Archive
 from flickr_async.downloader import FileFetcher, FileServers, part_path
@@ -49,8 +49,8 @@ from flickr_async.state import THUMB_FOUND, State, StoredThumb
 
 log = logging.getLogger(__name__)
 
-SQUARE = "q"  # Large Square, 150 x 150
-PREVIEW = "z"  # Medium 640, or the largest size below it the listing offered
+SQUARE = layout.THUMB_SQUARE  # Large Square, 150 x 150
+PREVIEW = layout.THUMB_PREVIEW  # Medium 640, or the largest size below it the listing offered
 BATCH = 500
 JPEG_START = b"\xff\xd8\xff"
 # Flickr's 150 px square and 640 px rendition weigh tens of KB: a "thumbnail" bigger than
@@ -62,11 +62,6 @@ def offered(photo: Photo) -> list[tuple[str, str]]:
     """(size, url) of the thumbnails the listing offers for a photo."""
     pairs = ((SQUARE, photo.square_url), (PREVIEW, photo.preview_url))
     return [(size, url) for size, url in pairs if url]
-
-
-def thumbnail_path(out: Path, photo_id: str, size: str) -> Path:
-    """Where a thumbnail lives: with the site, in its folder (Archive.thumbs_dir)."""
-    return Archive(out).thumbs_dir / f"{photo_id}_{size}.jpg"
 
 
 def same_file(a: str, b: str) -> bool:
@@ -89,6 +84,7 @@ class Thumbnails:
         tmp: Path,
     ) -> None:
         self.out = archive.out
+        self.archive = archive
         self.state = state
         self.stats = stats
         self.workers = settings.concurrency
@@ -121,7 +117,7 @@ class Thumbnails:
                 row is not None
                 and row.url == THUMB_FOUND
                 and row.bytes is not None
-                and size_of(thumbnail_path(self.out, pid, size)) == row.bytes
+                and size_of(self.archive.thumbnail(pid, size)) == row.bytes
             ):
                 # Recorded by a rebuilt state from the file on disk: whole, it is taken as
                 # the one this listing offers (a new URL later fetches anew).
@@ -129,9 +125,7 @@ class Thumbnails:
                 continue
             if row is None or not same_file(row.url, url):
                 wanted.append((pid, size, url))
-            elif (
-                row.bytes is not None and size_of(thumbnail_path(self.out, pid, size)) != row.bytes
-            ):
+            elif row.bytes is not None and size_of(self.archive.thumbnail(pid, size)) != row.bytes:
                 wanted.append((pid, size, url))  # deleted or torn on disk
         if found:
             self.state.keep_thumbnails(found)
@@ -231,7 +225,7 @@ class Thumbnails:
             if fh.read(len(JPEG_START)) != JPEG_START:
                 # Flickr answers some missing files with a placeholder image, not a 404.
                 raise DownloadError("the file server sent something other than a JPEG")
-        dest = confine.inside(self.out, thumbnail_path(self.out, row.id, row.size))
+        dest = confine.inside(self.out, self.archive.thumbnail(row.id, row.size))
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, dest)
         self.state.record_thumbnail(row.id, row.size, row.url, size)

@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 
 from flickr_async import confine
-from flickr_async.layout import SITE_DIR
+from flickr_async.layout import SITE_DIR, THUMB_PREVIEW, THUMB_SQUARE, thumbnail_name
 from flickr_async.site import paths
 from flickr_async.site.archive import CacheDisagrees, load_account, load_items
 from flickr_async.site.cache import SiteCache, js_json, search_file
@@ -261,7 +261,11 @@ class Thumbs:
             entries = os.scandir(folder)
         except OSError:
             return cls(by_id, others)
-        bits = {"_q.jpg": THUMB_Q, "_z.jpg": THUMB_Z}
+        # What ends a thumbnail's name after its id: "_q.jpg", "_z.jpg" (6 characters).
+        bits = {
+            thumbnail_name("", THUMB_SQUARE): THUMB_Q,
+            thumbnail_name("", THUMB_PREVIEW): THUMB_Z,
+        }
         with entries:
             for entry in entries:
                 name = entry.name
@@ -284,11 +288,12 @@ class Thumbs:
             if item.cached_files >= 0:
                 item.thumbs = item.cached_files & (THUMB_Q | THUMB_Z)
             else:
-                for size, bit in (("q", THUMB_Q), ("z", THUMB_Z)):
-                    if os.path.exists(folder / f"{item.id}_{size}.jpg"):
+                for size, bit in ((THUMB_SQUARE, THUMB_Q), (THUMB_PREVIEW, THUMB_Z)):
+                    if os.path.exists(folder / thumbnail_name(item.id, size)):
                         item.thumbs |= bit
         for other in other_ids:
-            others.update(n for n in (f"{other}_q.jpg", f"{other}_z.jpg") if (folder / n).exists())
+            names = (thumbnail_name(other, THUMB_SQUARE), thumbnail_name(other, THUMB_PREVIEW))
+            others.update(n for n in names if (folder / n).exists())
         return cls(by_id, others)
 
     def __contains__(self, name: object) -> bool:

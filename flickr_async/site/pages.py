@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flickr_async.account_records import Collection
-from flickr_async.layout import SITE_DIR
+from flickr_async.layout import SITE_DIR, THUMB_SQUARE, thumbnail_name
 from flickr_async.plural import plural
 from flickr_async.sane import timestamp
 from flickr_async.site import paths
@@ -218,7 +218,7 @@ def tile(link: Linker, item: Item, thumbs: Container[str], suffix: str = "") -> 
     pid = item.id
     title = item.summary.title
     flags = item.flags
-    if f"{pid}_q.jpg" in thumbs:
+    if thumbnail_name(pid, THUMB_SQUARE) in thumbs:
         media = (
             f'<img src="{link(paths.thumb(pid, "q"))}" width="{THUMB}" height="{THUMB}" '
             f'loading="lazy" alt="{esc(title)}">'
@@ -380,7 +380,7 @@ def home(
 
 def _album_card(link: Linker, album: AlbumEntry, count: int, thumbs: Container[str]) -> str:
     cover = album.primary
-    if cover and f"{cover}_q.jpg" in thumbs:
+    if cover and thumbnail_name(cover, THUMB_SQUARE) in thumbs:
         media = (
             f'<img src="{link(paths.thumb(cover, "q"))}" width="{THUMB}" height="{THUMB}" '
             f'loading="lazy" alt="">'
@@ -592,7 +592,7 @@ def favorites_page(
     link = Linker(paths.FAVORITES)
     rows = []
     for fave in faves:
-        if f"{fave.id}_q.jpg" in thumbs and paths.is_safe_id(fave.id):
+        if thumbnail_name(fave.id, THUMB_SQUARE) in thumbs and paths.is_safe_id(fave.id):
             media = (
                 f'<img src="{link(paths.thumb(fave.id, "q"))}" width="{THUMB}" '
                 f'height="{THUMB}" loading="lazy" alt="{esc(fave.title)}">'

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TypeGuard
 
 from flickr_async import confine, edge
-from flickr_async.layout import SITE_DIR, SITE_ENTRY
+from flickr_async.layout import SITE_DIR, SITE_ENTRY, THUMBS_DIR, thumbnail_name
 
 HOME = SITE_ENTRY
 ASSETS = f"{SITE_DIR}/assets"
@@ -27,7 +27,7 @@ SEARCH = f"{SITE_DIR}/search.html"
 FAVORITES = f"{SITE_DIR}/favorites.html"
 GALLERIES = f"{SITE_DIR}/galleries.html"
 SEARCH_DATA = f"{SITE_DIR}/data/search.js"  # the search data of a small site: one file
-THUMBS = f"{SITE_DIR}/thumbs"
+THUMBS = THUMBS_DIR
 MAP = f"{SITE_DIR}/map.html"
 MAP_DATA = f"{SITE_DIR}/data/map.js"
 MAP_JS = f"{ASSETS}/map.js"
@@ -116,7 +116,7 @@ def search_data(number: int, files: int) -> str:
 
 def thumb(photo_id: str, size: str) -> str:
     """Flickr's small renditions kept by the backup: "q" (150×150 square), "z" (≤ 640 px)."""
-    return f"{THUMBS}/{photo_id}_{size}.jpg"
+    return f"{THUMBS}/{thumbnail_name(photo_id, size)}"
 
 
 def to_root(page: str) -> str:

@@ -18,7 +18,7 @@ from flickr_async.jobs import Stats
 from flickr_async.models import LISTING_EXTRAS, Photo, photo_from_listing
 from flickr_async.retry import RetryPolicy
 from flickr_async.state import State
-from flickr_async.thumbnails import Thumbnails, offered, thumbnail_path
+from flickr_async.thumbnails import Thumbnails, offered
 from tests.fakeflickr import FakeFlickr, Library, generate_library
 from tests.fakeflickr.sizes import BY_EXTRA, size_dims
 from tests.rig import owner_settings
@@ -118,7 +118,7 @@ async def test_listed_photos_want_both_thumbnails_and_a_run_fetches_them_as_flic
         edge = max(fake_photo.width, fake_photo.height)
         below = BY_EXTRA["z"] if edge >= 640 else BY_EXTRA["m"]
         for size, spec in (("q", BY_EXTRA["q"]), ("z", below)):
-            with Image.open(thumbnail_path(rig.out, fake_photo.id, size)) as image:
+            with Image.open(Archive(rig.out).thumbnail(fake_photo.id, size)) as image:
                 assert image.format == "JPEG"
                 assert image.size == size_dims(fake_photo, spec), (fake_photo.id, size)
     assert not list((rig.out / ".flickr-async" / "tmp-thumbs").iterdir())
@@ -140,8 +140,8 @@ async def test_a_thumbnail_deleted_or_torn_on_disk_is_wanted_again(rig: Rig) -> 
     await rig.thumbs.note_listed(rig.photos)
     await rig.thumbs.run()
     first, second = rig.photos[0].id, rig.photos[1].id
-    thumbnail_path(rig.out, first, "q").unlink()
-    torn = thumbnail_path(rig.out, second, "z")
+    Archive(rig.out).thumbnail(first, "q").unlink()
+    torn = Archive(rig.out).thumbnail(second, "z")
     torn.write_bytes(torn.read_bytes()[:100])
     await rig.thumbs.note_listed(rig.photos)
     assert rig.wanted() == {(first, "q"), (second, "z")}
@@ -170,7 +170,7 @@ async def test_a_refused_thumbnail_is_counted_not_raised_and_stays_wanted(rig: R
     assert rig.stats.thumbnails_failed == 1
     assert rig.stats.thumbnails == 2 * len(rig.photos) - 1
     assert rig.wanted() == {(photo.id, "q")}
-    assert not thumbnail_path(rig.out, photo.id, "q").exists()
+    assert not Archive(rig.out).thumbnail(photo.id, "q").exists()
 
 
 async def test_a_cdn_429_on_a_thumbnail_pauses_every_download_and_the_file_still_arrives(
@@ -184,7 +184,9 @@ async def test_a_cdn_429_on_a_thumbnail_pauses_every_download_and_the_file_still
     assert rig.servers.transfers.cuts >= 1
     assert rig.servers.throttle.episodes >= 1
     assert rig.stats.thumbnails_failed == 0
-    assert thumbnail_path(rig.out, photo.id, "q").read_bytes() == rig.fake.size_bytes(photo.id, "q")
+    assert Archive(rig.out).thumbnail(photo.id, "q").read_bytes() == rig.fake.size_bytes(
+        photo.id, "q"
+    )
 
 
 async def test_thumbnails_never_take_a_place_the_originals_wait_for(rig: Rig) -> None:
@@ -226,7 +228,7 @@ async def test_what_is_not_a_jpeg_is_never_placed(rig: Rig) -> None:
     await rig.thumbs.note_listed([replace(png, square_url=png.url_o, preview_url=None)])
     await rig.thumbs.run()
     assert rig.stats.thumbnails_failed == 1 and rig.stats.thumbnails == 0
-    assert not thumbnail_path(rig.out, png.id, "q").exists()
+    assert not Archive(rig.out).thumbnail(png.id, "q").exists()
     assert rig.wanted() == {(png.id, "q")}
 
 
@@ -242,4 +244,4 @@ async def test_thumbnails_past_their_ceiling_are_counted_failed_and_never_placed
     assert rig.stats.thumbnails == 0
     assert rig.stats.thumbnails_failed == len(wanted) > 0
     assert rig.wanted() == wanted  # the next run asks again
-    assert not any(thumbnail_path(rig.out, pid, what).exists() for pid, what in wanted)
+    assert not any(Archive(rig.out).thumbnail(pid, what).exists() for pid, what in wanted)
