@@ -242,9 +242,9 @@ def remembered_options(out: Path, **given: object) -> dict[str, object]:
     return {k: saved.get(k) if v is None else v for k, v in given.items()}
 
 
-def _progress(stats: Stats, *, quiet: bool) -> AbstractAsyncContextManager[None]:
-    """The progress display; --quiet (cron) shows none and does not import rich (~20 ms of a
-    first backup's start-up, issue 20 item 4)."""
+def progress_display(stats: Stats, *, quiet: bool) -> AbstractAsyncContextManager[None]:
+    """The progress display of a backup or an import; --quiet (cron) shows none and does not
+    import rich (~20 ms of a first backup's start-up, issue 20 item 4)."""
     if quiet:
         return contextlib.nullcontext()
     from rich.console import Console
@@ -276,7 +276,7 @@ def run_and_report(settings: Settings, *, adopt_account: bool = False) -> int:
             if not settings.dry_run:  # however the rebuild ends (lock held, disk), a report
                 require_credentials(settings)  # a run refused for them changes nothing
                 _rebuild_if_needed(settings)
-            async with _progress(stats, quiet=settings.quiet):
+            async with progress_display(stats, quiet=settings.quiet):
                 await run_backup(settings, stats, record, adopt_account=adopt_account)
 
     summary = run_recorded(go, settings, record, stats, run_log)

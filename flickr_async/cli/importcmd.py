@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,7 +18,12 @@ from flickr_async.cli.app import (
     load_config_file,
     settings_from_options,
 )
-from flickr_async.cli.backup import _write_report, archive_options, run_recorded
+from flickr_async.cli.backup import (
+    _write_report,
+    archive_options,
+    progress_display,
+    run_recorded,
+)
 from flickr_async.cli.importsummary import summary_lines
 from flickr_async.cli.options import (
     ExifOption,
@@ -32,7 +36,6 @@ from flickr_async.cli.options import (
     missing_out,
 )
 from flickr_async.cli.siterefresh import refresh_after_backup
-from flickr_async.cli.terminal import unfiltered
 
 if TYPE_CHECKING:
     from flickr_async.importer import ImportReport
@@ -149,17 +152,13 @@ def _refused_report(path: Path, exc: BaseException) -> None:
 
 
 def _run(settings: Any, index: Any) -> int:
-    from rich.console import Console
-
     from flickr_async.cli.runlog import RunLog
     from flickr_async.import_pipeline import run_import
     from flickr_async.jobs import Stats
-    from flickr_async.progress import show_progress
     from flickr_async.rebuild import rebuild_if_needed
     from flickr_async.runrecord import RunRecord, sigterm_stops
 
     stats = Stats()
-    console = Console(file=unfiltered(sys.stderr))
     run_log = RunLog(Archive.of_settings(settings))
     record = RunRecord(command="import", on_start=run_log.open)
     logging.getLogger().addHandler(run_log)
@@ -170,7 +169,7 @@ def _run(settings: Any, index: Any) -> int:
             rebuilt = rebuild_if_needed(settings.out) if settings.out.exists() else None
             if rebuilt is not None:
                 typer.echo(rebuilt.line(settings.out), err=True)
-            async with show_progress(stats, console, quiet=settings.quiet):
+            async with progress_display(stats, quiet=settings.quiet):
                 found.append(await run_import(settings, index, stats, record))
 
     summary = run_recorded(go, settings, record, stats, run_log)

@@ -45,10 +45,10 @@ def test_a_quiet_backup_shows_no_progress_and_never_loads_rich() -> None:
     # A cron run (--quiet) pays nothing for the bar it does not draw (issue 20 item 4).
     quiet_progress = """
 import asyncio
-from flickr_async.cli.backup import _progress
+from flickr_async.cli.backup import progress_display
 from flickr_async.jobs import Stats
 async def run() -> None:
-    async with _progress(Stats(), quiet=True):
+    async with progress_display(Stats(), quiet=True):
         pass
 asyncio.run(run())
 """
