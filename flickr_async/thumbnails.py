@@ -96,7 +96,7 @@ class Thumbnails:
         # back too, and halves their limit.
         self.servers = replace(servers, low_priority=True)
         # counts their bytes: nothing else (no photo is "downloaded")
-        self.downloader = FileFetcher.for_api(api, settings, stats=stats, servers=self.servers)
+        self.fetcher = FileFetcher.for_api(api, settings, stats=stats, servers=self.servers)
 
     # --- while listing -------------------------------------------------------------------
 
@@ -200,7 +200,7 @@ class Thumbnails:
             return False
         part = part_path(self.tmp, name, row.url)
         try:
-            size, _, _ = await self.downloader.fetch_url(
+            size, _, _ = await self.fetcher.fetch_url(
                 row.url, part, what=f"thumbnail {name}", limit=MAX_THUMBNAIL_BYTES
             )
             await asyncio.to_thread(self._place, row, part, size)
